@@ -1,0 +1,123 @@
+"""Certificate revocation lists: building them as a CA does, and looking serials up in them.
+
+CRLs are built in one call with the builder's `revoked_certificates=` argument: adding entries
+one at a time copies the builder each time and is quadratic (100k entries: 14 s against 0.4 s,
+see shared/reference/performance-figures.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from cryptography import x509
+
+from pki.certs import signature_hash, sign_kwargs
+from pki.keys import PrivateKey
+
+
+@dataclass(frozen=True, kw_only=True)
+class Revocation:
+    """One revoked certificate: its serial, when it was revoked, and why."""
+
+    serial: int
+    date: dt.datetime
+    reason: x509.ReasonFlags | None = None
+
+    def __post_init__(self) -> None:
+        if self.serial <= 0:
+            raise ValueError(f"serial {self.serial}: must be positive")
+        if self.date.tzinfo is None:
+            raise ValueError("revocation date must be timezone-aware")
+        if self.reason is x509.ReasonFlags.unspecified:
+            # RFC 5280 5.3.1: "unspecified" is expressed by leaving the reason code out.
+            object.__setattr__(self, "reason", None)
+
+
+def build_crl(*, issuer: x509.Certificate, issuer_key: PrivateKey,
+              revoked: Iterable[Revocation], this_update: dt.datetime,
+              next_update: dt.datetime, number: int,
+              digest: str | None = None) -> x509.CertificateRevocationList:
+    """A CRL signed by `issuer_key`, naming `issuer` as its issuer, with a CRL number."""
+    if next_update <= this_update:
+        raise ValueError("nextUpdate must be after thisUpdate")
+    if number < 0:
+        raise ValueError(f"CRL number {number}: must not be negative")
+    entries = []
+    for item in revoked:
+        entry = (x509.RevokedCertificateBuilder()
+                 .serial_number(item.serial)
+                 .revocation_date(item.date))
+        if item.reason is not None:
+            entry = entry.add_extension(x509.CRLReason(item.reason), critical=False)
+        entries.append(entry.build())
+    extensions = [
+        x509.Extension(x509.CRLNumber.oid, False, x509.CRLNumber(number)),
+        x509.Extension(x509.AuthorityKeyIdentifier.oid, False, _aki(issuer)),
+    ]
+    builder = x509.CertificateRevocationListBuilder(
+        issuer_name=issuer.subject,
+        last_update=this_update,
+        next_update=next_update,
+        extensions=extensions,
+        revoked_certificates=entries,
+    )
+    return builder.sign(issuer_key, signature_hash(issuer_key, digest), **sign_kwargs(issuer_key))
+
+
+def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    try:
+        ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key())
+
+
+class RevocationIndex:
+    """O(1) lookup of revoked serials in a CRL, built once.
+
+    `CertificateRevocationList.get_revoked_certificate_by_serial_number` scans the list on each
+    call; pkid looks serials up on every negotiation, so the index pays for itself at once.
+    """
+
+    __slots__ = ("crl", "_entries")
+
+    def __init__(self, crl: x509.CertificateRevocationList) -> None:
+        self.crl = crl
+        entries: dict[int, Revocation] = {}
+        for revoked in crl:
+            entries[revoked.serial_number] = Revocation(
+                serial=revoked.serial_number,
+                date=revoked.revocation_date_utc,
+                reason=_reason_of(revoked),
+            )
+        self._entries: Mapping[int, Revocation] = MappingProxyType(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, serial: object) -> bool:
+        return serial in self._entries
+
+    def lookup(self, serial: int) -> Revocation | None:
+        return self._entries.get(serial)
+
+    def serials(self) -> tuple[int, ...]:
+        """Revoked serials in the CRL's own order."""
+        return tuple(self._entries)
+
+
+def _reason_of(revoked: x509.RevokedCertificate) -> x509.ReasonFlags | None:
+    try:
+        return revoked.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    except x509.ExtensionNotFound:
+        return None
+
+
+def crl_number_of(crl: x509.CertificateRevocationList) -> int | None:
+    try:
+        return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    except x509.ExtensionNotFound:
+        return None
