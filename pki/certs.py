@@ -3,7 +3,7 @@
 A certificate's contents are described by an immutable `CertificateTemplate`; `issue` signs it
 with the issuer's key. Nothing here reads the clock or the OS random source: dates and serial
 numbers are part of the template, so the same template and key give the same certificate
-(ECDSA signatures are made deterministic, RFC 6979, for the same reason).
+(ECDSA signatures are made deterministic, RFC 6979, for the same reason; DSA ones cannot be).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pki.keys import PrivateKey, PublicKey
+from pki.signing import sign
 
 DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
@@ -53,7 +54,7 @@ class CertificateTemplate:
     crl_urls: tuple[str, ...] = ()
     subject_alt_names: tuple[x509.GeneralName, ...] = ()
     ike_eku: bool = False
-    digest: str | None = None  # None: what suits the issuer's key (see signature_hash)
+    digest: str | None = None  # None: what suits the issuer's key (see ca_signature_hash)
     extra_extensions: tuple[x509.Extension, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -72,22 +73,15 @@ class CertificateTemplate:
             raise ValueError(f"digest {self.digest!r}: one of {', '.join(DIGESTS)}")
 
 
-def signature_hash(issuer_key: PrivateKey, digest: str | None = None) -> hashes.HashAlgorithm:
-    """The hash an issuer signs with: as asked, else SHA-384 for P-384 keys, else SHA-256."""
+def ca_signature_hash(issuer_key: PrivateKey, digest: str | None = None
+                      ) -> hashes.HashAlgorithm:
+    """The hash a CA signs with: as asked (SHA-1 included, see pki.signing), else SHA-384 for
+    P-384 keys, else SHA-256."""
     if digest is not None:
         return DIGESTS[digest]()
     if isinstance(issuer_key, ec.EllipticCurvePrivateKey) and issuer_key.curve.key_size >= 384:
         return hashes.SHA384()
     return hashes.SHA256()
-
-
-def sign_kwargs(issuer_key: PrivateKey) -> dict[str, bool]:
-    """Extra arguments to the builders' sign(): deterministic ECDSA keeps runs repeatable."""
-    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
-        return {"ecdsa_deterministic": True}
-    if not isinstance(issuer_key, rsa.RSAPrivateKey | dsa.DSAPrivateKey):
-        raise TypeError(f"cannot sign with a {type(issuer_key).__name__}")
-    return {}
 
 
 def crl_distribution_points(urls: tuple[str, ...]) -> x509.CRLDistributionPoints:
@@ -140,8 +134,7 @@ def issue(template: CertificateTemplate, *, issuer_key: PrivateKey,
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.IPSEC_IKE]), critical=False)
     for ext in template.extra_extensions:
         builder = builder.add_extension(ext.value, critical=ext.critical)
-    return builder.sign(issuer_key, signature_hash(issuer_key, template.digest),
-                        **sign_kwargs(issuer_key))
+    return sign(builder, issuer_key, ca_signature_hash(issuer_key, template.digest))
 
 
 def _aki_from(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:

@@ -14,8 +14,9 @@ from types import MappingProxyType
 
 from cryptography import x509
 
-from pki.certs import signature_hash, sign_kwargs
+from pki.certs import ca_signature_hash
 from pki.keys import PrivateKey
+from pki.signing import sign
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,7 +65,7 @@ def build_crl(*, issuer: x509.Certificate, issuer_key: PrivateKey,
         extensions=extensions,
         revoked_certificates=entries,
     )
-    return builder.sign(issuer_key, signature_hash(issuer_key, digest), **sign_kwargs(issuer_key))
+    return sign(builder, issuer_key, ca_signature_hash(issuer_key, digest))
 
 
 def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:

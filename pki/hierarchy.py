@@ -93,7 +93,9 @@ class CAHierarchy:
             subject=parse_subject(spec.subject), public_key=key.public_key(),
             serial=self.next_serial(), not_before=not_before,
             not_after=not_before + spec.validity, ca=True, path_length=spec.path_length,
-            crl_urls=self._issuer_crl_urls(spec.issuer), digest=spec.digest,
+            crl_urls=self._issuer_crl_urls(spec.issuer),
+            # The signer picks the hash: a root its own, any other CA its issuer's.
+            digest=(spec if spec.issuer is None else self.graph.nodes[spec.issuer]["spec"]).digest,
         )
         if spec.issuer is None:
             cert = issue(template, issuer_key=key)
@@ -123,6 +125,7 @@ class CAHierarchy:
             serial=self.next_serial(), not_before=self.start,
             not_after=self.start + spec.validity, ca=True, path_length=path_length,
             crl_urls=self._issuer_crl_urls(issuer),
+            digest=self.graph.nodes[issuer]["spec"].digest,
         )
         issuer_node = self.graph.nodes[issuer]
         cert = issue(template, issuer_key=issuer_node["key"], issuer=issuer_node["certificate"])
@@ -158,6 +161,7 @@ class CAHierarchy:
             subject=subject, public_key=public_key, serial=self.next_serial(),
             not_before=start, not_after=end, subject_alt_names=subject_alt_names,
             crl_urls=ca_node["spec"].crl_urls, extra_extensions=extra_extensions,
+            digest=ca_node["spec"].digest,
         )
         cert = issue(template, issuer_key=ca_node["key"], issuer=ca_cert)
         self.graph.add_node(name, kind="ee", certificate=cert, key=own_key)
