@@ -1,0 +1,228 @@
+"""pkid's decisions, without its clock or its network: which CA profile covers which CA, when a
+dynamic CA profile is created, which CRL is needed and where to look for it, and the verdict.
+
+The simulator's pkid process (sim/pkid.py) drives this: it calls `verify`, and when the answer
+is `FetchCrl` it downloads (with simulated time passing), reports back with `crl_downloaded` or
+`crl_unavailable`, and calls `verify` again. Everything that happens is returned as `Event`s,
+which the driver writes to the pkid log.
+
+Junos behaviour followed (PKI guide):
+- Only CA certificates of configured CA profiles are trusted (Chapter 7); a CA certificate
+  received from a peer only builds the path and validates that CA's CRL.
+- For a CA on the peer's path with no configured profile, a dynamic CA profile `dynamic-nnn` is
+  created, inheriting revocation checking from the profile of the CA above it; with
+  `revocation-check disable` there, none is created and that CA's certificates go unchecked.
+- CRL sources in order: a CRL already loaded, the CDP in the certificate, the CA profile's URL
+  (Chapter 5). A failed download fails validation unless `crl disable on-download-failure`.
+- A downloaded CRL is kept until refresh-interval, else its nextUpdate, else one week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from pki.certs import crl_urls_of
+from pki.context import RevocationCache
+from pki.name_match import names_match
+from pki.names import render_oneline
+from pki.profiles import CaProfile, Crl, RevocationCheck, RevocationMethod, crl_refresh_interval
+from pki.result import ValidationFailure, ValidationResult
+from pki.store import CertificateStore
+from pki.validate import validate_path
+
+
+@dataclass(frozen=True)
+class CachedCrl:
+    crl: x509.CertificateRevocationList
+    loaded_at: dt.datetime
+    refresh_at: dt.datetime | None  # None: loaded by hand, kept until cleared
+    url: str | None = None
+
+
+# -- what verify answers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something pkid did or found, for its log; `flag` is the traceoptions flag that shows it."""
+
+    flag: str  # "certificate-verification" or "online-crl-check"
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    result: ValidationResult
+    events: tuple[Event, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchCrl:
+    """Download the CRL of the CA behind `ca_profile`, trying `urls` in order."""
+
+    ca_profile: str
+    ca_certificate: x509.Certificate
+    urls: tuple[str, ...]
+    events: tuple[Event, ...]
+
+
+# -- the daemon's state -----------------------------------------------------------------------
+
+
+def _fp(cert: x509.Certificate) -> bytes:
+    return cert.fingerprint(hashes.SHA256())
+
+
+@dataclass
+class PkiDaemon:
+    profiles: dict[str, CaProfile]
+    store: CertificateStore
+    dynamic: dict[str, x509.Certificate] = field(default_factory=dict)
+    crls: dict[str, CachedCrl] = field(default_factory=dict)
+    revocation_cache: RevocationCache = field(default_factory=RevocationCache)
+
+    @classmethod
+    def start(cls, profiles: Mapping[str, CaProfile], store: CertificateStore, *,
+              at: dt.datetime) -> PkiDaemon:
+        daemon = cls(profiles=dict(profiles), store=store)
+        for name, crl in store.crls.items():
+            daemon.crls[name] = CachedCrl(crl=crl, loaded_at=at, refresh_at=None)
+        return daemon
+
+    # -- which profile covers a CA --------------------------------------------------------
+
+    def ca_certificate(self, profile: str) -> x509.Certificate | None:
+        return self.dynamic.get(profile) or self.store.ca_certificates.get(profile)
+
+    def profile_of(self, ca: x509.Certificate) -> str | None:
+        """The configured profile holding this CA certificate, else its dynamic profile."""
+        target = _fp(ca)
+        for name, cert in self.store.ca_certificates.items():
+            if name in self.profiles and _fp(cert) == target:
+                return name
+        for name, cert in self.dynamic.items():
+            if _fp(cert) == target:
+                return name
+        return None
+
+    def trust_anchors(self, trusted_ca: str | None = None) -> list[x509.Certificate]:
+        """CA certificates of configured profiles (`trusted-ca NAME` narrows it to one)."""
+        names = [trusted_ca] if trusted_ca else list(self.profiles)
+        return [self.store.ca_certificates[n] for n in names if n in self.store.ca_certificates]
+
+    def _new_dynamic(self, ca: x509.Certificate, parent: str) -> tuple[str, Event]:
+        index = len(self.dynamic) + 1
+        name = f"dynamic-{index:03d}"
+        inherited = self.profiles[parent].revocation_check
+        # The parent's CRL URL belongs to the parent's CA, not to this one: not inherited.
+        crl = inherited.crl and replace(inherited.crl, url=None)
+        self.profiles[name] = CaProfile(
+            name=name, ca_identity=render_oneline(ca.subject),
+            revocation_check=RevocationCheck(crl=crl or Crl(), disable=inherited.disable),
+            routing_instance=self.profiles[parent].routing_instance, dynamic=True)
+        self.dynamic[name] = ca
+        return name, Event("online-crl-check",
+                           f"Dynamic CA profile {name} created for CA "
+                           f"{render_oneline(ca.subject)}, parent CA profile {parent}")
+
+    # -- CRLs ---------------------------------------------------------------------------------
+
+    def crl_downloaded(self, profile: str, crl: x509.CertificateRevocationList, *, url: str,
+                       at: dt.datetime) -> tuple[Event, ...]:
+        """Keep a downloaded CRL if its CA signed it; say what happened either way."""
+        ca = self.ca_certificate(profile)
+        if ca is None or not names_match(crl.issuer, ca.subject) \
+                or not crl.is_signature_valid(ca.public_key()):
+            return (Event("online-crl-check",
+                          f"CRL from {url} for CA profile {profile} is not signed by its CA; "
+                          "discarded"),)
+        next_in = crl.next_update_utc - at if crl.next_update_utc else None
+        refresh = at + crl_refresh_interval(self.profiles[profile], next_update_in=next_in)
+        self.crls[profile] = CachedCrl(crl=crl, loaded_at=at, refresh_at=refresh, url=url)
+        return (Event("online-crl-check",
+                      f"CRL for CA profile {profile} loaded from {url}, "
+                      f"{len(crl)} revoked, next refresh {refresh:%m-%d-%Y %H:%M}"),)
+
+    def _expire(self, at: dt.datetime) -> list[Event]:
+        events = []
+        for name, cached in list(self.crls.items()):
+            if cached.refresh_at is not None and cached.refresh_at <= at:
+                del self.crls[name]
+                events.append(Event("online-crl-check",
+                                    f"CRL for CA profile {name} is due for refresh"))
+        return events
+
+    # -- verification -----------------------------------------------------------------------
+
+    def verify(self, leaf: x509.Certificate, peer_certificates: tuple[x509.Certificate, ...], *,
+               at: dt.datetime, trusted_ca: str | None = None,
+               unavailable: frozenset[str] = frozenset()) -> Verdict | FetchCrl:
+        """Validate a peer's certificate at `at` (the device's clock).
+
+        `unavailable`: profiles whose CRL could not be downloaded during this verification.
+        """
+        events = self._expire(at)
+        anchors = self.trust_anchors(trusted_ca)
+        pool = [*peer_certificates, *self.store.ca_certificates.values()]
+        if not anchors:
+            result = ValidationResult(reason=ValidationFailure.ISSUER_NOT_FOUND,
+                                      message="no CA certificate is loaded in any CA profile",
+                                      path=(leaf,), failed_certificate=leaf)
+            return Verdict(result=result, events=tuple(events))
+        shape = validate_path(leaf, trust_anchors=anchors, intermediates=pool, at=at,
+                              check_revocation=False)
+        if not shape.ok:
+            return Verdict(result=shape, events=tuple(events))
+        exempt: list[x509.Name] = []
+        profiles_on_path: list[str] = []
+        # Walk the path top-down, so a CA's profile exists before the CAs it certified need it.
+        path = shape.path
+        for depth in range(len(path) - 1, 0, -1):
+            ca, subject = path[depth], path[depth - 1]
+            profile = self.profile_of(ca)
+            if profile is None:
+                parent = self.profile_of(path[depth + 1]) if depth + 1 < len(path) else None
+                if parent is None or not self.profiles[parent].enables_dynamic_profiles:
+                    exempt.append(ca.subject)
+                    continue
+                profile, event = self._new_dynamic(ca, parent)
+                events.append(event)
+            profiles_on_path.append(profile)
+            method = self.profiles[profile].revocation_check.method
+            if method is not RevocationMethod.CRL:
+                exempt.append(ca.subject)
+                continue
+            if profile in self.crls:
+                continue
+            if profile in unavailable:
+                crl_cfg = self.profiles[profile].revocation_check.crl
+                if crl_cfg is not None and crl_cfg.disable_on_download_failure:
+                    exempt.append(ca.subject)
+                    events.append(Event("online-crl-check",
+                                        f"CRL for CA profile {profile} unavailable; revocation "
+                                        "check skipped (disable on-download-failure)"))
+                    continue
+                result = replace(shape, reason=ValidationFailure.CRL_MISSING,
+                                 failed_certificate=subject,
+                                 message=f"CRL download failed for CA profile {profile}")
+                return Verdict(result=result, events=tuple(events))
+            configured = self.profiles[profile].revocation_check.crl
+            urls = [*crl_urls_of(subject)]
+            if configured is not None and configured.url and configured.url not in urls:
+                urls.append(configured.url)
+            return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=tuple(urls),
+                            events=tuple(events))
+        crls = [self.crls[p].crl for p in profiles_on_path if p in self.crls]
+        result = validate_path(leaf, trust_anchors=anchors, intermediates=pool, crls=crls,
+                               at=at, revocation_exempt=tuple(exempt),
+                               revocation_cache=self.revocation_cache)
+        return Verdict(result=result, events=tuple(events))

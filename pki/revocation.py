@@ -1,0 +1,266 @@
+"""Revocation status from CRLs (RFC 5280 6.3, simplified), for one certificate of a path.
+
+For a certificate and its issuer on a path: the CRLs named after the issuer are sorted into
+out-of-scope ones (issuingDistributionPoint), unusable ones (an unknown critical extension,
+a bad signature, a signer without cRLSign, outside thisUpdate..nextUpdate) and usable ones;
+the newest usable complete CRL, with the newest delta CRL based on it, decides.
+
+Deviations from 6.3: indirect CRLs are not used; a CRL whose issuingDistributionPoint names a
+distribution point only covers certificates whose CRLDistributionPoints name it; a CRL signed
+by another key of the issuer (PKITS "separate certificate and CRL keys") is accepted when that
+key's certificate validates to the same trust anchors (the caller's `validate_signer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.x509.oid import ExtensionOID
+
+from pki.certs import crl_urls_of, is_ca
+from pki.context import ValidationContext
+from pki.crl import Revocation, crl_number_of
+from pki.name_match import names_match
+from pki.result import CrlNeeded, ValidationFailure
+from pki.signatures import crl_signed_by
+
+_KNOWN_CRL_EXTENSIONS = frozenset({
+    ExtensionOID.CRL_NUMBER, ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+    ExtensionOID.ISSUING_DISTRIBUTION_POINT, ExtensionOID.DELTA_CRL_INDICATOR,
+    ExtensionOID.ISSUER_ALTERNATIVE_NAME, ExtensionOID.FRESHEST_CRL,
+    ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+})
+_ALL_REASONS = frozenset(x509.ReasonFlags) - {x509.ReasonFlags.unspecified,
+                                              x509.ReasonFlags.remove_from_crl}
+_REMOVE = x509.ReasonFlags.remove_from_crl
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevocationProblem:
+    """Why revocation status could not be established as good."""
+
+    reason: ValidationFailure
+    message: str
+    revocation: Revocation | None = None
+    crl_needed: CrlNeeded | None = None
+
+
+SignerCheck = Callable[[x509.Certificate], bool]
+
+
+def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, ctx: ValidationContext,
+                     validate_signer: SignerCheck) -> RevocationProblem | None:
+    """None when a usable CRL says `cert` is not revoked; otherwise what is wrong."""
+    complete: list[tuple[x509.CertificateRevocationList, frozenset]] = []
+    deltas: list[x509.CertificateRevocationList] = []
+    problems: list[tuple[x509.CertificateRevocationList, RevocationProblem]] = []
+    for crl in ctx.crls_from(cert.issuer):
+        scope = _scope(crl, cert)
+        if scope is None:
+            continue
+        problem = _unusable(crl, cert, issuer, ctx, validate_signer)
+        if problem is not None:
+            problems.append((crl, problem))
+        elif _has(crl, x509.DeltaCRLIndicator):
+            deltas.append(crl)
+        else:
+            complete.append((crl, scope))
+    covered = frozenset().union(*(scope for _, scope in complete))
+    if not complete or covered != _ALL_REASONS:
+        if problems:
+            # The newest failing CRL tells best what to do (fetch again, distrust the server).
+            return max(problems, key=lambda item: item[0].last_update_utc)[1]
+        what = "no CRL" if not complete else "no CRL covering every revocation reason"
+        return RevocationProblem(
+            reason=ValidationFailure.CRL_MISSING,
+            message=f"{what} from {issuer.subject.rfc4514_string()} is loaded",
+            crl_needed=_needed(cert, issuer, ctx))
+    full = [crl for crl, scope in complete if scope == _ALL_REASONS]
+    for crl in [_newest(full)] if full else [crl for crl, _ in complete]:
+        entry = _status(crl, deltas, cert, ctx)
+        if entry is not None:
+            why = f" ({entry.reason.value})" if entry.reason else ""
+            return RevocationProblem(
+                reason=ValidationFailure.REVOKED, revocation=entry,
+                message=f"certificate serial {cert.serial_number:X} was revoked on "
+                        f"{entry.date:%Y-%m-%d %H:%M} UTC{why}")
+    return None
+
+
+def _status(crl: x509.CertificateRevocationList, deltas: list[x509.CertificateRevocationList],
+            cert: x509.Certificate, ctx: ValidationContext) -> Revocation | None:
+    """The revocation entry for `cert` in `crl` as updated by its newest delta CRL, if any."""
+    number = crl_number_of(crl)
+    based = [d for d in deltas if number is not None and _base_number(d) <= number]
+    delta = _newest(based)
+    if delta is not None:
+        entry = _lookup(delta, cert, ctx)
+        if entry is not None:
+            return None if entry.reason is _REMOVE else entry
+    entry = _lookup(crl, cert, ctx)
+    return None if entry is None or entry.reason is _REMOVE else entry
+
+
+def _base_number(delta: x509.CertificateRevocationList) -> int:
+    return delta.extensions.get_extension_for_class(x509.DeltaCRLIndicator).value.crl_number
+
+
+def _lookup(crl: x509.CertificateRevocationList, cert: x509.Certificate,
+            ctx: ValidationContext) -> Revocation | None:
+    return ctx.revocation_cache.index(crl).lookup(cert.serial_number)
+
+
+def _newest(crls: list[x509.CertificateRevocationList]
+            ) -> x509.CertificateRevocationList | None:
+    if not crls:
+        return None
+    return max(crls, key=lambda crl: (crl.last_update_utc, crl_number_of(crl) or 0))
+
+
+def _needed(cert: x509.Certificate, issuer: x509.Certificate,
+            ctx: ValidationContext) -> CrlNeeded:
+    # Chapter 5: the CDP of the certificate being checked, then the CA profile's URL.
+    urls = dict.fromkeys(crl_urls_of(cert) + ctx.profile_crl_urls(issuer.subject))
+    return CrlNeeded(ca_certificate=issuer, urls=tuple(urls))
+
+
+def _has(crl: x509.CertificateRevocationList, kind: type) -> bool:
+    try:
+        crl.extensions.get_extension_for_class(kind)
+    except x509.ExtensionNotFound:
+        return False
+    return True
+
+
+# -- scope: issuingDistributionPoint -------------------------------------------------------
+
+
+def _scope(crl: x509.CertificateRevocationList, cert: x509.Certificate) -> frozenset | None:
+    """The revocation reasons `crl` covers for `cert`; None when it does not cover `cert`."""
+    try:
+        idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
+    except x509.ExtensionNotFound:
+        return _ALL_REASONS
+    except ValueError:
+        return frozenset()  # malformed: in scope but unusable, reported by _unusable
+    if idp.indirect_crl or idp.only_contains_attribute_certs:
+        return None
+    if idp.only_contains_user_certs and is_ca(cert):
+        return None
+    if idp.only_contains_ca_certs and not is_ca(cert):
+        return None
+    if (idp.full_name or idp.relative_name) and not _point_matches(idp, crl, cert):
+        return None
+    if idp.only_some_reasons:
+        return frozenset(idp.only_some_reasons) & _ALL_REASONS
+    return _ALL_REASONS
+
+
+def _point_names(full_name, relative_name, issuer: x509.Name) -> list[x509.GeneralName]:
+    if full_name:
+        return list(full_name)
+    return [x509.DirectoryName(x509.Name(list(issuer.rdns) + [relative_name]))]
+
+
+def _point_matches(idp: x509.IssuingDistributionPoint, crl: x509.CertificateRevocationList,
+                   cert: x509.Certificate) -> bool:
+    wanted = _point_names(idp.full_name, idp.relative_name, crl.issuer)
+    try:
+        cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return False
+    for point in cdp:
+        if point.full_name or point.relative_name:
+            names = _point_names(point.full_name, point.relative_name, cert.issuer)
+        else:
+            names = list(point.crl_issuer or ())
+        if any(_general_names_equal(a, b) for a in names for b in wanted):
+            return True
+    return False
+
+
+def _general_names_equal(a: x509.GeneralName, b: x509.GeneralName) -> bool:
+    if isinstance(a, x509.DirectoryName) and isinstance(b, x509.DirectoryName):
+        return names_match(a.value, b.value)
+    return a == b
+
+
+# -- usability: extensions, signature, signer, dates ----------------------------------------
+
+
+def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
+              issuer: x509.Certificate, ctx: ValidationContext,
+              validate_signer: SignerCheck) -> RevocationProblem | None:
+    try:
+        extensions = list(crl.extensions)
+    except ValueError as exc:
+        return RevocationProblem(reason=ValidationFailure.MALFORMED,
+                                 message=f"CRL extensions cannot be parsed: {exc}")
+    try:
+        ctx.revocation_cache.index(crl)
+    except ValueError as exc:
+        return RevocationProblem(reason=ValidationFailure.MALFORMED,
+                                 message=f"CRL entries cannot be read: {exc}")
+    unknown = [ext.oid.dotted_string for ext in extensions
+               if ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS]
+    if unknown or ctx.revocation_cache.has_unknown_critical_entry_extension(crl):
+        where = f"extension {', '.join(unknown)}" if unknown else "entry extension"
+        return RevocationProblem(
+            reason=ValidationFailure.UNKNOWN_CRITICAL_EXTENSION,
+            message=f"CRL from {crl.issuer.rfc4514_string()} has an unknown critical {where}")
+    problem = _signer_problem(crl, issuer, ctx, validate_signer)
+    if problem is not None:
+        return problem
+    if crl.last_update_utc > ctx.at:
+        return RevocationProblem(
+            reason=ValidationFailure.CRL_NOT_YET_VALID,
+            message=f"CRL from {crl.issuer.rfc4514_string()} is not valid before "
+                    f"{crl.last_update_utc:%Y-%m-%d %H:%M} UTC")
+    next_update = crl.next_update_utc
+    if next_update is not None and next_update < ctx.at:
+        return RevocationProblem(
+            reason=ValidationFailure.CRL_EXPIRED, crl_needed=_needed(cert, issuer, ctx),
+            message=f"CRL from {crl.issuer.rfc4514_string()} expired at "
+                    f"{next_update:%Y-%m-%d %H:%M} UTC (nextUpdate)")
+    return None
+
+
+def _signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certificate) -> bool:
+    try:
+        return crl_signed_by(crl, signer.public_key())
+    except (TypeError, ValueError, UnsupportedAlgorithm):
+        return False  # a key `cryptography` cannot read
+
+
+def _crl_sign_allowed(cert: x509.Certificate) -> bool:
+    try:
+        return cert.extensions.get_extension_for_class(x509.KeyUsage).value.crl_sign
+    except x509.ExtensionNotFound:
+        return True
+
+
+def _signer_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificate,
+                    ctx: ValidationContext, validate_signer: SignerCheck
+                    ) -> RevocationProblem | None:
+    name = crl.issuer.rfc4514_string()
+    if _signature_valid(crl, issuer):
+        if _crl_sign_allowed(issuer):
+            return None
+        return RevocationProblem(
+            reason=ValidationFailure.KEY_USAGE,
+            message=f"CRL signer {issuer.subject.rfc4514_string()} lacks keyUsage cRLSign")
+    for other in ctx.certificates_named(crl.issuer):
+        if (other != issuer and names_match(other.subject, crl.issuer)
+                and _crl_sign_allowed(other) and _signature_valid(crl, other)):
+            if validate_signer(other):
+                return None
+            return RevocationProblem(
+                reason=ValidationFailure.CRL_SIGNATURE_INVALID,
+                message=f"CRL from {name} is signed by a key whose certificate does not "
+                        f"validate")
+    return RevocationProblem(reason=ValidationFailure.CRL_SIGNATURE_INVALID,
+                             message=f"CRL from {name}: signature does not verify with the "
+                                     f"CA's key")
