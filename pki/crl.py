@@ -28,8 +28,10 @@ class Revocation:
     reason: x509.ReasonFlags | None = None
 
     def __post_init__(self) -> None:
-        if self.serial <= 0:
-            raise ValueError(f"serial {self.serial}: must be positive")
+        # RFC 5280 wants positive serials, but real CRLs list negative ones too (PKITS
+        # 4.4.14): an index of a CRL must take what the CRL says.
+        if isinstance(self.serial, bool) or not isinstance(self.serial, int):
+            raise TypeError(f"serial must be an int, not {type(self.serial).__name__}")
         if self.date.tzinfo is None:
             raise ValueError("revocation date must be timezone-aware")
         if self.reason is x509.ReasonFlags.unspecified:

@@ -30,7 +30,13 @@ from pki.certs import crl_urls_of
 from pki.context import RevocationCache
 from pki.name_match import names_match
 from pki.names import render_oneline
-from pki.profiles import CaProfile, Crl, RevocationCheck, RevocationMethod, crl_refresh_interval
+from pki.profiles import (
+    CaProfile,
+    RevocationMethod,
+    crl_refresh_interval,
+    crl_urls,
+    dynamic_profile,
+)
 from pki.result import ValidationFailure, ValidationResult
 from pki.store import CertificateStore
 from pki.validate import validate_path
@@ -120,19 +126,13 @@ class PkiDaemon:
         return [self.store.ca_certificates[n] for n in names if n in self.store.ca_certificates]
 
     def _new_dynamic(self, ca: x509.Certificate, parent: str) -> tuple[str, Event]:
-        index = len(self.dynamic) + 1
-        name = f"dynamic-{index:03d}"
-        inherited = self.profiles[parent].revocation_check
-        # The parent's CRL URL belongs to the parent's CA, not to this one: not inherited.
-        crl = inherited.crl and replace(inherited.crl, url=None)
-        self.profiles[name] = CaProfile(
-            name=name, ca_identity=render_oneline(ca.subject),
-            revocation_check=RevocationCheck(crl=crl or Crl(), disable=inherited.disable),
-            routing_instance=self.profiles[parent].routing_instance, dynamic=True)
-        self.dynamic[name] = ca
-        return name, Event("online-crl-check",
-                           f"Dynamic CA profile {name} created for CA "
-                           f"{render_oneline(ca.subject)}, parent CA profile {parent}")
+        profile = dynamic_profile(self.profiles[parent], index=len(self.dynamic) + 1,
+                                  ca_identity=render_oneline(ca.subject))
+        self.profiles[profile.name] = profile
+        self.dynamic[profile.name] = ca
+        return profile.name, Event("online-crl-check",
+                                   f"Dynamic CA profile {profile.name} created for CA "
+                                   f"{render_oneline(ca.subject)}, parent CA profile {parent}")
 
     # -- CRLs ---------------------------------------------------------------------------------
 
@@ -215,11 +215,8 @@ class PkiDaemon:
                                  failed_certificate=subject,
                                  message=f"CRL download failed for CA profile {profile}")
                 return Verdict(result=result, events=tuple(events))
-            configured = self.profiles[profile].revocation_check.crl
-            urls = [*crl_urls_of(subject)]
-            if configured is not None and configured.url and configured.url not in urls:
-                urls.append(configured.url)
-            return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=tuple(urls),
+            urls = crl_urls(self.profiles[profile], cdp_urls=crl_urls_of(subject))
+            return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=urls,
                             events=tuple(events))
         crls = [self.crls[p].crl for p in profiles_on_path if p in self.crls]
         result = validate_path(leaf, trust_anchors=anchors, intermediates=pool, crls=crls,

@@ -28,7 +28,7 @@ from pki.name_match import NameConstraintsState, names_match, names_of
 from pki.policy_tree import PolicyError, PolicyProcessor
 from pki.result import ValidationFailure, ValidationResult
 from pki.revocation import RevocationProblem, SignerCheck, check_revocation
-from pki.signatures import verify_with_key
+from pki.signing import verify_with_key
 
 # Critical extensions this module (or pki.revocation) acts on; any other critical one fails.
 _UNDERSTOOD = frozenset({

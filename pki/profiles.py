@@ -11,8 +11,8 @@ Guide facts kept here:
 - revocation-check crl: one URL per CA profile (Chapter 11: "Currently you can configure only
   one URL"), refresh-interval 0..8784 hours; without it the CRL's next-update time is used, or
   one week when the CRL has none (Chapter 11).
-- CRL location order: the CA profile's URL, then the CDP embedded in the CA certificate
-  (Chapter 11; Chapter 12's overview words it the other way round, Chapter 11's list is explicit).
+- CRL location order: the CDP in the certificate, then the CA profile's URL (Chapters 5 and
+  12; Chapter 11 only says that without a configured URL the CDP is used).
 - Dynamic CA profiles `dynamic-nnn` inherit the parent's properties and exist only when the
   parent has `revocation-check crl` (Chapter 7).
 - traceoptions file size 10240..1073741824 bytes (default 128 KB), files 2..1000 (default 10).
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from types import MappingProxyType
 
@@ -206,18 +206,17 @@ class CaProfile:
 def crl_urls(profile: CaProfile, *, cdp_urls: Iterable[str] = ()) -> tuple[str, ...]:
     """Where pkid looks for the CRL of this profile's CA, in order, without repeats.
 
-    The configured `revocation-check crl url` first, then the CDP URLs of the CA certificate
-    (`cdp_urls`, in certificate order). Empty when revocation checking is not by CRL.
+    The CDP URLs of the certificate being checked first (`cdp_urls`, in certificate order),
+    then the configured `revocation-check crl url` (Chapter 5: "If the device fails to connect
+    to the URL in the certificate distribution point (CDP), it tries to retrieve the CRL from
+    the URL configured in the CA profile"). Empty when revocation checking is not by CRL.
     """
     if profile.revocation_check.method is not RevocationMethod.CRL:
         return ()
-    urls: list[str] = []
+    urls = list(dict.fromkeys(cdp_urls))
     crl = profile.revocation_check.crl
-    if crl is not None and crl.url:
+    if crl is not None and crl.url and crl.url not in urls:
         urls.append(crl.url)
-    for url in cdp_urls:
-        if url not in urls:
-            urls.append(url)
     return tuple(urls)
 
 
@@ -239,6 +238,7 @@ def dynamic_profile(parent: CaProfile, *, index: int, ca_identity: str) -> CaPro
     """The `dynamic-nnn` profile pkid creates for a CA learned from a peer (Chapter 7).
 
     It inherits the parent's revocation checking and routing instance; it has no enrollment.
+    The parent's CRL URL is not inherited: it serves the parent's CA, not this one.
     """
     if not parent.enables_dynamic_profiles:
         raise ValueError(f"ca-profile {parent.name} has no revocation-check crl: "
@@ -248,7 +248,8 @@ def dynamic_profile(parent: CaProfile, *, index: int, ca_identity: str) -> CaPro
     return CaProfile(
         name=f"dynamic-{index:03d}",
         ca_identity=ca_identity,
-        revocation_check=parent.revocation_check,
+        revocation_check=replace(parent.revocation_check,
+                                 crl=replace(parent.revocation_check.crl, url=None)),
         routing_instance=parent.routing_instance,
         dynamic=True,
     )

@@ -25,7 +25,7 @@ from pki.context import ValidationContext
 from pki.crl import Revocation, crl_number_of
 from pki.name_match import names_match
 from pki.result import CrlNeeded, ValidationFailure
-from pki.signatures import crl_signed_by
+from pki.signing import crl_signed_by
 
 _KNOWN_CRL_EXTENSIONS = frozenset({
     ExtensionOID.CRL_NUMBER, ExtensionOID.AUTHORITY_KEY_IDENTIFIER,

@@ -56,35 +56,52 @@ def sign(builder: _Builder, key: PrivateKey, algorithm: hashes.HashAlgorithm) ->
     return x509.load_der_x509_crl(der)
 
 
-def signature_is_valid(signed: _Signed, public_key: object | None = None) -> bool:
-    """Whether `signed` verifies with `public_key` (a request's own key when None).
+def verify_with_key(signed: _Signed, key: object) -> None:
+    """Raise InvalidSignature unless `key` signed `signed` (RSA PKCS#1 v1.5 or PSS, DSA,
+    ECDSA; SHA-1 included); TypeError for a key of another kind.
 
-    Unlike cryptography's own checks this accepts SHA-1 signatures.
+    UnsupportedAlgorithm comes through from `cryptography` for unknown signature algorithms.
     """
     if isinstance(signed, x509.CertificateSigningRequest):
-        tbs = signed.tbs_certrequest_bytes
-        public_key = signed.public_key() if public_key is None else public_key
+        data = signed.tbs_certrequest_bytes
     elif isinstance(signed, x509.Certificate):
-        tbs = signed.tbs_certificate_bytes
+        data = signed.tbs_certificate_bytes
     elif isinstance(signed, x509.CertificateRevocationList):
-        tbs = signed.tbs_certlist_bytes
+        data = signed.tbs_certlist_bytes
     else:
-        raise TypeError(f"cannot check the signature of a {type(signed).__name__}")
+        raise TypeError(f"cannot verify a {type(signed).__name__}")
+    digest = signed.signature_hash_algorithm
+    params = signed.signature_algorithm_parameters
+    if isinstance(key, rsa.RSAPublicKey):
+        pad = params if isinstance(params, padding.PSS | padding.PKCS1v15) else padding.PKCS1v15()
+        key.verify(signed.signature, data, pad, digest)
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        key.verify(signed.signature, data, ec.ECDSA(digest))
+    elif isinstance(key, dsa.DSAPublicKey):
+        key.verify(signed.signature, data, digest)
+    else:
+        raise TypeError(f"cannot verify with a {type(key).__name__}")
+
+
+def signature_is_valid(signed: _Signed, public_key: object | None = None) -> bool:
+    """Whether `signed` verifies with `public_key` (a request's own key when None)."""
     if public_key is None:
-        raise TypeError("a certificate or CRL needs its issuer's public key")
-    algorithm = signed.signature_hash_algorithm
+        if not isinstance(signed, x509.CertificateSigningRequest):
+            raise TypeError("a certificate or CRL needs its issuer's public key")
+        public_key = signed.public_key()
     try:
-        if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signed.signature, tbs, padding.PKCS1v15(), algorithm)
-        elif isinstance(public_key, dsa.DSAPublicKey):
-            public_key.verify(signed.signature, tbs, algorithm)
-        elif isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(signed.signature, tbs, ec.ECDSA(algorithm))
-        else:
-            raise TypeError(f"cannot verify with a {type(public_key).__name__}")
+        verify_with_key(signed, public_key)
     except InvalidSignature:
         return False
     return True
+
+
+def crl_signed_by(crl: x509.CertificateRevocationList, key: object) -> bool:
+    """Whether `key` signed `crl`; False also for a key that cannot have (another kind)."""
+    try:
+        return signature_is_valid(crl, key)
+    except (TypeError, ValueError):
+        return False
 
 
 def _raw_sign(key: PrivateKey, data: bytes, algorithm: hashes.HashAlgorithm) -> bytes:

@@ -96,10 +96,11 @@ def test_revocation_method():
     assert _profile(use_ocsp=True).revocation_check.method is RevocationMethod.OCSP
 
 
-def test_crl_urls_configured_url_then_certificate_cdps():
+def test_crl_urls_certificate_cdps_then_configured_url():
     configured = "http://labsrv1.labdomain.com/CertEnroll/LABDOMAIN.crl"
     profile = _profile(crl=Crl(url=configured))
-    assert crl_urls(profile, cdp_urls=[CDP, configured]) == (configured, CDP)
+    assert crl_urls(profile, cdp_urls=[CDP, configured]) == (CDP, configured)
+    assert crl_urls(profile, cdp_urls=[CDP]) == (CDP, configured)
     assert crl_urls(_profile(crl=Crl()), cdp_urls=[CDP]) == (CDP,)
     assert crl_urls(_profile()) == ()
 
@@ -123,11 +124,13 @@ def test_dynamic_profile_inherits_from_its_parent():
     """Chapter 7: dynamic-nnn inherits revocation checking from the parent CA profile."""
     root = CaProfile(name="Root-CA", ca_identity="Root-CA", routing_instance="vr1",
                      enrollment=Enrollment(url="www.example.net/scep/Root/"),
-                     revocation_check=RevocationCheck(crl=Crl(refresh_interval=24)))
+                     revocation_check=RevocationCheck(crl=Crl(
+                         refresh_interval=24, url="http://10.157.88.230:8080/crl/Root.crl")))
     assert root.enables_dynamic_profiles
     dyn = dynamic_profile(root, index=1, ca_identity="Sales-CA")
     assert (dyn.name, dyn.ca_identity, dyn.dynamic) == ("dynamic-001", "Sales-CA", True)
-    assert dyn.revocation_check == root.revocation_check
+    # Revocation checking is inherited; the Root-CA's CRL URL is not (it is not Sales-CA's).
+    assert dyn.revocation_check.crl == Crl(refresh_interval=24)
     assert dyn.routing_instance == "vr1"
     assert dyn.enrollment == Enrollment()
 

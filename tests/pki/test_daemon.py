@@ -1,0 +1,121 @@
+"""pkid's decisions on the guide's Figure 4: dynamic CA profiles and the CRLs it asks for."""
+
+import datetime as dt
+
+import pytest
+from cryptography import x509
+
+from pki.daemon import FetchCrl, PkiDaemon, Verdict
+from pki.profiles import CaProfile, Crl, RevocationCheck
+from pki.result import ValidationFailure
+from pki.store import CertificateStore
+
+AT_DAYS = 35
+
+
+def _host_a(figure4, *, root_check: RevocationCheck, start) -> PkiDaemon:
+    """Host-A: CA profiles Root-CA, Eng-CA, Dev-CA with their CA certificates (Chapter 14)."""
+    profiles = {"Root-CA": CaProfile(name="Root-CA", ca_identity="CA-Root",
+                                     revocation_check=root_check)}
+    for name in ("Eng-CA", "Dev-CA"):
+        profiles[name] = CaProfile(name=name, ca_identity=name,
+                                   revocation_check=RevocationCheck(crl=Crl()))
+    store = CertificateStore()
+    for name in profiles:
+        store = store.add_ca_certificate(name, figure4.certificate(name))
+    return PkiDaemon.start(profiles, store, at=start)
+
+
+def _run(daemon, figure4, at, *, fail=frozenset()):
+    """Answer every FetchCrl from the hierarchy (or fail it); return the verdict and fetches."""
+    fetches = []
+    unavailable = frozenset()
+    leaf, sent = figure4.certificate("Host-B"), (figure4.certificate("Sales-CA"),)
+    while True:
+        answer = daemon.verify(leaf, sent, at=at, unavailable=unavailable)
+        if isinstance(answer, Verdict):
+            return answer, fetches
+        assert isinstance(answer, FetchCrl)
+        fetches.append((answer.ca_profile, answer.urls))
+        ca_name = next(n for n in figure4.cas()
+                       if figure4.certificate(n) == answer.ca_certificate)
+        if ca_name in fail:
+            unavailable |= {answer.ca_profile}
+            continue
+        daemon.crl_downloaded(answer.ca_profile, figure4.crl(ca_name, at=at - dt.timedelta(
+            hours=1)), url=answer.urls[0], at=at)
+
+
+@pytest.fixture
+def at(start):
+    return start + dt.timedelta(days=AT_DAYS)
+
+
+def test_host_a_creates_dynamic_001_for_sales_ca_and_downloads_its_crl(figure4, start, at):
+    daemon = _host_a(figure4, root_check=RevocationCheck(crl=Crl()), start=start)
+    verdict, fetches = _run(daemon, figure4, at)
+    assert verdict.ok, verdict.result.message
+    assert fetches == [("Root-CA", ("http://10.157.88.230:8080/crl/Root.crl",)),
+                       ("dynamic-001", ("http://10.157.88.230:8080/crl/Sales.crl",))]
+    assert daemon.dynamic["dynamic-001"] == figure4.certificate("Sales-CA")
+    assert daemon.profiles["dynamic-001"].dynamic
+    # The peer's CA certificate is kept for its CRL only, never as a trust anchor.
+    assert figure4.certificate("Sales-CA") not in daemon.trust_anchors()
+    assert set(daemon.crls) == {"Root-CA", "dynamic-001"}
+
+
+def test_revoked_host_b_fails_through_the_dynamic_profile(figure4, start, at):
+    figure4.revoke("Host-B", at=at - dt.timedelta(days=1),
+                   reason=x509.ReasonFlags.key_compromise)
+    daemon = _host_a(figure4, root_check=RevocationCheck(crl=Crl()), start=start)
+    verdict, _ = _run(daemon, figure4, at)
+    assert verdict.result.reason is ValidationFailure.REVOKED
+    assert verdict.result.revocation.serial == figure4.certificate("Host-B").serial_number
+
+
+def test_revocation_check_disable_on_the_parent_means_no_dynamic_profile(figure4, start, at):
+    figure4.revoke("Host-B", at=at - dt.timedelta(days=1))
+    daemon = _host_a(figure4, root_check=RevocationCheck(crl=Crl(), disable=True), start=start)
+    verdict, fetches = _run(daemon, figure4, at)
+    assert verdict.ok and fetches == [] and daemon.dynamic == {}
+
+
+@pytest.mark.parametrize(("on_failure", "ok"), [(False, False), (True, True)],
+                         ids=["fails", "disable-on-download-failure"])
+def test_crl_download_failure(figure4, start, at, on_failure, ok):
+    check = RevocationCheck(crl=Crl(disable_on_download_failure=on_failure))
+    daemon = _host_a(figure4, root_check=check, start=start)
+    verdict, _ = _run(daemon, figure4, at, fail={"Sales-CA"})
+    assert verdict.ok is ok
+    if not ok:
+        assert verdict.result.reason is ValidationFailure.CRL_MISSING
+        assert verdict.result.message == "CRL download failed for CA profile dynamic-001"
+
+
+def test_cached_crl_is_refreshed_after_next_update(figure4, start, at):
+    daemon = _host_a(figure4, root_check=RevocationCheck(crl=Crl()), start=start)
+    _run(daemon, figure4, at)
+    _, again = _run(daemon, figure4, at + dt.timedelta(hours=1))
+    assert again == []
+    _, later = _run(daemon, figure4, at + dt.timedelta(days=8))
+    assert [p for p, _ in later] == ["Root-CA", "dynamic-001"]
+
+
+def test_refresh_interval_overrides_next_update(figure4, start, at):
+    daemon = _host_a(figure4, root_check=RevocationCheck(crl=Crl(refresh_interval=2)),
+                     start=start)
+    _run(daemon, figure4, at)
+    _, later = _run(daemon, figure4, at + dt.timedelta(hours=3))
+    assert [p for p, _ in later] == ["Root-CA", "dynamic-001"]
+
+
+def test_crl_signed_by_another_ca_is_discarded(figure4, start, at):
+    daemon = _host_a(figure4, root_check=RevocationCheck(crl=Crl()), start=start)
+    events = daemon.crl_downloaded("Root-CA", figure4.crl("Sales-CA", at=at), url="u", at=at)
+    assert "not signed by its CA" in events[0].text and "Root-CA" not in daemon.crls
+
+
+def test_no_ca_certificate_loaded(figure4, start, at):
+    daemon = PkiDaemon.start({}, CertificateStore(), at=start)
+    verdict = daemon.verify(figure4.certificate("Host-B"), (), at=at)
+    assert verdict.result.reason is ValidationFailure.ISSUER_NOT_FOUND
