@@ -1,0 +1,149 @@
+"""From a device's Junos configuration to what one Phase-1 negotiation needs (pure).
+
+A gateway names an IKE policy (mode, proposals, local certificate, trusted CA) and the peer
+(static `address` or `dynamic`), with the identities: `local-identity` (default: the address of
+the external interface) and what the peer must present (`remote-identity`, or the `dynamic`
+hostname / user-at-hostname / distinguished-name; a static peer without remote-identity is
+accepted with any identity its certificate vouches for).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from pki.names import parse_subject
+from sim.ike.ids import IkeId
+from sim.ike.phase1 import Mode
+from sim.ike.proposals import IkeProposal
+from sim.junos.config import (
+    DeviceConfig,
+    IdentityType,
+    IkeGateway,
+    IkeIdentity,
+    IkeMode,
+    IkePolicy,
+)
+
+
+class GatewayError(ValueError):
+    """The configuration cannot drive this negotiation (a missing policy, proposal, ...)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewayPlan:
+    gateway: IkeGateway
+    policy: IkePolicy
+    mode: Mode
+    proposals: tuple[IkeProposal, ...]
+    local_certificate: str
+    trusted_ca: str | None
+    local_address: str
+    remote_id: IkeId | None
+
+
+def interface_address(config: DeviceConfig, interface: str | None) -> str | None:
+    if interface is None:
+        return None
+    name, _, unit = interface.partition(".")
+    iface = config.interfaces.get(name)
+    if iface is None:
+        return None
+    logical = iface.units.get(int(unit or 0))
+    if logical is None or not logical.addresses:
+        return None
+    return str(logical.addresses[0].ip)
+
+
+def identity(spec: IkeIdentity, *, certificate: x509.Certificate | None = None) -> IkeId:
+    """An IKE ID from a configured identity; a distinguished-name comes from the certificate."""
+    if spec.type is IdentityType.INET:
+        return IkeId.ipv4(spec.value)
+    if spec.type is IdentityType.HOSTNAME:
+        return IkeId.fqdn(spec.value)
+    if spec.type is IdentityType.USER_AT_HOSTNAME:
+        return IkeId.user_fqdn(spec.value)
+    if spec.value:
+        return IkeId.der_asn1_dn(parse_subject(spec.value))
+    if certificate is None:
+        raise GatewayError("distinguished-name identity needs the local certificate")
+    return IkeId.der_asn1_dn(certificate.subject)
+
+
+def plan(config: DeviceConfig, gateway_name: str, *, device_address: str) -> GatewayPlan:
+    ike = config.ike
+    gateway = ike.gateways.get(gateway_name)
+    if gateway is None:
+        raise GatewayError(f"gateway {gateway_name} is not configured")
+    policy = ike.policies.get(gateway.ike_policy or "")
+    if policy is None:
+        raise GatewayError(f"gateway {gateway_name}: ike-policy {gateway.ike_policy} "
+                           "is not configured")
+    if not policy.local_certificate:
+        raise GatewayError(f"policy {policy.name}: certificate local-certificate is not "
+                           "configured")
+    proposals = []
+    for name in policy.proposals:
+        configured = ike.proposals.get(name)
+        if configured is None:
+            raise GatewayError(f"policy {policy.name}: proposal {name} is not configured")
+        statements = {
+            "authentication-method": _value(configured.authentication_method),
+            "dh-group": _value(configured.dh_group),
+            "authentication-algorithm": _value(configured.authentication_algorithm),
+            "encryption-algorithm": _value(configured.encryption_algorithm),
+            "lifetime-seconds": configured.effective_lifetime_seconds,
+        }
+        try:
+            proposals.append(IkeProposal.from_statements(
+                name, {k: v for k, v in statements.items() if v is not None}))
+        except ValueError as exc:
+            raise GatewayError(str(exc)) from None
+    if not proposals:
+        raise GatewayError(f"policy {policy.name}: no proposals configured")
+    local = (gateway.local_address or interface_address(config, gateway.external_interface)
+             or device_address)
+    remote_spec = gateway.remote_identity or gateway.dynamic
+    return GatewayPlan(
+        gateway=gateway, policy=policy,
+        mode=Mode.AGGRESSIVE if policy.mode is IkeMode.AGGRESSIVE else Mode.MAIN,
+        proposals=tuple(proposals), local_certificate=policy.local_certificate,
+        trusted_ca=policy.trusted_ca, local_address=local,
+        remote_id=None if remote_spec is None or (
+            remote_spec.type is IdentityType.DISTINGUISHED_NAME and not remote_spec.value)
+        else identity(remote_spec),
+    )
+
+
+def local_id(gateway_plan: GatewayPlan, certificate: x509.Certificate) -> IkeId:
+    spec = gateway_plan.gateway.local_identity
+    if spec is None:
+        return IkeId.ipv4(gateway_plan.local_address)
+    return identity(spec, certificate=certificate)
+
+
+def gateway_for_peer(config: DeviceConfig, peer_address: str) -> str | None:
+    """The gateway a responder uses for a peer: the static one with its address first, else
+    the first dynamic gateway (its identity is checked when the peer's ID arrives)."""
+    peer = ipaddress.IPv4Address(peer_address)
+    for name, gateway in config.ike.gateways.items():
+        if any(ipaddress.IPv4Address(a) == peer for a in gateway.addresses if _is_ip(a)):
+            return name
+    for name, gateway in config.ike.gateways.items():
+        if gateway.dynamic is not None:
+            return name
+    return None
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _value(member: object) -> str | None:
+    return None if member is None else member.value

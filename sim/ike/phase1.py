@@ -1,0 +1,801 @@
+"""The IKEv1 Phase-1 state machine (Main Mode and Aggressive Mode, signature authentication),
+sans I/O: datagrams in, events out, no clock, no sockets.
+
+Everything that decides the order of things is in the transition table just below. Per role
+and mode, each state maps an input (START, MESSAGE, VERDICT) to the handler that consumes it
+and the state that follows. Input with no entry is the peer's fault (RemoteProtocolError, the
+datagram is dropped) or ours (LocalProtocolError). TIMEOUT and REJECT end any unfinished SA.
+
+Main Mode (exchange 2)              Aggressive Mode (exchange 4)
+  I -> R  1  SA                       I -> R  1  SA, KE, Ni, IDii [, CR]
+  R -> I  2  SA                       R -> I  2  SA, KE, Nr, IDir, CERT*, [CR], SIG_R
+  I -> R  3  KE, Ni [, CR]            I -> R  3  CERT*, SIG_I
+  R -> I  4  KE, Nr [, CR]
+  I -> R  5* IDii, CERT*, SIG_I       (* = encrypted)
+  R -> I  6* IDir, CERT*, SIG_R
+
+When the peer's certificates arrive the machine emits PeerCertificatesReceived and waits
+(WAIT_VERDICT): pkid validates the chain and the driver answers with certificate_verdict(public
+key) or certificate_rejected(error). Only then are the signature and the ID-versus-certificate
+match checked. Retransmission follows QuickSec's base timers (isakmp defaults: first resend
+after 0.5 s, doubling up to 30 s, 10 resends); the driver owns the clock (timer/on_timer), and
+calls timeout() for the overall expiry (300 s in QuickSec) or a pkid that never answers.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections import deque
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pki.keys import PrivateKey, PublicKey
+from sim.ike import crypto
+from sim.ike.ids import IkeId, id_matches_certificate
+from sim.ike.payloads import (
+    FLAG_ENCRYPTED,
+    HEADER_LEN,
+    CertPayload,
+    CRPayload,
+    ExchangeType,
+    HashPayload,
+    Header,
+    IDPayload,
+    KEPayload,
+    Message,
+    NoncePayload,
+    NotificationPayload,
+    NotifyType,
+    PayloadMalformed,
+    SAPayload,
+    SigPayload,
+    VendorIDPayload,
+    decode_message,
+    encode_message,
+    encode_payloads,
+)
+from sim.ike.proposals import IkeProposal, NoProposalChosen, accepted, sa_offer, select
+
+ZERO_COOKIE = bytes(8)
+
+
+class Role(enum.Enum):
+    INITIATOR = "initiator"
+    RESPONDER = "responder"
+
+
+class Mode(enum.Enum):
+    MAIN = ExchangeType.IDENTITY_PROTECTION
+    AGGRESSIVE = ExchangeType.AGGRESSIVE
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    WAIT_SA = "wait-sa"            # initiator sent message 1
+    WAIT_KE = "wait-ke"            # main: initiator sent 3, or responder sent 2
+    WAIT_AUTH = "wait-auth"        # main: sent 5 or 4; aggressive responder sent 2
+    WAIT_VERDICT = "wait-verdict"  # peer's certificates are with pkid
+    ESTABLISHED = "established"
+    FAILED = "failed"
+
+
+class Input(enum.Enum):
+    START = "start"
+    MESSAGE = "message"
+    VERDICT = "verdict"
+
+
+_I, _R, _M, _A = Role.INITIATOR, Role.RESPONDER, Mode.MAIN, Mode.AGGRESSIVE
+S = State
+TRANSITIONS: dict[tuple[Role, Mode], dict[State, dict[Input, tuple[str, State]]]] = {
+    (_I, _M): {
+        S.IDLE: {Input.START: ("_main_send_1", S.WAIT_SA)},
+        S.WAIT_SA: {Input.MESSAGE: ("_main_on_2", S.WAIT_KE)},
+        S.WAIT_KE: {Input.MESSAGE: ("_main_on_4", S.WAIT_AUTH)},
+        S.WAIT_AUTH: {Input.MESSAGE: ("_main_on_6", S.WAIT_VERDICT)},
+        S.WAIT_VERDICT: {Input.VERDICT: ("_main_initiator_done", S.ESTABLISHED)},
+    },
+    (_R, _M): {
+        S.IDLE: {Input.MESSAGE: ("_main_on_1", S.WAIT_KE)},
+        S.WAIT_KE: {Input.MESSAGE: ("_main_on_3", S.WAIT_AUTH)},
+        S.WAIT_AUTH: {Input.MESSAGE: ("_main_on_5", S.WAIT_VERDICT)},
+        S.WAIT_VERDICT: {Input.VERDICT: ("_main_responder_done", S.ESTABLISHED)},
+    },
+    (_I, _A): {
+        S.IDLE: {Input.START: ("_aggr_send_1", S.WAIT_SA)},
+        S.WAIT_SA: {Input.MESSAGE: ("_aggr_on_2", S.WAIT_VERDICT)},
+        S.WAIT_VERDICT: {Input.VERDICT: ("_aggr_initiator_done", S.ESTABLISHED)},
+    },
+    (_R, _A): {
+        S.IDLE: {Input.MESSAGE: ("_aggr_on_1", S.WAIT_AUTH)},
+        S.WAIT_AUTH: {Input.MESSAGE: ("_aggr_on_3", S.WAIT_VERDICT)},
+        S.WAIT_VERDICT: {Input.VERDICT: ("_aggr_responder_done", S.ESTABLISHED)},
+    },
+}
+# States in which we sent a message and retransmit it until the answer comes.
+AWAITING_REPLY = frozenset({S.WAIT_SA, S.WAIT_KE, S.WAIT_AUTH})
+
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetransmitPolicy:
+    """QuickSec isakmp base timers: resend after `initial` s, then x`factor`, capped."""
+
+    initial: float = 0.5
+    factor: float = 2.0
+    maximum: float = 30.0
+    limit: int = 10
+    expire: float = 300.0  # whole negotiation; enforced by the driver through timeout()
+
+    def __post_init__(self) -> None:
+        if self.initial <= 0 or self.factor < 1 or self.maximum < self.initial:
+            raise ValueError(f"bad retransmit timers {self.initial}/{self.factor}/{self.maximum}")
+        if self.limit < 0 or self.expire <= 0:
+            raise ValueError(f"bad retransmit limit {self.limit} / expire {self.expire}")
+
+    def delay(self, resends_so_far: int) -> float:
+        return min(self.initial * self.factor ** resends_so_far, self.maximum)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Phase1Config:
+    """One side's Phase-1 settings: the IKE policy (mode, proposals, local certificate) and the
+    gateway (local-identity, the remote identity it expects, trusted CAs for CR payloads)."""
+
+    proposals: tuple[IkeProposal, ...]
+    local_id: IkeId
+    private_key: PrivateKey
+    certificates: tuple[bytes, ...] = ()   # DER, local certificate first, then CA certificates
+    mode: Mode = Mode.MAIN
+    remote_id: IkeId | None = None         # None: any identity the certificate vouches for
+    ca_dns: tuple[bytes, ...] = ()         # DER DNs of trusted CAs, one CR payload each
+    vendor_ids: tuple[bytes, ...] = ()
+    nonce_size: int = 32                   # bytes; Junos's own nonce length is unverified
+    send_notifications: bool = True        # responder tells a waiting initiator why it failed
+    retransmit: RetransmitPolicy = field(default_factory=RetransmitPolicy)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.proposals, tuple) or not self.proposals:
+            raise ValueError("proposals: a non-empty tuple of IkeProposal is required")
+        for p in self.proposals:
+            if not isinstance(p, IkeProposal):
+                raise TypeError(f"proposals must be IkeProposal, not {type(p).__name__}")
+            if not crypto.key_fits(p.authentication_method, self.private_key):
+                raise ValueError(f"ike proposal {p.name}: authentication-method "
+                                 f"{p.statements()['authentication-method']} does not fit the "
+                                 f"local certificate's {type(self.private_key).__name__}")
+        if self.mode is Mode.AGGRESSIVE and len({p.dh_group for p in self.proposals}) != 1:
+            raise ValueError("mode aggressive: all proposals must use the same dh-group")
+        if not isinstance(self.local_id, IkeId):
+            raise TypeError(f"local_id must be an IkeId, not {type(self.local_id).__name__}")
+        if not all(isinstance(c, bytes) for c in (*self.certificates, *self.ca_dns)):
+            raise TypeError("certificates and ca_dns must be tuples of DER bytes")
+        if not 8 <= self.nonce_size <= 256:
+            raise ValueError(f"nonce_size {self.nonce_size}: RFC 2409 allows 8..256 bytes")
+
+
+# ---------------------------------------------------------------- events and errors
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendDatagram:
+    data: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class PeerCertificatesReceived:
+    """The peer's CERT payloads (DER, in the order sent), its ID, and the CA DNs it asked for.
+    The SA now waits for certificate_verdict() or certificate_rejected()."""
+
+    certificates: tuple[bytes, ...]
+    peer_id: IkeId
+    certificate_requests: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Phase1Done:
+    role: Role
+    mode: Mode
+    icookie: bytes
+    rcookie: bytes
+    proposal: IkeProposal
+    local_id: IkeId
+    remote_id: IkeId
+    keys: crypto.Phase1Keys
+    last_iv: bytes  # last Phase-1 CBC block, the seed of Quick Mode / Informational IVs
+    peer_certificate: x509.Certificate
+
+
+@dataclass(frozen=True, kw_only=True)
+class Phase1Failed:
+    """`error.text` is what Junos prints ("No proposal chosen"); `reason` is the detail."""
+
+    role: Role
+    error: NotifyType
+    reason: str
+    local_id: IkeId | None
+    remote_id: IkeId | None
+
+    @property
+    def text(self) -> str:
+        return self.error.text
+
+
+Event = SendDatagram | PeerCertificatesReceived | Phase1Done | Phase1Failed
+
+
+class NeedInput(enum.Enum):
+    NEED_INPUT = "need-input"
+
+
+NEED_INPUT = NeedInput.NEED_INPUT
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timer:
+    """Call on_timer(generation) after `delay` seconds; a stale generation is ignored."""
+
+    delay: float
+    generation: int
+
+
+class LocalProtocolError(Exception):
+    """The caller used the SA wrongly (wrong state, wrong argument)."""
+
+
+class RemoteProtocolError(Exception):
+    """A datagram that does not belong to this SA's negotiation; it was dropped."""
+
+    def __init__(self, message: str, notify: NotifyType) -> None:
+        super().__init__(message)
+        self.notify = notify
+
+
+class _Fail(Exception):
+    def __init__(self, error: NotifyType, reason: str, *, tell_peer: bool = False) -> None:
+        super().__init__(reason)
+        self.error, self.reason, self.tell_peer = error, reason, tell_peer
+
+
+def opens_phase1(datagram: bytes) -> bool:
+    """Is this the first message of a new Phase-1 negotiation (zero responder cookie)?"""
+    try:
+        header = Header.decode(datagram)
+    except PayloadMalformed:
+        return False
+    return header.rcookie == ZERO_COOKIE and header.exchange in (
+        ExchangeType.IDENTITY_PROTECTION, ExchangeType.AGGRESSIVE)
+
+
+# ---------------------------------------------------------------- the IKE SA
+
+
+class IkeSA:
+    """One Phase-1 negotiation. Cookies, nonces and DH values come from `rng`."""
+
+    def __init__(self, role: Role, config: Phase1Config, *, rng: random.Random) -> None:
+        if not isinstance(config, Phase1Config):
+            raise TypeError(f"config must be a Phase1Config, not {type(config).__name__}")
+        self.role, self.config, self._rng = role, config, rng
+        self.mode = config.mode
+        self.state = State.IDLE
+        self.icookie = self._random(8) if role is Role.INITIATOR else ZERO_COOKIE
+        self.rcookie = ZERO_COOKIE
+        self.proposal: IkeProposal | None = None
+        self.peer_id: IkeId | None = None
+        self.keys: crypto.Phase1Keys | None = None
+        self.last_sent: bytes | None = None
+        self.retransmissions = 0
+        self._events: deque[Event] = deque()
+        self._generation = 0
+        self._last_received: bytes | None = None
+        self._reply_to_last_received = False
+        self._dh: crypto.DHPrivate | None = None
+        self._sai_b = self._idii_b = self._idir_b = b""
+        self._nonce_i = self._nonce_r = self._gxi = self._gxr = b""
+        self._iv = b""
+        self._peer_certs: tuple[bytes, ...] = ()
+        self._peer_crs: tuple[bytes, ...] = ()
+        self._peer_sig = b""
+        self._local_id_sent = False
+        self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
+
+    @classmethod
+    def initiator(cls, config: Phase1Config, *, rng: random.Random) -> IkeSA:
+        return cls(Role.INITIATOR, config, rng=rng)
+
+    @classmethod
+    def responder(cls, config: Phase1Config, *, rng: random.Random) -> IkeSA:
+        return cls(Role.RESPONDER, config, rng=rng)
+
+    # ------------------------------------------------------------ public surface
+
+    def start(self) -> None:
+        """Initiator: queue message 1."""
+        self._drive(Input.START, None)
+
+    def receive(self, datagram: bytes) -> None:
+        """Feed one datagram addressed to this SA."""
+        if self.state is State.FAILED:
+            raise LocalProtocolError("this IKE SA has failed; it takes no more datagrams")
+        if datagram == self._last_received:
+            # The peer did not get our answer and sent its message again: answer again.
+            # (Checked before the cookies: a repeated message 1 has no responder cookie.)
+            if self._reply_to_last_received and self.last_sent is not None:
+                self.retransmissions += 1
+                self._events.append(SendDatagram(data=self.last_sent))
+            return
+        try:
+            header = Header.decode(datagram)
+        except PayloadMalformed as exc:
+            raise RemoteProtocolError(f"undecodable datagram: {exc}", exc.notify) from None
+        self._check_cookies(header)
+        if header.exchange is ExchangeType.INFORMATIONAL:
+            self._informational(header, datagram)
+            return
+        if self.state is State.IDLE and self.role is Role.RESPONDER:
+            self.icookie = header.icookie
+            if header.exchange is not self.mode.value:
+                self._last_received = datagram
+                self._fail(_Fail(NotifyType.NO_PROPOSAL_CHOSEN,  # Junos's word for it; unverified
+                                 f"peer uses {header.exchange.name}, policy says mode "
+                                 f"{self.mode.name.lower()}", tell_peer=True))
+                return
+        elif header.exchange is not self.mode.value:
+            raise RemoteProtocolError(f"exchange {header.exchange.name} in a {self.mode.name} "
+                                      "negotiation", NotifyType.INVALID_EXCHANGE_TYPE)
+        if Input.MESSAGE not in self._table():
+            raise RemoteProtocolError(f"no message expected in state {self.state.value}",
+                                      NotifyType.STATE_NOT_MATCHED)
+        self._last_received = datagram
+        self._reply_to_last_received = False
+        self._drive(Input.MESSAGE, datagram)
+
+    def next_event(self) -> Event | NeedInput:
+        return self._events.popleft() if self._events else NEED_INPUT
+
+    def certificate_verdict(self, public_key: PublicKey,
+                            certificate: x509.Certificate | None = None) -> None:
+        """pkid accepted the peer's chain; `public_key` is its end-entity key. `certificate`
+        defaults to the received certificate holding that key."""
+        self._verdict = (public_key, certificate)
+        self._drive(Input.VERDICT, None)
+
+    def certificate_rejected(self, error: NotifyType = NotifyType.AUTHENTICATION_FAILED,
+                             reason: str = "peer certificate rejected") -> None:
+        if self.state is not State.WAIT_VERDICT:
+            raise LocalProtocolError(f"no certificate verdict pending (state {self.state.value})")
+        self._fail(_Fail(error, reason, tell_peer=self._peer_waits()))
+
+    def timer(self) -> Timer | None:
+        """When to call on_timer() next, or None when nothing is outstanding."""
+        if self.state not in AWAITING_REPLY:
+            return None
+        return Timer(delay=self.config.retransmit.delay(self.retransmissions),
+                     generation=self._generation)
+
+    def on_timer(self, generation: int) -> None:
+        """The timer from timer() fired: resend, or fail with Timeout after the last resend."""
+        if generation != self._generation or self.state not in AWAITING_REPLY:
+            return
+        if self.retransmissions >= self.config.retransmit.limit:
+            self.timeout()
+            return
+        self._events.append(SendDatagram(data=self.retransmit()))
+
+    def retransmit(self) -> bytes:
+        """The last datagram sent, again; counts as one resend."""
+        if self.last_sent is None or self.state is State.FAILED:
+            raise LocalProtocolError("nothing to retransmit")
+        self.retransmissions += 1
+        self._generation += 1
+        return self.last_sent
+
+    def timeout(self) -> None:
+        """End an unfinished negotiation with Timeout (8197)."""
+        if self.state in (State.ESTABLISHED, State.FAILED):
+            raise LocalProtocolError(f"cannot time out in state {self.state.value}")
+        self._fail(_Fail(NotifyType.TIMEOUT, f"no answer in state {self.state.value}"))
+
+    # ------------------------------------------------------------ the machinery
+
+    def _table(self) -> dict[Input, tuple[str, State]]:
+        return TRANSITIONS[(self.role, self.mode)].get(self.state, {})
+
+    def _drive(self, what: Input, datagram: bytes | None) -> None:
+        try:
+            handler, target = self._table()[what]
+        except KeyError:
+            raise LocalProtocolError(f"{what.value} not allowed for a {self.role.value} "
+                                     f"in state {self.state.value}") from None
+        try:
+            getattr(self, handler)(datagram)
+        except _Fail as failure:
+            self._fail(failure)
+            return
+        except NoProposalChosen as exc:
+            self._fail(_Fail(NotifyType.NO_PROPOSAL_CHOSEN, str(exc),
+                             tell_peer=self.role is Role.RESPONDER))
+            return
+        except PayloadMalformed as exc:
+            self._fail(_Fail(exc.notify, str(exc), tell_peer=self._peer_waits()))
+            return
+        except crypto.InvalidKeyExchange as exc:
+            self._fail(_Fail(NotifyType.INVALID_KEY_INFORMATION, str(exc),
+                             tell_peer=self._peer_waits()))
+            return
+        self.state = target
+
+    def _fail(self, failure: _Fail) -> None:
+        if failure.tell_peer and self.config.send_notifications:
+            self._send_notify(failure.error)
+        self.state = State.FAILED
+        self._events.append(Phase1Failed(
+            role=self.role, error=failure.error, reason=failure.reason,
+            local_id=self.config.local_id if self._local_id_sent else None,
+            remote_id=self.peer_id))
+
+    def _peer_waits(self) -> bool:
+        """Is the peer waiting for our next message (so a notification can reach it)?"""
+        return self.role is Role.RESPONDER and (
+            self.mode is Mode.MAIN or self.state is State.IDLE)
+
+    def _check_cookies(self, header: Header) -> None:
+        if self.role is Role.RESPONDER and self.state is State.IDLE:
+            if header.rcookie != ZERO_COOKIE:
+                raise RemoteProtocolError("first message with a responder cookie",
+                                          NotifyType.INVALID_COOKIE)
+            return
+        if header.icookie != self.icookie:
+            raise RemoteProtocolError("initiator cookie of another SA", NotifyType.INVALID_COOKIE)
+        waiting_for_rcookie = self.role is Role.INITIATOR and self.state is State.WAIT_SA
+        if header.rcookie != self.rcookie and not waiting_for_rcookie:
+            raise RemoteProtocolError("responder cookie of another SA", NotifyType.INVALID_COOKIE)
+
+    def _random(self, n: int) -> bytes:
+        return self._rng.getrandbits(8 * n).to_bytes(n, "big")
+
+    def _header(self, *, flags: int = 0, message_id: int = 0,
+                exchange: ExchangeType | None = None) -> Header:
+        return Header(icookie=self.icookie, rcookie=self.rcookie, next_payload=0,
+                      exchange=exchange or self.mode.value, flags=flags, message_id=message_id)
+
+    def _send(self, data: bytes) -> None:
+        self.last_sent = data
+        self.retransmissions = 0
+        self._generation += 1
+        self._reply_to_last_received = self._last_received is not None
+        self._events.append(SendDatagram(data=data))
+
+    def _send_clear(self, payloads: list) -> None:
+        self._send(encode_message(self._header(), payloads))
+
+    def _send_encrypted(self, payloads: list) -> None:
+        first, body = encode_payloads(payloads)
+        cipher = self.proposal.encryption_algorithm
+        ciphertext = crypto.encrypt(cipher, self.keys.enc_key, self._iv, body)
+        self._iv = ciphertext[-cipher.block_size:]
+        header = Header(icookie=self.icookie, rcookie=self.rcookie, next_payload=first,
+                        exchange=self.mode.value, flags=FLAG_ENCRYPTED,
+                        length=HEADER_LEN + len(ciphertext))
+        self._send(header.encode() + ciphertext)
+
+    def _decrypt(self, datagram: bytes) -> Message:
+        header = Header.decode(datagram)
+        if not header.encrypted:
+            raise _Fail(NotifyType.INVALID_FLAGS, "message 5/6 is not encrypted")
+        cipher = self.proposal.encryption_algorithm
+        ciphertext = datagram[HEADER_LEN:]
+        try:
+            body = crypto.decrypt(cipher, self.keys.enc_key, self._iv, ciphertext)
+        except ValueError as exc:
+            raise _Fail(NotifyType.PAYLOAD_MALFORMED, str(exc)) from None
+        self._iv = ciphertext[-cipher.block_size:]
+        return decode_message(datagram, body=body)
+
+    @staticmethod
+    def _clear(datagram: bytes) -> Message:
+        message = decode_message(datagram)
+        if message.header.encrypted:
+            raise _Fail(NotifyType.INVALID_FLAGS, "unexpected encryption flag")
+        return message
+
+    @staticmethod
+    def _require(message: Message, cls: type, what: str):  # noqa: ANN205
+        found = message.all(cls)
+        if len(found) != 1:
+            raise _Fail(NotifyType.PAYLOAD_MALFORMED, f"{what}: {len(found)} {cls.__name__}s")
+        return found[0]
+
+    def _cert_and_cr_payloads(self, *, certs: bool, crs: bool) -> list:
+        out: list = [CertPayload(data=c) for c in self.config.certificates] if certs else []
+        if crs:
+            out += [CRPayload(authority=dn) for dn in self.config.ca_dns]
+        return out
+
+    def _new_dh_and_nonce(self, group: crypto.DHGroup) -> tuple[bytes, bytes]:
+        self._dh = crypto.DHPrivate(group, rng=self._rng)
+        return self._dh.public, self._random(self.config.nonce_size)
+
+    def _derive(self, peer_ke: bytes) -> None:
+        gxy = self._dh.shared_secret(peer_ke)
+        self.keys = crypto.derive_keys(
+            hash_alg=self.proposal.authentication_algorithm,
+            cipher=self.proposal.encryption_algorithm, ni_b=self._nonce_i, nr_b=self._nonce_r,
+            gxy=gxy, gxi=self._gxi, gxr=self._gxr, cky_i=self.icookie, cky_r=self.rcookie)
+        self._iv = self.keys.iv
+
+    def _auth_hash(self, of: Role) -> bytes:
+        args = dict(gxi=self._gxi, gxr=self._gxr, cky_i=self.icookie, cky_r=self.rcookie,
+                    sai_b=self._sai_b)
+        alg = self.proposal.authentication_algorithm
+        if of is Role.INITIATOR:
+            return crypto.hash_i(alg, self.keys.skeyid, idii_b=self._idii_b, **args)
+        return crypto.hash_r(alg, self.keys.skeyid, idir_b=self._idir_b, **args)
+
+    def _identity_payloads(self) -> list:
+        """Our ID, certificates and signature (messages 5/6, aggressive 2/3)."""
+        id_payload = self.config.local_id.to_payload()
+        if self.role is Role.INITIATOR:
+            self._idii_b = id_payload.encode_body()
+        else:
+            self._idir_b = id_payload.encode_body()
+        self._local_id_sent = True
+        signature = crypto.sign_hash(self.proposal.authentication_method,
+                                     self.config.private_key, self._auth_hash(self.role))
+        return [id_payload, *self._cert_and_cr_payloads(certs=True, crs=False),
+                SigPayload(data=signature)]
+
+    def _take_peer_id(self, message: Message) -> None:
+        payload = self._require(message, IDPayload, "peer identity")
+        raw = message.raw_body_of(IDPayload)
+        if self.role is Role.RESPONDER:
+            self._idii_b = raw
+        else:
+            self._idir_b = raw
+        try:
+            self.peer_id = IkeId.from_payload(payload)
+        except ValueError as exc:
+            raise _Fail(NotifyType.INVALID_ID_INFORMATION, str(exc),
+                        tell_peer=self._peer_waits()) from None
+        expected = self.config.remote_id
+        if expected is not None and not expected.same_identity(self.peer_id):
+            raise _Fail(NotifyType.AUTHENTICATION_FAILED,
+                        f"remote ID mismatch: expected {expected}, got {self.peer_id}",
+                        tell_peer=self._peer_waits())
+
+    def _take_peer_auth(self, message: Message) -> None:
+        """Keep the peer's certificates and signature, and hand the certificates to pkid."""
+        self._peer_certs = tuple(c.data for c in message.all(CertPayload) if c.encoding == 4)
+        self._peer_sig = self._require(message, SigPayload, "peer signature").data
+        self._events.append(PeerCertificatesReceived(
+            certificates=self._peer_certs, peer_id=self.peer_id,
+            certificate_requests=self._peer_crs))
+
+    def _take_crs(self, message: Message) -> None:
+        self._peer_crs += tuple(cr.authority for cr in message.all(CRPayload))
+
+    def _check_peer(self) -> x509.Certificate:
+        """After pkid's verdict: the certificate must vouch for the ID, the signature verify."""
+        public_key, certificate = self._verdict
+        if certificate is None:
+            certificate = _certificate_with_key(self._peer_certs, public_key)
+            if certificate is None:
+                raise _Fail(NotifyType.AUTHENTICATION_FAILED, "No public key found",
+                            tell_peer=self._peer_waits())
+        if not id_matches_certificate(self.peer_id, certificate):
+            raise _Fail(NotifyType.AUTHENTICATION_FAILED,
+                        f"peer ID {self.peer_id} is not in its certificate",
+                        tell_peer=self._peer_waits())
+        peer = Role.RESPONDER if self.role is Role.INITIATOR else Role.INITIATOR
+        if not crypto.verify_hash(self.proposal.authentication_method, public_key,
+                                  self._auth_hash(peer), self._peer_sig):
+            raise _Fail(NotifyType.INVALID_SIGNATURE, "Signature check failed",
+                        tell_peer=self._peer_waits())
+        return certificate
+
+    def _done(self, certificate: x509.Certificate) -> None:
+        self._events.append(Phase1Done(
+            role=self.role, mode=self.mode, icookie=self.icookie, rcookie=self.rcookie,
+            proposal=self.proposal, local_id=self.config.local_id, remote_id=self.peer_id,
+            keys=self.keys, last_iv=self._iv, peer_certificate=certificate))
+
+    # ------------------------------------------------------------ Main Mode handlers
+
+    def _main_send_1(self, _: None) -> None:
+        sa = sa_offer(self.config.proposals)
+        self._sai_b = sa.encode_body()
+        self._send_clear([sa, *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+
+    def _main_on_1(self, datagram: bytes) -> None:
+        message = self._clear(datagram)
+        self._sai_b = message.raw_body_of(SAPayload) or b""
+        offer = self._require(message, SAPayload, "message 1")
+        self.rcookie = self._random(8)
+        reply, self.proposal = select(offer, self.config.proposals)
+        self._send_clear([reply, *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+
+    def _main_on_2(self, datagram: bytes) -> None:
+        message = self._clear(datagram)
+        self.proposal = accepted(self._require(message, SAPayload, "message 2"),
+                                 self.config.proposals)
+        self.rcookie = message.header.rcookie
+        self._gxi, self._nonce_i = self._new_dh_and_nonce(self.proposal.dh_group)
+        self._send_clear([KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
+                          *self._cert_and_cr_payloads(certs=False, crs=True)])
+
+    def _main_on_3(self, datagram: bytes) -> None:
+        message = self._clear(datagram)
+        peer_ke = self._require(message, KEPayload, "message 3").data
+        self._nonce_i = self._require(message, NoncePayload, "message 3").data
+        self._take_crs(message)
+        self._gxi = peer_ke
+        self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
+        self._derive(peer_ke)
+        self._send_clear([KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
+                          *self._cert_and_cr_payloads(certs=False, crs=True)])
+
+    def _main_on_4(self, datagram: bytes) -> None:
+        message = self._clear(datagram)
+        self._gxr = self._require(message, KEPayload, "message 4").data
+        self._nonce_r = self._require(message, NoncePayload, "message 4").data
+        self._take_crs(message)
+        self._derive(self._gxr)
+        self._send_encrypted(self._identity_payloads())
+
+    def _main_on_5(self, datagram: bytes) -> None:
+        message = self._decrypt(datagram)
+        self._take_peer_id(message)
+        self._take_peer_auth(message)
+
+    def _main_on_6(self, datagram: bytes) -> None:
+        message = self._decrypt(datagram)
+        self._take_peer_id(message)
+        self._take_peer_auth(message)
+
+    def _main_initiator_done(self, _: None) -> None:
+        self._done(self._check_peer())
+
+    def _main_responder_done(self, _: None) -> None:
+        certificate = self._check_peer()
+        self._send_encrypted(self._identity_payloads())
+        self._done(certificate)
+
+    # ------------------------------------------------------------ Aggressive Mode handlers
+
+    def _aggr_send_1(self, _: None) -> None:
+        sa = sa_offer(self.config.proposals)
+        self._sai_b = sa.encode_body()
+        self._gxi, self._nonce_i = self._new_dh_and_nonce(self.config.proposals[0].dh_group)
+        id_payload = self.config.local_id.to_payload()
+        self._idii_b = id_payload.encode_body()
+        self._local_id_sent = True
+        self._send_clear([sa, KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
+                          id_payload, *self._cert_and_cr_payloads(certs=False, crs=True),
+                          *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+
+    def _aggr_on_1(self, datagram: bytes) -> None:
+        message = self._clear(datagram)
+        self._sai_b = message.raw_body_of(SAPayload) or b""
+        offer = self._require(message, SAPayload, "message 1")
+        self._gxi = self._require(message, KEPayload, "message 1").data
+        self._nonce_i = self._require(message, NoncePayload, "message 1").data
+        self._take_crs(message)
+        self._take_peer_id(message)
+        self.rcookie = self._random(8)
+        reply, self.proposal = select(offer, self.config.proposals)
+        self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
+        self._derive(self._gxi)
+        *identity, signature = self._identity_payloads()
+        self._send_clear([reply, KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
+                          *identity, *self._cert_and_cr_payloads(certs=False, crs=True),
+                          signature])
+
+    def _aggr_on_2(self, datagram: bytes) -> None:
+        message = self._clear(datagram)
+        self.proposal = accepted(self._require(message, SAPayload, "message 2"),
+                                 self.config.proposals)
+        self.rcookie = message.header.rcookie
+        self._gxr = self._require(message, KEPayload, "message 2").data
+        self._nonce_r = self._require(message, NoncePayload, "message 2").data
+        self._take_crs(message)
+        self._derive(self._gxr)
+        self._take_peer_id(message)
+        self._take_peer_auth(message)
+
+    def _aggr_initiator_done(self, _: None) -> None:
+        certificate = self._check_peer()
+        payloads = self._identity_payloads()[1:]  # the ID went in message 1
+        self._send_clear(payloads)
+        self._done(certificate)
+
+    def _aggr_on_3(self, datagram: bytes) -> None:
+        self._take_peer_auth(self._clear(datagram))
+
+    def _aggr_responder_done(self, _: None) -> None:
+        self._done(self._check_peer())
+
+    # ------------------------------------------------------------ Informational exchange
+
+    def _send_notify(self, error: NotifyType) -> None:
+        """Tell the peer why we stop: in the clear before keys exist, else protected by HASH(1)
+        and encrypted (RFC 2409 5.7)."""
+        notify = NotificationPayload(notify_type=error, spi=self.icookie + self.rcookie)
+        if self.keys is None:
+            data = encode_message(self._header(exchange=ExchangeType.INFORMATIONAL), [notify])
+            self._events.append(SendDatagram(data=data))
+            return
+        message_id = self._rng.getrandbits(32) | 1
+        _, n_bytes = encode_payloads([notify])
+        alg = self.proposal.authentication_algorithm
+        hash1 = crypto.prf(alg, self.keys.skeyid_a, message_id.to_bytes(4, "big") + n_bytes)
+        first, body = encode_payloads([HashPayload(data=hash1), notify])
+        cipher = self.proposal.encryption_algorithm
+        iv = crypto.plain_hash(alg, self._iv + message_id.to_bytes(4, "big"))[:cipher.block_size]
+        ciphertext = crypto.encrypt(cipher, self.keys.enc_key, iv, body)
+        header = Header(icookie=self.icookie, rcookie=self.rcookie, next_payload=first,
+                        exchange=ExchangeType.INFORMATIONAL, flags=FLAG_ENCRYPTED,
+                        message_id=message_id, length=HEADER_LEN + len(ciphertext))
+        self._events.append(SendDatagram(data=header.encode() + ciphertext))
+
+    def _informational(self, header: Header, datagram: bytes) -> None:
+        if self.state not in AWAITING_REPLY:
+            raise RemoteProtocolError(f"notification in state {self.state.value}",
+                                      NotifyType.STATE_NOT_MATCHED)
+        try:
+            message = self._open_informational(header, datagram)
+        except PayloadMalformed as exc:
+            raise RemoteProtocolError(f"bad informational message: {exc}", exc.notify) from None
+        for notify in message.all(NotificationPayload):
+            if notify.notify_type < NotifyType.CONNECTED:
+                try:
+                    error = NotifyType(notify.notify_type)
+                except ValueError:
+                    error = NotifyType.ABORTED_NOTIFICATION
+                self._fail(_Fail(error, f"peer sent notification {error.text}"))
+                return
+
+    def _open_informational(self, header: Header, datagram: bytes) -> Message:
+        if not header.encrypted:
+            if self.keys is not None:
+                raise PayloadMalformed("cleartext notification after keys exist",
+                                       NotifyType.INVALID_FLAGS)
+            return decode_message(datagram)
+        if self.keys is None:
+            raise PayloadMalformed("encrypted notification before keys exist",
+                                   NotifyType.INVALID_FLAGS)
+        alg, cipher = self.proposal.authentication_algorithm, self.proposal.encryption_algorithm
+        mid = header.message_id.to_bytes(4, "big")
+        iv = crypto.plain_hash(alg, self._iv + mid)[:cipher.block_size]
+        try:
+            body = crypto.decrypt(cipher, self.keys.enc_key, iv, datagram[HEADER_LEN:])
+        except ValueError as exc:
+            raise PayloadMalformed(str(exc)) from None
+        message = decode_message(datagram, body=body)
+        hashes = message.all(HashPayload)
+        rest = [p for p in message.payloads if not isinstance(p, HashPayload)]
+        expected = crypto.prf(alg, self.keys.skeyid_a, mid + encode_payloads(rest)[1])
+        if len(hashes) != 1 or hashes[0].data != expected:
+            raise PayloadMalformed("HASH(1) mismatch", NotifyType.INVALID_HASH_INFORMATION)
+        return message
+
+
+def _certificate_with_key(certificates: tuple[bytes, ...], public_key: PublicKey
+                          ) -> x509.Certificate | None:
+    wanted = public_key.public_bytes(serialization.Encoding.DER,
+                                     serialization.PublicFormat.SubjectPublicKeyInfo)
+    for der in certificates:
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            continue
+        if cert.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo
+                                          ) == wanted:
+            return cert
+    return None

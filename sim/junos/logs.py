@@ -1,0 +1,103 @@
+"""kmd and pkid log files, with traceoptions: which lines are written, where, and rotation.
+
+A daemon writes two kinds of lines. Log messages (Phase-1 done, failed, KMD_*) always go to its
+log (`/var/log/kmd`, `/var/log/pkid`: here `<dir>/kmd`, `<dir>/pkid`). Trace lines go only when a
+traceoptions flag selects them (or `all`), to the traceoptions file, which is the daemon's log
+when no file name is configured, and only when they match the `match` expression.
+
+Files rotate like Junos trace files: when `name` reaches `size`, it becomes `name.0`, `name.0`
+becomes `name.1`, ..., keeping `files` files in all; the oldest is dropped. Files are created
+mode 0600 (no-world-readable, the default) or 0644 with world-readable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from pki.profiles import TraceFile
+
+
+def syslog_time(when: dt.datetime) -> str:
+    """`Nov  7 11:52:14`: month, day padded to two columns, time; no year, as syslog."""
+    return f"{when:%b} {when.day:2d} {when:%H:%M:%S}"
+
+
+class LogFile:
+    def __init__(self, path: Path, *, size: int | None = None, files: int = 10,
+                 world_readable: bool = False) -> None:
+        self.path = path
+        self.size = size
+        self.files = files
+        self.mode = 0o644 if world_readable else 0o600
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._written = path.stat().st_size if path.exists() else 0
+
+    def write(self, line: str) -> None:
+        data = (line + "\n").encode()
+        if self.size is not None and self._written and self._written + len(data) > self.size:
+            self._rotate()
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, self.mode)
+        with os.fdopen(fd, "ab") as out:
+            out.write(data)
+        self._written += len(data)
+
+    def _rotate(self) -> None:
+        # name, name.0 .. name.(files-2): `files` files in all.
+        oldest = self.files - 2
+        for index in range(oldest, -1, -1):
+            src = self.path.with_name(f"{self.path.name}.{index}")
+            if src.exists():
+                if index == oldest:
+                    src.unlink()
+                else:
+                    src.rename(self.path.with_name(f"{self.path.name}.{index + 1}"))
+        if oldest >= 0:
+            self.path.rename(self.path.with_name(f"{self.path.name}.0"))
+        else:
+            self.path.unlink()
+        self._written = 0
+
+
+class DaemonLog:
+    """What one daemon writes; `lines` keeps its log's lines for `show log`."""
+
+    def __init__(self, *, directory: Path, daemon: str, clock: Callable[[], dt.datetime],
+                 trace_file: TraceFile | None = None,
+                 traces: Callable[[object], bool] = lambda flag: False) -> None:
+        self.daemon = daemon
+        self.clock = clock
+        self._traces = traces
+        trace_file = trace_file or TraceFile()
+        self._match = re.compile(trace_file.match) if trace_file.match else None
+        world = bool(trace_file.world_readable)
+        if trace_file.name is None:
+            # The trace file is the daemon's own log: it takes the traceoptions size and files.
+            self.log_file = LogFile(directory / daemon, size=trace_file.size,
+                                    files=trace_file.effective_files, world_readable=world)
+            self.trace_file = self.log_file
+        else:
+            self.log_file = LogFile(directory / daemon)
+            self.trace_file = LogFile(directory / trace_file.name, size=trace_file.effective_size,
+                                      files=trace_file.effective_files, world_readable=world)
+        self.lines: list[str] = []
+        self.trace_lines: list[str] = []
+
+    def message(self, text: str) -> None:
+        line = f"{syslog_time(self.clock())} {text}"
+        self.lines.append(line)
+        self.log_file.write(line)
+
+    def trace(self, flag: object, text: str) -> None:
+        if not self._traces(flag):
+            return
+        line = f"{syslog_time(self.clock())} {text}"
+        if self._match is not None and not self._match.search(line):
+            return
+        self.trace_lines.append(line)
+        if self.trace_file is self.log_file:
+            self.lines.append(line)
+        self.trace_file.write(line)

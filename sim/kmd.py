@@ -1,0 +1,299 @@
+"""The key management daemon of one device, as SimPy processes driving sans-I/O IKE SAs.
+
+kmd owns the clock for its SAs: retransmission timers, the negotiation's overall expiry, and
+the wait for pkid's verdict on the peer's certificates. It writes the kmd log lines and tells
+the results collector what happened when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import simpy
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from pki.store import CertificateStore
+from sim.gateway import GatewayError, GatewayPlan, gateway_for_peer, local_id, plan
+from sim.ike.ids import IkeId
+from sim.ike.payloads import Header, NotifyType, PayloadMalformed
+from sim.ike.phase1 import (
+    IkeSA,
+    LocalProtocolError,
+    PeerCertificatesReceived,
+    Phase1Config,
+    Phase1Done,
+    Phase1Failed,
+    RemoteProtocolError,
+    SendDatagram,
+    opens_phase1,
+)
+from sim.junos import kmd_messages as msg
+from sim.junos.config import DeviceConfig, IkeTraceFlag
+from sim.junos.logs import DaemonLog
+from sim.network import Datagram
+from sim.pkid import Pkid
+from sim.results import Results
+
+IKE_PORT = 500
+_DER = Encoding.DER
+
+# Failures the guide prints with the local ID (the responder got as far as its gateway).
+_AUTH_ERRORS = frozenset({NotifyType.AUTHENTICATION_FAILED, NotifyType.INVALID_SIGNATURE,
+                          NotifyType.INVALID_CERTIFICATE, NotifyType.INVALID_ID_INFORMATION,
+                          NotifyType.CERTIFICATE_UNAVAILABLE})
+
+
+@dataclass
+class SaEntry:
+    sa: IkeSA
+    peer: str
+    local_address: str
+    gateway: str | None
+    plan: GatewayPlan | None
+    started: float
+    index: int
+    timer_generation: int = -1
+    done: Phase1Done | None = None
+    failed: Phase1Failed | None = None
+    id_mismatch: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+class Kmd:
+    def __init__(self, env: simpy.Environment, *, device: str, address: str,
+                 config: DeviceConfig, store: Callable[[], CertificateStore], pkid: Pkid,
+                 log: DaemonLog, send: Callable[[Datagram], None], rng: random.Random,
+                 results: Results, clock: Callable[[], dt.datetime],
+                 phase1_timeout: float = 60.0) -> None:
+        self.env = env
+        self.device = device
+        self.address = address
+        self.config = config
+        self.store = store
+        self.pkid = pkid
+        self.log = log
+        self._send = send
+        self.rng = rng
+        self.results = results
+        self.clock = clock
+        self.phase1_timeout = phase1_timeout
+        self.sas: dict[bytes, SaEntry] = {}
+
+    # -- starting negotiations ----------------------------------------------------------------
+
+    def initiate(self, gateway_name: str) -> None:
+        try:
+            gw = plan(self.config, gateway_name, device_address=self.address)
+            sa_config, _ = self._phase1_config(gw)
+        except GatewayError as exc:
+            self.log.message(f"KMD_INTERNAL_ERROR: cannot initiate gateway {gateway_name}: {exc}")
+            return
+        peer = gw.gateway.addresses[0]
+        sa = IkeSA.initiator(sa_config, rng=self._sa_rng())
+        entry = SaEntry(sa=sa, peer=peer, local_address=gw.local_address,
+                        gateway=gateway_name, plan=gw, started=self.env.now,
+                        index=self.rng.randrange(1_000_000, 9_999_999))
+        sa.start()
+        self.sas[sa.icookie] = entry
+        self.results.started(sa.icookie, initiator=self.device, peer_address=peer,
+                             gateway=gateway_name, at=self.env.now)
+        self._trace(IkeTraceFlag.IKE, f"Initiating Phase-1 negotiation to {peer} for gateway "
+                                      f"{gateway_name}")
+        self.env.process(self._expire(entry))
+        self._pump(entry)
+
+    def _sa_rng(self) -> random.Random:
+        return random.Random(self.rng.getrandbits(64))
+
+    def _phase1_config(self, gw: GatewayPlan) -> tuple[Phase1Config, x509.Certificate]:
+        store = self.store()
+        cid = gw.local_certificate
+        cert = store.local_certificates.get(cid)
+        key = store.key_pairs.get(cid)
+        if cert is None or key is None:
+            raise GatewayError(f"local certificate {cid} is not loaded")
+        chain = [cert.public_bytes(_DER)]
+        # Send the CA certificates of our chain (Chapter 7: the payload carries the chain);
+        # the peer ignores what it already has.
+        for ca in _issuers_of(cert, list(store.ca_certificates.values())):
+            chain.append(ca.public_bytes(_DER))
+        ca_dns = tuple(c.subject.public_bytes() for c in store.ca_certificates.values())
+        return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, cert),
+                            private_key=key, certificates=tuple(chain[:10]), mode=gw.mode,
+                            remote_id=gw.remote_id, ca_dns=ca_dns), cert
+
+    # -- datagrams ------------------------------------------------------------------------------
+
+    def receive(self, datagram: Datagram) -> None:
+        data = datagram.payload
+        try:
+            header = Header.decode(data)
+        except PayloadMalformed:
+            self._trace(IkeTraceFlag.IKE, f"Dropping malformed datagram from {datagram.src}")
+            return
+        entry = self.sas.get(header.icookie)
+        if entry is None:
+            if not opens_phase1(data):
+                self._trace(IkeTraceFlag.IKE, "ike_get_sa: Invalid cookie, no sa found, SA")
+                return
+            entry = self._respond(datagram, header)
+            if entry is None:
+                return
+        try:
+            entry.sa.receive(data)
+        except (RemoteProtocolError, LocalProtocolError) as exc:
+            self._trace(IkeTraceFlag.IKE, f"Dropping datagram from {datagram.src}: {exc}")
+            return
+        self._pump(entry)
+
+    def _respond(self, datagram: Datagram, header: Header) -> SaEntry | None:
+        name = gateway_for_peer(self.config, datagram.src)
+        if name is None:
+            self.log.message(msg.unknown_peer(datagram.src))
+            self.log.message(msg.phase1_failed("responder", NotifyType.NO_PROPOSAL_CHOSEN, None,
+                                               msg.peer_address_id(datagram.src)))
+            return None
+        try:
+            gw = plan(self.config, name, device_address=self.address)
+            sa_config, _ = self._phase1_config(gw)
+        except GatewayError as exc:
+            self.log.message(f"KMD_INTERNAL_ERROR: gateway {name}: {exc}")
+            return None
+        # The gateway's own identity check happens here, in kmd, so it can log the guide's
+        # "Unable to find phase-1 policy" line; the SA checks ID against the certificate.
+        sa = IkeSA.responder(_without_remote_id(sa_config), rng=self._sa_rng())
+        entry = SaEntry(sa=sa, peer=datagram.src, local_address=gw.local_address, gateway=name,
+                        plan=gw, started=self.env.now,
+                        index=self.rng.randrange(1_000_000, 9_999_999))
+        self.sas[header.icookie] = entry
+        self.results.responding(header.icookie, responder=self.device, at=self.env.now)
+        self.env.process(self._expire(entry))
+        return entry
+
+    # -- the SA's events ------------------------------------------------------------------------
+
+    def _pump(self, entry: SaEntry) -> None:
+        sa = entry.sa
+        while True:
+            event = sa.next_event()
+            if isinstance(event, SendDatagram):
+                self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
+                                    dport=IKE_PORT, payload=event.data))
+            elif isinstance(event, PeerCertificatesReceived):
+                self.env.process(self._verify(entry, event))
+            elif isinstance(event, Phase1Done):
+                self._done(entry, event)
+            elif isinstance(event, Phase1Failed):
+                self._failed(entry, event)
+            else:
+                break
+        timer = sa.timer()
+        if timer is not None and timer.generation != entry.timer_generation:
+            entry.timer_generation = timer.generation
+            self.env.process(self._retransmit(entry, timer.delay, timer.generation))
+
+    def _retransmit(self, entry: SaEntry, delay: float, generation: int):
+        yield self.env.timeout(delay)
+        if entry.done or entry.failed:
+            return
+        entry.sa.on_timer(generation)
+        self._trace(IkeTraceFlag.TIMER, f"Retransmission timer fired for SA with {entry.peer}")
+        self._pump(entry)
+
+    def _expire(self, entry: SaEntry):
+        yield self.env.timeout(self.phase1_timeout)
+        if entry.done or entry.failed:
+            return
+        try:
+            entry.sa.timeout()
+        except LocalProtocolError:
+            return
+        self._pump(entry)
+
+    def _verify(self, entry: SaEntry, event: PeerCertificatesReceived):
+        expected = entry.plan.remote_id if entry.plan else None
+        if expected is not None and not expected.same_identity(event.peer_id):
+            entry.id_mismatch = True
+            self.log.message(msg.unknown_peer(entry.peer))
+            entry.sa.certificate_rejected(NotifyType.AUTHENTICATION_FAILED,
+                                          "peer IKE ID does not match the gateway")
+            self._pump(entry)
+            return
+        certs = [x509.load_der_x509_certificate(c) for c in event.certificates]
+        if not certs:
+            entry.sa.certificate_rejected(NotifyType.CERTIFICATE_UNAVAILABLE,
+                                          "peer sent no certificate")
+            self._pump(entry)
+            return
+        self._trace(IkeTraceFlag.CERTIFICATES, f"Received {len(certs)} certificate(s) from "
+                                               f"{entry.peer}; asking pkid to verify")
+        started = self.env.now
+        verdict = yield self.pkid.verify(certs[0], tuple(certs[1:]),
+                                         trusted_ca=entry.plan.trusted_ca if entry.plan else None)
+        self.results.step(entry.sa.icookie, device=self.device, what="pkid validation",
+                          start=started, end=self.env.now)
+        if entry.done or entry.failed:
+            return  # the negotiation ended (timed out) while pkid worked
+        if verdict.ok:
+            entry.sa.certificate_verdict(certs[0].public_key(), certs[0])
+        else:
+            entry.sa.certificate_rejected(NotifyType.AUTHENTICATION_FAILED,
+                                          verdict.result.message)
+        self._pump(entry)
+
+    # -- outcomes -------------------------------------------------------------------------------
+
+    def _done(self, entry: SaEntry, event: Phase1Done) -> None:
+        entry.done = event
+        role = event.role.value
+        self.log.message(msg.phase1_done(role, event.local_id, event.remote_id))
+        self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
+                            at=self.env.now)
+
+    def _failed(self, entry: SaEntry, event: Phase1Failed) -> None:
+        entry.failed = event
+        role = event.role.value
+        local = event.local_id
+        if local is None and event.error in _AUTH_ERRORS:
+            local = entry.sa.config.local_id
+        if event.error is NotifyType.NO_PROPOSAL_CHOSEN and entry.plan and entry.plan.remote_id:
+            remote: IkeId = entry.plan.remote_id
+        elif event.remote_id is not None and not entry.id_mismatch and \
+                event.error not in (NotifyType.TIMEOUT,):
+            remote = event.remote_id
+        else:
+            remote = msg.peer_address_id(entry.peer)
+        self.log.message(msg.phase1_failed(role, event.error, local, remote))
+        self.log.message(msg.sa_error(
+            local=entry.local_address, remote=entry.peer, role=role, icookie=entry.sa.icookie,
+            rcookie=entry.sa.rcookie, exchange=entry.sa.mode.name.lower(), error=event.error))
+        self.results.phase1(entry.sa.icookie, device=self.device, role=role, ok=False,
+                            error=event.error.text, at=self.env.now, reason=event.reason)
+
+    def _trace(self, flag: IkeTraceFlag, text: str) -> None:
+        self.log.trace(flag, text)
+
+
+def _without_remote_id(config: Phase1Config) -> Phase1Config:
+    return replace(config, remote_id=None)
+
+
+def _issuers_of(cert: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
+    """The intermediate CA certificates above `cert` that `pool` holds, nearest first.
+
+    The self-signed root is left out: it is the common trusted CA both peers must already
+    have, so a single-level hierarchy sends the EE certificate alone (Chapter 7).
+    """
+    chain: list[x509.Certificate] = []
+    current = cert
+    while True:
+        issuer = next((c for c in pool if c.subject == current.issuer and c not in chain), None)
+        if issuer is None or issuer.issuer == issuer.subject:
+            break
+        chain.append(issuer)
+        current = issuer
+    return chain

@@ -1,0 +1,58 @@
+"""Writing captured datagrams as a classic pcap file (IPv4/UDP, link type RAW).
+
+Timestamps are the simulated times, as wall-clock dates from the world's start, so Wireshark
+shows the same times as the kmd log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import struct
+from collections.abc import Iterable
+from pathlib import Path
+
+from sim.network import Captured
+
+LINKTYPE_RAW = 101  # packets begin with the IP header
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ip_udp_packet(src: str, dst: str, sport: int, dport: int, payload: bytes,
+                  ident: int = 0) -> bytes:
+    s, d = ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed
+    udp_len = 8 + len(payload)
+    pseudo = s + d + struct.pack("!BBH", 0, 17, udp_len)
+    udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
+    udp_sum = _checksum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", udp_sum) + udp[8:]
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident & 0xFFFF, 0, 64, 17, 0,
+                         s, d)
+    header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
+    return header + udp
+
+
+def write_pcap(path: str | Path, captured: Iterable[Captured], *, start: dt.datetime) -> int:
+    """Write every captured datagram; returns how many were written."""
+    base = start.timestamp()
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_RAW)]
+    count = 0
+    for count, item in enumerate(captured, 1):
+        d = item.datagram
+        packet = ip_udp_packet(d.src, d.dst, d.sport, d.dport, d.payload, ident=count)
+        when = base + item.time
+        seconds = int(when)
+        micros = int(round((when - seconds) * 1_000_000))
+        if micros == 1_000_000:
+            seconds, micros = seconds + 1, 0
+        out.append(struct.pack("<IIII", seconds, micros, len(packet), len(packet)) + packet)
+    Path(path).write_bytes(b"".join(out))
+    return count

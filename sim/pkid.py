@@ -1,0 +1,148 @@
+"""The PKI daemon of one device, as a SimPy process: a queue of verification requests from kmd,
+processing time on the daemon's one CPU, and CRL downloads from the simulated servers.
+
+Decisions are pki.daemon's; this module only spends time and moves bytes. Concurrent requests
+that need the same CRL share one download, as a real daemon coalesces them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+import simpy
+from cryptography import x509
+
+from pki.daemon import Event, FetchCrl, PkiDaemon, Verdict
+from pki.loaders import LoadError, load_crl
+from pki.names import render_oneline
+from sim.junos.logs import DaemonLog
+from sim.servers import CrlServer, DownloadFailed, host_of
+
+
+@dataclass(frozen=True, kw_only=True)
+class PkidTiming:
+    processing: float = 0.005  # seconds of CPU per verification pass
+    download_timeout: float = 5.0  # per URL
+
+
+@dataclass(frozen=True)
+class DownloadRecord:
+    """One CRL download attempt, for results and plots."""
+
+    device: str
+    url: str
+    started: float
+    finished: float
+    ok: bool
+    reason: str | None = None
+
+
+class Pkid:
+    def __init__(self, env: simpy.Environment, *, device: str, daemon: PkiDaemon,
+                 log: DaemonLog, clock: Callable[[], dt.datetime],
+                 resolve: Callable[[str], CrlServer | None],
+                 timing: PkidTiming | None = None) -> None:
+        self.env = env
+        self.device = device
+        self.daemon = daemon
+        self.log = log
+        self.clock = clock
+        self.resolve = resolve
+        self.timing = timing or PkidTiming()
+        self._cpu = simpy.Resource(env, capacity=1)
+        self._downloads: dict[str, simpy.Process] = {}
+        self.download_records: list[DownloadRecord] = []
+
+    def verify(self, leaf: x509.Certificate, peer_certificates: tuple[x509.Certificate, ...],
+               *, trusted_ca: str | None = None) -> simpy.Process:
+        """A process whose value is the Verdict; kmd yields it (and may stop waiting)."""
+        return self.env.process(self._verify(leaf, peer_certificates, trusted_ca))
+
+    def _verify(self, leaf, peer_certificates, trusted_ca) -> Generator[simpy.Event, object,
+                                                                        Verdict]:
+        unavailable: frozenset[str] = frozenset()
+        self._trace_verification(f"Start verification of certificate "
+                                 f"{_name(leaf)} (serial {leaf.serial_number:x})")
+        while True:
+            with self._cpu.request() as cpu:
+                yield cpu
+                yield self.env.timeout(self.timing.processing)
+                answer = self.daemon.verify(leaf, peer_certificates, at=self.clock(),
+                                            trusted_ca=trusted_ca, unavailable=unavailable)
+            self._write(answer.events)
+            if isinstance(answer, Verdict):
+                self._report(leaf, answer)
+                return answer
+            ok = yield self._download(answer)
+            if not ok:
+                unavailable = unavailable | {answer.ca_profile}
+
+    def _download(self, need: FetchCrl) -> simpy.Process:
+        running = self._downloads.get(need.ca_profile)
+        if running is None or running.triggered:
+            running = self.env.process(self._fetch(need))
+            self._downloads[need.ca_profile] = running
+        return running
+
+    def _fetch(self, need: FetchCrl) -> Generator[simpy.Event, object, bool]:
+        if not need.urls:
+            self.log.trace("online-crl-check", f"No CRL location known for CA profile "
+                                               f"{need.ca_profile}")
+        for url in need.urls:
+            self.log.trace("online-crl-check",
+                           f"Start downloading CRL for CA profile {need.ca_profile} from {url}")
+            started = self.env.now
+            server = self.resolve(host_of(url))
+            try:
+                if server is None:
+                    yield self.env.timeout(self.timing.download_timeout)
+                    raise DownloadFailed(url, "host unreachable")
+                data = yield self.env.process(
+                    server.download(url, timeout=self.timing.download_timeout))
+                crl = load_crl(data, source=url)
+            except DownloadFailed as failure:
+                self._record(url, started, ok=False, reason=failure.reason)
+                self.log.trace("online-crl-check", f"CRL download for CA profile "
+                                                   f"{need.ca_profile} from {url} failed: "
+                                                   f"{failure.reason}")
+                continue
+            except LoadError as bad:
+                self._record(url, started, ok=False, reason=bad.problem)
+                self.log.trace("online-crl-check", f"CRL download for CA profile "
+                                                   f"{need.ca_profile} from {url} failed: "
+                                                   f"{bad.problem}")
+                continue
+            self._record(url, started, ok=True)
+            events = self.daemon.crl_downloaded(need.ca_profile, crl, url=url, at=self.clock())
+            self._write(events)
+            if need.ca_profile in self.daemon.crls:
+                return True
+        return False
+
+    def _record(self, url: str, started: float, *, ok: bool, reason: str | None = None) -> None:
+        self.download_records.append(DownloadRecord(self.device, url, started, self.env.now,
+                                                    ok, reason))
+
+    def _write(self, events: tuple[Event, ...]) -> None:
+        for event in events:
+            self.log.trace(event.flag, event.text)
+
+    def _trace_verification(self, text: str) -> None:
+        self.log.trace("certificate-verification", text)
+
+    def _report(self, leaf: x509.Certificate, verdict: Verdict) -> None:
+        for depth, cert in enumerate(verdict.result.path):
+            profile = self.daemon.profile_of(cert) if depth else None
+            where = f" (CA profile {profile})" if profile else ""
+            self._trace_verification(f"Path [{depth}] {_name(cert)}{where}")
+        if verdict.ok:
+            self._trace_verification(f"Certificate {_name(leaf)} verification success")
+        else:
+            self._trace_verification(f"Certificate {_name(leaf)} verification failed: "
+                                     f"{verdict.result.message}")
+
+
+def _name(cert: x509.Certificate) -> str:
+    return render_oneline(cert.subject)

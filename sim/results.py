@@ -1,0 +1,90 @@
+"""One record per negotiation, as results.json stores it and the plots read it.
+
+kmd on both sides reports into the same record, found by the initiator's cookie: when it
+started, each side's Phase-1 outcome, and the timed steps (pkid validation, CRL downloads).
+The record's error is the first failure either side saw, as Junos words it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Step:
+    device: str
+    what: str
+    start: float
+    end: float
+
+
+@dataclass
+class Negotiation:
+    icookie: str
+    initiator: str
+    responder: str | None
+    peer_address: str
+    gateway: str
+    started: float
+    finished: float | None = None
+    phase1: str = "pending"  # done | failed | pending
+    phase2: str = "not started"
+    error: str | None = None
+    error_detail: str | None = None
+    failed_on: str | None = None
+    outcomes: dict[str, str] = field(default_factory=dict)  # device -> done/failed
+    steps: list[Step] = field(default_factory=list)
+
+    def to_json(self, start: dt.datetime) -> dict:
+        def iso(seconds: float | None) -> str | None:
+            if seconds is None:
+                return None
+            return (start + dt.timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+        record = asdict(self)
+        record["started"] = iso(self.started)
+        record["finished"] = iso(self.finished)
+        record["duration_s"] = (None if self.finished is None
+                                else round(self.finished - self.started, 6))
+        record["started_s"] = round(self.started, 6)
+        return record
+
+
+class Results:
+    def __init__(self) -> None:
+        self.negotiations: dict[bytes, Negotiation] = {}
+
+    def started(self, icookie: bytes, *, initiator: str, peer_address: str, gateway: str,
+                at: float) -> None:
+        self.negotiations[icookie] = Negotiation(
+            icookie=icookie.hex(), initiator=initiator, responder=None,
+            peer_address=peer_address, gateway=gateway, started=at)
+
+    def responding(self, icookie: bytes, *, responder: str, at: float) -> None:
+        record = self.negotiations.get(icookie)
+        if record is not None:
+            record.responder = responder
+
+    def step(self, icookie: bytes, *, device: str, what: str, start: float, end: float) -> None:
+        record = self.negotiations.get(icookie)
+        if record is not None:
+            record.steps.append(Step(device, what, start, end))
+
+    def phase1(self, icookie: bytes, *, device: str, role: str, ok: bool, error: str | None,
+               at: float, reason: str | None = None) -> None:
+        record = self.negotiations.get(icookie)
+        if record is None:
+            return
+        record.outcomes[device] = "done" if ok else "failed"
+        if not ok and record.error is None:
+            record.error, record.error_detail, record.failed_on = error, reason, device
+        if not ok:
+            record.phase1 = "failed"
+            record.finished = at if record.finished is None else record.finished
+        elif role == "initiator" and record.phase1 != "failed":
+            record.phase1 = "done"
+            record.finished = at
+
+    def in_order(self) -> list[Negotiation]:
+        return sorted(self.negotiations.values(), key=lambda n: (n.started, n.icookie))

@@ -1,0 +1,189 @@
+"""A topology made into a running world: CAs issue the devices' certificates, CRL servers
+publish, devices start their daemons, and the topology's events happen on time.
+
+    scenario = Scenario.build(load_topology("topologies/figure4-multilevel.yaml"), out=dir)
+    scenario.run()
+    scenario.write()      # results.json, logs/<device>/{kmd,pkid}, pki/<device>/, pki/cas/
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from pki.hierarchy import CAHierarchy, CASpec
+from pki.keys import generate_key_pair
+from pki.store import CertificateStore
+from sim.device import Device, server_resolver
+from sim.pkid import PkidTiming
+from sim.results import Results
+from sim.servers import CrlServer, host_of
+from sim.topology import Topology
+from sim.world import World
+
+VERSION = "0.1.0"
+# CAs exist a while before the simulation starts, and so do the devices' certificates.
+CA_HEAD_START = dt.timedelta(days=30)
+EE_HEAD_START = dt.timedelta(days=1)
+
+
+@dataclass
+class Scenario:
+    topology: Topology
+    world: World
+    hierarchy: CAHierarchy
+    servers: dict[str, CrlServer]
+    devices: dict[str, Device]
+    results: Results
+    out: Path
+
+    @classmethod
+    def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
+        seed = topology.seed if seed is None else seed
+        world = World(start=topology.start, seed=seed)
+        out.mkdir(parents=True, exist_ok=True)
+        ca_start = topology.start - CA_HEAD_START
+        hierarchy = CAHierarchy(
+            [CASpec(name=ca.name, subject=ca.subject, issuer=ca.issuer, key=ca.key,
+                    crl_urls=ca.crl_urls, path_length=ca.path_length,
+                    validity=dt.timedelta(days=ca.validity_days),
+                    crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime))
+             for ca in topology.cas.values()],
+            start=ca_start, seed=seed)
+        servers = {name: CrlServer(spec=spec, env=world.env)
+                   for name, spec in topology.servers.items()}
+        for link in topology.links:
+            a, b = topology.devices[link.a].address, topology.devices[link.b].address
+            world.network.link(a, b, link.spec)
+        resolve = server_resolver(servers)
+        results = Results()
+        devices = {}
+        for entry in topology.devices.values():
+            store = _enrolled_store(entry, hierarchy, topology.start, seed)
+            devices[entry.name] = Device(
+                world, name=entry.name, address=entry.address, serial=entry.serial,
+                config=entry.config, store=store, log_dir=out / "logs" / entry.name,
+                results=results, resolve=resolve, clock_offset=entry.clock_offset,
+                pkid_timing=PkidTiming(processing=entry.pkid_processing,
+                                       download_timeout=entry.download_timeout))
+        scenario = cls(topology=topology, world=world, hierarchy=hierarchy, servers=servers,
+                       devices=devices, results=results, out=out)
+        scenario._schedule()
+        return scenario
+
+    # -- the CAs' CRL publishing ------------------------------------------------------------
+
+    def publish_crl(self, ca: str) -> None:
+        """The CA signs a fresh CRL now and puts it on every server its URLs point to."""
+        entry = self.topology.cas[ca]
+        if not entry.crl_urls:
+            return
+        crl = self.hierarchy.crl(ca, at=self.world.now())
+        der = crl.public_bytes(Encoding.DER)
+        resolve = server_resolver(self.servers)
+        for url in entry.crl_urls:
+            server = resolve(host_of(url))
+            if server is not None:
+                server.publish(url, der)
+
+    def _publisher(self, ca: str):
+        entry = self.topology.cas[ca]
+        interval = entry.publish_interval or entry.crl_lifetime / 2
+        while True:
+            self.publish_crl(ca)
+            yield self.world.env.timeout(interval)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        for ca in self.topology.cas:
+            self.world.env.process(self._publisher(ca))
+        for event in self.topology.events:
+            self.world.env.process(self._at(event))
+
+    def _at(self, event):
+        yield self.world.env.timeout(event.at)
+        args = event.args
+        if event.action == "initiate":
+            self.devices[args["device"]].kmd.initiate(args["gateway"])
+        elif event.action == "revoke":
+            reason = x509.ReasonFlags(args["reason"]) if args.get("reason") else None
+            self.hierarchy.revoke(args["certificate"], at=self.world.now(), reason=reason,
+                                  by=args["ca"])
+            self.publish_crl(args["ca"])
+        elif event.action == "publish-crl":
+            self.publish_crl(args["ca"])
+        elif event.action in ("server-down", "server-up"):
+            self.servers[args["server"]].down = event.action == "server-down"
+        elif event.action == "clock":
+            from sim.topology import parse_duration
+
+            self.devices[args["device"]].clock_offset = parse_duration(args["offset"])
+
+    # -- running and writing ----------------------------------------------------------------
+
+    def run(self, until: float | None = None) -> None:
+        self.world.run(until=until if until is not None else self.topology.duration)
+
+    def write(self) -> Path:
+        """results.json, each device's store, and each CA's certificate and current CRL."""
+        pem = Encoding.PEM
+        cas_dir = self.out / "pki" / "cas"
+        cas_dir.mkdir(parents=True, exist_ok=True)
+        for ca in self.hierarchy.cas():
+            (cas_dir / f"{ca}.pem").write_bytes(self.hierarchy.certificate(ca).public_bytes(pem))
+            if self.topology.cas[ca].crl_urls:
+                crl = self.hierarchy.crl(ca, at=self.world.now())
+                (cas_dir / f"{ca}.crl").write_bytes(crl.public_bytes(pem))
+        for name, device in self.devices.items():
+            device.pki.store.save(self.out / "pki" / name)
+        path = self.out / "results.json"
+        path.write_text(json.dumps(self.results_json(), indent=2) + "\n")
+        return path
+
+    def results_json(self) -> dict:
+        return {
+            "scenario": self.topology.name,
+            "seed": self.world.seed,
+            "ikesim_version": VERSION,
+            "start": self.topology.start.isoformat().replace("+00:00", "Z"),
+            "negotiations": [n.to_json(self.topology.start) for n in self.results.in_order()],
+            "crl_downloads": [
+                {"device": r.device, "url": r.url, "started_s": round(r.started, 6),
+                 "finished_s": round(r.finished, 6), "ok": r.ok, "reason": r.reason}
+                for d in self.devices.values() for r in d.pkid.download_records],
+        }
+
+
+def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
+                    seed: int) -> CertificateStore:
+    store = CertificateStore()
+    for enroll in entry.enroll:
+        key = generate_key_pair(enroll.key, seed=f"{seed}/{entry.name}/{enroll.certificate_id}")
+        sans: list[x509.GeneralName] = []
+        if enroll.email:
+            sans.append(x509.RFC822Name(enroll.email))
+        if enroll.domain_name:
+            sans.append(x509.DNSName(enroll.domain_name))
+        if enroll.ip_address:
+            sans.append(x509.IPAddress(ipaddress.IPv4Address(enroll.ip_address)))
+        not_before = (start - EE_HEAD_START if enroll.not_before is None
+                      else start + dt.timedelta(seconds=enroll.not_before))
+        cert = hierarchy.issue_end_entity(
+            enroll.ca, enroll.certificate_id, subject=enroll.subject,
+            public_key=key.public_key(), subject_alt_names=tuple(sans), not_before=not_before,
+            validity=None if enroll.validity_days is None
+            else dt.timedelta(days=enroll.validity_days))
+        store = store.add_key_pair(enroll.certificate_id, key)
+        store = store.add_local_certificate(enroll.certificate_id, cert)
+    for profile, ca in entry.ca_certificates.items():
+        store = store.add_ca_certificate(profile, hierarchy.certificate(ca))
+    for profile, ca in entry.crls.items():
+        store = store.add_crl(profile, hierarchy.crl(ca, at=start - EE_HEAD_START))
+    return store

@@ -1,0 +1,97 @@
+"""CRL distribution points: HTTP and LDAP servers with latency, limited capacity and outages.
+
+A server holds the DER bytes each URL path serves. `download(url)` is a SimPy process: it
+queues for one of the server's `capacity` slots (concurrent downloads beyond it wait), spends
+`latency` plus the transfer time, and returns the bytes, or raises `DownloadFailed` with the
+reason pkid logs. During an outage a request gets no answer and fails when `timeout` runs out,
+as a real fetch against an unreachable server would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import simpy
+
+
+class DownloadFailed(Exception):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSpec:
+    name: str
+    address: str
+    hostnames: tuple[str, ...] = ()
+    latency: float = 0.02  # seconds, one request-response
+    capacity: int = 4  # concurrent downloads
+    bandwidth: float = 1_250_000.0  # bytes per second (10 Mbit/s)
+    protocols: tuple[str, ...] = ("http", "ldap")
+
+    def __post_init__(self) -> None:
+        if self.capacity < 1:
+            raise ValueError(f"server {self.name}: capacity must be at least 1")
+        if self.latency < 0 or self.bandwidth <= 0:
+            raise ValueError(f"server {self.name}: latency >= 0 and bandwidth > 0 required")
+
+
+@dataclass
+class CrlServer:
+    spec: ServerSpec
+    env: simpy.Environment
+    documents: dict[str, bytes] = field(default_factory=dict)
+    down: bool = False
+    downloads: int = 0
+    peak_queue: int = 0
+
+    def __post_init__(self) -> None:
+        self._slots = simpy.Resource(self.env, capacity=self.spec.capacity)
+
+    def publish(self, url: str, data: bytes) -> None:
+        self.documents[_path(url)] = data
+
+    def queued(self) -> int:
+        return len(self._slots.queue)
+
+    def download(self, url: str, *, timeout: float) -> Generator[simpy.Event, object, bytes]:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in self.spec.protocols:
+            raise DownloadFailed(url, f"{scheme} is not served by {self.spec.name}")
+        deadline = self.env.now + timeout
+        if self.down:
+            yield self.env.timeout(timeout)
+            raise DownloadFailed(url, "connection timed out")
+        with self._slots.request() as slot:
+            self.peak_queue = max(self.peak_queue, len(self._slots.queue))
+            got = yield slot | self.env.timeout(timeout)
+            if slot not in got:
+                raise DownloadFailed(url, "connection timed out")
+            data = self.documents.get(_path(url))
+            size = len(data) if data is not None else 0
+            spent = self.spec.latency + size / self.spec.bandwidth
+            remaining = deadline - self.env.now
+            if spent > remaining:
+                yield self.env.timeout(remaining)
+                raise DownloadFailed(url, "connection timed out")
+            yield self.env.timeout(spent)
+        if self.down:
+            raise DownloadFailed(url, "connection reset")
+        if data is None:
+            raise DownloadFailed(url, "not found (HTTP 404)" if scheme == "http"
+                                 else "no such object (LDAP 32)")
+        self.downloads += 1
+        return data
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()

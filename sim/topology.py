@@ -1,0 +1,439 @@
+"""Topology files: CAs, CRL servers, devices with their Junos configuration, links and timed
+events, read from YAML and checked before anything runs.
+
+Every problem is a `TopologyError` whose one line names the file, the line and the entry:
+`figure4.yaml line 12: devices.Host-A.address: '30.1.1' is not an IPv4 address`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from pki.keys import KeySpec, KeyType
+from pki.names import SubjectError, parse_subject
+from pki.profiles import ConfigError
+from sim.junos.config import DeviceConfig, parse_config
+from sim.junos.setcmd import ConfigSyntaxError
+from sim.network import LinkSpec
+from sim.servers import ServerSpec
+from sim.yaml_lines import Located, YamlError, load
+
+
+class TopologyError(ValueError):
+    def __init__(self, source: str, line: int | None, problem: str) -> None:
+        where = f"{source} line {line}" if line else source
+        super().__init__(f"{where}: {problem}")
+        self.source = source
+        self.line = line
+        self.problem = problem
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> float:
+    """`20ms`, `10s`, `5m`, `2h`, `7d`, `1w` or a number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"{value} is negative")
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration (e.g. 20ms, 10s, 5m, 2h, 7d)")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_key(value: object) -> KeySpec:
+    """`rsa-1024`, `rsa-2048`, `dsa-1024`, `ecdsa-256`, ..."""
+    kind, _, size = str(value).partition("-")
+    try:
+        return KeySpec(type=KeyType(kind), size=int(size))
+    except ValueError as exc:
+        raise ValueError(f"key {value!r}: {exc}" if "size" in str(exc) else
+                         f"key {value!r}: expected rsa-N, dsa-N or ecdsa-N") from None
+
+
+# -- values -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaEntry:
+    name: str
+    subject: str
+    issuer: str | None
+    key: KeySpec
+    crl_urls: tuple[str, ...]
+    crl_lifetime: float
+    publish_interval: float | None
+    validity_days: int
+    path_length: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollEntry:
+    certificate_id: str
+    ca: str
+    subject: str
+    domain_name: str | None = None
+    email: str | None = None
+    ip_address: str | None = None
+    key: KeySpec = field(default_factory=KeySpec)
+    not_before: float | None = None  # seconds from the start; None: the CA's choice
+    validity_days: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceEntry:
+    name: str
+    address: str
+    serial: str
+    clock_offset: float
+    enroll: tuple[EnrollEntry, ...]
+    ca_certificates: Mapping[str, str]  # ca-profile -> CA name
+    crls: Mapping[str, str]  # ca-profile -> CA name, loaded at start
+    config: DeviceConfig
+    pkid_processing: float
+    download_timeout: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkEntry:
+    a: str
+    b: str
+    spec: LinkSpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventEntry:
+    at: float
+    action: str  # initiate | revoke | server-down | server-up | publish-crl | clock
+    args: Mapping[str, object]
+    line: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Topology:
+    name: str
+    description: str
+    source: str
+    start: dt.datetime
+    seed: int
+    duration: float
+    cas: Mapping[str, CaEntry]
+    servers: Mapping[str, ServerSpec]
+    devices: Mapping[str, DeviceEntry]
+    links: tuple[LinkEntry, ...]
+    events: tuple[EventEntry, ...]
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+_EVENT_ARGS = {
+    "initiate": {"device", "gateway"},
+    "revoke": {"ca", "certificate", "reason"},
+    "server-down": {"server"},
+    "server-up": {"server"},
+    "publish-crl": {"ca"},
+    "clock": {"device", "offset"},
+}
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: Located | None, key: object, problem: str) -> TopologyError:
+        line = None
+        if isinstance(where, Located):
+            line = where.lines.get(key, where.line) if key is not None else where.line
+        return TopologyError(self.source, line, problem)
+
+    def mapping(self, parent: Located, key: str, path: str, *, required: bool = False
+                ) -> Located:
+        value = parent.get(key)
+        if value is None:
+            if required:
+                raise self.fail(parent, None, f"{path}: missing")
+            empty = Located()
+            empty.line = parent.lines.get(key, parent.line)
+            return empty
+        if not isinstance(value, Located):
+            raise self.fail(parent, key, f"{path}: expected a mapping")
+        return value
+
+    def only(self, entry: Located, allowed: set[str], path: str) -> None:
+        for key in entry:
+            if key not in allowed:
+                raise self.fail(entry, key, f"{path}.{key}: unknown entry (expected one of "
+                                            f"{', '.join(sorted(allowed))})")
+
+    def convert(self, entry: Located, key: str, path: str, fn, default=None):
+        if key not in entry or entry[key] is None:
+            return default
+        try:
+            return fn(entry[key])
+        except (ValueError, TypeError, SubjectError) as exc:
+            raise self.fail(entry, key, f"{path}.{key}: {exc}") from None
+
+
+def _ipv4(value: object) -> str:
+    try:
+        return str(ipaddress.IPv4Address(str(value)))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address") from None
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ValueError("expected a string or a list of strings")
+
+
+def _subject(value: object) -> str:
+    parse_subject(str(value), device_serial="0")
+    return str(value)
+
+
+def load_topology(path: str | Path) -> Topology:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise TopologyError(str(path), None, exc.strerror or str(exc)) from None
+    return parse_topology(text, source=str(path))
+
+
+def parse_topology(text: str, *, source: str) -> Topology:
+    r = _Reader(source)
+    try:
+        root = load(text)
+    except YamlError as exc:
+        raise TopologyError(source, exc.line, exc.problem) from None
+    if not isinstance(root, Located):
+        raise TopologyError(source, None, "expected a mapping at the top level")
+    r.only(root, {"name", "description", "start", "seed", "duration", "cas", "servers",
+                  "devices", "links", "events"}, "topology")
+    name = str(root.get("name") or Path(source).stem)
+    start = r.convert(root, "start", "start", _start, default=None)
+    if start is None:
+        raise r.fail(root, None, "start: missing (a date such as 2012-09-17T22:00:00Z)")
+    seed = r.convert(root, "seed", "seed", int, default=1)
+    duration = r.convert(root, "duration", "duration", parse_duration, default=300.0)
+    cas = _cas(r, r.mapping(root, "cas", "cas", required=True))
+    servers = _servers(r, r.mapping(root, "servers", "servers"))
+    devices = _devices(r, r.mapping(root, "devices", "devices", required=True), cas)
+    links = _links(r, root, devices)
+    events = _events(r, root, cas, servers, devices)
+    return Topology(name=name, description=str(root.get("description") or "").strip(),
+                    source=source, start=start, seed=seed, duration=duration,
+                    cas=MappingProxyType(cas), servers=MappingProxyType(servers),
+                    devices=MappingProxyType(devices), links=links, events=events)
+
+
+def _start(value: object) -> dt.datetime:
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _cas(r: _Reader, section: Located) -> dict[str, CaEntry]:
+    cas: dict[str, CaEntry] = {}
+    for name, entry in section.items():
+        path = f"cas.{name}"
+        if not isinstance(entry, Located):
+            raise r.fail(section, name, f"{path}: expected a mapping")
+        r.only(entry, {"subject", "issuer", "key", "crl", "validity", "path-length"}, path)
+        crl = r.mapping(entry, "crl", f"{path}.crl")
+        r.only(crl, {"url", "lifetime", "publish-interval"}, f"{path}.crl")
+        issuer = entry.get("issuer")
+        if issuer is not None and issuer not in section:
+            raise r.fail(entry, "issuer", f"{path}.issuer: no CA named {issuer!r}")
+        cas[name] = CaEntry(
+            name=name,
+            subject=r.convert(entry, "subject", path, _subject, default=f"CN={name}"),
+            issuer=issuer,
+            key=r.convert(entry, "key", path, parse_key, default=KeySpec(size=2048)),
+            crl_urls=r.convert(crl, "url", f"{path}.crl", _strings, default=()),
+            crl_lifetime=r.convert(crl, "lifetime", f"{path}.crl", parse_duration,
+                                   default=7 * 86400.0),
+            publish_interval=r.convert(crl, "publish-interval", f"{path}.crl", parse_duration),
+            validity_days=r.convert(entry, "validity", path, lambda v: int(
+                parse_duration(v) // 86400), default=5 * 365),
+            path_length=r.convert(entry, "path-length", path, int),
+        )
+    return cas
+
+
+def _servers(r: _Reader, section: Located) -> dict[str, ServerSpec]:
+    servers: dict[str, ServerSpec] = {}
+    for name, entry in section.items():
+        path = f"servers.{name}"
+        if not isinstance(entry, Located):
+            raise r.fail(section, name, f"{path}: expected a mapping")
+        r.only(entry, {"address", "hostnames", "latency", "capacity", "bandwidth",
+                       "protocols"}, path)
+        try:
+            servers[name] = ServerSpec(
+                name=name, address=r.convert(entry, "address", path, _ipv4, default="0.0.0.0"),
+                hostnames=r.convert(entry, "hostnames", path, _strings, default=()),
+                latency=r.convert(entry, "latency", path, parse_duration, default=0.02),
+                capacity=r.convert(entry, "capacity", path, int, default=4),
+                bandwidth=r.convert(entry, "bandwidth", path, float, default=1_250_000.0),
+                protocols=r.convert(entry, "protocols", path, _strings, default=("http", "ldap")),
+            )
+        except ValueError as exc:
+            raise r.fail(entry, None, f"{path}: {exc}") from None
+    return servers
+
+
+def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str, DeviceEntry]:
+    devices: dict[str, DeviceEntry] = {}
+    seen_addresses: dict[str, str] = {}
+    for name, entry in section.items():
+        path = f"devices.{name}"
+        if not isinstance(entry, Located):
+            raise r.fail(section, name, f"{path}: expected a mapping")
+        r.only(entry, {"address", "serial", "clock-offset", "enroll", "ca-certificates", "crls",
+                       "config", "pkid-processing", "download-timeout"}, path)
+        address = r.convert(entry, "address", path, _ipv4)
+        if address is None:
+            raise r.fail(entry, None, f"{path}.address: missing")
+        if address in seen_addresses:
+            raise r.fail(entry, "address", f"{path}.address: {address} is already "
+                                           f"{seen_addresses[address]}'s")
+        seen_addresses[address] = name
+        enroll = entry.get("enroll") or []
+        if isinstance(enroll, Located):
+            enroll = [enroll]
+        if not isinstance(enroll, list):
+            raise r.fail(entry, "enroll", f"{path}.enroll: expected a list of mappings")
+        enrollments = tuple(_enroll(r, item, f"{path}.enroll", entry, cas) for item in enroll)
+        profiles = {}
+        for key in ("ca-certificates", "crls"):
+            table = r.mapping(entry, key, f"{path}.{key}")
+            for profile, ca in table.items():
+                if ca not in cas:
+                    raise r.fail(table, profile, f"{path}.{key}.{profile}: no CA named {ca!r}")
+            profiles[key] = MappingProxyType(dict(table))
+        config_text = entry.get("config") or ""
+        if not isinstance(config_text, str):
+            raise r.fail(entry, "config", f"{path}.config: expected Junos configuration text")
+        config = _config(r, entry, name, config_text)
+        devices[name] = DeviceEntry(
+            name=name, address=address,
+            serial=str(entry.get("serial") or _serial_for(name)),
+            clock_offset=r.convert(entry, "clock-offset", path, _signed_duration, default=0.0),
+            enroll=enrollments, ca_certificates=profiles["ca-certificates"],
+            crls=profiles["crls"], config=config,
+            pkid_processing=r.convert(entry, "pkid-processing", path, parse_duration,
+                                      default=0.005),
+            download_timeout=r.convert(entry, "download-timeout", path, parse_duration,
+                                       default=5.0),
+        )
+    return devices
+
+
+def _serial_for(device: str) -> str:
+    # A stable, SRX-looking chassis serial (JN + 10 characters) when the topology gives none.
+    return "JN" + hashlib.sha256(device.encode()).hexdigest()[:10].upper()
+
+
+def _signed_duration(value: object) -> float:
+    text = str(value).strip()
+    if text.startswith("-"):
+        return -parse_duration(text[1:])
+    return parse_duration(value)
+
+
+def _enroll(r: _Reader, item: object, path: str, parent: Located,
+            cas: dict[str, CaEntry]) -> EnrollEntry:
+    if not isinstance(item, Located):
+        raise r.fail(parent, "enroll", f"{path}: each entry must be a mapping")
+    r.only(item, {"certificate-id", "ca", "subject", "domain-name", "email", "ip-address", "key",
+                  "not-before", "validity"}, path)
+    cid = item.get("certificate-id")
+    ca = item.get("ca")
+    if not cid or ca not in cas:
+        raise r.fail(item, None, f"{path}: needs a certificate-id and a ca from cas "
+                                 f"(got ca {ca!r})")
+    return EnrollEntry(
+        certificate_id=str(cid), ca=ca,
+        subject=r.convert(item, "subject", path, _subject, default=f"CN={cid}"),
+        domain_name=item.get("domain-name"), email=item.get("email"),
+        ip_address=r.convert(item, "ip-address", path, _ipv4),
+        key=r.convert(item, "key", path, parse_key, default=KeySpec()),
+        not_before=r.convert(item, "not-before", path, _signed_duration),
+        validity_days=r.convert(item, "validity", path,
+                                lambda v: int(parse_duration(v) // 86400)),
+    )
+
+
+def _config(r: _Reader, entry: Located, device: str, text: str) -> DeviceConfig:
+    first = entry.value_lines.get("config", entry.line)
+    try:
+        return parse_config(text, source=device)
+    except (ConfigSyntaxError, ConfigError) as exc:
+        line = getattr(exc, "line", None)
+        if line is None:
+            found = re.search(r" config line (\d+)", str(exc))
+            line = int(found.group(1)) if found else None
+        file_line = first + line - 1 if line else entry.lines.get("config")
+        raise TopologyError(r.source, file_line, f"devices.{device}.config: {exc}") from None
+
+
+def _links(r: _Reader, root: Located, devices: dict[str, DeviceEntry]) -> tuple[LinkEntry, ...]:
+    links = []
+    for item in root.get("links") or []:
+        if not isinstance(item, Located):
+            raise r.fail(root, "links", "links: each entry must be a mapping")
+        r.only(item, {"between", "latency", "jitter", "loss"}, "links[]")
+        pair = item.get("between")
+        if not (isinstance(pair, list) and len(pair) == 2 and all(p in devices for p in pair)):
+            raise r.fail(item, "between", f"links[].between: expected two device names, "
+                                          f"got {pair!r}")
+        try:
+            spec = LinkSpec(latency=r.convert(item, "latency", "links[]", parse_duration,
+                                              default=0.005),
+                            jitter=r.convert(item, "jitter", "links[]", parse_duration,
+                                             default=0.0),
+                            loss=r.convert(item, "loss", "links[]", float, default=0.0))
+        except ValueError as exc:
+            raise r.fail(item, None, f"links[]: {exc}") from None
+        links.append(LinkEntry(a=pair[0], b=pair[1], spec=spec))
+    return tuple(links)
+
+
+def _events(r: _Reader, root: Located, cas, servers, devices) -> tuple[EventEntry, ...]:
+    events = []
+    for item in root.get("events") or []:
+        if not isinstance(item, Located) or "at" not in item:
+            raise r.fail(root, "events", "events: each entry needs 'at' and one action")
+        actions = [k for k in item if k != "at"]
+        if len(actions) != 1 or actions[0] not in _EVENT_ARGS:
+            raise r.fail(item, None, f"events: expected one action of "
+                                     f"{', '.join(_EVENT_ARGS)}; got {', '.join(actions)}")
+        action = actions[0]
+        args = item[action] if isinstance(item[action], dict) else {"server": item[action]}
+        for key in args:
+            if key not in _EVENT_ARGS[action]:
+                raise r.fail(item, action, f"events.{action}.{key}: unknown argument")
+        refs = {"device": devices, "ca": cas, "server": servers}
+        for key, table in refs.items():
+            if key in args and args[key] not in table:
+                raise r.fail(item, action, f"events.{action}.{key}: no {key} named "
+                                           f"{args[key]!r}")
+        at = r.convert(item, "at", "events.at", parse_duration)
+        events.append(EventEntry(at=at, action=action, args=MappingProxyType(dict(args)),
+                                 line=item.line))
+    return tuple(sorted(events, key=lambda e: e.at))
