@@ -70,8 +70,9 @@ def test_chapter10_ca_profile_ipsec():
 def test_chapter12_crl_location():
     config = parse_config(MY_PROFILE, source="host")
     profile = config.pki.ca_profiles["my_profile"]
-    assert crl_urls(profile, cdp_urls=["ldap://cdp/x"]) == ("http://abc/abc-crl.crl",
-                                                            "ldap://cdp/x")
+    # The certificate's CDP first, then the profile's URL (Chapters 5 and 12).
+    assert crl_urls(profile, cdp_urls=["ldap://cdp/x"]) == ("ldap://cdp/x",
+                                                            "http://abc/abc-crl.crl")
     assert config.notes == ("host config line 1: 'revocation-check url' (guide Chapter 12) "
                             "read as 'revocation-check crl url'",)
 
