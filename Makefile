@@ -13,7 +13,7 @@ $(STAMP): $(PY) pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/ikesim demo
+	$(VENV)/bin/ikesim run topologies/figure4-multilevel.yaml
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

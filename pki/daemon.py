@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from pki.certs import crl_urls_of
+from pki.certs import crl_urls_of, is_self_signed
 from pki.context import RevocationCache
 from pki.name_match import names_match
 from pki.names import render_oneline
@@ -93,6 +93,7 @@ class PkiDaemon:
     profiles: dict[str, CaProfile]
     store: CertificateStore
     dynamic: dict[str, x509.Certificate] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)  # dynamic profile -> its parent
     crls: dict[str, CachedCrl] = field(default_factory=dict)
     revocation_cache: RevocationCache = field(default_factory=RevocationCache)
 
@@ -130,6 +131,7 @@ class PkiDaemon:
                                   ca_identity=render_oneline(ca.subject))
         self.profiles[profile.name] = profile
         self.dynamic[profile.name] = ca
+        self.parents[profile.name] = parent
         return profile.name, Event("online-crl-check",
                                    f"Dynamic CA profile {profile.name} created for CA "
                                    f"{render_oneline(ca.subject)}, parent CA profile {parent}")
@@ -152,9 +154,11 @@ class PkiDaemon:
                       f"CRL for CA profile {profile} loaded from {url}, "
                       f"{len(crl)} revoked, next refresh {refresh:%m-%d-%Y %H:%M}"),)
 
-    def _expire(self, at: dt.datetime) -> list[Event]:
+    def _expire(self, at: dt.datetime, *, keep: frozenset[str] = frozenset()) -> list[Event]:
         events = []
         for name, cached in list(self.crls.items()):
+            if name in keep:
+                continue
             if cached.refresh_at is not None and cached.refresh_at <= at:
                 del self.crls[name]
                 events.append(Event("online-crl-check",
@@ -165,12 +169,15 @@ class PkiDaemon:
 
     def verify(self, leaf: x509.Certificate, peer_certificates: tuple[x509.Certificate, ...], *,
                at: dt.datetime, trusted_ca: str | None = None,
-               unavailable: frozenset[str] = frozenset()) -> Verdict | FetchCrl:
+               unavailable: frozenset[str] = frozenset(),
+               fetched: frozenset[str] = frozenset()) -> Verdict | FetchCrl:
         """Validate a peer's certificate at `at` (the device's clock).
 
-        `unavailable`: profiles whose CRL could not be downloaded during this verification.
+        `unavailable`: profiles whose CRL could not be downloaded during this verification;
+        `fetched`: profiles whose CRL was downloaded during it (kept even if already stale, so
+        that a CA publishing an expired CRL fails the check instead of looping).
         """
-        events = self._expire(at)
+        events = self._expire(at, keep=fetched)
         anchors = self.trust_anchors(trusted_ca)
         pool = [*peer_certificates, *self.store.ca_certificates.values()]
         if not anchors:
@@ -178,8 +185,16 @@ class PkiDaemon:
                                       message="no CA certificate is loaded in any CA profile",
                                       path=(leaf,), failed_certificate=leaf)
             return Verdict(result=result, events=tuple(events))
-        shape = validate_path(leaf, trust_anchors=anchors, intermediates=pool, at=at,
-                              check_revocation=False)
+        # Build to a root CA when one is configured, so every CA on the way is checked
+        # against its CRL (Chapter 14: Host-A loads the CRLs of Root-CA, Eng-CA and Dev-CA);
+        # else to whichever configured CA is common (Chapter 7: it need not be the root).
+        roots = [a for a in anchors if is_self_signed(a)]
+        for candidates in ([roots] if roots and len(roots) < len(anchors) else []) + [anchors]:
+            shape = validate_path(leaf, trust_anchors=candidates, intermediates=pool, at=at,
+                                  check_revocation=False)
+            if shape.ok:
+                anchors = candidates
+                break
         if not shape.ok:
             return Verdict(result=shape, events=tuple(events))
         exempt: list[x509.Name] = []

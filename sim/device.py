@@ -9,6 +9,7 @@ from pathlib import Path
 from pki.daemon import PkiDaemon
 from pki.profiles import PkiTraceFlag
 from pki.store import CertificateStore
+from sim.device_state import CrlSource, DeviceState
 from sim.junos.config import DeviceConfig
 from sim.junos.logs import DaemonLog
 from sim.kmd import Kmd
@@ -20,7 +21,8 @@ from sim.world import World
 
 class Device:
     def __init__(self, world: World, *, name: str, address: str, serial: str,
-                 config: DeviceConfig, store: CertificateStore, log_dir: Path,
+                 config: DeviceConfig, config_text: str, store: CertificateStore,
+                 log_dir: Path,
                  results: Results, resolve, clock_offset: float = 0.0,
                  pkid_timing: PkidTiming | None = None) -> None:
         self.world = world
@@ -28,6 +30,7 @@ class Device:
         self.address = address
         self.serial = serial
         self.config = config
+        self.config_text = config_text
         self.clock_offset = clock_offset
         self.store = store
         ike_trace = config.ike.traceoptions
@@ -56,6 +59,47 @@ class Device:
         """The device's own clock: the true time plus its offset (a wrong clock is a case)."""
         return self.world.now() + dt.timedelta(seconds=self.clock_offset)
 
+    def verify_local(self, certificate_id: str) -> None:
+        """`request security pki local-certificate verify certificate-id ID`: pkid checks the
+        device's own chain, downloading the CRLs of the configured CA profiles on the way."""
+        cert = self.pki.store.local_certificates.get(certificate_id)
+        if cert is None:
+            self.pkid_log.message(f"Local certificate {certificate_id} does not exist")
+            return
+        process = self.pkid.verify(cert, ())
+
+        def report(event) -> None:
+            verdict = event.value
+            text = (f"Local certificate {certificate_id} verification success" if verdict.ok
+                    else f"Local certificate {certificate_id} verification failed: "
+                         f"{verdict.result.message}")
+            self.pkid_log.trace("certificate-verification", text)
+
+        process.callbacks.append(report)
+
+    def snapshot(self) -> DeviceState:
+        """The state `show` commands read, as the run leaves it."""
+        daemon = self.pki
+        store = daemon.store
+        for name, cert in daemon.dynamic.items():
+            store = store.add_ca_certificate(name, cert)
+        for name in list(store.crls):
+            store = store.clear_crl(name)
+        for name, cached in sorted(daemon.crls.items()):
+            store = store.add_crl(name, cached.crl)
+        parents = {name: _parent_of(daemon, name) for name in daemon.dynamic}
+        return DeviceState(
+            name=self.name, serial=self.serial, now=self.now(), address=self.address,
+            config_text=self.config_text, config=self.config, store=store,
+            dynamic_profiles=parents,
+            crl_sources={name: CrlSource(
+                url=cached.url, loaded_at=cached.loaded_at.isoformat(),
+                refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
+                for name, cached in sorted(daemon.crls.items())},
+            ike_sas=tuple(sa for sa in self.kmd.ike_sas if _alive(sa, self.now())),
+            kmd_log=tuple(self.kmd_log.lines),
+            pkid_log=tuple(self.pkid_log.lines))
+
     def addresses(self) -> list[str]:
         found = [self.address]
         for iface in self.config.interfaces.values():
@@ -64,6 +108,16 @@ class Device:
                     if str(address.ip) not in found:
                         found.append(str(address.ip))
         return found
+
+
+def _parent_of(daemon: PkiDaemon, dynamic: str) -> str:
+    return daemon.parents.get(dynamic, "")
+
+
+def _alive(sa, now: dt.datetime) -> bool:
+    """An IKE SA past its lifetime is gone (rekeying is not simulated)."""
+    end = dt.datetime.fromisoformat(sa.established) + dt.timedelta(seconds=sa.lifetime_seconds)
+    return end > now
 
 
 def server_resolver(servers: dict[str, CrlServer]):

@@ -17,8 +17,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.store import CertificateStore
+from sim.device_state import IkeSaRecord
 from sim.gateway import GatewayError, GatewayPlan, gateway_for_peer, local_id, plan
-from sim.ike.ids import IkeId
+from sim.ike.ids import IkeId, render
 from sim.ike.payloads import Header, NotifyType, PayloadMalformed
 from sim.ike.phase1 import (
     IkeSA,
@@ -39,6 +40,10 @@ from sim.pkid import Pkid
 from sim.results import Results
 
 IKE_PORT = 500
+# How `show security ike security-associations detail` names each authentication method.
+_METHOD_NAMES = {"rsa-signatures": "RSA-signatures", "dsa-signatures": "DSA-signatures",
+                 "ecdsa-signatures-256": "ECDSA-signatures-256",
+                 "ecdsa-signatures-384": "ECDSA-signatures-384"}
 _DER = Encoding.DER
 
 # Failures the guide prints with the local ID (the responder got as far as its gateway).
@@ -68,7 +73,7 @@ class Kmd:
                  config: DeviceConfig, store: Callable[[], CertificateStore], pkid: Pkid,
                  log: DaemonLog, send: Callable[[Datagram], None], rng: random.Random,
                  results: Results, clock: Callable[[], dt.datetime],
-                 phase1_timeout: float = 60.0) -> None:
+                 phase1_timeout: float | None = None) -> None:
         self.env = env
         self.device = device
         self.address = address
@@ -82,6 +87,7 @@ class Kmd:
         self.clock = clock
         self.phase1_timeout = phase1_timeout
         self.sas: dict[bytes, SaEntry] = {}
+        self.ike_sas: list[IkeSaRecord] = []
 
     # -- starting negotiations ----------------------------------------------------------------
 
@@ -205,7 +211,8 @@ class Kmd:
         self._pump(entry)
 
     def _expire(self, entry: SaEntry):
-        yield self.env.timeout(self.phase1_timeout)
+        # The negotiation's overall expiry (QuickSec's 300 s unless the topology says).
+        yield self.env.timeout(self.phase1_timeout or entry.sa.config.retransmit.expire)
         if entry.done or entry.failed:
             return
         try:
@@ -251,6 +258,20 @@ class Kmd:
         entry.done = event
         role = event.role.value
         self.log.message(msg.phase1_done(role, event.local_id, event.remote_id))
+        statements = event.proposal.statements()
+        self.ike_sas.append(IkeSaRecord(
+            index=entry.index, gateway=entry.gateway, role=role.capitalize(), state="UP",
+            initiator_cookie=event.icookie.hex(), responder_cookie=event.rcookie.hex(),
+            mode=event.mode.name.capitalize(), local_address=entry.local_address,
+            remote_address=entry.peer,
+            authentication_method=_METHOD_NAMES[statements["authentication-method"]],
+            authentication_algorithm=statements["authentication-algorithm"],
+            encryption_algorithm=statements["encryption-algorithm"],
+            prf=f"hmac-{statements['authentication-algorithm']}",
+            dh_group=event.proposal.dh_group.value,
+            lifetime_seconds=event.proposal.lifetime_seconds,
+            established=self.clock().isoformat(),
+            local_id=render(event.local_id), remote_id=render(event.remote_id)))
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
 

@@ -63,6 +63,7 @@ class Pkid:
     def _verify(self, leaf, peer_certificates, trusted_ca) -> Generator[simpy.Event, object,
                                                                         Verdict]:
         unavailable: frozenset[str] = frozenset()
+        fetched: frozenset[str] = frozenset()
         self._trace_verification(f"Start verification of certificate "
                                  f"{_name(leaf)} (serial {leaf.serial_number:x})")
         while True:
@@ -70,13 +71,16 @@ class Pkid:
                 yield cpu
                 yield self.env.timeout(self.timing.processing)
                 answer = self.daemon.verify(leaf, peer_certificates, at=self.clock(),
-                                            trusted_ca=trusted_ca, unavailable=unavailable)
+                                            trusted_ca=trusted_ca, unavailable=unavailable,
+                                            fetched=fetched)
             self._write(answer.events)
             if isinstance(answer, Verdict):
                 self._report(leaf, answer)
                 return answer
             ok = yield self._download(answer)
-            if not ok:
+            if ok:
+                fetched = fetched | {answer.ca_profile}
+            else:
                 unavailable = unavailable | {answer.ca_profile}
 
     def _download(self, need: FetchCrl) -> simpy.Process:

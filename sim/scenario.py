@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -24,7 +24,7 @@ from sim.device import Device, server_resolver
 from sim.pkid import PkidTiming
 from sim.results import Results
 from sim.servers import CrlServer, host_of
-from sim.topology import Topology
+from sim.topology import Topology, signed_duration
 from sim.world import World
 
 VERSION = "0.1.0"
@@ -42,6 +42,7 @@ class Scenario:
     devices: dict[str, Device]
     results: Results
     out: Path
+    _last_published: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
@@ -68,7 +69,8 @@ class Scenario:
             store = _enrolled_store(entry, hierarchy, topology.start, seed)
             devices[entry.name] = Device(
                 world, name=entry.name, address=entry.address, serial=entry.serial,
-                config=entry.config, store=store, log_dir=out / "logs" / entry.name,
+                config=entry.config, config_text=entry.config_text, store=store,
+                log_dir=out / "logs" / entry.name,
                 results=results, resolve=resolve, clock_offset=entry.clock_offset,
                 pkid_timing=PkidTiming(processing=entry.pkid_processing,
                                        download_timeout=entry.download_timeout))
@@ -85,6 +87,7 @@ class Scenario:
         if not entry.crl_urls:
             return
         crl = self.hierarchy.crl(ca, at=self.world.now())
+        self._last_published[ca] = self.world.env.now
         der = crl.public_bytes(Encoding.DER)
         resolve = server_resolver(self.servers)
         for url in entry.crl_urls:
@@ -93,11 +96,16 @@ class Scenario:
                 server.publish(url, der)
 
     def _publisher(self, ca: str):
+        """Publish at the start, then whenever the last CRL's nextUpdate comes (a revocation
+        publishes at once and starts the period again)."""
         entry = self.topology.cas[ca]
-        interval = entry.publish_interval or entry.crl_lifetime / 2
+        interval = entry.publish_interval or entry.crl_lifetime
         while True:
-            self.publish_crl(ca)
-            yield self.world.env.timeout(interval)
+            due = self._last_published.get(ca, -interval) + interval
+            if self.world.env.now >= due:
+                self.publish_crl(ca)
+                continue
+            yield self.world.env.timeout(due - self.world.env.now)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -122,9 +130,9 @@ class Scenario:
         elif event.action in ("server-down", "server-up"):
             self.servers[args["server"]].down = event.action == "server-down"
         elif event.action == "clock":
-            from sim.topology import parse_duration
-
-            self.devices[args["device"]].clock_offset = parse_duration(args["offset"])
+            self.devices[args["device"]].clock_offset = signed_duration(args["offset"])
+        elif event.action == "verify-local":
+            self.devices[args["device"]].verify_local(args["certificate-id"])
 
     # -- running and writing ----------------------------------------------------------------
 
@@ -141,11 +149,21 @@ class Scenario:
             if self.topology.cas[ca].crl_urls:
                 crl = self.hierarchy.crl(ca, at=self.world.now())
                 (cas_dir / f"{ca}.crl").write_bytes(crl.public_bytes(pem))
-        for name, device in self.devices.items():
-            device.pki.store.save(self.out / "pki" / name)
+        for device in self.devices.values():
+            device.snapshot().save(self.out)
         path = self.out / "results.json"
         path.write_text(json.dumps(self.results_json(), indent=2) + "\n")
         return path
+
+    def key_table(self) -> list[tuple[bytes, bytes]]:
+        """(initiator cookie, Phase-1 encryption key) of every IKE SA that derived keys, for
+        Wireshark's ikev1_decryption_table."""
+        rows = {}
+        for device in self.devices.values():
+            for icookie, entry in device.kmd.sas.items():
+                if entry.sa.keys is not None:
+                    rows[icookie] = entry.sa.keys.enc_key
+        return sorted(rows.items())
 
     def results_json(self) -> dict:
         return {

@@ -18,9 +18,13 @@ import simpy
 
 class DownloadFailed(Exception):
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
+        # Both arguments go to Exception: SimPy re-raises a copy made from `args`.
+        super().__init__(url, reason)
         self.url = url
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.reason}"
 
 
 @dataclass(frozen=True, kw_only=True)

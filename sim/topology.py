@@ -35,22 +35,23 @@ class TopologyError(ValueError):
         self.problem = problem
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$|^\d+(?:\.\d+)?$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?")
 _UNITS = {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(value: object) -> float:
-    """`20ms`, `10s`, `5m`, `2h`, `7d`, `1w` or a number of seconds."""
+    """`20ms`, `10s`, `5m`, `2h`, `7d`, `1w`, combined as `8h20m`, or a number of seconds."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a duration")
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError(f"{value} is negative")
         return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"{value!r} is not a duration (e.g. 20ms, 10s, 5m, 2h, 7d)")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    text = str(value).replace(" ", "")
+    if not _DURATION.match(text):
+        raise ValueError(f"{value!r} is not a duration (e.g. 20ms, 10s, 5m, 2h, 8h20m, 7d)")
+    return sum(float(n) * _UNITS[unit or None] for n, unit in _PART.findall(text))
 
 
 def parse_key(value: object) -> KeySpec:
@@ -102,6 +103,7 @@ class DeviceEntry:
     ca_certificates: Mapping[str, str]  # ca-profile -> CA name
     crls: Mapping[str, str]  # ca-profile -> CA name, loaded at start
     config: DeviceConfig
+    config_text: str
     pkid_processing: float
     download_timeout: float
 
@@ -116,7 +118,7 @@ class LinkEntry:
 @dataclass(frozen=True, kw_only=True)
 class EventEntry:
     at: float
-    action: str  # initiate | revoke | server-down | server-up | publish-crl | clock
+    action: str  # initiate | revoke | server-down | server-up | publish-crl | clock | verify-local
     args: Mapping[str, object]
     line: int
 
@@ -145,6 +147,7 @@ _EVENT_ARGS = {
     "server-up": {"server"},
     "publish-crl": {"ca"},
     "clock": {"device", "offset"},
+    "verify-local": {"device", "certificate-id"},
 }
 
 
@@ -333,9 +336,9 @@ def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str,
         devices[name] = DeviceEntry(
             name=name, address=address,
             serial=str(entry.get("serial") or _serial_for(name)),
-            clock_offset=r.convert(entry, "clock-offset", path, _signed_duration, default=0.0),
+            clock_offset=r.convert(entry, "clock-offset", path, signed_duration, default=0.0),
             enroll=enrollments, ca_certificates=profiles["ca-certificates"],
-            crls=profiles["crls"], config=config,
+            crls=profiles["crls"], config=config, config_text=config_text,
             pkid_processing=r.convert(entry, "pkid-processing", path, parse_duration,
                                       default=0.005),
             download_timeout=r.convert(entry, "download-timeout", path, parse_duration,
@@ -349,7 +352,7 @@ def _serial_for(device: str) -> str:
     return "JN" + hashlib.sha256(device.encode()).hexdigest()[:10].upper()
 
 
-def _signed_duration(value: object) -> float:
+def signed_duration(value: object) -> float:
     text = str(value).strip()
     if text.startswith("-"):
         return -parse_duration(text[1:])
@@ -373,7 +376,7 @@ def _enroll(r: _Reader, item: object, path: str, parent: Located,
         domain_name=item.get("domain-name"), email=item.get("email"),
         ip_address=r.convert(item, "ip-address", path, _ipv4),
         key=r.convert(item, "key", path, parse_key, default=KeySpec()),
-        not_before=r.convert(item, "not-before", path, _signed_duration),
+        not_before=r.convert(item, "not-before", path, signed_duration),
         validity_days=r.convert(item, "validity", path,
                                 lambda v: int(parse_duration(v) // 86400)),
     )

@@ -1,0 +1,140 @@
+"""What a device looks like when a run ends: the state that `show` and `request` commands read.
+
+A snapshot is saved into the run directory and loaded back by `ikesim show` / `ikesim cli`:
+
+    pki/<device>/            the certificate store (keys 0600, local, requests, ca, crl as PEM);
+                             ca/ and crl/ also hold the dynamic CA profiles' certificate and CRL
+    devices/<device>/config  the device's Junos configuration, as given
+    devices/<device>/state.json   clock, serial, dynamic profiles, CRL sources, IKE/IPsec SAs
+    logs/<device>/kmd, pkid  the daemons' logs
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pki.loaders import LoadError
+from pki.store import CertificateStore
+from sim.junos.config import DeviceConfig, parse_config
+
+
+@dataclass(frozen=True, kw_only=True)
+class IkeSaRecord:
+    """One IKE SA as `show security ike security-associations` lists it."""
+
+    index: int
+    gateway: str | None
+    role: str  # Initiator | Responder
+    state: str  # UP | DOWN
+    initiator_cookie: str  # 16 hex digits
+    responder_cookie: str
+    mode: str  # Main | Aggressive
+    local_address: str
+    remote_address: str
+    authentication_method: str  # RSA-signatures, DSA-signatures, ECDSA-signatures-256, ...
+    authentication_algorithm: str  # sha1, md5, sha-256, sha-384
+    encryption_algorithm: str  # 3des-cbc, aes-256-cbc, ...
+    prf: str  # hmac-sha1, ...
+    dh_group: int
+    lifetime_seconds: int
+    established: str  # ISO time on the device's clock
+    local_id: str  # rendered, e.g. ipv4(udp:500,[0..3]=30.1.1.31)
+    remote_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IpsecSaRecord:
+    """One IPsec SA pair as `show security ipsec security-associations` lists it."""
+
+    index: int
+    vpn: str
+    gateway: str
+    local_address: str
+    remote_address: str
+    inbound_spi: str  # 8 hex digits
+    outbound_spi: str
+    protocol: str  # ESP
+    authentication_algorithm: str  # hmac-sha1-96
+    encryption_algorithm: str  # 3des-cbc
+    lifetime_seconds: int
+    established: str
+    local_identity: str  # ipv4_subnet(any:0,[0..7]=10.10.10.0/24)
+    remote_identity: str
+    policy: str | None = None
+    pfs_group: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrlSource:
+    url: str | None
+    loaded_at: str
+    refresh_at: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceState:
+    name: str
+    serial: str
+    now: dt.datetime  # the device's clock when the run ended
+    address: str
+    config_text: str
+    config: DeviceConfig
+    store: CertificateStore
+    dynamic_profiles: dict[str, str] = field(default_factory=dict)  # name -> parent profile
+    crl_sources: dict[str, CrlSource] = field(default_factory=dict)
+    ike_sas: tuple[IkeSaRecord, ...] = ()
+    ipsec_sas: tuple[IpsecSaRecord, ...] = ()
+    kmd_log: tuple[str, ...] = ()
+    pkid_log: tuple[str, ...] = ()
+
+    # -- disk -------------------------------------------------------------------------------
+
+    def save(self, run_dir: Path) -> None:
+        self.store.save(run_dir / "pki" / self.name)
+        folder = run_dir / "devices" / self.name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config").write_text(self.config_text)
+        state = {
+            "name": self.name, "serial": self.serial, "address": self.address,
+            "now": self.now.isoformat(),
+            "dynamic_profiles": self.dynamic_profiles,
+            "crl_sources": {k: asdict(v) for k, v in self.crl_sources.items()},
+            "ike_sas": [asdict(sa) for sa in self.ike_sas],
+            "ipsec_sas": [asdict(sa) for sa in self.ipsec_sas],
+        }
+        (folder / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, run_dir: Path, device: str) -> DeviceState:
+        """Raises LoadError naming what is missing or broken."""
+        folder = run_dir / "devices" / device
+        state_file = folder / "state.json"
+        if not state_file.is_file():
+            known = sorted(p.name for p in (run_dir / "devices").glob("*")) \
+                if (run_dir / "devices").is_dir() else []
+            hint = f" (devices here: {', '.join(known)})" if known else ""
+            raise LoadError(str(run_dir), f"no device {device} in this run directory{hint}")
+        try:
+            state = json.loads(state_file.read_text())
+            text = (folder / "config").read_text()
+        except (OSError, ValueError) as exc:
+            raise LoadError(str(state_file), f"unreadable device state ({exc})") from None
+        store = CertificateStore.load(run_dir / "pki" / device)
+
+        def log(name: str) -> tuple[str, ...]:
+            path = run_dir / "logs" / device / name
+            return tuple(path.read_text().splitlines()) if path.exists() else ()
+
+        return cls(
+            name=state["name"], serial=state["serial"], address=state["address"],
+            now=dt.datetime.fromisoformat(state["now"]), config_text=text,
+            config=parse_config(text, source=device), store=store,
+            dynamic_profiles=dict(state["dynamic_profiles"]),
+            crl_sources={k: CrlSource(**v) for k, v in state["crl_sources"].items()},
+            ike_sas=tuple(IkeSaRecord(**sa) for sa in state["ike_sas"]),
+            ipsec_sas=tuple(IpsecSaRecord(**sa) for sa in state["ipsec_sas"]),
+            kmd_log=log("kmd"), pkid_log=log("pkid"),
+        )

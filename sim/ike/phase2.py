@@ -1,0 +1,761 @@
+"""IKEv1 Quick Mode (Phase 2, RFC 2409 section 5.5), sans I/O: one QuickModeSA per negotiation,
+run under an established Phase-1 SA (its Phase1Done), datagrams in, events out, no clock.
+
+  I -> R  1* HASH(1), SA, Ni [, KE], IDci, IDcr
+  R -> I  2* HASH(2), SA, Nr [, KE], IDci, IDcr [, N(RESPONDER-LIFETIME)]
+  I -> R  3* HASH(3)                                   (* = encrypted with the Phase-1 keys)
+
+HASH(1) = prf(SKEYID_a, M-ID | everything after HASH(1)), HASH(2) = prf(SKEYID_a, M-ID | Ni_b |
+everything after HASH(2)), HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b). The first IV is
+hash(last Phase-1 CBC block | M-ID), then the CBC chain runs through the exchange. KEYMAT per
+direction = prf(SKEYID_d, [g(qm)^xy |] ESP | SPI | Ni_b | Nr_b), extended by feeding back the
+previous block; the SPI is the receiving side's.
+
+Junos always sends proxy IDs (IDci/IDcr). The responder looks up its policy by the peer's IDs
+swapped (IDcr is its local, IDci its remote) before it looks at proposals: no match is "Failed
+to match the peer proxy ids" and NO-PROPOSAL-CHOSEN (the guide, chapter 11). A failed responder
+tells the initiator with an encrypted, HASH(1)-protected Informational NO-PROPOSAL-CHOSEN notify
+naming the initiator's ESP SPI, so the initiator fails with 14 too. Retransmission and timeouts
+follow IkeSA's contract (timer/on_timer/timeout) and its RetransmitPolicy.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import struct
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from sim.ike import crypto
+from sim.ike.crypto import DHGroup
+from sim.ike.ids import IdType, IkeId, render
+from sim.ike.ipsec_proposals import (
+    ATTR_SA_LIFE_DURATION,
+    ATTR_SA_LIFE_TYPE,
+    LIFE_SECONDS,
+    PROTO_IPSEC_ESP,
+    Chosen,
+    IpsecProposal,
+    Suite,
+    accepted,
+    sa_offer,
+    select,
+)
+from sim.ike.payloads import (
+    FLAG_ENCRYPTED,
+    HEADER_LEN,
+    Attribute,
+    ExchangeType,
+    HashPayload,
+    Header,
+    IDPayload,
+    KEPayload,
+    Message,
+    NoncePayload,
+    NotificationPayload,
+    NotifyType,
+    PayloadMalformed,
+    SAPayload,
+    decode_message,
+    encode_payloads,
+    split_payloads,
+)
+from sim.ike.phase1 import (
+    NEED_INPUT,
+    LocalProtocolError,
+    NeedInput,
+    Phase1Done,
+    RemoteProtocolError,
+    RetransmitPolicy,
+    Role,
+    SendDatagram,
+    Timer,
+)
+from sim.ike.proposals import NoProposalChosen
+
+__all__ = [
+    "NEED_INPUT", "Cause", "EspKeys", "Phase2Config", "ProxyIds", "QuickModeDone",
+    "QuickModeFailed", "QuickModeSA", "SendDatagram", "State", "is_quick_mode",
+    "proxy_id_mismatch_message",
+]
+
+
+class State(enum.Enum):
+    IDLE = "idle"
+    WAIT_REPLY = "wait-reply"    # initiator sent message 1
+    WAIT_HASH3 = "wait-hash3"    # responder sent message 2
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Input(enum.Enum):
+    START = "start"
+    MESSAGE = "message"
+
+
+class Cause(enum.Enum):
+    """Why a Quick Mode failed, so a driver picks its log lines without parsing text."""
+
+    PROXY_ID_MISMATCH = "proxy-id-mismatch"
+    PROPOSAL_MISMATCH = "proposal-mismatch"
+    HASH_MISMATCH = "hash-mismatch"
+    MALFORMED = "malformed"
+    PEER_NOTIFICATION = "peer-notification"
+    TIMEOUT = "timeout"
+
+
+_I, _R, S = Role.INITIATOR, Role.RESPONDER, State
+TRANSITIONS: dict[Role, dict[State, dict[Input, tuple[str, State]]]] = {
+    _I: {
+        S.IDLE: {Input.START: ("_send_1", S.WAIT_REPLY)},
+        S.WAIT_REPLY: {Input.MESSAGE: ("_on_2", S.DONE)},
+    },
+    _R: {
+        S.IDLE: {Input.MESSAGE: ("_on_1", S.WAIT_HASH3)},
+        S.WAIT_HASH3: {Input.MESSAGE: ("_on_3", S.DONE)},
+    },
+}
+AWAITING_REPLY = frozenset({S.WAIT_REPLY, S.WAIT_HASH3})
+RESPONDER_LIFETIME = 24576  # RFC 2407 4.6.3.1; data = SA life type and duration attributes
+
+
+# ---------------------------------------------------------------- proxy IDs
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProxyIds:
+    """A (local, remote) proxy-ID pair as this side sees it; the service (protocol/port) is
+    carried in both IDs."""
+
+    local: IkeId
+    remote: IkeId
+
+    def __post_init__(self) -> None:
+        for which in (self.local, self.remote):
+            if not isinstance(which, IkeId):
+                raise TypeError(f"proxy IDs must be IkeId, not {type(which).__name__}")
+            if which.id_type not in (IdType.IPV4_ADDR, IdType.IPV4_ADDR_SUBNET):
+                raise ValueError(f"proxy ID {which}: an address or subnet is required")
+
+    @classmethod
+    def of(cls, local: str, remote: str, *, protocol: int = 0, port: int = 0) -> ProxyIds:
+        """From two prefixes, e.g. ProxyIds.of("10.10.10.0/24", "192.168.168.0/24")."""
+        return cls(local=IkeId.ipv4_subnet(local, protocol=protocol, port=port),
+                   remote=IkeId.ipv4_subnet(remote, protocol=protocol, port=port))
+
+    @classmethod
+    def route_based(cls) -> ProxyIds:
+        """Junos's default for a route-based VPN without `proxy-identity`: 0.0.0.0/0 both ways."""
+        return cls.of("0.0.0.0/0", "0.0.0.0/0")
+
+    @classmethod
+    def from_tunnel_policy(cls, source_addresses: Sequence[str],
+                           destination_addresses: Sequence[str],
+                           applications: Sequence[tuple[int, int]] = ((0, 0),)) -> ProxyIds:
+        """A policy-based VPN's proxy IDs: local from the policy's source addresses, remote from
+        its destinations, service from its application as (protocol, port), `any` = (0, 0).
+        Several objects for one of them turn it to zeroes (the guide, chapter 11)."""
+        if not source_addresses or not destination_addresses or not applications:
+            raise ValueError("a tunnel policy matches at least one source, destination and "
+                             "application")
+        local = source_addresses[0] if len(source_addresses) == 1 else "0.0.0.0/0"
+        remote = destination_addresses[0] if len(destination_addresses) == 1 else "0.0.0.0/0"
+        protocol, port = applications[0] if len(applications) == 1 else (0, 0)
+        return cls.of(local, remote, protocol=protocol, port=port)
+
+
+# ---------------------------------------------------------------- wire: IVs, sealing, KEYMAT
+
+
+def first_iv(phase1: Phase1Done, message_id: int) -> bytes:
+    """hash(last Phase-1 CBC block | M-ID), cut to the cipher block (RFC 2409 appendix B)."""
+    alg = phase1.proposal.authentication_algorithm
+    block = phase1.proposal.encryption_algorithm.block_size
+    return crypto.plain_hash(alg, phase1.last_iv + message_id.to_bytes(4, "big"))[:block]
+
+
+def seal(phase1: Phase1Done, message_id: int, iv: bytes, payloads: list, *,
+         exchange: ExchangeType) -> tuple[bytes, bytes]:
+    """(datagram, next IV): the payloads encrypted under the Phase-1 key."""
+    cipher = phase1.proposal.encryption_algorithm
+    first, body = encode_payloads(payloads)
+    ciphertext = crypto.encrypt(cipher, phase1.keys.enc_key, iv, body)
+    header = Header(icookie=phase1.icookie, rcookie=phase1.rcookie, next_payload=first,
+                    exchange=exchange, flags=FLAG_ENCRYPTED, message_id=message_id,
+                    length=HEADER_LEN + len(ciphertext))
+    return header.encode() + ciphertext, ciphertext[-cipher.block_size:]
+
+
+def open_encrypted(phase1: Phase1Done, iv: bytes, datagram: bytes
+                   ) -> tuple[Message, bytes, bytes]:
+    """(message, the received bytes after its first payload up to the end of its last one,
+    next IV). The middle part is what HASH(1)/HASH(2) cover: real bytes, not a re-encoding."""
+    header = Header.decode(datagram)
+    if not header.encrypted:
+        raise PayloadMalformed("message is not encrypted", NotifyType.INVALID_FLAGS)
+    cipher = phase1.proposal.encryption_algorithm
+    ciphertext = datagram[HEADER_LEN:]
+    try:
+        body = crypto.decrypt(cipher, phase1.keys.enc_key, iv, ciphertext)
+    except ValueError as exc:
+        raise PayloadMalformed(str(exc)) from None
+    parts = split_payloads(header.next_payload, body, allow_trailing=True)
+    if not parts:
+        raise PayloadMalformed("encrypted message without payloads")
+    end = sum(4 + len(raw) for _, raw in parts)
+    message = decode_message(datagram, body=body)
+    return message, body[4 + len(parts[0][1]):end], ciphertext[-cipher.block_size:]
+
+
+def keymat(alg: crypto.HashAlgorithm, skeyid_d: bytes, *, gxy: bytes, protocol: int,
+           spi: bytes, ni_b: bytes, nr_b: bytes, length: int) -> bytes:
+    """RFC 2409 5.5: K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b),
+    K(n+1) = prf(SKEYID_d, Kn | [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)."""
+    seed = gxy + bytes([protocol]) + spi + ni_b + nr_b
+    block = crypto.prf(alg, skeyid_d, seed)
+    out = block
+    while len(out) < length:
+        block = crypto.prf(alg, skeyid_d, block + seed)
+        out += block
+    return out[:length]
+
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True, kw_only=True)
+class Phase2Config:
+    """One side's IPsec policy and VPN: proposals (in order), `perfect-forward-secrecy keys`,
+    the proxy IDs it sends, and (responder) the (local, remote) pairs it accepts; by default
+    only its own `proxy_ids`."""
+
+    proposals: tuple[IpsecProposal, ...]
+    proxy_ids: ProxyIds = field(default_factory=ProxyIds.route_based)
+    pfs_group: DHGroup | None = None
+    accepted_proxy_ids: tuple[ProxyIds, ...] = ()
+    nonce_size: int = 32
+    send_notifications: bool = True
+    retransmit: RetransmitPolicy = field(default_factory=RetransmitPolicy)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.proposals, tuple) or not self.proposals:
+            raise ValueError("proposals: a non-empty tuple of IpsecProposal is required")
+        if not all(isinstance(p, IpsecProposal) for p in self.proposals):
+            raise TypeError("proposals must be IpsecProposal values")
+        if self.pfs_group is not None and not isinstance(self.pfs_group, DHGroup):
+            raise TypeError(f"pfs_group must be a DHGroup, not {type(self.pfs_group).__name__}")
+        if not all(isinstance(p, ProxyIds) for p in (self.proxy_ids, *self.accepted_proxy_ids)):
+            raise TypeError("proxy_ids and accepted_proxy_ids must be ProxyIds")
+        if len({s.group for s in self.suites()}) != 1:
+            raise ValueError("perfect-forward-secrecy: every proposal must use the same group "
+                             "(one KE payload serves them all)")
+        if not 8 <= self.nonce_size <= 256:
+            raise ValueError(f"nonce_size {self.nonce_size}: RFC 2409 allows 8..256 bytes")
+
+    def suites(self) -> tuple[Suite, ...]:
+        """What we offer or accept. The policy's PFS group wins over a proposal-set member's
+        own group (our inference; Junos configs set both to the same group)."""
+        return tuple(Suite(proposal=p, group=self.pfs_group if self.pfs_group is not None
+                           else p.pfs_group) for p in self.proposals)
+
+    @property
+    def group(self) -> DHGroup | None:
+        return self.suites()[0].group
+
+    @property
+    def acceptable(self) -> tuple[ProxyIds, ...]:
+        return self.accepted_proxy_ids or (self.proxy_ids,)
+
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True, kw_only=True)
+class EspKeys:
+    """One direction's ESP SA: its SPI (the receiver's) and keys cut from KEYMAT."""
+
+    spi: int
+    encryption_key: bytes
+    authentication_key: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuickModeDone:
+    role: Role
+    message_id: int
+    proposal: IpsecProposal      # ours, named as configured, with the negotiated lifetime
+    local_proxy_id: IkeId
+    remote_proxy_id: IkeId
+    inbound_keys: EspKeys
+    outbound_keys: EspKeys
+    pfs_group: DHGroup | None
+
+    @property
+    def inbound_spi(self) -> int:
+        return self.inbound_keys.spi
+
+    @property
+    def outbound_spi(self) -> int:
+        return self.outbound_keys.spi
+
+    @property
+    def lifetime_seconds(self) -> int:
+        return self.proposal.lifetime_seconds
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuickModeFailed:
+    """`error.text` is what Junos prints; the received proxy IDs are in this side's view
+    (p2_local = the peer's IDcr, p2_remote = its IDci), when a message 1 carried them."""
+
+    role: Role
+    error: NotifyType
+    reason: str
+    cause: Cause
+    message_id: int
+    received_local_proxy_id: IkeId | None = None
+    received_remote_proxy_id: IkeId | None = None
+
+    @property
+    def text(self) -> str:
+        return self.error.text
+
+
+Event = SendDatagram | QuickModeDone | QuickModeFailed
+
+
+def proxy_id_mismatch_message(failure: QuickModeFailed, remote_peer: IkeId) -> str:
+    """The kmd line for a responder that found no policy for the peer's proxy IDs."""
+    if failure.cause is not Cause.PROXY_ID_MISMATCH:
+        raise ValueError(f"not a proxy-ID mismatch: {failure.cause.value}")
+    return (f"Failed to match the peer proxy ids "
+            f"p2_remote={render(failure.received_remote_proxy_id)} "
+            f"p2_local={render(failure.received_local_proxy_id)} "
+            f"for the remote peer:{render(remote_peer)}")
+
+
+def is_quick_mode(datagram: bytes, phase1: Phase1Done | None = None) -> bool:
+    """Is this a Quick Mode datagram (exchange 32), under `phase1`'s cookies when given?"""
+    try:
+        header = Header.decode(datagram)
+    except PayloadMalformed:
+        return False
+    if header.exchange is not ExchangeType.QUICK_MODE:
+        return False
+    return phase1 is None or (header.icookie, header.rcookie) == (phase1.icookie,
+                                                                   phase1.rcookie)
+
+
+class _Fail(Exception):
+    def __init__(self, error: NotifyType, reason: str, cause: Cause, *,
+                 tell_peer: bool = False) -> None:
+        super().__init__(reason)
+        self.error, self.reason, self.cause, self.tell_peer = error, reason, cause, tell_peer
+
+
+# ---------------------------------------------------------------- the Quick Mode SA
+
+
+class QuickModeSA:
+    """One Quick Mode negotiation. Message ID, SPI, nonce and DH value come from `rng`."""
+
+    def __init__(self, role: Role, phase1: Phase1Done, config: Phase2Config, *,
+                 rng: random.Random) -> None:
+        if not isinstance(phase1, Phase1Done):
+            raise TypeError(f"phase1 must be a Phase1Done, not {type(phase1).__name__}")
+        if not isinstance(config, Phase2Config):
+            raise TypeError(f"config must be a Phase2Config, not {type(config).__name__}")
+        self.role, self.phase1, self.config, self._rng = role, phase1, config, rng
+        self.state = State.IDLE
+        self.message_id = 0
+        self.spi = b""            # our inbound SPI
+        self.peer_spi = b""       # the peer's inbound SPI (our outbound)
+        self.chosen: Chosen | None = None
+        self.received_ids: ProxyIds | None = None   # responder: the peer's, swapped
+        self.last_sent: bytes | None = None
+        self.retransmissions = 0
+        self._events: deque[Event] = deque()
+        self._generation = 0
+        self._last_received: bytes | None = None
+        self._reply_to_last_received = False
+        self._iv = b""
+        self._nonce_i = self._nonce_r = b""
+        self._dh: crypto.DHPrivate | None = None
+        self._peer_ke = self._gxy = b""
+        self._lifetime_cap: int | None = None
+        self._peer_waits = False  # would the peer read a notification from us now?
+
+    @classmethod
+    def initiator(cls, phase1: Phase1Done, config: Phase2Config, *,
+                  rng: random.Random) -> QuickModeSA:
+        return cls(Role.INITIATOR, phase1, config, rng=rng)
+
+    @classmethod
+    def responder(cls, phase1: Phase1Done, config: Phase2Config, *,
+                  rng: random.Random) -> QuickModeSA:
+        return cls(Role.RESPONDER, phase1, config, rng=rng)
+
+    # ------------------------------------------------------------ public surface
+
+    def start(self) -> None:
+        """Initiator: queue message 1."""
+        self._drive(Input.START, None)
+
+    def receive(self, datagram: bytes) -> None:
+        """Feed a Quick Mode datagram of this negotiation, or an Informational under the same
+        Phase-1 SA (one that names another negotiation raises RemoteProtocolError)."""
+        if self.state is State.FAILED:
+            raise LocalProtocolError("this Quick Mode has failed; it takes no more datagrams")
+        if datagram == self._last_received:
+            # The peer missed our answer and resent: answer again.
+            if self._reply_to_last_received and self.last_sent is not None:
+                self.retransmissions += 1
+                self._events.append(SendDatagram(data=self.last_sent))
+            return
+        try:
+            header = Header.decode(datagram)
+        except PayloadMalformed as exc:
+            raise RemoteProtocolError(f"undecodable datagram: {exc}", exc.notify) from None
+        if (header.icookie, header.rcookie) != (self.phase1.icookie, self.phase1.rcookie):
+            raise RemoteProtocolError("cookies of another IKE SA", NotifyType.INVALID_COOKIE)
+        if header.exchange is ExchangeType.INFORMATIONAL:
+            self._informational(header, datagram)
+            return
+        if header.exchange is not ExchangeType.QUICK_MODE:
+            raise RemoteProtocolError(f"exchange {header.exchange.name} is not Quick Mode",
+                                      NotifyType.INVALID_EXCHANGE_TYPE)
+        if not header.encrypted:
+            raise RemoteProtocolError("Quick Mode message in the clear", NotifyType.INVALID_FLAGS)
+        if header.message_id == 0 or (self.state is not State.IDLE
+                                      and header.message_id != self.message_id):
+            raise RemoteProtocolError(f"message ID {header.message_id:#010x} is not this "
+                                      "negotiation's", NotifyType.INVALID_MESSAGE_ID)
+        if Input.MESSAGE not in self._table():
+            raise RemoteProtocolError(f"no message expected in state {self.state.value}",
+                                      NotifyType.STATE_NOT_MATCHED)
+        if self.state is State.IDLE:
+            self.message_id = header.message_id
+            self._iv = first_iv(self.phase1, self.message_id)
+        self._last_received = datagram
+        self._reply_to_last_received = False
+        self._drive(Input.MESSAGE, datagram)
+
+    def next_event(self) -> Event | NeedInput:
+        return self._events.popleft() if self._events else NEED_INPUT
+
+    def timer(self) -> Timer | None:
+        """When to call on_timer() next, or None when nothing is outstanding."""
+        if self.state not in AWAITING_REPLY:
+            return None
+        return Timer(delay=self.config.retransmit.delay(self.retransmissions),
+                     generation=self._generation)
+
+    def on_timer(self, generation: int) -> None:
+        """The timer from timer() fired: resend, or fail with Timeout after the last resend."""
+        if generation != self._generation or self.state not in AWAITING_REPLY:
+            return
+        if self.retransmissions >= self.config.retransmit.limit:
+            self.timeout()
+            return
+        self._events.append(SendDatagram(data=self.retransmit()))
+
+    def retransmit(self) -> bytes:
+        """The last datagram sent, again; counts as one resend."""
+        if self.last_sent is None or self.state is State.FAILED:
+            raise LocalProtocolError("nothing to retransmit")
+        self.retransmissions += 1
+        self._generation += 1
+        return self.last_sent
+
+    def timeout(self) -> None:
+        """End an unfinished negotiation with Timeout (8197)."""
+        if self.state in (State.DONE, State.FAILED):
+            raise LocalProtocolError(f"cannot time out in state {self.state.value}")
+        self._fail(_Fail(NotifyType.TIMEOUT, f"no answer in state {self.state.value}",
+                         Cause.TIMEOUT))
+
+    # ------------------------------------------------------------ the machinery
+
+    def _table(self) -> dict[Input, tuple[str, State]]:
+        return TRANSITIONS[self.role].get(self.state, {})
+
+    def _drive(self, what: Input, datagram: bytes | None) -> None:
+        try:
+            handler, target = self._table()[what]
+        except KeyError:
+            raise LocalProtocolError(f"{what.value} not allowed for a {self.role.value} "
+                                     f"in state {self.state.value}") from None
+        self._peer_waits = (self.role, self.state) in ((Role.RESPONDER, State.IDLE),
+                                                       (Role.INITIATOR, State.WAIT_REPLY))
+        peer_waits = self._peer_waits
+        try:
+            getattr(self, handler)(datagram)
+        except _Fail as failure:
+            self._fail(failure)
+            return
+        except NoProposalChosen as exc:
+            self._fail(_Fail(NotifyType.NO_PROPOSAL_CHOSEN, str(exc), Cause.PROPOSAL_MISMATCH,
+                             tell_peer=peer_waits))
+            return
+        except PayloadMalformed as exc:
+            self._fail(_Fail(exc.notify, str(exc), Cause.MALFORMED, tell_peer=peer_waits))
+            return
+        except crypto.InvalidKeyExchange as exc:
+            self._fail(_Fail(NotifyType.INVALID_KEY_INFORMATION, str(exc), Cause.MALFORMED,
+                             tell_peer=peer_waits))
+            return
+        self.state = target
+
+    def _fail(self, failure: _Fail) -> None:
+        if failure.tell_peer and self.config.send_notifications:
+            self._send_notify(failure.error)
+        self.state = State.FAILED
+        ids = self.received_ids
+        self._events.append(QuickModeFailed(
+            role=self.role, error=failure.error, reason=failure.reason, cause=failure.cause,
+            message_id=self.message_id,
+            received_local_proxy_id=ids.local if ids else None,
+            received_remote_proxy_id=ids.remote if ids else None))
+
+    def _random(self, n: int) -> bytes:
+        return self._rng.getrandbits(8 * n).to_bytes(n, "big")
+
+    def _new_spi(self) -> bytes:
+        while True:  # SPIs 0..255 are reserved (RFC 2406 2.1)
+            spi = self._rng.getrandbits(32)
+            if spi > 255:
+                return spi.to_bytes(4, "big")
+
+    def _send(self, payloads: list) -> None:
+        data, self._iv = seal(self.phase1, self.message_id, self._iv, payloads,
+                              exchange=ExchangeType.QUICK_MODE)
+        self.last_sent = data
+        self.retransmissions = 0
+        self._generation += 1
+        self._reply_to_last_received = self._last_received is not None
+        self._events.append(SendDatagram(data=data))
+
+    def _open(self, datagram: bytes) -> tuple[Message, bytes]:
+        """Decrypt: (message, the bytes its leading HASH covers after the prefix)."""
+        try:
+            message, after_hash, self._iv = open_encrypted(self.phase1, self._iv, datagram)
+        except PayloadMalformed as exc:
+            raise _Fail(exc.notify, str(exc), Cause.MALFORMED,
+                        tell_peer=self._peer_waits) from None
+        return message, after_hash
+
+    def _check_hash(self, message: Message, data: bytes) -> None:
+        alg = self.phase1.proposal.authentication_algorithm
+        expected = crypto.prf(alg, self.phase1.keys.skeyid_a, data)
+        first = message.payloads[0] if message.payloads else None
+        if not isinstance(first, HashPayload) or first.data != expected:
+            # QuickSec's ike_st_i_qm_hash_* answer to a bad hash: authentication failed.
+            raise _Fail(NotifyType.AUTHENTICATION_FAILED, "Hash value mismatch",
+                        Cause.HASH_MISMATCH, tell_peer=self._peer_waits)
+
+    def _hash(self, prefix: bytes, payloads: list) -> HashPayload:
+        alg = self.phase1.proposal.authentication_algorithm
+        rest = encode_payloads(payloads)[1] if payloads else b""
+        return HashPayload(data=crypto.prf(alg, self.phase1.keys.skeyid_a, prefix + rest))
+
+    @property
+    def _mid(self) -> bytes:
+        return self.message_id.to_bytes(4, "big")
+
+    @staticmethod
+    def _one(message: Message, cls: type, what: str):  # noqa: ANN205
+        found = message.all(cls)
+        if len(found) != 1:
+            raise PayloadMalformed(f"{what}: {len(found)} {cls.__name__}s")
+        return found[0]
+
+    def _ke_payload(self) -> list:
+        group = self.chosen.group if self.chosen is not None else self.config.group
+        if group is None:
+            return []
+        self._dh = crypto.DHPrivate(group, rng=self._rng)
+        return [KEPayload(data=self._dh.public)]
+
+    def _take_peer_ke(self, message: Message, group: DHGroup | None) -> None:
+        kes = message.all(KEPayload)
+        if group is None and kes:
+            raise _Fail(NotifyType.NO_PROPOSAL_CHOSEN, "KE payload but no PFS group chosen",
+                        Cause.PROPOSAL_MISMATCH, tell_peer=self._peer_waits)
+        if group is not None and len(kes) != 1:
+            raise _Fail(NotifyType.NO_PROPOSAL_CHOSEN, f"PFS group {group.value} but "
+                        f"{len(kes)} KE payloads", Cause.PROPOSAL_MISMATCH,
+                        tell_peer=self._peer_waits)
+        self._peer_ke = kes[0].data if kes else b""
+
+    def _derive(self) -> tuple[EspKeys, EspKeys]:
+        """(inbound, outbound): each direction keyed with its receiver's SPI."""
+        chosen = self.chosen
+        alg = self.phase1.proposal.authentication_algorithm
+        proposal = chosen.proposal
+        out = []
+        for spi in (self.spi, self.peer_spi):
+            km = keymat(alg, self.phase1.keys.skeyid_d, gxy=self._gxy, protocol=PROTO_IPSEC_ESP,
+                        spi=spi, ni_b=self._nonce_i, nr_b=self._nonce_r, length=proposal.key_size)
+            cut = proposal.encryption_algorithm.key_size
+            out.append(EspKeys(spi=int.from_bytes(spi, "big"), encryption_key=km[:cut],
+                               authentication_key=km[cut:]))
+        return out[0], out[1]
+
+    def _done(self, local: IkeId, remote: IkeId) -> None:
+        inbound, outbound = self._derive()
+        proposal = self.chosen.proposal
+        if self._lifetime_cap is not None and self._lifetime_cap < proposal.lifetime_seconds:
+            proposal = replace(proposal, lifetime_seconds=self._lifetime_cap)
+        self._events.append(QuickModeDone(
+            role=self.role, message_id=self.message_id, proposal=proposal,
+            local_proxy_id=local, remote_proxy_id=remote, inbound_keys=inbound,
+            outbound_keys=outbound, pfs_group=self.chosen.group))
+
+    # ------------------------------------------------------------ handlers
+
+    def _send_1(self, _: None) -> None:
+        self.message_id = self._rng.getrandbits(32) or 1
+        self._iv = first_iv(self.phase1, self.message_id)
+        self.spi = self._new_spi()
+        self._nonce_i = self._random(self.config.nonce_size)
+        ids = self.config.proxy_ids
+        payloads = [sa_offer(self.config.suites(), self.spi), NoncePayload(data=self._nonce_i),
+                    *self._ke_payload(), ids.local.to_payload(), ids.remote.to_payload()]
+        self._send([self._hash(self._mid, payloads), *payloads])
+
+    def _on_1(self, datagram: bytes) -> None:
+        message, after_hash = self._open(datagram)
+        offer = message.first(SAPayload)
+        esp = [p for p in offer.proposals if p.protocol_id == PROTO_IPSEC_ESP] if offer else []
+        self.peer_spi = esp[0].spi if esp else b""  # names the negotiation in a notify
+        self._check_hash(message, self._mid + after_hash)
+        offer = self._one(message, SAPayload, "message 1")
+        self._nonce_i = self._one(message, NoncePayload, "message 1").data
+        idci, idcr = self._peer_proxy_ids(message)
+        # Policy lookup first, by the peer's IDs seen from our side; proposals come after.
+        self.received_ids = ProxyIds(local=idcr, remote=idci)
+        if self.received_ids not in self.config.acceptable:
+            raise _Fail(NotifyType.NO_PROPOSAL_CHOSEN, "Failed to match the peer proxy ids",
+                        Cause.PROXY_ID_MISMATCH, tell_peer=True)
+        self.spi = self._new_spi()
+        self.chosen = select(offer, self.config.suites(), self.spi)
+        self.peer_spi = self.chosen.peer_spi
+        self._take_peer_ke(message, self.chosen.group)
+        self._nonce_r = self._random(self.config.nonce_size)
+        payloads = [self.chosen.reply, NoncePayload(data=self._nonce_r), *self._ke_payload(),
+                    idci.to_payload(), idcr.to_payload()]
+        if self.chosen.proposal.lifetime_seconds < self.chosen.offered_lifetime:
+            payloads.append(_responder_lifetime(self.spi, self.chosen.proposal.lifetime_seconds))
+        if self._dh is not None:
+            self._gxy = self._dh.shared_secret(self._peer_ke)
+        self._send([self._hash(self._mid + self._nonce_i, payloads), *payloads])
+
+    def _on_2(self, datagram: bytes) -> None:
+        message, after_hash = self._open(datagram)
+        self._check_hash(message, self._mid + self._nonce_i + after_hash)
+        self.chosen = accepted(self._one(message, SAPayload, "message 2"), self.config.suites())
+        self.peer_spi = self.chosen.peer_spi
+        self._nonce_r = self._one(message, NoncePayload, "message 2").data
+        self._take_peer_ke(message, self.chosen.group)
+        ids = message.all(IDPayload)
+        sent = self.config.proxy_ids
+        if ids and [IkeId.from_payload(i) for i in ids] != [sent.local, sent.remote]:
+            raise _Fail(NotifyType.INVALID_ID_INFORMATION, "responder changed the proxy ids",
+                        Cause.MALFORMED, tell_peer=self._peer_waits)
+        for notify in message.all(NotificationPayload):
+            if notify.notify_type == RESPONDER_LIFETIME:
+                self._lifetime_cap = _lifetime_of(notify.data)
+        if self._dh is not None:
+            self._gxy = self._dh.shared_secret(self._peer_ke)
+        self._send([HashPayload(data=crypto.prf(
+            self.phase1.proposal.authentication_algorithm, self.phase1.keys.skeyid_a,
+            b"\x00" + self._mid + self._nonce_i + self._nonce_r))])
+        self._done(sent.local, sent.remote)
+
+    def _on_3(self, datagram: bytes) -> None:
+        message, _ = self._open(datagram)
+        self._check_hash(message, b"\x00" + self._mid + self._nonce_i + self._nonce_r)
+        self._done(self.received_ids.local, self.received_ids.remote)
+
+    def _peer_proxy_ids(self, message: Message) -> tuple[IkeId, IkeId]:
+        ids = message.all(IDPayload)
+        if len(ids) != 2:
+            # Junos always sends both; the RFC's "no IDs = the peers' addresses" is not modelled.
+            raise _Fail(NotifyType.INVALID_ID_INFORMATION, f"{len(ids)} ID payloads, 2 needed",
+                        Cause.MALFORMED, tell_peer=True)
+        try:
+            return IkeId.from_payload(ids[0]), IkeId.from_payload(ids[1])
+        except ValueError as exc:
+            raise _Fail(NotifyType.INVALID_ID_INFORMATION, str(exc), Cause.MALFORMED,
+                        tell_peer=True) from None
+
+    # ------------------------------------------------------------ Informational exchange
+
+    def _send_notify(self, error: NotifyType) -> None:
+        """An encrypted Informational, HASH(1)-protected (RFC 2409 5.7), with a fresh M-ID."""
+        spi = self.peer_spi or self.spi  # either SPI names this negotiation to the peer
+        if spi:
+            notify = NotificationPayload(notify_type=error, protocol_id=PROTO_IPSEC_ESP, spi=spi)
+        else:  # no SPI to name: the notification goes to the IKE SA
+            notify = NotificationPayload(notify_type=error,
+                                         spi=self.phase1.icookie + self.phase1.rcookie)
+        message_id = self._rng.getrandbits(32) or 1
+        hash1 = self._hash(message_id.to_bytes(4, "big"), [notify])
+        data, _ = seal(self.phase1, message_id, first_iv(self.phase1, message_id),
+                       [hash1, notify], exchange=ExchangeType.INFORMATIONAL)
+        self._events.append(SendDatagram(data=data))
+
+    def _informational(self, header: Header, datagram: bytes) -> None:
+        if self.state not in AWAITING_REPLY:
+            raise RemoteProtocolError(f"notification in state {self.state.value}",
+                                      NotifyType.STATE_NOT_MATCHED)
+        if not header.encrypted:
+            raise RemoteProtocolError("cleartext notification after Phase 1",
+                                      NotifyType.INVALID_FLAGS)
+        try:
+            message, after_hash, _ = open_encrypted(
+                self.phase1, first_iv(self.phase1, header.message_id), datagram)
+        except PayloadMalformed as exc:
+            raise RemoteProtocolError(f"bad informational message: {exc}", exc.notify) from None
+        alg = self.phase1.proposal.authentication_algorithm
+        first = message.payloads[0] if message.payloads else None
+        if not isinstance(first, HashPayload) or first.data != crypto.prf(
+                alg, self.phase1.keys.skeyid_a, header.message_id.to_bytes(4, "big") + after_hash):
+            raise RemoteProtocolError("HASH(1) mismatch", NotifyType.INVALID_HASH_INFORMATION)
+        ours = {self.spi, self.peer_spi} - {b""}
+        for notify in message.all(NotificationPayload):
+            if (notify.protocol_id == PROTO_IPSEC_ESP and notify.spi in ours
+                    and notify.notify_type < NotifyType.CONNECTED):
+                try:
+                    error = NotifyType(notify.notify_type)
+                except ValueError:
+                    error = NotifyType.ABORTED_NOTIFICATION
+                self._fail(_Fail(error, f"peer sent notification {error.text}",
+                                 Cause.PEER_NOTIFICATION))
+                return
+        raise RemoteProtocolError("notification for another negotiation", NotifyType.INVALID_SPI)
+
+
+def _responder_lifetime(spi: bytes, seconds: int) -> NotificationPayload:
+    value: int | bytes = seconds if seconds <= 0xFFFF else seconds.to_bytes(4, "big")
+    data = (Attribute(type=ATTR_SA_LIFE_TYPE, value=LIFE_SECONDS).encode()
+            + Attribute(type=ATTR_SA_LIFE_DURATION, value=value).encode())
+    return NotificationPayload(notify_type=RESPONDER_LIFETIME, protocol_id=PROTO_IPSEC_ESP,
+                               spi=spi, data=data)
+
+
+def _lifetime_of(data: bytes) -> int | None:
+    """The seconds in a RESPONDER-LIFETIME notify's attributes (TV or TLV), if any."""
+    pos, life_type, seconds = 0, None, None
+    while pos + 4 <= len(data):
+        af_type, value = struct.unpack_from("!HH", data, pos)
+        pos += 4
+        if not af_type & 0x8000:
+            value, pos = int.from_bytes(data[pos:pos + value], "big"), pos + value
+        if af_type & 0x7FFF == ATTR_SA_LIFE_TYPE:
+            life_type = value
+        elif af_type & 0x7FFF == ATTR_SA_LIFE_DURATION and life_type == LIFE_SECONDS:
+            seconds = value
+    return seconds

@@ -1,0 +1,261 @@
+"""`show security pki local-certificate | ca-certificate | crl | certificate-request`, rendered
+from a DeviceState (guide, Chapter 16, Tables 3-6 and the sample outputs of Chapters 11, 14, 16).
+
+Layout: the first line of an entry at column 0, its fields two spaces in, sub-fields (Validity,
+Issuer, key dump, fingerprints, revocation list) four spaces in, entries separated by a blank
+line -- the indentation the guide's best-preserved samples show (Chapter 16's RootCA brief and
+detail, Chapter 14's `show security pki crl`). The guide also wraps long fields at about 80
+columns, by no rule a renderer could follow; fields are printed on one line here.
+
+No `brief`/`detail` option is the brief form (the guide's samples of the two are the same).
+A certificate-id or CA profile with nothing to show answers with an `error:` line.
+"""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pki.names import issued_to, render_fields, render_oneline, render_subject_string
+from pki.selfsigned import SYSTEM_GENERATED_ID
+from sim.device_state import DeviceState
+from sim.junos.ops_format import (
+    alternate_subject,
+    crl_version,
+    fingerprint_block,
+    junos_date,
+    key_dump,
+    public_key_algorithm,
+    serial_hex,
+    signature_algorithm,
+    use_for_key,
+)
+
+__all__ = [
+    "ShowError",
+    "profile_order",
+    "render_ca_certificates",
+    "render_certificate_requests",
+    "render_crls",
+    "render_local_certificates",
+]
+
+DER = serialization.Encoding.DER
+
+
+class ShowError(LookupError):
+    """Nothing to show for the object named; str() is the device's one-line answer."""
+
+
+def profile_order(state: DeviceState, names: list[str] | set[str]) -> list[str]:
+    """Configured CA profiles in configuration order, then dynamic ones (dynamic-001, ...),
+    then any others the store holds, by name."""
+    configured = [n for n in state.config.pki.ca_profiles if n in names]
+    dynamic = sorted(n for n in names if n in state.dynamic_profiles and n not in configured)
+    rest = sorted(set(names) - set(configured) - set(dynamic))
+    return [*configured, *dynamic, *rest]
+
+
+def _join(blocks: list[list[str]]) -> str:
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+# -- certificates ----------------------------------------------------------------------------
+
+
+def _brief(identifier: str, cert: x509.Certificate) -> list[str]:
+    return [
+        f"Certificate identifier: {identifier}",
+        f"  Issued to: {issued_to(cert.subject)}, Issued by: {render_oneline(cert.issuer)}",
+        "  Validity:",
+        f"    Not before: {junos_date(cert.not_valid_before_utc)}",
+        f"    Not after: {junos_date(cert.not_valid_after_utc)}",
+        f"  Public key algorithm: {public_key_algorithm(cert.public_key())}",
+    ]
+
+
+def _detail(identifier: str, cert: x509.Certificate, *,
+            re_enrollment: tuple[str, str]) -> list[str]:
+    lines = [
+        f"Certificate identifier: {identifier}",
+        f"  Certificate version: {cert.version.value + 1}",
+        f"  Serial number: {serial_hex(cert.serial_number)}",
+        "  Issuer:",
+        f"    {render_fields(cert.issuer)}",
+        "  Subject:",
+        f"    {render_fields(cert.subject)}",
+        "  Subject string:",
+        f"    {render_subject_string(cert.subject)}",
+    ]
+    alternate = alternate_subject(cert.extensions)
+    if alternate is not None:
+        lines.append(f"  Alternate subject: {alternate}")
+    lines += [
+        "  Validity:",
+        f"    Not before: {junos_date(cert.not_valid_before_utc)}",
+        f"    Not after: {junos_date(cert.not_valid_after_utc)}",
+        f"  Public key algorithm: {public_key_algorithm(cert.public_key())}",
+        *(f"    {line}" for line in key_dump(cert.public_key())),
+        f"  Signature algorithm: {signature_algorithm(cert)}",
+    ]
+    urls = _distribution_urls(cert)
+    if urls:
+        lines += ["  Distribution CRL:", *(f"    {url}" for url in urls)]
+    usage = use_for_key(cert.extensions)
+    if usage is not None:
+        lines.append(f"  Use for key: {usage}")
+    status, trigger = re_enrollment
+    lines += [
+        *fingerprint_block(cert.public_bytes(DER), indent="  "),
+        "  Auto-re-enrollment:",
+        f"    Status: {status}",
+        f"    Next trigger time: {trigger}",
+    ]
+    return lines
+
+
+def _distribution_urls(cert: x509.Certificate) -> list[str]:
+    # Every full name of every distribution point: URIs as they are, directory names in the
+    # oneline form (the guide's "Distinguished name information and the URL").
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return []
+    found = []
+    for point in points:
+        for name in point.full_name or ():
+            if isinstance(name, x509.UniformResourceIdentifier):
+                found.append(name.value)
+            elif isinstance(name, x509.DirectoryName):
+                found.append(render_oneline(name.value))
+    return found
+
+
+_NOT_STARTED = ("Disabled", "Timer not started")
+
+
+def _re_enrollment(state: DeviceState, certificate_id: str,
+                   cert: x509.Certificate) -> tuple[str, str]:
+    """(Status, Next trigger time). Enabled when `auto-re-enrollment certificate-id` names the
+    certificate; the trigger is re-enroll-trigger-time-percentage of the validity period after
+    Not before (the guide describes the percentage but shows no enabled sample)."""
+    config = state.config.pki.auto_re_enrollment.get(certificate_id)
+    if config is None or config.re_enroll_trigger_time_percentage is None:
+        return _NOT_STARTED
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    trigger = start + (end - start) * config.re_enroll_trigger_time_percentage / 100
+    return "Enabled", junos_date(trigger.replace(microsecond=0))
+
+
+def render_local_certificates(state: DeviceState, *, certificate_id: str | None = None,
+                              system_generated: bool = False, detail: bool = False) -> str:
+    """`show security pki local-certificate [certificate-id ID | system-generated]
+    [brief | detail]`; with neither, every local certificate, the system-generated one too."""
+    certs = state.store.local_certificates
+    if system_generated:
+        certificate_id = SYSTEM_GENERATED_ID
+    if certificate_id is not None:
+        if certificate_id not in certs:
+            raise ShowError(f"error: Local certificate {certificate_id} does not exist")
+        wanted = [certificate_id]
+    else:
+        wanted = sorted(certs)
+    blocks = [
+        _detail(cid, certs[cid], re_enrollment=_re_enrollment(state, cid, certs[cid]))
+        if detail else _brief(cid, certs[cid])
+        for cid in wanted
+    ]
+    return _join(blocks)
+
+
+def render_ca_certificates(state: DeviceState, *, ca_profile: str | None = None,
+                           detail: bool = False) -> str:
+    """`show security pki ca-certificate [ca-profile NAME] [brief | detail]`: configured CA
+    profiles first, dynamic CA profiles after them."""
+    certs = state.store.ca_certificates
+    if ca_profile is not None:
+        if ca_profile not in certs:
+            raise ShowError(f"error: CA certificate for profile {ca_profile} does not exist")
+        wanted = [ca_profile]
+    else:
+        wanted = profile_order(state, set(certs))
+    # A CA certificate is never re-enrolled automatically (auto-re-enrollment names local
+    # certificates), so its timer never starts.
+    return _join([_detail(p, certs[p], re_enrollment=_NOT_STARTED) if detail
+                  else _brief(p, certs[p]) for p in wanted])
+
+
+# -- CRLs --------------------------------------------------------------------------------------
+
+# Chapter 14's revocation list: serial left-aligned in 19 columns, then the date with " UTC".
+_SERIAL_COLUMN = 19
+
+
+def _crl_block(profile: str, crl: x509.CertificateRevocationList, *, detail: bool) -> list[str]:
+    lines = [
+        f"CA profile: {profile}",
+        f"  CRL version: {crl_version(crl)}",
+        f"  CRL issuer: {render_oneline(crl.issuer)}",
+        f"  Effective date: {junos_date(crl.last_update_utc)}",
+    ]
+    if crl.next_update_utc is not None:
+        lines.append(f"  Next update: {junos_date(crl.next_update_utc)}")
+    if detail:
+        lines += ["  Revocation List:",
+                  f"    {'Serial number':<{_SERIAL_COLUMN}}Revocation date"]
+        lines += [
+            f"    {serial_hex(entry.serial_number, upper=True):<{_SERIAL_COLUMN - 1}} "
+            f"{junos_date(entry.revocation_date_utc)} UTC"
+            for entry in crl
+        ]
+    return lines
+
+
+def render_crls(state: DeviceState, *, ca_profile: str | None = None,
+                detail: bool = False) -> str:
+    """`show security pki crl [ca-profile NAME] [brief | detail]`: CRLs of configured CA
+    profiles, then those of dynamic CA profiles."""
+    crls = state.store.crls
+    if ca_profile is not None:
+        if ca_profile not in crls:
+            raise ShowError(f"error: CRL for CA profile {ca_profile} does not exist")
+        wanted = [ca_profile]
+    else:
+        wanted = profile_order(state, set(crls))
+    return _join([_crl_block(p, crls[p], detail=detail) for p in wanted])
+
+
+# -- certificate requests ----------------------------------------------------------------------
+
+
+def render_certificate_requests(state: DeviceState, *, certificate_id: str | None = None,
+                                detail: bool = False) -> str:
+    """`show security pki certificate-request [certificate-id ID] [brief | detail]`.
+
+    Fields as Chapter 11 shows them for a request made by generate-certificate-request
+    ("Certificate version: 1", "Issued to:" in the oneline form, key dump, fingerprints of the
+    request's DER).
+    """
+    requests = state.store.requests
+    if certificate_id is not None:
+        if certificate_id not in requests:
+            raise ShowError(f"error: Certificate request {certificate_id} does not exist")
+        wanted = [certificate_id]
+    else:
+        wanted = sorted(requests)
+    blocks = []
+    for cid in wanted:
+        csr = requests[cid]
+        key = csr.public_key()
+        lines = [
+            f"Certificate identifier: {cid}",
+            *([f"  Certificate version: {csr.version.value + 1}"] if detail else []),
+            f"  Issued to: {render_oneline(csr.subject)}",
+            f"  Public key algorithm: {public_key_algorithm(key)}",
+        ]
+        if detail:
+            lines += [f"    {line}" for line in key_dump(key)]
+            lines += fingerprint_block(csr.public_bytes(DER), indent="  ")
+        blocks.append(lines)
+    return _join(blocks)
+

@@ -1,0 +1,161 @@
+"""Phase-1 outcomes of whole simulations, each caused the way it happens on a device, with the
+kmd and pkid lines the guide prints for it (Chapter 11, "Troubleshooting IKE, PKI, and IPsec")."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.scenario import Scenario
+from sim.topology import parse_topology
+from tests.sim.scenarios import HOST_A, HOST_B, pair, profiles
+
+
+def run(text: str, tmp_path) -> Scenario:
+    scenario = Scenario.build(parse_topology(text, source="case.yaml"), out=tmp_path / "run")
+    scenario.run()
+    return scenario
+
+
+def kmd(scenario: Scenario, device: str) -> list[str]:
+    """kmd log lines without their timestamps."""
+    return [line[16:] for line in scenario.devices[device].kmd_log.lines]
+
+
+def pkid(scenario: Scenario, device: str) -> list[str]:
+    return [line[16:] for line in scenario.devices[device].pkid_log.lines]
+
+
+def outcome(scenario: Scenario) -> tuple[str, str | None]:
+    (negotiation,) = scenario.results.in_order()
+    return negotiation.phase1, negotiation.error
+
+
+A_ID = f"ipv4(udp:500,[0..3]={HOST_A})"
+B_ID = f"ipv4(udp:500,[0..3]={HOST_B})"
+
+
+def test_success_with_dynamic_ca_profiles(tmp_path):
+    s = run(pair(), tmp_path)
+    assert outcome(s) == ("done", None)
+    assert kmd(s, "Host-A") == [f"Phase-1 [initiator] done for local={A_ID} remote={B_ID}"]
+    assert kmd(s, "Host-B") == [f"Phase-1 [responder] done for local={B_ID} remote={A_ID}"]
+    lines = pkid(s, "Host-A")
+    assert ("Dynamic CA profile dynamic-001 created for CA C = US, O = Test, CN = CA-B, "
+            "parent CA profile Root-CA") in lines
+    assert "Start downloading CRL for CA profile dynamic-001 from http://192.0.2.10/b.crl" in lines
+    assert lines[-1] == "Certificate CN = Host-B, O = Test, C = US verification success"
+
+
+def test_proposal_mismatch_gives_the_guides_lines(tmp_path):
+    # Host-B knows Host-A as a dynamic peer by hostname, as the guide's SRX knows the SSG5.
+    text = pair(a={"local_identity": "hostname host-a.example.net"},
+                b={"proposal": "aes-256-cbc",
+                   "gateway_peer": "dynamic hostname host-a.example.net"})
+    s = run(text, tmp_path)
+    assert outcome(s) == ("failed", "No proposal chosen")
+    responder = kmd(s, "Host-B")
+    assert responder[0] == ("Phase-1 [responder] failed with error(No proposal chosen) for "
+                            "local=unknown(any:0,[0..0]=) "
+                            "remote=fqdn(udp:500,[0..17]=host-a.example.net)")
+    assert responder[1].startswith(f"{HOST_B}:500 (Responder) <-> {HOST_A}:500 {{ ")
+    assert responder[1].endswith(" [- 1] / 0x00000000 } IP; Error = No proposal chosen (14)")
+    assert kmd(s, "Host-A")[0].startswith(
+        "Phase-1 [initiator] failed with error(No proposal chosen)")
+
+
+def test_wrong_ike_id_type_gives_authentication_failed(tmp_path):
+    # Host-B expects the hostname; Host-A sends its address as its IKE ID.
+    text = pair(b={"gateway_peer": "dynamic hostname host-a.example.net"})
+    s = run(text, tmp_path)
+    assert outcome(s) == ("failed", "Authentication failed")
+    assert kmd(s, "Host-B")[:2] == [
+        f"Unable to find phase-1 policy as remote peer:{HOST_A} is not recognized.",
+        f"Phase-1 [responder] failed with error(Authentication failed) for local={B_ID} "
+        f"remote=ipv4(any:0,[0..3]={HOST_A})",
+    ]
+    assert kmd(s, "Host-B")[2].endswith("IP; Error = Authentication failed (24)")
+
+
+def test_revoked_peer_certificate_found_through_the_dynamic_profile(tmp_path):
+    events = ("  - {at: 0s, revoke: {ca: CA-B, certificate: Host-B, reason: keyCompromise}}\n"
+              "  - {at: 1s, initiate: {device: Host-A, gateway: gw}}")
+    s = run(pair(events=events), tmp_path)
+    assert outcome(s) == ("failed", "Authentication failed")
+    assert kmd(s, "Host-A")[0] == (f"Phase-1 [initiator] failed with error(Authentication "
+                                   f"failed) for local={A_ID} remote={B_ID}")
+    verdict = pkid(s, "Host-A")[-1]
+    assert verdict.startswith("Certificate CN = Host-B, O = Test, C = US verification failed: ")
+    assert "was revoked on 2013-03-01 09:00 UTC (keyCompromise)" in verdict
+
+
+DOWN = ("  - {at: 0s, server-down: {server: crl-server}}\n"
+        "  - {at: 1s, initiate: {device: Host-A, gateway: gw}}")
+
+
+def test_crl_server_down_fails_validation(tmp_path):
+    s = run(pair(events=DOWN), tmp_path)
+    assert outcome(s) == ("failed", "Authentication failed")
+    # The responder checks first (message 5), fails, and tells the initiator.
+    lines = pkid(s, "Host-B")
+    assert ("CRL download for CA profile Root-CA from http://192.0.2.10/root.crl failed: "
+            "connection timed out") in lines
+    assert lines[-1].endswith("verification failed: CRL download failed for CA profile Root-CA")
+
+
+def test_disable_on_download_failure_lets_phase1_complete(tmp_path):
+    a = profiles("CA-A", root_check="crl disable on-download-failure",
+                 own_check="crl disable on-download-failure")
+    b = profiles("CA-B", root_check="crl disable on-download-failure",
+                 own_check="crl disable on-download-failure")
+    s = run(pair(a_profiles=a, b_profiles=b, events=DOWN), tmp_path)
+    assert outcome(s) == ("done", None)
+    assert ("CRL for CA profile dynamic-001 unavailable; revocation check skipped "
+            "(disable on-download-failure)") in pkid(s, "Host-A")
+    assert kmd(s, "Host-B") == [f"Phase-1 [responder] done for local={B_ID} remote={A_ID}"]
+
+
+def test_revocation_check_disable_lets_phase1_complete(tmp_path):
+    a = profiles("CA-A", root_check="disable", own_check="disable")
+    b = profiles("CA-B", root_check="disable", own_check="disable")
+    s = run(pair(a_profiles=a, b_profiles=b, events=DOWN), tmp_path)
+    assert outcome(s) == ("done", None)
+    assert not any("dynamic" in line for line in pkid(s, "Host-A"))
+    assert not any("download" in line.lower() for line in pkid(s, "Host-A"))
+
+
+def test_slow_pkid_times_the_responder_out(tmp_path):
+    text = pair(b_extra="    pkid-processing: 400s")
+    s = run(text, tmp_path)
+    assert outcome(s) == ("failed", "Timeout")
+    assert kmd(s, "Host-B")[0] == ("Phase-1 [responder] failed with error(Timeout) for "
+                                   f"local=unknown(any:0,[0..0]=) remote=ipv4(any:0,[0..3]={HOST_A})")
+    assert kmd(s, "Host-A")[0].startswith("Phase-1 [initiator] failed with error(Timeout)")
+
+
+def test_lost_packets_time_the_initiator_out(tmp_path):
+    text = pair().replace("latency: 5ms}", "latency: 5ms, loss: 1.0}")
+    s = run(text, tmp_path)
+    assert outcome(s) == ("failed", "Timeout")
+    assert kmd(s, "Host-A")[0] == ("Phase-1 [initiator] failed with error(Timeout) for "
+                                   f"local=unknown(any:0,[0..0]=) remote=ipv4(any:0,[0..3]={HOST_B})")
+    assert kmd(s, "Host-B") == []
+
+
+def test_device_clock_behind_sees_the_peer_certificate_not_yet_valid(tmp_path):
+    s = run(pair(b_extra="    clock-offset: -2d"), tmp_path)
+    assert outcome(s) == ("failed", "Authentication failed")
+    assert pkid(s, "Host-B")[-1].endswith("C=US,O=Test,CN=Host-A is not valid before "
+                                          "2013-02-28 09:00 UTC")
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_same_topology_and_seed_same_logs_and_results(tmp_path, seed):
+    text = pair().replace("seed: 7", f"seed: {seed}")
+    first = run(text, tmp_path / "one")
+    second = run(text, tmp_path / "two")
+    for device in ("Host-A", "Host-B"):
+        assert first.devices[device].kmd_log.lines == second.devices[device].kmd_log.lines
+        assert first.devices[device].pkid_log.lines == second.devices[device].pkid_log.lines
+    assert first.results_json() == second.results_json()
+    assert [c.datagram.payload for c in first.world.network.capture][:4] == \
+        [c.datagram.payload for c in second.world.network.capture][:4]

@@ -1,0 +1,115 @@
+"""`ikesim run`: the summary, results.json, the run directory, the capture, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+from sim.cli import main
+from tests.sim.scenarios import pair
+
+EVENTS = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
+          "  - {at: 2m, revoke: {ca: CA-B, certificate: Host-B}}\n"
+          "  - {at: 1d2h, initiate: {device: Host-A, gateway: gw}}")
+
+
+@pytest.fixture
+def topology_file(tmp_path):
+    path = tmp_path / "pair.yaml"
+    path.write_text(pair(events=EVENTS, duration="1d3h"))
+    return path
+
+
+def test_run_prints_summary_and_writes_the_run_directory(topology_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(topology_file), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Scenario test (seed 7): 2 negotiations, 27h00m00s simulated in ")
+    rows = text.splitlines()
+    assert rows[2].split() == ["#", "Started", "Initiator", "Responder", "Gateway", "Phase", "1",
+                               "Phase", "2", "Error", "Time"]
+    assert rows[3].split()[:7] == ["1", "2013-03-01", "09:00:01", "Host-A", "Host-B", "gw",
+                                   "done"]
+    assert "failed" in rows[4] and "Authentication failed" in rows[4]
+    assert f"Results:  {out / 'results.json'}" in text
+
+    results = json.loads((out / "results.json").read_text())
+    assert (results["scenario"], results["seed"]) == ("test", 7)
+    first, second = results["negotiations"]
+    assert first["initiator"] == "Host-A" and first["responder"] == "Host-B"
+    assert first["gateway"] == "gw" and first["phase1"] == "done" and first["error"] is None
+    assert first["started"] == "2013-03-01T09:00:01Z"
+    assert first["duration_s"] > 0
+    assert any(step["what"] == "pkid validation" for step in first["steps"])
+    assert second["phase1"] == "failed" and second["error"] == "Authentication failed"
+    assert any(d["url"] == "http://192.0.2.10/b.crl" and d["ok"]
+               for d in results["crl_downloads"])
+
+    assert (out / "logs" / "Host-A" / "kmd").read_text().count("Phase-1 [initiator]") == 2
+    key = out / "pki" / "Host-A" / "keys" / "Host-A.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    log = out / "logs" / "Host-A" / "pkid"
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600  # no-world-readable, the default
+    assert (out / "pki" / "cas" / "CA-B.crl").exists()
+
+
+def test_same_seed_same_results(topology_file, tmp_path, capsys):
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        assert main(["run", str(topology_file), "--out", str(out), "--quiet"]) == 0
+    assert (outs[0] / "results.json").read_text() == (outs[1] / "results.json").read_text()
+    assert (outs[0] / "logs/Host-B/kmd").read_text() == (outs[1] / "logs/Host-B/kmd").read_text()
+
+
+def test_topology_error_names_file_and_line_and_runs_nothing(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    text = pair().replace("address: 10.0.0.2\n", "address: 10.0.0\n", 1)
+    path.write_text(text)
+    out = tmp_path / "never"
+    assert main(["run", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    line = text.splitlines().index("    address: 10.0.0") + 1
+    assert err == (f"ikesim: {path} line {line}: devices.Host-B.address: '10.0.0' is not an "
+                   "IPv4 address\n")
+    assert not out.exists()
+
+
+def test_config_error_points_into_the_topology_file(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    text = pair().replace("revocation-check crl\n", "revocation-check crl refresh-interval 9999\n", 1)
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "9999" in l)
+    assert err.startswith(f"ikesim: {path} line {line}: devices.Host-A.config: ")
+    assert "refresh-interval 9999: value must be 0..8784" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
+                    "(.ci/run installs Debian's tshark)")
+def test_capture_dissects_cleanly_and_decrypts_with_the_key_table(topology_file, tmp_path,
+                                                                  capsys):
+    pcap = tmp_path / "ike.pcap"
+    assert main(["run", str(topology_file), "--out", str(tmp_path / "o"), "--quiet",
+                 "--pcap", str(pcap)]) == 0
+    keys = (tmp_path / "ike.pcap.keys").read_text().splitlines()
+    assert len(keys) == 2 and all(len(k.split(",")[0]) == 16 for k in keys)
+    home = tmp_path / "home"
+    (home / ".config" / "wireshark").mkdir(parents=True)
+    (home / ".config" / "wireshark" / "ikev1_decryption_table").write_text(
+        "\n".join(keys) + "\n")
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+    dissected = subprocess.run(["tshark", "-r", str(pcap), "-V"], capture_output=True,
+                               text=True, env=env, check=True).stdout
+    assert "Malformed" not in dissected
+    assert dissected.count("Identity Protection (Main Mode)") >= 12
+    # Messages 5 and 6 of both negotiations decrypt: their ID and SIG payloads appear.
+    assert dissected.count("Payload: Identification (5)") == 4
+    assert dissected.count("Payload: Signature (9)") == 4
+    assert dissected.count("Certificate Encoding: X.509 Certificate - Signature (4)") == 8
