@@ -213,7 +213,7 @@ def keymat(alg: crypto.HashAlgorithm, skeyid_d: bytes, *, gxy: bytes, protocol: 
            spi: bytes, ni_b: bytes, nr_b: bytes, length: int) -> bytes:
     """RFC 2409 5.5: K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b),
     K(n+1) = prf(SKEYID_d, Kn | [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)."""
-    seed = gxy + bytes([protocol]) + spi + ni_b + nr_b
+    seed = bytes([protocol]) + spi + ni_b + nr_b + gxy
     block = crypto.prf(alg, skeyid_d, seed)
     out = block
     while len(out) < length:

@@ -89,8 +89,8 @@ def profiles(own: str, root_check: str = "crl", own_check: str = "crl") -> str:
 
 
 def pair(*, a_profiles: str = profiles("CA-A"), b_profiles: str = profiles("CA-B"), a: dict | None = None,
-         b: dict | None = None, events: str = "  - {at: 1s, initiate: {device: Host-A, "
-                                                   "gateway: gw}}", **kw) -> str:
+         b: dict | None = None,
+         events: str = "  - {at: 1s, initiate: {device: Host-A, gateway: gw}}", **kw) -> str:
     a_config = device_config(me=HOST_A, peer=HOST_B, cid="Host-A", profiles=a_profiles,
                              **(a or {}))
     b_config = device_config(me=HOST_B, peer=HOST_A, cid="Host-B", profiles=b_profiles,

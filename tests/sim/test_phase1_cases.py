@@ -127,8 +127,9 @@ def test_slow_pkid_times_the_responder_out(tmp_path):
     text = pair(b_extra="    pkid-processing: 400s")
     s = run(text, tmp_path)
     assert outcome(s) == ("failed", "Timeout")
-    assert kmd(s, "Host-B")[0] == ("Phase-1 [responder] failed with error(Timeout) for "
-                                   f"local=unknown(any:0,[0..0]=) remote=ipv4(any:0,[0..3]={HOST_A})")
+    assert kmd(s, "Host-B")[0] == (
+        "Phase-1 [responder] failed with error(Timeout) for "
+        f"local=unknown(any:0,[0..0]=) remote=ipv4(any:0,[0..3]={HOST_A})")
     assert kmd(s, "Host-A")[0].startswith("Phase-1 [initiator] failed with error(Timeout)")
 
 
@@ -136,8 +137,9 @@ def test_lost_packets_time_the_initiator_out(tmp_path):
     text = pair().replace("latency: 5ms}", "latency: 5ms, loss: 1.0}")
     s = run(text, tmp_path)
     assert outcome(s) == ("failed", "Timeout")
-    assert kmd(s, "Host-A")[0] == ("Phase-1 [initiator] failed with error(Timeout) for "
-                                   f"local=unknown(any:0,[0..0]=) remote=ipv4(any:0,[0..3]={HOST_B})")
+    assert kmd(s, "Host-A")[0] == (
+        "Phase-1 [initiator] failed with error(Timeout) for "
+        f"local=unknown(any:0,[0..0]=) remote=ipv4(any:0,[0..3]={HOST_B})")
     assert kmd(s, "Host-B") == []
 
 

@@ -81,11 +81,12 @@ def test_topology_error_names_file_and_line_and_runs_nothing(tmp_path, capsys):
 
 def test_config_error_points_into_the_topology_file(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    text = pair().replace("revocation-check crl\n", "revocation-check crl refresh-interval 9999\n", 1)
+    text = pair().replace("revocation-check crl\n",
+                          "revocation-check crl refresh-interval 9999\n", 1)
     path.write_text(text)
     assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "9999" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "9999" in row)
     assert err.startswith(f"ikesim: {path} line {line}: devices.Host-A.config: ")
     assert "refresh-interval 9999: value must be 0..8784" in err
     assert err.count("\n") == 1

@@ -401,18 +401,20 @@ def test_no_answer_times_out(phase1):
 
 def test_is_quick_mode_tells_phase_2_from_phase_1(phase1, peers, ca):
     p1_i, p1_r = phase1["rsa-3des-sha1"]
-    pair = run(phase1)
-    qm = pair.datagrams[0][1]
+    failing = run(phase1, config(proxy_ids=ProxyIds.of("1.0.0.0/8", "2.0.0.0/8")))
+    qm, informational = failing.datagrams[0][1], failing.datagrams[1][1]
     assert is_quick_mode(qm) and is_quick_mode(qm, p1_r)
     assert not is_quick_mode(qm, phase1["ecdsa-aes256-sha256"][1])
+    assert not is_quick_mode(informational, p1_r)
     assert not is_quick_mode(b"\0" * 10)
-    phase1_bytes = [d for _, d in Pair.of(
+    a, b = peers["rsa1024"]
+    main_mode = Pair.of(
         Phase1Config(proposals=(p1_i.proposal,), local_id=IkeId.ipv4("30.1.1.31"),
-                     private_key=peers["rsa1024"][0].key, certificates=(peers["rsa1024"][0].der,)),
+                     private_key=a.key, certificates=(a.der,)),
         Phase1Config(proposals=(p1_i.proposal,), local_id=IkeId.ipv4("30.1.1.51"),
-                     private_key=peers["rsa1024"][1].key, certificates=(peers["rsa1024"][1].der,)),
-        ca_cert=ca.cert).run().datagrams]
-    assert not any(is_quick_mode(d) for d in phase1_bytes)
+                     private_key=b.key, certificates=(b.der,)), ca_cert=ca.cert).run()
+    assert len(main_mode.datagrams) == 6
+    assert not any(is_quick_mode(d) for _, d in main_mode.datagrams)
 
 
 def test_datagram_of_another_negotiation_is_dropped(phase1):
