@@ -213,7 +213,7 @@ def keymat(alg: crypto.HashAlgorithm, skeyid_d: bytes, *, gxy: bytes, protocol: 
            spi: bytes, ni_b: bytes, nr_b: bytes, length: int) -> bytes:
     """RFC 2409 5.5: K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b),
     K(n+1) = prf(SKEYID_d, Kn | [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)."""
-    seed = bytes([protocol]) + spi + ni_b + nr_b + gxy
+    seed = gxy + bytes([protocol]) + spi + ni_b + nr_b
     block = crypto.prf(alg, skeyid_d, seed)
     out = block
     while len(out) < length:
@@ -654,7 +654,7 @@ class QuickModeSA:
 
     def _on_2(self, datagram: bytes) -> None:
         message, after_hash = self._open(datagram)
-        self._check_hash(message, self._mid + self._nonce_i + after_hash)
+        self._check_hash(message, self._mid + after_hash)
         self.chosen = accepted(self._one(message, SAPayload, "message 2"), self.config.suites())
         self.peer_spi = self.chosen.peer_spi
         self._nonce_r = self._one(message, NoncePayload, "message 2").data

@@ -88,8 +88,8 @@ def profiles(own: str, root_check: str = "crl", own_check: str = "crl") -> str:
     ])
 
 
-def pair(*, a_profiles: str = profiles("CA-A"), b_profiles: str = profiles("CA-B"), a: dict | None = None,
-         b: dict | None = None,
+def pair(*, a_profiles: str = profiles("CA-A"), b_profiles: str = profiles("CA-B"),
+         a: dict | None = None, b: dict | None = None,
          events: str = "  - {at: 1s, initiate: {device: Host-A, gateway: gw}}", **kw) -> str:
     a_config = device_config(me=HOST_A, peer=HOST_B, cid="Host-A", profiles=a_profiles,
                              **(a or {}))
