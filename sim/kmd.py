@@ -189,6 +189,10 @@ class Kmd:
             if isinstance(event, SendDatagram):
                 self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
                                     dport=IKE_PORT, payload=event.data))
+                header = Header.decode(event.data)
+                self.results.message(sa.icookie, at=self.env.now, sender=self.device,
+                                     receiver=entry.peer, exchange=header.exchange.name,
+                                     encrypted=header.encrypted, data=event.data)
             elif isinstance(event, PeerCertificatesReceived):
                 self.env.process(self._verify(entry, event))
             elif isinstance(event, Phase1Done):

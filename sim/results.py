@@ -20,6 +20,21 @@ class Step:
 
 
 @dataclass
+class Message:
+    """One datagram of the negotiation: `number` counts distinct messages across both sides
+    (Main Mode 1-6); a retransmission repeats the number and says so."""
+
+    time: float
+    sender: str
+    receiver: str
+    exchange: str
+    number: int
+    encrypted: bool
+    retransmission: bool
+    size: int
+
+
+@dataclass
 class Negotiation:
     icookie: str
     initiator: str
@@ -35,6 +50,8 @@ class Negotiation:
     failed_on: str | None = None
     outcomes: dict[str, str] = field(default_factory=dict)  # device -> done/failed
     steps: list[Step] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    _seen: dict[bytes, int] = field(default_factory=dict, repr=False)
 
     def to_json(self, start: dt.datetime) -> dict:
         def iso(seconds: float | None) -> str | None:
@@ -43,6 +60,7 @@ class Negotiation:
             return (start + dt.timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
 
         record = asdict(self)
+        record.pop("_seen")
         record["started"] = iso(self.started)
         record["finished"] = iso(self.finished)
         record["duration_s"] = (None if self.finished is None
@@ -70,6 +88,18 @@ class Results:
         record = self.negotiations.get(icookie)
         if record is not None:
             record.steps.append(Step(device, what, start, end))
+
+    def message(self, icookie: bytes, *, at: float, sender: str, receiver: str, exchange: str,
+                encrypted: bool, data: bytes) -> None:
+        record = self.negotiations.get(icookie)
+        if record is None:
+            return
+        number = record._seen.get(data)
+        retransmission = number is not None
+        if number is None:
+            number = record._seen[data] = 1 + len(record._seen)
+        record.messages.append(Message(at, sender, receiver, exchange, number, encrypted,
+                                       retransmission, len(data)))
 
     def phase1(self, icookie: bytes, *, device: str, role: str, ok: bool, error: str | None,
                at: float, reason: str | None = None) -> None:

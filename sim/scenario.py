@@ -155,6 +155,35 @@ class Scenario:
         path.write_text(json.dumps(self.results_json(), indent=2) + "\n")
         return path
 
+    def hierarchy_json(self) -> dict:
+        """CAs and end entities with what a plot colours them by, at the end of the run."""
+        now = self.world.now()
+        resolve = server_resolver(self.servers)
+        nodes = []
+        for name, data in self.hierarchy.graph.nodes(data=True):
+            cert = data["certificate"]
+            issuer = self.hierarchy.issuer_of(name)
+            revoked = issuer is not None and cert.serial_number in \
+                self.hierarchy.graph.nodes[issuer]["revoked"]
+            node = {"name": name, "kind": data["kind"], "issuer": issuer, "revoked": revoked,
+                    "expired": cert.not_valid_after_utc < now,
+                    "not_yet_valid": cert.not_valid_before_utc > now}
+            if data["kind"] == "ca":
+                urls = self.topology.cas[name].crl_urls
+                servers = [resolve(host_of(u)) for u in urls]
+                node["crl_urls"] = list(urls)
+                node["crl_reachable"] = bool(urls) and any(
+                    server is not None and not server.down for server in servers)
+            nodes.append(node)
+        owners = {e.certificate_id: d.name for d in self.topology.devices.values()
+                  for e in d.enroll}
+        for node in nodes:
+            if node["kind"] == "ee":
+                node["device"] = owners.get(node["name"])
+        return {"nodes": nodes,
+                "edges": [{"issuer": u, "subject": v, "primary": bool(p)}
+                          for u, v, p in self.hierarchy.graph.edges(data="primary")]}
+
     def key_table(self) -> list[tuple[bytes, bytes]]:
         """(initiator cookie, Phase-1 encryption key) of every IKE SA that derived keys, for
         Wireshark's ikev1_decryption_table."""
@@ -171,6 +200,9 @@ class Scenario:
             "seed": self.world.seed,
             "ikesim_version": VERSION,
             "start": self.topology.start.isoformat().replace("+00:00", "Z"),
+            "devices": {name: {"address": d.address, "addresses": d.addresses()}
+                        for name, d in self.devices.items()},
+            "hierarchy": self.hierarchy_json(),
             "negotiations": [n.to_json(self.topology.start) for n in self.results.in_order()],
             "crl_downloads": [
                 {"device": r.device, "url": r.url, "started_s": round(r.started, 6),

@@ -77,8 +77,8 @@ from sim.ike.proposals import NoProposalChosen
 
 __all__ = [
     "NEED_INPUT", "Cause", "EspKeys", "Phase2Config", "ProxyIds", "QuickModeDone",
-    "QuickModeFailed", "QuickModeSA", "SendDatagram", "State", "is_quick_mode",
-    "proxy_id_mismatch_message",
+    "QuickModeFailed", "QuickModeSA", "SendDatagram", "State", "first_iv", "is_quick_mode",
+    "keymat", "open_encrypted", "proxy_id_mismatch_message", "seal",
 ]
 
 
@@ -280,6 +280,10 @@ class EspKeys:
     encryption_key: bytes
     authentication_key: bytes
 
+    def __post_init__(self) -> None:
+        if not 256 <= self.spi <= 0xFFFFFFFF:
+            raise ValueError(f"ESP SPI {self.spi:#x}: 0..255 are reserved, 32 bits at most")
+
 
 @dataclass(frozen=True, kw_only=True)
 class QuickModeDone:
@@ -317,6 +321,10 @@ class QuickModeFailed:
     message_id: int
     received_local_proxy_id: IkeId | None = None
     received_remote_proxy_id: IkeId | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.error, NotifyType) or not isinstance(self.cause, Cause):
+            raise TypeError("error must be a NotifyType and cause a Cause")
 
     @property
     def text(self) -> str:
@@ -654,14 +662,14 @@ class QuickModeSA:
 
     def _on_2(self, datagram: bytes) -> None:
         message, after_hash = self._open(datagram)
-        self._check_hash(message, self._mid + after_hash)
+        self._check_hash(message, self._mid + self._nonce_i + after_hash)
         self.chosen = accepted(self._one(message, SAPayload, "message 2"), self.config.suites())
         self.peer_spi = self.chosen.peer_spi
         self._nonce_r = self._one(message, NoncePayload, "message 2").data
         self._take_peer_ke(message, self.chosen.group)
-        ids = message.all(IDPayload)
         sent = self.config.proxy_ids
-        if ids and [IkeId.from_payload(i) for i in ids] != [sent.local, sent.remote]:
+        if [(i.id_type, i.protocol, i.port, i.data) for i in message.all(IDPayload)] not in (
+                [], [_wire(sent.local), _wire(sent.remote)]):
             raise _Fail(NotifyType.INVALID_ID_INFORMATION, "responder changed the proxy ids",
                         Cause.MALFORMED, tell_peer=self._peer_waits)
         for notify in message.all(NotificationPayload):
@@ -736,6 +744,10 @@ class QuickModeSA:
                                  Cause.PEER_NOTIFICATION))
                 return
         raise RemoteProtocolError("notification for another negotiation", NotifyType.INVALID_SPI)
+
+
+def _wire(ike_id: IkeId) -> tuple:
+    return (ike_id.id_type, ike_id.protocol, ike_id.port, ike_id.data)
 
 
 def _responder_lifetime(spi: bytes, seconds: int) -> NotificationPayload:

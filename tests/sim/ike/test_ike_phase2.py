@@ -171,15 +171,20 @@ def test_messages_on_the_wire(phase1):
     assert attrs == {1: 1, 2: 3600, 3: 2, 4: 1, 5: 2}  # life s/3600, group 2, tunnel, HMAC-SHA
 
 
-def test_keymat_is_rfc_2409(phase1):
-    """KEYMAT recomputed by hand from the decrypted nonces and SPIs, no PFS and with PFS."""
+@pytest.mark.parametrize("pfs", [None, DHGroup.MODP_1024], ids=["no-pfs", "group2"])
+def test_keymat_is_rfc_2409(phase1, pfs):
+    """KEYMAT recomputed by hand from the decrypted nonces, SPIs and (PFS) g(qm)^xy."""
     p1 = phase1["rsa-3des-sha1"][0]
-    pair = run(phase1, config((esp(enc="aes-256-cbc"),)),
-               config((esp(enc="aes-256-cbc"),), proxy_ids=HOST))
+    proposals = (esp(enc="aes-256-cbc"),)
+    pair = run(phase1, config(proposals, pfs=pfs), config(proposals, proxy_ids=HOST, pfs=pfs))
     (_, m1, _), (_, m2, _), _ = plaintexts(pair, p1)
     ni, nr = m1.payloads[2].data, m2.payloads[2].data
+    gxy = b""
+    if pfs is not None:
+        gxy = pair.initiator._dh.shared_secret(m2.payloads[3].data)
+        assert gxy == pair.responder._dh.shared_secret(m1.payloads[3].data)
     spi_r = m2.payloads[1].proposals[0].spi
-    seed = b"\x03" + spi_r + ni + nr
+    seed = gxy + b"\x03" + spi_r + ni + nr
     k1 = hmac.new(p1.keys.skeyid_d, seed, "sha1").digest()
     k2 = hmac.new(p1.keys.skeyid_d, k1 + seed, "sha1").digest()
     k3 = hmac.new(p1.keys.skeyid_d, k2 + seed, "sha1").digest()

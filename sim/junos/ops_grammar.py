@@ -1,0 +1,323 @@
+"""The operational-mode commands ikesim answers, as a tree of keywords, and how a typed line is
+read against it: keywords may be shortened to any unique prefix (`sh sec pki crl`), options
+after the command's keywords come in any order (`generate-key-pair type rsa size 1024
+certificate-id test`, as Chapter 16 types it), values with spaces go in double quotes, and
+`?` lists what may come next ("Possible completions:").
+
+Errors are one line, in the CLI's words: "syntax error, expecting <command>." for a word that
+does not fit, "syntax error, expecting <certificate-id-name>." for a missing value,
+"error: missing mandatory argument: subject" for a missing required option.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["Command", "Leaf", "Node", "Opt", "ParseError", "ROOT", "complete", "parse"]
+
+
+class ParseError(ValueError):
+    """A line the CLI refuses before running anything; str() is the one-line answer."""
+
+
+@dataclass(frozen=True)
+class Opt:
+    """One option of a command: a flag (`value` None) or a keyword and its value."""
+
+    name: str
+    help: str
+    value: str | None = None  # the value's placeholder, e.g. "certificate-id-name"
+    choices: tuple[str, ...] = ()
+    names: str | None = None  # which existing names complete the value (see complete)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    key: str  # what runs it, e.g. "show pki crl"
+    help: str
+    opts: tuple[Opt, ...] = ()
+    required: tuple[str, ...] = ()
+    one_of: tuple[str, ...] = ()  # exactly one of these
+    exclusive: tuple[tuple[str, ...], ...] = ()  # at most one of each group
+
+
+@dataclass(frozen=True)
+class Node:
+    help: str
+    children: Mapping[str, Node | Leaf] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Command:
+    key: str
+    args: Mapping[str, str | bool]
+
+    def get(self, name: str) -> str | None:
+        value = self.args.get(name)
+        return value if isinstance(value, str) else None
+
+    def flag(self, name: str) -> bool:
+        return self.args.get(name) is True
+
+
+_LEVEL = (Opt("brief", "Display brief output"), Opt("detail", "Display detailed output"))
+_BRIEF_DETAIL = (("brief", "detail"),)
+_CERT_ID = "certificate-id-name"
+
+
+def _cert_id(help_text: str = "Certificate identifier", names: str = "local") -> Opt:
+    return Opt("certificate-id", help_text, _CERT_ID, names=names)
+
+
+def _profile(help_text: str = "CA profile name") -> Opt:
+    return Opt("ca-profile", help_text, "ca-profile-name", names="profile")
+
+
+_FILENAME = Opt("filename", "File name", "path/filename")
+_SUBJECT_OPTS = (
+    _cert_id(names="key"),
+    Opt("subject", "Distinguished name format (DC, CN, OU, O, L, ST, C)", "subject-name"),
+    Opt("domain-name", "Fully qualified domain name", "domain-name"),
+    Opt("ip-address", "IP address", "ip-address"),
+    Opt("email", "E-mail address", "email-address"),
+    Opt("digest", "Digest hash algorithm", "digest", choices=("sha1", "sha256")),
+    Opt("add-ca-constraint", "Add CA constraint to the certificate"),
+)
+
+ROOT = Node("", {
+    "show": Node("Show system information", {
+        "security": Node("Show security information", {
+            "pki": Node("Show public-key infrastructure information", {
+                "ca-certificate": Leaf(
+                    "show pki ca-certificate", "Show certificate authority certificate "
+                    "information", (*_LEVEL, _profile()), exclusive=_BRIEF_DETAIL),
+                "certificate-request": Leaf(
+                    "show pki certificate-request", "Show certificate request information",
+                    (*_LEVEL, _cert_id(names="request")), exclusive=_BRIEF_DETAIL),
+                "crl": Leaf(
+                    "show pki crl", "Show certificate revocation list information",
+                    (*_LEVEL, _profile()), exclusive=_BRIEF_DETAIL),
+                "local-certificate": Leaf(
+                    "show pki local-certificate", "Show local certificate information",
+                    (*_LEVEL, _cert_id(),
+                     Opt("system-generated", "Show the automatically generated certificate")),
+                    exclusive=(*_BRIEF_DETAIL, ("certificate-id", "system-generated"))),
+            }),
+            "ike": Node("Show Internet Key Exchange information", {
+                "security-associations": Leaf(
+                    "show ike sa", "Show Internet Key Exchange security associations",
+                    (*_LEVEL, Opt("index", "Index of security association", "index")),
+                    exclusive=_BRIEF_DETAIL),
+            }),
+            "ipsec": Node("Show IP Security information", {
+                "security-associations": Leaf(
+                    "show ipsec sa", "Show IPSec security associations",
+                    (*_LEVEL, Opt("index", "Index of security association", "index")),
+                    exclusive=_BRIEF_DETAIL),
+            }),
+        }),
+        "log": Node("Show contents of log files", {
+            "kmd": Leaf("show log kmd", "Key management daemon log"),
+            "pkid": Leaf("show log pkid", "Public-key infrastructure daemon log"),
+        }),
+    }),
+    "request": Node("Make system-level requests", {
+        "security": Node("Perform security maintenance", {
+            "pki": Node("Public-key infrastructure operations", {
+                "ca-certificate": Node("Certificate authority certificate operations", {
+                    "load": Leaf("request pki ca-certificate load",
+                                 "Load a CA certificate from a file",
+                                 (_profile(), _FILENAME), required=("ca-profile", "filename")),
+                    "verify": Leaf("request pki ca-certificate verify",
+                                   "Verify a CA certificate", (_profile(),),
+                                   required=("ca-profile",)),
+                }),
+                "crl": Node("Certificate revocation list operations", {
+                    "load": Leaf("request pki crl load", "Load a CRL from a file",
+                                 (_profile(), _FILENAME), required=("ca-profile", "filename")),
+                }),
+                "generate-certificate-request": Leaf(
+                    "request pki generate-certificate-request", "Generate PKCS-10 request",
+                    (*_SUBJECT_OPTS, Opt("filename", "File name or terminal",
+                                         "path/filename|terminal")),
+                    required=("certificate-id", "subject")),
+                "generate-key-pair": Leaf(
+                    "request pki generate-key-pair", "Generate public/private key pair",
+                    (_cert_id(names="none"),
+                     Opt("size", "Key size", "size",
+                         choices=("256", "384", "512", "1024", "2048", "4096")),
+                     Opt("type", "Key type", "type", choices=("rsa", "dsa", "ecdsa"))),
+                    required=("certificate-id",)),
+                "local-certificate": Node("Local certificate operations", {
+                    "export": Leaf("request pki local-certificate export",
+                                   "Export a local certificate to a file",
+                                   (_cert_id(), _FILENAME,
+                                    Opt("type", "Certificate format", "type",
+                                        choices=("pem", "der"))),
+                                   required=("certificate-id", "filename")),
+                    "generate-self-signed": Leaf(
+                        "request pki local-certificate generate-self-signed",
+                        "Generate a self-signed certificate", _SUBJECT_OPTS,
+                        required=("certificate-id", "subject")),
+                    "load": Leaf("request pki local-certificate load",
+                                 "Load a local certificate from a file",
+                                 (_cert_id(names="key"), _FILENAME,
+                                  Opt("key", "Private key file", "path/filename")),
+                                 required=("certificate-id", "filename")),
+                    "verify": Leaf("request pki local-certificate verify",
+                                   "Verify a local certificate", (_cert_id(),),
+                                   required=("certificate-id",)),
+                }),
+                "verify-integrity-status": Leaf("request pki verify-integrity-status",
+                                                "Verify the integrity of PKI files"),
+            }),
+        }),
+    }),
+    "clear": Node("Clear information in the system", {
+        "security": Node("Clear security information", {
+            "pki": Node("Clear public-key infrastructure information", {
+                "ca-certificate": Leaf("clear pki ca-certificate", "Clear CA certificates",
+                                       (_profile("CA profile name or all"),),
+                                       required=("ca-profile",)),
+                "crl": Leaf("clear pki crl", "Clear certificate revocation lists",
+                            (_profile("CA profile name or all"),), required=("ca-profile",)),
+                "key-pair": Leaf("clear pki key-pair", "Clear key pairs",
+                                 (Opt("all", "Clear all key pairs"), _cert_id(names="key")),
+                                 one_of=("all", "certificate-id")),
+                "local-certificate": Leaf(
+                    "clear pki local-certificate", "Clear local certificates",
+                    (Opt("all", "Clear all local certificates"), _cert_id(),
+                     Opt("system-generated", "Clear and regenerate the automatically "
+                                             "generated certificate")),
+                    one_of=("all", "certificate-id", "system-generated")),
+            }),
+        }),
+    }),
+})
+
+EXPECTING = "syntax error, expecting <command>."
+
+
+def tokenize(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError:
+        raise ParseError("syntax error, unbalanced quotes.") from None
+
+
+def _match(word: str, names: list[str]) -> str:
+    if word in names:
+        return word
+    hits = [name for name in names if name.startswith(word)]
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        raise ParseError(f"'{word}' is ambiguous.")
+    raise ParseError(EXPECTING)
+
+
+def _walk(tokens: list[str]) -> tuple[Node | Leaf, int]:
+    """The node or leaf the keywords lead to, and how many tokens they took."""
+    node: Node | Leaf = ROOT
+    pos = 0
+    while isinstance(node, Node) and pos < len(tokens):
+        node = node.children[_match(tokens[pos], list(node.children))]
+        pos += 1
+    return node, pos
+
+
+def _options(leaf: Leaf, tokens: list[str], *, partial: bool = False) -> dict[str, str | bool]:
+    args: dict[str, str | bool] = {}
+    by_name = {opt.name: opt for opt in leaf.opts}
+    pos = 0
+    while pos < len(tokens):
+        name = _match(tokens[pos], [n for n in by_name if n not in args])
+        opt = by_name[name]
+        pos += 1
+        if opt.value is None:
+            args[name] = True
+            continue
+        if pos == len(tokens):
+            if partial:
+                args[name] = ""
+                break
+            raise ParseError(f"syntax error, expecting <{opt.value}>.")
+        value = tokens[pos]
+        if opt.choices and value not in opt.choices:
+            raise ParseError(f"syntax error, expecting {' | '.join(opt.choices)}.")
+        args[name] = value
+        pos += 1
+    return args
+
+
+def parse(line: str) -> Command:
+    """The command a line asks for; raises ParseError with the CLI's one-line answer."""
+    tokens = tokenize(line)
+    if not tokens:
+        raise ParseError(EXPECTING)
+    node, pos = _walk(tokens)
+    if isinstance(node, Node):
+        raise ParseError(EXPECTING)
+    args = _options(node, tokens[pos:])
+    for name in node.required:
+        if name not in args:
+            raise ParseError(f"error: missing mandatory argument: {name}")
+    chosen = [name for name in node.one_of if name in args]
+    if node.one_of and not chosen:
+        raise ParseError(EXPECTING)
+    for group in (*node.exclusive, node.one_of):
+        given = [name for name in group if name in args]
+        if len(given) > 1:
+            raise ParseError(f"error: {given[0]} and {given[1]} cannot be used together")
+    return Command(node.key, args)
+
+
+Names = Callable[[str], list[str]]
+
+
+def complete(line: str, names: Names | None = None) -> str:
+    """What `?` at the end of `line` answers: "Possible completions:" and a two-column list,
+    or the one-line error the words typed so far already cause. `names(kind)` supplies
+    existing names ("local", "request", "key", "profile") to offer for a value."""
+    text = line[:-1] if line.endswith("?") else line
+    words = tokenize(text)
+    partial = "" if not text or text[-1].isspace() else words.pop()
+    try:
+        node, pos = _walk(words)
+        if isinstance(node, Node):
+            items = [(name, child.help) for name, child in node.children.items()]
+        else:
+            items = _leaf_items(node, words[pos:], names)
+    except ParseError as error:
+        return str(error)
+    items = [(name, help_text) for name, help_text in items
+             if name.startswith(partial) or (name.startswith("<") and name != "<[Enter]>")]
+    if not items:
+        return "No valid completions"
+    return "\n".join(["Possible completions:",
+                      *(f"  {name:<20} {help_text}" for name, help_text in items)])
+
+
+def _leaf_items(leaf: Leaf, tokens: list[str], names: Names | None) -> list[tuple[str, str]]:
+    args = _options(leaf, tokens, partial=True)
+    waiting = [name for name, value in args.items() if value == ""]
+    if waiting:
+        opt = next(o for o in leaf.opts if o.name == waiting[0])
+        if opt.choices:
+            return [(choice, opt.help) for choice in opt.choices]
+        known = names(opt.names) if names and opt.names else []
+        return [(f"<{opt.value}>", opt.help), *((n, opt.help) for n in known)]
+    taken = set(args)
+    for group in (*leaf.exclusive, leaf.one_of):
+        if taken & set(group):
+            taken |= set(group)
+    items = []
+    complete_now = all(name in args for name in leaf.required) and (
+        not leaf.one_of or any(name in args for name in leaf.one_of))
+    if complete_now:
+        items.append(("<[Enter]>", "Execute this command"))
+    items += [(opt.name, opt.help) for opt in leaf.opts if opt.name not in taken]
+    items.append(("|", "Pipe through a command"))
+    return items

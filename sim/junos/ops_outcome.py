@@ -1,0 +1,92 @@
+"""What running an operational command gives back: the text the terminal shows, the device's
+state after it, the files it writes, and -- for a command that asks "[yes,no] (no)" -- the
+question, when no answer was supplied yet.
+
+Commands never read or write files themselves: a `read` callable is passed in (the CLI reads
+the host's files) and writes are returned as FileWrites for the caller to make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pki.loaders import LoadError
+from sim.device_state import DeviceState
+
+__all__ = ["Context", "FileWrite", "Outcome", "confirm", "failure", "no_files", "success"]
+
+Reader = Callable[[str], bytes]
+
+
+def no_files(path: str) -> bytes:
+    """The reader used when none is given: there is no file system to read."""
+    raise LoadError(path, "no such file")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """What a command may use besides the state: a file reader, the answer to its question
+    (None: not answered yet), and a seed for keys and serial numbers (None: derived from the
+    state, so the same command on the same state gives the same result)."""
+
+    read: Reader = no_files
+    answer: str | None = None
+    seed: str | None = None
+
+    def seed_for(self, state: DeviceState, purpose: str) -> str:
+        base = self.seed if self.seed is not None else \
+            f"{state.name}/{state.serial}/{state.now.isoformat()}"
+        return f"{base}/{purpose}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileWrite:
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """`output` is the whole transcript (with a question and its answer when answered);
+    `after` the part that follows the answer line, for a terminal that already showed the
+    question. `error` marks an answer that refused the command (an `error:` line)."""
+
+    output: str
+    state: DeviceState
+    writes: tuple[FileWrite, ...] = ()
+    question: str | None = None
+    after: str | None = None
+    error: bool = False
+
+    @property
+    def reply(self) -> str:
+        return self.output if self.after is None else self.after
+
+
+def success(state: DeviceState, *lines: str, writes: tuple[FileWrite, ...] = ()) -> Outcome:
+    return Outcome(output="\n".join(lines), state=state, writes=writes)
+
+
+def failure(state: DeviceState, text: str) -> Outcome:
+    """A refusal: one line, `error: ...`; the state is unchanged."""
+    line = text if text.startswith("error:") else f"error: {text}"
+    return Outcome(output=line, state=state, error=True)
+
+
+YES = frozenset({"yes", "y"})
+
+
+def confirm(state: DeviceState, before: list[str], question: str, ctx: Context,
+            then: Callable[[], Outcome]) -> Outcome:
+    """Ask `question` after `before`; on "yes" run `then`, on anything else (the default is
+    no) do nothing. Junos prints a blank line after the answer (Chapter 16, ca-certificate
+    load)."""
+    if ctx.answer is None:
+        return Outcome(output="\n".join(before), state=state, question=question)
+    asked = [*before, f"{question}{ctx.answer}"]
+    if ctx.answer.strip().lower() not in YES:
+        return Outcome(output="\n".join(asked), state=state, after="")
+    result = then()
+    return Outcome(output="\n".join([*asked, "", result.output]), state=result.state,
+                   writes=result.writes, after="\n" + result.output, error=result.error)

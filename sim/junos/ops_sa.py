@@ -1,0 +1,184 @@
+"""`show security ike security-associations`, `show security ipsec security-associations`
+(each with `index N` and `detail`) and `show log kmd | pkid`, rendered from a DeviceState.
+
+Formats follow the guide: the summaries as Chapter 14 prints them (12.1X46: "Index State
+Initiator cookie Responder cookie Mode Remote Address"; "Total active tunnels:" with the vsys
+and Port columns after the SPI), the details as Chapter 11 does. The guide's PDF text collapses
+runs of spaces, so column widths are those of Junos releases of the time (an inference).
+
+Lifetimes count down from the SA's establishment to the device's clock (DeviceState.now); an
+SA whose hard lifetime has run out is gone, as kmd deletes it then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sim.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
+
+__all__ = [
+    "SOFT_LIFETIME_PERCENT",
+    "remaining_seconds",
+    "render_ike_sas",
+    "render_ipsec_sas",
+    "render_log",
+]
+
+# The guide's sample (hard 1667 s left, soft 1093 s left, of a 3600 s proposal-set lifetime)
+# puts the soft lifetime at about 84 % of the hard one; kmd's own jitter is not modelled.
+SOFT_LIFETIME_PERCENT = 84
+IKE_PORT = 500  # NAT-T (4500) is not simulated
+
+
+def remaining_seconds(established: str, lifetime: int, now: dt.datetime) -> int:
+    """Whole seconds left of `lifetime` counted from `established` (ISO time) to `now`."""
+    start = dt.datetime.fromisoformat(established)
+    return max(0, int(lifetime - (now - start).total_seconds()))
+
+
+def _alive_ike(state: DeviceState) -> list[IkeSaRecord]:
+    return [sa for sa in state.ike_sas
+            if remaining_seconds(sa.established, sa.lifetime_seconds, state.now) > 0]
+
+
+def _alive_ipsec(state: DeviceState) -> list[IpsecSaRecord]:
+    return [sa for sa in state.ipsec_sas
+            if remaining_seconds(sa.established, sa.lifetime_seconds, state.now) > 0]
+
+
+# -- IKE ---------------------------------------------------------------------------------------
+
+_IKE_HEADER = ("Index   State  Initiator cookie  Responder cookie  Mode           "
+               "Remote Address")
+
+
+def render_ike_sas(state: DeviceState, *, index: int | None = None,
+                   detail: bool = False) -> str:
+    """`show security ike security-associations [index N] [detail]`; nothing when none."""
+    sas = [sa for sa in _alive_ike(state) if index is None or sa.index == index]
+    if not sas:
+        return ""
+    if detail:
+        return "\n\n".join("\n".join(_ike_detail(state, sa)) for sa in sas)
+    rows = [f"{sa.index:<8d}{sa.state:<7}{sa.initiator_cookie:<18}{sa.responder_cookie:<18}"
+            f"{sa.mode:<15}{sa.remote_address}" for sa in sas]
+    return "\n".join([_IKE_HEADER, *rows])
+
+
+def _ike_detail(state: DeviceState, sa: IkeSaRecord) -> list[str]:
+    gateway = f", Gateway Name: {sa.gateway}" if sa.gateway else ""
+    children = [c for c in _alive_ipsec(state) if c.gateway == sa.gateway]
+    lines = [
+        f"IKE peer {sa.remote_address}, Index {sa.index}{gateway}",
+        f"  Role: {sa.role}, State: {sa.state}",
+        f"  Initiator cookie: {sa.initiator_cookie}, Responder cookie: {sa.responder_cookie}",
+        f"  Exchange type: {sa.mode}, Authentication method: {sa.authentication_method}",
+        f"  Local: {sa.local_address}:{IKE_PORT}, Remote: {sa.remote_address}:{IKE_PORT}",
+        f"  Lifetime: Expires in "
+        f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)} seconds",
+        "  Algorithms:",
+        f"   Authentication        : {sa.authentication_algorithm}",
+        f"   Encryption            : {sa.encryption_algorithm}",
+        f"   Pseudo random function: {sa.prf}",
+    ]
+    lines += _traffic(sa)
+    # Each IPsec SA record is a pair (inbound and outbound): the guide counts SAs, "2 created"
+    # for one pair. Deletions are not recorded in a run's state.
+    lines += [
+        f"  Flags: {'Caller notification sent' if children else 'IKE SA is created'}",
+        f"  IPsec security associations: {2 * len(children)} created, 0 deleted",
+        "  Phase 2 negotiations in progress: 0",
+    ]
+    return lines
+
+
+_COUNTERS = (("input_bytes", "Input  bytes  "), ("output_bytes", "Output bytes  "),
+             ("input_packets", "Input  packets"), ("output_packets", "Output packets"))
+
+
+def _traffic(sa: IkeSaRecord) -> list[str]:
+    # IkeSaRecord carries no traffic counters yet: the block appears once it does.
+    values = [getattr(sa, field, None) for field, _ in _COUNTERS]
+    if any(value is None for value in values):
+        return []
+    return ["  Traffic statistics:",
+            *(f"   {label}:{value:>21}" for (_, label), value in zip(_COUNTERS, values,
+                                                                    strict=True))]
+
+
+# -- IPsec -------------------------------------------------------------------------------------
+
+_ENCRYPTION_SHORT = {"des-cbc": "des", "3des-cbc": "3des", "aes-128-cbc": "aes-128",
+                     "aes-192-cbc": "aes-192", "aes-256-cbc": "aes-256"}
+_AUTHENTICATION_SHORT = {"hmac-md5-96": "md5", "hmac-sha1-96": "sha1",
+                         "hmac-sha-256-128": "sha256", "hmac-sha-256-96": "sha256"}
+
+
+def _algorithm(sa: IpsecSaRecord) -> str:
+    encryption = _ENCRYPTION_SHORT.get(sa.encryption_algorithm, sa.encryption_algorithm)
+    authentication = _AUTHENTICATION_SHORT.get(sa.authentication_algorithm,
+                                               sa.authentication_algorithm)
+    return f"{sa.protocol.upper()}:{encryption}/{authentication}"
+
+
+def render_ipsec_sas(state: DeviceState, *, index: int | None = None,
+                     detail: bool = False) -> str:
+    """`show security ipsec security-associations [index N] [detail]`."""
+    sas = [sa for sa in _alive_ipsec(state) if index is None or sa.index == index]
+    if detail:
+        return "\n\n".join("\n".join(_ipsec_detail(state, sa)) for sa in sas)
+    if index is not None and not sas:
+        return ""
+    lines = [f"Total active tunnels: {len(sas)}",
+             f"  {'ID':<8}{'Algorithm':<16}{'SPI':<9}{'Life:sec/kb':<13}{'Mon':<4}{'vsys':<5}"
+             f"{'Port':<6}Gateway"]
+    for sa in sas:
+        life = f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ unlim"
+        for arrow, spi in (("<", sa.inbound_spi), (">", sa.outbound_spi)):
+            lines.append(f"  {arrow + str(sa.index):<8}{_algorithm(sa):<16}{spi:<9}{life:<13}"
+                         f"{'-':<4}{'root':<5}{IKE_PORT:<6}{sa.remote_address}")
+    return "\n".join(lines)
+
+
+def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
+    vpn = state.config.ipsec.vpns.get(sa.vpn)
+    df_bit = vpn.df_bit.value if vpn is not None and vpn.df_bit is not None else "clear"
+    anti_replay = "disabled" if vpn is not None and vpn.no_anti_replay else "enabled"
+    hard = remaining_seconds(sa.established, sa.lifetime_seconds, state.now)
+    soft = remaining_seconds(sa.established, sa.lifetime_seconds * SOFT_LIFETIME_PERCENT // 100,
+                             state.now)
+    lines = [
+        "  Virtual-system: Root",
+        f"  Local Gateway: {sa.local_address}, Remote Gateway: {sa.remote_address}",
+        f"  Local Identity: {sa.local_identity}",
+        f"  Remote Identity: {sa.remote_identity}",
+        f"  DF-bit: {df_bit}",
+    ]
+    if sa.policy:
+        lines.append(f"  Policy-name: {sa.policy}")
+    for direction, spi in (("inbound", sa.inbound_spi), ("outbound", sa.outbound_spi)):
+        lines += [
+            f"    Direction: {direction}, SPI: {spi}, AUX-SPI: 0",
+            f"    Hard lifetime: Expires in {hard} seconds",
+            "    Lifesize Remaining: Unlimited",
+            f"    Soft lifetime: Expires in {soft} seconds",
+            "    Mode: tunnel, Type: dynamic, State: installed, VPN Monitoring: -",
+            f"    Protocol: {sa.protocol.upper()}, Authentication: "
+            f"{sa.authentication_algorithm}, Encryption: {sa.encryption_algorithm}",
+            f"    Anti-replay service: {anti_replay}, Replay window size: 32",
+        ]
+    return lines
+
+
+# -- logs --------------------------------------------------------------------------------------
+
+LOG_FILES = ("kmd", "pkid")
+
+
+def render_log(state: DeviceState, name: str) -> str:
+    """`show log kmd` / `show log pkid`: the daemon's log as the run left it."""
+    if name == "kmd":
+        return "\n".join(state.kmd_log)
+    if name == "pkid":
+        return "\n".join(state.pkid_log)
+    raise ValueError(f"no log file {name!r} (one of {', '.join(LOG_FILES)})")
