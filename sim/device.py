@@ -52,8 +52,8 @@ class Device:
                        store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
                        send=world.network.send, rng=world.rng("kmd", name), results=results,
                        clock=self.now)
-        for local in self.addresses():
-            world.network.attach(local, self.kmd.receive)
+        # IKE runs on the external interface, whose address the topology checked is `address`.
+        world.network.attach(address, self.kmd.receive)
 
     def now(self) -> dt.datetime:
         """The device's own clock: the true time plus its offset (a wrong clock is a case)."""
@@ -97,6 +97,7 @@ class Device:
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
             ike_sas=tuple(sa for sa in self.kmd.ike_sas if _alive(sa, self.now())),
+            ipsec_sas=tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now())),
             kmd_log=tuple(self.kmd_log.lines),
             pkid_log=tuple(self.pkid_log.lines))
 
@@ -115,7 +116,7 @@ def _parent_of(daemon: PkiDaemon, dynamic: str) -> str:
 
 
 def _alive(sa, now: dt.datetime) -> bool:
-    """An IKE SA past its lifetime is gone (rekeying is not simulated)."""
+    """An SA past its lifetime is gone (rekeying is not simulated)."""
     end = dt.datetime.fromisoformat(sa.established) + dt.timedelta(seconds=sa.lifetime_seconds)
     return end > now
 

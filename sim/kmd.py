@@ -20,7 +20,7 @@ from pki.store import CertificateStore
 from sim.device_state import IkeSaRecord
 from sim.gateway import GatewayError, GatewayPlan, gateway_for_peer, local_id, plan
 from sim.ike.ids import IkeId, render
-from sim.ike.payloads import Header, NotifyType, PayloadMalformed
+from sim.ike.payloads import ExchangeType, Header, NotifyType, PayloadMalformed
 from sim.ike.phase1 import (
     IkeSA,
     LocalProtocolError,
@@ -29,6 +29,7 @@ from sim.ike.phase1 import (
     Phase1Done,
     Phase1Failed,
     RemoteProtocolError,
+    Role,
     SendDatagram,
     opens_phase1,
 )
@@ -37,6 +38,7 @@ from sim.junos.config import DeviceConfig, IkeTraceFlag
 from sim.junos.logs import DaemonLog
 from sim.network import Datagram
 from sim.pkid import Pkid
+from sim.quick_mode import QuickModes
 from sim.results import Results
 
 IKE_PORT = 500
@@ -88,6 +90,7 @@ class Kmd:
         self.phase1_timeout = phase1_timeout
         self.sas: dict[bytes, SaEntry] = {}
         self.ike_sas: list[IkeSaRecord] = []
+        self.quick = QuickModes(self)
 
     # -- starting negotiations ----------------------------------------------------------------
 
@@ -142,6 +145,10 @@ class Kmd:
             self._trace(IkeTraceFlag.IKE, f"Dropping malformed datagram from {datagram.src}")
             return
         entry = self.sas.get(header.icookie)
+        if entry is not None and entry.done is not None and header.exchange in (
+                ExchangeType.QUICK_MODE, ExchangeType.INFORMATIONAL):
+            self.quick.receive(entry, data, header)
+            return
         if entry is None:
             if not opens_phase1(data):
                 self._trace(IkeTraceFlag.IKE, "ike_get_sa: Invalid cookie, no sa found, SA")
@@ -278,6 +285,8 @@ class Kmd:
             local_id=render(event.local_id), remote_id=render(event.remote_id)))
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
+        if event.role is Role.INITIATOR:
+            self.quick.start(entry)
 
     def _failed(self, entry: SaEntry, event: Phase1Failed) -> None:
         entry.failed = event

@@ -116,5 +116,23 @@ class Results:
             record.phase1 = "done"
             record.finished = at
 
+    def phase2_started(self, icookie: bytes) -> None:
+        record = self.negotiations.get(icookie)
+        if record is not None and record.phase2 == "not started":
+            record.phase2 = "pending"
+
+    def phase2(self, icookie: bytes, *, device: str, role: str, ok: bool, error: str | None,
+               at: float, reason: str | None = None) -> None:
+        record = self.negotiations.get(icookie)
+        if record is None:
+            return
+        if not ok:
+            record.phase2 = "failed"
+            if record.error is None:
+                record.error, record.error_detail, record.failed_on = error, reason, device
+        elif role == "initiator" and record.phase2 != "failed":
+            record.phase2 = "done"
+        record.finished = max(record.finished or at, at)
+
     def in_order(self) -> list[Negotiation]:
         return sorted(self.negotiations.values(), key=lambda n: (n.started, n.icookie))

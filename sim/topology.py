@@ -19,6 +19,7 @@ from types import MappingProxyType
 from pki.keys import KeySpec, KeyType
 from pki.names import SubjectError, parse_subject
 from pki.profiles import ConfigError
+from sim.gateway import interface_address
 from sim.junos.config import DeviceConfig, parse_config
 from sim.junos.setcmd import ConfigSyntaxError
 from sim.network import LinkSpec
@@ -124,6 +125,24 @@ class EventEntry:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LookFor:
+    """A log line that shows the problem: in `device`'s `log` (kmd or pkid), containing text."""
+
+    device: str
+    log: str
+    contains: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Troubleshoot:
+    """What `ikesim troubleshoot` prints for a case: the lines to look for, then the guide's
+    resolution."""
+
+    look_for: tuple[LookFor, ...]
+    resolution: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Topology:
     name: str
     description: str
@@ -136,6 +155,7 @@ class Topology:
     devices: Mapping[str, DeviceEntry]
     links: tuple[LinkEntry, ...]
     events: tuple[EventEntry, ...]
+    troubleshoot: Troubleshoot | None = None
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -227,7 +247,7 @@ def parse_topology(text: str, *, source: str) -> Topology:
     if not isinstance(root, Located):
         raise TopologyError(source, None, "expected a mapping at the top level")
     r.only(root, {"name", "description", "start", "seed", "duration", "cas", "servers",
-                  "devices", "links", "events"}, "topology")
+                  "devices", "links", "events", "troubleshoot"}, "topology")
     name = str(root.get("name") or Path(source).stem)
     start = r.convert(root, "start", "start", _start, default=None)
     if start is None:
@@ -239,10 +259,12 @@ def parse_topology(text: str, *, source: str) -> Topology:
     devices = _devices(r, r.mapping(root, "devices", "devices", required=True), cas)
     links = _links(r, root, devices)
     events = _events(r, root, cas, servers, devices)
+    troubleshoot = _troubleshoot(r, root, devices)
     return Topology(name=name, description=str(root.get("description") or "").strip(),
                     source=source, start=start, seed=seed, duration=duration,
                     cas=MappingProxyType(cas), servers=MappingProxyType(servers),
-                    devices=MappingProxyType(devices), links=links, events=events)
+                    devices=MappingProxyType(devices), links=links, events=events,
+                    troubleshoot=troubleshoot)
 
 
 def _start(value: object) -> dt.datetime:
@@ -333,6 +355,7 @@ def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str,
         if not isinstance(config_text, str):
             raise r.fail(entry, "config", f"{path}.config: expected Junos configuration text")
         config = _config(r, entry, name, config_text)
+        _check_external_addresses(r, entry, name, address, config)
         devices[name] = DeviceEntry(
             name=name, address=address,
             serial=str(entry.get("serial") or _serial_for(name)),
@@ -345,6 +368,18 @@ def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str,
                                        default=5.0),
         )
     return devices
+
+
+def _check_external_addresses(r: _Reader, entry: Located, name: str, address: str,
+                              config: DeviceConfig) -> None:
+    """Each gateway's external interface must carry the device's address: that is where the
+    peers send IKE to."""
+    for gateway in config.ike.gateways.values():
+        found = interface_address(config, gateway.external_interface)
+        if found is not None and found != address:
+            raise r.fail(entry, "address",
+                         f"devices.{name}.address: {address}, but gateway {gateway.name}'s "
+                         f"external-interface {gateway.external_interface} has {found}")
 
 
 def _serial_for(device: str) -> str:
@@ -440,3 +475,24 @@ def _events(r: _Reader, root: Located, cas, servers, devices) -> tuple[EventEntr
         events.append(EventEntry(at=at, action=action, args=MappingProxyType(dict(args)),
                                  line=item.line))
     return tuple(sorted(events, key=lambda e: e.at))
+
+
+def _troubleshoot(r: _Reader, root: Located, devices) -> Troubleshoot | None:
+    if root.get("troubleshoot") is None:
+        return None
+    section = r.mapping(root, "troubleshoot", "troubleshoot")
+    r.only(section, {"look-for", "resolution"}, "troubleshoot")
+    looks = []
+    for item in section.get("look-for") or []:
+        if not isinstance(item, Located):
+            raise r.fail(section, "look-for", "troubleshoot.look-for: entries are mappings")
+        r.only(item, {"device", "log", "contains"}, "troubleshoot.look-for[]")
+        if item.get("device") not in devices:
+            raise r.fail(item, "device", f"troubleshoot.look-for[].device: no device named "
+                                         f"{item.get('device')!r}")
+        if item.get("log") not in ("kmd", "pkid"):
+            raise r.fail(item, "log", "troubleshoot.look-for[].log: kmd or pkid")
+        looks.append(LookFor(device=item["device"], log=item["log"],
+                             contains=str(item.get("contains") or "")))
+    return Troubleshoot(look_for=tuple(looks),
+                        resolution=str(section.get("resolution") or "").strip())

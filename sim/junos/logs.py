@@ -34,7 +34,11 @@ class LogFile:
         self.files = files
         self.mode = 0o644 if world_readable else 0o600
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._written = path.stat().st_size if path.exists() else 0
+        # A simulated device boots with empty logs: drop what an earlier run left here.
+        for old in [path, *path.parent.glob(f"{path.name}.[0-9]*")]:
+            if old.exists():
+                old.unlink()
+        self._written = 0
 
     def write(self, line: str) -> None:
         data = (line + "\n").encode()

@@ -249,7 +249,8 @@ def render_certificate_requests(state: DeviceState, *, certificate_id: str | Non
         key = csr.public_key()
         lines = [
             f"Certificate identifier: {cid}",
-            *([f"  Certificate version: {csr.version.value + 1}"] if detail else []),
+            # PKCS #10 has one version, v1 (encoded 0).
+            *(["  Certificate version: 1"] if detail else []),
             f"  Issued to: {render_oneline(csr.subject)}",
             f"  Public key algorithm: {public_key_algorithm(key)}",
         ]

@@ -1,0 +1,180 @@
+"""Junos operational mode on a device's saved state: `show`, `request` and `clear` commands.
+
+    execute(state, "show security pki crl ca-profile dynamic-001 detail") -> Outcome
+    execute(state, "request security pki crl load ca-profile Root-CA filename r.crl",
+            read=...) -> Outcome with the new state
+    complete("show security pki ?", state) -> "Possible completions: ..."
+
+Show commands are pure renderings (sim.junos.ops_pki, sim.junos.ops_sa); request and clear
+commands return the new DeviceState and never touch the clock or the network
+(sim.junos.ops_request, sim.junos.ops_clear). A line may end in pipes, `| match TEXT`,
+`| except TEXT`, `| count`, `| last N`, `| no-more`, applied to the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from sim.device_state import DeviceState
+from sim.junos import ops_clear, ops_request
+from sim.junos.ops_grammar import Command, ParseError, parse, tokenize
+from sim.junos.ops_grammar import complete as _complete
+from sim.junos.ops_outcome import Context, FileWrite, Outcome, Reader, failure, no_files, success
+from sim.junos.ops_pki import (
+    ShowError,
+    render_ca_certificates,
+    render_certificate_requests,
+    render_crls,
+    render_local_certificates,
+)
+from sim.junos.ops_sa import render_ike_sas, render_ipsec_sas, render_log
+
+__all__ = [
+    "Context",
+    "FileWrite",
+    "Outcome",
+    "ParseError",
+    "complete",
+    "execute",
+    "is_show",
+    "render_ca_certificates",
+    "render_certificate_requests",
+    "render_crls",
+    "render_ike_sas",
+    "render_ipsec_sas",
+    "render_local_certificates",
+    "render_log",
+    "show",
+]
+
+
+def _index(cmd: Command) -> int | None:
+    value = cmd.get("index")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ParseError(f"error: invalid index '{value}': expecting a number")
+    return int(value)
+
+
+_SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
+    "show pki local-certificate": lambda s, c: render_local_certificates(
+        s, certificate_id=c.get("certificate-id"), system_generated=c.flag("system-generated"),
+        detail=c.flag("detail")),
+    "show pki ca-certificate": lambda s, c: render_ca_certificates(
+        s, ca_profile=c.get("ca-profile"), detail=c.flag("detail")),
+    "show pki crl": lambda s, c: render_crls(
+        s, ca_profile=c.get("ca-profile"), detail=c.flag("detail")),
+    "show pki certificate-request": lambda s, c: render_certificate_requests(
+        s, certificate_id=c.get("certificate-id"), detail=c.flag("detail")),
+    "show ike sa": lambda s, c: render_ike_sas(s, index=_index(c), detail=c.flag("detail")),
+    "show ipsec sa": lambda s, c: render_ipsec_sas(s, index=_index(c), detail=c.flag("detail")),
+    "show log kmd": lambda s, c: render_log(s, "kmd"),
+    "show log pkid": lambda s, c: render_log(s, "pkid"),
+}
+
+_HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS}
+
+
+def _split_pipes(line: str) -> tuple[str, list[list[str]]]:
+    tokens = tokenize(line)
+    if "|" not in tokens:
+        return line, []
+    # Re-split on the raw text so the command keeps its own quoting.
+    head, _, tail = line.partition("|")
+    filters: list[list[str]] = []
+    for part in tail.split("|"):
+        words = tokenize(part)
+        if not words:
+            raise ParseError("syntax error, expecting <command>.")
+        filters.append(words)
+    return head, filters
+
+
+def _pipe(text: str, filters: list[list[str]]) -> str:
+    lines = text.split("\n") if text else []
+    for words in filters:
+        verb, rest = words[0], " ".join(words[1:])
+        if "no-more".startswith(verb):
+            continue
+        if "match".startswith(verb) and rest:
+            lines = [line for line in lines if re.search(rest, line)]
+        elif "except".startswith(verb) and rest:
+            lines = [line for line in lines if not re.search(rest, line)]
+        elif "count".startswith(verb):
+            lines = [f"Count: {len(lines)} lines"]
+        elif "last".startswith(verb):
+            count = int(rest) if rest.isdigit() else 0
+            lines = lines[-count:] if count else lines
+        else:
+            raise ParseError("syntax error, expecting <command>.")
+    return "\n".join(lines)
+
+
+def is_show(line: str) -> bool:
+    """Whether `line` is a show command (which never changes the state)."""
+    try:
+        return parse(_split_pipes(line)[0]).key.startswith("show ")
+    except ParseError:
+        return False
+
+
+def execute(state: DeviceState, line: str, *, read: Reader = no_files,
+            answer: str | None = None, seed: str | None = None) -> Outcome:
+    """Run one operational command on `state`.
+
+    Raises ParseError (str(): the CLI's one-line answer) for a line that is not a command.
+    Anything the device itself refuses comes back as an Outcome with `error` set.
+    `answer` answers the command's "[yes,no] (no)" question; without it, a command that asks
+    one returns with `question` set and the state unchanged.
+    """
+    if not isinstance(state, DeviceState):
+        raise TypeError(f"state must be a DeviceState, not {type(state).__name__}")
+    head, filters = _split_pipes(line)
+    cmd = parse(head)
+    render = _SHOWS.get(cmd.key)
+    if render is not None:
+        try:
+            text = render(state, cmd)
+        except ShowError as exc:
+            return failure(state, str(exc))
+        return success(state, _pipe(text, filters))
+    outcome = _HANDLERS[cmd.key](state, cmd, Context(read=read, answer=answer, seed=seed))
+    if filters:
+        outcome = Outcome(output=_pipe(outcome.output, filters), state=outcome.state,
+                          writes=outcome.writes, question=outcome.question,
+                          after=outcome.after, error=outcome.error)
+    return outcome
+
+
+def show(state: DeviceState, line: str) -> str:
+    """The answer to a show command (ParseError for anything else)."""
+    if not is_show(line):
+        parse(_split_pipes(line)[0])  # the syntax error, if that is what it is
+        raise ParseError("error: not a show command")
+    return execute(state, line).output
+
+
+def complete(line: str, state: DeviceState | None = None) -> str:
+    """The answer to `?` typed at the end of `line`; with `state`, existing certificate-ids
+    and CA profile names are offered for values."""
+
+    def names(kind: str) -> list[str]:
+        if state is None:
+            return []
+        store = state.store
+        if kind == "local":
+            return sorted(store.local_certificates)
+        if kind == "request":
+            return sorted(store.requests)
+        if kind == "key":
+            return sorted(store.key_pairs)
+        if kind == "profile":
+            return [*state.config.pki.ca_profiles, *sorted(state.dynamic_profiles)]
+        return []
+
+    try:
+        return _complete(line, names)
+    except ParseError as exc:
+        return str(exc)

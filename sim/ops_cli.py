@@ -1,0 +1,185 @@
+"""`ikesim show` and `ikesim cli`: Junos operational mode on the state a run left.
+
+    ikesim show RUN_DIR DEVICE "show security pki crl"
+    ikesim cli RUN_DIR DEVICE            (commands from stdin, a terminal or a pipe)
+
+`show` answers one show command: exit 0, or 1 when the device answers with an `error:` line;
+an unknown run directory, device or command is one line on stderr and exit 2. `cli` is a
+`user@DEVICE> ` prompt: `?` at the end of a line lists completions, `help` the commands,
+`exit` or `quit` leaves. Request and clear commands that change the device are saved to the
+run directory at once. File names in commands (filename, key) are paths on this machine,
+relative to the current directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from pki.loaders import LoadError, read_bytes
+from sim.cli import UsageError
+from sim.device_state import DeviceState
+from sim.junos.ops import Outcome, ParseError, complete, execute, is_show
+
+HELP = """\
+Commands (keywords may be shortened, `?` lists what may follow):
+  show security pki (local-certificate | ca-certificate | crl | certificate-request) ...
+  show security (ike | ipsec) security-associations [index N] [detail]
+  show log (kmd | pkid)
+  request security pki (generate-key-pair | generate-certificate-request | verify-integrity-status
+                        | local-certificate (load | verify | export | generate-self-signed)
+                        | ca-certificate (load | verify) | crl load) ...
+  clear security pki (key-pair | local-certificate | ca-certificate | crl) ...
+  ... | (match TEXT | except TEXT | count | last N | no-more)
+  help, exit, quit"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    show = commands.add_parser("show", help="answer one show command on a run's device state")
+    show.add_argument("run_dir", metavar="RUN_DIR", type=Path)
+    show.add_argument("device", metavar="DEVICE")
+    show.add_argument("words", nargs="+", metavar="COMMAND",
+                      help='e.g. "show security pki crl" (one argument or several words)')
+    show.set_defaults(handler=run_show)
+
+    cli = commands.add_parser("cli", help="operational-mode prompt on a run's device state")
+    cli.add_argument("run_dir", metavar="RUN_DIR", type=Path)
+    cli.add_argument("device", metavar="DEVICE")
+    cli.set_defaults(handler=run_cli)
+
+
+def _load(run_dir: Path, device: str) -> DeviceState:
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir}: no such run directory")
+    try:
+        return DeviceState.load(run_dir, device)
+    except LoadError:
+        raise
+    except ValueError as exc:  # a saved configuration that no longer parses
+        raise UsageError(f"{run_dir}: device {device}: {exc}") from None
+
+
+def run_show(args: argparse.Namespace) -> int:
+    state = _load(args.run_dir, args.device)
+    line = " ".join(args.words)
+    try:
+        if not is_show(line):
+            execute(state, line)  # raises the syntax error when it is one
+            raise UsageError(f"'{line}' is not a show command; use `ikesim cli` to run it")
+        outcome = execute(state, line)
+    except ParseError as exc:
+        raise UsageError(f"{line}: {exc}") from None
+    if outcome.output:
+        print(outcome.output)
+    return 1 if outcome.error else 0
+
+
+def save_state(state: DeviceState, run_dir: Path) -> None:
+    """Save `state` so that cleared objects are gone too: DeviceState.save only adds files, so
+    the store is written to a fresh directory that then replaces the old one."""
+    scratch = Path(tempfile.mkdtemp(prefix=f".save-{state.name}-", dir=run_dir))
+    try:
+        state.save(scratch)
+        live = run_dir / "pki" / state.name
+        old = run_dir / "pki" / f".{state.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if live.exists():
+            live.rename(old)
+        (scratch / "pki" / state.name).rename(live)
+        folder = run_dir / "devices" / state.name
+        folder.mkdir(parents=True, exist_ok=True)
+        os.replace(scratch / "devices" / state.name / "state.json", folder / "state.json")
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class Session:
+    """One `ikesim cli` session on one device of a run directory."""
+
+    def __init__(self, run_dir: Path, state: DeviceState, *, stdin: TextIO, stdout: TextIO
+                 ) -> None:
+        self.run_dir = run_dir
+        self.state = state
+        self.stdin = stdin
+        self.stdout = stdout
+        # Piped input is not echoed by a terminal: echo it, so the output reads as a session.
+        self.echo = not stdin.isatty()
+        self.prompt = f"user@{state.name}> "
+
+    def _read(self) -> str | None:
+        line = self.stdin.readline()
+        if not line:
+            return None
+        line = line.rstrip("\r\n")
+        if self.echo:
+            self.stdout.write(line + "\n")
+        return line
+
+    def _say(self, text: str) -> None:
+        if text:
+            self.stdout.write(text + "\n")
+
+    def run(self) -> int:
+        while True:
+            self.stdout.write(self.prompt)
+            self.stdout.flush()
+            line = self._read()
+            if line is None:
+                self.stdout.write("\n")
+                return 0
+            command = line.strip()
+            if not command:
+                continue
+            if command in ("exit", "quit"):
+                return 0
+            if command == "help":
+                self._say(HELP)
+            elif command.endswith("?"):
+                self._say(complete(command, self.state))
+            else:
+                self.one(command)
+
+    def one(self, command: str) -> None:
+        try:
+            outcome = execute(self.state, command, read=read_bytes)
+            text = outcome.output
+            if outcome.question is not None:
+                self._say(outcome.output)
+                self.stdout.write(outcome.question)
+                self.stdout.flush()
+                answer = self._read()
+                if answer is None:
+                    self.stdout.write("\n")
+                outcome = execute(self.state, command, read=read_bytes, answer=answer or "no")
+                text = outcome.reply
+        except ParseError as exc:
+            self._say(str(exc))
+            return
+        problem = self._write_files(outcome)
+        if problem is not None:
+            self._say(problem)
+            return
+        self._say(text)
+        if outcome.state is not self.state:
+            self.state = outcome.state
+            save_state(self.state, self.run_dir)
+
+    def _write_files(self, outcome: Outcome) -> str | None:
+        """Make the command's file writes; a failure is the command's answer instead."""
+        for write in outcome.writes:
+            try:
+                Path(write.path).write_bytes(write.data)
+            except OSError as exc:
+                return f"error: {write.path}: {exc.strerror or exc}"
+        return None
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    state = _load(args.run_dir, args.device)
+    return Session(args.run_dir, state, stdin=sys.stdin, stdout=sys.stdout).run()

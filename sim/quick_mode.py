@@ -1,0 +1,163 @@
+"""kmd's Quick Mode (Phase 2): negotiations under an established IKE SA, their timers, their
+kmd log lines (the guide's "Phase-2 ... done", "Failed to match the peer proxy ids",
+KMD_PM_P2_POLICY_LOOKUP_FAILURE and the QM error line) and the IPsec SAs they leave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sim.device_state import IpsecSaRecord
+from sim.ike.ids import IkeId, render
+from sim.ike.payloads import ExchangeType, Header
+from sim.ike.phase1 import LocalProtocolError, RemoteProtocolError, SendDatagram
+from sim.ike.phase2 import (
+    Cause,
+    QuickModeDone,
+    QuickModeFailed,
+    QuickModeSA,
+    proxy_id_mismatch_message,
+)
+from sim.junos import kmd_messages as msg
+from sim.junos.config import IkeTraceFlag
+from sim.network import Datagram
+from sim.phase2_plan import Phase2Plan, Phase2PlanError, plan
+
+if TYPE_CHECKING:
+    from sim.kmd import Kmd, SaEntry
+
+
+@dataclass
+class QmEntry:
+    sa: QuickModeSA
+    ike: SaEntry
+    plan: Phase2Plan
+    timer_generation: int = -1
+    finished: bool = False
+
+
+class QuickModes:
+    def __init__(self, kmd: Kmd) -> None:
+        self.kmd = kmd
+        self.negotiations: list[QmEntry] = []
+        self.ipsec_sas: list[IpsecSaRecord] = []
+
+    def _plan(self, ike: SaEntry) -> Phase2Plan | None:
+        external = ike.plan.gateway.external_interface if ike.plan else None
+        try:
+            return plan(self.kmd.config, ike.gateway or "", external_interface=external)
+        except Phase2PlanError as exc:
+            self.kmd.log.message(f"KMD_INTERNAL_ERROR: Phase-2 for gateway {ike.gateway}: {exc}")
+            return None
+
+    def start(self, ike: SaEntry) -> None:
+        """After Phase 1 as initiator: negotiate the VPN that uses this gateway, if any."""
+        p2 = self._plan(ike)
+        if p2 is None:
+            return
+        qm = QmEntry(sa=QuickModeSA.initiator(ike.done, p2.config, rng=self.kmd._sa_rng()),
+                     ike=ike, plan=p2)
+        self.negotiations.append(qm)
+        qm.sa.start()
+        self.kmd.results.phase2_started(ike.sa.icookie)
+        self._pump(qm)
+
+    def receive(self, ike: SaEntry, datagram: bytes, header: Header) -> None:
+        live = [q for q in self.negotiations if q.ike is ike and not q.finished]
+        if header.exchange is ExchangeType.QUICK_MODE:
+            qm = next((q for q in live if q.sa.message_id == header.message_id), None)
+            if qm is None:
+                p2 = self._plan(ike)
+                if p2 is None:
+                    return
+                qm = QmEntry(sa=QuickModeSA.responder(ike.done, p2.config,
+                                                      rng=self.kmd._sa_rng()),
+                             ike=ike, plan=p2)
+                self.negotiations.append(qm)
+                self.kmd.results.phase2_started(ike.sa.icookie)
+            candidates = [qm]
+        else:
+            candidates = live  # an Informational: the negotiation it names takes it
+        for qm in candidates:
+            try:
+                qm.sa.receive(datagram)
+            except (RemoteProtocolError, LocalProtocolError):
+                continue
+            self._pump(qm)
+            return
+
+    def _pump(self, qm: QmEntry) -> None:
+        kmd, ike = self.kmd, qm.ike
+        while True:
+            event = qm.sa.next_event()
+            if isinstance(event, SendDatagram):
+                kmd._send(Datagram(src=ike.local_address, dst=ike.peer, sport=500, dport=500,
+                                   payload=event.data))
+                header = Header.decode(event.data)
+                kmd.results.message(ike.sa.icookie, at=kmd.env.now, sender=kmd.device,
+                                    receiver=ike.peer, exchange=header.exchange.name,
+                                    encrypted=header.encrypted, data=event.data)
+            elif isinstance(event, QuickModeDone):
+                self._done(qm, event)
+            elif isinstance(event, QuickModeFailed):
+                self._failed(qm, event)
+            else:
+                break
+        timer = qm.sa.timer()
+        if timer is not None and timer.generation != qm.timer_generation:
+            qm.timer_generation = timer.generation
+            kmd.env.process(self._retransmit(qm, timer.delay, timer.generation))
+
+    def _retransmit(self, qm: QmEntry, delay: float, generation: int):
+        yield self.kmd.env.timeout(delay)
+        if qm.finished:
+            return
+        qm.sa.on_timer(generation)
+        self.kmd.log.trace(IkeTraceFlag.TIMER, f"Quick Mode retransmission to {qm.ike.peer}")
+        self._pump(qm)
+
+    def _phase1_ids(self, qm: QmEntry) -> tuple[IkeId, IkeId]:
+        return qm.ike.done.local_id, qm.ike.done.remote_id
+
+    def _done(self, qm: QmEntry, event: QuickModeDone) -> None:
+        qm.finished = True
+        kmd, ike = self.kmd, qm.ike
+        p1_local, p1_remote = self._phase1_ids(qm)
+        role = event.role.value
+        kmd.log.message(f"Phase-2 [{role}] done for p1_local={render(p1_local)} "
+                        f"p1_remote={render(p1_remote)} "
+                        f"p2_local={render(event.local_proxy_id)} "
+                        f"p2_remote={render(event.remote_proxy_id)}")
+        proposal = event.proposal.statements()
+        self.ipsec_sas.append(IpsecSaRecord(
+            index=131073 + len(self.ipsec_sas), vpn=qm.plan.vpn.name, gateway=ike.gateway or "",
+            local_address=ike.local_address, remote_address=ike.peer,
+            inbound_spi=f"{event.inbound_spi:08x}", outbound_spi=f"{event.outbound_spi:08x}",
+            protocol="ESP", authentication_algorithm=proposal["authentication-algorithm"],
+            encryption_algorithm=proposal["encryption-algorithm"],
+            lifetime_seconds=event.lifetime_seconds, established=kmd.clock().isoformat(),
+            local_identity=render(event.local_proxy_id),
+            remote_identity=render(event.remote_proxy_id), policy=qm.plan.tunnel_policy,
+            pfs_group=event.pfs_group.value if event.pfs_group else None))
+        kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=True, error=None,
+                           at=kmd.env.now)
+
+    def _failed(self, qm: QmEntry, event: QuickModeFailed) -> None:
+        qm.finished = True
+        kmd, ike = self.kmd, qm.ike
+        p1_local, p1_remote = self._phase1_ids(qm)
+        role = event.role.value
+        if event.cause is Cause.PROXY_ID_MISMATCH and event.received_local_proxy_id:
+            peer = IkeId.ipv4(ike.peer)
+            kmd.log.message(proxy_id_mismatch_message(event, peer))
+            kmd.log.message(
+                f"KMD_PM_P2_POLICY_LOOKUP_FAILURE: Policy lookup for Phase-2 [{role}] failed "
+                f"for p1_local={render(p1_local)} p1_remote={render(p1_remote)} "
+                f"p2_local={render(event.received_local_proxy_id)} "
+                f"p2_remote={render(event.received_remote_proxy_id)}")
+        kmd.log.message(msg.sa_error(
+            local=ike.local_address, remote=ike.peer, role=role, icookie=ike.sa.icookie,
+            rcookie=ike.sa.rcookie, exchange="quick", error=event.error,
+            message_id=event.message_id, negotiation="0"))
+        kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=False,
+                           error=event.error.text, at=kmd.env.now, reason=event.reason)
