@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -54,12 +55,15 @@ class CAHierarchy:
     """
 
     def __init__(self, specs: list[CASpec] | tuple[CASpec, ...], *, start: dt.datetime,
-                 seed: int | str = 0) -> None:
+                 seed: int | str = 0,
+                 key_source: Callable[..., PrivateKey] = generate_key_pair) -> None:
+        """`key_source(spec, seed=...)` makes the keys: generate_key_pair, or a cache of it."""
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         self.graph = nx.DiGraph()
         self.start = start
         self.seed = seed
+        self._key_source = key_source
         self._serials = random.Random(f"serials/{seed}")
         for spec in specs:
             if spec.name in self.graph:
@@ -87,7 +91,7 @@ class CAHierarchy:
     def _issue_ca(self, name: str) -> None:
         node = self.graph.nodes[name]
         spec: CASpec = node["spec"]
-        key = generate_key_pair(spec.key, seed=f"{self.seed}/ca/{name}")
+        key = self._key_source(spec.key, seed=f"{self.seed}/ca/{name}")
         not_before = spec.not_before or self.start
         template = CertificateTemplate(
             subject=parse_subject(spec.subject), public_key=key.public_key(),
@@ -151,7 +155,7 @@ class CAHierarchy:
         ca_cert: x509.Certificate = ca_node["certificate"]
         own_key: PrivateKey | None = None
         if public_key is None:
-            own_key = generate_key_pair(key or KeySpec(), seed=f"{self.seed}/ee/{name}")
+            own_key = self._key_source(key or KeySpec(), seed=f"{self.seed}/ee/{name}")
             public_key = own_key.public_key()
         start = not_before or self.start
         end = ca_cert.not_valid_after_utc if validity is None else start + validity

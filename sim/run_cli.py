@@ -11,9 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+from sim.durations import parse_duration
 from sim.pcap import write_pcap
+from sim.plots import write_plots
 from sim.scenario import Scenario
-from sim.topology import TopologyError, load_topology, parse_duration
+from sim.topology import TopologyError, load_topology
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,6 +47,7 @@ def run_topology(args: argparse.Namespace) -> int:
     scenario = Scenario.build(topology, out=out, seed=seed)
     _run_with_progress(scenario, until if until is not None else topology.duration)
     scenario.write()
+    write_plots(scenario.results_json(), out / "plots")
     if args.pcap:
         _write_capture(scenario, Path(args.pcap))
     elapsed = time.perf_counter() - wall

@@ -9,6 +9,7 @@ publish, devices start their daemons, and the topology's events happen on time.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass, field
@@ -18,13 +19,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.hierarchy import CAHierarchy, CASpec
-from pki.keys import generate_key_pair
+from pki.keycache import cached_key_pair
 from pki.store import CertificateStore
 from sim.device import Device, server_resolver
+from sim.durations import signed_duration
 from sim.pkid import PkidTiming
 from sim.results import Results
 from sim.servers import CrlServer, host_of
-from sim.topology import Topology, signed_duration
+from sim.topology import Topology
 from sim.world import World
 
 VERSION = "0.1.0"
@@ -56,7 +58,7 @@ class Scenario:
                     validity=dt.timedelta(days=ca.validity_days),
                     crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime))
              for ca in topology.cas.values()],
-            start=ca_start, seed=seed)
+            start=ca_start, seed=seed, key_source=cached_key_pair)
         servers = {name: CrlServer(spec=spec, env=world.env)
                    for name, spec in topology.servers.items()}
         for link in topology.links:
@@ -215,7 +217,12 @@ def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
                     seed: int) -> CertificateStore:
     store = CertificateStore()
     for enroll in entry.enroll:
-        key = generate_key_pair(enroll.key, seed=f"{seed}/{entry.name}/{enroll.certificate_id}")
+        # A key pool stands for the keys real devices pre-generate (guide, Chapter 2): spokes
+        # of a large topology share a few keys instead of each waiting for its own.
+        owner = f"{entry.name}/{enroll.certificate_id}"
+        if entry.key_pool:
+            owner = f"pool/{_pool_slot(entry.name, entry.key_pool)}"
+        key = cached_key_pair(enroll.key, seed=f"{seed}/{owner}")
         sans: list[x509.GeneralName] = []
         if enroll.email:
             sans.append(x509.RFC822Name(enroll.email))
@@ -237,3 +244,7 @@ def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
     for profile, ca in entry.crls.items():
         store = store.add_crl(profile, hierarchy.crl(ca, at=start - EE_HEAD_START))
     return store
+
+
+def _pool_slot(device: str, size: int) -> int:
+    return int(hashlib.sha256(device.encode()).hexdigest(), 16) % size

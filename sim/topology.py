@@ -19,6 +19,8 @@ from types import MappingProxyType
 from pki.keys import KeySpec, KeyType
 from pki.names import SubjectError, parse_subject
 from pki.profiles import ConfigError
+from sim.durations import parse_duration, signed_duration
+from sim.expand import expand_devices, expand_events, substitute_parameters
 from sim.gateway import interface_address
 from sim.junos.config import DeviceConfig, parse_config
 from sim.junos.setcmd import ConfigSyntaxError
@@ -34,25 +36,6 @@ class TopologyError(ValueError):
         self.source = source
         self.line = line
         self.problem = problem
-
-
-_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$|^\d+(?:\.\d+)?$")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?")
-_UNITS = {"ms": 0.001, "s": 1, None: 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: object) -> float:
-    """`20ms`, `10s`, `5m`, `2h`, `7d`, `1w`, combined as `8h20m`, or a number of seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError(f"{value} is negative")
-        return float(value)
-    text = str(value).replace(" ", "")
-    if not _DURATION.match(text):
-        raise ValueError(f"{value!r} is not a duration (e.g. 20ms, 10s, 5m, 2h, 8h20m, 7d)")
-    return sum(float(n) * _UNITS[unit or None] for n, unit in _PART.findall(text))
 
 
 def parse_key(value: object) -> KeySpec:
@@ -107,6 +90,7 @@ class DeviceEntry:
     config_text: str
     pkid_processing: float
     download_timeout: float
+    key_pool: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,25 +213,30 @@ def _subject(value: object) -> str:
     return str(value)
 
 
-def load_topology(path: str | Path) -> Topology:
+def load_topology(path: str | Path, *, parameters: dict[str, str] | None = None) -> Topology:
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
         raise TopologyError(str(path), None, exc.strerror or str(exc)) from None
-    return parse_topology(text, source=str(path))
+    return parse_topology(text, source=str(path), parameters=parameters)
 
 
-def parse_topology(text: str, *, source: str) -> Topology:
+def parse_topology(text: str, *, source: str,
+                   parameters: dict[str, str] | None = None) -> Topology:
+    """`parameters` override the file's `parameters:` defaults (see sim.expand)."""
     r = _Reader(source)
     try:
+        text, _ = substitute_parameters(text, parameters)
         root = load(text)
+        if isinstance(root, Located) and isinstance(root.get("devices"), Located):
+            root["devices"] = expand_devices(root["devices"])
     except YamlError as exc:
         raise TopologyError(source, exc.line, exc.problem) from None
     if not isinstance(root, Located):
         raise TopologyError(source, None, "expected a mapping at the top level")
     r.only(root, {"name", "description", "start", "seed", "duration", "cas", "servers",
-                  "devices", "links", "events", "troubleshoot"}, "topology")
+                  "devices", "links", "events", "troubleshoot", "parameters"}, "topology")
     name = str(root.get("name") or Path(source).stem)
     start = r.convert(root, "start", "start", _start, default=None)
     if start is None:
@@ -258,6 +247,10 @@ def parse_topology(text: str, *, source: str) -> Topology:
     servers = _servers(r, r.mapping(root, "servers", "servers"))
     devices = _devices(r, r.mapping(root, "devices", "devices", required=True), cas)
     links = _links(r, root, devices)
+    try:
+        root["events"] = expand_events(root.get("events") or [], list(devices), seed=seed)
+    except YamlError as exc:
+        raise TopologyError(source, exc.line, exc.problem) from None
     events = _events(r, root, cas, servers, devices)
     troubleshoot = _troubleshoot(r, root, devices)
     return Topology(name=name, description=str(root.get("description") or "").strip(),
@@ -325,12 +318,13 @@ def _servers(r: _Reader, section: Located) -> dict[str, ServerSpec]:
 def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str, DeviceEntry]:
     devices: dict[str, DeviceEntry] = {}
     seen_addresses: dict[str, str] = {}
+    seen_ids: dict[str, str] = {}
     for name, entry in section.items():
         path = f"devices.{name}"
         if not isinstance(entry, Located):
             raise r.fail(section, name, f"{path}: expected a mapping")
         r.only(entry, {"address", "serial", "clock-offset", "enroll", "ca-certificates", "crls",
-                       "config", "pkid-processing", "download-timeout"}, path)
+                       "config", "pkid-processing", "download-timeout", "key-pool"}, path)
         address = r.convert(entry, "address", path, _ipv4)
         if address is None:
             raise r.fail(entry, None, f"{path}.address: missing")
@@ -344,6 +338,14 @@ def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str,
         if not isinstance(enroll, list):
             raise r.fail(entry, "enroll", f"{path}.enroll: expected a list of mappings")
         enrollments = tuple(_enroll(r, item, f"{path}.enroll", entry, cas) for item in enroll)
+        for item, enrollment in zip(enroll, enrollments, strict=True):
+            # Certificates are named by certificate-id in the CA hierarchy (and in revoke
+            # events), so one id may be used by one device only.
+            holder = seen_ids.setdefault(enrollment.certificate_id, name)
+            if holder != name:
+                raise r.fail(item, "certificate-id",
+                             f"{path}.enroll: certificate-id {enrollment.certificate_id} is "
+                             f"already {holder}'s")
         profiles = {}
         for key in ("ca-certificates", "crls"):
             table = r.mapping(entry, key, f"{path}.{key}")
@@ -366,6 +368,7 @@ def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str,
                                       default=0.005),
             download_timeout=r.convert(entry, "download-timeout", path, parse_duration,
                                        default=5.0),
+            key_pool=r.convert(entry, "key-pool", path, _pool_size),
         )
     return devices
 
@@ -382,16 +385,18 @@ def _check_external_addresses(r: _Reader, entry: Located, name: str, address: st
                          f"external-interface {gateway.external_interface} has {found}")
 
 
+def _pool_size(value: object) -> int:
+    size = int(value)
+    if size < 1:
+        raise ValueError(f"{value}: a pool holds at least one key")
+    return size
+
+
 def _serial_for(device: str) -> str:
     # A stable, SRX-looking chassis serial (JN + 10 characters) when the topology gives none.
     return "JN" + hashlib.sha256(device.encode()).hexdigest()[:10].upper()
 
 
-def signed_duration(value: object) -> float:
-    text = str(value).strip()
-    if text.startswith("-"):
-        return -parse_duration(text[1:])
-    return parse_duration(value)
 
 
 def _enroll(r: _Reader, item: object, path: str, parent: Located,

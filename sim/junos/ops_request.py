@@ -225,7 +225,7 @@ def _verify_local(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
         return success(state, f"Local certificate {cid}{_IN_PROGRESS}")
     if answer.ok:
         return success(state, f"Local certificate {cid} verification success")
-    return failure(state, f"Local certificate {cid} verification failed: "
+    return _failed(state, f"Local certificate {cid} verification failed: "
                           f"{answer.result.message}")
 
 
@@ -241,8 +241,13 @@ def _verify_ca(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
         return success(state, f"CA certificate {profile}{_IN_PROGRESS}")
     if answer.ok:
         return success(state, f"CA certificate {profile} verified successfully")
-    return failure(state, f"CA certificate {profile} verification failed: "
+    return _failed(state, f"CA certificate {profile} verification failed: "
                           f"{answer.result.message}")
+
+
+def _failed(state: DeviceState, text: str) -> Outcome:
+    # A verdict, not a refusal: the line is pkid's answer, without "error:".
+    return Outcome(output=text, state=state, error=True)
 
 
 def _export(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:

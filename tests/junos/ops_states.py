@@ -9,11 +9,12 @@ fingerprints, cookies)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import re
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from pki.certs import CertificateTemplate, issue
 from pki.crl import Revocation, build_crl
@@ -79,9 +80,11 @@ CH14_CONFIG = "\n".join(
 ROOT_END = at("08-13-2017 22:19")
 
 
+@functools.cache
 def chapter14_hierarchy() -> CAHierarchy:
     """Root-CA, Eng-CA, Dev-CA with the guide's dates and 2048-bit keys; Sales-CA and Sub11
-    (the dynamic profile's CAs) with fast keys; Host-A from Dev-CA."""
+    (the dynamic profile's CAs) with fast keys; Host-A from Dev-CA. Built once (2048-bit keys
+    are slow): read it, never revoke or issue with it."""
 
     def spec(name: str, issuer: str | None, start: str, key: KeySpec) -> CASpec:
         begin = at(start)
@@ -146,6 +149,7 @@ def _usage(**bits: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**{name: bits.get(name, False) for name in names})
 
 
+@functools.cache
 def rootca_certificate() -> x509.Certificate:
     """Chapter 16's RootCA: serial 0712dc31, 05- 3-2012 07:15 to 05- 2-2017 07:15."""
     key = generate_key_pair(RSA1024, seed="RootCA")
@@ -164,15 +168,16 @@ HELLO_LDAP = ("ldap:///CN=device1-ABC-A1-CA,CN=everett-win,CN=CDP,CN=Public%20Ke
 HELLO_HTTP = "http://everett-win.device1.example.net/CertEnroll/device1-ABC-A1-CA.crl"
 
 
+@functools.cache
 def hello_store() -> CertificateStore:
     """Chapter 16's `hello` certificate from device1-ABC-A1-CA, and the system-generated one."""
-    ca_key = generate_key_pair(FAST, seed="device1-ABC-A1-CA")
+    ca_key = generate_key_pair(RSA1024, seed="device1-ABC-A1-CA")
     ca = issue(CertificateTemplate(
         subject=parse_subject("DC=local, DC=demo, CN=device1-ABC-A1-CA"),
         public_key=ca_key.public_key(), serial=1, not_before=at("01- 1-2012 00:00"),
         not_after=at("01- 1-2020 00:00"), ca=True), issuer_key=ca_key)
     key = generate_key_pair(RSA1024, seed="hello")
-    ike = ExtendedKeyUsageOID.IPSEC_IKE
+    ike = x509.ObjectIdentifier("1.3.6.1.5.5.8.2.2")  # iKEIntermediate
     hello = issue(CertificateTemplate(
         subject=parse_subject("C=US, DC=dc1, DC=dc2, ST=CA, L=Sunnyvale, O=o1, O=o2, OU=ou1, "
                               "OU=ou2, CN=cn1, CN=cn2"),
@@ -196,6 +201,7 @@ def hello_store() -> CertificateStore:
             .add_local_certificate("system-generated", system))
 
 
+@functools.cache
 def ca2_crl() -> tuple[x509.Certificate, x509.CertificateRevocationList]:
     """Chapter 16's ca2 CRL: an issuer with emailAddress first, 04-26-2007 18:47."""
     name = _name((NameOID.EMAIL_ADDRESS, "user@example.net"), (NameOID.COUNTRY_NAME, "US"),
@@ -223,6 +229,7 @@ MS_LDAP = ("ldap:///CN=TACLAB,CN=TACLABSRV1,CN=CDP,CN=Public%20Key%20Services,CN
 MS_HTTP = "http://taclabsrv1.tacdomain.com/CertEnroll/TACLAB.crl"
 
 
+@functools.cache
 def ms_certificates():
     """Chapter 11's ms-ca (serial 44b033d1e5e158b44597d143bbfa8a13) and the ms-cert it
     issued to "john doe", with the guide's dates; returns (ca, ca key, cert, cert key)."""

@@ -1,0 +1,298 @@
+"""Plots of real runs: what a reader of each figure sees (arrows, labels, colours, bar heights),
+read back from the Axes, and the PNG files write_plots leaves."""
+
+from __future__ import annotations
+
+import struct
+
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.text import Annotation
+
+from sim import plots
+from sim.scenario import Scenario
+from sim.topology import parse_topology
+from tests.sim.scenarios import HOST_B, pair
+
+REVOKE_THEN_RETRY = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
+                     "  - {at: 2m, revoke: {ca: CA-B, certificate: Host-B}}\n"
+                     "  - {at: 1d2h, initiate: {device: Host-A, gateway: gw}}")
+
+
+def run(text: str, tmp_path, *, seed: int | None = None, before=None) -> dict:
+    scenario = Scenario.build(parse_topology(text, source="case.yaml"), out=tmp_path / "run",
+                              seed=seed)
+    if before is not None:
+        before(scenario)
+    scenario.run()
+    return scenario.results_json()
+
+
+@pytest.fixture(scope="module")
+def revoked(tmp_path_factory) -> dict:
+    """Done, then Authentication failed once CA-B revoked Host-B (as in Figure 4)."""
+    return run(pair(events=REVOKE_THEN_RETRY, duration="1d3h"), tmp_path_factory.mktemp("r"))
+
+
+def arrows(ax, gid: str) -> list[Annotation]:
+    return [t for t in ax.texts if isinstance(t, Annotation) and t.get_gid() == gid]
+
+
+def labels(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts if not isinstance(t, Annotation)]
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+# -- ladder -------------------------------------------------------------------------------------
+
+def test_ladder_shows_main_mode_with_the_last_two_messages_encrypted(revoked):
+    ax = plots.ladder(revoked, 0)
+    mm = [text for text in labels(ax) if text.startswith("MM")]
+    assert mm == ["MM 1", "MM 2", "MM 3", "MM 4", "MM 5*", "MM 6*"]
+    n = revoked["negotiations"][0]
+    assert len(arrows(ax, "message")) == len(n["messages"])
+    assert all(a.arrow_patch.get_linestyle() == "-" for a in arrows(ax, "message"))
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["Host-A\n(initiator)",
+                                                                "Host-B\n(responder)"]
+    assert "Host-A → Host-B" in ax.get_title() and "Phase-1 done" in ax.get_title()
+
+
+def test_ladder_arrows_go_from_sender_to_receiver_at_the_send_time(revoked):
+    ax = plots.ladder(revoked, 0)
+    n = revoked["negotiations"][0]
+    columns = {"Host-A": 0, "Host-B": 1}
+    for arrow, message in zip(arrows(ax, "message"), n["messages"], strict=True):
+        tail_x, tail_y = arrow.xyann
+        assert tail_x == columns[message["sender"]]
+        assert arrow.xy[0] == 1 - columns[message["sender"]]
+        assert tail_y == pytest.approx((message["time"] - n["started_s"]) * 1000)  # in ms
+    assert "(ms)" in ax.get_ylabel()
+
+
+def test_ladder_shades_pkid_validation_on_the_validating_device(revoked):
+    ax = plots.ladder(revoked, 0)
+    bars = [p for p in ax.patches if p.get_gid() == "step"]
+    steps = revoked["negotiations"][0]["steps"]
+    assert len(bars) == len(steps) >= 2
+    for bar, step in zip(bars, steps, strict=True):
+        centre = bar.get_x() + bar.get_width() / 2
+        assert centre == pytest.approx({"Host-A": 0, "Host-B": 1}[step["device"]])
+        assert bar.get_height() == pytest.approx((step["end"] - step["start"]) * 1000)
+
+
+def test_failed_ladder_names_the_error_and_draws_the_crl_downloads(revoked):
+    ax = plots.ladder(revoked, 1)
+    assert "Phase-1 failed: Authentication failed" in ax.get_title()
+    assert "was revoked" in ax.get_xlabel()  # the reason, under the diagram
+    (failure,) = [t for t in ax.texts if t.get_text() == "Authentication failed"]
+    assert failure.get_position()[0] == pytest.approx(0.08)  # by Host-A, who failed it
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[2] == "CRL server 192.0.2.10"
+    n = revoked["negotiations"][1]
+    end = n["started_s"] + n["duration_s"]
+    during = [d for d in revoked["crl_downloads"] if n["started_s"] <= d["started_s"] <= end]
+    assert during and len(arrows(ax, "crl-request")) == len(during)
+    assert {t for t in labels(ax) if t.startswith("GET")} == {
+        "GET " + d["url"].rsplit("/", 1)[1] for d in during}
+    assert all(a.arrow_patch.get_ec() == mcolors.to_rgba("#1565c0")
+               for a in arrows(ax, "crl-response"))
+
+
+def test_retransmission_is_dashed_and_keeps_its_number(tmp_path):
+    lossy = pair(duration="5m").replace("latency: 5ms}", "latency: 5ms, loss: 0.3}")
+    results = run(lossy, tmp_path, seed=5)
+    messages = results["negotiations"][0]["messages"]
+    again = [m for m in messages if m["retransmission"]]
+    assert again, "seed 5 loses a datagram on this link"
+    ax = plots.ladder(results, 0)
+    dashed = [a for a in arrows(ax, "message") if a.arrow_patch.get_linestyle() == "--"]
+    assert len(dashed) == len(again)
+    texts = [t for t in labels(ax) if t.startswith("MM")]
+    assert sorted(set(texts)) == ["MM 1", "MM 2", "MM 3", "MM 4", "MM 5*", "MM 6*"]
+    assert len(texts) == len(messages)
+
+
+def test_long_waits_are_squeezed_into_labelled_breaks(tmp_path):
+    lossy = pair(duration="5m").replace("latency: 5ms}", "latency: 5ms, loss: 0.3}")
+    results = run(lossy, tmp_path, seed=6)  # MM 6 lost again and again: timers 0.5, 1, 2, 4 s
+    ax = plots.ladder(results, 0)
+    breaks = [t.get_text() for t in ax.texts if t.get_gid() == "time-break"]
+    assert breaks == ["0.455 s later", "0.995 s later", "1.99 s later", "3.99 s later"]
+    # The squeeze bends the drawing only: arrows still sit at their true times.
+    n = results["negotiations"][0]
+    last = arrows(ax, "message")[-1]
+    assert last.xyann[1] == pytest.approx(n["messages"][-1]["time"] - n["started_s"])
+    top, bottom = (ax.transData.transform((0, y))[1] for y in (0.0, 0.06))
+    assert abs(top - bottom) > 100  # the first 60 ms still take >100 px of an 800 px figure
+
+
+def test_short_negotiation_has_no_breaks(revoked):
+    ax = plots.ladder(revoked, 1)
+    assert [t for t in ax.texts if t.get_gid() == "time-break"] == []
+
+
+def test_failed_crl_download_is_red_with_its_reason(tmp_path):
+    events = ("  - {at: 0s, server-down: {server: crl-server}}\n"
+              "  - {at: 1s, initiate: {device: Host-A, gateway: gw}}")
+    results = run(pair(duration="5m", events=events), tmp_path)
+    ax = plots.ladder(results, 0)
+    (request,) = arrows(ax, "crl-request")
+    assert request.arrow_patch.get_ec() == mcolors.to_rgba(plots.FAILED)
+    assert "connection timed out" in labels(ax)
+    assert "(s)" in ax.get_ylabel()  # a 5 s timeout: seconds, not ms
+
+
+def test_ladder_index_out_of_range(revoked):
+    with pytest.raises(IndexError, match="negotiation 2: the run has 2 negotiations"):
+        plots.ladder(revoked, 2)
+
+
+# -- outcomes -----------------------------------------------------------------------------------
+
+def test_outcome_bars_count_done_and_each_error(revoked):
+    ax = plots.outcomes(revoked)
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [1, 1]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["done", "Authentication\nfailed"]
+    assert [t.get_text() for t in ax.texts] == ["1", "1"]  # the count on each bar
+
+
+def test_outcomes_of_a_run_without_negotiations():
+    empty = {"scenario": "idle", "start": "2013-03-01T09:00:00Z", "devices": {},
+             "hierarchy": {"nodes": [], "edges": []}, "negotiations": [], "crl_downloads": []}
+    ax = plots.outcomes(empty)
+    assert len(ax.patches) == 0 and labels(ax) == ["no negotiations"]
+
+
+def test_results_must_be_a_dict():
+    with pytest.raises(TypeError, match="results.json dict"):
+        plots.outcomes([])
+
+
+# -- hierarchy ----------------------------------------------------------------------------------
+
+def colour_of(ax, name: str) -> tuple:
+    """The face colour of the marker drawn where the node's label hangs."""
+    (label,) = [t for t in ax.texts if t.get_text().split("\n")[0] == name]
+    x, y = label.get_position()
+    for collection in ax.collections:
+        for i, (cx, cy) in enumerate(collection.get_offsets()):
+            if (cx, cy) == pytest.approx((x, y + 0.2)):
+                colours = collection.get_facecolors()
+                return tuple(colours[i % len(colours)])
+    raise AssertionError(f"no marker for {name}")
+
+
+def test_hierarchy_colours_the_revoked_end_entity(revoked):
+    ax = plots.hierarchy(revoked)
+    red, green = (mcolors.to_rgba(plots.STATE_COLOURS[s]) for s in ("revoked", "ok"))
+    assert colour_of(ax, "Host-B") == red
+    for name in ("Root-CA", "CA-A", "CA-B", "Host-A"):
+        assert colour_of(ax, name) == green
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["ok", "revoked"]
+
+
+def test_hierarchy_is_top_down_with_children_under_their_issuer(revoked):
+    ax = plots.hierarchy(revoked)
+    where = {t.get_text(): t.get_position() for t in ax.texts if not isinstance(t, Annotation)}
+    assert where["Root-CA"][1] > where["CA-A"][1] > where["Host-A"][1]
+    assert where["CA-A"][1] == where["CA-B"][1]
+    assert where["Host-A"][0] == where["CA-A"][0] < where["CA-B"][0] == where["Host-B"][0]
+    assert where["Root-CA"][0] == pytest.approx((where["CA-A"][0] + where["CA-B"][0]) / 2)
+
+
+def test_hierarchy_expired_unreachable_and_cross_certified(tmp_path):
+    expired = pair(duration="5m", events=(
+        "  - {at: 0s, server-down: {server: crl-server}}\n"
+        "  - {at: 1s, initiate: {device: Host-A, gateway: gw}}")).replace(
+        f"ip-address: {HOST_B}}}", f"ip-address: {HOST_B}, not-before: -3d, validity: 1d}}")
+    results = run(expired, tmp_path,
+                  before=lambda s: s.hierarchy.cross_certify("CA-A", "CA-B"))
+    ax = plots.hierarchy(results)
+    colours = {s: mcolors.to_rgba(c) for s, c in plots.STATE_COLOURS.items()}
+    assert colour_of(ax, "Host-B") == colours["expired / not yet valid"]
+    assert colour_of(ax, "Host-A") == colours["ok"]
+    assert colour_of(ax, "CA-A") == colours["CRL unreachable"]
+    (cross,) = arrows(ax, "cross-certificate")
+    assert cross.arrow_patch.get_linestyle() == "--"
+    assert all(a.arrow_patch.get_linestyle() == "-" for a in arrows(ax, "edge"))
+    assert "cross-certificate" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+# -- many peers ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> dict:
+    events = "\n".join(f"  - {{at: {s}s, initiate: {{device: Host-A, gateway: gw}}}}"
+                       for s in range(1, 22))
+    return run(pair(events=events, duration="2m"), tmp_path_factory.mktemp("many"))
+
+
+def test_completion_times_histogram_counts_every_done_negotiation(many):
+    ax = plots.completion_times(many)
+    done = [n for n in many["negotiations"] if n["phase1"] == "done"]
+    assert len(done) == 21
+    assert sum(p.get_height() for p in ax.patches) == 21
+    assert "(ms)" in ax.get_xlabel()
+
+
+def test_completions_over_time_climbs_to_the_total(many):
+    ax = plots.completions_over_time(many)
+    (line,) = ax.get_lines()
+    assert line.get_label() == "done (21)"
+    assert list(line.get_ydata()) == list(range(22))
+    ends = sorted(n["started_s"] + n["duration_s"] for n in many["negotiations"])
+    assert list(line.get_xdata())[1:] == pytest.approx(ends)
+
+
+# -- files --------------------------------------------------------------------------------------
+
+def test_write_plots_writes_the_figures_and_leaves_none_open(revoked, tmp_path):
+    before = plt.get_fignums()
+    paths = plots.write_plots(revoked, tmp_path / "plots")
+    assert [p.name for p in paths] == ["outcomes.png", "ladder.png", "ladder-failed.png",
+                                       "hierarchy.png"]
+    assert png_size(paths[0]) == (750, 450)
+    assert png_size(paths[1]) == png_size(paths[2]) == (930, 800)  # three lifelines
+    assert plt.get_fignums() == before
+
+
+def test_many_peers_add_the_timing_figures(many, tmp_path):
+    paths = plots.write_plots(many, tmp_path)
+    assert [p.name for p in paths] == ["outcomes.png", "ladder.png", "hierarchy.png",
+                                       "completion-times.png", "completions.png"]
+    assert all(png_size(p) == (750, 450) for p in paths[-2:])
+
+
+def test_same_results_same_files(revoked, tmp_path):
+    first = plots.write_plots(revoked, tmp_path / "a")
+    second = plots.write_plots(revoked, tmp_path / "b")
+    assert [png_size(p) for p in first] == [png_size(p) for p in second]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+def test_no_negotiations_gives_outcomes_and_hierarchy_only(tmp_path):
+    empty = {"scenario": "idle", "start": "2013-03-01T09:00:00Z", "devices": {},
+             "hierarchy": {"nodes": [], "edges": []}, "negotiations": [], "crl_downloads": []}
+    paths = plots.write_plots(empty, tmp_path)
+    assert [p.name for p in paths] == ["outcomes.png", "hierarchy.png"]
+    assert all(png_size(p) for p in paths)
+
+
+def test_pending_negotiation_without_an_answer(revoked):
+    """The responder never answered: the ladder still names the peer by its address's owner."""
+    first = revoked["negotiations"][0]
+    pending = dict(first, responder=None, phase1="pending", finished=None, duration_s=None,
+                   steps=[], messages=first["messages"][:1])
+    results = dict(revoked, negotiations=[pending], crl_downloads=[])
+    ax = plots.ladder(results, 0)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Host-A\n(initiator)",
+                                                            "Host-B\n(responder)"]
+    assert "Phase-1 pending" in ax.get_title()
+    assert plots.completion_times(results).texts[0].get_text() == "no completed negotiations"
