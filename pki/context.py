@@ -56,10 +56,8 @@ def load_crls(data: CrlInput) -> list[x509.CertificateRevocationList]:
 
 
 def _unique(certs: Iterable[x509.Certificate]) -> tuple[x509.Certificate, ...]:
-    seen: dict[bytes, x509.Certificate] = {}
-    for cert in certs:
-        seen.setdefault(cert.fingerprint(hashes.SHA256()), cert)
-    return tuple(seen.values())
+    # Certificates compare and hash by their DER encoding: a cheap identity.
+    return tuple(dict.fromkeys(certs))
 
 
 class RevocationCache:
@@ -146,7 +144,7 @@ class ValidationContext:
         crls_by_issuer: dict[NameKey, list[x509.CertificateRevocationList]] = {}
         for crl in self.crls:
             crls_by_issuer.setdefault(name_key(crl.issuer), []).append(crl)
-        anchors = {cert.fingerprint(hashes.SHA256()) for cert in self.trust_anchors}
+        anchors = frozenset(self.trust_anchors)
         object.__setattr__(self, "_by_subject", by_subject)
         object.__setattr__(self, "_crls_by_issuer", crls_by_issuer)
         object.__setattr__(self, "_anchor_prints", anchors)
@@ -171,7 +169,7 @@ class ValidationContext:
         )
 
     def is_anchor(self, cert: x509.Certificate) -> bool:
-        return cert.fingerprint(hashes.SHA256()) in self._anchor_prints
+        return cert in self._anchor_prints
 
     def certificates_named(self, name: x509.Name) -> list[x509.Certificate]:
         """Anchors and pool certificates whose subject is `name`, anchors first."""

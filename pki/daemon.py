@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from pki.certs import crl_urls_of, is_self_signed
 from pki.context import RevocationCache
@@ -84,10 +83,6 @@ class FetchCrl:
 # -- the daemon's state -----------------------------------------------------------------------
 
 
-def _fp(cert: x509.Certificate) -> bytes:
-    return cert.fingerprint(hashes.SHA256())
-
-
 @dataclass
 class PkiDaemon:
     profiles: dict[str, CaProfile]
@@ -112,12 +107,11 @@ class PkiDaemon:
 
     def profile_of(self, ca: x509.Certificate) -> str | None:
         """The configured profile holding this CA certificate, else its dynamic profile."""
-        target = _fp(ca)
         for name, cert in self.store.ca_certificates.items():
-            if name in self.profiles and _fp(cert) == target:
+            if name in self.profiles and cert == ca:
                 return name
         for name, cert in self.dynamic.items():
-            if _fp(cert) == target:
+            if cert == ca:
                 return name
         return None
 

@@ -7,6 +7,7 @@ order of attributes inside one RDN does not matter.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ def _normalize(value: object) -> object:
     return value
 
 
+@functools.lru_cache(maxsize=8192)
 def name_key(name: x509.Name) -> NameKey:
     """A hashable form of `name` under which equal names (RFC 5280 7.1) are equal."""
     return tuple(

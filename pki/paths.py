@@ -61,13 +61,12 @@ def _key_id(cert: x509.Certificate, kind: type) -> bytes | None:
 
 def _ranked_issuers(cert: x509.Certificate, ctx: ValidationContext) -> list[x509.Certificate]:
     aki = _key_id(cert, x509.AuthorityKeyIdentifier)
-    seen: set[bytes] = set()
+    seen: set[x509.Certificate] = set()
     ranked = []
     for order, candidate in enumerate(ctx.certificates_named(cert.issuer)):
-        fingerprint = candidate.fingerprint(hashes.SHA256())
-        if fingerprint in seen:
+        if candidate in seen:
             continue
-        seen.add(fingerprint)
+        seen.add(candidate)
         ski = _key_id(candidate, x509.SubjectKeyIdentifier)
         match = 1 if aki is None or ski is None else (0 if aki == ski else 2)
         ranked.append((match, not ctx.is_anchor(candidate), order, candidate))

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from pki.context import (
     CertificateInput,
@@ -78,13 +77,13 @@ def validate_path(leaf: CertificateInput, *, trust_anchors: Iterable[Certificate
 
 
 def validate_in_context(leaf: x509.Certificate, ctx: ValidationContext,
-                        _busy: frozenset[bytes] = frozenset()) -> ValidationResult:
+                        _busy: frozenset[x509.Certificate] = frozenset()) -> ValidationResult:
     """The verdict on `leaf` with an already built context."""
-    busy = _busy | {leaf.fingerprint(hashes.SHA256())}
+    busy = _busy | {leaf}
 
     def validate_signer(cert: x509.Certificate) -> bool:
         # A CRL signed by another key of the CA: that key's certificate must validate too.
-        if cert.fingerprint(hashes.SHA256()) in busy:
+        if cert in busy:
             return False
         return validate_in_context(cert, ctx, busy).ok
 
