@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -148,8 +150,24 @@ class CertificateStore:
     # -- disk -------------------------------------------------------------------------------
 
     def save(self, directory: str | Path) -> None:
-        """Write every object as PEM; private keys are created mode 0600, never wider."""
+        """Make `directory` hold exactly this store, as PEM; private keys are created mode 0600,
+        never wider. The files are written beside it first and swapped in, so a cleared object
+        is gone from disk too and a failure leaves the old directory as it was."""
         root = Path(directory)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
+        try:
+            self._write(staging)
+            old = root.with_name(f".{root.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            if root.exists():
+                root.rename(old)
+            staging.rename(root)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _write(self, root: Path) -> None:
         pem = serialization.Encoding.PEM
         for sub in ("keys", "local", "requests", "ca", "crl"):
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -164,6 +182,12 @@ class CertificateStore:
             (root / "ca" / f"{profile}.pem").write_bytes(cert.public_bytes(pem))
         for profile, crl in self.crls.items():
             (root / "crl" / f"{profile}.crl").write_bytes(crl.public_bytes(pem))
+
+    def clear_key_pair(self, certificate_id: str) -> CertificateStore:
+        """`clear security pki key-pair certificate-id ID`."""
+        self._need_key(certificate_id)
+        return replace(self, key_pairs=_frozen({k: v for k, v in self.key_pairs.items()
+                                                if k != certificate_id}))
 
     @classmethod
     def load(cls, directory: str | Path) -> CertificateStore:

@@ -14,10 +14,7 @@ relative to the current directory.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -80,23 +77,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def save_state(state: DeviceState, run_dir: Path) -> None:
-    """Save `state` so that cleared objects are gone too: DeviceState.save only adds files, so
-    the store is written to a fresh directory that then replaces the old one."""
-    scratch = Path(tempfile.mkdtemp(prefix=f".save-{state.name}-", dir=run_dir))
-    try:
-        state.save(scratch)
-        live = run_dir / "pki" / state.name
-        old = run_dir / "pki" / f".{state.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if live.exists():
-            live.rename(old)
-        (scratch / "pki" / state.name).rename(live)
-        folder = run_dir / "devices" / state.name
-        folder.mkdir(parents=True, exist_ok=True)
-        os.replace(scratch / "devices" / state.name / "state.json", folder / "state.json")
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    """Save `state`; the store's directory is replaced whole, so cleared objects are gone."""
+    state.save(run_dir)
 
 
 class Session:

@@ -91,3 +91,14 @@ def test_duplicate_key_pair_refused(figure4):
     store = CertificateStore().add_key_pair("k", figure4.key("Host-A"))
     with pytest.raises(StoreError, match="Key pair k already exists"):
         store.add_key_pair("k", figure4.key("Host-B"))
+
+
+def test_save_replaces_the_directory_so_cleared_objects_are_gone(host_a_store, tmp_path):
+    root = tmp_path / "store"
+    host_a_store.save(root)
+    assert (root / "crl" / "Dev-CA.crl").exists()
+    host_a_store.clear_crl("Dev-CA").clear_key_pair("Host-A").save(root)
+    assert not (root / "crl" / "Dev-CA.crl").exists()
+    assert not (root / "keys" / "Host-A.key").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # no staging left behind
+    assert "Dev-CA" not in CertificateStore.load(root).crls
