@@ -184,8 +184,12 @@ class CertificateStore:
             (root / "crl" / f"{profile}.crl").write_bytes(crl.public_bytes(pem))
 
     def clear_key_pair(self, certificate_id: str) -> CertificateStore:
-        """`clear security pki key-pair certificate-id ID`."""
+        """`clear security pki key-pair certificate-id ID`; a local certificate's key pair
+        goes with the certificate (clear_local_certificate), not on its own."""
         self._need_key(certificate_id)
+        if certificate_id in self.local_certificates:
+            raise StoreError(f"Key pair {certificate_id} is used by local certificate "
+                             f"{certificate_id}")
         return replace(self, key_pairs=_frozen({k: v for k, v in self.key_pairs.items()
                                                 if k != certificate_id}))
 

@@ -97,8 +97,14 @@ def test_save_replaces_the_directory_so_cleared_objects_are_gone(host_a_store, t
     root = tmp_path / "store"
     host_a_store.save(root)
     assert (root / "crl" / "Dev-CA.crl").exists()
-    host_a_store.clear_crl("Dev-CA").clear_key_pair("Host-A").save(root)
+    host_a_store.clear_crl("Dev-CA").clear_local_certificate("Host-A").save(root)
     assert not (root / "crl" / "Dev-CA.crl").exists()
     assert not (root / "keys" / "Host-A.key").exists()
+    assert not (root / "local" / "Host-A.pem").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # no staging left behind
     assert "Dev-CA" not in CertificateStore.load(root).crls
+
+
+def test_a_local_certificates_key_pair_is_not_cleared_alone(host_a_store):
+    with pytest.raises(StoreError, match="Key pair Host-A is used by local certificate Host-A"):
+        host_a_store.clear_key_pair("Host-A")
