@@ -27,11 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="IKE Phase 1 certificate authentication as Junos OS does it on SRX devices.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from sim import ops_cli, pki_cli, run_cli
+    from sim import library_cli, ops_cli, pki_cli, run_cli
 
     run_cli.register(commands)
     pki_cli.register(commands)
     ops_cli.register(commands)
+    library_cli.register(commands)
     return parser
 
 
