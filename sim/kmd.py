@@ -317,16 +317,18 @@ def _without_remote_id(config: Phase1Config) -> Phase1Config:
 
 
 def _issuers_of(cert: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
-    """The intermediate CA certificates above `cert` that `pool` holds, nearest first.
+    """The CA certificates above `cert` that `pool` holds, nearest first, to send with it.
 
-    The self-signed root is left out: it is the common trusted CA both peers must already
-    have, so a single-level hierarchy sends the EE certificate alone (Chapter 7).
+    Self-signed roots are left out: the root is the common trusted CA both peers must already
+    have, so a single-level hierarchy sends the EE certificate alone (Chapter 7). A cross
+    certificate for a root (Figure 3) is sent, and the walk goes on through its issuer.
     """
     chain: list[x509.Certificate] = []
     current = cert
     while True:
-        issuer = next((c for c in pool if c.subject == current.issuer and c not in chain), None)
-        if issuer is None or issuer.issuer == issuer.subject:
+        issuer = next((c for c in pool if c.subject == current.issuer and c not in chain
+                       and c.issuer != c.subject), None)
+        if issuer is None:
             break
         chain.append(issuer)
         current = issuer

@@ -59,6 +59,8 @@ class Scenario:
                     crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime))
              for ca in topology.cas.values()],
             start=ca_start, seed=seed, key_source=cached_key_pair)
+        for issuer, subject in topology.cross_certify:
+            hierarchy.cross_certify(issuer, subject)
         servers = {name: CrlServer(spec=spec, env=world.env)
                    for name, spec in topology.servers.items()}
         for link in topology.links:
@@ -240,7 +242,10 @@ def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
         store = store.add_key_pair(enroll.certificate_id, key)
         store = store.add_local_certificate(enroll.certificate_id, cert)
     for profile, ca in entry.ca_certificates.items():
-        store = store.add_ca_certificate(profile, hierarchy.certificate(ca))
+        subject, _, issuer = ca.partition(" by ")
+        cert = (hierarchy.graph.edges[issuer, subject]["certificate"] if issuer
+                else hierarchy.certificate(ca))
+        store = store.add_ca_certificate(profile, cert)
     for profile, ca in entry.crls.items():
         store = store.add_crl(profile, hierarchy.crl(ca, at=start - EE_HEAD_START))
     return store

@@ -140,6 +140,7 @@ class Topology:
     links: tuple[LinkEntry, ...]
     events: tuple[EventEntry, ...]
     troubleshoot: Troubleshoot | None = None
+    cross_certify: tuple[tuple[str, str], ...] = ()  # (issuer, subject) CA pairs
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -236,7 +237,8 @@ def parse_topology(text: str, *, source: str,
     if not isinstance(root, Located):
         raise TopologyError(source, None, "expected a mapping at the top level")
     r.only(root, {"name", "description", "start", "seed", "duration", "cas", "servers",
-                  "devices", "links", "events", "troubleshoot", "parameters"}, "topology")
+                  "devices", "links", "events", "troubleshoot", "parameters", "cross-certify"},
+           "topology")
     name = str(root.get("name") or Path(source).stem)
     start = r.convert(root, "start", "start", _start, default=None)
     if start is None:
@@ -244,8 +246,9 @@ def parse_topology(text: str, *, source: str,
     seed = r.convert(root, "seed", "seed", int, default=1)
     duration = r.convert(root, "duration", "duration", parse_duration, default=300.0)
     cas = _cas(r, r.mapping(root, "cas", "cas", required=True))
+    cross = _cross_certify(r, root, cas)
     servers = _servers(r, r.mapping(root, "servers", "servers"))
-    devices = _devices(r, r.mapping(root, "devices", "devices", required=True), cas)
+    devices = _devices(r, r.mapping(root, "devices", "devices", required=True), cas, cross)
     links = _links(r, root, devices)
     try:
         root["events"] = expand_events(root.get("events") or [], list(devices), seed=seed)
@@ -257,7 +260,7 @@ def parse_topology(text: str, *, source: str,
                     source=source, start=start, seed=seed, duration=duration,
                     cas=MappingProxyType(cas), servers=MappingProxyType(servers),
                     devices=MappingProxyType(devices), links=links, events=events,
-                    troubleshoot=troubleshoot)
+                    troubleshoot=troubleshoot, cross_certify=cross)
 
 
 def _start(value: object) -> dt.datetime:
@@ -315,7 +318,8 @@ def _servers(r: _Reader, section: Located) -> dict[str, ServerSpec]:
     return servers
 
 
-def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str, DeviceEntry]:
+def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry],
+             cross: tuple[tuple[str, str], ...] = ()) -> dict[str, DeviceEntry]:
     devices: dict[str, DeviceEntry] = {}
     seen_addresses: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
@@ -350,7 +354,13 @@ def _devices(r: _Reader, section: Located, cas: dict[str, CaEntry]) -> dict[str,
         for key in ("ca-certificates", "crls"):
             table = r.mapping(entry, key, f"{path}.{key}")
             for profile, ca in table.items():
-                if ca not in cas:
+                subject, _, issuer = str(ca).partition(" by ")
+                if key == "ca-certificates" and issuer:
+                    # "Root-B by Root-A": the cross certificate Root-A issued to Root-B.
+                    if (issuer, subject) not in cross:
+                        raise r.fail(table, profile, f"{path}.{key}.{profile}: no "
+                                                     f"cross-certify of {subject} by {issuer}")
+                elif ca not in cas:
                     raise r.fail(table, profile, f"{path}.{key}.{profile}: no CA named {ca!r}")
             profiles[key] = MappingProxyType(dict(table))
         config_text = entry.get("config") or ""
@@ -501,3 +511,22 @@ def _troubleshoot(r: _Reader, root: Located, devices) -> Troubleshoot | None:
                              contains=str(item.get("contains") or "")))
     return Troubleshoot(look_for=tuple(looks),
                         resolution=str(section.get("resolution") or "").strip())
+
+
+def _cross_certify(r: _Reader, root: Located, cas: dict[str, CaEntry]
+                   ) -> tuple[tuple[str, str], ...]:
+    """`cross-certify: [{issuer: Root-A, subject: Root-B}, ...]` (the guide's Figure 3)."""
+    pairs = []
+    for item in root.get("cross-certify") or []:
+        if not isinstance(item, Located):
+            raise r.fail(root, "cross-certify", "cross-certify: entries are mappings")
+        r.only(item, {"issuer", "subject"}, "cross-certify[]")
+        issuer, subject = item.get("issuer"), item.get("subject")
+        for key, name in (("issuer", issuer), ("subject", subject)):
+            if name not in cas:
+                raise r.fail(item, key, f"cross-certify[].{key}: no CA named {name!r}")
+        if issuer == subject or (issuer, subject) in pairs:
+            raise r.fail(item, None, f"cross-certify[]: {issuer} -> {subject} is not a new "
+                                     "pair of two CAs")
+        pairs.append((issuer, subject))
+    return tuple(pairs)

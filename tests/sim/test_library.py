@@ -191,13 +191,19 @@ def test_single_level_cert_payloads_carry_the_ee_certificate_alone(runs):
     assert "Received 1 certificate(s) from 30.1.1.31; asking pkid to verify" in lines(s, "SRX-B")
 
 
-def test_cross_domain_peers_check_the_other_domains_crls(runs):
+def test_cross_certified_paths_run_across_the_domains(runs):
     s = runs(ROOT / "cross-certified.yaml")
     assert only_negotiation(s).phase1 == "done"
-    pkid = lines(s, "SRX-A", "pkid")
-    assert ("Dynamic CA profile dynamic-001 created for CA C = us, O = domain-b, CN = Issuing-B, "
-            "parent CA profile Root-B") in pkid
-    assert "Path [2] C = us, O = domain-b, CN = Root-B (CA profile Root-B)" in pkid
+    pkid = lines(s, "SRX-B", "pkid")
+    # SRX-B trusts only Root-B; SRX-A's chain reaches it through the cross certificate.
+    assert "Path [2] C = us, O = domain-a, CN = Root-A (CA profile dynamic-001)" in pkid
+    assert "Path [3] C = us, O = domain-b, CN = Root-B (CA profile Root-B)" in pkid
+    assert ("Dynamic CA profile dynamic-002 created for CA C = us, O = domain-a, "
+            "CN = Issuing-A, parent CA profile dynamic-001") in pkid
+    # EE, issuing CA and the cross certificate travel in the CERT payloads.
+    assert "Received 3 certificate(s) from 30.1.1.31; asking pkid to verify" in lines(s, "SRX-B")
+    edges = s.results_json()["hierarchy"]["edges"]
+    assert {"issuer": "Root-A", "subject": "Root-B", "primary": False} in edges
 
 
 # -- ikesim list / troubleshoot -----------------------------------------------------------------

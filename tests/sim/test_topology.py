@@ -1,0 +1,87 @@
+"""Topology files: parameters, device groups, event wildcards, cross-certification, and the
+one-line errors for each kind of mistake."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.topology import TopologyError, parse_topology
+from tests.sim.scenarios import pair
+
+GROUP = """\
+name: group
+parameters: {branches: 3, spread: 10s}
+start: 2014-06-02T08:00:00Z
+cas:
+  Root-CA: {subject: "CN=Root-CA", key: ecdsa-256}
+devices:
+  Hub:
+    address: 198.51.100.1
+  Branch:
+    count: ${branches}
+    address-pool: 10.64.0.0/29
+    enroll: [{certificate-id: "{name}", ca: Root-CA, subject: "CN={name}",
+              ip-address: "{address}"}]
+    config: |
+      set interfaces ge-0/0/0 unit 0 family inet address {address}/29
+events:
+  - {at: 5s, clock: {device: "Branch-*", offset: 1s}}
+  - {at: 5s, initiate: {device: "Branch-000[12]", gateway: gw, spread: "${spread}"}}
+"""
+
+
+def test_groups_parameters_and_wildcards_expand():
+    t = parse_topology(GROUP, source="g.yaml")
+    assert list(t.devices) == ["Hub", "Branch-0001", "Branch-0002", "Branch-0003"]
+    branch = t.devices["Branch-0002"]
+    assert branch.address == "10.64.0.2"
+    assert branch.enroll[0].certificate_id == "Branch-0002"
+    assert branch.enroll[0].ip_address == "10.64.0.2"
+    assert "address 10.64.0.2/29" in branch.config_text
+    clocks = [e for e in t.events if e.action == "clock"]
+    starts = [e for e in t.events if e.action == "initiate"]
+    assert [e.args["device"] for e in clocks] == ["Branch-0001", "Branch-0002", "Branch-0003"]
+    assert sorted(e.args["device"] for e in starts) == ["Branch-0001", "Branch-0002"]
+    assert all(5 <= e.at <= 15 for e in starts) and "spread" not in starts[0].args
+    assert parse_topology(GROUP, source="g.yaml").events == t.events  # repeatable
+
+
+def test_a_parameter_overrides_the_default():
+    t = parse_topology(GROUP, source="g.yaml", parameters={"branches": "5"})
+    assert len(t.devices) == 6
+
+
+@pytest.mark.parametrize(
+    ("change", "parameters", "message"),
+    [
+        (("count: ${branches}", "count: ${branches}"), {"nodes": "2"},
+         "g.yaml: --param nodes: no such parameter (parameters: branches, spread)"),
+        (("count: ${branches}", "count: ${brnaches}"), None,
+         "g.yaml line 10: ${brnaches}: no parameter named brnaches"),
+        (("10.64.0.0/29", "10.64.0.0/30"), None,
+         "g.yaml line 11: devices.Branch.address-pool: 10.64.0.0/30 has fewer than 3 "
+         "addresses"),
+        (('"Branch-000[12]"', '"Spoke-*"'), None,
+         "g.yaml line 18: events.initiate.device: 'Spoke-*' matches no device"),
+        (('certificate-id: "{name}"', "certificate-id: shared"), None,
+         "g.yaml line 12: devices.Branch-0002.enroll: certificate-id shared is already "
+         "Branch-0001's"),
+    ],
+    ids=["unknown-param", "unknown-placeholder", "small-pool", "glob", "shared-id"],
+)
+def test_mistakes_name_the_file_and_line(change, parameters, message):
+    text = GROUP.replace(*change)
+    with pytest.raises(TopologyError) as err:
+        parse_topology(text, source="g.yaml", parameters=parameters)
+    assert str(err.value) == message
+
+
+def test_a_cross_certificate_must_be_declared():
+    text = pair().replace("ca-certificates: {Root-CA: Root-CA, CA-A: CA-A}",
+                          "ca-certificates: {Root-CA: Root-CA, X: CA-A by Root-CA}")
+    line = text.splitlines().index(
+        "    ca-certificates: {Root-CA: Root-CA, X: CA-A by Root-CA}") + 1
+    with pytest.raises(TopologyError) as err:
+        parse_topology(text, source="t.yaml")
+    assert str(err.value) == (f"t.yaml line {line}: devices.Host-A.ca-certificates.X: no "
+                              "cross-certify of CA-A by Root-CA")
