@@ -148,16 +148,21 @@ class PkiDaemon:
                       f"CRL for CA profile {profile} loaded from {url}, "
                       f"{len(crl)} revoked, next refresh {refresh:%m-%d-%Y %H:%M}"),)
 
-    def _expire(self, at: dt.datetime, *, keep: frozenset[str] = frozenset()) -> list[Event]:
-        events = []
-        for name, cached in list(self.crls.items()):
-            if name in keep:
-                continue
-            if cached.refresh_at is not None and cached.refresh_at <= at:
-                del self.crls[name]
-                events.append(Event("online-crl-check",
-                                    f"CRL for CA profile {name} is due for refresh"))
-        return events
+    def due(self, profile: str, at: dt.datetime) -> bool:
+        """Is the CRL of `profile` due for refresh (refresh-interval, else nextUpdate)?"""
+        cached = self.crls.get(profile)
+        return cached is not None and cached.refresh_at is not None and cached.refresh_at <= at
+
+    def refresh(self, profile: str) -> FetchCrl | None:
+        """What to download to refresh a cached CRL outside a verification (pkid refreshes
+        them periodically, Chapter 7): where it came from, then the profile's URL."""
+        cached = self.crls.get(profile)
+        ca = self.ca_certificate(profile)
+        if cached is None or ca is None or cached.url is None:
+            return None
+        urls = crl_urls(self.profiles[profile], cdp_urls=(cached.url,))
+        return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=urls, events=(
+            Event("online-crl-check", f"CRL for CA profile {profile} is due for refresh"),))
 
     # -- verification -----------------------------------------------------------------------
 
@@ -168,10 +173,10 @@ class PkiDaemon:
         """Validate a peer's certificate at `at` (the device's clock).
 
         `unavailable`: profiles whose CRL could not be downloaded during this verification;
-        `fetched`: profiles whose CRL was downloaded during it (kept even if already stale, so
+        `fetched`: profiles whose CRL was downloaded during it (used even if already stale, so
         that a CA publishing an expired CRL fails the check instead of looping).
         """
-        events = self._expire(at, keep=fetched)
+        events: list[Event] = []
         anchors = self.trust_anchors(trusted_ca)
         pool = [*peer_certificates, *self.store.ca_certificates.values()]
         if not anchors:
@@ -210,7 +215,8 @@ class PkiDaemon:
             if method is not RevocationMethod.CRL:
                 exempt.append(ca.subject)
                 continue
-            if profile in self.crls:
+            cached = self.crls.get(profile)
+            if profile in fetched or (cached is not None and not self.due(profile, at)):
                 continue
             if profile in unavailable:
                 crl_cfg = self.profiles[profile].revocation_check.crl
@@ -220,10 +226,15 @@ class PkiDaemon:
                                         f"CRL for CA profile {profile} unavailable; revocation "
                                         "check skipped (disable on-download-failure)"))
                     continue
+                if cached is not None:
+                    continue  # the refresh failed: the old CRL judges, if still in its window
                 result = replace(shape, reason=ValidationFailure.CRL_MISSING,
                                  failed_certificate=subject,
                                  message=f"CRL download failed for CA profile {profile}")
                 return Verdict(result=result, events=tuple(events))
+            if cached is not None:
+                events.append(Event("online-crl-check",
+                                    f"CRL for CA profile {profile} is due for refresh"))
             urls = crl_urls(self.profiles[profile], cdp_urls=crl_urls_of(subject))
             return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=urls,
                             events=tuple(events))

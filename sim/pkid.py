@@ -25,6 +25,7 @@ from sim.servers import CrlServer, DownloadFailed, host_of
 class PkidTiming:
     processing: float = 0.005  # seconds of CPU per verification pass
     download_timeout: float = 5.0  # per URL
+    stale_retry: float = 600.0  # a refresh that brought no newer CRL is tried again after
 
 
 @dataclass(frozen=True)
@@ -119,11 +120,37 @@ class Pkid:
                                                    f"{bad.problem}")
                 continue
             self._record(url, started, ok=True)
+            before = self.daemon.crls.get(need.ca_profile)
             events = self.daemon.crl_downloaded(need.ca_profile, crl, url=url, at=self.clock())
             self._write(events)
-            if need.ca_profile in self.daemon.crls:
+            cached = self.daemon.crls.get(need.ca_profile)
+            if cached is not None and cached is not before:
+                self._schedule_refresh(need.ca_profile, cached)
                 return True
         return False
+
+    def _schedule_refresh(self, profile: str, cached) -> None:
+        if cached.refresh_at is None:
+            return  # loaded by hand: kept until cleared
+        crl_config = self.daemon.profiles[profile].revocation_check.crl
+        if crl_config is not None and crl_config.refresh_interval == 0:
+            return  # refresh-interval 0: fetched for every verification instead
+        wait = (cached.refresh_at - self.clock()).total_seconds()
+        if wait <= 0:
+            # The CA has not published a newer CRL yet: ask again a little later.
+            wait = self.timing.stale_retry
+        self.env.process(self._refresh_when_due(profile, cached, wait))
+
+    def _refresh_when_due(self, profile: str, cached, wait: float
+                          ) -> Generator[simpy.Event, object, None]:
+        """Download the CRL again when it is due, whether or not a negotiation needs it."""
+        yield self.env.timeout(wait)
+        if self.daemon.crls.get(profile) is not cached:
+            return  # already refreshed (or cleared) in the meantime
+        need = self.daemon.refresh(profile)
+        if need is not None:
+            self._write(need.events)
+            yield self._download(need)
 
     def _record(self, url: str, started: float, *, ok: bool, reason: str | None = None) -> None:
         self.download_records.append(DownloadRecord(self.device, url, started, self.env.now,

@@ -13,11 +13,14 @@ from matplotlib.text import Annotation
 from sim import plots
 from sim.scenario import Scenario
 from sim.topology import parse_topology
-from tests.sim.scenarios import HOST_B, pair
+from tests.sim.scenarios import HOST_B, pair, profiles
 
 REVOKE_THEN_RETRY = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
                      "  - {at: 2m, revoke: {ca: CA-B, certificate: Host-B}}\n"
-                     "  - {at: 1d2h, initiate: {device: Host-A, gateway: gw}}")
+                     "  - {at: 3m, initiate: {device: Host-A, gateway: gw}}")
+# refresh-interval 0: Host-A downloads the CRLs again for every negotiation.
+ALWAYS_FRESH = profiles("CA-A", root_check="crl refresh-interval 0",
+                        own_check="crl refresh-interval 0")
 
 
 def run(text: str, tmp_path, *, seed: int | None = None, before=None) -> dict:
@@ -32,7 +35,8 @@ def run(text: str, tmp_path, *, seed: int | None = None, before=None) -> dict:
 @pytest.fixture(scope="module")
 def revoked(tmp_path_factory) -> dict:
     """Done, then Authentication failed once CA-B revoked Host-B (as in Figure 4)."""
-    return run(pair(events=REVOKE_THEN_RETRY, duration="1d3h"), tmp_path_factory.mktemp("r"))
+    return run(pair(a_profiles=ALWAYS_FRESH, events=REVOKE_THEN_RETRY, duration="5m"),
+               tmp_path_factory.mktemp("r"))
 
 
 def arrows(ax, gid: str) -> list[Annotation]:

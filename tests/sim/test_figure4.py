@@ -1,0 +1,71 @@
+"""The guide's Figure 4 / Chapter 14 scenario, end to end, as `make run` runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.device_state import DeviceState
+from sim.junos.ops import show
+from sim.scenario import Scenario
+from sim.topology import load_topology
+
+TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "figure4-multilevel.yaml"
+
+
+@pytest.fixture(scope="module")
+def figure4(tmp_path_factory) -> Scenario:
+    scenario = Scenario.build(load_topology(TOPOLOGY), out=tmp_path_factory.mktemp("f4"))
+    scenario.run()
+    scenario.write()
+    return scenario
+
+
+def test_phase1_and_phase2_come_up_then_the_revoked_host_b_fails(figure4):
+    first, second = figure4.results.in_order()
+    assert (first.phase1, first.phase2, first.error) == ("done", "done", None)
+    assert (second.phase1, second.error) == ("failed", "Authentication failed")
+    kmd = [line[16:] for line in figure4.devices["Host-A"].kmd_log.lines]
+    assert kmd[0] == ("Phase-1 [initiator] done for local=ipv4(udp:500,[0..3]=30.1.1.31) "
+                      "remote=ipv4(udp:500,[0..3]=30.1.1.51)")
+    assert kmd[1].startswith("Phase-2 [initiator] done for p1_local=ipv4(udp:500,[0..3]="
+                             "30.1.1.31)")
+    assert kmd[2] == ("Phase-1 [initiator] failed with error(Authentication failed) for "
+                      "local=ipv4(udp:500,[0..3]=30.1.1.31) remote=ipv4(udp:500,[0..3]=30.1.1.51)")
+
+
+def test_each_host_sends_its_chain_without_the_root(figure4):
+    """Chapter 7: the payload carries the EE certificate and the CA certificates the peer may
+    lack; Root-CA, the common trusted CA, stays home."""
+    sent = {}
+    for name, device in figure4.devices.items():
+        entry = next(iter(device.kmd.sas.values()))
+        sent[name] = len(entry.sa.config.certificates)
+    assert sent == {"Host-A": 3, "Host-B": 2}  # Host-A, Dev-CA, Eng-CA / Host-B, Sales-CA
+
+
+def test_host_a_creates_dynamic_001_and_downloads_sales_ca_crl(figure4):
+    pkid = [line[16:] for line in figure4.devices["Host-A"].pkid_log.lines]
+    assert ("Dynamic CA profile dynamic-001 created for CA C = us, O = example, CN = Sales-CA, "
+            "parent CA profile Root-CA") in pkid
+    assert ("Start downloading CRL for CA profile dynamic-001 from "
+            "http://10.157.88.230:8080/crl/Sales.crl") in pkid
+    assert "Path [1] C = us, O = example, CN = Sales-CA (CA profile dynamic-001)" in pkid
+
+
+def test_show_security_pki_crl_on_host_a(figure4):
+    state = DeviceState.load(figure4.out, "Host-A")
+    text = show(state, "show security pki crl")
+    profiles = [line.split(": ")[1] for line in text.splitlines()
+                if line.startswith("CA profile:")]
+    assert profiles == ["Root-CA", "Eng-CA", "Dev-CA", "dynamic-001"]
+    assert "  CRL issuer: C = us, O = example, CN = Sales-CA" in text
+    detail = show(state, "show security pki crl ca-profile dynamic-001 detail").splitlines()
+    serial = f"{figure4.hierarchy.certificate('Host-B').serial_number:X}"
+    assert detail[:5] == ["CA profile: dynamic-001", "  CRL version: V00000001",
+                          "  CRL issuer: C = us, O = example, CN = Sales-CA",
+                          "  Effective date: 09-19-2012 17:29",
+                          "  Next update: 09-20-2012 01:49"]
+    assert detail[5:7] == ["  Revocation List:", "    Serial number      Revocation date"]
+    assert detail[7].split() == [serial, "09-19-2012", "17:29", "UTC"]
