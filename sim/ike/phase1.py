@@ -27,12 +27,11 @@ from __future__ import annotations
 import enum
 import random
 from collections import deque
-from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pki.keys import PrivateKey, PublicKey
+from pki.keys import PublicKey
 from sim.ike import crypto
 from sim.ike.ids import IkeId, id_matches_certificate
 from sim.ike.payloads import (
@@ -57,19 +56,32 @@ from sim.ike.payloads import (
     encode_message,
     encode_payloads,
 )
+from sim.ike.phase1_types import (
+    NEED_INPUT,
+    Event,
+    LocalProtocolError,
+    Mode,
+    NeedInput,
+    PeerCertificatesReceived,
+    Phase1Config,
+    Phase1Done,
+    Phase1Failed,
+    RemoteProtocolError,
+    RetransmitPolicy,
+    Role,
+    SendDatagram,
+    Timer,
+)
 from sim.ike.proposals import IkeProposal, NoProposalChosen, accepted, sa_offer, select
 
+__all__ = [
+    "AWAITING_REPLY", "NEED_INPUT", "TRANSITIONS", "ZERO_COOKIE", "Event", "IkeSA", "Input",
+    "LocalProtocolError", "Mode", "NeedInput", "PeerCertificatesReceived", "Phase1Config",
+    "Phase1Done", "Phase1Failed", "RemoteProtocolError", "RetransmitPolicy", "Role",
+    "SendDatagram", "State", "Timer", "opens_phase1",
+]
+
 ZERO_COOKIE = bytes(8)
-
-
-class Role(enum.Enum):
-    INITIATOR = "initiator"
-    RESPONDER = "responder"
-
-
-class Mode(enum.Enum):
-    MAIN = ExchangeType.IDENTITY_PROTECTION
-    AGGRESSIVE = ExchangeType.AGGRESSIVE
 
 
 class State(enum.Enum):
@@ -117,143 +129,6 @@ TRANSITIONS: dict[tuple[Role, Mode], dict[State, dict[Input, tuple[str, State]]]
 }
 # States in which we sent a message and retransmit it until the answer comes.
 AWAITING_REPLY = frozenset({S.WAIT_SA, S.WAIT_KE, S.WAIT_AUTH})
-
-
-# ---------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True, kw_only=True)
-class RetransmitPolicy:
-    """QuickSec isakmp base timers: resend after `initial` s, then x`factor`, capped."""
-
-    initial: float = 0.5
-    factor: float = 2.0
-    maximum: float = 30.0
-    limit: int = 10
-    expire: float = 300.0  # whole negotiation; enforced by the driver through timeout()
-
-    def __post_init__(self) -> None:
-        if self.initial <= 0 or self.factor < 1 or self.maximum < self.initial:
-            raise ValueError(f"bad retransmit timers {self.initial}/{self.factor}/{self.maximum}")
-        if self.limit < 0 or self.expire <= 0:
-            raise ValueError(f"bad retransmit limit {self.limit} / expire {self.expire}")
-
-    def delay(self, resends_so_far: int) -> float:
-        return min(self.initial * self.factor ** resends_so_far, self.maximum)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Phase1Config:
-    """One side's Phase-1 settings: the IKE policy (mode, proposals, local certificate) and the
-    gateway (local-identity, the remote identity it expects, trusted CAs for CR payloads)."""
-
-    proposals: tuple[IkeProposal, ...]
-    local_id: IkeId
-    private_key: PrivateKey
-    certificates: tuple[bytes, ...] = ()   # DER, local certificate first, then CA certificates
-    mode: Mode = Mode.MAIN
-    remote_id: IkeId | None = None         # None: any identity the certificate vouches for
-    ca_dns: tuple[bytes, ...] = ()         # DER DNs of trusted CAs, one CR payload each
-    vendor_ids: tuple[bytes, ...] = ()
-    nonce_size: int = 32                   # bytes; Junos's own nonce length is unverified
-    send_notifications: bool = True        # responder tells a waiting initiator why it failed
-    retransmit: RetransmitPolicy = field(default_factory=RetransmitPolicy)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.proposals, tuple) or not self.proposals:
-            raise ValueError("proposals: a non-empty tuple of IkeProposal is required")
-        for p in self.proposals:
-            if not isinstance(p, IkeProposal):
-                raise TypeError(f"proposals must be IkeProposal, not {type(p).__name__}")
-            if not crypto.key_fits(p.authentication_method, self.private_key):
-                raise ValueError(f"ike proposal {p.name}: authentication-method "
-                                 f"{p.statements()['authentication-method']} does not fit the "
-                                 f"local certificate's {type(self.private_key).__name__}")
-        if self.mode is Mode.AGGRESSIVE and len({p.dh_group for p in self.proposals}) != 1:
-            raise ValueError("mode aggressive: all proposals must use the same dh-group")
-        if not isinstance(self.local_id, IkeId):
-            raise TypeError(f"local_id must be an IkeId, not {type(self.local_id).__name__}")
-        if not all(isinstance(c, bytes) for c in (*self.certificates, *self.ca_dns)):
-            raise TypeError("certificates and ca_dns must be tuples of DER bytes")
-        if not 8 <= self.nonce_size <= 256:
-            raise ValueError(f"nonce_size {self.nonce_size}: RFC 2409 allows 8..256 bytes")
-
-
-# ---------------------------------------------------------------- events and errors
-
-
-@dataclass(frozen=True, kw_only=True)
-class SendDatagram:
-    data: bytes
-
-
-@dataclass(frozen=True, kw_only=True)
-class PeerCertificatesReceived:
-    """The peer's CERT payloads (DER, in the order sent), its ID, and the CA DNs it asked for.
-    The SA now waits for certificate_verdict() or certificate_rejected()."""
-
-    certificates: tuple[bytes, ...]
-    peer_id: IkeId
-    certificate_requests: tuple[bytes, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Phase1Done:
-    role: Role
-    mode: Mode
-    icookie: bytes
-    rcookie: bytes
-    proposal: IkeProposal
-    local_id: IkeId
-    remote_id: IkeId
-    keys: crypto.Phase1Keys
-    last_iv: bytes  # last Phase-1 CBC block, the seed of Quick Mode / Informational IVs
-    peer_certificate: x509.Certificate
-
-
-@dataclass(frozen=True, kw_only=True)
-class Phase1Failed:
-    """`error.text` is what Junos prints ("No proposal chosen"); `reason` is the detail."""
-
-    role: Role
-    error: NotifyType
-    reason: str
-    local_id: IkeId | None
-    remote_id: IkeId | None
-
-    @property
-    def text(self) -> str:
-        return self.error.text
-
-
-Event = SendDatagram | PeerCertificatesReceived | Phase1Done | Phase1Failed
-
-
-class NeedInput(enum.Enum):
-    NEED_INPUT = "need-input"
-
-
-NEED_INPUT = NeedInput.NEED_INPUT
-
-
-@dataclass(frozen=True, kw_only=True)
-class Timer:
-    """Call on_timer(generation) after `delay` seconds; a stale generation is ignored."""
-
-    delay: float
-    generation: int
-
-
-class LocalProtocolError(Exception):
-    """The caller used the SA wrongly (wrong state, wrong argument)."""
-
-
-class RemoteProtocolError(Exception):
-    """A datagram that does not belong to this SA's negotiation; it was dropped."""
-
-    def __init__(self, message: str, notify: NotifyType) -> None:
-        super().__init__(message)
-        self.notify = notify
 
 
 class _Fail(Exception):

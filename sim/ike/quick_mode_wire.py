@@ -1,0 +1,166 @@
+"""Quick Mode's wire-level pieces, with no negotiation state: proxy-ID pairs (ProxyIds), the
+first IV of an exchange under a Phase-1 SA (first_iv), encrypting and decrypting its messages
+with the Phase-1 key (seal, open_encrypted), KEYMAT (keymat), and the RESPONDER-LIFETIME
+notify a responder sends when it shortens the SA lifetime. sim.ike.phase2 runs the exchange
+with them.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sim.ike import crypto
+from sim.ike.ids import IdType, IkeId
+from sim.ike.ipsec_proposals import (
+    ATTR_SA_LIFE_DURATION,
+    ATTR_SA_LIFE_TYPE,
+    LIFE_SECONDS,
+    PROTO_IPSEC_ESP,
+)
+from sim.ike.payloads import (
+    FLAG_ENCRYPTED,
+    HEADER_LEN,
+    Attribute,
+    ExchangeType,
+    Header,
+    Message,
+    NotificationPayload,
+    NotifyType,
+    PayloadMalformed,
+    decode_message,
+    encode_payloads,
+    split_payloads,
+)
+from sim.ike.phase1_types import Phase1Done
+
+RESPONDER_LIFETIME = 24576  # RFC 2407 4.6.3.1; data = SA life type and duration attributes
+
+
+# ---------------------------------------------------------------- proxy IDs
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProxyIds:
+    """A (local, remote) proxy-ID pair as this side sees it; the service (protocol/port) is
+    carried in both IDs."""
+
+    local: IkeId
+    remote: IkeId
+
+    def __post_init__(self) -> None:
+        for which in (self.local, self.remote):
+            if not isinstance(which, IkeId):
+                raise TypeError(f"proxy IDs must be IkeId, not {type(which).__name__}")
+            if which.id_type not in (IdType.IPV4_ADDR, IdType.IPV4_ADDR_SUBNET):
+                raise ValueError(f"proxy ID {which}: an address or subnet is required")
+
+    @classmethod
+    def of(cls, local: str, remote: str, *, protocol: int = 0, port: int = 0) -> ProxyIds:
+        """From two prefixes, e.g. ProxyIds.of("10.10.10.0/24", "192.168.168.0/24")."""
+        return cls(local=IkeId.ipv4_subnet(local, protocol=protocol, port=port),
+                   remote=IkeId.ipv4_subnet(remote, protocol=protocol, port=port))
+
+    @classmethod
+    def route_based(cls) -> ProxyIds:
+        """Junos's default for a route-based VPN without `proxy-identity`: 0.0.0.0/0 both ways."""
+        return cls.of("0.0.0.0/0", "0.0.0.0/0")
+
+    @classmethod
+    def from_tunnel_policy(cls, source_addresses: Sequence[str],
+                           destination_addresses: Sequence[str],
+                           applications: Sequence[tuple[int, int]] = ((0, 0),)) -> ProxyIds:
+        """A policy-based VPN's proxy IDs: local from the policy's source addresses, remote from
+        its destinations, service from its application as (protocol, port), `any` = (0, 0).
+        Several objects for one of them turn it to zeroes (the guide, chapter 11)."""
+        if not source_addresses or not destination_addresses or not applications:
+            raise ValueError("a tunnel policy matches at least one source, destination and "
+                             "application")
+        local = source_addresses[0] if len(source_addresses) == 1 else "0.0.0.0/0"
+        remote = destination_addresses[0] if len(destination_addresses) == 1 else "0.0.0.0/0"
+        protocol, port = applications[0] if len(applications) == 1 else (0, 0)
+        return cls.of(local, remote, protocol=protocol, port=port)
+
+
+# ---------------------------------------------------------------- wire: IVs, sealing, KEYMAT
+
+
+def first_iv(phase1: Phase1Done, message_id: int) -> bytes:
+    """hash(last Phase-1 CBC block | M-ID), cut to the cipher block (RFC 2409 appendix B)."""
+    alg = phase1.proposal.authentication_algorithm
+    block = phase1.proposal.encryption_algorithm.block_size
+    return crypto.plain_hash(alg, phase1.last_iv + message_id.to_bytes(4, "big"))[:block]
+
+
+def seal(phase1: Phase1Done, message_id: int, iv: bytes, payloads: list, *,
+         exchange: ExchangeType) -> tuple[bytes, bytes]:
+    """(datagram, next IV): the payloads encrypted under the Phase-1 key."""
+    cipher = phase1.proposal.encryption_algorithm
+    first, body = encode_payloads(payloads)
+    ciphertext = crypto.encrypt(cipher, phase1.keys.enc_key, iv, body)
+    header = Header(icookie=phase1.icookie, rcookie=phase1.rcookie, next_payload=first,
+                    exchange=exchange, flags=FLAG_ENCRYPTED, message_id=message_id,
+                    length=HEADER_LEN + len(ciphertext))
+    return header.encode() + ciphertext, ciphertext[-cipher.block_size:]
+
+
+def open_encrypted(phase1: Phase1Done, iv: bytes, datagram: bytes
+                   ) -> tuple[Message, bytes, bytes]:
+    """(message, the received bytes after its first payload up to the end of its last one,
+    next IV). The middle part is what HASH(1)/HASH(2) cover: real bytes, not a re-encoding."""
+    header = Header.decode(datagram)
+    if not header.encrypted:
+        raise PayloadMalformed("message is not encrypted", NotifyType.INVALID_FLAGS)
+    cipher = phase1.proposal.encryption_algorithm
+    ciphertext = datagram[HEADER_LEN:]
+    try:
+        body = crypto.decrypt(cipher, phase1.keys.enc_key, iv, ciphertext)
+    except ValueError as exc:
+        raise PayloadMalformed(str(exc)) from None
+    parts = split_payloads(header.next_payload, body, allow_trailing=True)
+    if not parts:
+        raise PayloadMalformed("encrypted message without payloads")
+    end = sum(4 + len(raw) for _, raw in parts)
+    message = decode_message(datagram, body=body)
+    return message, body[4 + len(parts[0][1]):end], ciphertext[-cipher.block_size:]
+
+
+def keymat(alg: crypto.HashAlgorithm, skeyid_d: bytes, *, gxy: bytes, protocol: int,
+           spi: bytes, ni_b: bytes, nr_b: bytes, length: int) -> bytes:
+    """RFC 2409 5.5: K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b),
+    K(n+1) = prf(SKEYID_d, Kn | [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b)."""
+    seed = gxy + bytes([protocol]) + spi + ni_b + nr_b
+    block = crypto.prf(alg, skeyid_d, seed)
+    out = block
+    while len(out) < length:
+        block = crypto.prf(alg, skeyid_d, block + seed)
+        out += block
+    return out[:length]
+
+
+# ---------------------------------------------------------------- RESPONDER-LIFETIME
+
+
+def responder_lifetime(spi: bytes, seconds: int) -> NotificationPayload:
+    """The notify that tells the initiator the SA lives only `seconds`."""
+    value: int | bytes = seconds if seconds <= 0xFFFF else seconds.to_bytes(4, "big")
+    data = (Attribute(type=ATTR_SA_LIFE_TYPE, value=LIFE_SECONDS).encode()
+            + Attribute(type=ATTR_SA_LIFE_DURATION, value=value).encode())
+    return NotificationPayload(notify_type=RESPONDER_LIFETIME, protocol_id=PROTO_IPSEC_ESP,
+                               spi=spi, data=data)
+
+
+def lifetime_of(data: bytes) -> int | None:
+    """The seconds in a RESPONDER-LIFETIME notify's attributes (TV or TLV), if any."""
+    pos, life_type, seconds = 0, None, None
+    while pos + 4 <= len(data):
+        af_type, value = struct.unpack_from("!HH", data, pos)
+        pos += 4
+        if not af_type & 0x8000:
+            value, pos = int.from_bytes(data[pos:pos + value], "big"), pos + value
+        if af_type & 0x7FFF == ATTR_SA_LIFE_TYPE:
+            life_type = value
+        elif af_type & 0x7FFF == ATTR_SA_LIFE_DURATION and life_type == LIFE_SECONDS:
+            seconds = value
+    return seconds

@@ -1,0 +1,42 @@
+"""One SRX device's whole configuration as a frozen value, `DeviceConfig`: the PKI, IKE,
+IPsec, policy, zone, interface and static-route values side by side, with lookups across
+them (the zone of an interface, the policies between two zones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pki.profiles import PkiConfig, frozen_mapping
+from sim.junos.config_ike import IkeConfig
+from sim.junos.config_ipsec import IpsecConfig
+from sim.junos.config_zones import Interface, SecurityPolicy, SecurityZone, StaticRoute
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceConfig:
+    """What `parse_config` returns. `ignored` and `notes` are records, not compared."""
+
+    source: str
+    pki: PkiConfig = field(default_factory=PkiConfig)
+    ike: IkeConfig = field(default_factory=IkeConfig)
+    ipsec: IpsecConfig = field(default_factory=IpsecConfig)
+    policies: tuple[SecurityPolicy, ...] = ()
+    zones: Mapping[str, SecurityZone] = field(default_factory=frozen_mapping)
+    interfaces: Mapping[str, Interface] = field(default_factory=frozen_mapping)
+    static_routes: tuple[StaticRoute, ...] = ()
+    ignored: tuple[str, ...] = field(default=(), compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "zones", frozen_mapping(self.zones))
+        object.__setattr__(self, "interfaces", frozen_mapping(self.interfaces))
+
+    def zone_of(self, interface: str) -> SecurityZone | None:
+        """The security zone `interface` (e.g. "ge-0/0/3.0") belongs to."""
+        return next((z for z in self.zones.values() if interface in z.interfaces), None)
+
+    def policies_between(self, from_zone: str, to_zone: str) -> tuple[SecurityPolicy, ...]:
+        return tuple(p for p in self.policies
+                     if p.from_zone == from_zone and p.to_zone == to_zone)
