@@ -45,13 +45,14 @@ class Device:
             trace_file=pki_trace.file if pki_trace else None,
             traces=(lambda flag: pki_trace.traces(PkiTraceFlag(flag))) if pki_trace
             else (lambda flag: False))
+        self.messages_log = DaemonLog(directory=log_dir, daemon="messages", clock=self.now)
         self.pki = PkiDaemon.start(config.pki.ca_profiles, store, at=self.now())
         self.pkid = Pkid(world.env, device=name, daemon=self.pki, log=self.pkid_log,
                          clock=self.now, resolve=resolve, timing=pkid_timing)
         self.kmd = Kmd(world.env, device=name, address=address, config=config,
                        store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
                        send=world.network.send, rng=world.rng("kmd", name), results=results,
-                       clock=self.now)
+                       clock=self.now, syslog=self.messages_log)
         # IKE runs on the external interface, whose address the topology checked is `address`.
         world.network.attach(address, self.kmd.receive)
 
@@ -99,7 +100,8 @@ class Device:
             ike_sas=tuple(sa for sa in self.kmd.ike_sas if _alive(sa, self.now())),
             ipsec_sas=tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now())),
             kmd_log=tuple(self.kmd_log.lines),
-            pkid_log=tuple(self.pkid_log.lines))
+            pkid_log=tuple(self.pkid_log.lines),
+            messages_log=tuple(self.messages_log.lines))
 
     def addresses(self) -> list[str]:
         found = [self.address]

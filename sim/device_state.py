@@ -6,7 +6,7 @@ A snapshot is saved into the run directory and loaded back by `ikesim show` / `i
                              ca/ and crl/ also hold the dynamic CA profiles' certificate and CRL
     devices/<device>/config  the device's Junos configuration, as given
     devices/<device>/state.json   clock, serial, dynamic profiles, CRL sources, IKE/IPsec SAs
-    logs/<device>/kmd, pkid  the daemons' logs
+    logs/<device>/kmd, pkid  the daemons' logs; messages: the syslog lines (KMD_*)
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class DeviceState:
     ipsec_sas: tuple[IpsecSaRecord, ...] = ()
     kmd_log: tuple[str, ...] = ()
     pkid_log: tuple[str, ...] = ()
+    messages_log: tuple[str, ...] = ()
 
     # -- disk -------------------------------------------------------------------------------
 
@@ -136,5 +137,5 @@ class DeviceState:
             crl_sources={k: CrlSource(**v) for k, v in state["crl_sources"].items()},
             ike_sas=tuple(IkeSaRecord(**sa) for sa in state["ike_sas"]),
             ipsec_sas=tuple(IpsecSaRecord(**sa) for sa in state["ipsec_sas"]),
-            kmd_log=log("kmd"), pkid_log=log("pkid"),
+            kmd_log=log("kmd"), pkid_log=log("pkid"), messages_log=log("messages"),
         )

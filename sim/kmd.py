@@ -37,6 +37,7 @@ from sim.junos import kmd_messages as msg
 from sim.junos.config import DeviceConfig, IkeTraceFlag
 from sim.junos.logs import DaemonLog
 from sim.network import Datagram
+from sim.phase2_plan import vpn_for
 from sim.pkid import Pkid
 from sim.quick_mode import QuickModes
 from sim.results import Results
@@ -75,6 +76,7 @@ class Kmd:
                  config: DeviceConfig, store: Callable[[], CertificateStore], pkid: Pkid,
                  log: DaemonLog, send: Callable[[Datagram], None], rng: random.Random,
                  results: Results, clock: Callable[[], dt.datetime],
+                 syslog: DaemonLog | None = None,
                  phase1_timeout: float | None = None) -> None:
         self.env = env
         self.device = device
@@ -83,6 +85,8 @@ class Kmd:
         self.store = store
         self.pkid = pkid
         self.log = log
+        # /var/log/messages: the KMD_* and "IKE negotiation ..." lines of later releases.
+        self.syslog = syslog
         self._send = send
         self.rng = rng
         self.results = results
@@ -165,7 +169,12 @@ class Kmd:
 
     def _respond(self, datagram: Datagram, header: Header) -> SaEntry | None:
         name = gateway_for_peer(self.config, datagram.src)
+        self._trace(IkeTraceFlag.POLICY_MANAGER,
+                    f"Phase-1 policy lookup for peer {datagram.src}: "
+                    f"{'gateway ' + name if name else 'no gateway'}")
         if name is None:
+            self._trace(IkeTraceFlag.POLICY_MANAGER, "IKE Phase-1: (Responder) Policy lookup "
+                                                     "failed")
             self.log.message(msg.unknown_peer(datagram.src))
             self.log.message(msg.phase1_failed("responder", NotifyType.NO_PROPOSAL_CHOSEN, None,
                                                msg.peer_address_id(datagram.src)))
@@ -247,6 +256,7 @@ class Kmd:
                                           "peer sent no certificate")
             self._pump(entry)
             return
+        self._trace(IkeTraceFlag.CERTIFICATES, "ike_st_i_cert: Start")
         self._trace(IkeTraceFlag.CERTIFICATES, f"Received {len(certs)} certificate(s) from "
                                                f"{entry.peer}; asking pkid to verify")
         started = self.env.now
@@ -257,6 +267,8 @@ class Kmd:
         if entry.done or entry.failed:
             return  # the negotiation ended (timed out) while pkid worked
         if verdict.ok:
+            self._trace(IkeTraceFlag.CERTIFICATES,
+                        "ike_policy_reply_find_public_key: Start (certificate accepted by pkid)")
             entry.sa.certificate_verdict(certs[0].public_key(), certs[0])
         else:
             entry.sa.certificate_rejected(NotifyType.AUTHENTICATION_FAILED,
@@ -269,6 +281,15 @@ class Kmd:
         entry.done = event
         role = event.role.value
         self.log.message(msg.phase1_done(role, event.local_id, event.remote_id))
+        self._trace(IkeTraceFlag.IKE, msg.all_done(
+            icookie=event.icookie, rcookie=event.rcookie, mode=event.mode.name.lower(),
+            role=role, statements=event.proposal.statements(),
+            key_bytes=len(event.keys.enc_key), group=event.proposal.dh_group.value))
+        self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
+            local=entry.local_address, remote=entry.peer, status="Error ok"))
+        self._syslog(msg.negotiation_completed(
+            vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
+            remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role))
         statements = event.proposal.statements()
         self.ike_sas.append(IkeSaRecord(
             index=entry.index, gateway=entry.gateway, role=role.capitalize(), state="UP",
@@ -302,6 +323,12 @@ class Kmd:
         else:
             remote = msg.peer_address_id(entry.peer)
         self.log.message(msg.phase1_failed(role, event.error, local, remote))
+        self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
+            local=entry.local_address, remote=entry.peer, status=event.error.text))
+        self._syslog(msg.negotiation_failed(
+            error=event.error, vpn=self._vpn_name(entry), gateway=entry.gateway or "",
+            local=entry.local_address, remote=entry.peer, local_id=event.local_id,
+            remote_id=event.remote_id, role=role))
         self.log.message(msg.sa_error(
             local=entry.local_address, remote=entry.peer, role=role, icookie=entry.sa.icookie,
             rcookie=entry.sa.rcookie, exchange=entry.sa.mode.name.lower(), error=event.error))
@@ -310,6 +337,19 @@ class Kmd:
 
     def _trace(self, flag: IkeTraceFlag, text: str) -> None:
         self.log.trace(flag, text)
+
+    def _syslog(self, text: str) -> None:
+        if self.syslog is not None:
+            self.syslog.message(f"{self.device} kmd[{self.pid}]: {text}")
+
+    @property
+    def pid(self) -> int:
+        # A stable process id per device, so that logs repeat run after run.
+        return 1000 + sum(self.device.encode()) % 9000
+
+    def _vpn_name(self, entry: SaEntry) -> str | None:
+        vpn = vpn_for(self.config, entry.gateway or "")
+        return vpn.name if vpn else None
 
 
 def _without_remote_id(config: Phase1Config) -> Phase1Config:

@@ -141,6 +141,12 @@ class QuickModes:
             pfs_group=event.pfs_group.value if event.pfs_group else None))
         kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
+        record = self.ipsec_sas[-1]
+        kmd._syslog(msg.vpn_up(
+            vpn=qm.plan.vpn.name, gateway=ike.gateway or "", local=ike.local_address,
+            remote=ike.peer, tunnel_id=record.index, tunnel_interface=qm.plan.vpn.bind_interface,
+            local_id=p1_local, remote_id=p1_remote, p2_local=event.local_proxy_id,
+            p2_remote=event.remote_proxy_id))
 
     def _failed(self, qm: QmEntry, event: QuickModeFailed) -> None:
         qm.finished = True

@@ -48,3 +48,66 @@ def unknown_peer(peer_address: str) -> str:
 def peer_address_id(address: str) -> IkeId:
     """How kmd shows a peer it knows only by address: `ipv4(any:0,[0..3]=2.2.2.2)`."""
     return IkeId.ipv4(address, protocol=0, port=0)
+
+
+# -- syslog (/var/log/messages) lines of later Junos releases --------------------------------
+# The success line and KMD_VPN_UP_ALARM_USER are copied from real devices (junos-messages.md
+# section 4); the failure line is the same line's documented "failed with error" variant.
+
+
+def _id_value(ike_id: IkeId | None) -> str:
+    return ike_id.value_text() if ike_id is not None else "Not-Available"
+
+
+def negotiation_completed(*, vpn: str | None, gateway: str, local: str, remote: str,
+                          local_id: IkeId | None, remote_id: IkeId | None, role: str) -> str:
+    return (f"IKE negotiation successfully completed. IKE Version: 1, VPN: "
+            f"{vpn or 'Not-Available'} Gateway: {gateway}, Local: {local}/500, "
+            f"Remote: {remote}/500, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
+            f"{_id_value(remote_id)}, VR-ID: 0, Role: {role.capitalize()}")
+
+
+def negotiation_failed(*, error: NotifyType, vpn: str | None, gateway: str, local: str,
+                       remote: str, local_id: IkeId | None, remote_id: IkeId | None,
+                       role: str) -> str:
+    return (f"IKE negotiation failed with error: {error.text}. IKE Version: 1, VPN: "
+            f"{vpn or 'Not-Available'} Gateway: {gateway}, Local: {local}/500, "
+            f"Remote: {remote}/500, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
+            f"{_id_value(remote_id)}, VR-ID: 0, Role: {role.capitalize()}")
+
+
+def vpn_up(*, vpn: str, gateway: str, local: str, remote: str, tunnel_id: int,
+           tunnel_interface: str | None, local_id: IkeId | None, remote_id: IkeId | None,
+           p2_local: IkeId, p2_remote: IkeId) -> str:
+    return (f"KMD_VPN_UP_ALARM_USER: VPN {vpn} from {remote} is up. Local-ip: {local}, "
+            f"gateway name: {gateway}, vpn name: {vpn}, tunnel-id: {tunnel_id}, local "
+            f"tunnel-if: {tunnel_interface or 'Not-Available'}, remote tunnel-ip: "
+            f"Not-Available, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
+            f"{_id_value(remote_id)}, AAA username: Not-Applicable, VR id: 0, "
+            f"Traffic-selector: , Traffic-selector local ID: {render(p2_local)}, "
+            f"Traffic-selector remote ID: {render(p2_remote)}, SA Type: Static")
+
+
+# -- trace lines (traceoptions flag ike / certificates) --------------------------------------
+# Format strings of the SSH/QuickSec IKE library kmd is built on (junos-messages.md section 5).
+
+_XCHG = {"main": "Identity protect", "aggressive": "Aggressive"}
+_AUTH = {"rsa-signatures": "RSA signatures", "dsa-signatures": "DSS signatures",
+         "ecdsa-signatures-256": "ECDSA signatures", "ecdsa-signatures-384": "ECDSA signatures"}
+
+
+def all_done(*, icookie: bytes, rcookie: bytes, mode: str, role: str,
+             statements: dict[str, str | int], key_bytes: int, group: int) -> str:
+    cipher = str(statements["encryption-algorithm"])
+    hash_name = str(statements["authentication-algorithm"])
+    method = _AUTH[str(statements["authentication-method"])]
+    return (f"ike_st_o_all_done: MESSAGE: Phase 1 {{ 0x{icookie[:4].hex()} {icookie[4:].hex()} "
+            f"- 0x{rcookie[:4].hex()} {rcookie[4:].hex()} }} / 00000000, version = 1.0, "
+            f"xchg = {_XCHG[mode]}, auth_method = {method}, "
+            f"{role.capitalize()}, cipher = {cipher}, hash = {hash_name}, prf = hmac-{hash_name}, "
+            f"life = 0 kB / {statements['lifetime-seconds']} sec, key len = {key_bytes}, "
+            f"group = {group}")
+
+
+def negotiation_done(*, local: str, remote: str, status: str) -> str:
+    return f"IKE negotiation done for local:{local}, remote:{remote} IKEv1 with status: {status}"

@@ -71,6 +71,7 @@ _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
     "show ike sa": lambda s, c: render_ike_sas(s, index=_index(c), detail=c.flag("detail")),
     "show ipsec sa": lambda s, c: render_ipsec_sas(s, index=_index(c), detail=c.flag("detail")),
     "show log kmd": lambda s, c: render_log(s, "kmd"),
+    "show log messages": lambda s, c: render_log(s, "messages"),
     "show log pkid": lambda s, c: render_log(s, "pkid"),
 }
 

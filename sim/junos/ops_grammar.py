@@ -121,6 +121,7 @@ ROOT = Node("", {
         "log": Node("Show contents of log files", {
             "kmd": Leaf("show log kmd", "Key management daemon log"),
             "pkid": Leaf("show log pkid", "Public-key infrastructure daemon log"),
+            "messages": Leaf("show log messages", "System log (KMD_* messages)"),
         }),
     }),
     "request": Node("Make system-level requests", {

@@ -172,13 +172,15 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
 
 # -- logs --------------------------------------------------------------------------------------
 
-LOG_FILES = ("kmd", "pkid")
+LOG_FILES = ("kmd", "pkid", "messages")
 
 
 def render_log(state: DeviceState, name: str) -> str:
-    """`show log kmd` / `show log pkid`: the daemon's log as the run left it."""
+    """`show log kmd` / `show log pkid` / `show log messages`: as the run left them."""
     if name == "kmd":
         return "\n".join(state.kmd_log)
     if name == "pkid":
         return "\n".join(state.pkid_log)
+    if name == "messages":
+        return "\n".join(state.messages_log)
     raise ValueError(f"no log file {name!r} (one of {', '.join(LOG_FILES)})")

@@ -69,3 +69,18 @@ def test_show_security_pki_crl_on_host_a(figure4):
                           "  Next update: 09-20-2012 01:49"]
     assert detail[5:7] == ["  Revocation List:", "    Serial number      Revocation date"]
     assert detail[7].split() == [serial, "09-19-2012", "17:29", "UTC"]
+
+
+def test_syslog_messages_of_later_releases(figure4):
+    lines = [line.split(": ", 1)[1] for line in figure4.devices["Host-A"].messages_log.lines]
+    assert lines[0] == ("IKE negotiation successfully completed. IKE Version: 1, VPN: "
+                        "ipsec_cert_vpn_01 Gateway: ike_cert_gw_01, Local: 30.1.1.31/500, "
+                        "Remote: 30.1.1.51/500, Local IKE-ID: 30.1.1.31, Remote IKE-ID: "
+                        "30.1.1.51, VR-ID: 0, Role: Initiator")
+    assert lines[1].startswith("KMD_VPN_UP_ALARM_USER: VPN ipsec_cert_vpn_01 from 30.1.1.51 "
+                               "is up. Local-ip: 30.1.1.31, gateway name: ike_cert_gw_01, "
+                               "vpn name: ipsec_cert_vpn_01, tunnel-id: 131073, local "
+                               "tunnel-if: st0.1, ")
+    assert lines[2].startswith("IKE negotiation failed with error: Authentication failed. "
+                               "IKE Version: 1, VPN: ipsec_cert_vpn_01 Gateway: ike_cert_gw_01")
+    assert figure4.devices["Host-A"].messages_log.lines[0][16:].startswith("Host-A kmd[")

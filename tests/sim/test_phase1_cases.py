@@ -161,3 +161,24 @@ def test_same_topology_and_seed_same_logs_and_results(tmp_path, seed):
     assert first.results_json() == second.results_json()
     assert [c.datagram.payload for c in first.world.network.capture][:4] == \
         [c.datagram.payload for c in second.world.network.capture][:4]
+
+
+def test_ike_traceoptions_write_the_selected_flags_to_their_file(tmp_path):
+    trace = ("set security ike traceoptions file ike-trace\n"
+             "set security ike traceoptions flag ike\n"
+             "set security ike traceoptions flag policy-manager")
+    s = run(pair(b={"extra": trace}), tmp_path)
+    assert outcome(s) == ("done", None)
+    folder = tmp_path / "run" / "logs" / "Host-B"
+    traced = [line[16:] for line in (folder / "ike-trace").read_text().splitlines()]
+    assert traced[0] == f"Phase-1 policy lookup for peer {HOST_A}: gateway gw"
+    assert traced[1].startswith("ike_st_o_all_done: MESSAGE: Phase 1 { 0x")
+    assert traced[1].endswith(", version = 1.0, xchg = Identity protect, auth_method = RSA "
+                              "signatures, Responder, cipher = aes-128-cbc, hash = sha-256, "
+                              "prf = hmac-sha-256, life = 0 kB / 28800 sec, key len = 16, "
+                              "group = 14")
+    assert traced[2] == (f"IKE negotiation done for local:{HOST_B}, remote:{HOST_A} IKEv1 "
+                         "with status: Error ok")
+    assert not any("ike_st_i_cert" in line for line in traced)  # flag certificates is off
+    # The kmd log keeps its messages only.
+    assert (folder / "kmd").read_text().count("\n") == 1
