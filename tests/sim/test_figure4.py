@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from sim.device_state import DeviceState
 from sim.junos.ops import show
+from sim.pcap import write_pcap
 from sim.scenario import Scenario
 from sim.topology import load_topology
 
@@ -84,3 +88,25 @@ def test_syslog_messages_of_later_releases(figure4):
     assert lines[2].startswith("IKE negotiation failed with error: Authentication failed. "
                                "IKE Version: 1, VPN: ipsec_cert_vpn_01 Gateway: ike_cert_gw_01")
     assert figure4.devices["Host-A"].messages_log.lines[0][16:].startswith("Host-A kmd[")
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
+                    "(.ci/run installs Debian's tshark)")
+def test_the_capture_dissects_and_messages_5_and_6_decrypt(figure4, tmp_path):
+    pcap = tmp_path / "figure4.pcap"
+    write_pcap(pcap, figure4.world.network.capture, start=figure4.topology.start)
+    home = tmp_path / "home" / ".config" / "wireshark"
+    home.mkdir(parents=True)
+    (home / "ikev1_decryption_table").write_text(
+        "".join(f"{c.hex()},{k.hex()}\n" for c, k in figure4.key_table()))
+    env = {**os.environ, "HOME": str(tmp_path / "home"),
+           "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config")}
+    out = subprocess.run(["tshark", "-r", str(pcap), "-V"], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert "Malformed" not in out
+    # Both negotiations' messages 5 and 6 decrypt (an ID and a SIG payload in each), and so
+    # do Quick Mode's first two messages (IDci and IDcr in each).
+    assert out.count("Payload: Signature (9)") == 4
+    assert out.count("Payload: Identification (5)") == 4 + 4
+    # Host-A's chain (3 certificates) and Host-B's (2), twice.
+    assert out.count("Certificate Encoding: X.509 Certificate - Signature (4)") == 10
