@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
+import pki
 from sim import library_cli
 from sim.cli import UsageError
 from sim.scenario import Scenario
@@ -327,3 +329,42 @@ def test_openssl_also_finds_the_ssg5_certificate_not_yet_valid_on_the_srx_clock(
     # On the true clock, at the end of the run, the same files are fine.
     end = s.topology.start + dt.timedelta(seconds=s.topology.duration)
     assert openssl_errors(s.out, anchor="labdomain-ca", leaf=leaf, at=end) == (0, [])
+
+
+SMALL = [f for f in FILES if f.stem != "hub-and-spoke"]
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@pytest.mark.parametrize("path", SMALL, ids=[f.stem for f in SMALL])
+def test_openssl_and_ikesim_agree_on_every_local_certificate_a_run_wrote(runs, path, tmp_path):
+    """The PEM files under pki/ are real: for each device's certificate, `openssl verify` with
+    the run's CA certificates and CRLs gives the verdict pki.validate_path gives, at the end."""
+    s = runs(path)
+    cas = s.out / "pki" / "cas"
+    certs = {p: x509.load_pem_x509_certificate(p.read_bytes()) for p in sorted(cas.glob("*.pem"))}
+    roots = [p for p, c in certs.items() if c.issuer == c.subject]
+    others = [p for p in certs if p not in roots]
+    crl_files = sorted(cas.glob("*.crl"))
+    bundle = tmp_path / "roots.pem"
+    bundle.write_bytes(b"".join(p.read_bytes() for p in roots))
+    pool = tmp_path / "pool.pem"
+    pool.write_bytes(b"".join(p.read_bytes() for p in others))
+    crls = tmp_path / "crls.pem"
+    crls.write_bytes(b"".join(p.read_bytes() for p in crl_files))
+    at = s.world.now()
+    checked = 0
+    for leaf_file in sorted((s.out / "pki").glob("*/local/*.pem")):
+        leaf = x509.load_pem_x509_certificate(leaf_file.read_bytes())
+        ours = pki.validate_path(leaf, trust_anchors=[certs[p] for p in roots],
+                                 intermediates=[certs[p] for p in others],
+                                 crls=[x509.load_pem_x509_crl(p.read_bytes()) for p in crl_files],
+                                 at=at)
+        command = [OPENSSL, "verify", "-attime", str(int(at.timestamp())), "-crl_check_all",
+                   "-verify_depth", "8", "-CAfile", str(bundle), "-CRLfile", str(crls)]
+        if others:
+            command += ["-untrusted", str(pool)]
+        theirs = subprocess.run([*command, str(leaf_file)], capture_output=True, text=True,
+                                timeout=30)
+        assert (theirs.returncode == 0) == ours.ok, (leaf_file, ours.message, theirs.stdout)
+        checked += 1
+    assert checked >= 2
