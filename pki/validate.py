@@ -41,7 +41,7 @@ def _rank(result: ValidationResult) -> int:
 
 
 def validate_path(leaf: CertificateInput, *, trust_anchors: Iterable[CertificateInput],
-                  at: dt.datetime, intermediates: Iterable[CertificateInput] = (),
+                  at: dt.datetime | None = None, intermediates: Iterable[CertificateInput] = (),
                   crls: Iterable[CrlInput] = (), check_revocation: bool = True,
                   max_chain_length: int = 10,
                   ca_profile_crl_urls: CrlUrlSource | None = None,
@@ -51,8 +51,9 @@ def validate_path(leaf: CertificateInput, *, trust_anchors: Iterable[Certificate
     """Validate `leaf` at time `at` against `trust_anchors`.
 
     `intermediates` is the unordered pool of other certificates (the peer's and the store's
-    CA certificates); `crls` the CRLs at hand. `at` is required and timezone-aware: validation
-    never reads the clock. When a CRL is missing or stale the result names the CA whose CRL is
+    CA certificates); `crls` the CRLs at hand. `at` is timezone-aware; None means now, read here
+    once at the entry point (a simulation always passes its device's clock: the checks below
+    never read the clock). When a CRL is missing or stale the result names the CA whose CRL is
     needed and the URLs to try (`crl_needed`); fetch it and call again with it in `crls`.
     `ca_profile_crl_urls` maps a CA subject name to the URLs its CA profile configures (a
     mapping or a callable). Certificates issued by a CA named in `revocation_exempt` are not
@@ -60,6 +61,8 @@ def validate_path(leaf: CertificateInput, *, trust_anchors: Iterable[Certificate
     RFC 5280 policy inputs (default: any policy); `revocation_cache` keeps CRL indexes between
     calls.
     """
+    if at is None:
+        at = dt.datetime.now(dt.UTC)
     certs = load_certificates(leaf)
     if len(certs) != 1:
         raise ValueError(f"leaf must be one certificate, got {len(certs)}")
