@@ -107,17 +107,13 @@ class Pkid:
                 data = yield self.env.process(
                     server.download(url, timeout=self.timing.download_timeout))
                 crl = load_crl(data, source=url)
-            except DownloadFailed as failure:
-                self._record(url, started, ok=False, reason=failure.reason)
+            except (DownloadFailed, LoadError) as failure:
+                # A server that did not answer, or answered with something that is no CRL.
+                reason = failure.reason if isinstance(failure, DownloadFailed) else failure.problem
+                self._record(url, started, ok=False, reason=reason)
                 self.log.trace("online-crl-check", f"CRL download for CA profile "
                                                    f"{need.ca_profile} from {url} failed: "
-                                                   f"{failure.reason}")
-                continue
-            except LoadError as bad:
-                self._record(url, started, ok=False, reason=bad.problem)
-                self.log.trace("online-crl-check", f"CRL download for CA profile "
-                                                   f"{need.ca_profile} from {url} failed: "
-                                                   f"{bad.problem}")
+                                                   f"{reason}")
                 continue
             self._record(url, started, ok=True)
             before = self.daemon.crls.get(need.ca_profile)
