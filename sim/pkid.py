@@ -66,7 +66,7 @@ class Pkid:
         unavailable: frozenset[str] = frozenset()
         fetched: frozenset[str] = frozenset()
         self._trace_verification(f"Start verification of certificate "
-                                 f"{_name(leaf)} (serial {leaf.serial_number:x})")
+                                 f"{_name(leaf)} (serial {leaf.serial_number:X})")
         while True:
             with self._cpu.request() as cpu:
                 yield cpu
@@ -78,6 +78,7 @@ class Pkid:
             if isinstance(answer, Verdict):
                 self._report(leaf, answer)
                 return answer
+            self.log.trace("online-crl-check", _lookup_order(answer))
             ok = yield self._download(answer)
             if ok:
                 fetched = fetched | {answer.ca_profile}
@@ -92,9 +93,6 @@ class Pkid:
         return running
 
     def _fetch(self, need: FetchCrl) -> Generator[simpy.Event, object, bool]:
-        if not need.urls:
-            self.log.trace("online-crl-check", f"No CRL location known for CA profile "
-                                               f"{need.ca_profile}")
         for url in need.urls:
             self.log.trace("online-crl-check",
                            f"Start downloading CRL for CA profile {need.ca_profile} from {url}")
@@ -169,6 +167,16 @@ class Pkid:
         else:
             self._trace_verification(f"Certificate {_name(leaf)} verification failed: "
                                      f"{verdict.result.message}")
+
+
+def _lookup_order(need: FetchCrl) -> str:
+    """Where pkid will look, in the guide's order (Chapter 5): the certificate's CDP, then the
+    CA profile's URL."""
+    if not need.urls:
+        return (f"CRL for CA profile {need.ca_profile} is not loaded; no CDP in the "
+                "certificate and no URL in the CA profile")
+    return (f"CRL for CA profile {need.ca_profile} is not loaded or due; trying "
+            f"{', then '.join(need.urls)}")
 
 
 def _name(cert: x509.Certificate) -> str:
