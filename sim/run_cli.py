@@ -27,6 +27,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--pcap", metavar="FILE",
                      help="write every ISAKMP packet to FILE and the IKE keys to FILE.keys")
     run.add_argument("--until", metavar="TIME", help="stop at this simulated time (e.g. 90s)")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a topology parameter (e.g. spokes=200); repeatable")
     run.add_argument("--quiet", action="store_true", help="print only where results went")
     run.set_defaults(handler=run_topology)
 
@@ -34,8 +36,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_topology(args: argparse.Namespace) -> int:
     from sim.cli import UsageError
 
+    parameters = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {item}: expected NAME=VALUE")
+        parameters[name.strip()] = value.strip()
     try:
-        topology = load_topology(args.topology)
+        topology = load_topology(args.topology, parameters=parameters or None)
         until = parse_duration(args.until) if args.until else None
     except TopologyError as exc:
         raise UsageError(str(exc)) from None

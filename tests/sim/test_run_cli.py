@@ -114,3 +114,16 @@ def test_capture_dissects_cleanly_and_decrypts_with_the_key_table(topology_file,
     assert dissected.count("Payload: Identification (5)") == 4
     assert dissected.count("Payload: Signature (9)") == 4
     assert dissected.count("Certificate Encoding: X.509 Certificate - Signature (4)") == 8
+
+
+def test_param_overrides_a_topology_parameter(tmp_path, capsys):
+    path = tmp_path / "grouped.yaml"
+    path.write_text(pair().replace("name: test\n", "name: test\nparameters: {at: 1s}\n")
+                    .replace("{at: 1s, initiate", "{at: \"${at}\", initiate"))
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "--param", "at=2s"]) == 0
+    assert "2013-03-01 09:00:02  Host-A" in capsys.readouterr().out
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "--param", "nope=1"]) == 2
+    assert capsys.readouterr().err == (f"ikesim: {path}: --param nope: no such parameter "
+                                       "(parameters: at)\n")
+    assert main(["run", str(path), "--param", "at"]) == 2
+    assert "--param at: expected NAME=VALUE" in capsys.readouterr().err
