@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import simpy
 from cryptography import x509
@@ -68,7 +68,6 @@ class SaEntry:
     done: Phase1Done | None = None
     failed: Phase1Failed | None = None
     id_mismatch: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 class Kmd:

@@ -121,22 +121,36 @@ class Scenario:
 
     def _at(self, event):
         yield self.world.env.timeout(event.at)
-        args = event.args
-        if event.action == "initiate":
-            self.devices[args["device"]].kmd.initiate(args["gateway"])
-        elif event.action == "revoke":
-            reason = x509.ReasonFlags(args["reason"]) if args.get("reason") else None
-            self.hierarchy.revoke(args["certificate"], at=self.world.now(), reason=reason,
-                                  by=args["ca"])
-            self.publish_crl(args["ca"])
-        elif event.action == "publish-crl":
-            self.publish_crl(args["ca"])
-        elif event.action in ("server-down", "server-up"):
-            self.servers[args["server"]].down = event.action == "server-down"
-        elif event.action == "clock":
-            self.devices[args["device"]].clock_offset = signed_duration(args["offset"])
-        elif event.action == "verify-local":
-            self.devices[args["device"]].verify_local(args["certificate-id"])
+        self._ACTIONS[event.action](self, event.args)
+
+    def _initiate(self, args) -> None:
+        self.devices[args["device"]].kmd.initiate(args["gateway"])
+
+    def _revoke(self, args) -> None:
+        reason = x509.ReasonFlags(args["reason"]) if args.get("reason") else None
+        self.hierarchy.revoke(args["certificate"], at=self.world.now(), reason=reason,
+                              by=args["ca"])
+        self.publish_crl(args["ca"])
+
+    def _server(self, args, *, down: bool) -> None:
+        self.servers[args["server"]].down = down
+
+    def _clock(self, args) -> None:
+        self.devices[args["device"]].clock_offset = signed_duration(args["offset"])
+
+    def _verify_local(self, args) -> None:
+        self.devices[args["device"]].verify_local(args["certificate-id"])
+
+    # The topology's event actions (sim.topology checked their arguments before the run).
+    _ACTIONS = {
+        "initiate": _initiate,
+        "revoke": _revoke,
+        "publish-crl": lambda self, args: self.publish_crl(args["ca"]),
+        "server-down": lambda self, args: self._server(args, down=True),
+        "server-up": lambda self, args: self._server(args, down=False),
+        "clock": _clock,
+        "verify-local": _verify_local,
+    }
 
     # -- running and writing ----------------------------------------------------------------
 

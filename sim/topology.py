@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from cryptography import x509
+
 from pki.keys import KeySpec, KeyType
 from pki.names import SubjectError, parse_subject
 from pki.profiles import ConfigError
@@ -486,10 +488,45 @@ def _events(r: _Reader, root: Located, cas, servers, devices) -> tuple[EventEntr
             if key in args and args[key] not in table:
                 raise r.fail(item, action, f"events.{action}.{key}: no {key} named "
                                            f"{args[key]!r}")
+        problem = _event_problem(action, args, devices)
+        if problem:
+            raise r.fail(item, action, f"events.{action}: {problem}")
         at = r.convert(item, "at", "events.at", parse_duration)
         events.append(EventEntry(at=at, action=action, args=MappingProxyType(dict(args)),
                                  line=item.line))
     return tuple(sorted(events, key=lambda e: e.at))
+
+
+_REASONS = {flag.value for flag in x509.ReasonFlags}
+
+
+def _event_problem(action: str, args: Mapping[str, object],
+                   devices: dict[str, DeviceEntry]) -> str | None:
+    """What would make the event fail when it happens: checked before anything runs."""
+    device = devices.get(str(args.get("device")))
+    for key in sorted(_EVENT_ARGS[action] - {"reason"}):
+        if key not in args:
+            return f"{key} is missing"
+    if action == "initiate" and device and args["gateway"] not in device.config.ike.gateways:
+        return f"{device.name} has no IKE gateway {args['gateway']!r}"
+    if action == "verify-local" and device and args["certificate-id"] not in {
+            e.certificate_id for e in device.enroll}:
+        return f"{device.name} has no certificate-id {args['certificate-id']!r}"
+    if action == "revoke":
+        ids = {e.certificate_id: e.ca for d in devices.values() for e in d.enroll}
+        if args["certificate"] not in ids:
+            return f"no certificate-id {args['certificate']!r} was enrolled"
+        if ids[args["certificate"]] != args["ca"]:
+            return (f"{args['certificate']} was issued by {ids[args['certificate']]}, "
+                    f"not {args['ca']}")
+        if args.get("reason") is not None and args["reason"] not in _REASONS:
+            return (f"reason {args['reason']!r}: one of {', '.join(sorted(_REASONS))}")
+    if action == "clock":
+        try:
+            signed_duration(args["offset"])
+        except ValueError as exc:
+            return f"offset: {exc}"
+    return None
 
 
 def _troubleshoot(r: _Reader, root: Located, devices) -> Troubleshoot | None:

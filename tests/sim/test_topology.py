@@ -24,6 +24,15 @@ devices:
               ip-address: "{address}"}]
     config: |
       set interfaces ge-0/0/0 unit 0 family inet address {address}/29
+      set security ike proposal p authentication-method rsa-signatures
+      set security ike proposal p dh-group group14
+      set security ike proposal p authentication-algorithm sha-256
+      set security ike proposal p encryption-algorithm aes-128-cbc
+      set security ike policy pol proposals p
+      set security ike policy pol certificate local-certificate {name}
+      set security ike gateway gw ike-policy pol
+      set security ike gateway gw address 198.51.100.1
+      set security ike gateway gw external-interface ge-0/0/0.0
 events:
   - {at: 5s, clock: {device: "Branch-*", offset: 1s}}
   - {at: 5s, initiate: {device: "Branch-000[12]", gateway: gw, spread: "${spread}"}}
@@ -62,7 +71,7 @@ def test_a_parameter_overrides_the_default():
          "g.yaml line 11: devices.Branch.address-pool: 10.64.0.0/30 has fewer than 3 "
          "addresses"),
         (('"Branch-000[12]"', '"Spoke-*"'), None,
-         "g.yaml line 18: events.initiate.device: 'Spoke-*' matches no device"),
+         "g.yaml line 27: events.initiate.device: 'Spoke-*' matches no device"),
         (('certificate-id: "{name}"', "certificate-id: shared"), None,
          "g.yaml line 12: devices.Branch-0002.enroll: certificate-id shared is already "
          "Branch-0001's"),
@@ -74,6 +83,32 @@ def test_mistakes_name_the_file_and_line(change, parameters, message):
     with pytest.raises(TopologyError) as err:
         parse_topology(text, source="g.yaml", parameters=parameters)
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ("{at: 1s, initiate: {device: Host-A, gateway: nope}}",
+         "events.initiate: Host-A has no IKE gateway 'nope'"),
+        ("{at: 1s, revoke: {ca: CA-A, certificate: Host-B}}",
+         "events.revoke: Host-B was issued by CA-B, not CA-A"),
+        ("{at: 1s, revoke: {ca: CA-B, certificate: Host-B, reason: stolen}}",
+         "events.revoke: reason 'stolen': one of "),
+        ("{at: 1s, revoke: {ca: CA-B, certificate: Host-C}}",
+         "events.revoke: no certificate-id 'Host-C' was enrolled"),
+        ("{at: 1s, clock: {device: Host-A, offset: soon}}",
+         "events.clock: offset: 'soon' is not a duration"),
+        ("{at: 1s, verify-local: {device: Host-A, certificate-id: Host-B}}",
+         "events.verify-local: Host-A has no certificate-id 'Host-B'"),
+    ],
+    ids=["gateway", "issuer", "reason", "certificate", "offset", "certificate-id"],
+)
+def test_events_are_checked_before_the_run(event, message):
+    text = pair(events=f"  - {event}")
+    line = text.splitlines().index(f"  - {event}") + 1
+    with pytest.raises(TopologyError) as err:
+        parse_topology(text, source="t.yaml")
+    assert str(err.value).startswith(f"t.yaml line {line}: {message}")
 
 
 def test_a_cross_certificate_must_be_declared():
