@@ -94,6 +94,7 @@ class Kmd:
         self.sas: dict[bytes, SaEntry] = {}
         self.ike_sas: list[IkeSaRecord] = []
         self.quick = QuickModes(self)
+        self._config_loaded()
 
     # -- starting negotiations ----------------------------------------------------------------
 
@@ -117,6 +118,16 @@ class Kmd:
                                       f"{gateway_name}")
         self.env.process(self._expire(entry))
         self._pump(entry)
+
+    def _config_loaded(self) -> None:
+        """What kmd traces when it reads its configuration (flag parse); the two lines are a
+        real device's (junos-messages.md section 4)."""
+        ike = self.config.ike
+        count = len(ike.proposals) + len(ike.policies) + len(ike.gateways) + len(
+            self.config.ipsec.vpns)
+        self._trace(IkeTraceFlag.PARSE, f"Config download: Processed {count} - {count + 1} "
+                                        "messages")
+        self._trace(IkeTraceFlag.PARSE, "Config download time: 0 seconds")
 
     def _sa_rng(self) -> random.Random:
         return random.Random(self.rng.getrandbits(64))

@@ -141,6 +141,11 @@ class QuickModes:
             pfs_group=event.pfs_group.value if event.pfs_group else None))
         kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
+        # A real SRX's trace lines for the SA pair being installed (junos-messages.md 5).
+        kmd.log.trace(IkeTraceFlag.TIMER, f"Hardlife timer started for inbound "
+                                          f"{qm.plan.vpn.name} with {event.lifetime_seconds} "
+                                          "seconds/0 kilobytes")
+        kmd.log.trace(IkeTraceFlag.DATABASE, "Successfully added ipsec SA PAIR")
         record = self.ipsec_sas[-1]
         kmd._syslog(msg.vpn_up(
             vpn=qm.plan.vpn.name, gateway=ike.gateway or "", local=ike.local_address,

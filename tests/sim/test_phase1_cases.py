@@ -7,7 +7,7 @@ import pytest
 
 from sim.scenario import Scenario
 from sim.topology import parse_topology
-from tests.sim.scenarios import HOST_A, HOST_B, pair, profiles
+from tests.sim.scenarios import HOST_A, HOST_B, pair, policy_vpn, profiles
 
 
 def run(text: str, tmp_path) -> Scenario:
@@ -182,3 +182,48 @@ def test_ike_traceoptions_write_the_selected_flags_to_their_file(tmp_path):
     assert not any("ike_st_i_cert" in line for line in traced)  # flag certificates is off
     # The kmd log keeps its messages only.
     assert (folder / "kmd").read_text().count("\n") == 1
+
+
+def test_aggressive_mode_with_ecdsa_certificates(tmp_path):
+    """mode aggressive and ecdsa-signatures-256 end to end: three messages, real ECDSA."""
+    text = pair()
+    text = text.replace("set security ike policy pol mode main",
+                        "set security ike policy pol mode aggressive")
+    text = text.replace("authentication-method rsa-signatures",
+                        "authentication-method ecdsa-signatures-256")
+    text = text.replace("dh-group group14", "dh-group group19")
+    text = text.replace("key: rsa-1024", "key: ecdsa-256")
+    s = run(text, tmp_path)
+    (negotiation,) = s.results.in_order()
+    assert (negotiation.phase1, negotiation.error) == ("done", None)
+    phase1 = [m for m in negotiation.messages if m.exchange == "AGGRESSIVE"]
+    assert [(m.sender, m.number) for m in phase1] == [("Host-A", 1), ("Host-B", 2),
+                                                      ("Host-A", 3)]
+    assert kmd(s, "Host-B") == [f"Phase-1 [responder] done for local={B_ID} remote={A_ID}"]
+    (sa,) = s.devices["Host-A"].snapshot().ike_sas
+    assert (sa.mode, sa.authentication_method, sa.dh_group) == (
+        "Aggressive", "ECDSA-signatures-256", 19)
+
+
+def test_mode_mismatch_fails_the_negotiation(tmp_path):
+    """Host-A in aggressive mode, Host-B in main: the responder refuses the exchange."""
+    text = pair().replace("set security ike policy pol mode main",
+                          "set security ike policy pol mode aggressive", 1)
+    s = run(text, tmp_path)
+    assert outcome(s) == ("failed", "No proposal chosen")
+    assert kmd(s, "Host-B")[0].startswith(
+        "Phase-1 [responder] failed with error(No proposal chosen) for "
+        "local=unknown(any:0,[0..0]=) ")
+
+
+def test_parse_database_and_timer_flags(tmp_path):
+    trace = "\n".join(f"set security ike traceoptions flag {flag}"
+                      for flag in ("parse", "database", "timer"))
+    text = pair(a={"extra": policy_vpn("192.168.168.0/24", "10.10.10.0/24")},
+                b={"extra": policy_vpn("10.10.10.0/24", "192.168.168.0/24") + "\n" + trace})
+    s = run(text, tmp_path)
+    lines = kmd(s, "Host-B")
+    assert lines[0] == "Config download: Processed 4 - 5 messages"
+    assert lines[1] == "Config download time: 0 seconds"
+    assert "Hardlife timer started for inbound ike-vpn with 3600 seconds/0 kilobytes" in lines
+    assert "Successfully added ipsec SA PAIR" in lines

@@ -3,46 +3,11 @@ guide's two "Analyzing the Phase 2 Failure Message" cases."""
 
 from __future__ import annotations
 
-from tests.sim.scenarios import HOST_A, HOST_B, pair
+from tests.sim.scenarios import HOST_A, HOST_B, pair, policy_vpn
 from tests.sim.test_phase1_cases import kmd, run
 
 A_ID = f"ipv4(udp:500,[0..3]={HOST_A})"
 B_ID = f"ipv4(udp:500,[0..3]={HOST_B})"
-
-
-def policy_vpn(local: str, remote: str, proposal: str = "proposal-set standard") -> str:
-    """The guide's Chapter 11 policy-based VPN: zones, address book, tunnel policy pair."""
-    return "\n".join([
-        "set interfaces ge-0/0/1 unit 0 family inet address 172.16.0.1/24",
-        "set security zones security-zone trust interfaces ge-0/0/1.0",
-        "set security zones security-zone untrust interfaces ge-0/0/0.0",
-        "set security zones security-zone untrust host-inbound-traffic system-services ike",
-        f"set security zones security-zone trust address-book address local-net {local}",
-        f"set security zones security-zone untrust address-book address remote-net {remote}",
-        "set security ipsec proposal esp-aes protocol esp",
-        "set security ipsec proposal esp-aes authentication-algorithm hmac-sha1-96",
-        "set security ipsec proposal esp-aes encryption-algorithm aes-256-cbc",
-        f"set security ipsec policy vpn-policy1 {proposal}",
-        "set security ipsec policy vpn-policy1 perfect-forward-secrecy keys group2",
-        "set security ipsec vpn ike-vpn ike gateway gw",
-        "set security ipsec vpn ike-vpn ike ipsec-policy vpn-policy1",
-        "set security policies from-zone trust to-zone untrust policy tunnel-policy-out "
-        "match source-address local-net",
-        "set security policies from-zone trust to-zone untrust policy tunnel-policy-out "
-        "match destination-address remote-net",
-        "set security policies from-zone trust to-zone untrust policy tunnel-policy-out "
-        "match application any",
-        "set security policies from-zone trust to-zone untrust policy tunnel-policy-out "
-        "then permit tunnel ipsec-vpn ike-vpn pair-policy tunnel-policy-in",
-        "set security policies from-zone untrust to-zone trust policy tunnel-policy-in "
-        "match source-address remote-net",
-        "set security policies from-zone untrust to-zone trust policy tunnel-policy-in "
-        "match destination-address local-net",
-        "set security policies from-zone untrust to-zone trust policy tunnel-policy-in "
-        "match application any",
-        "set security policies from-zone untrust to-zone trust policy tunnel-policy-in "
-        "then permit tunnel ipsec-vpn ike-vpn pair-policy tunnel-policy-out",
-    ])
 
 
 def test_policy_based_vpn_comes_up_with_the_address_book_proxy_ids(tmp_path):
