@@ -115,7 +115,7 @@ def _span(seconds: float) -> str:
 def where(scenario: Scenario, pcap: str | None) -> str:
     out = scenario.out
     lines = [f"Results:  {out / 'results.json'}",
-             f"Logs:     {out / 'logs'}/<device>/kmd, pkid",
+             f"Logs:     {out / 'logs'}/<device>/kmd, pkid, messages",
              f"PKI:      {out / 'pki'}/<device>/, {out / 'pki' / 'cas'}/"]
     plots = sorted(p.name for p in (out / "plots").glob("*.png")) \
         if (out / "plots").is_dir() else []
@@ -123,4 +123,8 @@ def where(scenario: Scenario, pcap: str | None) -> str:
         lines.append(f"Plots:    {out / 'plots'}/ ({', '.join(plots)})")
     if pcap:
         lines.append(f"Capture:  {pcap} (keys: {pcap}.keys)")
+    first = next(iter(scenario.devices), None)
+    if first is not None:
+        lines.append(f'Inspect:  ikesim show {out} {first} "show security pki crl"   '
+                     f"(or: ikesim cli {out} {first})")
     return "\n".join(lines)
