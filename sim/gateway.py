@@ -9,13 +9,15 @@ accepted with any identity its certificate vouches for).
 
 from __future__ import annotations
 
+import enum
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography import x509
 
 from pki.names import parse_subject
-from sim.ike.ids import IkeId
+from sim.ike.ids import IdType, IkeId, parse_dn
 from sim.ike.phase1 import Mode
 from sim.ike.proposals import IkeProposal
 from sim.junos.config import (
@@ -89,16 +91,15 @@ def plan(config: DeviceConfig, gateway_name: str, *, device_address: str) -> Gat
         configured = ike.proposals.get(name)
         if configured is None:
             raise GatewayError(f"policy {policy.name}: proposal {name} is not configured")
-        statements = {
-            "authentication-method": _value(configured.authentication_method),
-            "dh-group": _value(configured.dh_group),
-            "authentication-algorithm": _value(configured.authentication_algorithm),
-            "encryption-algorithm": _value(configured.encryption_algorithm),
+        statements = configured_statements({
+            "authentication-method": configured.authentication_method,
+            "dh-group": configured.dh_group,
+            "authentication-algorithm": configured.authentication_algorithm,
+            "encryption-algorithm": configured.encryption_algorithm,
             "lifetime-seconds": configured.effective_lifetime_seconds,
-        }
+        })
         try:
-            proposals.append(IkeProposal.from_statements(
-                name, {k: v for k, v in statements.items() if v is not None}))
+            proposals.append(IkeProposal.from_statements(name, statements))
         except ValueError as exc:
             raise GatewayError(str(exc)) from None
     if not proposals:
@@ -115,6 +116,42 @@ def plan(config: DeviceConfig, gateway_name: str, *, device_address: str) -> Gat
             remote_spec.type is IdentityType.DISTINGUISHED_NAME and not remote_spec.value)
         else identity(remote_spec),
     )
+
+
+def peer_matches(gateway_plan: GatewayPlan, peer_id: IkeId) -> bool:
+    """Does the identity the peer sent fit the gateway (`remote-identity` or `dynamic`)?
+
+    `dynamic distinguished-name wildcard W` wants every attribute of W in the peer's DN, in any
+    order; `container C` wants C's attributes in the peer's DN in C's order (the guide: with
+    several OU= or CN= fields "the sequence must be maintained and is case-sensitive").
+    """
+    spec = gateway_plan.gateway.remote_identity or gateway_plan.gateway.dynamic
+    if spec is None:
+        return True
+    if gateway_plan.remote_id is not None:
+        return gateway_plan.remote_id.same_identity(peer_id)
+    if peer_id.id_type is not IdType.DER_ASN1_DN:
+        return False
+    try:
+        peer = [atv for rdn in parse_dn(peer_id.data) for atv in rdn]
+    except ValueError:
+        return False
+    if spec.wildcard:
+        wanted = _attributes(spec.wildcard)
+        have = [(oid, value.casefold()) for oid, value in peer]
+        if any(have.count(w) < wanted.count(w) for w in wanted):
+            return False
+    if spec.container:
+        remaining = iter(peer)
+        if not all(any(atv == want for atv in remaining) for want in _attributes(
+                spec.container, fold=False)):
+            return False
+    return True
+
+
+def _attributes(text: str, *, fold: bool = True) -> list[tuple[str, str]]:
+    return [(attr.oid.dotted_string, attr.value.casefold() if fold else attr.value)
+            for attr in parse_subject(text)]
 
 
 def local_id(gateway_plan: GatewayPlan, certificate: x509.Certificate) -> IkeId:
@@ -145,5 +182,9 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _value(member: object) -> str | None:
-    return None if member is None else member.value
+def configured_statements(configured: Mapping[str, enum.Enum | str | int | None]
+                          ) -> dict[str, str | int]:
+    """A proposal's statements as sim.ike reads them: a configured enum member becomes its
+    keyword, a statement not configured (None) is left out."""
+    return {statement: value.value if isinstance(value, enum.Enum) else value
+            for statement, value in configured.items() if value is not None}

@@ -18,7 +18,14 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.store import CertificateStore
 from sim.device_state import IkeSaRecord
-from sim.gateway import GatewayError, GatewayPlan, gateway_for_peer, local_id, plan
+from sim.gateway import (
+    GatewayError,
+    GatewayPlan,
+    gateway_for_peer,
+    local_id,
+    peer_matches,
+    plan,
+)
 from sim.ike.ids import IkeId, render
 from sim.ike.payloads import ExchangeType, Header, NotifyType, PayloadMalformed
 from sim.ike.phase1 import (
@@ -252,8 +259,7 @@ class Kmd:
         self._pump(entry)
 
     def _verify(self, entry: SaEntry, event: PeerCertificatesReceived):
-        expected = entry.plan.remote_id if entry.plan else None
-        if expected is not None and not expected.same_identity(event.peer_id):
+        if entry.plan is not None and not peer_matches(entry.plan, event.peer_id):
             entry.id_mismatch = True
             self.log.message(msg.unknown_peer(entry.peer))
             entry.sa.certificate_rejected(NotifyType.AUTHENTICATION_FAILED,

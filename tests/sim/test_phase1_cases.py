@@ -227,3 +227,19 @@ def test_parse_database_and_timer_flags(tmp_path):
     assert lines[1] == "Config download time: 0 seconds"
     assert "Hardlife timer started for inbound ike-vpn with 3600 seconds/0 kilobytes" in lines
     assert "Successfully added ipsec SA PAIR" in lines
+
+
+@pytest.mark.parametrize(("wildcard", "result"), [("O=Test", "done"), ("O=Other", "failed")])
+def test_dynamic_distinguished_name_wildcard(tmp_path, wildcard, result):
+    text = pair(a={"local_identity": "distinguished-name"},
+                b={"gateway_peer": f"dynamic distinguished-name wildcard {wildcard}"})
+    s = run(text, tmp_path)
+    assert outcome(s)[0] == result
+    if result == "done":
+        # The DN ID as kmd shows it: LDAP order, last RDN of the DER first (the subject was
+        # written CN first, so DER holds CN, O, C).
+        assert kmd(s, "Host-B")[0].endswith(
+            "remote=der_asn1_dn(udp:500,[0..46]=C=US, O=Test, CN=Host-A)")
+    else:
+        assert kmd(s, "Host-B")[0] == (
+            f"Unable to find phase-1 policy as remote peer:{HOST_A} is not recognized.")
