@@ -100,10 +100,13 @@ class Scenario:
                 server.publish(url, der)
 
     def _publisher(self, ca: str):
-        """Publish at the start, then whenever the last CRL's nextUpdate comes (a revocation
-        publishes at once and starts the period again)."""
+        """Publish at the start, then every publish-interval (a revocation publishes at once and
+        starts the period again). By default a CA publishes its next CRL a little before the
+        current one's nextUpdate (a tenth of the lifetime, at most an hour), as CAs overlap
+        their CRLs so that a client refreshing at nextUpdate finds a newer one."""
         entry = self.topology.cas[ca]
-        interval = entry.publish_interval or entry.crl_lifetime
+        interval = entry.publish_interval or (
+            entry.crl_lifetime - min(entry.crl_lifetime / 10, 3600.0))
         while True:
             due = self._last_published.get(ca, -interval) + interval
             if self.world.env.now >= due:
