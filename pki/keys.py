@@ -106,7 +106,8 @@ def _seeded(seed: int | str | bytes, spec: KeySpec) -> random.Random:
 _SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
 
 
-def _is_probable_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
+def is_probable_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
+    """Miller-Rabin with bases from `rng`, after trial division by small primes."""
     if n < 2:
         return False
     for p in _SMALL_PRIMES:
@@ -138,7 +139,7 @@ def _random_prime(rng: random.Random, bits: int, *, coprime_to: int | None = Non
             continue
         # FIPS 186-4 C.3: for random candidates of 512 bits and more, a handful of
         # Miller-Rabin rounds already leaves a negligible error; 8 is generous.
-        if _is_probable_prime(candidate, rng, rounds=8):
+        if is_probable_prime(candidate, rng, rounds=8):
             return candidate
 
 
@@ -166,7 +167,7 @@ def _dsa_from(rng: random.Random, bits: int) -> dsa.DSAPrivateKey:
         k = (rng.getrandbits(bits) | (1 << (bits - 1))) // q
         k -= k % 2
         p = k * q + 1
-        if p.bit_length() == bits and _is_probable_prime(p, rng, rounds=20):
+        if p.bit_length() == bits and is_probable_prime(p, rng, rounds=20):
             break
     h = 2
     while (g := pow(h, (p - 1) // q, p)) == 1:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cryptography import x509
 
@@ -91,17 +92,13 @@ def plan(config: DeviceConfig, gateway_name: str, *, device_address: str) -> Gat
         configured = ike.proposals.get(name)
         if configured is None:
             raise GatewayError(f"policy {policy.name}: proposal {name} is not configured")
-        statements = configured_statements({
+        proposals.append(proposal_from_config(IkeProposal.from_statements, name, {
             "authentication-method": configured.authentication_method,
             "dh-group": configured.dh_group,
             "authentication-algorithm": configured.authentication_algorithm,
             "encryption-algorithm": configured.encryption_algorithm,
             "lifetime-seconds": configured.effective_lifetime_seconds,
-        })
-        try:
-            proposals.append(IkeProposal.from_statements(name, statements))
-        except ValueError as exc:
-            raise GatewayError(str(exc)) from None
+        }, GatewayError))
     if not proposals:
         raise GatewayError(f"policy {policy.name}: no proposals configured")
     local = (gateway.local_address or interface_address(config, gateway.external_interface)
@@ -182,9 +179,18 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def configured_statements(configured: Mapping[str, enum.Enum | str | int | None]
-                          ) -> dict[str, str | int]:
-    """A proposal's statements as sim.ike reads them: a configured enum member becomes its
-    keyword, a statement not configured (None) is left out."""
-    return {statement: value.value if isinstance(value, enum.Enum) else value
-            for statement, value in configured.items() if value is not None}
+Proposal = TypeVar("Proposal")
+
+
+def proposal_from_config(from_statements: Callable[[str, dict[str, str | int]], Proposal],
+                         name: str, configured: Mapping[str, enum.Enum | str | int | None],
+                         error: type[ValueError]) -> Proposal:
+    """An IKE or IPsec proposal from its configured values: an enum member stands for its
+    keyword, a statement not configured (None) is left out, and a proposal sim.ike refuses
+    raises `error` with its message."""
+    statements = {statement: value.value if isinstance(value, enum.Enum) else value
+                  for statement, value in configured.items() if value is not None}
+    try:
+        return from_statements(name, statements)
+    except ValueError as exc:
+        raise error(str(exc)) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from sim.gateway import proposal_from_config
 from sim.ike.crypto import DHGroup
 from sim.ike.ipsec_proposals import PROPOSAL_SETS, IpsecProposal
 from sim.ike.phase2 import Phase2Config, ProxyIds
@@ -51,17 +52,12 @@ def plan(config: DeviceConfig, gateway: str, *,
         configured = config.ipsec.proposals.get(name)
         if configured is None:
             raise Phase2PlanError(f"ipsec policy {policy.name}: proposal {name} is not configured")
-        statements = {
-            "protocol": configured.protocol.value if configured.protocol else "esp",
-            "authentication-algorithm": _value(configured.authentication_algorithm),
-            "encryption-algorithm": _value(configured.encryption_algorithm),
+        proposals.append(proposal_from_config(IpsecProposal.from_statements, name, {
+            "protocol": configured.protocol or "esp",
+            "authentication-algorithm": configured.authentication_algorithm,
+            "encryption-algorithm": configured.encryption_algorithm,
             "lifetime-seconds": configured.effective_lifetime_seconds,
-        }
-        try:
-            proposals.append(IpsecProposal.from_statements(
-                name, {k: v for k, v in statements.items() if v is not None}))
-        except ValueError as exc:
-            raise Phase2PlanError(str(exc)) from None
+        }, Phase2PlanError))
     if not proposals and policy.proposal_set is not None:
         proposals = list(PROPOSAL_SETS.get(policy.proposal_set.value, ()))
     if not proposals:
@@ -119,6 +115,3 @@ def _service(name: str) -> dict[str, int]:
     protocol, port = _application(name)
     return {"protocol": protocol, "port": port}
 
-
-def _value(member: object) -> str | None:
-    return None if member is None else member.value

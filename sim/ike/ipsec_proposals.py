@@ -27,6 +27,7 @@ from sim.ike.payloads import (
     TransformPayload,
 )
 from sim.ike.proposals import NoProposalChosen
+from sim.ike.statements import keyword_values, keywords_of, reject_unknown
 
 PROTO_IPSEC_ESP = 3
 ESP_3DES = 3
@@ -96,10 +97,8 @@ ENCRYPTION_ALGORITHMS = {
     "aes-192-cbc": EspEncryption.AES_192_CBC, "aes-256-cbc": EspEncryption.AES_256_CBC,
 }
 PFS_GROUPS = {f"group{g.value}": g for g in DHGroup}
-
-
-def _keyword(table: Mapping[str, object], value: object) -> str:
-    return next(k for k, v in table.items() if v == value)
+_TABLES = {"authentication-algorithm": AUTHENTICATION_ALGORITHMS,
+           "encryption-algorithm": ENCRYPTION_ALGORITHMS}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,34 +131,19 @@ class IpsecProposal:
     @classmethod
     def from_statements(cls, name: str, statements: Mapping[str, str | int]) -> IpsecProposal:
         """From the proposal's Junos statements, e.g. {"protocol": "esp", ...}."""
-        known = {"protocol", "authentication-algorithm", "encryption-algorithm",
-                 "lifetime-seconds", "description"}
-        unknown = set(statements) - known
-        if unknown:
-            raise ValueError(f"ipsec proposal {name}: unknown statement {sorted(unknown)[0]}")
+        what = f"ipsec proposal {name}"
+        reject_unknown(what, statements,
+                       {*_TABLES, "protocol", "lifetime-seconds", "description"})
         protocol = statements.get("protocol", "esp")
         if protocol != "esp":
-            raise ValueError(f"ipsec proposal {name}: protocol {protocol} is not modelled "
-                             "(only esp)")
-        values: dict[str, object] = {}
-        for statement, table in (("authentication-algorithm", AUTHENTICATION_ALGORITHMS),
-                                 ("encryption-algorithm", ENCRYPTION_ALGORITHMS)):
-            keyword = statements.get(statement)
-            if keyword not in table:
-                raise ValueError(f"ipsec proposal {name}: {statement} {keyword}: expected one "
-                                 f"of {', '.join(table)}")
-            values[statement.replace("-", "_")] = table[keyword]
+            raise ValueError(f"{what}: protocol {protocol} is not modelled (only esp)")
+        values = keyword_values(what, statements, _TABLES, required=False)
         lifetime = int(statements.get("lifetime-seconds", DEFAULT_LIFETIME))
         return cls(name=name, lifetime_seconds=lifetime, **values)  # type: ignore[arg-type]
 
     def statements(self) -> dict[str, str | int]:
-        return {
-            "protocol": "esp",
-            "authentication-algorithm": _keyword(AUTHENTICATION_ALGORITHMS,
-                                                 self.authentication_algorithm),
-            "encryption-algorithm": _keyword(ENCRYPTION_ALGORITHMS, self.encryption_algorithm),
-            "lifetime-seconds": self.lifetime_seconds,
-        }
+        return {"protocol": "esp", **keywords_of(self, _TABLES),
+                "lifetime-seconds": self.lifetime_seconds}
 
     @property
     def key_size(self) -> int:

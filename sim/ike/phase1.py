@@ -18,24 +18,24 @@ When the peer's certificates arrive the machine emits PeerCertificatesReceived a
 (WAIT_VERDICT): pkid validates the chain and the driver answers with certificate_verdict(public
 key) or certificate_rejected(error). Only then are the signature and the ID-versus-certificate
 match checked. Retransmission follows QuickSec's base timers (isakmp defaults: first resend
-after 0.5 s, doubling up to 30 s, 10 resends); the driver owns the clock (timer/on_timer), and
-calls timeout() for the overall expiry (300 s in QuickSec) or a pkid that never answers.
+after 0.5 s, doubling up to 30 s, 10 resends); the driver owns the clock (timer/on_timer, shared
+with Quick Mode in sim.ike.exchange), and calls timeout() for the overall expiry (300 s in
+QuickSec) or a pkid that never answers.
 """
 
 from __future__ import annotations
 
 import enum
 import random
-from collections import deque
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pki.keys import PublicKey
 from sim.ike import crypto
+from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, id_matches_certificate
 from sim.ike.payloads import (
-    FLAG_ENCRYPTED,
     HEADER_LEN,
     CertPayload,
     CRPayload,
@@ -73,6 +73,7 @@ from sim.ike.phase1_types import (
     Timer,
 )
 from sim.ike.proposals import IkeProposal, NoProposalChosen, accepted, sa_offer, select
+from sim.ike.quick_mode_wire import first_iv, seal, seal_informational
 
 __all__ = [
     "AWAITING_REPLY", "NEED_INPUT", "TRANSITIONS", "ZERO_COOKIE", "Event", "IkeSA", "Input",
@@ -131,12 +132,6 @@ TRANSITIONS: dict[tuple[Role, Mode], dict[State, dict[Input, tuple[str, State]]]
 AWAITING_REPLY = frozenset({S.WAIT_SA, S.WAIT_KE, S.WAIT_AUTH})
 
 
-class _Fail(Exception):
-    def __init__(self, error: NotifyType, reason: str, *, tell_peer: bool = False) -> None:
-        super().__init__(reason)
-        self.error, self.reason, self.tell_peer = error, reason, tell_peer
-
-
 def opens_phase1(datagram: bytes) -> bool:
     """Is this the first message of a new Phase-1 negotiation (zero responder cookie)?"""
     try:
@@ -150,13 +145,19 @@ def opens_phase1(datagram: bytes) -> bool:
 # ---------------------------------------------------------------- the IKE SA
 
 
-class IkeSA:
+class IkeSA(Exchange):
     """One Phase-1 negotiation. Cookies, nonces and DH values come from `rng`."""
+
+    KIND = "IKE SA"
+    FAILED = State.FAILED
+    FINISHED = frozenset({State.ESTABLISHED, State.FAILED})
+    AWAITING_REPLY = AWAITING_REPLY
 
     def __init__(self, role: Role, config: Phase1Config, *, rng: random.Random) -> None:
         if not isinstance(config, Phase1Config):
             raise TypeError(f"config must be a Phase1Config, not {type(config).__name__}")
-        self.role, self.config, self._rng = role, config, rng
+        super().__init__(role, rng=rng)
+        self.config = config
         self.mode = config.mode
         self.state = State.IDLE
         self.icookie = self._random(8) if role is Role.INITIATOR else ZERO_COOKIE
@@ -164,12 +165,6 @@ class IkeSA:
         self.proposal: IkeProposal | None = None
         self.peer_id: IkeId | None = None
         self.keys: crypto.Phase1Keys | None = None
-        self.last_sent: bytes | None = None
-        self.retransmissions = 0
-        self._events: deque[Event] = deque()
-        self._generation = 0
-        self._last_received: bytes | None = None
-        self._reply_to_last_received = False
         self._dh: crypto.DHPrivate | None = None
         self._sai_b = self._idii_b = self._idir_b = b""
         self._nonce_i = self._nonce_r = self._gxi = self._gxr = b""
@@ -196,19 +191,9 @@ class IkeSA:
 
     def receive(self, datagram: bytes) -> None:
         """Feed one datagram addressed to this SA."""
-        if self.state is State.FAILED:
-            raise LocalProtocolError("this IKE SA has failed; it takes no more datagrams")
-        if datagram == self._last_received:
-            # The peer did not get our answer and sent its message again: answer again.
-            # (Checked before the cookies: a repeated message 1 has no responder cookie.)
-            if self._reply_to_last_received and self.last_sent is not None:
-                self.retransmissions += 1
-                self._events.append(SendDatagram(data=self.last_sent))
+        header = self._header_of_new(datagram)
+        if header is None:
             return
-        try:
-            header = Header.decode(datagram)
-        except PayloadMalformed as exc:
-            raise RemoteProtocolError(f"undecodable datagram: {exc}", exc.notify) from None
         self._check_cookies(header)
         if header.exchange is ExchangeType.INFORMATIONAL:
             self._informational(header, datagram)
@@ -217,22 +202,20 @@ class IkeSA:
             self.icookie = header.icookie
             if header.exchange is not self.mode.value:
                 self._last_received = datagram
-                self._fail(_Fail(NotifyType.NO_PROPOSAL_CHOSEN,  # Junos's word for it; unverified
-                                 f"peer uses {header.exchange.name}, policy says mode "
-                                 f"{self.mode.name.lower()}", tell_peer=True))
+                self._fail(Failure(NotifyType.NO_PROPOSAL_CHOSEN,  # Junos's word; unverified
+                                   f"peer uses {header.exchange.name}, policy says mode "
+                                   f"{self.mode.name.lower()}", tell_peer=True))
                 return
         elif header.exchange is not self.mode.value:
             raise RemoteProtocolError(f"exchange {header.exchange.name} in a {self.mode.name} "
                                       "negotiation", NotifyType.INVALID_EXCHANGE_TYPE)
-        if Input.MESSAGE not in self._table():
-            raise RemoteProtocolError(f"no message expected in state {self.state.value}",
-                                      NotifyType.STATE_NOT_MATCHED)
-        self._last_received = datagram
-        self._reply_to_last_received = False
-        self._drive(Input.MESSAGE, datagram)
+        self._expect(Input.MESSAGE)
+        self._take(Input.MESSAGE, datagram)
 
-    def next_event(self) -> Event | NeedInput:
-        return self._events.popleft() if self._events else NEED_INPUT
+    @property
+    def last_iv(self) -> bytes:
+        """The last CBC block so far: what an Informational's IV is derived from."""
+        return self._iv
 
     def certificate_verdict(self, public_key: PublicKey,
                             certificate: x509.Certificate | None = None) -> None:
@@ -245,75 +228,23 @@ class IkeSA:
                              reason: str = "peer certificate rejected") -> None:
         if self.state is not State.WAIT_VERDICT:
             raise LocalProtocolError(f"no certificate verdict pending (state {self.state.value})")
-        self._fail(_Fail(error, reason, tell_peer=self._peer_waits()))
-
-    def timer(self) -> Timer | None:
-        """When to call on_timer() next, or None when nothing is outstanding."""
-        if self.state not in AWAITING_REPLY:
-            return None
-        return Timer(delay=self.config.retransmit.delay(self.retransmissions),
-                     generation=self._generation)
-
-    def on_timer(self, generation: int) -> None:
-        """The timer from timer() fired: resend, or fail with Timeout after the last resend."""
-        if generation != self._generation or self.state not in AWAITING_REPLY:
-            return
-        if self.retransmissions >= self.config.retransmit.limit:
-            self.timeout()
-            return
-        self._events.append(SendDatagram(data=self.retransmit()))
-
-    def retransmit(self) -> bytes:
-        """The last datagram sent, again; counts as one resend."""
-        if self.last_sent is None or self.state is State.FAILED:
-            raise LocalProtocolError("nothing to retransmit")
-        self.retransmissions += 1
-        self._generation += 1
-        return self.last_sent
-
-    def timeout(self) -> None:
-        """End an unfinished negotiation with Timeout (8197)."""
-        if self.state in (State.ESTABLISHED, State.FAILED):
-            raise LocalProtocolError(f"cannot time out in state {self.state.value}")
-        self._fail(_Fail(NotifyType.TIMEOUT, f"no answer in state {self.state.value}"))
+        self._fail(Failure(error, reason, tell_peer=self._peer_waits()))
 
     # ------------------------------------------------------------ the machinery
 
     def _table(self) -> dict[Input, tuple[str, State]]:
         return TRANSITIONS[(self.role, self.mode)].get(self.state, {})
 
-    def _drive(self, what: Input, datagram: bytes | None) -> None:
-        try:
-            handler, target = self._table()[what]
-        except KeyError:
-            raise LocalProtocolError(f"{what.value} not allowed for a {self.role.value} "
-                                     f"in state {self.state.value}") from None
-        try:
-            getattr(self, handler)(datagram)
-        except _Fail as failure:
-            self._fail(failure)
-            return
-        except NoProposalChosen as exc:
-            self._fail(_Fail(NotifyType.NO_PROPOSAL_CHOSEN, str(exc),
-                             tell_peer=self.role is Role.RESPONDER))
-            return
-        except PayloadMalformed as exc:
-            self._fail(_Fail(exc.notify, str(exc), tell_peer=self._peer_waits()))
-            return
-        except crypto.InvalidKeyExchange as exc:
-            self._fail(_Fail(NotifyType.INVALID_KEY_INFORMATION, str(exc),
-                             tell_peer=self._peer_waits()))
-            return
-        self.state = target
+    def _failure_from(self, exc: Exception, error: NotifyType) -> Failure:
+        tell_peer = (self.role is Role.RESPONDER if isinstance(exc, NoProposalChosen)
+                     else self._peer_waits())
+        return Failure(error, str(exc), tell_peer=tell_peer)
 
-    def _fail(self, failure: _Fail) -> None:
-        if failure.tell_peer and self.config.send_notifications:
-            self._send_notify(failure.error)
-        self.state = State.FAILED
-        self._events.append(Phase1Failed(
+    def _failed_event(self, failure: Failure) -> Phase1Failed:
+        return Phase1Failed(
             role=self.role, error=failure.error, reason=failure.reason,
             local_id=self.config.local_id if self._local_id_sent else None,
-            remote_id=self.peer_id))
+            remote_id=self.peer_id)
 
     def _peer_waits(self) -> bool:
         """Is the peer waiting for our next message (so a notification can reach it)?"""
@@ -332,44 +263,28 @@ class IkeSA:
         if header.rcookie != self.rcookie and not waiting_for_rcookie:
             raise RemoteProtocolError("responder cookie of another SA", NotifyType.INVALID_COOKIE)
 
-    def _random(self, n: int) -> bytes:
-        return self._rng.getrandbits(8 * n).to_bytes(n, "big")
-
     def _header(self, *, flags: int = 0, message_id: int = 0,
                 exchange: ExchangeType | None = None) -> Header:
         return Header(icookie=self.icookie, rcookie=self.rcookie, next_payload=0,
                       exchange=exchange or self.mode.value, flags=flags, message_id=message_id)
 
-    def _send(self, data: bytes) -> None:
-        self.last_sent = data
-        self.retransmissions = 0
-        self._generation += 1
-        self._reply_to_last_received = self._last_received is not None
-        self._events.append(SendDatagram(data=data))
-
     def _send_clear(self, payloads: list) -> None:
-        self._send(encode_message(self._header(), payloads))
+        self._transmit(encode_message(self._header(), payloads))
 
     def _send_encrypted(self, payloads: list) -> None:
-        first, body = encode_payloads(payloads)
-        cipher = self.proposal.encryption_algorithm
-        ciphertext = crypto.encrypt(cipher, self.keys.enc_key, self._iv, body)
-        self._iv = ciphertext[-cipher.block_size:]
-        header = Header(icookie=self.icookie, rcookie=self.rcookie, next_payload=first,
-                        exchange=self.mode.value, flags=FLAG_ENCRYPTED,
-                        length=HEADER_LEN + len(ciphertext))
-        self._send(header.encode() + ciphertext)
+        data, self._iv = seal(self, 0, self._iv, payloads, exchange=self.mode.value)
+        self._transmit(data)
 
     def _decrypt(self, datagram: bytes) -> Message:
         header = Header.decode(datagram)
         if not header.encrypted:
-            raise _Fail(NotifyType.INVALID_FLAGS, "message 5/6 is not encrypted")
+            raise Failure(NotifyType.INVALID_FLAGS, "message 5/6 is not encrypted")
         cipher = self.proposal.encryption_algorithm
         ciphertext = datagram[HEADER_LEN:]
         try:
             body = crypto.decrypt(cipher, self.keys.enc_key, self._iv, ciphertext)
         except ValueError as exc:
-            raise _Fail(NotifyType.PAYLOAD_MALFORMED, str(exc)) from None
+            raise Failure(NotifyType.PAYLOAD_MALFORMED, str(exc)) from None
         self._iv = ciphertext[-cipher.block_size:]
         return decode_message(datagram, body=body)
 
@@ -377,14 +292,14 @@ class IkeSA:
     def _clear(datagram: bytes) -> Message:
         message = decode_message(datagram)
         if message.header.encrypted:
-            raise _Fail(NotifyType.INVALID_FLAGS, "unexpected encryption flag")
+            raise Failure(NotifyType.INVALID_FLAGS, "unexpected encryption flag")
         return message
 
     @staticmethod
     def _require(message: Message, cls: type, what: str):  # noqa: ANN205
         found = message.all(cls)
         if len(found) != 1:
-            raise _Fail(NotifyType.PAYLOAD_MALFORMED, f"{what}: {len(found)} {cls.__name__}s")
+            raise Failure(NotifyType.PAYLOAD_MALFORMED, f"{what}: {len(found)} {cls.__name__}s")
         return found[0]
 
     def _cert_and_cr_payloads(self, *, certs: bool, crs: bool) -> list:
@@ -436,13 +351,13 @@ class IkeSA:
         try:
             self.peer_id = IkeId.from_payload(payload)
         except ValueError as exc:
-            raise _Fail(NotifyType.INVALID_ID_INFORMATION, str(exc),
-                        tell_peer=self._peer_waits()) from None
+            raise Failure(NotifyType.INVALID_ID_INFORMATION, str(exc),
+                          tell_peer=self._peer_waits()) from None
         expected = self.config.remote_id
         if expected is not None and not expected.same_identity(self.peer_id):
-            raise _Fail(NotifyType.AUTHENTICATION_FAILED,
-                        f"remote ID mismatch: expected {expected}, got {self.peer_id}",
-                        tell_peer=self._peer_waits())
+            raise Failure(NotifyType.AUTHENTICATION_FAILED,
+                          f"remote ID mismatch: expected {expected}, got {self.peer_id}",
+                          tell_peer=self._peer_waits())
 
     def _take_peer_auth(self, message: Message) -> None:
         """Keep the peer's certificates and signature, and hand the certificates to pkid."""
@@ -461,17 +376,17 @@ class IkeSA:
         if certificate is None:
             certificate = _certificate_with_key(self._peer_certs, public_key)
             if certificate is None:
-                raise _Fail(NotifyType.AUTHENTICATION_FAILED, "No public key found",
-                            tell_peer=self._peer_waits())
+                raise Failure(NotifyType.AUTHENTICATION_FAILED, "No public key found",
+                              tell_peer=self._peer_waits())
         if not id_matches_certificate(self.peer_id, certificate):
-            raise _Fail(NotifyType.AUTHENTICATION_FAILED,
-                        f"peer ID {self.peer_id} is not in its certificate",
-                        tell_peer=self._peer_waits())
+            raise Failure(NotifyType.AUTHENTICATION_FAILED,
+                          f"peer ID {self.peer_id} is not in its certificate",
+                          tell_peer=self._peer_waits())
         peer = Role.RESPONDER if self.role is Role.INITIATOR else Role.INITIATOR
         if not crypto.verify_hash(self.proposal.authentication_method, public_key,
                                   self._auth_hash(peer), self._peer_sig):
-            raise _Fail(NotifyType.INVALID_SIGNATURE, "Signature check failed",
-                        tell_peer=self._peer_waits())
+            raise Failure(NotifyType.INVALID_SIGNATURE, "Signature check failed",
+                          tell_peer=self._peer_waits())
         return certificate
 
     def _done(self, certificate: x509.Certificate) -> None:
@@ -606,33 +521,16 @@ class IkeSA:
             self._events.append(SendDatagram(data=data))
             return
         message_id = self._rng.getrandbits(32) | 1
-        _, n_bytes = encode_payloads([notify])
-        alg = self.proposal.authentication_algorithm
-        hash1 = crypto.prf(alg, self.keys.skeyid_a, message_id.to_bytes(4, "big") + n_bytes)
-        first, body = encode_payloads([HashPayload(data=hash1), notify])
-        cipher = self.proposal.encryption_algorithm
-        iv = crypto.plain_hash(alg, self._iv + message_id.to_bytes(4, "big"))[:cipher.block_size]
-        ciphertext = crypto.encrypt(cipher, self.keys.enc_key, iv, body)
-        header = Header(icookie=self.icookie, rcookie=self.rcookie, next_payload=first,
-                        exchange=ExchangeType.INFORMATIONAL, flags=FLAG_ENCRYPTED,
-                        message_id=message_id, length=HEADER_LEN + len(ciphertext))
-        self._events.append(SendDatagram(data=header.encode() + ciphertext))
+        self._events.append(SendDatagram(data=seal_informational(self, message_id, notify)))
 
     def _informational(self, header: Header, datagram: bytes) -> None:
-        if self.state not in AWAITING_REPLY:
-            raise RemoteProtocolError(f"notification in state {self.state.value}",
-                                      NotifyType.STATE_NOT_MATCHED)
+        self._expect_notification()
         try:
             message = self._open_informational(header, datagram)
         except PayloadMalformed as exc:
             raise RemoteProtocolError(f"bad informational message: {exc}", exc.notify) from None
         for notify in message.all(NotificationPayload):
-            if notify.notify_type < NotifyType.CONNECTED:
-                try:
-                    error = NotifyType(notify.notify_type)
-                except ValueError:
-                    error = NotifyType.ABORTED_NOTIFICATION
-                self._fail(_Fail(error, f"peer sent notification {error.text}"))
+            if self._fail_on_peer_error(notify):
                 return
 
     def _open_informational(self, header: Header, datagram: bytes) -> Message:
@@ -646,7 +544,7 @@ class IkeSA:
                                    NotifyType.INVALID_FLAGS)
         alg, cipher = self.proposal.authentication_algorithm, self.proposal.encryption_algorithm
         mid = header.message_id.to_bytes(4, "big")
-        iv = crypto.plain_hash(alg, self._iv + mid)[:cipher.block_size]
+        iv = first_iv(self, header.message_id)
         try:
             body = crypto.decrypt(cipher, self.keys.enc_key, iv, datagram[HEADER_LEN:])
         except ValueError as exc:

@@ -16,18 +16,19 @@ swapped (IDcr is its local, IDci its remote) before it looks at proposals: no ma
 to match the peer proxy ids" and NO-PROPOSAL-CHOSEN (the guide, chapter 11). A failed responder
 tells the initiator with an encrypted, HASH(1)-protected Informational NO-PROPOSAL-CHOSEN notify
 naming the initiator's ESP SPI, so the initiator fails with 14 too. Retransmission and timeouts
-follow IkeSA's contract (timer/on_timer/timeout) and its RetransmitPolicy.
+follow the contract both SAs share (sim.ike.exchange: timer/on_timer/timeout) and a
+RetransmitPolicy.
 """
 
 from __future__ import annotations
 
 import enum
 import random
-from collections import deque
 from dataclasses import dataclass, field, replace
 
 from sim.ike import crypto
 from sim.ike.crypto import DHGroup
+from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, render
 from sim.ike.ipsec_proposals import (
     PROTO_IPSEC_ESP,
@@ -54,18 +55,14 @@ from sim.ike.payloads import (
 )
 from sim.ike.phase1_types import (
     NEED_INPUT,
-    LocalProtocolError,
-    NeedInput,
     Phase1Done,
     RemoteProtocolError,
     RetransmitPolicy,
     Role,
     SendDatagram,
-    Timer,
 )
 from sim.ike.proposals import NoProposalChosen
 from sim.ike.quick_mode_wire import (
-    RESPONDER_LIFETIME,
     ProxyIds,
     first_iv,
     keymat,
@@ -73,6 +70,7 @@ from sim.ike.quick_mode_wire import (
     open_encrypted,
     responder_lifetime,
     seal,
+    seal_informational,
 )
 
 __all__ = [
@@ -254,18 +252,17 @@ def is_quick_mode(datagram: bytes, phase1: Phase1Done | None = None) -> bool:
                                                                    phase1.rcookie)
 
 
-class _Fail(Exception):
-    def __init__(self, error: NotifyType, reason: str, cause: Cause, *,
-                 tell_peer: bool = False) -> None:
-        super().__init__(reason)
-        self.error, self.reason, self.cause, self.tell_peer = error, reason, cause, tell_peer
-
-
 # ---------------------------------------------------------------- the Quick Mode SA
 
 
-class QuickModeSA:
+class QuickModeSA(Exchange):
     """One Quick Mode negotiation. Message ID, SPI, nonce and DH value come from `rng`."""
+
+    KIND = "Quick Mode"
+    FAILED = State.FAILED
+    FINISHED = frozenset({State.DONE, State.FAILED})
+    AWAITING_REPLY = AWAITING_REPLY
+    TIMEOUT_CAUSE = Cause.TIMEOUT
 
     def __init__(self, role: Role, phase1: Phase1Done, config: Phase2Config, *,
                  rng: random.Random) -> None:
@@ -273,25 +270,19 @@ class QuickModeSA:
             raise TypeError(f"phase1 must be a Phase1Done, not {type(phase1).__name__}")
         if not isinstance(config, Phase2Config):
             raise TypeError(f"config must be a Phase2Config, not {type(config).__name__}")
-        self.role, self.phase1, self.config, self._rng = role, phase1, config, rng
+        super().__init__(role, rng=rng)
+        self.phase1, self.config = phase1, config
         self.state = State.IDLE
         self.message_id = 0
         self.spi = b""            # our inbound SPI
         self.peer_spi = b""       # the peer's inbound SPI (our outbound)
         self.chosen: Chosen | None = None
         self.received_ids: ProxyIds | None = None   # responder: the peer's, swapped
-        self.last_sent: bytes | None = None
-        self.retransmissions = 0
-        self._events: deque[Event] = deque()
-        self._generation = 0
-        self._last_received: bytes | None = None
-        self._reply_to_last_received = False
         self._iv = b""
         self._nonce_i = self._nonce_r = b""
         self._dh: crypto.DHPrivate | None = None
         self._peer_ke = self._gxy = b""
         self._lifetime_cap: int | None = None
-        self._peer_waits = False  # would the peer read a notification from us now?
 
     @classmethod
     def initiator(cls, phase1: Phase1Done, config: Phase2Config, *,
@@ -312,18 +303,9 @@ class QuickModeSA:
     def receive(self, datagram: bytes) -> None:
         """Feed a Quick Mode datagram of this negotiation, or an Informational under the same
         Phase-1 SA (one that names another negotiation raises RemoteProtocolError)."""
-        if self.state is State.FAILED:
-            raise LocalProtocolError("this Quick Mode has failed; it takes no more datagrams")
-        if datagram == self._last_received:
-            # The peer missed our answer and resent: answer again.
-            if self._reply_to_last_received and self.last_sent is not None:
-                self.retransmissions += 1
-                self._events.append(SendDatagram(data=self.last_sent))
+        header = self._header_of_new(datagram)
+        if header is None:
             return
-        try:
-            header = Header.decode(datagram)
-        except PayloadMalformed as exc:
-            raise RemoteProtocolError(f"undecodable datagram: {exc}", exc.notify) from None
         if (header.icookie, header.rcookie) != (self.phase1.icookie, self.phase1.rcookie):
             raise RemoteProtocolError("cookies of another IKE SA", NotifyType.INVALID_COOKIE)
         if header.exchange is ExchangeType.INFORMATIONAL:
@@ -338,95 +320,34 @@ class QuickModeSA:
                                       and header.message_id != self.message_id):
             raise RemoteProtocolError(f"message ID {header.message_id:#010x} is not this "
                                       "negotiation's", NotifyType.INVALID_MESSAGE_ID)
-        if Input.MESSAGE not in self._table():
-            raise RemoteProtocolError(f"no message expected in state {self.state.value}",
-                                      NotifyType.STATE_NOT_MATCHED)
+        self._expect(Input.MESSAGE)
         if self.state is State.IDLE:
             self.message_id = header.message_id
             self._iv = first_iv(self.phase1, self.message_id)
-        self._last_received = datagram
-        self._reply_to_last_received = False
-        self._drive(Input.MESSAGE, datagram)
-
-    def next_event(self) -> Event | NeedInput:
-        return self._events.popleft() if self._events else NEED_INPUT
-
-    def timer(self) -> Timer | None:
-        """When to call on_timer() next, or None when nothing is outstanding."""
-        if self.state not in AWAITING_REPLY:
-            return None
-        return Timer(delay=self.config.retransmit.delay(self.retransmissions),
-                     generation=self._generation)
-
-    def on_timer(self, generation: int) -> None:
-        """The timer from timer() fired: resend, or fail with Timeout after the last resend."""
-        if generation != self._generation or self.state not in AWAITING_REPLY:
-            return
-        if self.retransmissions >= self.config.retransmit.limit:
-            self.timeout()
-            return
-        self._events.append(SendDatagram(data=self.retransmit()))
-
-    def retransmit(self) -> bytes:
-        """The last datagram sent, again; counts as one resend."""
-        if self.last_sent is None or self.state is State.FAILED:
-            raise LocalProtocolError("nothing to retransmit")
-        self.retransmissions += 1
-        self._generation += 1
-        return self.last_sent
-
-    def timeout(self) -> None:
-        """End an unfinished negotiation with Timeout (8197)."""
-        if self.state in (State.DONE, State.FAILED):
-            raise LocalProtocolError(f"cannot time out in state {self.state.value}")
-        self._fail(_Fail(NotifyType.TIMEOUT, f"no answer in state {self.state.value}",
-                         Cause.TIMEOUT))
+        self._take(Input.MESSAGE, datagram)
 
     # ------------------------------------------------------------ the machinery
 
     def _table(self) -> dict[Input, tuple[str, State]]:
         return TRANSITIONS[self.role].get(self.state, {})
 
-    def _drive(self, what: Input, datagram: bytes | None) -> None:
-        try:
-            handler, target = self._table()[what]
-        except KeyError:
-            raise LocalProtocolError(f"{what.value} not allowed for a {self.role.value} "
-                                     f"in state {self.state.value}") from None
-        self._peer_waits = (self.role, self.state) in ((Role.RESPONDER, State.IDLE),
-                                                       (Role.INITIATOR, State.WAIT_REPLY))
-        peer_waits = self._peer_waits
-        try:
-            getattr(self, handler)(datagram)
-        except _Fail as failure:
-            self._fail(failure)
-            return
-        except NoProposalChosen as exc:
-            self._fail(_Fail(NotifyType.NO_PROPOSAL_CHOSEN, str(exc), Cause.PROPOSAL_MISMATCH,
-                             tell_peer=peer_waits))
-            return
-        except PayloadMalformed as exc:
-            self._fail(_Fail(exc.notify, str(exc), Cause.MALFORMED, tell_peer=peer_waits))
-            return
-        except crypto.InvalidKeyExchange as exc:
-            self._fail(_Fail(NotifyType.INVALID_KEY_INFORMATION, str(exc), Cause.MALFORMED,
-                             tell_peer=peer_waits))
-            return
-        self.state = target
+    def _peer_waits(self) -> bool:
+        """Is the peer waiting for our next message (so a notification can reach it)?"""
+        return (self.role, self.state) in ((Role.RESPONDER, State.IDLE),
+                                           (Role.INITIATOR, State.WAIT_REPLY))
 
-    def _fail(self, failure: _Fail) -> None:
-        if failure.tell_peer and self.config.send_notifications:
-            self._send_notify(failure.error)
-        self.state = State.FAILED
+    def _failure_from(self, exc: Exception, error: NotifyType) -> Failure:
+        cause = (Cause.PROPOSAL_MISMATCH if isinstance(exc, NoProposalChosen)
+                 else Cause.MALFORMED)
+        return Failure(error, str(exc), cause, tell_peer=self._peer_waits())
+
+    def _failed_event(self, failure: Failure) -> QuickModeFailed:
         ids = self.received_ids
-        self._events.append(QuickModeFailed(
+        return QuickModeFailed(
             role=self.role, error=failure.error, reason=failure.reason, cause=failure.cause,
             message_id=self.message_id,
             received_local_proxy_id=ids.local if ids else None,
-            received_remote_proxy_id=ids.remote if ids else None))
-
-    def _random(self, n: int) -> bytes:
-        return self._rng.getrandbits(8 * n).to_bytes(n, "big")
+            received_remote_proxy_id=ids.remote if ids else None)
 
     def _new_spi(self) -> bytes:
         while True:  # SPIs 0..255 are reserved (RFC 2406 2.1)
@@ -437,19 +358,15 @@ class QuickModeSA:
     def _send(self, payloads: list) -> None:
         data, self._iv = seal(self.phase1, self.message_id, self._iv, payloads,
                               exchange=ExchangeType.QUICK_MODE)
-        self.last_sent = data
-        self.retransmissions = 0
-        self._generation += 1
-        self._reply_to_last_received = self._last_received is not None
-        self._events.append(SendDatagram(data=data))
+        self._transmit(data)
 
     def _open(self, datagram: bytes) -> tuple[Message, bytes]:
         """Decrypt: (message, the bytes its leading HASH covers after the prefix)."""
         try:
             message, after_hash, self._iv = open_encrypted(self.phase1, self._iv, datagram)
         except PayloadMalformed as exc:
-            raise _Fail(exc.notify, str(exc), Cause.MALFORMED,
-                        tell_peer=self._peer_waits) from None
+            raise Failure(exc.notify, str(exc), Cause.MALFORMED,
+                          tell_peer=self._peer_waits()) from None
         return message, after_hash
 
     def _check_hash(self, message: Message, data: bytes) -> None:
@@ -458,8 +375,8 @@ class QuickModeSA:
         first = message.payloads[0] if message.payloads else None
         if not isinstance(first, HashPayload) or first.data != expected:
             # QuickSec's ike_st_i_qm_hash_* answer to a bad hash: authentication failed.
-            raise _Fail(NotifyType.AUTHENTICATION_FAILED, "Hash value mismatch",
-                        Cause.HASH_MISMATCH, tell_peer=self._peer_waits)
+            raise Failure(NotifyType.AUTHENTICATION_FAILED, "Hash value mismatch",
+                          Cause.HASH_MISMATCH, tell_peer=self._peer_waits())
 
     def _hash(self, prefix: bytes, payloads: list) -> HashPayload:
         alg = self.phase1.proposal.authentication_algorithm
@@ -487,12 +404,12 @@ class QuickModeSA:
     def _take_peer_ke(self, message: Message, group: DHGroup | None) -> None:
         kes = message.all(KEPayload)
         if group is None and kes:
-            raise _Fail(NotifyType.NO_PROPOSAL_CHOSEN, "KE payload but no PFS group chosen",
-                        Cause.PROPOSAL_MISMATCH, tell_peer=self._peer_waits)
+            raise Failure(NotifyType.NO_PROPOSAL_CHOSEN, "KE payload but no PFS group chosen",
+                          Cause.PROPOSAL_MISMATCH, tell_peer=self._peer_waits())
         if group is not None and len(kes) != 1:
-            raise _Fail(NotifyType.NO_PROPOSAL_CHOSEN, f"PFS group {group.value} but "
-                        f"{len(kes)} KE payloads", Cause.PROPOSAL_MISMATCH,
-                        tell_peer=self._peer_waits)
+            raise Failure(NotifyType.NO_PROPOSAL_CHOSEN, f"PFS group {group.value} but "
+                          f"{len(kes)} KE payloads", Cause.PROPOSAL_MISMATCH,
+                          tell_peer=self._peer_waits())
         self._peer_ke = kes[0].data if kes else b""
 
     def _derive(self) -> tuple[EspKeys, EspKeys]:
@@ -543,8 +460,8 @@ class QuickModeSA:
         # Policy lookup first, by the peer's IDs seen from our side; proposals come after.
         self.received_ids = ProxyIds(local=idcr, remote=idci)
         if self.received_ids not in self.config.acceptable:
-            raise _Fail(NotifyType.NO_PROPOSAL_CHOSEN, "Failed to match the peer proxy ids",
-                        Cause.PROXY_ID_MISMATCH, tell_peer=True)
+            raise Failure(NotifyType.NO_PROPOSAL_CHOSEN, "Failed to match the peer proxy ids",
+                          Cause.PROXY_ID_MISMATCH, tell_peer=True)
         self.spi = self._new_spi()
         self.chosen = select(offer, self.config.suites(), self.spi)
         self.peer_spi = self.chosen.peer_spi
@@ -568,10 +485,10 @@ class QuickModeSA:
         sent = self.config.proxy_ids
         if [(i.id_type, i.protocol, i.port, i.data) for i in message.all(IDPayload)] not in (
                 [], [_wire(sent.local), _wire(sent.remote)]):
-            raise _Fail(NotifyType.INVALID_ID_INFORMATION, "responder changed the proxy ids",
-                        Cause.MALFORMED, tell_peer=self._peer_waits)
+            raise Failure(NotifyType.INVALID_ID_INFORMATION, "responder changed the proxy ids",
+                          Cause.MALFORMED, tell_peer=self._peer_waits())
         for notify in message.all(NotificationPayload):
-            if notify.notify_type == RESPONDER_LIFETIME:
+            if notify.notify_type == NotifyType.RESPONDER_LIFETIME:
                 self._lifetime_cap = lifetime_of(notify.data)
         if self._dh is not None:
             self._gxy = self._dh.shared_secret(self._peer_ke)
@@ -589,13 +506,13 @@ class QuickModeSA:
         ids = message.all(IDPayload)
         if len(ids) != 2:
             # Junos always sends both; the RFC's "no IDs = the peers' addresses" is not modelled.
-            raise _Fail(NotifyType.INVALID_ID_INFORMATION, f"{len(ids)} ID payloads, 2 needed",
-                        Cause.MALFORMED, tell_peer=True)
+            raise Failure(NotifyType.INVALID_ID_INFORMATION, f"{len(ids)} ID payloads, 2 needed",
+                          Cause.MALFORMED, tell_peer=True)
         try:
             return IkeId.from_payload(ids[0]), IkeId.from_payload(ids[1])
         except ValueError as exc:
-            raise _Fail(NotifyType.INVALID_ID_INFORMATION, str(exc), Cause.MALFORMED,
-                        tell_peer=True) from None
+            raise Failure(NotifyType.INVALID_ID_INFORMATION, str(exc), Cause.MALFORMED,
+                          tell_peer=True) from None
 
     # ------------------------------------------------------------ Informational exchange
 
@@ -608,15 +525,11 @@ class QuickModeSA:
             notify = NotificationPayload(notify_type=error,
                                          spi=self.phase1.icookie + self.phase1.rcookie)
         message_id = self._rng.getrandbits(32) or 1
-        hash1 = self._hash(message_id.to_bytes(4, "big"), [notify])
-        data, _ = seal(self.phase1, message_id, first_iv(self.phase1, message_id),
-                       [hash1, notify], exchange=ExchangeType.INFORMATIONAL)
+        data = seal_informational(self.phase1, message_id, notify)
         self._events.append(SendDatagram(data=data))
 
     def _informational(self, header: Header, datagram: bytes) -> None:
-        if self.state not in AWAITING_REPLY:
-            raise RemoteProtocolError(f"notification in state {self.state.value}",
-                                      NotifyType.STATE_NOT_MATCHED)
+        self._expect_notification()
         if not header.encrypted:
             raise RemoteProtocolError("cleartext notification after Phase 1",
                                       NotifyType.INVALID_FLAGS)
@@ -633,13 +546,7 @@ class QuickModeSA:
         ours = {self.spi, self.peer_spi} - {b""}
         for notify in message.all(NotificationPayload):
             if (notify.protocol_id == PROTO_IPSEC_ESP and notify.spi in ours
-                    and notify.notify_type < NotifyType.CONNECTED):
-                try:
-                    error = NotifyType(notify.notify_type)
-                except ValueError:
-                    error = NotifyType.ABORTED_NOTIFICATION
-                self._fail(_Fail(error, f"peer sent notification {error.text}",
-                                 Cause.PEER_NOTIFICATION))
+                    and self._fail_on_peer_error(notify, Cause.PEER_NOTIFICATION)):
                 return
         raise RemoteProtocolError("notification for another negotiation", NotifyType.INVALID_SPI)
 

@@ -25,6 +25,7 @@ from sim.ike.payloads import (
     SAPayload,
     TransformPayload,
 )
+from sim.ike.statements import keyword_values, keywords_of, reject_unknown
 
 # Phase-1 attribute classes (RFC 2409 appendix A).
 ATTR_ENCRYPTION = 1
@@ -52,6 +53,11 @@ ENCRYPTION_ALGORITHMS = {
     "3des-cbc": EncryptionAlgorithm.TRIPLE_DES_CBC, "aes-128-cbc": EncryptionAlgorithm.AES_128_CBC,
     "aes-192-cbc": EncryptionAlgorithm.AES_192_CBC, "aes-256-cbc": EncryptionAlgorithm.AES_256_CBC,
 }
+_TABLES = {  # statement -> its keyword table, in the order statements() lists them
+    "authentication-method": AUTHENTICATION_METHODS, "dh-group": DH_GROUPS,
+    "authentication-algorithm": AUTHENTICATION_ALGORITHMS,
+    "encryption-algorithm": ENCRYPTION_ALGORITHMS,
+}
 LIFETIME_RANGE = (180, 86400)
 DEFAULT_LIFETIME = 3600  # Junos default for `lifetime-seconds` in an IKE proposal
 
@@ -62,10 +68,6 @@ class NoProposalChosen(Exception):
     """No offered transform matches a local proposal (NO-PROPOSAL-CHOSEN, 14)."""
 
     notify = NotifyType.NO_PROPOSAL_CHOSEN
-
-
-def _keyword(table: Mapping[str, object], value: object) -> str:
-    return next(k for k, v in table.items() if v == value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,36 +98,15 @@ class IkeProposal:
     @classmethod
     def from_statements(cls, name: str, statements: Mapping[str, str | int]) -> IkeProposal:
         """From the proposal's Junos statements, e.g. {"dh-group": "group5", ...}."""
-        tables = {
-            "authentication-method": AUTHENTICATION_METHODS, "dh-group": DH_GROUPS,
-            "authentication-algorithm": AUTHENTICATION_ALGORITHMS,
-            "encryption-algorithm": ENCRYPTION_ALGORITHMS,
-        }
-        unknown = set(statements) - set(tables) - {"lifetime-seconds", "description"}
-        if unknown:
-            raise ValueError(f"ike proposal {name}: unknown statement {sorted(unknown)[0]}")
-        values: dict[str, object] = {}
-        for statement, table in tables.items():
-            if statement not in statements:
-                raise ValueError(f"ike proposal {name}: missing {statement}")
-            keyword = statements[statement]
-            if keyword not in table:
-                raise ValueError(f"ike proposal {name}: {statement} {keyword}: expected one of "
-                                 f"{', '.join(table)}")
-            values[statement.replace("-", "_")] = table[keyword]
+        what = f"ike proposal {name}"
+        reject_unknown(what, statements, {*_TABLES, "lifetime-seconds", "description"})
+        values = keyword_values(what, statements, _TABLES, required=True)
         lifetime = int(statements.get("lifetime-seconds", DEFAULT_LIFETIME))
         return cls(name=name, lifetime_seconds=lifetime, **values)  # type: ignore[arg-type]
 
     def statements(self) -> dict[str, str | int]:
         """The Junos statements this proposal is configured with."""
-        return {
-            "authentication-method": _keyword(AUTHENTICATION_METHODS, self.authentication_method),
-            "dh-group": _keyword(DH_GROUPS, self.dh_group),
-            "authentication-algorithm": _keyword(AUTHENTICATION_ALGORITHMS,
-                                                 self.authentication_algorithm),
-            "encryption-algorithm": _keyword(ENCRYPTION_ALGORITHMS, self.encryption_algorithm),
-            "lifetime-seconds": self.lifetime_seconds,
-        }
+        return {**keywords_of(self, _TABLES), "lifetime-seconds": self.lifetime_seconds}
 
     def suite(self) -> tuple:
         """What must be equal for two proposals to match."""

@@ -1,8 +1,9 @@
 """Quick Mode's wire-level pieces, with no negotiation state: proxy-ID pairs (ProxyIds), the
 first IV of an exchange under a Phase-1 SA (first_iv), encrypting and decrypting its messages
-with the Phase-1 key (seal, open_encrypted), KEYMAT (keymat), and the RESPONDER-LIFETIME
-notify a responder sends when it shortens the SA lifetime. sim.ike.phase2 runs the exchange
-with them.
+with the Phase-1 key (seal, open_encrypted), an encrypted Informational notification
+(seal_informational), KEYMAT (keymat), and the RESPONDER-LIFETIME notify a responder sends when
+it shortens the SA lifetime. sim.ike.phase2 runs the exchange with them; sim.ike.phase1 uses
+seal and first_iv for its own encrypted messages and notifications.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sim.ike import crypto
 from sim.ike.ids import IdType, IkeId
@@ -24,6 +26,7 @@ from sim.ike.payloads import (
     HEADER_LEN,
     Attribute,
     ExchangeType,
+    HashPayload,
     Header,
     Message,
     NotificationPayload,
@@ -33,9 +36,23 @@ from sim.ike.payloads import (
     encode_payloads,
     split_payloads,
 )
-from sim.ike.phase1_types import Phase1Done
+from sim.ike.proposals import IkeProposal
 
-RESPONDER_LIFETIME = 24576  # RFC 2407 4.6.3.1; data = SA life type and duration attributes
+
+class KeyedSA(Protocol):
+    """What the functions below need of a Phase-1 SA: a Phase1Done, or an IkeSA once it has
+    its keys (its `last_iv` is then the CBC block so far)."""
+
+    @property
+    def icookie(self) -> bytes: ...
+    @property
+    def rcookie(self) -> bytes: ...
+    @property
+    def proposal(self) -> IkeProposal: ...
+    @property
+    def keys(self) -> crypto.Phase1Keys: ...
+    @property
+    def last_iv(self) -> bytes: ...
 
 
 # ---------------------------------------------------------------- proxy IDs
@@ -86,14 +103,14 @@ class ProxyIds:
 # ---------------------------------------------------------------- wire: IVs, sealing, KEYMAT
 
 
-def first_iv(phase1: Phase1Done, message_id: int) -> bytes:
+def first_iv(phase1: KeyedSA, message_id: int) -> bytes:
     """hash(last Phase-1 CBC block | M-ID), cut to the cipher block (RFC 2409 appendix B)."""
     alg = phase1.proposal.authentication_algorithm
     block = phase1.proposal.encryption_algorithm.block_size
     return crypto.plain_hash(alg, phase1.last_iv + message_id.to_bytes(4, "big"))[:block]
 
 
-def seal(phase1: Phase1Done, message_id: int, iv: bytes, payloads: list, *,
+def seal(phase1: KeyedSA, message_id: int, iv: bytes, payloads: list, *,
          exchange: ExchangeType) -> tuple[bytes, bytes]:
     """(datagram, next IV): the payloads encrypted under the Phase-1 key."""
     cipher = phase1.proposal.encryption_algorithm
@@ -105,7 +122,18 @@ def seal(phase1: Phase1Done, message_id: int, iv: bytes, payloads: list, *,
     return header.encode() + ciphertext, ciphertext[-cipher.block_size:]
 
 
-def open_encrypted(phase1: Phase1Done, iv: bytes, datagram: bytes
+def seal_informational(phase1: KeyedSA, message_id: int, notify: NotificationPayload) -> bytes:
+    """An encrypted Informational carrying `notify`, protected by HASH(1) = prf(SKEYID_a, M-ID |
+    the notify) (RFC 2409 5.7), its IV derived from the message ID like a Quick Mode's."""
+    mid = message_id.to_bytes(4, "big")
+    hash1 = crypto.prf(phase1.proposal.authentication_algorithm, phase1.keys.skeyid_a,
+                       mid + encode_payloads([notify])[1])
+    data, _ = seal(phase1, message_id, first_iv(phase1, message_id),
+                   [HashPayload(data=hash1), notify], exchange=ExchangeType.INFORMATIONAL)
+    return data
+
+
+def open_encrypted(phase1: KeyedSA, iv: bytes, datagram: bytes
                    ) -> tuple[Message, bytes, bytes]:
     """(message, the received bytes after its first payload up to the end of its last one,
     next IV). The middle part is what HASH(1)/HASH(2) cover: real bytes, not a re-encoding."""
@@ -147,8 +175,8 @@ def responder_lifetime(spi: bytes, seconds: int) -> NotificationPayload:
     value: int | bytes = seconds if seconds <= 0xFFFF else seconds.to_bytes(4, "big")
     data = (Attribute(type=ATTR_SA_LIFE_TYPE, value=LIFE_SECONDS).encode()
             + Attribute(type=ATTR_SA_LIFE_DURATION, value=value).encode())
-    return NotificationPayload(notify_type=RESPONDER_LIFETIME, protocol_id=PROTO_IPSEC_ESP,
-                               spi=spi, data=data)
+    return NotificationPayload(notify_type=NotifyType.RESPONDER_LIFETIME,
+                               protocol_id=PROTO_IPSEC_ESP, spi=spi, data=data)
 
 
 def lifetime_of(data: bytes) -> int | None:

@@ -31,29 +31,7 @@ from sim.ike.phase1 import (
     SendDatagram,
     State,
 )
-from sim.ike.proposals import IkeProposal
-from tests.sim.ike.ike_pair import Pair
-
-A_ID, B_ID = IkeId.ipv4("30.1.1.31"), IkeId.ipv4("30.1.1.51")
-METHODS = {"rsa1024": "rsa-signatures", "dsa1024": "dsa-signatures",
-           "ecdsa256": "ecdsa-signatures-256", "ecdsa384": "ecdsa-signatures-384"}
-
-
-def proposal(kind="ecdsa256", group="group19", auth="sha-256", enc="aes-128-cbc", name="p1"):
-    return IkeProposal.from_statements(name, {
-        "authentication-method": METHODS[kind], "dh-group": group,
-        "authentication-algorithm": auth, "encryption-algorithm": enc})
-
-
-def configs(peers, ca, kind="ecdsa256", *, mode=Mode.MAIN, i_props=None, r_props=None,
-            i_id=A_ID, r_id=B_ID, expect_b=B_ID, expect_a=None, i_key=None):
-    a, b = peers[kind]
-    i_props = i_props or (proposal(kind),)
-    ci = Phase1Config(proposals=i_props, local_id=i_id, private_key=i_key or a.key,
-                      certificates=(a.der,), remote_id=expect_b, ca_dns=(ca.dn_der,), mode=mode)
-    cr = Phase1Config(proposals=r_props or i_props, local_id=r_id, private_key=b.key,
-                      certificates=(b.der,), remote_id=expect_a, ca_dns=(ca.dn_der,), mode=mode)
-    return ci, cr
+from tests.sim.ike.ike_pair import A_ID, Pair, configs, proposal
 
 
 def run(peers, ca, seed=1, tamper=None, **kw) -> Pair:

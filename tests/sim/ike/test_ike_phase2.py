@@ -24,7 +24,7 @@ from sim.ike.payloads import (
     decode_message,
     encode_payloads,
 )
-from sim.ike.phase1 import LocalProtocolError, Phase1Config, Phase1Done, RemoteProtocolError
+from sim.ike.phase1 import LocalProtocolError, Phase1Done, RemoteProtocolError
 from sim.ike.phase2 import (
     Cause,
     Phase2Config,
@@ -38,8 +38,7 @@ from sim.ike.phase2 import (
     proxy_id_mismatch_message,
     seal,
 )
-from sim.ike.proposals import IkeProposal
-from tests.sim.ike.ike_pair import Pair
+from tests.sim.ike.ike_pair import Pair, configs, proposal
 from tests.sim.ike.qm_pair import QmPair
 
 HOST = ProxyIds.of("10.10.10.0/24", "192.168.168.0/24")   # the SRX in the guide (1.1.1.2)
@@ -61,20 +60,13 @@ def phase1(peers, ca) -> dict[str, tuple[Phase1Done, Phase1Done]]:
     """Established Phase-1 SAs: the guide's rsa-prop1 (RSA, 3DES, SHA-1, group 2), and an
     ECDSA / AES-256 / SHA-256 / group 19 one."""
     out = {}
-    for seed, (kind, statements) in enumerate({
-        "rsa-3des-sha1": ("rsa1024", "rsa-signatures", "group2", "sha1", "3des-cbc"),
-        "ecdsa-aes256-sha256": ("ecdsa256", "ecdsa-signatures-256", "group19", "sha-256",
-                                "aes-256-cbc"),
+    for seed, (kind, (key_kind, *suite)) in enumerate({
+        "rsa-3des-sha1": ("rsa1024", "group2", "sha1", "3des-cbc"),
+        "ecdsa-aes256-sha256": ("ecdsa256", "group19", "sha-256", "aes-256-cbc"),
     }.items()):
-        key_kind, method, group, auth, enc = statements
-        prop = IkeProposal.from_statements("p1", {
-            "authentication-method": method, "dh-group": group,
-            "authentication-algorithm": auth, "encryption-algorithm": enc})
-        a, b = peers[key_kind]
-        ci = Phase1Config(proposals=(prop,), local_id=IkeId.ipv4("30.1.1.31"), private_key=a.key,
-                          certificates=(a.der,))
-        cr = Phase1Config(proposals=(prop,), local_id=IkeId.ipv4("30.1.1.51"), private_key=b.key,
-                          certificates=(b.der,))
+        # No remote identity expected, no certificate requests.
+        ci, cr = configs(peers, None, key_kind, i_props=(proposal(key_kind, *suite),),
+                         expect_b=None)
         pair = Pair.of(ci, cr, seed=seed, ca_cert=ca.cert).run()  # own cookies each
         i, r = pair.outcome("initiator"), pair.outcome("responder")
         assert isinstance(i, Phase1Done) and isinstance(r, Phase1Done)
@@ -412,12 +404,8 @@ def test_is_quick_mode_tells_phase_2_from_phase_1(phase1, peers, ca):
     assert not is_quick_mode(qm, phase1["ecdsa-aes256-sha256"][1])
     assert not is_quick_mode(informational, p1_r)
     assert not is_quick_mode(b"\0" * 10)
-    a, b = peers["rsa1024"]
-    main_mode = Pair.of(
-        Phase1Config(proposals=(p1_i.proposal,), local_id=IkeId.ipv4("30.1.1.31"),
-                     private_key=a.key, certificates=(a.der,)),
-        Phase1Config(proposals=(p1_i.proposal,), local_id=IkeId.ipv4("30.1.1.51"),
-                     private_key=b.key, certificates=(b.der,)), ca_cert=ca.cert).run()
+    main_mode = Pair.of(*configs(peers, None, "rsa1024", i_props=(p1_i.proposal,),
+                                 expect_b=None), ca_cert=ca.cert).run()
     assert len(main_mode.datagrams) == 6
     assert not any(is_quick_mode(d) for _, d in main_mode.datagrams)
 
