@@ -116,7 +116,7 @@ def _tree_layout(graph: nx.DiGraph, order: list[str]) -> dict[str, tuple[float, 
 def hierarchy(results: Mapping, ax: Axes | None = None) -> Axes:
     """CAs (squares) and end entities (circles) as a tree, coloured by state; cross-certificates
     (non-primary edges) dashed."""
-    data = checked(results)["hierarchy"]
+    data = _group_end_entities(checked(results)["hierarchy"])
     nodes = {node["name"]: node for node in data["nodes"]}
     graph = nx.DiGraph()
     graph.add_nodes_from(nodes)
@@ -167,6 +167,36 @@ def hierarchy(results: Mapping, ax: Axes | None = None) -> Axes:
     ax.set_ylim(-depth + 1 - (1.3 if crowded else 0.7), 1.0)  # the top band holds the legend
     ax.set_axis_off()
     return ax
+
+
+GROUP_LIMIT = 8  # end entities of one CA drawn one by one; past that, one node per state
+
+
+def _group_end_entities(data: Mapping) -> dict:
+    """A CA with many end entities (a hub's spokes) gets one node per state, labelled with the
+    count, so the tree stays readable."""
+    nodes = list(data["nodes"])
+    by_issuer: dict[str, list[dict]] = {}
+    for node in nodes:
+        if node["kind"] == "ee" and node.get("issuer"):
+            by_issuer.setdefault(node["issuer"], []).append(node)
+    crowded = {ca for ca, ees in by_issuer.items() if len(ees) > GROUP_LIMIT}
+    if not crowded:
+        return dict(data)
+    kept = [n for n in nodes if not (n["kind"] == "ee" and n.get("issuer") in crowded)]
+    edges = [e for e in data["edges"]
+             if not (e["issuer"] in crowded and e["subject"] not in {n["name"] for n in kept})]
+    for ca in sorted(crowded):
+        states: dict[str, list[dict]] = {}
+        for node in by_issuer[ca]:
+            states.setdefault(node_state(node), []).append(node)
+        for state, members in sorted(states.items()):
+            name = f"{len(members)} end entities ({state})" if len(states) > 1 \
+                else f"{len(members)} end entities"
+            name = f"{name}\nof {ca}"
+            kept.append({**members[0], "name": name, "device": None})
+            edges.append({"issuer": ca, "subject": name, "primary": True})
+    return {"nodes": kept, "edges": edges}
 
 
 # -- timing, for runs with many peers ----------------------------------------------------------

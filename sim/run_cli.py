@@ -87,23 +87,51 @@ def _write_capture(scenario: Scenario, path: Path) -> None:
     Path(f"{path}.keys").write_text("".join(f"{line}\n" for line in lines))
 
 
+MANY = 20  # past this many negotiations the summary counts outcomes instead of listing them
+
+
 def summary(scenario: Scenario, elapsed: float) -> str:
+    negotiations = scenario.results.in_order()
+    count = len(negotiations)
+    head = (f"Scenario {scenario.topology.name} (seed {scenario.world.seed}): "
+            f"{count} negotiation{'s' if count != 1 else ''}, "
+            f"{_span(scenario.world.env.now)} simulated in {elapsed:.1f} s")
+    rows = _by_outcome(negotiations) if count > MANY else _each(scenario, negotiations)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+                      .rstrip() for row in rows)
+    tail = "\n(one record per negotiation in results.json)\n" if count > MANY else "\n"
+    return f"{head}\n\n{table}\n{tail}"
+
+
+def _each(scenario: Scenario, negotiations) -> list[tuple[str, ...]]:
     rows = [("#", "Started", "Initiator", "Responder", "Gateway", "Phase 1", "Phase 2",
              "Error", "Time")]
-    for number, n in enumerate(scenario.results.in_order(), 1):
+    for number, n in enumerate(negotiations, 1):
         started = scenario.world.at(n.started).strftime("%Y-%m-%d %H:%M:%S")
         duration = "-" if n.finished is None else f"{n.finished - n.started:.3f} s"
         rows.append((str(number), started, n.initiator, n.responder or "-", n.gateway,
                      n.phase1, n.phase2, n.error or "-", duration))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                      for row in rows)
-    count = len(rows) - 1
-    simulated = scenario.world.env.now
-    head = (f"Scenario {scenario.topology.name} (seed {scenario.world.seed}): "
-            f"{count} negotiation{'s' if count != 1 else ''}, "
-            f"{_span(simulated)} simulated in {elapsed:.1f} s")
-    return f"{head}\n\n{table}\n"
+    return rows
+
+
+def _by_outcome(negotiations) -> list[tuple[str, ...]]:
+    """Counts and Phase-1 time percentiles per (Phase 1, Phase 2, error)."""
+    groups: dict[tuple[str, str, str], list] = {}
+    for n in negotiations:
+        groups.setdefault((n.phase1, n.phase2, n.error or "-"), []).append(n)
+    rows = [("Phase 1", "Phase 2", "Error", "Count", "Median", "95th pct", "Max")]
+    for key, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        times = sorted(n.finished - n.started for n in members if n.finished is not None)
+        rows.append((*key, str(len(members)), _percentile(times, 0.5),
+                     _percentile(times, 0.95), _percentile(times, 1.0)))
+    return rows
+
+
+def _percentile(times: list[float], q: float) -> str:
+    if not times:
+        return "-"
+    return f"{times[min(len(times) - 1, int(q * len(times)))]:.3f} s"
 
 
 def _span(seconds: float) -> str:

@@ -300,3 +300,19 @@ def test_pending_negotiation_without_an_answer(revoked):
                                                             "Host-B\n(responder)"]
     assert "Phase-1 pending" in ax.get_title()
     assert plots.completion_times(results).texts[0].get_text() == "no completed negotiations"
+
+
+def test_many_end_entities_of_one_ca_become_one_node_per_state():
+    nodes = [{"name": "Root", "kind": "ca", "issuer": None, "revoked": False, "expired": False,
+              "not_yet_valid": False, "crl_urls": [], "crl_reachable": True}]
+    nodes += [{"name": f"EE-{i}", "kind": "ee", "issuer": "Root", "revoked": i < 3,
+               "expired": False, "not_yet_valid": False, "device": f"EE-{i}"}
+              for i in range(20)]
+    results = {"scenario": "many", "negotiations": [],
+               "hierarchy": {"nodes": nodes, "edges": [
+                   {"issuer": "Root", "subject": f"EE-{i}", "primary": True}
+                   for i in range(20)]}}
+    ax = plots.hierarchy(results)
+    names = sorted(t.get_text() for t in ax.texts if not isinstance(t, Annotation))
+    assert names == ["17 end entities (ok)\nof Root", "3 end entities (revoked)\nof Root",
+                     "Root"]

@@ -127,3 +127,17 @@ def test_param_overrides_a_topology_parameter(tmp_path, capsys):
                                        "(parameters: at)\n")
     assert main(["run", str(path), "--param", "at"]) == 2
     assert "--param at: expected NAME=VALUE" in capsys.readouterr().err
+
+
+def test_many_negotiations_are_summarised_by_outcome(tmp_path, capsys):
+    events = "\n".join(f"  - {{at: {10 * i + 1}s, initiate: {{device: Host-A, gateway: gw}}}}"
+                       for i in range(21))
+    path = tmp_path / "many.yaml"
+    path.write_text(pair(events=events, duration="5m"))
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Scenario test (seed 7): 21 negotiations")
+    assert out[2].split() == ["Phase", "1", "Phase", "2", "Error", "Count", "Median", "95th",
+                              "pct", "Max"]
+    assert out[3].split()[:5] == ["done", "not", "started", "-", "21"]
+    assert "(one record per negotiation in results.json)" in out
