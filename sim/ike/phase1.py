@@ -303,10 +303,27 @@ class IkeSA(Exchange):
         return found[0]
 
     def _cert_and_cr_payloads(self, *, certs: bool, crs: bool) -> list:
-        out: list = [CertPayload(data=c) for c in self.config.certificates] if certs else []
+        out: list = [CertPayload(data=c) for c in self._chain_for_peer()] if certs else []
         if crs:
             out += [CRPayload(authority=dn) for dn in self.config.ca_dns]
         return out
+
+    def _chain_for_peer(self) -> tuple[bytes, ...]:
+        """The local certificate, then the CA certificates the peer does not have (Chapter 7).
+
+        A CR payload names a CA the peer trusts, so it holds that CA's certificate: the chain
+        stops below the first CA the peer named. No CR payloads: the whole chain.
+        """
+        chain = self.config.certificates
+        if len(chain) < 2 or not self._peer_crs:
+            return chain
+        trusted = set(self._peer_crs)
+        kept = [chain[0]]
+        for der in chain[1:]:
+            if x509.load_der_x509_certificate(der).subject.public_bytes() in trusted:
+                break
+            kept.append(der)
+        return tuple(kept)
 
     def _new_dh_and_nonce(self, group: crypto.DHGroup) -> tuple[bytes, bytes]:
         self._dh = crypto.DHPrivate(group, rng=self._rng)

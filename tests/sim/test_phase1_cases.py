@@ -243,3 +243,19 @@ def test_dynamic_distinguished_name_wildcard(tmp_path, wildcard, result):
     else:
         assert kmd(s, "Host-B")[0] == (
             f"Unable to find phase-1 policy as remote peer:{HOST_A} is not recognized.")
+
+
+def test_the_chain_stops_at_a_ca_the_peer_names_in_its_certificate_requests(tmp_path):
+    """Host-A trusts CA-B too (a CA profile with its certificate), so its CR payloads name
+    CA-B and Host-B sends its EE certificate alone; Host-B lacks CA-A and gets Host-A's chain."""
+    text = pair(a_profiles=profiles("CA-A") + "\nset security pki ca-profile CA-B ca-identity "
+                "CA-B\nset security pki ca-profile CA-B revocation-check crl",
+                a={"extra": "set security ike traceoptions flag certificates"},
+                b={"extra": "set security ike traceoptions flag certificates"})
+    text = text.replace("ca-certificates: {Root-CA: Root-CA, CA-A: CA-A}",
+                        "ca-certificates: {Root-CA: Root-CA, CA-A: CA-A, CA-B: CA-B}")
+    s = run(text, tmp_path)
+    assert outcome(s) == ("done", None)
+    assert f"Received 1 certificate(s) from {HOST_B}; asking pkid to verify" in kmd(s, "Host-A")
+    assert f"Received 2 certificate(s) from {HOST_A}; asking pkid to verify" in kmd(s, "Host-B")
+    assert not any("dynamic" in line for line in pkid(s, "Host-A"))
