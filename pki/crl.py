@@ -16,6 +16,7 @@ from cryptography import x509
 
 from pki.certs import ca_signature_hash
 from pki.keys import PrivateKey
+from pki.name_match import NameKey, name_key
 from pki.signing import sign
 
 
@@ -79,37 +80,82 @@ def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
 
 
 class RevocationIndex:
-    """O(1) lookup of revoked serials in a CRL, built once.
+    """O(1) lookup of revoked certificates in a CRL, built once.
 
     `CertificateRevocationList.get_revoked_certificate_by_serial_number` scans the list on each
     call; pkid looks serials up on every negotiation, so the index pays for itself at once.
+
+    An ordinary CRL lists only certificates of its own issuer: its entries are keyed by serial.
+    An indirect CRL (RFC 5280 5.2.5, issuingDistributionPoint indirectCRL) lists certificates
+    of several issuers: its entries are keyed by (issuer name key, serial), the issuer being
+    the one named by the last certificateIssuer entry extension so far, and the CRL issuer
+    before the first one (5.3.3).
     """
 
-    __slots__ = ("crl", "_entries")
+    __slots__ = ("crl", "indirect", "_issuer_key", "_entries", "_serials", "_listed")
 
     def __init__(self, crl: x509.CertificateRevocationList) -> None:
         self.crl = crl
-        entries: dict[int, Revocation] = {}
+        self.indirect = is_indirect(crl)
+        self._issuer_key = name_key(crl.issuer)
+        entries: dict[object, Revocation] = {}
+        serials: list[int] = []
+        current: tuple[NameKey, ...] = (self._issuer_key,)
         for revoked in crl:
-            entries[revoked.serial_number] = Revocation(
-                serial=revoked.serial_number,
-                date=revoked.revocation_date_utc,
-                reason=_reason_of(revoked),
-            )
-        self._entries: Mapping[int, Revocation] = MappingProxyType(entries)
+            entry = Revocation(serial=revoked.serial_number, date=revoked.revocation_date_utc,
+                               reason=_reason_of(revoked))
+            serials.append(entry.serial)
+            if not self.indirect:
+                # 5.3.3: certificateIssuer means nothing outside an indirect CRL.
+                entries[entry.serial] = entry
+                continue
+            named = _certificate_issuer_of(revoked)
+            if named is not None:
+                current = named
+            for key in current:
+                entries[(key, entry.serial)] = entry
+        self._entries: Mapping[object, Revocation] = MappingProxyType(entries)
+        self._serials = tuple(dict.fromkeys(serials))
+        # Certificates listed: a certificateIssuer naming several directory names keys one
+        # entry under each of them, but it is still one certificate.
+        self._listed = len(entries) if not self.indirect else len(crl)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._listed
 
     def __contains__(self, serial: object) -> bool:
-        return serial in self._entries
+        return self.lookup(serial) is not None if isinstance(serial, int) else False
 
-    def lookup(self, serial: int) -> Revocation | None:
+    def lookup(self, serial: int, issuer: x509.Name | None = None) -> Revocation | None:
+        """The entry for the certificate `serial` of `issuer` (default: the CRL's issuer)."""
+        key = self._issuer_key if issuer is None else name_key(issuer)
+        if self.indirect:
+            return self._entries.get((key, serial))
+        if key != self._issuer_key:
+            return None  # an ordinary CRL says nothing about another issuer's certificates
         return self._entries.get(serial)
 
     def serials(self) -> tuple[int, ...]:
-        """Revoked serials in the CRL's own order."""
-        return tuple(self._entries)
+        """Revoked serials in the CRL's own order (each once, whatever its issuer)."""
+        return self._serials
+
+
+def is_indirect(crl: x509.CertificateRevocationList) -> bool:
+    """Whether `crl` says it is indirect (RFC 5280 5.2.5); a malformed IDP says it is not."""
+    try:
+        idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return idp.indirect_crl
+
+
+def _certificate_issuer_of(revoked: x509.RevokedCertificate) -> tuple[NameKey, ...] | None:
+    """The directory names of a certificateIssuer entry extension (5.3.3), if it has one."""
+    try:
+        names = revoked.extensions.get_extension_for_class(x509.CertificateIssuer).value
+    except x509.ExtensionNotFound:
+        return None
+    return tuple(name_key(dn) for dn in names.get_values_for_type(x509.DirectoryName))
 
 
 def _reason_of(revoked: x509.RevokedCertificate) -> x509.ReasonFlags | None:

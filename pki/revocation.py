@@ -1,14 +1,16 @@
 """Revocation status from CRLs (RFC 5280 6.3, simplified), for one certificate of a path.
 
-For a certificate and its issuer on a path: the CRLs named after the issuer are sorted into
-out-of-scope ones (issuingDistributionPoint), unusable ones (an unknown critical extension,
-a bad signature, a signer without cRLSign, outside thisUpdate..nextUpdate) and usable ones;
-the newest usable complete CRL, with the newest delta CRL based on it, decides.
+For a certificate and its issuer on a path: the CRLs of the issuer and of the cRLIssuers its
+distribution points name (indirect CRLs) are sorted into out-of-scope ones (pki.crl_scope,
+6.3.3 (b)), unusable ones (an unknown critical extension, a bad signature, a signer without
+cRLSign, outside thisUpdate..nextUpdate) and usable ones; for each CRL issuer, the newest
+usable complete CRL, with the newest delta CRL of that issuer based on it, decides, and any
+of them saying revoked is enough.
 
-Deviations from 6.3: indirect CRLs are not used; a CRL whose issuingDistributionPoint names a
-distribution point only covers certificates whose CRLDistributionPoints name it; a CRL signed
-by another key of the issuer (PKITS "separate certificate and CRL keys") is accepted when that
-key's certificate validates to the same trust anchors (the caller's `validate_signer`).
+Deviations from 6.3: the signer of a CRL (6.3.3 (f)) is any certificate named like the CRL's
+issuer, holding cRLSign, whose key verifies the CRL and whose own path validates (the caller's
+`validate_signer`), not necessarily to the same trust anchor; a CRL issuer's own certificate
+may be covered by the CRL it signs (PKITS 4.14.30): its path is the one being validated.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtensionOID
 
-from pki.certs import crl_urls_of, is_ca
+from pki.certs import crl_urls_of
 from pki.context import ValidationContext
 from pki.crl import Revocation, crl_number_of
-from pki.name_match import names_match
+from pki.crl_scope import ALL_REASONS, candidate_crls, crl_issuers, scope
+from pki.name_match import name_key, names_match
 from pki.result import CrlNeeded, ValidationFailure
 from pki.signing import crl_signed_by
 
@@ -33,8 +36,6 @@ _KNOWN_CRL_EXTENSIONS = frozenset({
     ExtensionOID.ISSUER_ALTERNATIVE_NAME, ExtensionOID.FRESHEST_CRL,
     ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
 })
-_ALL_REASONS = frozenset(x509.ReasonFlags) - {x509.ReasonFlags.unspecified,
-                                              x509.ReasonFlags.remove_from_crl}
 _REMOVE = x509.ReasonFlags.remove_from_crl
 
 
@@ -57,9 +58,9 @@ def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, ctx: Vali
     complete: list[tuple[x509.CertificateRevocationList, frozenset]] = []
     deltas: list[x509.CertificateRevocationList] = []
     problems: list[tuple[x509.CertificateRevocationList, RevocationProblem]] = []
-    for crl in ctx.crls_from(cert.issuer):
-        scope = _scope(crl, cert)
-        if scope is None:
+    for crl in candidate_crls(cert, ctx):
+        reasons = scope(crl, cert)
+        if reasons is None:
             continue
         problem = _unusable(crl, cert, issuer, ctx, validate_signer)
         if problem is not None:
@@ -67,19 +68,20 @@ def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, ctx: Vali
         elif _has(crl, x509.DeltaCRLIndicator):
             deltas.append(crl)
         else:
-            complete.append((crl, scope))
-    covered = frozenset().union(*(scope for _, scope in complete))
-    if not complete or covered != _ALL_REASONS:
+            complete.append((crl, reasons))
+    covered = frozenset().union(*(reasons for _, reasons in complete))
+    if not complete or covered != ALL_REASONS:
         if problems:
             # The newest failing CRL tells best what to do (fetch again, distrust the server).
             return max(problems, key=lambda item: item[0].last_update_utc)[1]
         what = "no CRL" if not complete else "no CRL covering every revocation reason"
+        whose = " or ".join(name.rfc4514_string() for name in crl_issuers(cert)[:-1]
+                            + [issuer.subject])
         return RevocationProblem(
-            reason=ValidationFailure.CRL_MISSING,
-            message=f"{what} from {issuer.subject.rfc4514_string()} is loaded",
+            reason=ValidationFailure.CRL_MISSING, message=f"{what} from {whose} is loaded",
             crl_needed=_needed(cert, issuer, ctx))
-    full = [crl for crl, scope in complete if scope == _ALL_REASONS]
-    for crl in [_newest(full)] if full else [crl for crl, _ in complete]:
+    full = [crl for crl, reasons in complete if reasons == ALL_REASONS]
+    for crl in _newest_of_each_issuer(full) if full else [crl for crl, _ in complete]:
         entry = _status(crl, deltas, cert, ctx)
         if entry is not None:
             why = f" ({entry.reason.value})" if entry.reason else ""
@@ -94,7 +96,9 @@ def _status(crl: x509.CertificateRevocationList, deltas: list[x509.CertificateRe
             cert: x509.Certificate, ctx: ValidationContext) -> Revocation | None:
     """The revocation entry for `cert` in `crl` as updated by its newest delta CRL, if any."""
     number = crl_number_of(crl)
-    based = [d for d in deltas if number is not None and _base_number(d) <= number]
+    # 6.3.3 (c)(1): a delta CRL is read with a complete CRL of the same issuer.
+    based = [d for d in deltas if number is not None and _base_number(d) <= number
+             and names_match(d.issuer, crl.issuer)]
     delta = _newest(based)
     if delta is not None:
         entry = _lookup(delta, cert, ctx)
@@ -110,7 +114,18 @@ def _base_number(delta: x509.CertificateRevocationList) -> int:
 
 def _lookup(crl: x509.CertificateRevocationList, cert: x509.Certificate,
             ctx: ValidationContext) -> Revocation | None:
-    return ctx.revocation_cache.index(crl).lookup(cert.serial_number)
+    # Keyed by the certificate's issuer too: an indirect CRL lists other issuers' serials.
+    return ctx.revocation_cache.index(crl).lookup(cert.serial_number, cert.issuer)
+
+
+def _newest_of_each_issuer(crls: list[x509.CertificateRevocationList]
+                           ) -> list[x509.CertificateRevocationList]:
+    """The newest CRL of each CRL issuer: CRL numbers of different issuers are not comparable,
+    and a certificate revoked on its issuer's CRL or on an indirect CRL covering it is revoked."""
+    by_issuer: dict[object, list[x509.CertificateRevocationList]] = {}
+    for crl in crls:
+        by_issuer.setdefault(name_key(crl.issuer), []).append(crl)
+    return [crl for group in by_issuer.values() if (crl := _newest(group)) is not None]
 
 
 def _newest(crls: list[x509.CertificateRevocationList]
@@ -133,59 +148,6 @@ def _has(crl: x509.CertificateRevocationList, kind: type) -> bool:
     except x509.ExtensionNotFound:
         return False
     return True
-
-
-# -- scope: issuingDistributionPoint -------------------------------------------------------
-
-
-def _scope(crl: x509.CertificateRevocationList, cert: x509.Certificate) -> frozenset | None:
-    """The revocation reasons `crl` covers for `cert`; None when it does not cover `cert`."""
-    try:
-        idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
-    except x509.ExtensionNotFound:
-        return _ALL_REASONS
-    except ValueError:
-        return frozenset()  # malformed: in scope but unusable, reported by _unusable
-    if idp.indirect_crl or idp.only_contains_attribute_certs:
-        return None
-    if idp.only_contains_user_certs and is_ca(cert):
-        return None
-    if idp.only_contains_ca_certs and not is_ca(cert):
-        return None
-    if (idp.full_name or idp.relative_name) and not _point_matches(idp, crl, cert):
-        return None
-    if idp.only_some_reasons:
-        return frozenset(idp.only_some_reasons) & _ALL_REASONS
-    return _ALL_REASONS
-
-
-def _point_names(full_name, relative_name, issuer: x509.Name) -> list[x509.GeneralName]:
-    if full_name:
-        return list(full_name)
-    return [x509.DirectoryName(x509.Name(list(issuer.rdns) + [relative_name]))]
-
-
-def _point_matches(idp: x509.IssuingDistributionPoint, crl: x509.CertificateRevocationList,
-                   cert: x509.Certificate) -> bool:
-    wanted = _point_names(idp.full_name, idp.relative_name, crl.issuer)
-    try:
-        cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-    except x509.ExtensionNotFound:
-        return False
-    for point in cdp:
-        if point.full_name or point.relative_name:
-            names = _point_names(point.full_name, point.relative_name, cert.issuer)
-        else:
-            names = list(point.crl_issuer or ())
-        if any(_general_names_equal(a, b) for a in names for b in wanted):
-            return True
-    return False
-
-
-def _general_names_equal(a: x509.GeneralName, b: x509.GeneralName) -> bool:
-    if isinstance(a, x509.DirectoryName) and isinstance(b, x509.DirectoryName):
-        return names_match(a.value, b.value)
-    return a == b
 
 
 # -- usability: extensions, signature, signer, dates ----------------------------------------
@@ -211,7 +173,7 @@ def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
         return RevocationProblem(
             reason=ValidationFailure.UNKNOWN_CRITICAL_EXTENSION,
             message=f"CRL from {crl.issuer.rfc4514_string()} has an unknown critical {where}")
-    problem = _signer_problem(crl, issuer, ctx, validate_signer)
+    problem = _signer_problem(crl, cert, issuer, ctx, validate_signer)
     if problem is not None:
         return problem
     if crl.last_update_utc > ctx.at:
@@ -242,11 +204,13 @@ def _crl_sign_allowed(cert: x509.Certificate) -> bool:
         return True
 
 
-def _signer_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificate,
-                    ctx: ValidationContext, validate_signer: SignerCheck
-                    ) -> RevocationProblem | None:
+def _signer_problem(crl: x509.CertificateRevocationList, cert: x509.Certificate,
+                    issuer: x509.Certificate, ctx: ValidationContext,
+                    validate_signer: SignerCheck) -> RevocationProblem | None:
+    """6.3.3 (f): the CRL's signer is the certificate's issuer, or a certificate named like the
+    CRL's issuer (another key of the CA, or an indirect CRL's issuer) whose path validates."""
     name = crl.issuer.rfc4514_string()
-    if _signature_valid(crl, issuer):
+    if names_match(issuer.subject, crl.issuer) and _signature_valid(crl, issuer):
         if _crl_sign_allowed(issuer):
             return None
         return RevocationProblem(
@@ -255,7 +219,8 @@ def _signer_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificat
     for other in ctx.certificates_named(crl.issuer):
         if (other != issuer and names_match(other.subject, crl.issuer)
                 and _crl_sign_allowed(other) and _signature_valid(crl, other)):
-            if validate_signer(other):
+            if other == cert or validate_signer(other):
+                # `cert` signing the CRL that covers it: its path is the one being checked.
                 return None
             return RevocationProblem(
                 reason=ValidationFailure.CRL_SIGNATURE_INVALID,
@@ -263,4 +228,4 @@ def _signer_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificat
                         f"validate")
     return RevocationProblem(reason=ValidationFailure.CRL_SIGNATURE_INVALID,
                              message=f"CRL from {name}: signature does not verify with the "
-                                     f"CA's key")
+                                     f"key of a CRL signer")
