@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.hierarchy import CAHierarchy, CASpec
 from pki.keycache import cached_key_pair
+from pki.keys import KeySpec
+from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
 from pki.store import CertificateStore
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
@@ -234,7 +237,14 @@ class Scenario:
 
 def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
                     seed: int) -> CertificateStore:
-    store = CertificateStore()
+    # Chapter 6: a device that finds no automatically generated self-signed certificate at
+    # start-up makes one (CN=<serial>, CN=system generated, CN=self-signed, five years).
+    system_key = cached_key_pair(KeySpec(), seed=f"{seed}/{entry.name}/system-generated")
+    system = generate_system_certificate(
+        system_key, device_serial=entry.serial, now=start - CA_HEAD_START,
+        serial=random.Random(f"{seed}/{entry.name}/system-generated"))
+    store = (CertificateStore().add_key_pair(SYSTEM_GENERATED_ID, system_key)
+             .add_local_certificate(SYSTEM_GENERATED_ID, system))
     for enroll in entry.enroll:
         # A key pool stands for the keys real devices pre-generate (guide, Chapter 2): spokes
         # of a large topology share a few keys instead of each waiting for its own.

@@ -110,3 +110,15 @@ def test_the_capture_dissects_and_messages_5_and_6_decrypt(figure4, tmp_path):
     assert out.count("Payload: Identification (5)") == 4 + 4
     # Host-A's chain (3 certificates) and Host-B's (2), twice.
     assert out.count("Certificate Encoding: X.509 Certificate - Signature (4)") == 10
+
+
+def test_each_device_has_its_automatically_generated_certificate(figure4):
+    """Chapter 6: at start-up a device makes CN=<serial>, CN=system generated, CN=self-signed,
+    valid five years; it is listed apart from the enrolled certificates."""
+    state = DeviceState.load(figure4.out, "Host-A")
+    lines = show(state, "show security pki local-certificate system-generated").splitlines()
+    serial = figure4.topology.devices["Host-A"].serial
+    assert lines[0] == "Certificate identifier: system-generated"
+    assert lines[1] == (f"  Issued to: {serial}, Issued by: CN = {serial}, "
+                        "CN = system generated, CN = self-signed")
+    assert lines[3:5] == ["    Not before: 08-20-2012 17:20", "    Not after: 08-19-2017 17:20"]
