@@ -20,6 +20,7 @@ from pki.certs import CertificateTemplate, issue
 from pki.crl import Revocation, build_crl
 from pki.keys import KeySpec, KeyType, PrivateKey, generate_key_pair
 from pki.names import parse_subject
+from pki.signing import signature_is_valid
 
 UTC = dt.UTC
 
@@ -171,6 +172,23 @@ class CAHierarchy:
         self.graph.add_node(name, kind="ee", certificate=cert, key=own_key)
         self.graph.add_edge(ca, name, primary=True, certificate=cert)
         return cert
+
+    def issue_from_request(self, ca: str, name: str, request: x509.CertificateSigningRequest, *,
+                           not_before: dt.datetime | None = None,
+                           validity: dt.timedelta | None = None) -> x509.Certificate:
+        """CA `ca` answers a PKCS#10 request (the device's enrollment): the subject, the
+        subjectAltName and the public key come from the request, whose signature must verify."""
+        if not signature_is_valid(request):
+            raise ValueError(f"certificate request for {name}: its signature does not verify")
+        try:
+            sans = request.extensions.get_extension_for_class(
+                x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            sans = []
+        return self.issue_end_entity(ca, name, subject=request.subject,
+                                     public_key=request.public_key(),
+                                     subject_alt_names=tuple(sans), not_before=not_before,
+                                     validity=validity)
 
     # -- revocation -------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import json
 import random
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from pki.csr import RequestParams, build_request
 from pki.hierarchy import CAHierarchy, CASpec
 from pki.keycache import cached_key_pair
 from pki.keys import KeySpec
@@ -252,18 +252,16 @@ def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
         if entry.key_pool:
             owner = f"pool/{_pool_slot(entry.name, entry.key_pool)}"
         key = cached_key_pair(enroll.key, seed=f"{seed}/{owner}")
-        sans: list[x509.GeneralName] = []
-        if enroll.email:
-            sans.append(x509.RFC822Name(enroll.email))
-        if enroll.domain_name:
-            sans.append(x509.DNSName(enroll.domain_name))
-        if enroll.ip_address:
-            sans.append(x509.IPAddress(ipaddress.IPv4Address(enroll.ip_address)))
+        # The device enrolls as `request security pki local-certificate enroll` does: a
+        # PKCS#10 request from its key, answered by the CA.
+        request = build_request(key, RequestParams(
+            certificate_id=enroll.certificate_id, subject=enroll.subject,
+            domain_name=enroll.domain_name, ip_address=enroll.ip_address, email=enroll.email,
+            device_serial=entry.serial))
         not_before = (start - EE_HEAD_START if enroll.not_before is None
                       else start + dt.timedelta(seconds=enroll.not_before))
-        cert = hierarchy.issue_end_entity(
-            enroll.ca, enroll.certificate_id, subject=enroll.subject,
-            public_key=key.public_key(), subject_alt_names=tuple(sans), not_before=not_before,
+        cert = hierarchy.issue_from_request(
+            enroll.ca, enroll.certificate_id, request, not_before=not_before,
             validity=None if enroll.validity_days is None
             else dt.timedelta(days=enroll.validity_days))
         store = store.add_key_pair(enroll.certificate_id, key)

@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from cryptography import x509
 
+from pki.csr import RequestParams
 from pki.keys import KeySpec, KeyType
 from pki.names import SubjectError, parse_subject
 from pki.profiles import ConfigError
@@ -422,7 +423,7 @@ def _enroll(r: _Reader, item: object, path: str, parent: Located,
     if not cid or ca not in cas:
         raise r.fail(item, None, f"{path}: needs a certificate-id and a ca from cas "
                                  f"(got ca {ca!r})")
-    return EnrollEntry(
+    entry = EnrollEntry(
         certificate_id=str(cid), ca=ca,
         subject=r.convert(item, "subject", path, _subject, default=f"CN={cid}"),
         domain_name=item.get("domain-name"), email=item.get("email"),
@@ -432,6 +433,14 @@ def _enroll(r: _Reader, item: object, path: str, parent: Located,
         validity_days=r.convert(item, "validity", path,
                                 lambda v: int(parse_duration(v) // 86400)),
     )
+    try:
+        # The enrollment is a certificate request: check it as the request command would.
+        RequestParams(certificate_id=entry.certificate_id, subject=entry.subject,
+                      domain_name=entry.domain_name, ip_address=entry.ip_address,
+                      email=entry.email, device_serial="0")
+    except (ValueError, TypeError) as exc:
+        raise r.fail(item, None, f"{path}: {exc}") from None
+    return entry
 
 
 def _config(r: _Reader, entry: Located, device: str, text: str) -> DeviceConfig:

@@ -120,3 +120,15 @@ def test_a_cross_certificate_must_be_declared():
         parse_topology(text, source="t.yaml")
     assert str(err.value) == (f"t.yaml line {line}: devices.Host-A.ca-certificates.X: no "
                               "cross-certify of CA-A by Root-CA")
+
+
+def test_an_enrollment_needs_a_name_for_the_subject_alternative_name():
+    """As generate-certificate-request: a domain-name, an ip-address or an e-mail address."""
+    text = pair().replace(', ip-address: 10.0.0.1,\n              domain-name: host-a.example.net}',
+                          "}")
+    line = next(n for n, row in enumerate(text.splitlines(), 1)
+                if "certificate-id: Host-A" in row)
+    with pytest.raises(TopologyError) as err:
+        parse_topology(text, source="t.yaml")
+    assert str(err.value).startswith(f"t.yaml line {line}: devices.Host-A.enroll: ")
+    assert "domain-name" in str(err.value)
