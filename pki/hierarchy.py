@@ -57,13 +57,16 @@ class CAHierarchy:
 
     def __init__(self, specs: list[CASpec] | tuple[CASpec, ...], *, start: dt.datetime,
                  seed: int | str = 0,
-                 key_source: Callable[..., PrivateKey] = generate_key_pair) -> None:
-        """`key_source(spec, seed=...)` makes the keys: generate_key_pair, or a cache of it."""
+                 key_source: Callable[..., PrivateKey] = generate_key_pair,
+                 key_seed: int | str | None = None) -> None:
+        """`key_source(spec, seed=...)` makes the keys: generate_key_pair, or a cache of it.
+        Keys come from `key_seed` (default: `seed`), serial numbers from `seed`."""
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
         self.graph = nx.DiGraph()
         self.start = start
         self.seed = seed
+        self.key_seed = seed if key_seed is None else key_seed
         self._key_source = key_source
         self._serials = random.Random(f"serials/{seed}")
         for spec in specs:
@@ -92,7 +95,7 @@ class CAHierarchy:
     def _issue_ca(self, name: str) -> None:
         node = self.graph.nodes[name]
         spec: CASpec = node["spec"]
-        key = self._key_source(spec.key, seed=f"{self.seed}/ca/{name}")
+        key = self._key_source(spec.key, seed=f"{self.key_seed}/ca/{name}")
         not_before = spec.not_before or self.start
         template = CertificateTemplate(
             subject=parse_subject(spec.subject), public_key=key.public_key(),
@@ -156,7 +159,7 @@ class CAHierarchy:
         ca_cert: x509.Certificate = ca_node["certificate"]
         own_key: PrivateKey | None = None
         if public_key is None:
-            own_key = self._key_source(key or KeySpec(), seed=f"{self.seed}/ee/{name}")
+            own_key = self._key_source(key or KeySpec(), seed=f"{self.key_seed}/ee/{name}")
             public_key = own_key.public_key()
         start = not_before or self.start
         end = ca_cert.not_valid_after_utc if validity is None else start + validity

@@ -61,7 +61,10 @@ class Scenario:
                     validity=dt.timedelta(days=ca.validity_days),
                     crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime))
              for ca in topology.cas.values()],
-            start=ca_start, seed=seed, key_source=cached_key_pair)
+            start=ca_start, seed=seed, key_source=cached_key_pair,
+            # Keys belong to the topology, not to one run: another --seed reuses them (as
+            # devices keep their keys between negotiations) and only the run's randomness moves.
+            key_seed=f"keys/{topology.name}")
         for issuer, subject in topology.cross_certify:
             hierarchy.cross_certify(issuer, subject)
         servers = {name: CrlServer(spec=spec, env=world.env)
@@ -73,7 +76,8 @@ class Scenario:
         results = Results()
         devices = {}
         for entry in topology.devices.values():
-            store = _enrolled_store(entry, hierarchy, topology.start, seed)
+            store = _enrolled_store(entry, hierarchy, topology.start, seed,
+                                    key_seed=f"keys/{topology.name}")
             devices[entry.name] = Device(
                 world, name=entry.name, address=entry.address, serial=entry.serial,
                 config=entry.config, config_text=entry.config_text, store=store,
@@ -236,10 +240,10 @@ class Scenario:
 
 
 def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
-                    seed: int) -> CertificateStore:
+                    seed: int, *, key_seed: str) -> CertificateStore:
     # Chapter 6: a device that finds no automatically generated self-signed certificate at
     # start-up makes one (CN=<serial>, CN=system generated, CN=self-signed, five years).
-    system_key = cached_key_pair(KeySpec(), seed=f"{seed}/{entry.name}/system-generated")
+    system_key = cached_key_pair(KeySpec(), seed=f"{key_seed}/{entry.name}/system-generated")
     system = generate_system_certificate(
         system_key, device_serial=entry.serial, now=start - CA_HEAD_START,
         serial=random.Random(f"{seed}/{entry.name}/system-generated"))
@@ -251,7 +255,7 @@ def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
         owner = f"{entry.name}/{enroll.certificate_id}"
         if entry.key_pool:
             owner = f"pool/{_pool_slot(entry.name, entry.key_pool)}"
-        key = cached_key_pair(enroll.key, seed=f"{seed}/{owner}")
+        key = cached_key_pair(enroll.key, seed=f"{key_seed}/{owner}")
         # The device enrolls as `request security pki local-certificate enroll` does: a
         # PKCS#10 request from its key, answered by the CA.
         request = build_request(key, RequestParams(
