@@ -75,14 +75,14 @@ class CertificateStore:
 
     def add_request(self, certificate_id: str, csr: x509.CertificateSigningRequest
                     ) -> CertificateStore:
-        self._need_key(certificate_id)
+        self.key_pair(certificate_id)
         return replace(self, requests=_frozen({**self.requests, certificate_id: csr}))
 
     def add_local_certificate(self, certificate_id: str, cert: x509.Certificate, *,
                               source: str = "<certificate>") -> CertificateStore:
         """Loading a local certificate checks it against its certificate-id's key pair and
         replaces the pending request, which it answers (guide, Chapter 1)."""
-        key = self._need_key(certificate_id)
+        key = self.key_pair(certificate_id)
         check_key_matches(cert, key, source=source, certificate_id=certificate_id)
         requests = {k: v for k, v in self.requests.items() if k != certificate_id}
         return replace(
@@ -95,7 +95,8 @@ class CertificateStore:
         cert = load_certificate(read_bytes(path), source=str(path))
         return self.add_local_certificate(certificate_id, cert, source=str(path))
 
-    def _need_key(self, certificate_id: str) -> PrivateKey:
+    def key_pair(self, certificate_id: str) -> PrivateKey:
+        """The key pair of `certificate_id`; StoreError when there is none."""
         try:
             return self.key_pairs[certificate_id]
         except KeyError:
@@ -186,12 +187,15 @@ class CertificateStore:
     def clear_key_pair(self, certificate_id: str) -> CertificateStore:
         """`clear security pki key-pair certificate-id ID`; a local certificate's key pair
         goes with the certificate (clear_local_certificate), not on its own."""
-        self._need_key(certificate_id)
+        self.key_pair(certificate_id)
         if certificate_id in self.local_certificates:
             raise StoreError(f"Key pair {certificate_id} is used by local certificate "
                              f"{certificate_id}")
-        return replace(self, key_pairs=_frozen({k: v for k, v in self.key_pairs.items()
-                                                if k != certificate_id}))
+        # A pending request is made from the key pair: it goes with it.
+        return replace(
+            self,
+            key_pairs=_frozen({k: v for k, v in self.key_pairs.items() if k != certificate_id}),
+            requests=_frozen({k: v for k, v in self.requests.items() if k != certificate_id}))
 
     @classmethod
     def load(cls, directory: str | Path) -> CertificateStore:

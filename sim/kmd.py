@@ -220,12 +220,7 @@ class Kmd:
         while True:
             event = sa.next_event()
             if isinstance(event, SendDatagram):
-                self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
-                                    dport=IKE_PORT, payload=event.data))
-                header = Header.decode(event.data)
-                self.results.message(sa.icookie, at=self.env.now, sender=self.device,
-                                     receiver=entry.peer, exchange=header.exchange.name,
-                                     encrypted=header.encrypted, data=event.data)
+                self.transmit(entry, event.data)
             elif isinstance(event, PeerCertificatesReceived):
                 self.env.process(self._verify(entry, event))
             elif isinstance(event, Phase1Done):
@@ -234,18 +229,39 @@ class Kmd:
                 self._failed(entry, event)
             else:
                 break
-        timer = sa.timer()
-        if timer is not None and timer.generation != entry.timer_generation:
-            entry.timer_generation = timer.generation
-            self.env.process(self._retransmit(entry, timer.delay, timer.generation))
+        self.arm_timer(entry, sa, finished=lambda: bool(entry.done or entry.failed),
+                       pump=lambda: self._pump(entry),
+                       what=f"Retransmission timer fired for SA with {entry.peer}")
 
-    def _retransmit(self, entry: SaEntry, delay: float, generation: int):
-        yield self.env.timeout(delay)
-        if entry.done or entry.failed:
+    # -- shared with Quick Mode ---------------------------------------------------------------
+
+    def transmit(self, entry: SaEntry, data: bytes) -> None:
+        """Put one of an IKE SA's datagrams (Phase 1 or Quick Mode) on the network and record
+        it for results.json."""
+        self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
+                            dport=IKE_PORT, payload=data))
+        header = Header.decode(data)
+        self.results.message(entry.sa.icookie, at=self.env.now, sender=self.device,
+                             receiver=entry.peer, exchange=header.exchange.name,
+                             encrypted=header.encrypted, data=data)
+
+    def arm_timer(self, holder, sa, *, finished: Callable[[], bool],
+                  pump: Callable[[], None], what: str) -> None:
+        """Start the SA's retransmission timer, once per generation it asks for."""
+        timer = sa.timer()
+        if timer is None or timer.generation == holder.timer_generation:
             return
-        entry.sa.on_timer(generation)
-        self._trace(IkeTraceFlag.TIMER, f"Retransmission timer fired for SA with {entry.peer}")
-        self._pump(entry)
+        holder.timer_generation = timer.generation
+        self.env.process(self._fire(sa, timer, finished, pump, what))
+
+    def _fire(self, sa, timer, finished: Callable[[], bool], pump: Callable[[], None],
+              what: str):
+        yield self.env.timeout(timer.delay)
+        if finished():
+            return
+        sa.on_timer(timer.generation)
+        self._trace(IkeTraceFlag.TIMER, what)
+        pump()
 
     def _expire(self, entry: SaEntry):
         # The negotiation's overall expiry (QuickSec's 300 s unless the topology says).

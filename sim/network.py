@@ -53,7 +53,6 @@ class Network:
         self._rng = rng
         self._default = default or LinkSpec()
         self._links: dict[frozenset[str], LinkSpec] = {}
-        self._down: set[frozenset[str]] = set()
         self._receivers: dict[str, Receiver] = {}
         self.capture: list[Captured] = []
 
@@ -65,19 +64,16 @@ class Network:
     def link(self, a: str, b: str, spec: LinkSpec) -> None:
         self._links[frozenset((a, b))] = spec
 
-    def set_down(self, a: str, b: str, down: bool = True) -> None:
-        (self._down.add if down else self._down.discard)(frozenset((a, b)))
 
     def spec(self, a: str, b: str) -> LinkSpec:
         return self._links.get(frozenset((a, b)), self._default)
 
     def send(self, datagram: Datagram) -> None:
         self.capture.append(Captured(self.env.now, datagram))
-        pair = frozenset((datagram.src, datagram.dst))
         spec = self.spec(datagram.src, datagram.dst)
         # Draw both numbers every time so one datagram's fate never shifts the next one's.
         lost, jitter = self._rng.random(), self._rng.uniform(-1.0, 1.0)
-        if pair in self._down or lost < spec.loss:
+        if lost < spec.loss:
             return
         receiver = self._receivers.get(datagram.dst)
         if receiver is None:

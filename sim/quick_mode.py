@@ -20,7 +20,6 @@ from sim.ike.phase2 import (
 )
 from sim.junos import kmd_messages as msg
 from sim.junos.config import IkeTraceFlag
-from sim.network import Datagram
 from sim.phase2_plan import Phase2Plan, Phase2PlanError, plan
 
 if TYPE_CHECKING:
@@ -91,30 +90,15 @@ class QuickModes:
         while True:
             event = qm.sa.next_event()
             if isinstance(event, SendDatagram):
-                kmd._send(Datagram(src=ike.local_address, dst=ike.peer, sport=500, dport=500,
-                                   payload=event.data))
-                header = Header.decode(event.data)
-                kmd.results.message(ike.sa.icookie, at=kmd.env.now, sender=kmd.device,
-                                    receiver=ike.peer, exchange=header.exchange.name,
-                                    encrypted=header.encrypted, data=event.data)
+                kmd.transmit(ike, event.data)
             elif isinstance(event, QuickModeDone):
                 self._done(qm, event)
             elif isinstance(event, QuickModeFailed):
                 self._failed(qm, event)
             else:
                 break
-        timer = qm.sa.timer()
-        if timer is not None and timer.generation != qm.timer_generation:
-            qm.timer_generation = timer.generation
-            kmd.env.process(self._retransmit(qm, timer.delay, timer.generation))
-
-    def _retransmit(self, qm: QmEntry, delay: float, generation: int):
-        yield self.kmd.env.timeout(delay)
-        if qm.finished:
-            return
-        qm.sa.on_timer(generation)
-        self.kmd.log.trace(IkeTraceFlag.TIMER, f"Quick Mode retransmission to {qm.ike.peer}")
-        self._pump(qm)
+        kmd.arm_timer(qm, qm.sa, finished=lambda: qm.finished, pump=lambda: self._pump(qm),
+                      what=f"Quick Mode retransmission to {ike.peer}")
 
     def _phase1_ids(self, qm: QmEntry) -> tuple[IkeId, IkeId]:
         return qm.ike.done.local_id, qm.ike.done.remote_id

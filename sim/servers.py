@@ -51,7 +51,6 @@ class CrlServer:
     documents: dict[str, bytes] = field(default_factory=dict)
     down: bool = False
     downloads: int = 0
-    peak_queue: int = 0
 
     def __post_init__(self) -> None:
         self._slots = simpy.Resource(self.env, capacity=self.spec.capacity)
@@ -59,8 +58,6 @@ class CrlServer:
     def publish(self, url: str, data: bytes) -> None:
         self.documents[_path(url)] = data
 
-    def queued(self) -> int:
-        return len(self._slots.queue)
 
     def download(self, url: str, *, timeout: float) -> Generator[simpy.Event, object, bytes]:
         scheme = urlsplit(url).scheme.lower()
@@ -71,7 +68,6 @@ class CrlServer:
             yield self.env.timeout(timeout)
             raise DownloadFailed(url, "connection timed out")
         with self._slots.request() as slot:
-            self.peak_queue = max(self.peak_queue, len(self._slots.queue))
             got = yield slot | self.env.timeout(timeout)
             if slot not in got:
                 raise DownloadFailed(url, "connection timed out")

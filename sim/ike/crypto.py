@@ -37,10 +37,6 @@ class HashAlgorithm(enum.IntEnum):
     def hashlib_name(self) -> str:
         return {1: "md5", 2: "sha1", 4: "sha256", 5: "sha384"}[self.value]
 
-    @property
-    def digest_size(self) -> int:
-        return {1: 16, 2: 20, 4: 32, 5: 48}[self.value]
-
 
 class EncryptionAlgorithm(enum.Enum):
     """A Phase-1 cipher: (IKE "Encryption Algorithm" value, key bytes)."""

@@ -96,7 +96,6 @@ ENCRYPTION_ALGORITHMS = {
     "3des-cbc": EspEncryption.TRIPLE_DES_CBC, "aes-128-cbc": EspEncryption.AES_128_CBC,
     "aes-192-cbc": EspEncryption.AES_192_CBC, "aes-256-cbc": EspEncryption.AES_256_CBC,
 }
-PFS_GROUPS = {f"group{g.value}": g for g in DHGroup}
 _TABLES = {"authentication-algorithm": AUTHENTICATION_ALGORITHMS,
            "encryption-algorithm": ENCRYPTION_ALGORITHMS}
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from types import MappingProxyType
 
 from pki.keys import KeySpec, generate_key_pair
 from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
-from pki.store import CertificateStore, StoreError
+from pki.store import StoreError
 from sim.device_state import DeviceState
 from sim.junos.ops_grammar import Command
 from sim.junos.ops_outcome import Context, Outcome, confirm, failure, success
@@ -24,16 +23,6 @@ from sim.junos.ops_outcome import Context, Outcome, confirm, failure, success
 __all__ = ["HANDLERS"]
 
 ALL = "all"
-
-
-def _without_keys(store: CertificateStore, ids: set[str]) -> CertificateStore:
-    # CertificateStore has no method to drop a key pair alone; its mappings are replaced the
-    # way its own methods replace them.
-    return dataclasses.replace(
-        store,
-        key_pairs=MappingProxyType({k: v for k, v in store.key_pairs.items() if k not in ids}),
-        requests=MappingProxyType({k: v for k, v in store.requests.items() if k not in ids}),
-    )
 
 
 def _key_pair(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
@@ -50,7 +39,9 @@ def _key_pair(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
             return failure(state, f"Key pair {cid} is used by local certificate {cid}; run "
                                   f"'clear security pki local-certificate certificate-id {cid}'")
         ids = {cid}
-    return success(dataclasses.replace(state, store=_without_keys(store, ids)))
+    for cid in sorted(ids):
+        store = store.clear_key_pair(cid)
+    return success(dataclasses.replace(state, store=store))
 
 
 def _local(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:

@@ -168,17 +168,23 @@ def render_local_certificates(state: DeviceState, *, certificate_id: str | None 
     return _join(blocks)
 
 
+def _profiles_shown(state: DeviceState, table, ca_profile: str | None, *,
+                    missing: str) -> list[str]:
+    """The one CA profile asked for, or all of `table`'s: configured ones, then dynamic."""
+    if ca_profile is None:
+        return profile_order(state, set(table))
+    if ca_profile not in table:
+        raise ShowError(f"error: {missing} does not exist")
+    return [ca_profile]
+
+
 def render_ca_certificates(state: DeviceState, *, ca_profile: str | None = None,
                            detail: bool = False) -> str:
     """`show security pki ca-certificate [ca-profile NAME] [brief | detail]`: configured CA
     profiles first, dynamic CA profiles after them."""
     certs = state.store.ca_certificates
-    if ca_profile is not None:
-        if ca_profile not in certs:
-            raise ShowError(f"error: CA certificate for profile {ca_profile} does not exist")
-        wanted = [ca_profile]
-    else:
-        wanted = profile_order(state, set(certs))
+    wanted = _profiles_shown(state, certs, ca_profile,
+                             missing=f"CA certificate for profile {ca_profile}")
     # A CA certificate is never re-enrolled automatically (auto-re-enrollment names local
     # certificates), so its timer never starts.
     return _join([_detail(p, certs[p], re_enrollment=_NOT_STARTED) if detail
@@ -216,12 +222,7 @@ def render_crls(state: DeviceState, *, ca_profile: str | None = None,
     """`show security pki crl [ca-profile NAME] [brief | detail]`: CRLs of configured CA
     profiles, then those of dynamic CA profiles."""
     crls = state.store.crls
-    if ca_profile is not None:
-        if ca_profile not in crls:
-            raise ShowError(f"error: CRL for CA profile {ca_profile} does not exist")
-        wanted = [ca_profile]
-    else:
-        wanted = profile_order(state, set(crls))
+    wanted = _profiles_shown(state, crls, ca_profile, missing=f"CRL for CA profile {ca_profile}")
     return _join([_crl_block(p, crls[p], detail=detail) for p in wanted])
 
 

@@ -75,9 +75,7 @@ def _certificate_request(state: DeviceState, cmd: Command, ctx: Context) -> Outc
     cid = cmd.get("certificate-id")
     try:
         params = _params(state, cmd)
-        key = state.store.key_pairs.get(cid)
-        if key is None:
-            raise StoreError(f"Key pair {cid} does not exist")
+        key = state.store.key_pair(cid)
         csr = build_request(key, params)
         store = state.store.add_request(cid, csr)
     except (StoreError, ValueError) as exc:
@@ -93,9 +91,7 @@ def _self_signed(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
     cid = cmd.get("certificate-id")
     try:
         params = _params(state, cmd)
-        key = state.store.key_pairs.get(cid)
-        if key is None:
-            raise StoreError(f"Key pair {cid} does not exist")
+        key = state.store.key_pair(cid)
         cert = generate_self_signed(key, params, now=state.now,
                                     serial=random.Random(ctx.seed_for(state, f"serial/{cid}")))
         store = state.store.add_local_certificate(cid, cert)
