@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import KeySpec, KeyType
+
+# Hypothesis: `make test` runs a bounded, repeatable number of examples (derandomized, so CI
+# sees the same inputs every time); IKESIM_FUZZ=long runs many more with fresh randomness.
+settings.register_profile("ci", max_examples=200, derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=20_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("long" if os.environ.get("IKESIM_FUZZ") == "long" else "ci")
 
 # P-256 keys keep the suite fast; the guide's RSA sizes are exercised where they matter.
 FAST_KEY = KeySpec(type=KeyType.ECDSA, size=256)
