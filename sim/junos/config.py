@@ -17,7 +17,7 @@ noted in each value module.
 from __future__ import annotations
 
 from sim.junos.config_build import _Builder
-from sim.junos.config_device import DeviceConfig
+from sim.junos.config_device import DeviceConfig, UnmodelledStatement
 from sim.junos.config_ike import (
     IKE_LIFETIME_DEFAULT,
     AuthenticationMethod,
@@ -97,6 +97,7 @@ __all__ = [
     "SecurityPolicy",
     "SecurityZone",
     "StaticRoute",
+    "UnmodelledStatement",
     "ZoneInterface",
     "parse_config",
 ]
@@ -106,7 +107,8 @@ def parse_config(text: str, *, source: str, relative_to: str = "") -> DeviceConf
     """Parse and check one device's Junos configuration (set or curly-brace form).
 
     Raises ConfigSyntaxError for words the grammar does not allow, ConfigError for values
-    and references Junos would refuse at commit; both name the source and the line.
+    and references Junos would refuse at commit; both name the source and the line, in one
+    line. Valid statements ikesim does not model are in the result's `unmodelled`.
     `relative_to` is the level the text is written at (e.g. "security pki").
     """
     if not isinstance(source, str) or not source:

@@ -27,7 +27,7 @@ from pki.profiles import (
     RevocationCheck,
     TraceFile,
 )
-from sim.junos.config_device import DeviceConfig
+from sim.junos.config_device import DeviceConfig, UnmodelledStatement
 from sim.junos.config_ike import (
     AuthenticationMethod,
     DhGroup,
@@ -70,6 +70,9 @@ from sim.junos.config_zones import (
 from sim.junos.setcmd import ConfigTree, Node, Value
 
 _SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_NUMBER = re.compile(r"[0-9]+")
+_SIZE = re.compile(r"([0-9]+)([kmg]?)")
+_DIGITS_MAX = 20  # more digits than any Junos number has: refused before int() reads them
 _ANY_ADDRESS = ("any", "any-ipv4", "any-ipv6")
 _E = TypeVar("_E", bound=enum.Enum)
 
@@ -109,8 +112,14 @@ class _Builder:
         value = node.value(key) if node is not None else None
         if value is None:
             return None
-        if not value.text.isdigit():
-            raise self._fail(f"{stmt} {key} {value.text}", "value must be a number", value.line)
+        return self._number(value, f"{stmt} {key} {value.text}")
+
+    def _number(self, value: Value, stmt: str) -> int:
+        """ASCII digits only: Python's int() would read '٣' or '５' as numbers."""
+        if not _NUMBER.fullmatch(value.text):
+            raise self._fail(stmt, "value must be a number", value.line)
+        if len(value.text) > _DIGITS_MAX:
+            raise self._fail(stmt, "value out of range", value.line)
         return int(value.text)
 
     def _ip(self, kind: type, value: Value, stmt: str, what: str):
@@ -143,7 +152,9 @@ class _Builder:
             interfaces=self.interfaces(root.entries("interfaces")),
             static_routes=self.routes(root.container("routing-options")),
             ignored=tuple(f"{where} {s.line}: {s.text}" for s in tree.ignored),
-            notes=tuple(f"{where} {line}: {note}" for line, note in tree.notes))
+            notes=tuple(f"{where} {line}: {note}" for line, note in tree.notes),
+            unmodelled=tuple(UnmodelledStatement(line=s.line, statement=s.text)
+                             for s in tree.unmodelled))
 
     # security pki
     def pki(self, node: Node | None) -> PkiConfig:
@@ -221,8 +232,8 @@ class _Builder:
         size = None
         value = node.value("size")
         if value is not None:
-            match = re.fullmatch(r"(\d+)([kmg]?)", value.text.lower())
-            if match is None:
+            match = _SIZE.fullmatch(value.text.lower())
+            if match is None or len(match[1]) > _DIGITS_MAX:
                 raise self._fail(f"{prefix} file size {value.text}",
                                  "value must be a number with an optional k, m or g", value.line)
             size = int(match[1]) * _SIZE_UNITS[match[2]]
@@ -308,8 +319,10 @@ class _Builder:
         if node is None:
             return None
         found = [t for t in IdentityType if t.value in node.items]
-        if len(found) != 1:
-            raise self._fail(prefix, "configure exactly one of inet, hostname, "
+        if "inet6" in node.items and not found:
+            return None  # an IPv6 identity: accepted, not modelled (recorded by the grammar)
+        if len(found) + ("inet6" in node.items) != 1:
+            raise self._fail(prefix, "configure exactly one of inet, inet6, hostname, "
                              "user-at-hostname, distinguished-name", node.line)
         kind = found[0]
         dn = node.container(kind.value) if kind is IdentityType.DISTINGUISHED_NAME else None
@@ -422,9 +435,9 @@ class _Builder:
                     tunnel = self._tunnel(e.container("then"))
                     if tunnel is not None and tunnel.value("pair-policy") is not None:
                         pairs.append((out[-1], tunnel.value("pair-policy")))
+        known = {(p.name, p.from_zone, p.to_zone) for p in out}
         for policy, value in pairs:  # the pair runs the other way
-            if not any(p.name == value.text and p.from_zone == policy.to_zone
-                       and p.to_zone == policy.from_zone for p in out):
+            if (value.text, policy.to_zone, policy.from_zone) not in known:
                 raise self._fail(
                     f"security policies from-zone {policy.from_zone} to-zone {policy.to_zone} "
                     f"policy {policy.name} then permit tunnel pair-policy {value.text}",
@@ -474,8 +487,7 @@ class _Builder:
             units = {}
             for number, unit in e.entries("unit").items():
                 stmt = f"interfaces {name} unit {number}"
-                if not number.isdigit():
-                    raise self._fail(stmt, "value must be a number", unit.line)
+                self._number(Value(number, unit.line), stmt)
                 family = unit.container("family")
                 inet = family.container("inet") if family else None
                 addresses = tuple(
@@ -494,8 +506,8 @@ class _Builder:
             stmt = "routing-options static route"
             destination = self._ip(ipaddress.IPv4Network, Value(prefix, e.line), stmt,
                                    "IPv4 prefix")
-            hops = tuple(self._ip(ipaddress.IPv4Address, v, f"{stmt} {prefix} next-hop",
-                                  "IPv4 address") for v in e.values("next-hop"))
+            # The grammar checked each next-hop: an address, or an interface such as st0.1.
+            hops = tuple(v.text for v in e.values("next-hop"))
             routes.append(self._make(StaticRoute, "routing-options static", static,
                                      destination=destination, next_hops=hops))
         return tuple(routes)

@@ -1,6 +1,7 @@
 """One SRX device's whole configuration as a frozen value, `DeviceConfig`: the PKI, IKE,
 IPsec, policy, zone, interface and static-route values side by side, with lookups across
-them (the zone of an interface, the policies between two zones).
+them (the zone of an interface, the policies between two zones), and the statements that
+were accepted without being modelled (`UnmodelledStatement`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,27 @@ from sim.junos.config_zones import Interface, SecurityPolicy, SecurityZone, Stat
 
 
 @dataclass(frozen=True, kw_only=True)
+class UnmodelledStatement:
+    """A valid Junos statement ikesim accepts without modelling it (dead-peer-detection,
+    vpn-monitor, a static route, the first statement of `system`, ...). `line` is its 1-based
+    line in the configuration text parsed; `statement` is the statement without `set`, as
+    normalised (e.g. `security ike gateway gw1 dead-peer-detection interval 10`)."""
+
+    line: int
+    statement: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.line, bool) or not isinstance(self.line, int) or self.line < 1:
+            raise ValueError(f"line must be a positive int, not {self.line!r}")
+        if not isinstance(self.statement, str) or not self.statement:
+            raise ValueError("statement must be a non-empty str")
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeviceConfig:
-    """What `parse_config` returns. `ignored` and `notes` are records, not compared."""
+    """What `parse_config` returns. `ignored`, `notes` and `unmodelled` are records, not
+    compared. `unmodelled` holds one statement per unmodelled statement (per gateway, VPN,
+    route ...) and per ignored hierarchy (`system`, `security nat`, ...): its first."""
 
     source: str
     pki: PkiConfig = field(default_factory=PkiConfig)
@@ -28,6 +48,7 @@ class DeviceConfig:
     static_routes: tuple[StaticRoute, ...] = ()
     ignored: tuple[str, ...] = field(default=(), compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)
+    unmodelled: tuple[UnmodelledStatement, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "zones", frozen_mapping(self.zones))

@@ -107,9 +107,19 @@ class Interface:
 
 @dataclass(frozen=True, kw_only=True)
 class StaticRoute:
+    """`routing-options static route PREFIX next-hop HOP`: HOP an address or an interface
+    (`st0.1`, a route-based VPN's tunnel). Accepted and checked; ikesim looks up no route."""
+
     destination: ipaddress.IPv4Network
-    next_hops: tuple[ipaddress.IPv4Address, ...]
+    next_hops: tuple[ipaddress.IPv4Address | ipaddress.IPv6Address | str, ...]
 
     def __post_init__(self) -> None:
         if not self.next_hops:
             raise ConfigError(f"route {self.destination}", "next-hop must be configured")
+        hops = []
+        for hop in self.next_hops:
+            try:
+                hops.append(ipaddress.ip_address(hop))
+            except ValueError:
+                hops.append(check_names((hop,))[0])  # an interface name
+        object.__setattr__(self, "next_hops", tuple(hops))

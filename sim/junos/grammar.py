@@ -1,66 +1,37 @@
-"""The Junos configuration grammar ikesim reads: the kinds of statement node (Container,
-Named, Leaf, LeafList, Flag, Ignored, Alias) and `JUNOS`, the statement tree built from them,
-which says for every keyword what follows it and which values it takes. sim.junos.setcmd walks
-statements through it; nothing here reads text.
+"""The Junos configuration grammar ikesim reads: `JUNOS`, the statement tree built from the
+node kinds of sim.junos.grammar_nodes, which says for every keyword what follows it and which
+values it takes. sim.junos.setcmd walks statements through it; nothing here reads text.
+
+Statements marked `Unmodelled` are real Junos statements of the 12.1X4x era that an SRX
+administrator pastes with a certificate VPN (dead-peer-detection, nat-keepalive, vpn-monitor,
+traffic selectors, static routes, OCSP, ...): their syntax and values are checked as Junos
+checks them, and they are recorded as not modelled, since they change nothing in a simulated
+negotiation. Ranges marked "(from memory)" were not confirmed against the 12.1X46 reference.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sim.junos.grammar_nodes import (
+    Alias,
+    Container,
+    Flag,
+    Ignored,
+    Leaf,
+    LeafList,
+    Named,
+    Unmodelled,
+    address_or_interface,
+    file_name,
+    in_range,
+    interface_name,
+    ip_address,
+    ip_prefix,
+    ipv6_address,
+    regular_expression,
+)
 
-# --- grammar node kinds ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Container:
-    """`name { ... }`. `positional`: slot for one non-keyword word (`file NAME size 1m`)."""
-
-    children: dict[str, object]
-    positional: str | None = None
-    positional_note: str | None = None  # recorded when the positional form is used
-
-
-@dataclass(frozen=True)
-class Named:
-    """`name KEY { ... }`, a list of entries keyed by KEY (ca-profile, gateway, unit, ...)."""
-
-    entry: Container
-    placeholder: str = "name"
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """`name VALUE;`. With `choices`, VALUE must be one of them."""
-
-    placeholder: str = "value"
-    choices: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class LeafList:
-    """`name VALUE;` repeated, or `name [ V1 V2 ];`."""
-
-    placeholder: str = "value"
-    choices: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Flag:
-    """`name;`"""
-
-
-@dataclass(frozen=True)
-class Ignored:
-    """A real Junos hierarchy ikesim does not model: its statements are recorded, not read."""
-
-
-@dataclass(frozen=True)
-class Alias:
-    """A spelling the guide uses that Junos spells `target`; read as target, with a note."""
-
-    target: tuple[str, ...]
-    note: str
-
+__all__ = ["JUNOS", "Alias", "Container", "Flag", "Ignored", "Leaf", "LeafList", "Named",
+           "Unmodelled"]
 
 # --- junos_grammar: the statements ikesim reads ----------------------------------------------
 # From the PKI guide's Chapter 15 ([edit security pki]) and the statements its examples use;
@@ -77,10 +48,10 @@ def _traceoptions(flags: tuple[str, ...]) -> Container:
         "file": Container({
             "size": Leaf("maximum-file-size"),
             "files": _NUMBER,
-            "match": Leaf("regular-expression"),
+            "match": Leaf("regular-expression", check=regular_expression),
             "world-readable": Flag(),
             "no-world-readable": Flag(),
-        }, positional="filename"),
+        }, positional="filename", positional_check=file_name),  # a name under /var/log
         "flag": LeafList("flag", flags),
         "no-remote-trace": Flag(),
     })
@@ -92,7 +63,7 @@ _PKI = Container({
         "challenge-password": Leaf("password"),
         "re-enroll-trigger-time-percentage": Leaf("percentage"),
         "re-generate-keypair": Flag(),
-    }), "certificate-id-name")}),
+    }), "certificate-id-name", key_check=file_name)}),
     "ca-profile": Named(Container({
         "administrator": Container({
             "e-mail-address": Leaf("e-mail-address"),
@@ -112,18 +83,19 @@ _PKI = Container({
                 "url": Leaf("url-name"),
             }),
             "disable": Flag(),
-            "ocsp": Container({
+            # pkid checks revocation with CRLs only
+            "ocsp": Unmodelled(Container({
                 "connection-failure": Leaf(choices=("disable", "fallback-crl")),
                 "disable-responder-revocation-check": Flag(),
                 "nonce-payload": Leaf(choices=("disable", "enable")),
                 "url": Leaf("ocsp-url"),
-            }),
-            "use-ocsp": Flag(),
+            })),
+            "use-ocsp": Unmodelled(Flag()),
             "url": Alias(("crl", "url"), "'revocation-check url' (guide Chapter 12) read as "
                          "'revocation-check crl url'"),
         }),
-        "routing-instance": Leaf("routing-instance-name"),
-    }), "ca-profile-name"),
+        "routing-instance": Unmodelled(Leaf("routing-instance-name")),
+    }), "ca-profile-name", key_check=file_name),  # a ca-profile names files in the store
     "traceoptions": _traceoptions(("all", "certificate-verification", "online-crl-check")),
 })
 
@@ -131,6 +103,10 @@ _DN_MATCH = Container({"container": Leaf("container-string"),
                        "wildcard": Leaf("wildcard-string")})
 
 _IKE = Container({
+    # Junos answers a packet for an unknown SA with INVALID_SPI, at most N times (1..30,
+    # from memory); without N, 5.
+    "respond-bad-spi": Unmodelled(Container(
+        {}, positional="max-responses", positional_check=in_range(1, 30))),
     "traceoptions": _traceoptions((
         "all", "certificates", "database", "general", "ike", "parse", "policy-manager",
         "routing-socket", "timer")),
@@ -150,7 +126,7 @@ _IKE = Container({
         "proposals": LeafList("proposal-name"),
         "proposal-set": Leaf(choices=_PROPOSAL_SETS),
         "certificate": Container({
-            "local-certificate": Leaf("certificate-id"),
+            "local-certificate": Leaf("certificate-id", check=file_name),
             "peer-certificate-type": Leaf(choices=("pkcs7", "x509-signature")),
             "trusted-ca": Leaf("use-all | ca-profile-name"),
         }),
@@ -165,14 +141,15 @@ _IKE = Container({
             "inet": Leaf("ip-address"),
             "user-at-hostname": Leaf("e-mail-address"),
             "distinguished-name": _DN_MATCH,
-            "connections-limit": _NUMBER,
-            "ike-user-type": Leaf(choices=("group-ike-id", "shared-ike-id")),
+            "connections-limit": Unmodelled(Leaf("number", check=in_range(1, 10000))),
+            "ike-user-type": Unmodelled(Leaf(choices=("group-ike-id", "shared-ike-id"))),
         }),
         "local-identity": Container({
             "inet": Leaf("ip-address"),
             "hostname": Leaf("hostname"),
             "user-at-hostname": Leaf("e-mail-address"),
             "distinguished-name": Flag(),
+            "inet6": Unmodelled(Leaf("ipv6-address", check=ipv6_address)),
         }, positional="inet", positional_note="'local-identity ADDRESS' (guide Chapter 14) "
            "read as 'local-identity inet ADDRESS'"),
         "remote-identity": Container({
@@ -180,11 +157,21 @@ _IKE = Container({
             "hostname": Leaf("hostname"),
             "user-at-hostname": Leaf("e-mail-address"),
             "distinguished-name": _DN_MATCH,
+            "inet6": Unmodelled(Leaf("ipv6-address", check=ipv6_address)),
         }),
-        "external-interface": Leaf("interface-name"),
+        "external-interface": Leaf("interface-name", check=interface_name),
         "local-address": Leaf("ip-address"),
         "version": Leaf(choices=("v1-only", "v2-only")),
         "no-nat-traversal": Flag(),
+        # Ranges: interval 10..60 s, threshold 1..5 (Junos 9.3-12.1X4x references).
+        "dead-peer-detection": Unmodelled(Container({
+            "always-send": Flag(), "optimized": Flag(), "probe-idle-tunnel": Flag(),
+            "interval": Leaf("seconds", check=in_range(10, 60)),
+            "threshold": Leaf("number", check=in_range(1, 5)),
+        })),
+        "nat-keepalive": Unmodelled(Leaf("seconds", check=in_range(1, 300))),  # from memory
+        "general-ikeid": Unmodelled(Flag()),
+        "xauth": Unmodelled(Container({"access-profile": Leaf("profile-name")})),
     }), "gateway-name"),
 })
 
@@ -207,7 +194,7 @@ _IPSEC = Container({
         "description": Leaf("text"),
     }), "policy-name"),
     "vpn": Named(Container({
-        "bind-interface": Leaf("interface-name"),
+        "bind-interface": Leaf("interface-name", check=interface_name),
         "ike": Container({
             "gateway": Leaf("gateway-name"),
             "ipsec-policy": Leaf("policy-name"),
@@ -215,12 +202,31 @@ _IPSEC = Container({
                 "local": Leaf("ip-prefix"), "remote": Leaf("ip-prefix"),
                 "service": Leaf("service-name"),
             }),
-            "idle-time": Leaf("seconds"),
+            "idle-time": Unmodelled(Leaf("seconds")),  # no traffic, so no idle SA
+            "install-interval": Unmodelled(Leaf("seconds", check=in_range(0, 10))),
             "no-anti-replay": Flag(),
         }),
         "establish-tunnels": Leaf(choices=("immediately", "on-traffic")),
         "df-bit": Leaf(choices=("clear", "copy", "set")),
+        "vpn-monitor": Unmodelled(Container({
+            "destination-ip": Leaf("ip-address", check=ip_address),
+            "optimized": Flag(),
+            "source-interface": Leaf("interface-name", check=interface_name),
+        })),
+        # 12.1X46-D10: IKEv1 route-based VPNs may carry traffic selectors.
+        "traffic-selector": Unmodelled(Named(Container({
+            "local-ip": Leaf("ip-address/netmask", check=ip_prefix),
+            "remote-ip": Leaf("ip-address/netmask", check=ip_prefix),
+        }), "traffic-selector-name")),
     }), "vpn-name"),
+    # Ranges from memory: interval 2..3600 s, threshold 1..65536.
+    "vpn-monitor-options": Unmodelled(Container({
+        "interval": Leaf("seconds", check=in_range(2, 3600)),
+        "threshold": Leaf("number", check=in_range(1, 65536)),
+    })),
+    "traceoptions": Unmodelled(Container({"flag": LeafList("flag", (
+        "all", "next-hop-tunnel-binding", "packet-drops", "packet-processing",
+        "security-associations"))})),
 })
 
 _POLICY = Container({
@@ -235,13 +241,20 @@ _POLICY = Container({
         })}),
         "deny": Flag(),
         "reject": Flag(),
+        "log": Unmodelled(Container({"session-init": Flag(), "session-close": Flag()})),
+        "count": Unmodelled(Flag()),
     }),
     "description": Leaf("text"),
+    "scheduler-name": Unmodelled(Leaf("scheduler-name")),
 })
 
-_POLICIES = Container({"from-zone": Named(Container({"to-zone": Named(Container({
-    "policy": Named(_POLICY, "policy-name"),
-}), "zone-name")}), "zone-name")})
+_POLICIES = Container({
+    "from-zone": Named(Container({"to-zone": Named(Container({
+        "policy": Named(_POLICY, "policy-name"),
+    }), "zone-name")}), "zone-name"),
+    "default-policy": Unmodelled(Container({"permit-all": Flag(), "deny-all": Flag()})),
+    "policy-rematch": Unmodelled(Flag()),
+})
 
 _SYSTEM_SERVICES = (
     "all", "any-service", "bootp", "dhcp", "dns", "finger", "ftp", "http", "https",
@@ -250,7 +263,7 @@ _SYSTEM_SERVICES = (
     "traceroute", "xnm-clear-text", "xnm-ssl")
 _HOST_INBOUND = Container({
     "system-services": LeafList("service", _SYSTEM_SERVICES),
-    "protocols": LeafList("protocol"),
+    "protocols": Unmodelled(LeafList("protocol")),  # no routing protocol runs
 })
 
 _ZONES = Container({"security-zone": Named(Container({
@@ -259,7 +272,10 @@ _ZONES = Container({"security-zone": Named(Container({
     "interfaces": Named(Container({"host-inbound-traffic": _HOST_INBOUND}), "interface-name"),
     "host-inbound-traffic": _HOST_INBOUND,
     "description": Leaf("text"),
-}), "zone-name")})
+    "screen": Unmodelled(Leaf("screen-name")),
+    "tcp-rst": Unmodelled(Flag()),
+    "application-tracking": Unmodelled(Flag()),
+}), "zone-name"), "functional-zone": Ignored()})
 
 # [edit security] hierarchies of Chapter 15 that ikesim does not model.
 _SECURITY_UNMODELLED = (
@@ -281,13 +297,34 @@ JUNOS = Container({
     }),
     "interfaces": Named(Container({
         "unit": Named(Container({
-            "family": Container({"inet": Container({"address": LeafList("address/length")})}),
+            "family": Container({
+                "inet": Container({
+                    "address": LeafList("address/length"),
+                    "mtu": Unmodelled(Leaf("bytes", check=in_range(256, 9192))),
+                    "dhcp": Unmodelled(Flag()),
+                }),
+                "inet6": Unmodelled(Container({"address": LeafList("address/length")})),
+            }),
             "description": Leaf("text"),
+            "vlan-id": Unmodelled(Leaf("number", check=in_range(1, 4094))),
+            "multipoint": Unmodelled(Flag()),  # a point-to-multipoint st0 unit
+            "disable": Unmodelled(Flag()),
         }), "logical-unit-number"),
         "description": Leaf("text"),
+        "disable": Unmodelled(Flag()),
+        "mtu": Unmodelled(Leaf("bytes", check=in_range(256, 9192))),
+        "vlan-tagging": Unmodelled(Flag()),
+        "gigether-options": Ignored(),
     }), "interface-name"),
-    "routing-options": Container({"static": Container({"route": Named(Container({
-        "next-hop": LeafList("address"),
-    }), "destination-prefix")})}),
+    # Packets go over the topology's links: no route is looked up. A route-based VPN routes
+    # into its tunnel interface (`next-hop st0.1`).
+    "routing-options": Container({
+        "static": Container({"route": Unmodelled(Named(Container({
+            "next-hop": LeafList("address | interface-name", check=address_or_interface),
+        }), "destination-prefix"))}),
+        "router-id": Unmodelled(Leaf("router-id", check=ip_address)),
+        "autonomous-system": Unmodelled(Leaf("autonomous-system", check=in_range(
+            1, 4294967295))),
+    }),
     **{name: Ignored() for name in _TOP_UNMODELLED},
 })

@@ -22,18 +22,21 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from sim.junos.grammar import JUNOS, Alias, Container, Ignored, Leaf, LeafList, Named
+from pki.profiles import ConfigError
+from sim.junos.config_tokens import (
+    EDIT_COMMANDS,
+    NEWLINE,
+    ConfigSyntaxError,
+    Token,
+    hierarchical_statements,
+    set_statements,
+    shown,
+    tokenize,
+)
+from sim.junos.grammar import JUNOS, Alias, Container, Ignored, Leaf, LeafList, Named, Unmodelled
 
-
-class ConfigSyntaxError(ValueError):
-    """A word the grammar does not allow at its place; `line` is 1-based."""
-
-    def __init__(self, source: str, line: int, word: str, detail: str) -> None:
-        self.source = source
-        self.line = line
-        self.word = word
-        self.detail = detail
-        super().__init__(f"{source} config line {line}: '{word}': {detail}")
+__all__ = ["ConfigSyntaxError", "ConfigTree", "Form", "IgnoredStatement", "Node", "Value",
+           "parse_tree", "statement_text"]
 
 
 # --- the tree --------------------------------------------------------------------------------
@@ -119,152 +122,40 @@ class Form(enum.Enum):
 
 @dataclass
 class ConfigTree:
+    """The statements' tree, with what was read but not modelled: `ignored` every statement
+    of an Ignored hierarchy, `unmodelled` the first statement of each Ignored hierarchy and of
+    each Unmodelled statement (per gateway, VPN, route, ...), so that a pasted configuration
+    does not flood its reader."""
+
     root: Node
     form: Form
     ignored: list[IgnoredStatement] = field(default_factory=list)
     notes: list[tuple[int, str]] = field(default_factory=list)
+    unmodelled: list[IgnoredStatement] = field(default_factory=list)
+    unmodelled_seen: set[tuple[str, ...]] = field(default_factory=set, repr=False)
+
+    def record_unmodelled(self, keys: list[tuple[str, ...]], words: list[Token]) -> None:
+        fresh = [key for key in keys if key not in self.unmodelled_seen]
+        if fresh:
+            self.unmodelled_seen.update(fresh)
+            self.unmodelled.append(IgnoredStatement(words[-1].line, statement_text(words)))
 
 
-# --- tokens ----------------------------------------------------------------------------------
-
-_PUNCT = "{};[]"
-_NEWLINE = "\n"
-
-
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    line: int
-    quoted: bool = False
-
-    @property
-    def punct(self) -> bool:
-        return not self.quoted and (self.text in _PUNCT or self.text == _NEWLINE)
-
-
-def _tokenize(text: str, source: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, line, n = 0, 1, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            tokens.append(_Token(_NEWLINE, line))
-            line, i = line + 1, i + 1
-        elif c.isspace():
-            i += 1
-        elif c == "#":
-            while i < n and text[i] != "\n":
-                i += 1
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise ConfigSyntaxError(source, line, "/*", "syntax error, comment never closed")
-            line += text.count("\n", i, end)
-            i = end + 2
-        elif c == '"':
-            j, chars = i + 1, []
-            while j < n and text[j] != '"':
-                if text[j] == "\n":
-                    raise ConfigSyntaxError(source, line, text[i:j], "syntax error, "
-                                            "quoted string not closed on its line")
-                if text[j] == "\\" and j + 1 < n:
-                    j += 1
-                chars.append(text[j])
-                j += 1
-            if j >= n:
-                raise ConfigSyntaxError(source, line, text[i:j], "syntax error, "
-                                        "quoted string not closed")
-            tokens.append(_Token("".join(chars), line, quoted=True))
-            i = j + 1
-        elif c in _PUNCT:
-            tokens.append(_Token(c, line))
-            i += 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in _PUNCT + '"':
-                j += 1
-            tokens.append(_Token(text[i:j], line))
-            i = j
-    return tokens
-
-
-# --- the two forms -> statements -------------------------------------------------------------
-
-_EDIT_COMMANDS = ("delete", "deactivate", "activate", "insert", "rename", "annotate",
-                  "copy", "replace", "edit", "top", "up", "exit", "commit", "protect")
-
-
-def _set_statements(tokens: list[_Token], source: str) -> list[list[_Token]]:
-    statements: list[list[_Token]] = []
-    line_tokens: list[_Token] = []
-    for tok in tokens + [_Token(_NEWLINE, 0)]:
-        if tok.text != _NEWLINE or tok.quoted:
-            line_tokens.append(tok)
-            continue
-        if line_tokens:
-            verb = line_tokens[0]
-            if verb.text != "set" or verb.quoted:
-                detail = ("not supported, expecting set" if verb.text in _EDIT_COMMANDS
-                          else "syntax error, expecting set")
-                raise ConfigSyntaxError(source, verb.line, verb.text, detail)
-            for tok2 in line_tokens[1:]:
-                if tok2.punct and tok2.text not in "[]":
-                    raise ConfigSyntaxError(source, tok2.line, tok2.text, "syntax error, "
-                                            "braces and ';' belong to the curly-brace form")
-            statements.append(line_tokens)
-            line_tokens = []
-    return statements
-
-
-def _hierarchical_statements(tokens: list[_Token], source: str) -> list[list[_Token]]:
-    statements: list[list[_Token]] = []
-    prefixes: list[list[_Token]] = []
-    has_child: list[bool] = []
-    current: list[_Token] = []
-    last: _Token | None = None
-    for tok in tokens:
-        if tok.text == _NEWLINE and not tok.quoted:
-            continue
-        last = tok
-        if tok.quoted or tok.text not in "{};":
-            current.append(tok)
-        elif tok.text == "{":
-            if not current:
-                raise ConfigSyntaxError(source, tok.line, "{", "syntax error, "
-                                        "expecting a statement before '{'")
-            prefixes.append(current)
-            has_child.append(False)
-            current = []
-        elif tok.text == ";":
-            if not current:
-                raise ConfigSyntaxError(source, tok.line, ";", "syntax error, "
-                                        "expecting a statement before ';'")
-            statements.append([t for p in prefixes for t in p] + current)
-            current = []
-            if has_child:
-                has_child[-1] = True
-        else:  # "}"
-            if current:
-                raise ConfigSyntaxError(source, current[-1].line, current[-1].text,
-                                        "syntax error, expecting ';' or '{'")
-            if not prefixes:
-                raise ConfigSyntaxError(source, tok.line, "}", "syntax error, "
-                                        "'}' without '{'")
-            prefix = prefixes.pop()
-            if not has_child.pop():  # an empty block still creates its container
-                statements.append([t for p in prefixes for t in p] + prefix)
-            if has_child:
-                has_child[-1] = True
-    if current:
-        raise ConfigSyntaxError(source, current[-1].line, current[-1].text,
-                                "syntax error, expecting ';' or '{'")
-    if prefixes:
-        tok = last or prefixes[-1][0]
-        raise ConfigSyntaxError(source, tok.line, tok.text, "syntax error, missing '}'")
-    return statements
+def statement_text(words: list[Token], *, limit: int | None = None) -> str:
+    """The statement as Junos would show it: words that need quotes are quoted. With `limit`,
+    each word is cut for an error line."""
+    out = []
+    for tok in words:
+        text = shown(tok.text, limit) if limit else tok.text
+        if not text or any(c in text for c in ' "{};[]#') or text.startswith("/*"):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out.append(text)
+    return " ".join(out)
 
 
 # --- walking statements through the grammar --------------------------------------------------
+
+NAME_MAX = 63  # Junos names (zones, policies, gateways, profiles...): at most 63 characters
 
 
 def _expecting(spec: Container) -> str:
@@ -276,24 +167,39 @@ def _expecting(spec: Container) -> str:
     return "syntax error, expecting one of: " + ", ".join(names)
 
 
+def _name_problem(name: str) -> str | None:
+    if not 0 < len(name) <= NAME_MAX or not (name.isascii() and name.isprintable()):
+        return f"a name must be 1..{NAME_MAX} printable ASCII characters"
+    return None
+
+
 class _Walker:
     def __init__(self, tree: ConfigTree, grammar: Container, source: str) -> None:
         self.tree, self.grammar, self.source = tree, grammar, source
+        self._listed: dict[int, set[str]] = {}  # the texts of each leaf-list, by id
 
-    def _error(self, tok: _Token, detail: str) -> ConfigSyntaxError:
+    def _error(self, tok: Token, detail: str) -> ConfigSyntaxError:
         return ConfigSyntaxError(self.source, tok.line, tok.text, detail)
 
-    def _need(self, words: list[_Token], i: int, placeholder: str) -> _Token:
+    def _check(self, words: list[Token], problem: str | None) -> None:
+        """A value Junos refuses at commit: the statement up to it (its last word) named."""
+        if problem is not None:
+            raise ConfigError(statement_text(words, limit=64), problem,
+                              where=f"{self.source} config line {words[-1].line}")
+
+    def _need(self, words: list[Token], i: int, placeholder: str) -> Token:
         if i + 1 >= len(words) or words[i + 1].punct:
             raise self._error(words[i], f"syntax error, expecting <{placeholder}>")
         return words[i + 1]
 
-    def _check_choice(self, tok: _Token, choices: tuple[str, ...] | None) -> None:
+    def _check_choice(self, tok: Token, choices: tuple[str, ...] | None) -> None:
         if choices is not None and tok.text not in choices:
             raise self._error(tok, "syntax error, expecting one of: " + ", ".join(sorted(choices)))
 
-    def apply(self, words: list[_Token]) -> None:
+    def apply(self, words: list[Token]) -> None:
         node, spec = self.tree.root, self.grammar
+        path: list[str] = []  # the keywords and names leading to `node`
+        unmodelled: list[tuple[str, ...]] = []
         positional_taken = False
         i = 0
         while i < len(words):
@@ -301,10 +207,12 @@ class _Walker:
             child = None if tok.quoted else spec.children.get(tok.text)
             if isinstance(child, Alias):
                 self.tree.notes.append((tok.line, child.note))
-                words = words[:i] + [_Token(t, tok.line) for t in child.target] + words[i + 1:]
+                words = words[:i] + [Token(t, tok.line) for t in child.target] + words[i + 1:]
                 continue
             if child is None:
                 if spec.positional and not positional_taken and not tok.punct:
+                    if spec.positional_check is not None:
+                        self._check(words[:i + 1], spec.positional_check(tok.text))
                     node.items[spec.positional] = Value(tok.text, tok.line)
                     if spec.positional_note:
                         self.tree.notes.append((tok.line, spec.positional_note))
@@ -312,24 +220,36 @@ class _Walker:
                     continue
                 raise self._error(tok, _expecting(spec))
             if isinstance(child, Ignored):
-                text = " ".join(t.text for t in words)
-                self.tree.ignored.append(IgnoredStatement(words[-1].line, text))
+                self.tree.ignored.append(IgnoredStatement(words[-1].line, statement_text(words)))
+                self.tree.record_unmodelled([(*path, tok.text)], words)
                 return
+            if isinstance(child, Unmodelled):
+                child = child.spec
+                key = (*path, tok.text)
+                if isinstance(child, Named) and i + 1 < len(words):
+                    key = (*key, words[i + 1].text)  # one record per route, selector, ...
+                unmodelled.append(key)
             if isinstance(child, Container):
                 sub = node.items.get(tok.text)
                 if not isinstance(sub, Node):
                     sub = node.items[tok.text] = Node(tok.line)
                 node, spec, positional_taken, i = sub, child, False, i + 1
+                path.append(tok.text)
             elif isinstance(child, Named):
                 key = self._need(words, i, child.placeholder)
+                self._check(words[:i + 2], _name_problem(key.text) or (
+                    child.key_check(key.text) if child.key_check else None))
                 entries = node.items.setdefault(tok.text, {})
                 if key.text not in entries:
                     entries[key.text] = Node(key.line)
                 node, spec, positional_taken = entries[key.text], child.entry, False
+                path += [tok.text, key.text]
                 i += 2
             elif isinstance(child, Leaf):
                 value = self._need(words, i, child.placeholder)
                 self._check_choice(value, child.choices)
+                if child.check is not None:
+                    self._check(words[:i + 2], child.check(value.text))
                 node.items[tok.text] = Value(value.text, value.line)
                 i += 2
             elif isinstance(child, LeafList):
@@ -337,13 +257,15 @@ class _Walker:
             else:  # Flag
                 node.items[tok.text] = Value(tok.text, tok.line)
                 i += 1
+        if unmodelled:
+            self.tree.record_unmodelled(unmodelled, words)
 
-    def _leaf_list(self, node: Node, tok: _Token, spec: LeafList,
-                   words: list[_Token], i: int) -> int:
+    def _leaf_list(self, node: Node, tok: Token, spec: LeafList,
+                   words: list[Token], i: int) -> int:
         first = self._need_list(words, i, spec.placeholder)
         if first.text == "[" and not first.quoted:
             j = i + 2
-            items: list[_Token] = []
+            items: list[Token] = []
             while j < len(words) and not (words[j].text == "]" and not words[j].quoted):
                 items.append(words[j])
                 j += 1
@@ -355,15 +277,19 @@ class _Walker:
         else:
             items, end = [first], i + 2
         values = node.items.setdefault(tok.text, [])
+        listed = self._listed.setdefault(id(values), set())
         for item in items:
             if item.punct:
                 raise self._error(item, f"syntax error, expecting <{spec.placeholder}>")
             self._check_choice(item, spec.choices)
-            if all(v.text != item.text for v in values):
+            if spec.check is not None:
+                self._check([*words[:i + 1], item], spec.check(item.text))
+            if item.text not in listed:
+                listed.add(item.text)
                 values.append(Value(item.text, item.line))
         return end
 
-    def _need_list(self, words: list[_Token], i: int, placeholder: str) -> _Token:
+    def _need_list(self, words: list[Token], i: int, placeholder: str) -> Token:
         if i + 1 >= len(words) or (words[i + 1].punct and words[i + 1].text != "["):
             raise self._error(words[i], f"syntax error, expecting <{placeholder}>")
         return words[i + 1]
@@ -374,19 +300,21 @@ def parse_tree(text: str, *, source: str, grammar: Container | None = None,
     """Parse Junos configuration text in either form into a statement tree.
 
     `relative_to` is the hierarchy level the text is written at, as for `load merge
-    relative` (e.g. "security pki" for what `show security pki` prints).
+    relative` (e.g. "security pki" for what `show security pki` prints). Raises
+    ConfigSyntaxError for words the grammar does not allow, and ConfigError for a value that
+    fails its statement's check (a range, an address, a name that becomes a file name).
     """
     if not isinstance(text, str):
         raise TypeError(f"configuration text must be a str, not {type(text).__name__}")
     grammar = grammar or JUNOS
-    tokens = _tokenize(text, source)
-    first = next((t for t in tokens if t.text != _NEWLINE or t.quoted), None)
+    tokens = tokenize(text, source)
+    first = next((t for t in tokens if t.text != NEWLINE or t.quoted), None)
     is_set = first is not None and not first.quoted and (
-        first.text == "set" or first.text in _EDIT_COMMANDS)
+        first.text == "set" or first.text in EDIT_COMMANDS)
     form = Form.SET if is_set else Form.HIERARCHICAL
-    statements = (_set_statements(tokens, source) if is_set
-                  else _hierarchical_statements(tokens, source))
-    prefix = [_Token(word, 1) for word in relative_to.split()]
+    statements = (set_statements(tokens, source) if is_set
+                  else hierarchical_statements(tokens, source))
+    prefix = [Token(word, 1) for word in relative_to.split()]
     if prefix:
         try:  # the level itself must be valid before anything is placed under it
             _Walker(ConfigTree(root=Node(1), form=form), grammar, source).apply(prefix)

@@ -234,7 +234,8 @@ P = "set security pki ca-profile ms-ca"
      "interfaces ge-0/0/0 unit 0 family inet address 10.0.0.300/24: not an IPv4 "
      "address/length"),
     ("set routing-options static route 0.0.0.0/0 next-hop gw",
-     "routing-options static route 0.0.0.0/0 next-hop gw: not an IPv4 address"),
+     "routing-options static route 0.0.0.0/0 next-hop gw: not an IP address or interface "
+     "name"),
     ("set routing-options static route 0.0.0.0/0",
      "routing-options static route 0.0.0.0/0: next-hop must be configured"),
     ("set security zones security-zone trust address-book address local-net 10.10.10/24",
@@ -296,7 +297,7 @@ GOOD_GW = (f"set security ike policy pol mode main\n{GW} ike-policy pol\n"
      "e-mail address"),
     (f"{GW} remote-identity hostname a.example.net\n{GW} remote-identity inet 1.1.1.1",
      "line 5: security ike gateway gw remote-identity: configure exactly one of inet, "
-     "hostname, user-at-hostname, distinguished-name"),
+     "inet6, hostname, user-at-hostname, distinguished-name"),
     ("set security ike gateway gw2 address 1.1.1.1\n"
      "set security ike gateway gw2 external-interface ge-0/0/1.0",
      "line 5: security ike gateway gw2: ike-policy must be configured"),
