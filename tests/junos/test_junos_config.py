@@ -376,3 +376,86 @@ def test_syntax_errors_pass_through_parse_config():
 def test_empty_configuration():
     config = parse_config("", source="empty")
     assert config.pki.ca_profiles == {} and config.policies == () and config.ignored == ()
+
+
+# --- traceoptions stay in /var/log ----------------------------------------------------------
+
+NAME_RULE = ("use letters, digits, '.', '_' and '-', starting with a letter or digit (at most "
+             "63 characters)")
+
+
+@pytest.mark.parametrize("daemon", ["ike", "pki"])
+@pytest.mark.parametrize("words, shown, problem", [
+    ("file ../../x", "file ../../x", NAME_RULE),
+    ("file /tmp/kmd-trace", "file /tmp/kmd-trace", NAME_RULE),
+    ("file logs/kmd", "file logs/kmd", NAME_RULE),
+    ("file ..", "file ..", NAME_RULE),
+    ("file .", "file .", NAME_RULE),
+    ("file .hidden", "file .hidden", NAME_RULE),
+    (f"file {'t' * 64}", f"file {'t' * 64}", NAME_RULE),
+    ('file "a b"', 'file "a b"', NAME_RULE),
+    ("file match (", "file match (",
+     "not a valid regular expression: missing ), unterminated subpattern at position 0"),
+    ('file match "[a-"', 'file match "[a-"',
+     "not a valid regular expression: unterminated character set at position 0"),
+    ('file match "a{2,1}"', 'file match "a{2,1}"',
+     "not a valid regular expression: min repeat greater than max repeat at position 2"),
+], ids=["dotdot", "absolute", "slash", "parent", "self", "hidden", "long", "space",
+        "match-paren", "match-set", "match-repeat"])
+def test_trace_files_stay_names_under_var_log(daemon, words, shown, problem):
+    with pytest.raises(ConfigError) as exc:
+        parse_config(f"# line 1\nset security {daemon} traceoptions {words}\n", source="Host-A")
+    assert str(exc.value) == (f"Host-A config line 2: security {daemon} traceoptions {shown}: "
+                              f"{problem}")
+
+
+def test_a_plain_trace_file_name_and_expression_are_kept():
+    config = parse_config("set security ike traceoptions file kmd-trace.log match "
+                          '"Phase-1 (done|failed)" size 10k files 2\n', source="Host-A")
+    trace = config.ike.traceoptions.file
+    assert (trace.name, trace.match, trace.size, trace.files) == (
+        "kmd-trace.log", "Phase-1 (done|failed)", 10240, 2)
+
+
+# --- numbers and names as Junos reads them --------------------------------------------------
+
+
+@pytest.mark.parametrize("line, message", [
+    ("set security ike proposal p lifetime-seconds ５００",
+     "security ike proposal p lifetime-seconds ５００: value must be a number"),
+    ("set security ike proposal p lifetime-seconds ²",
+     "security ike proposal p lifetime-seconds ²: value must be a number"),
+    ("set security pki ca-profile ms-ca enrollment retry ٣",
+     "security pki ca-profile ms-ca enrollment retry ٣: value must be a number"),
+    ("set security ike proposal p lifetime-seconds 1" + "0" * 40,
+     "security ike proposal p lifetime-seconds 1" + "0" * 40 + ": value out of range"),
+    ("set interfaces ge-0/0/0 unit ０",
+     "interfaces ge-0/0/0 unit ０: a name must be 1..63 printable ASCII characters"),
+    ("set interfaces ge-0/0/0 unit 1" + "0" * 30,
+     "interfaces ge-0/0/0 unit 1" + "0" * 30 + ": value out of range"),
+    ("set security ike traceoptions file size ５m",
+     "security ike traceoptions file size ５m: value must be a number with an optional k, m "
+     "or g"),
+    ("set security ike proposal pé lifetime-seconds 300",
+     "security ike proposal pé: a name must be 1..63 printable ASCII characters"),
+    ('set security ike proposal "" lifetime-seconds 300',
+     'security ike proposal "": a name must be 1..63 printable ASCII characters'),
+    (f"set security zones security-zone {'z' * 70}",
+     f"security zones security-zone {'z' * 64}...: a name must be 1..63 printable ASCII "
+     "characters"),
+    ("set security pki ca-profile ../x ca-identity x",
+     f"security pki ca-profile ../x: {NAME_RULE}"),
+    ("set security pki auto-re-enrollment certificate-id a/b re-generate-keypair",
+     f"security pki auto-re-enrollment certificate-id a/b: {NAME_RULE}"),
+    ("set security ike policy p certificate local-certificate ../../key",
+     f"security ike policy p certificate local-certificate ../../key: {NAME_RULE}"),
+    ("set security ike gateway g external-interface ge-0/0/1.x",
+     "security ike gateway g external-interface ge-0/0/1.x: not an interface name "
+     "(e.g. ge-0/0/3.0, st0.1)"),
+], ids=["fullwidth", "superscript", "arabic-digit", "huge", "unit-fullwidth", "unit-huge",
+        "size-fullwidth", "non-ascii-name", "empty-name", "long-name", "profile-path",
+        "certificate-id-path", "local-certificate-path", "interface-unit"])
+def test_numbers_and_names_as_junos_reads_them(line, message):
+    with pytest.raises(ConfigError) as exc:
+        parse_config(f"# line 1\n{line}\n", source="Host-A")
+    assert str(exc.value) == f"Host-A config line 2: {message}"

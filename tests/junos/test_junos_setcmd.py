@@ -213,3 +213,44 @@ def test_syntax_error_carries_its_parts():
 def test_text_must_be_str():
     with pytest.raises(TypeError):
         parse_tree(b"set security", source="t")
+
+
+# --- hostile text: one line, cheap ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, message", [
+    ("set security ike proposal p\x00 description x",
+     "Host-A config line 1: 'p\\x00': syntax error, character U+0000 is not allowed in a "
+     "configuration"),
+    ("set security ike proposal p\u00a0description x",
+     "Host-A config line 1: 'p\\xa0description': syntax error, character U+00A0 is not "
+     "allowed in a configuration"),
+    ('set security ike proposal p description "a\tb"',
+     "Host-A config line 1: 'a\\tb': syntax error, character U+0009 is not allowed in a "
+     "configuration"),
+    ("set security ike proposal p description \x1b[2J",
+     "Host-A config line 1: '\\x1b': syntax error, character U+001B is not allowed in a "
+     "configuration"),
+    ("set security ike proposal p description a\u202eb",
+     "Host-A config line 1: 'a\\u202eb': syntax error, character U+202E is not allowed in a "
+     "configuration"),
+    ("set security ike proposal " + "p" * 2000,
+     "Host-A config line 1: '" + "p" * 64 + "...': syntax error, a word of 2000 characters "
+     "(at most 1024)"),
+    ("security {\n" * 40 + "}\n" * 40,
+     "Host-A config line 33: '{': syntax error, blocks nested deeper than 32 levels"),
+    ("set security ike policy p proposals [ " + "a " * 5000 + "]",
+     "Host-A config line 1: 'set': syntax error, a statement of 5008 words (at most 4096)"),
+], ids=["nul", "nbsp", "tab-in-quotes", "escape", "bidi", "long-word", "deep", "long-statement"])
+def test_hostile_text_is_one_syntax_error(text, message):
+    with pytest.raises(ConfigSyntaxError) as exc:
+        parse_tree(text, source="Host-A")
+    assert str(exc.value) == message
+
+
+def test_a_long_prefix_over_many_statements_is_refused_before_it_costs():
+    """Each statement of a block repeats the block's words: their total is bounded."""
+    prefix = "security { " + "a " * 4000 + "{ "
+    with pytest.raises(ConfigSyntaxError, match="a configuration of more than 1000000 words"):
+        parse_tree(prefix + "b; " * 300 + "} }", source="Host-A")
+
