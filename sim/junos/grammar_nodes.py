@@ -135,11 +135,19 @@ def file_name(text: str) -> str | None:
     return None
 
 
-def regular_expression(text: str) -> str | None:
-    """A regular expression ikesim can apply (traceoptions `match`, `| match`)."""
+def compile_pattern(text: str) -> re.Pattern[str]:
+    """`text` compiled as the regular expression of a traceoptions `match` or a `| match`;
+    ValueError (one line) when it is not one."""
     try:
-        re.compile(text)
+        return re.compile(text)
     except (re.error, RecursionError, OverflowError) as exc:
+        raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
+def regular_expression(text: str) -> str | None:
+    try:
+        compile_pattern(text)
+    except ValueError as exc:
         return f"not a valid regular expression: {exc}"
     return None
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sim.device_state import DeviceState
 from sim.junos import ops_clear, ops_request
+from sim.junos.config_tokens import shown
+from sim.junos.grammar_nodes import compile_pattern
 from sim.junos.ops_grammar import Command, ParseError, parse, tokenize
 from sim.junos.ops_grammar import complete as _complete
 from sim.junos.ops_outcome import Context, FileWrite, Outcome, Reader, failure, no_files, success
@@ -49,12 +52,15 @@ __all__ = [
 ]
 
 
+_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits: '²'.isdigit() holds, int('²') fails
+
+
 def _index(cmd: Command) -> int | None:
     value = cmd.get("index")
     if value is None:
         return None
-    if not value.isdigit():
-        raise ParseError(f"error: invalid index '{value}': expecting a number")
+    if not _NUMBER.fullmatch(value):
+        raise ParseError(f"error: invalid index '{shown(value)}': expecting a number")
     return int(value)
 
 
@@ -78,38 +84,63 @@ _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
 _HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS}
 
 
-def _split_pipes(line: str) -> tuple[str, list[list[str]]]:
+@dataclass(frozen=True)
+class _Filter:
+    """One `| ...` after a command: which, and its pattern or line count."""
+
+    verb: str  # "match", "except", "count", "last", "no-more"
+    pattern: re.Pattern[str] | None = None
+    count: int = 0  # for `last`: 0 keeps every line
+
+
+_VERBS = ("match", "except", "count", "last", "no-more")
+
+
+def _filter(words: list[str]) -> _Filter:
+    """A pipe's words read before the command runs, so a bad one changes nothing."""
+    verb = next((v for v in _VERBS if v.startswith(words[0])), None)
+    rest = " ".join(words[1:])
+    if verb in ("match", "except") and rest:
+        try:
+            return _Filter(verb, pattern=compile_pattern(rest))
+        except ValueError as exc:
+            raise ParseError(f"error: invalid regular expression '{shown(rest)}': {exc}"
+                             ) from None
+    if verb == "last":
+        if rest and not _NUMBER.fullmatch(rest):
+            raise ParseError(f"error: invalid number of lines '{shown(rest)}'")
+        return _Filter(verb, count=int(rest) if rest else 0)
+    if verb in ("count", "no-more"):
+        return _Filter(verb)
+    raise ParseError("syntax error, expecting <command>.")
+
+
+def _split_pipes(line: str) -> tuple[str, list[_Filter]]:
     tokens = tokenize(line)
     if "|" not in tokens:
         return line, []
     # Re-split on the raw text so the command keeps its own quoting.
     head, _, tail = line.partition("|")
-    filters: list[list[str]] = []
+    filters: list[_Filter] = []
     for part in tail.split("|"):
         words = tokenize(part)
         if not words:
             raise ParseError("syntax error, expecting <command>.")
-        filters.append(words)
+        filters.append(_filter(words))
     return head, filters
 
 
-def _pipe(text: str, filters: list[list[str]]) -> str:
+def _pipe(text: str, filters: list[_Filter]) -> str:
     lines = text.split("\n") if text else []
-    for words in filters:
-        verb, rest = words[0], " ".join(words[1:])
-        if "no-more".startswith(verb):
-            continue
-        if "match".startswith(verb) and rest:
-            lines = [line for line in lines if re.search(rest, line)]
-        elif "except".startswith(verb) and rest:
-            lines = [line for line in lines if not re.search(rest, line)]
-        elif "count".startswith(verb):
+    for f in filters:
+        if f.verb == "match":
+            lines = [line for line in lines if f.pattern.search(line)]
+        elif f.verb == "except":
+            lines = [line for line in lines if not f.pattern.search(line)]
+        elif f.verb == "count":
             lines = [f"Count: {len(lines)} lines"]
-        elif "last".startswith(verb):
-            count = int(rest) if rest.isdigit() else 0
-            lines = lines[-count:] if count else lines
-        else:
-            raise ParseError("syntax error, expecting <command>.")
+        elif f.verb == "last" and f.count:
+            lines = lines[-f.count:]
     return "\n".join(lines)
 
 

@@ -11,9 +11,11 @@ does not fit, "syntax error, expecting <certificate-id-name>." for a missing val
 
 from __future__ import annotations
 
-import shlex
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from pki.files import FileRefused, check_name
 
 __all__ = ["Command", "Leaf", "Node", "Opt", "ParseError", "ROOT", "complete", "parse"]
 
@@ -199,13 +201,49 @@ ROOT = Node("", {
 })
 
 EXPECTING = "syntax error, expecting <command>."
+_FILE_NAMES = {_CERT_ID: "certificate-id", "ca-profile-name": "ca-profile"}
+
+# A generous bound on one command line: far more than any command needs, small enough that
+# reading a line costs nothing.
+MAX_LINE = 65536
+
+# A word: runs of plain characters, "double-quoted" text (where a backslash escapes `"` and
+# `\`), 'single-quoted' text and backslash-escaped characters, joined, as shlex.split (a
+# POSIX shell) reads `a"b c"d`; shlex itself takes time quadratic in a word's length.
+_PIECE = re.compile(r"""[^\s"'\\]+|"([^"\\]*(?:\\.[^"\\]*)*)"|'([^']*)'|\\(.)|(\s+)""", re.S)
+_ESCAPE = re.compile(r'\\(["\\])')  # inside double quotes, as a POSIX shell
 
 
 def tokenize(line: str) -> list[str]:
-    try:
-        return shlex.split(line)
-    except ValueError:
-        raise ParseError("syntax error, unbalanced quotes.") from None
+    """The words of `line`, in time linear in its length."""
+    if len(line) > MAX_LINE:
+        raise ParseError(f"error: line of {len(line)} characters (at most {MAX_LINE}).")
+    words: list[str] = []
+    pieces: list[str] | None = None  # the word being read, if any
+    at = 0
+    while at < len(line):
+        match = _PIECE.match(line, at)
+        if match is None:  # an opening quote without its closing one, or a final backslash
+            raise ParseError("syntax error, unbalanced quotes.")
+        at = match.end()
+        if match[4] is not None:  # whitespace ends a word
+            if pieces is not None:
+                words.append("".join(pieces))
+                pieces = None
+            continue
+        if pieces is None:
+            pieces = []
+        if match[1] is not None:
+            pieces.append(_ESCAPE.sub(r"\1", match[1]))
+        elif match[2] is not None:
+            pieces.append(match[2])
+        elif match[3] is not None:
+            pieces.append(match[3])
+        else:
+            pieces.append(match[0])
+    if pieces is not None:
+        words.append("".join(pieces))
+    return words
 
 
 def _match(word: str, names: list[str]) -> str:
@@ -248,6 +286,11 @@ def _options(leaf: Leaf, tokens: list[str], *, partial: bool = False) -> dict[st
         value = tokens[pos]
         if opt.choices and value not in opt.choices:
             raise ParseError(f"syntax error, expecting {' | '.join(opt.choices)}.")
+        if opt.value in _FILE_NAMES:
+            try:  # a certificate-id or ca-profile names files in the store: never a path
+                check_name(_FILE_NAMES[opt.value], value)
+            except FileRefused as exc:
+                raise ParseError(f"error: {exc}") from None
         args[name] = value
         pos += 1
     return args
