@@ -409,12 +409,14 @@ def test_trace_files_stay_names_under_var_log(daemon, words, shown, problem):
                               f"{problem}")
 
 
-def test_a_plain_trace_file_name_and_expression_are_kept():
+def test_a_plain_trace_file_name_and_expression_are_kept_a_path_is_not():
     config = parse_config("set security ike traceoptions file kmd-trace.log match "
                           '"Phase-1 (done|failed)" size 10k files 2\n', source="Host-A")
     trace = config.ike.traceoptions.file
     assert (trace.name, trace.match, trace.size, trace.files) == (
         "kmd-trace.log", "Phase-1 (done|failed)", 10240, 2)
+    with pytest.raises(ConfigError, match="kmd-trace.log/x: use letters"):
+        parse_config("set security ike traceoptions file kmd-trace.log/x\n", source="Host-A")
 
 
 # --- numbers and names as Junos reads them --------------------------------------------------
