@@ -4,6 +4,7 @@ ends in an Outcome or one ParseError line, never another exception (a traceback 
 
 import dataclasses
 import functools
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -13,11 +14,13 @@ from hypothesis import strategies as st
 from pki.crl import build_crl
 from pki.loaders import LoadError
 from pki.store import CertificateStore
+from sim.cli import main
 from sim.junos.ops import ParseError, complete, execute
 from sim.junos.ops_grammar import MAX_LINE, ROOT, Leaf, Node, tokenize
 from tests.junos.ops_states import MS_CONFIG, at, ms_certificates, state
 
 PEM = serialization.Encoding.PEM
+REPO = Path(__file__).resolve().parents[2]
 
 VALUES = ["ms-ca", "ms-cert", "all", "x", "../x", "/etc/passwd", "a/b", ".", "..", "",
           "é", "\u202e", "²", "٣", "9" * 30, "-1", "0", "1", "CN=a", "cn=a,=", "CN=é",
@@ -147,3 +150,28 @@ def test_tokenizing_reads_quotes_as_a_shell_does_in_linear_time():
         tokenize('show "a')
     with pytest.raises(ParseError, match="at most 65536"):  # shlex took 97 s on 1 MB
         tokenize("show " + "a" * 1_000_000)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A real run of the library's single-level scenario."""
+    out = tmp_path_factory.mktemp("run") / "single-level"
+    assert main(["run", str(REPO / "topologies" / "single-level.yaml"), "--out", str(out),
+                 "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("command, answer", [
+    ("show log kmd | match (", "show log kmd | match (: error: invalid regular expression "
+                               "'(': missing ), unterminated subpattern at position 0"),
+    ("show log kmd | except *", "show log kmd | except *: error: invalid regular expression "
+                                "'*': nothing to repeat at position 0"),
+    ("show log kmd | last ²", "show log kmd | last ²: error: invalid number of lines '²'"),
+    ("show security ike security-associations index ٣",
+     "error: invalid index '٣': expecting a number"),
+], ids=["match", "except", "last", "index"])
+def test_ikesim_show_answers_a_bad_line_in_one_line(run_dir, capsys, command, answer):
+    assert main(["show", str(run_dir), "SRX-A", command]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and answer in captured.err
+    assert "Traceback" not in captured.err
