@@ -34,6 +34,18 @@ class Context:
     answer: str | None = None
     seed: str | None = None
 
+    def load(self, path: str) -> bytes:
+        """The bytes of the file a command names; every way reading it fails is a LoadError
+        (one line naming the file): a special file, a loop of links, a path through a file."""
+        try:
+            return self.read(path)
+        except LoadError:
+            raise
+        except OSError as exc:
+            raise LoadError(path, (exc.strerror or type(exc).__name__).lower()) from None
+        except ValueError as exc:  # a reader's own refusal (pki.files.FileRefused)
+            raise LoadError(path, getattr(exc, "problem", str(exc))) from None
+
     def seed_for(self, state: DeviceState, purpose: str) -> str:
         base = self.seed if self.seed is not None else \
             f"{state.name}/{state.serial}/{state.now.isoformat()}"

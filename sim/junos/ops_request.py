@@ -106,10 +106,10 @@ def _load_local(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
     comes from file K (Chapter 16's form and answer); without, it must exist (Chapter 11's)."""
     cid, filename, key_file = cmd.get("certificate-id"), cmd.get("filename"), cmd.get("key")
     try:
-        cert = load_certificate(ctx.read(filename), source=filename)
+        cert = load_certificate(ctx.load(filename), source=filename)
         store = state.store
         if key_file is not None:
-            key = load_private_key(ctx.read(key_file), source=key_file)
+            key = load_private_key(ctx.load(key_file), source=key_file)
             check_key_matches(cert, key, source=filename, certificate_id=cid)
             store = store.add_key_pair(cid, key)
         store = store.add_local_certificate(cid, cert, source=filename)
@@ -132,7 +132,7 @@ def _load_ca(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
         return failure(state, f"CA certificate for profile {profile} is already loaded; run "
                               f"'clear security pki ca-certificate ca-profile {profile}' first")
     try:
-        cert = load_certificate(ctx.read(filename), source=filename)
+        cert = load_certificate(ctx.load(filename), source=filename)
     except LoadError as exc:
         return failure(state, str(exc))
 
@@ -159,7 +159,7 @@ def _load_crl(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
     if ca is None:
         return failure(state, f"CA certificate for profile {profile} is not loaded")
     try:
-        crl = load_crl(ctx.read(filename), source=filename)
+        crl = load_crl(ctx.load(filename), source=filename)
     except LoadError as exc:
         return failure(state, str(exc))
     if not names_match(crl.issuer, ca.subject) or not crl.is_signature_valid(ca.public_key()):

@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from pki.crl import build_crl
-from pki.loaders import LoadError
+from pki.loaders import LoadError, read_bytes
 from pki.store import CertificateStore
 from sim.cli import main
 from sim.junos.ops import ParseError, complete, execute
@@ -175,3 +175,29 @@ def test_ikesim_show_answers_a_bad_line_in_one_line(run_dir, capsys, command, an
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and answer in captured.err
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("command", [
+    "request security pki local-certificate load certificate-id ms-cert filename {path}",
+    "request security pki local-certificate load certificate-id new filename cert.pem "
+    "key {path}",
+    "request security pki ca-certificate load ca-profile ms-ca filename {path}",
+    "request security pki crl load ca-profile ms-ca filename {path}",
+])
+@pytest.mark.parametrize("where", ["through-a-file", "link-loop", "long-name"])
+def test_a_file_that_cannot_be_read_is_one_error_line(tmp_path, command, where):
+    (tmp_path / "plain").write_bytes(b"x")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    path = {"through-a-file": tmp_path / "plain" / "x", "link-loop": tmp_path / "loop",
+            "long-name": tmp_path / ("n" * 300)}[where]
+
+    def read(name: str) -> bytes:  # the CLI's reader: the host's files, cert.pem from the pool
+        return _read(name) if name == "cert.pem" else read_bytes(name)
+
+    line = command.format(path=path)
+    device = _device()
+    if "ca-certificate load" in line:  # a CA certificate is loaded into an empty profile
+        device = dataclasses.replace(device, store=device.store.clear_ca_certificate("ms-ca"))
+    outcome = execute(device, line, read=read, answer="yes")
+    assert outcome.error and outcome.state is device
+    assert outcome.output.startswith(f"error: {path}: ") and "\n" not in outcome.output
