@@ -95,7 +95,7 @@ def test_mistakes_name_the_file_and_line(change, parameters, message):
         ("{at: 1s, revoke: {ca: CA-B, certificate: Host-B, reason: stolen}}",
          "events.revoke: reason 'stolen': one of "),
         ("{at: 1s, revoke: {ca: CA-B, certificate: Host-C}}",
-         "events.revoke: no certificate-id 'Host-C' was enrolled"),
+         "events.revoke: no certificate-id or CA named 'Host-C'"),
         ("{at: 1s, clock: {device: Host-A, offset: soon}}",
          "events.clock: offset: 'soon' is not a duration"),
         ("{at: 1s, verify-local: {device: Host-A, certificate-id: Host-B}}",
