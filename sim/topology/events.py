@@ -80,7 +80,7 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
         problem = _event_problem(action, args, cas, devices, cross)
         if problem:
             raise r.fail(item, action, f"events.{action}: {problem}")
-        at = r.convert(item, "at", "events", run_time)
+        at = r.convert(item, "at", "events", run_time, required=True)
         read.append(EventEntry(at=at, action=action, args=MappingProxyType(dict(args)),
                                line=item.line))
     return tuple(sorted(read, key=lambda e: e.at))

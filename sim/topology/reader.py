@@ -85,10 +85,12 @@ class Reader:
                                             f"of {', '.join(sorted(allowed))})")
 
     def convert(self, entry: Located, key: str, path: str, fn: Callable[[object], T],
-                default: T | None = None) -> T | None:
-        """fn(entry[key]), or `default` when it is absent; a ValueError or TypeError from fn
-        names the entry `path.key` and its line."""
+                default: T | None = None, *, required: bool = False) -> T | None:
+        """fn(entry[key]), or `default` when it is absent (or null); a ValueError or TypeError
+        from fn names the entry `path.key` and its line."""
         if key not in entry or entry[key] is None:
+            if required:
+                raise self.fail(entry, key, f"{join(path, key)}: missing")
             return default
         try:
             return fn(entry[key])
