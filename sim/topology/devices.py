@@ -42,6 +42,8 @@ from sim.topology.values import (
 )
 from sim.topology.yaml_lines import Located
 
+# cryptography encodes dates from 1950 (UTCTime's first year) on.
+EARLIEST_CERTIFICATE = dt.datetime(1950, 1, 1, tzinfo=dt.UTC)
 _SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
 # What key each signature method signs with (pre-shared-keys needs no certificate).
 _METHOD_KEYS = {
@@ -178,11 +180,14 @@ def _enroll(r: Reader, item: object, path: str, parent: Located, cas: dict[str, 
                       email=entry.email, device_serial="0").subject_alternative_name()
     except (ValueError, TypeError) as exc:
         raise r.fail(item, None, f"{path}: {exc}") from None
+    begins = start + (dt.timedelta(seconds=entry.not_before) if entry.not_before is not None
+                      else -EE_HEAD_START)
+    if begins < EARLIEST_CERTIFICATE:
+        raise r.fail(item, "not-before", f"{path}.not-before: certificate {cid} would begin "
+                                         f"in {begins.year}; X.509 dates begin in 1950")
     if entry.validity_days is None:
         # The certificate then ends with its CA's: it must begin before that.
         ca_end = start - CA_HEAD_START + dt.timedelta(days=cas[ca].validity_days)
-        begins = start + (dt.timedelta(seconds=entry.not_before) if entry.not_before is not None
-                          else -EE_HEAD_START)
         if begins >= ca_end:
             raise r.fail(item, "not-before", f"{path}: certificate {cid} would begin after "
                                              f"{ca}'s own certificate ends; give a validity")

@@ -301,6 +301,9 @@ def test_wildcard_events_are_bounded(ikesim, tmp_path):
          "pkid-processing:", "devices.Host-B.pkid-processing: inf is not a finite duration"),
         ("ip-address: 10.0.0.2}]", "ip-address: 10.0.0.2, validity: 99999999d}]",
          "validity:", "devices.Host-B.enroll.validity: '99999999d' is too long"),
+        ("ip-address: 10.0.0.2}]", "ip-address: 10.0.0.2, not-before: -36500d}]",
+         "not-before:", "devices.Host-B.enroll.not-before: certificate Host-B would begin in "
+                        "1913; X.509 dates begin in 1950"),
         ("ip-address: 10.0.0.2}]", "ip-address: 10.0.0.2, not-before: -1.0e+300}]",
          "not-before:", "devices.Host-B.enroll.not-before: 1e+300 is too long"),
         ("{at: 1s, initiate: {device: Host-A, gateway: gw}}",
@@ -312,7 +315,7 @@ def test_wildcard_events_are_bounded(ikesim, tmp_path):
          "latency-negative", "latency-long", "jitter-nan", "loss-nan", "loss-over-1",
          "capacity-inf", "capacity-zero", "bandwidth-inf", "bandwidth-negative", "start-year-1",
          "start-year-9999", "seed-negative", "seed-inf", "clock-offset-huge", "processing-inf",
-         "validity-huge", "not-before-huge", "event-offset-huge"],
+         "validity-huge", "not-before-1913", "not-before-huge", "event-offset-huge"],
 )
 def test_times_and_numbers_are_finite_and_in_range(ikesim, tmp_path, old, new, line_of,
                                                    fragment):
