@@ -31,7 +31,17 @@ from sim.junos.config import AuthenticationMethod, DeviceConfig, parse_config
 from sim.junos.setcmd import ConfigSyntaxError, parse_tree
 from sim.topology.cas import validity_days
 from sim.topology.limits import MAX_DEVICES
-from sim.topology.reader import Reader, delay, integer, ipv4, key_spec, label, offset, subject
+from sim.topology.reader import (
+    Reader,
+    delay,
+    integer,
+    ipv4,
+    key_spec,
+    label,
+    offset,
+    subject,
+    text,
+)
 from sim.topology.values import (
     CA_HEAD_START,
     EE_HEAD_START,
@@ -85,8 +95,11 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
         ca_certificates = _profiles(r, entry, "ca-certificates", path, cas, cross)
         crls = _profiles(r, entry, "crls", path, cas, cross)
         config_text = entry.get("config") or ""
-        if not isinstance(config_text, str):
-            raise r.fail(entry, "config", f"{path}.config: expected Junos configuration text")
+        try:
+            text(config_text)
+        except ValueError:
+            raise r.fail(entry, "config", f"{path}.config: expected Junos configuration text "
+                                          "(printable lines)") from None
         config = _config(r, entry, name, config_text)
         _check_external_addresses(r, entry, name, address, config)
         _check_authentication(r, entry, name, config, config_text, enrollments)
@@ -161,8 +174,9 @@ def _enroll(r: Reader, item: object, path: str, parent: Located, cas: dict[str, 
     cid = r.named("certificate-id", item, "certificate-id", path)
     ca = item["ca"]
     for key in ("domain-name", "email"):
-        if item.get(key) is not None and not isinstance(item[key], str):
-            raise r.fail(item, key, f"{path}.{key}: expected text")
+        if item.get(key) is not None and not (isinstance(item[key], str)
+                                              and item[key].isprintable()):
+            raise r.fail(item, key, f"{path}.{key}: expected printable text")
     entry = EnrollEntry(
         certificate_id=cid, ca=ca,
         subject=r.convert(item, "subject", path, subject, default=f"CN={cid}"),
@@ -214,10 +228,10 @@ def _profiles(r: Reader, entry: Located, key: str, path: str, cas: dict[str, CaE
     return MappingProxyType(dict(table))
 
 
-def _config(r: Reader, entry: Located, device: str, text: str) -> DeviceConfig:
+def _config(r: Reader, entry: Located, device: str, config_text: str) -> DeviceConfig:
     first = entry.value_lines.get("config", entry.line)
     try:
-        return parse_config(text, source=device)
+        return parse_config(config_text, source=device)
     except (ConfigSyntaxError, ConfigError, ValueError) as exc:
         line = getattr(exc, "line", None)
         if line is None:
@@ -227,10 +241,10 @@ def _config(r: Reader, entry: Located, device: str, text: str) -> DeviceConfig:
         raise TopologyError(r.source, file_line, f"devices.{device}.config: {exc}") from None
 
 
-def _config_line(entry: Located, device: str, text: str, words: list[str]) -> int:
+def _config_line(entry: Located, device: str, config_text: str, words: list[str]) -> int:
     """The topology file's line of the configuration statement `words`."""
     first = entry.value_lines.get("config", entry.line)
-    return first + parse_tree(text, source=device).root.line_of(words) - 1
+    return first + parse_tree(config_text, source=device).root.line_of(words) - 1
 
 
 def _check_external_addresses(r: Reader, entry: Located, name: str, address: str,
@@ -246,7 +260,7 @@ def _check_external_addresses(r: Reader, entry: Located, name: str, address: str
 
 
 def _check_authentication(r: Reader, entry: Located, name: str, config: DeviceConfig,
-                          text: str, enrollments: tuple[EnrollEntry, ...]) -> None:
+                          config_text: str, enrollments: tuple[EnrollEntry, ...]) -> None:
     """A signature method needs a local certificate whose key makes such signatures, as Junos
     checks at commit: an RSA certificate cannot sign for ecdsa-signatures-256."""
     keys = {e.certificate_id: e.key for e in enrollments}
@@ -264,7 +278,7 @@ def _check_authentication(r: Reader, entry: Located, name: str, config: DeviceCo
                     key.type is _METHOD_KEYS[method]
                     and _METHOD_CURVES.get(method, key.size) == key.size):
                 continue
-            line = _config_line(entry, name, text, ["security", "ike", "proposal",
+            line = _config_line(entry, name, config_text, ["security", "ike", "proposal",
                                                     proposal_name, "authentication-method"])
             raise TopologyError(
                 r.source, line,

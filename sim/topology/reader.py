@@ -174,7 +174,7 @@ def text(value: object) -> str:
 
 
 def subject(value: object) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.isprintable():
         raise ValueError(f"{shown(value)} is not a subject such as \"CN=Host-A, O=Example\"")
     parse_subject(value, device_serial="0")
     return value

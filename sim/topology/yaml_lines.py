@@ -133,9 +133,15 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
 def load(text: str) -> object:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.reader.ReaderError as exc:
+        # A control character (an escape sequence, a bell): YAML allows none outside escapes.
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise YamlError(line, f"character U+{code:04X} is not allowed in YAML (write it as an "
+                              "escape in a double-quoted string)") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise YamlError(line, f"YAML syntax error: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
-        raise YamlError(None, f"YAML error: {exc}") from None
+        raise YamlError(None, f"YAML error: {' '.join(str(exc).split())}") from None

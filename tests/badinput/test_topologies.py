@@ -97,6 +97,34 @@ def test_small_anchors_and_aliases_keep_working(ikesim, tmp_path):
     assert outcome.code == 0, outcome.err
 
 
+def test_a_raw_escape_sequence_is_refused_in_one_line(ikesim, tmp_path):
+    text = _swap("seed: 7\n", "seed: 7\ndescription: \x1b[31mred\x1b[0m\n")
+    _refused(ikesim, tmp_path, "escape.yaml", text, "character U+001B is not allowed in YAML",
+             line_of="description:")
+
+
+def _host_b_config(config: str) -> str:
+    """BASE with Host-B's block-scalar configuration replaced by `config` (one line)."""
+    start = BASE.index("    config: |\n", BASE.index("  Host-B:"))
+    return BASE[:start] + f"    config: {config}\n" + BASE[BASE.index("\n\n", start) + 1:]
+
+
+@pytest.mark.parametrize(
+    ("text", "line_of", "fragment"),
+    [(_swap('subject: "CN=Host-B, O=Test, C=US"', 'subject: "CN=Host-B\\e[2J, O=Test, C=US"'),
+      "CN=Host-B\\e", "devices.Host-B.enroll.subject: 'CN=Host-B\\x1b[2J, O=Test, C=US' is "
+                       "not a subject"),
+     (_swap("ip-address: 10.0.0.2}]", 'ip-address: 10.0.0.2, domain-name: "b\\e[2J.example"}]'),
+      "b\\e[2J", "devices.Host-B.enroll.domain-name: expected printable text"),
+     (_host_b_config('"set system host-name \\e[2J\\n"'), "host-name",
+      "devices.Host-B.config: expected Junos configuration text (printable lines)")],
+    ids=["subject", "domain-name", "config"],
+)
+def test_text_that_reaches_logs_and_terminals_is_printable(ikesim, tmp_path, text, line_of,
+                                                          fragment):
+    _refused(ikesim, tmp_path, "escapes.yaml", text, fragment, line_of=line_of)
+
+
 def test_a_number_of_five_thousand_digits_is_refused(ikesim, tmp_path):
     text = _swap("seed: 7", "seed: " + "7" * 5000)
     _refused(ikesim, tmp_path, "digits.yaml", text, "cannot be read", "value has 5000 digits",
