@@ -19,7 +19,7 @@ import datetime as dt
 from pathlib import Path
 from types import MappingProxyType
 
-from pki.files import FileRefused, check_name, read_regular
+from pki.files import FileRefused, check_name, read_regular, shown
 from sim.durations import parse_duration
 from sim.topology.cas import read_cas, read_cross_certify
 from sim.topology.devices import read_devices
@@ -150,10 +150,12 @@ def _start(value: object) -> dt.datetime:
         when = value
     elif isinstance(value, dt.date):
         when = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        when = dt.datetime.fromisoformat(value)
     else:
-        raise ValueError(f"{value!r} is not a date such as 2012-09-17T22:00:00Z")
+        try:
+            when = dt.datetime.fromisoformat(value)  # a str, or TypeError
+        except (TypeError, ValueError):
+            raise ValueError(f"{shown(value)} is not a date such as 2012-09-17T22:00:00Z") \
+                from None
     when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     if not EARLIEST_START <= when <= LATEST_START:
         raise ValueError(f"{when.isoformat()} is outside {EARLIEST_START.year}.."

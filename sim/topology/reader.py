@@ -183,11 +183,12 @@ def subject(value: object) -> str:
 def key_spec(value: object) -> KeySpec:
     """`rsa-1024`, `rsa-2048`, `dsa-1024`, `ecdsa-256`, ..."""
     kind, _, size = value.partition("-") if isinstance(value, str) else ("", "", "")
+    if kind not in {t.value for t in KeyType} or not size.isdigit() or len(size) > 5:
+        raise ValueError(f"key {shown(value)}: expected rsa-N, dsa-N or ecdsa-N")
     try:
-        return KeySpec(type=KeyType(kind), size=int(size) if size.isdigit() else -1)
+        return KeySpec(type=KeyType(kind), size=int(size))
     except ValueError as exc:
-        raise ValueError(f"key {shown(value)}: {exc}" if "size" in str(exc) and kind else
-                         f"key {shown(value)}: expected rsa-N, dsa-N or ecdsa-N") from None
+        raise ValueError(f"key {shown(value)}: {exc}") from None
 
 
 def integer(low: int, high: int) -> Callable[[object], int]:

@@ -137,7 +137,7 @@ def test_an_enrollment_needs_a_name_for_the_subject_alternative_name():
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [("start: 2013-03-01T09:00:00Z", "start: soon",
-      "t.yaml line 2: start: Invalid isoformat string: 'soon'"),
+      "t.yaml line 2: start: 'soon' is not a date such as 2012-09-17T22:00:00Z"),
      ("duration: 10m", "duration: long",
       "t.yaml line 4: duration: 'long' is not a duration (e.g. 20ms, 10s, 5m, 2h, 8h20m, 7d)"),
      ("seed: 7", "seed: lucky", "t.yaml line 3: seed: 'lucky' is not a whole number")],
