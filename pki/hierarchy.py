@@ -17,7 +17,7 @@ import networkx as nx
 from cryptography import x509
 
 from pki.certs import CertificateTemplate, issue
-from pki.crl import Revocation, build_crl
+from pki.crl import ExtraRevoked, Revocation, build_crl
 from pki.keys import KeySpec, KeyType, PrivateKey, generate_key_pair
 from pki.names import parse_subject
 from pki.signing import signature_is_valid
@@ -39,12 +39,23 @@ class CASpec:
     validity: dt.timedelta = dt.timedelta(days=5 * 365)
     crl_lifetime: dt.timedelta = dt.timedelta(days=7)
     digest: str | None = None
+    # Revoked serials of certificates outside the simulation on every CRL: a realistic size.
+    extra_revoked: int = 0
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("a CA needs a name")
         if self.issuer == self.name:
             raise ValueError(f"CA {self.name}: a CA cannot be its own issuer (a root has none)")
+        if self.validity <= dt.timedelta(0):
+            raise ValueError(f"CA {self.name}: validity must be positive")
+        if self.crl_lifetime <= dt.timedelta(0):
+            raise ValueError(f"CA {self.name}: crl_lifetime must be positive")
+        if self.path_length is not None and self.path_length < 0:
+            raise ValueError(f"CA {self.name}: path_length must be 0 or more")
+        if isinstance(self.extra_revoked, bool) or not isinstance(self.extra_revoked, int) \
+                or self.extra_revoked < 0:
+            raise ValueError(f"CA {self.name}: extra_revoked must be a count, 0 or more")
 
 
 class CAHierarchy:
@@ -52,7 +63,8 @@ class CAHierarchy:
 
     The graph's node attributes: `kind` ("ca" or "ee"), `spec` (CAs), `key` (CAs; EEs whose key
     the hierarchy made), `certificate` (the node's primary certificate), `revoked` (CAs: serial ->
-    Revocation), `crl_number` (CAs). Edge attribute: `certificate` issued along the edge.
+    Revocation), `crl_number` (CAs), `extra` (CAs with extra_revoked: their ExtraRevoked). Edge
+    attribute: `certificate` issued along the edge.
     """
 
     def __init__(self, specs: list[CASpec] | tuple[CASpec, ...], *, start: dt.datetime,
@@ -113,6 +125,9 @@ class CAHierarchy:
             self.graph.edges[spec.issuer, name]["certificate"] = cert
         node["key"] = key
         node["certificate"] = cert
+        if spec.extra_revoked:
+            node["extra"] = ExtraRevoked(count=spec.extra_revoked, seed=f"{self.seed}/{name}",
+                                         date=not_before)
 
     def _issuer_crl_urls(self, issuer: str | None) -> tuple[str, ...]:
         # A certificate's CDP points at where its issuer publishes CRLs.
@@ -215,7 +230,7 @@ class CAHierarchy:
             issuer=node["certificate"], issuer_key=node["key"],
             revoked=[r for r in node["revoked"].values() if r.date <= at],
             this_update=at, next_update=at + spec.crl_lifetime, number=node["crl_number"],
-            digest=spec.digest,
+            digest=spec.digest, extra=node.get("extra"),
         )
 
     # -- reading ----------------------------------------------------------------------------

@@ -26,16 +26,15 @@ from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
 from pki.store import CertificateStore
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
+from sim.junos.config import EstablishTunnels
 from sim.pkid import PkidTiming
 from sim.results import Results
 from sim.servers import CrlServer, host_of
-from sim.topology import Topology
+from sim.topology import CA_HEAD_START, EE_HEAD_START, EventEntry, Topology
+from sim.topology.cas import publish_interval
 from sim.world import World
 
 VERSION = "0.1.0"
-# CAs exist a while before the simulation starts, and so do the devices' certificates.
-CA_HEAD_START = dt.timedelta(days=30)
-EE_HEAD_START = dt.timedelta(days=1)
 
 
 @dataclass
@@ -59,7 +58,8 @@ class Scenario:
             [CASpec(name=ca.name, subject=ca.subject, issuer=ca.issuer, key=ca.key,
                     crl_urls=ca.crl_urls, path_length=ca.path_length,
                     validity=dt.timedelta(days=ca.validity_days),
-                    crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime))
+                    crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime),
+                    extra_revoked=ca.extra_revoked)
              for ca in topology.cas.values()],
             start=ca_start, seed=seed, key_source=cached_key_pair,
             # Keys belong to the topology, not to one run: another --seed reuses them (as
@@ -108,12 +108,9 @@ class Scenario:
 
     def _publisher(self, ca: str):
         """Publish at the start, then every publish-interval (a revocation publishes at once and
-        starts the period again). By default a CA publishes its next CRL a little before the
-        current one's nextUpdate (a tenth of the lifetime, at most an hour), as CAs overlap
-        their CRLs so that a client refreshing at nextUpdate finds a newer one."""
+        starts the period again; see sim.topology.cas.publish_interval for the default)."""
         entry = self.topology.cas[ca]
-        interval = entry.publish_interval or (
-            entry.crl_lifetime - min(entry.crl_lifetime / 10, 3600.0))
+        interval = publish_interval(entry.crl_lifetime, entry.publish_interval)
         while True:
             due = self._last_published.get(ca, -interval) + interval
             if self.world.env.now >= due:
@@ -124,10 +121,30 @@ class Scenario:
     # -- events -----------------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        for ca in self.topology.cas:
-            self.world.env.process(self._publisher(ca))
-        for event in self.topology.events:
+        for ca, entry in self.topology.cas.items():
+            if entry.crl_urls:  # a CA without a distribution point publishes nowhere
+                self.world.env.process(self._publisher(ca))
+        for event in (*self._established_at_start(), *self.topology.events):
             self.world.env.process(self._at(event))
+
+    def _established_at_start(self) -> list[EventEntry]:
+        """`establish-tunnels immediately`: Junos brings the VPN up at commit, so the device
+        initiates the VPN's gateway at 0 s (once per gateway), unless the topology already
+        initiates it then. A gateway with a dynamic peer cannot initiate: it waits for the
+        peer, as on a real SRX."""
+        explicit = {(e.args["device"], e.args["gateway"]) for e in self.topology.events
+                    if e.action == "initiate" and e.at == 0}
+        events: dict[tuple[str, str], EventEntry] = {}
+        for device in self.topology.devices.values():
+            gateways = device.config.ike.gateways
+            for vpn in device.config.ipsec.vpns.values():
+                key = (device.name, vpn.gateway)
+                gateway = gateways.get(vpn.gateway or "")
+                if (vpn.establish_tunnels is EstablishTunnels.IMMEDIATELY and gateway is not None
+                        and gateway.addresses and key not in explicit and key not in events):
+                    events[key] = EventEntry(at=0.0, action="initiate", line=0, args={
+                        "device": device.name, "gateway": vpn.gateway})
+        return list(events.values())
 
     def _at(self, event):
         yield self.world.env.timeout(event.at)

@@ -95,7 +95,7 @@ def test_mistakes_name_the_file_and_line(change, parameters, message):
         ("{at: 1s, revoke: {ca: CA-B, certificate: Host-B, reason: stolen}}",
          "events.revoke: reason 'stolen': one of "),
         ("{at: 1s, revoke: {ca: CA-B, certificate: Host-C}}",
-         "events.revoke: no certificate-id 'Host-C' was enrolled"),
+         "events.revoke: no certificate-id or CA named 'Host-C'"),
         ("{at: 1s, clock: {device: Host-A, offset: soon}}",
          "events.clock: offset: 'soon' is not a duration"),
         ("{at: 1s, verify-local: {device: Host-A, certificate-id: Host-B}}",
@@ -132,3 +132,19 @@ def test_an_enrollment_needs_a_name_for_the_subject_alternative_name():
         parse_topology(text, source="t.yaml")
     assert str(err.value).startswith(f"t.yaml line {line}: devices.Host-A.enroll: ")
     assert "domain-name" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [("start: 2013-03-01T09:00:00Z", "start: soon",
+      "t.yaml line 2: start: 'soon' is not a date such as 2012-09-17T22:00:00Z"),
+     ("duration: 10m", "duration: long",
+      "t.yaml line 4: duration: 'long' is not a duration (e.g. 20ms, 10s, 5m, 2h, 8h20m, 7d)"),
+     ("seed: 7", "seed: lucky", "t.yaml line 3: seed: 'lucky' is not a whole number")],
+    ids=["start", "duration", "seed"],
+)
+def test_top_level_entries_are_named_once(old, new, message):
+    """Not `start.start:` or `duration.duration:`."""
+    with pytest.raises(TopologyError) as err:
+        parse_topology(pair().replace(old, new), source="t.yaml")
+    assert str(err.value) == message

@@ -1,0 +1,129 @@
+"""The `cas:` and `cross-certify:` sections: the CA hierarchy, checked as a whole at load (names,
+issuers, loops, validities, CRL lifetimes and publishing) so that building it cannot fail.
+
+    cas:
+      Root-CA:  {subject: "CN=Root-CA", key: rsa-2048,
+                 crl: {url: "http://10.0.0.9/root.crl", lifetime: 1d, extra-revoked: 150000}}
+      Sales-CA: {issuer: Root-CA, subject: "CN=Sales-CA", validity: 1825d, path-length: 0}
+"""
+
+from __future__ import annotations
+
+from pki.files import shown
+from pki.keys import KeySpec
+from sim.durations import format_duration, parse_duration
+from sim.topology.limits import (
+    DAY,
+    LONGEST_PERIOD,
+    MAX_EXTRA_REVOKED,
+    MAX_PATH_LENGTH,
+    MAX_PUBLICATIONS,
+)
+from sim.topology.reader import Reader, integer, key_spec, subject, url_list
+from sim.topology.values import CaEntry
+from sim.topology.yaml_lines import Located
+
+DEFAULT_CRL_LIFETIME = 7 * DAY
+DEFAULT_VALIDITY_DAYS = 5 * 365
+
+
+def validity_days(value: object) -> int:
+    """A certificate's validity in whole days: at least one, at most a century."""
+    days = int(parse_duration(value, at_most=LONGEST_PERIOD) // DAY)
+    if days < 1:
+        raise ValueError(f"{shown(value)} is shorter than a day (1d)")
+    return days
+
+
+def publish_interval(lifetime: float, configured: float | None) -> float:
+    """How often a CA publishes: as configured, else a little before the current CRL's
+    nextUpdate (a tenth of the lifetime, at most an hour), as CAs overlap their CRLs so that a
+    client refreshing at nextUpdate finds a newer one."""
+    if configured is not None:
+        return configured
+    return lifetime - min(lifetime / 10, 3600.0)
+
+
+def _at_least_a_second(value: object) -> float:
+    seconds = parse_duration(value, at_most=LONGEST_PERIOD)
+    if seconds < 1:
+        raise ValueError(f"{shown(value)} is shorter than a second (1s)")
+    return seconds
+
+
+def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEntry]:
+    cas: dict[str, CaEntry] = {}
+    for name, entry, path in r.entries(section, "CA", "cas", {
+            "subject", "issuer", "key", "crl", "validity", "path-length"}):
+        crl = r.mapping(entry, "crl", path)
+        r.only(crl, {"url", "lifetime", "publish-interval", "extra-revoked"}, f"{path}.crl")
+        issuer = entry.get("issuer")
+        if issuer is not None:
+            issuer = r.reference(entry, "issuer", path, section, "CA")
+            if issuer == name:
+                raise r.fail(entry, "issuer", f"{path}.issuer: a CA cannot issue its own "
+                                              "certificate (a root has no issuer)")
+        lifetime = r.convert(crl, "lifetime", f"{path}.crl", _at_least_a_second,
+                             default=DEFAULT_CRL_LIFETIME)
+        interval = r.convert(crl, "publish-interval", f"{path}.crl", _at_least_a_second)
+        urls = r.convert(crl, "url", f"{path}.crl", url_list, default=())
+        if urls and duration / publish_interval(lifetime, interval) > MAX_PUBLICATIONS:
+            key = "publish-interval" if interval is not None else "lifetime"
+            raise r.fail(crl, key, f"{path}.crl.{key}: {_every(lifetime, interval)} "
+                                   f"publishes more than {MAX_PUBLICATIONS:,} CRLs in a "
+                                   f"{format_duration(duration)} run")
+        cas[name] = CaEntry(
+            name=name,
+            subject=r.convert(entry, "subject", path, subject, default=f"CN={name}"),
+            issuer=issuer,
+            key=r.convert(entry, "key", path, key_spec, default=KeySpec(size=2048)),
+            crl_urls=urls,
+            crl_lifetime=lifetime,
+            publish_interval=interval,
+            validity_days=r.convert(entry, "validity", path, validity_days,
+                                    default=DEFAULT_VALIDITY_DAYS),
+            path_length=r.convert(entry, "path-length", path, integer(0, MAX_PATH_LENGTH)),
+            extra_revoked=r.convert(crl, "extra-revoked", f"{path}.crl",
+                                    integer(0, MAX_EXTRA_REVOKED), default=0),
+        )
+    _refuse_loops(r, section, cas)
+    return cas
+
+
+def _every(lifetime: float, interval: float | None) -> str:
+    return f"every {format_duration(publish_interval(lifetime, interval))}"
+
+
+def _refuse_loops(r: Reader, section: Located, cas: dict[str, CaEntry]) -> None:
+    """Issuers must lead to a root: A issued by B issued by A has none."""
+    done: set[str] = set()
+    for name in cas:
+        chain: list[str] = []
+        current: str | None = name
+        while current is not None and current not in done:
+            if current in chain:
+                loop = chain[chain.index(current):] + [current]
+                first = loop[0]
+                raise r.fail(section[first], "issuer", f"cas.{first}.issuer: CA issuers form "
+                                                       f"a loop: {' -> '.join(loop)}")
+            chain.append(current)
+            current = cas[current].issuer
+        done.update(chain)
+
+
+def read_cross_certify(r: Reader, root: Located, cas: dict[str, CaEntry]
+                       ) -> tuple[tuple[str, str], ...]:
+    """`cross-certify: [{issuer: Root-A, subject: Root-B}, ...]` (the guide's Figure 3)."""
+    pairs: list[tuple[str, str]] = []
+    for item in r.items(root, "cross-certify", ""):
+        if not isinstance(item, Located):
+            raise r.fail(root, "cross-certify", "cross-certify: entries are mappings")
+        r.only(item, {"issuer", "subject"}, "cross-certify[]")
+        issuer = r.reference(item, "issuer", "cross-certify[]", cas, "CA")
+        subject_ = r.reference(item, "subject", "cross-certify[]", cas, "CA")
+        if issuer == subject_ or (issuer, subject_) in pairs:
+            raise r.fail(item, None, f"cross-certify[]: {issuer} -> {subject_} is not a new "
+                                     "pair of two CAs")
+        pairs.append((issuer, subject_))
+    return tuple(pairs)
+
