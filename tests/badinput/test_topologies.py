@@ -117,7 +117,8 @@ def _host_b_config(config: str) -> str:
      (_swap("ip-address: 10.0.0.2}]", 'ip-address: 10.0.0.2, domain-name: "b\\e[2J.example"}]'),
       "b\\e[2J", "devices.Host-B.enroll.domain-name: expected printable text"),
      (_host_b_config('"set system host-name \\e[2J\\n"'), "host-name",
-      "devices.Host-B.config: expected Junos configuration text (printable lines)")],
+      "devices.Host-B.config: Host-B config line 1: '\\x1b': syntax error, character "
+      "U+001B is not allowed in a configuration")],
     ids=["subject", "domain-name", "config"],
 )
 def test_text_that_reaches_logs_and_terminals_is_printable(ikesim, tmp_path, text, line_of,
