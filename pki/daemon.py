@@ -228,7 +228,7 @@ class PkiDaemon:
                     continue
                 if cached is not None:
                     continue  # the refresh failed: the old CRL judges, if still in its window
-                result = replace(shape, reason=ValidationFailure.CRL_MISSING,
+                result = replace(shape, reason=ValidationFailure.CRL_MISSING, public_key=None,
                                  failed_certificate=subject,
                                  message=f"CRL download failed for CA profile {profile}")
                 return Verdict(result=result, events=tuple(events))

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 
 from pki.context import ValidationContext
 from pki.name_match import name_key
 from pki.result import ValidationFailure
+from pki.working_key import spki_of
 
 Path = tuple[x509.Certificate, ...]
 
@@ -43,11 +44,11 @@ class Candidates:
 
 
 def _identity(cert: x509.Certificate) -> tuple[object, bytes]:
+    # The key as encoded, never parsed: a key of an unknown algorithm is still a key here.
     try:
-        key = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo)
-    except (ValueError, TypeError):
-        key = cert.fingerprint(hashes.SHA256())  # a key we cannot read: the cert stands for it
+        key = spki_of(cert).encoding
+    except ValueError:
+        key = cert.fingerprint(hashes.SHA256())  # not even DER we read: the cert stands for it
     return name_key(cert.subject), key
 
 
