@@ -16,9 +16,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import pki
+from pki.files import shown
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import KeySpec, KeyType
-from pki.loaders import load_certificate, load_certificates, load_crl, read_bytes
+from pki.loaders import (
+    CRL_MAX_BYTES,
+    FILE_MAX_BYTES,
+    load_certificate,
+    load_certificates,
+    load_crl,
+    read_bytes,
+)
+from sim.cli import UsageError
 from sim.crl_fetch import FetchFailure, fetch_crl
 
 
@@ -34,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="other certificates to build the path from; repeatable")
     verify.add_argument("--crl", action="append", default=[], metavar="FILE",
                         help="CRLs (PEM/DER); repeatable")
-    verify.add_argument("--at", metavar="TIME", type=parse_time,
+    verify.add_argument("--at", metavar="TIME",
                         help="validate at this time (ISO 8601, UTC if no zone); default now")
     verify.add_argument("--no-revocation", action="store_true",
                         help="skip CRL checks (revocation-check disable)")
@@ -50,25 +59,40 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=run_demo)
 
 
+# X.509 times start in 1950 (UTCTime); 9999-12-31 is RFC 5280's "no well-defined expiration
+# date", and a year's margin keeps any arithmetic on the time (refresh intervals, CRL windows)
+# clear of datetime's limit.
+_FIRST_YEAR, _LAST_YEAR = 1950, 9998
+
+
 def parse_time(text: str) -> dt.datetime:
+    """An --at value as an aware UTC datetime; UsageError (one line) when it is not one."""
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time (e.g. 2012-09-17T22:30:00Z)") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        raise UsageError(f"--at {shown(text)}: not an ISO 8601 time "
+                         f"(e.g. 2012-09-17T22:30:00Z)") from None
+    try:
+        when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except OverflowError:
+        when = None
+    if when is None or not _FIRST_YEAR <= when.year <= _LAST_YEAR:
+        raise UsageError(f"--at {shown(text)}: outside the years {_FIRST_YEAR} to {_LAST_YEAR}"
+                         f" (UTC) that validation uses")
+    return when
 
 
 def _certificates(paths: list[str]) -> list[x509.Certificate]:
-    return [cert for path in paths for cert in load_certificates(read_bytes(path), source=path)]
+    return [cert for path in paths
+            for cert in load_certificates(read_bytes(path, limit=FILE_MAX_BYTES), source=path)]
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    leaf = load_certificate(read_bytes(args.cert), source=args.cert)
+    at = parse_time(args.at) if args.at is not None else dt.datetime.now(dt.UTC)
+    leaf = load_certificate(read_bytes(args.cert, limit=FILE_MAX_BYTES), source=args.cert)
     anchors = _certificates(args.ca)
     pool = _certificates(args.untrusted)
-    crls = [load_crl(read_bytes(path), source=path) for path in args.crl]
-    at = args.at or dt.datetime.now(dt.UTC)
+    crls = [load_crl(read_bytes(path, limit=CRL_MAX_BYTES), source=path) for path in args.crl]
     name = args.certificate_id or Path(args.cert).stem
     return verify_and_report(name, leaf, anchors=anchors, pool=pool, crls=crls, at=at,
                              check_revocation=not args.no_revocation, fetch=args.fetch)

@@ -93,12 +93,20 @@ def test_malformed_file_exits_2_with_one_line(tmp_path, capsys, flag):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_bad_time_exits_2(tmp_path, capsys):
+@pytest.mark.parametrize(("at", "problem"), [
+    ("yesterday", "not an ISO 8601 time (e.g. 2012-09-17T22:30:00Z)"),
+    ("0001-01-01", "outside the years 1950 to 9998 (UTC) that validation uses"),
+    ("9999-12-31T23:59:59", "outside the years 1950 to 9998 (UTC) that validation uses"),
+    # Converting to UTC alone overflows datetime here.
+    ("0001-01-01T00:00:00+14:00", "outside the years 1950 to 9998 (UTC) that validation uses"),
+    ("9999-12-31T23:59:59-14:00", "outside the years 1950 to 9998 (UTC) that validation uses"),
+])
+def test_bad_time_exits_2_with_one_line(tmp_path, capsys, at, problem):
     _, f = _pki(tmp_path)
-    with pytest.raises(SystemExit) as exit_:
-        main(["pki", "verify", str(f["Host-B"]), "--ca", str(f["Root-CA"]), "--at", "yesterday"])
-    assert exit_.value.code == 2
-    assert "'yesterday' is not an ISO 8601 time" in capsys.readouterr().err
+    assert main(["pki", "verify", str(f["Host-B"]), "--ca", str(f["Root-CA"]), "--at", at]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"ikesim: --at '{at}': {problem}\n"
+    assert captured.out == ""
 
 
 def test_fetch_downloads_the_crls_from_the_cdps(tmp_path, capsys, crl_server):
