@@ -21,20 +21,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from pki.files import FileRefused, read_regular
 from pki.keys import PrivateKey, key_spec_of
+from pki.parse_errors import PARSE_ERRORS
 from pki.working_key import load_der_certificate, original_der
 
 CRL_MAX_BYTES = 5 * 1024 * 1024
 PKCS7_MAX_BYTES = 7 * 1024
 FILE_MAX_BYTES = 1024 * 1024
-# What `cryptography`'s parsers raise for bytes they refuse (UnsupportedAlgorithm: a key type
-# they do not know).
-_PARSE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm)
 _PEM_CERTIFICATE = re.compile(
     rb"-----BEGIN CERTIFICATE-----\r?\n(.*?)-----END CERTIFICATE-----", re.DOTALL)
 
@@ -43,7 +40,9 @@ class LoadError(ValueError):
     """A file that cannot be loaded; str() is one line naming the file and the problem."""
 
     def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
+        # A file name is the user's, but it goes to a terminal: control characters escaped.
+        shown = source if source.isprintable() else repr(source)[1:-1]
+        super().__init__(f"{shown}: {problem}")
         self.source = source
         self.problem = problem
 
@@ -55,12 +54,6 @@ def read_bytes(path: str | Path, *, limit: int = CRL_MAX_BYTES) -> bytes:
         return read_regular(path, limit=limit)
     except FileRefused as refused:
         raise LoadError(refused.source, refused.problem) from None
-
-
-def _check_size(data: bytes, limit: int, what: str, *, source: str) -> None:
-    if len(data) > limit:
-        raise LoadError(source, f"{what} is {len(data)} bytes; the maximum is "
-                                f"{_size(limit)} ({limit} bytes)")
 
 
 def _size(limit: int) -> str:
@@ -78,6 +71,14 @@ def _is_pkcs7(data: bytes) -> bool:
     return b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in data[:32]
 
 
+def _check_size(data: bytes, limit: int, what: str, *, source: str) -> None:
+    if not data.strip():
+        raise LoadError(source, "is empty")
+    if len(data) > limit:
+        raise LoadError(source, f"{what} is {len(data)} bytes; the maximum is "
+                                f"{_size(limit)} ({limit} bytes)")
+
+
 def load_certificates(data: bytes, *, source: str) -> list[x509.Certificate]:
     """All certificates in a PEM file (one or more blocks), a DER file, or a PKCS#7 bundle."""
     if _is_pkcs7(data):
@@ -88,7 +89,7 @@ def load_certificates(data: bytes, *, source: str) -> list[x509.Certificate]:
             certs = _load_pem_certificates(data)
         else:
             certs = [load_der_certificate(data)]
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid certificate ({_first_line(exc)})") from None
     for cert in certs:
         _check_parsed(cert, _CERTIFICATE_FIELDS, "certificate", source=source)
@@ -125,7 +126,7 @@ def _load_pkcs7(data: bytes, *, source: str) -> list[x509.Certificate]:
             certs = pkcs7.load_pem_pkcs7_certificates(data)
         else:
             certs = pkcs7.load_der_pkcs7_certificates(data)
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid PKCS#7 bundle ({_first_line(exc)})") from None
     if not certs:
         raise LoadError(source, "PKCS#7 bundle holds no certificates")
@@ -145,7 +146,7 @@ def load_crl(data: bytes, *, source: str) -> x509.CertificateRevocationList:
             crl = x509.load_pem_x509_crl(data)
         else:
             crl = x509.load_der_x509_crl(data)
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid CRL ({_first_line(exc)})") from None
     _check_parsed(crl, _CRL_FIELDS, "CRL", source=source)
     return crl
@@ -158,7 +159,7 @@ def load_csr(data: bytes, *, source: str) -> x509.CertificateSigningRequest:
             csr = x509.load_pem_x509_csr(data)
         else:
             csr = x509.load_der_x509_csr(data)
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid certificate request ({_first_line(exc)})"
                         ) from None
     _check_parsed(csr, _CSR_FIELDS, "certificate request", source=source)
@@ -172,7 +173,7 @@ def load_private_key(data: bytes, *, source: str) -> PrivateKey:
             key = serialization.load_pem_private_key(data, password=None)
         else:
             key = serialization.load_der_private_key(data, password=None)
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid unencrypted private key ({_first_line(exc)})"
                         ) from None
     try:
@@ -204,7 +205,7 @@ def _check_parsed(obj: object, fields: tuple[Callable, ...], what: str, *,
     try:
         for field in fields:
             field(obj)
-    except _PARSE_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid {what} ({_first_line(exc)})") from None
 
 
@@ -214,7 +215,7 @@ def check_key_matches(cert: x509.Certificate, key: PrivateKey, *, source: str,
     try:
         certified = cert.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    except _PARSE_ERRORS:
+    except PARSE_ERRORS:
         certified = None  # a key of no kind a private key file holds: it cannot match
     if certified != key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
@@ -222,6 +223,21 @@ def check_key_matches(cert: x509.Certificate, key: PrivateKey, *, source: str,
                                 f"certificate-id {certificate_id}")
 
 
+# cryptography's parse errors, e.g. `error parsing asn1 value: ParseError { kind: ShortData {
+# needed: 1 }, location: ["Certificate::tbs_cert", "TbsCertificate::spki"] }`, and PEM ones.
+_ASN1_ERROR = re.compile(r'error parsing asn1 value: ParseError \{ kind: (\w+)'
+                         r'(?:.*location: \[(?:.*, )?"([\w:]+)"\])?')
+_PEM_ERROR = re.compile(r"Unable to load PEM file\..* (\w+)$")
+_PROBLEM_MAX = 160
+
+
 def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """What `cryptography` said, in a few words on one line."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    if found := _ASN1_ERROR.match(text):
+        kind, where = found.groups()
+        return f"damaged DER: {kind}" + (f" in {where}" if where else "")
+    if found := _PEM_ERROR.match(text):
+        return f"damaged PEM: {found.group(1)}"
+    return text if len(text) <= _PROBLEM_MAX else text[:_PROBLEM_MAX - 3] + "..."

@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtensionOID
 
 from pki.context import ValidationContext
 from pki.keys import PublicKey
 from pki.name_match import NameConstraintsState, names_match, names_of
+from pki.parse_errors import PARSE_ERRORS
 from pki.policy_tree import PolicyError, PolicyProcessor
 from pki.result import ValidationFailure, ValidationResult
 from pki.revocation import RevocationProblem, SignerCheck, check_revocation
@@ -73,7 +74,7 @@ def _verify_signature(cert: x509.Certificate, issuer: x509.Certificate, key: Pub
         raise _Failed(ValidationFailure.SIGNATURE_INVALID,
                       f"signature of {_who(cert)} does not verify with the key of "
                       f"{_who(issuer)}", cert) from None
-    except (UnsupportedAlgorithm, TypeError, ValueError) as exc:
+    except PARSE_ERRORS as exc:
         raise _Failed(ValidationFailure.UNSUPPORTED_ALGORITHM,
                       f"cannot verify the signature of {_who(cert)}: {exc}", cert) from None
 
@@ -101,7 +102,7 @@ def _check_validity(cert: x509.Certificate, ctx: ValidationContext) -> None:
 def _check_extensions_parse(cert: x509.Certificate) -> None:
     try:
         cert.extensions  # noqa: B018 - parsing is the check
-    except ValueError as exc:  # includes x509.DuplicateExtension
+    except PARSE_ERRORS as exc:
         raise _Failed(ValidationFailure.MALFORMED,
                       f"extensions of {_who(cert)} cannot be parsed: {exc}", cert) from None
 

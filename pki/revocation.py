@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtensionOID
 
 from pki.certs import crl_urls_of
@@ -28,6 +27,7 @@ from pki.crl import Revocation, crl_number_of
 from pki.crl_scope import ALL_REASONS, candidate_crls, crl_issuers, scope
 from pki.keys import PublicKey
 from pki.name_match import name_key, names_match
+from pki.parse_errors import PARSE_ERRORS
 from pki.result import CrlNeeded, ValidationFailure
 from pki.signing import crl_signed_by
 from pki.working_key import working_public_key
@@ -164,12 +164,12 @@ def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
               validate_signer: SignerCheck) -> RevocationProblem | None:
     try:
         extensions = list(crl.extensions)
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         return RevocationProblem(reason=ValidationFailure.MALFORMED,
                                  message=f"CRL extensions cannot be parsed: {exc}")
     try:
         ctx.revocation_cache.index(crl)
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         return RevocationProblem(reason=ValidationFailure.MALFORMED,
                                  message=f"CRL entries cannot be read: {exc}")
     unknown = [ext.oid.dotted_string for ext in extensions
@@ -201,7 +201,7 @@ def _signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certifica
     """Whether `key` (default: the key `signer` holds by itself) signed `crl`."""
     try:
         return crl_signed_by(crl, key or working_public_key(signer, None))
-    except (TypeError, ValueError, UnsupportedAlgorithm):
+    except PARSE_ERRORS:
         return False  # a key that cannot be used, or a signature algorithm we do not know
 
 

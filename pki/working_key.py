@@ -180,7 +180,14 @@ def working_public_key(cert: x509.Certificate, issuer_key: PublicKey | None) -> 
         raise UnusableKey(f"its public key cannot be read ({exc})") from None
     if not isinstance(key, _JUNOS_KEYS):
         what = (type(key).__name__.removesuffix("PublicKey") if key is not None
-                else cert.public_key_algorithm_oid.dotted_string)
+                else _oid_of(cert))
         raise UnusableKey(f"its public key algorithm {what} is not one Junos uses "
                           f"(RSA, DSA, ECDSA)")
     return key
+
+
+def _oid_of(cert: x509.Certificate) -> str:
+    try:
+        return cert.public_key_algorithm_oid.dotted_string
+    except ValueError:
+        return "(unreadable)"
