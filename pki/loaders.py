@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 
 from pki.files import FileRefused, read_regular
 from pki.keys import PrivateKey, key_spec_of
+from pki.names import printable
 from pki.parse_errors import PARSE_ERRORS
 from pki.working_key import load_der_certificate, original_der
 
@@ -40,9 +41,8 @@ class LoadError(ValueError):
     """A file that cannot be loaded; str() is one line naming the file and the problem."""
 
     def __init__(self, source: str, problem: str) -> None:
-        # A file name is the user's, but it goes to a terminal: control characters escaped.
-        shown = source if source.isprintable() else repr(source)[1:-1]
-        super().__init__(f"{shown}: {problem}")
+        # A file name or URL goes to a terminal: control characters escaped.
+        super().__init__(f"{printable(source)}: {printable(problem)}")
         self.source = source
         self.problem = problem
 

@@ -27,6 +27,7 @@ from pki.loaders import (
     load_crl,
     read_bytes,
 )
+from pki.names import printable
 from sim.cli import UsageError
 from sim.crl_fetch import FetchFailure, fetch_crl
 
@@ -105,17 +106,23 @@ def verify_and_report(name: str, leaf: x509.Certificate, *, anchors, pool, crls,
         result = pki.validate_path(leaf, trust_anchors=anchors, intermediates=pool, crls=crls,
                                    at=at, check_revocation=check_revocation)
         if result.ok:
-            print(f"Local certificate {name} verification success")
+            _say(f"Local certificate {name} verification success")
             return 0
         needed = result.crl_needed
         if not (fetch and needed is not None):
-            print(f"Local certificate {name} verification failed: {result.message}")
+            _say(f"Local certificate {name} verification failed: {result.message}")
             return 1
         crl = _download(needed.urls, tried)
         if crl is None:
-            print(f"Local certificate {name} verification failed: {result.message}")
+            _say(f"Local certificate {name} verification failed: {result.message}")
             return 1
         crls = [*crls, crl]
+
+
+def _say(line: str) -> None:
+    # Names and URLs come from the certificates: a newline or an escape sequence in them must
+    # not forge a line or reach the terminal.
+    print(printable(line))
 
 
 def _download(urls: tuple[str, ...], tried: set[str]) -> x509.CertificateRevocationList | None:
@@ -126,9 +133,9 @@ def _download(urls: tuple[str, ...], tried: set[str]) -> x509.CertificateRevocat
         tried.add(url)
         got = fetch_crl(url)
         if isinstance(got, FetchFailure):
-            print(f"CRL download from {url} failed: {got.problem}")
+            _say(f"CRL download from {url} failed: {got.problem}")
             continue
-        print(f"CRL downloaded from {url}")
+        _say(f"CRL downloaded from {url}")
         return got
     return None
 

@@ -4,13 +4,17 @@ import datetime as dt
 import functools
 import http.server
 import threading
+import time
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from sim.cli import main
+from sim.crl_fetch import FetchFailure, fetch_crl
+from sim.pki_cli import _download
 from tests.conftest import FAST_KEY
 
 PEM = serialization.Encoding.PEM
@@ -128,3 +132,72 @@ def test_fetch_failure_is_reported_and_fails(tmp_path, capsys, crl_server):
     out = capsys.readouterr().out
     assert f"CRL download from {base}/crl/Sales.crl failed: HTTP 404" in out
     assert "Local certificate Host-B verification failed: " in out
+
+
+# -- what certificates and CRL servers say is never trusted ----------------------------------
+
+
+def test_a_subject_with_control_characters_cannot_forge_a_line(tmp_path, capsys):
+    h, f = _pki(tmp_path)
+    forged = "Host-B\nLocal certificate X verification success\x1b[2J"
+    evil = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, forged)])
+    h.issue_end_entity("Sales-CA", "Evil", key=FAST_KEY, subject=evil)
+    f["Host-B"].write_bytes(h.certificate("Evil").public_bytes(PEM))
+    assert _verify(f, "--crl", str(f["Root-CA.crl"])) == 1
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert out.startswith("Local certificate Host-B verification failed: CN=Host-B\\x0aLocal "
+                          "certificate X verification success\\x1b[2J: no CRL from ")
+
+
+@pytest.fixture
+def hostile_server(tmp_path):
+    """An HTTP server that redirects /ftp to an FTP URL, answers /odd with a reason
+    phrase holding an escape sequence, and drips /slow one byte every 50 ms."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            if self.path == "/ftp":
+                self.send_response(302)
+                self.send_header("Location", "ftp://127.0.0.1/crl")
+                self.end_headers()
+            elif self.path == "/odd":
+                self.send_response(404, "Not\x1b[2JFound")
+                self.end_headers()
+            else:
+                self.send_response(200)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                for _ in range(1000):
+                    self.wfile.write(b"0")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_to_another_scheme_is_not_followed(hostile_server):
+    got = fetch_crl(f"{hostile_server}/ftp")
+    assert isinstance(got, FetchFailure)
+    assert got.problem == "download failed (redirected to a non-HTTP URL (ftp://127.0.0.1/crl))"
+
+
+def test_a_server_reason_phrase_is_escaped(tmp_path, capsys, hostile_server):
+    assert _download((f"{hostile_server}/odd",), set()) is None
+    out = capsys.readouterr().out
+    assert out == f"CRL download from {hostile_server}/odd failed: HTTP 404 Not\\x1b[2JFound\n"
+
+
+def test_a_slow_server_meets_the_deadline(hostile_server):
+    got = fetch_crl(f"{hostile_server}/slow", deadline=0.3)
+    assert got == FetchFailure(f"{hostile_server}/slow", "download took more than 0.3 s")
