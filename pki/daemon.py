@@ -37,8 +37,10 @@ from pki.profiles import (
     dynamic_profile,
 )
 from pki.result import ValidationFailure, ValidationResult
+from pki.signing import crl_signed_by
 from pki.store import CertificateStore
 from pki.validate import validate_path
+from pki.working_key import UnusableKey, working_public_key
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,7 @@ class PkiDaemon:
                        at: dt.datetime) -> tuple[Event, ...]:
         """Keep a downloaded CRL if its CA signed it; say what happened either way."""
         ca = self.ca_certificate(profile)
-        if ca is None or not names_match(crl.issuer, ca.subject) \
-                or not crl.is_signature_valid(ca.public_key()):
+        if ca is None or not names_match(crl.issuer, ca.subject) or not _signed_by(crl, ca):
             return (Event("online-crl-check",
                           f"CRL from {url} for CA profile {profile} is not signed by its CA; "
                           "discarded"),)
@@ -243,3 +244,11 @@ class PkiDaemon:
                                at=at, revocation_exempt=tuple(exempt),
                                revocation_cache=self.revocation_cache)
         return Verdict(result=result, events=tuple(events))
+
+
+def _signed_by(crl: x509.CertificateRevocationList, ca: x509.Certificate) -> bool:
+    """Whether `ca`'s key signed `crl` (SHA-1 included); False for a key pki cannot use."""
+    try:
+        return crl_signed_by(crl, working_public_key(ca, None))
+    except UnusableKey:
+        return False

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
 from pki import der
 from pki.keys import PrivateKey
+from pki.parse_errors import PARSE_ERRORS
 from pki.working_key import signed_tbs
 
 _Builder = (x509.CertificateSigningRequestBuilder | x509.CertificateBuilder
@@ -114,7 +115,7 @@ def crl_signed_by(crl: x509.CertificateRevocationList, key: object) -> bool:
     """Whether `key` signed `crl`; False also for a key that cannot have (another kind)."""
     try:
         return signature_is_valid(crl, key)
-    except (TypeError, ValueError):
+    except PARSE_ERRORS:
         return False
 
 

@@ -22,6 +22,7 @@ from pki.certs import CertificateTemplate, issue
 from pki.crl import build_crl
 from pki.hierarchy import FIGURE4_START, CAHierarchy, CASpec, figure4_specs
 from pki.keys import KeySpec, KeyType, generate_key_pair
+from pki.loaders import load_certificate
 from pki.signing import sign_tbs
 from pki.working_key import load_der_certificate, without_key_parameters
 
@@ -180,6 +181,19 @@ def resigned(cert: x509.Certificate, issuer_key, change: Callable[[bytes], bytes
     tbs, algorithm, _ = der.read_one(cert.public_bytes(DER)).children()
     return sign_tbs(change(tbs.encoding), issuer_key, cert.signature_hash_algorithm,
                     algorithm.encoding)
+
+
+_ID_EC_PUBLIC_KEY = bytes.fromhex("06072a8648ce3d0201")
+_UNKNOWN_KEY_OID = bytes.fromhex("06072a8648ce3d0263")  # 1.2.840.10045.2.99
+
+
+def with_unknown_key_algorithm(cert: x509.Certificate, issuer_key) -> x509.Certificate:
+    """`cert` (an ECDSA key's) with its key's algorithm OID replaced by one nobody knows,
+    signed again: it parses, and `cryptography` says `Unknown key type` for its key."""
+    def change(tbs: bytes) -> bytes:
+        assert tbs.count(_ID_EC_PUBLIC_KEY) == 1
+        return tbs.replace(_ID_EC_PUBLIC_KEY, _UNKNOWN_KEY_OID)
+    return load_certificate(resigned(cert, issuer_key, change), source="unknown.der")
 
 
 def without_key_parameters_signed(cert: x509.Certificate, issuer_key, *, null: bool = False

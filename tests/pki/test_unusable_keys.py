@@ -10,27 +10,17 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed448
 
 from pki.hierarchy import FIGURE4_START
-from pki.loaders import load_certificate
 from pki.result import ValidationFailure
 from tests.pki.pathworld import (
     defect_scenario,
     ee_under,
     name,
-    resigned,
     root,
     under_root,
+    with_unknown_key_algorithm,
 )
 
-ID_EC_PUBLIC_KEY = bytes.fromhex("06072a8648ce3d0201")
-UNKNOWN_KEY_OID = bytes.fromhex("06072a8648ce3d0263")  # 1.2.840.10045.2.99
-
-
-def _unknown_algorithm(cert: x509.Certificate, issuer_key) -> x509.Certificate:
-    """`cert` with its key's algorithm OID replaced by one nobody knows, signed again."""
-    def change(tbs: bytes) -> bytes:
-        assert tbs.count(ID_EC_PUBLIC_KEY) == 1
-        return tbs.replace(ID_EC_PUBLIC_KEY, UNKNOWN_KEY_OID)
-    return load_certificate(resigned(cert, issuer_key, change), source="unknown.der")
+_unknown_algorithm = with_unknown_key_algorithm
 
 
 def test_leaf_with_an_unknown_key_algorithm():
