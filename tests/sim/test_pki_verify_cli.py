@@ -201,3 +201,21 @@ def test_a_server_reason_phrase_is_escaped(tmp_path, capsys, hostile_server):
 def test_a_slow_server_meets_the_deadline(hostile_server):
     got = fetch_crl(f"{hostile_server}/slow", deadline=0.3)
     assert got == FetchFailure(f"{hostile_server}/slow", "download took more than 0.3 s")
+
+
+def test_inherited_dsa_parameters_on_real_files(tmp_path, capsys):
+    """PKITS 4.1.5's situation on files: the intermediate and the leaf omit their DSA
+    parameters; the intermediate's CRL is signed with the inherited ones."""
+    from tests.pki.pathworld import AT as DSA_AT
+    from tests.pki.pathworld import dsa_world
+
+    w = dsa_world()
+    for name in ("root", "intermediate", "ee"):
+        (tmp_path / f"{name}.der").write_bytes(w.der[name])
+    (tmp_path / "ca.crl").write_bytes(w.crl.public_bytes(PEM))
+    (tmp_path / "root.crl").write_bytes(w.root_crl.public_bytes(PEM))
+    argv = ["pki", "verify", str(tmp_path / "ee.der"), "--ca", str(tmp_path / "root.der"),
+            "--untrusted", str(tmp_path / "intermediate.der"), "--crl", str(tmp_path / "ca.crl"),
+            "--crl", str(tmp_path / "root.crl"), "--at", DSA_AT.isoformat()]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == "Local certificate ee verification success\n"
