@@ -37,10 +37,9 @@ from pki.profiles import (
     dynamic_profile,
 )
 from pki.result import ValidationFailure, ValidationResult
-from pki.signing import crl_signed_by
+from pki.signing import crl_signed_by_certificate
 from pki.store import CertificateStore
 from pki.validate import validate_path
-from pki.working_key import UnusableKey, working_public_key
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,8 @@ class PkiDaemon:
                        at: dt.datetime) -> tuple[Event, ...]:
         """Keep a downloaded CRL if its CA signed it; say what happened either way."""
         ca = self.ca_certificate(profile)
-        if ca is None or not names_match(crl.issuer, ca.subject) or not _signed_by(crl, ca):
+        if ca is None or not names_match(crl.issuer, ca.subject) \
+                or not crl_signed_by_certificate(crl, ca):
             return (Event("online-crl-check",
                           f"CRL from {url} for CA profile {profile} is not signed by its CA; "
                           "discarded"),)
@@ -245,10 +245,3 @@ class PkiDaemon:
                                revocation_cache=self.revocation_cache)
         return Verdict(result=result, events=tuple(events))
 
-
-def _signed_by(crl: x509.CertificateRevocationList, ca: x509.Certificate) -> bool:
-    """Whether `ca`'s key signed `crl` (SHA-1 included); False for a key pki cannot use."""
-    try:
-        return crl_signed_by(crl, working_public_key(ca, None))
-    except UnusableKey:
-        return False

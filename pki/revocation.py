@@ -29,8 +29,7 @@ from pki.keys import PublicKey
 from pki.name_match import name_key, names_match
 from pki.parse_errors import PARSE_ERRORS
 from pki.result import CrlNeeded, ValidationFailure
-from pki.signing import crl_signed_by
-from pki.working_key import working_public_key
+from pki.signing import crl_signed_by, crl_signed_by_certificate
 
 _KNOWN_CRL_EXTENSIONS = frozenset({
     ExtensionOID.CRL_NUMBER, ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
@@ -199,10 +198,7 @@ def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
 def _signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certificate,
                      key: PublicKey | None = None) -> bool:
     """Whether `key` (default: the key `signer` holds by itself) signed `crl`."""
-    try:
-        return crl_signed_by(crl, key or working_public_key(signer, None))
-    except PARSE_ERRORS:
-        return False  # a key that cannot be used, or a signature algorithm we do not know
+    return crl_signed_by(crl, key) if key is not None else crl_signed_by_certificate(crl, signer)
 
 
 def _crl_sign_allowed(cert: x509.Certificate) -> bool:

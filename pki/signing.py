@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 from pki import der
 from pki.keys import PrivateKey
 from pki.parse_errors import PARSE_ERRORS
-from pki.working_key import signed_tbs
+from pki.working_key import UnusableKey, signed_tbs, working_public_key
 
 _Builder = (x509.CertificateSigningRequestBuilder | x509.CertificateBuilder
             | x509.CertificateRevocationListBuilder)
@@ -116,6 +116,17 @@ def crl_signed_by(crl: x509.CertificateRevocationList, key: object) -> bool:
     try:
         return signature_is_valid(crl, key)
     except PARSE_ERRORS:
+        return False
+
+
+def crl_signed_by_certificate(crl: x509.CertificateRevocationList,
+                              cert: x509.Certificate) -> bool:
+    """Whether the key `cert` holds signed `crl` (SHA-1 included, which
+    `crl.is_signature_valid` refuses); False for a key pki cannot use (an unknown algorithm,
+    DSA parameters it would have to inherit), never an exception."""
+    try:
+        return crl_signed_by(crl, working_public_key(cert, None))
+    except UnusableKey:
         return False
 
 

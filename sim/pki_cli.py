@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import pki
-from pki.files import shown
+from pki.files import shown, write_file
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import KeySpec, KeyType
 from pki.loaders import (
@@ -157,15 +157,21 @@ def run_demo(args: argparse.Namespace) -> int:
     at = dt.datetime(2012, 9, 19, 17, 30, tzinfo=dt.UTC)
     pem = serialization.Encoding.PEM
     cas = out / "cas"
-    cas.mkdir(parents=True, exist_ok=True)
-    for ca in h.cas():
-        (cas / f"{ca}.pem").write_bytes(h.certificate(ca).public_bytes(pem))
-        (cas / f"{ca}.crl").write_bytes(h.crl(ca, at=at).public_bytes(pem))
-    for host in ("Host-A", "Host-B"):
-        (out / f"{host}.pem").write_bytes(h.certificate(host).public_bytes(pem))
+    revoked_at = at + dt.timedelta(minutes=1)
+    files = {cas / f"{ca}.pem": h.certificate(ca).public_bytes(pem) for ca in h.cas()}
+    files |= {cas / f"{ca}.crl": h.crl(ca, at=at).public_bytes(pem) for ca in h.cas()}
+    files |= {out / f"{host}.pem": h.certificate(host).public_bytes(pem)
+              for host in ("Host-A", "Host-B")}
     h.revoke("Host-B", at=at, reason=x509.ReasonFlags.key_compromise)
     revoked_crl = out / "Sales-CA-after-revocation.crl"
-    revoked_crl.write_bytes(h.crl("Sales-CA", at=at + dt.timedelta(minutes=1)).public_bytes(pem))
+    files[revoked_crl] = h.crl("Sales-CA", at=revoked_at).public_bytes(pem)
+    try:
+        cas.mkdir(parents=True, exist_ok=True)
+        for path, data in files.items():
+            write_file(path, data)  # a symlink planted in --out is replaced, not followed
+    except OSError as exc:
+        raise UsageError(f"--out {printable(str(out))}: cannot write the demo there "
+                         f"({exc.strerror or exc})") from None
 
     when = (at + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     checks = [

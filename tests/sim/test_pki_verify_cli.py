@@ -219,3 +219,22 @@ def test_inherited_dsa_parameters_on_real_files(tmp_path, capsys):
             "--crl", str(tmp_path / "root.crl"), "--at", DSA_AT.isoformat()]
     assert main(argv) == 0
     assert capsys.readouterr().out == "Local certificate ee verification success\n"
+
+
+def test_demo_into_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    assert main(["pki", "demo", "--out", str(tmp_path / "afile")]) == 2
+    assert capsys.readouterr().err == (f"ikesim: --out {tmp_path / 'afile'}: cannot write the "
+                                       f"demo there (Not a directory)\n")
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_demo_replaces_a_planted_symlink_instead_of_following_it(tmp_path, capsys):
+    out = tmp_path / "demo"
+    out.mkdir()
+    (tmp_path / "victim").write_text("precious")
+    (out / "Host-A.pem").symlink_to(tmp_path / "victim")
+    assert main(["pki", "demo", "--out", str(out)]) == 0
+    assert (tmp_path / "victim").read_text() == "precious"
+    assert not (out / "Host-A.pem").is_symlink()
+    assert (out / "Host-A.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
