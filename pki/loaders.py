@@ -72,7 +72,7 @@ def _is_pkcs7(data: bytes) -> bool:
 
 
 def _check_size(data: bytes, limit: int, what: str, *, source: str) -> None:
-    if not data.strip():
+    if not data or data.isspace():
         raise LoadError(source, "is empty")
     if len(data) > limit:
         raise LoadError(source, f"{what} is {len(data)} bytes; the maximum is "
