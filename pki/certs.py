@@ -12,13 +12,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from pki.keys import PrivateKey, PublicKey
-from pki.signing import sign
+from pki.parse_errors import PARSE_ERRORS
+from pki.signing import sign, signature_is_valid
+from pki.working_key import working_public_key
 
 DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
@@ -149,7 +150,7 @@ def crl_urls_of(cert: x509.Certificate) -> tuple[str, ...]:
     """The URLs of a certificate's CRL distribution points, in the order it lists them."""
     try:
         cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, *PARSE_ERRORS):
         return ()
     return tuple(
         name.value
@@ -162,16 +163,16 @@ def crl_urls_of(cert: x509.Certificate) -> tuple[str, ...]:
 def is_ca(cert: x509.Certificate) -> bool:
     try:
         return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, *PARSE_ERRORS):
         return False
 
 
 def is_self_signed(cert: x509.Certificate) -> bool:
-    """Self-issued and verifiable with its own key."""
+    """Self-issued and verifiable with its own key (SHA-1 included: Junos's default, which
+    `verify_directly_issued_by` refuses); False for a key or algorithm pki cannot use."""
     if cert.subject != cert.issuer:
         return False
     try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature):
+        return signature_is_valid(cert, working_public_key(cert, None))
+    except PARSE_ERRORS:
         return False
-    return True

@@ -20,6 +20,7 @@ from cryptography.x509.oid import CRLEntryExtensionOID
 from pki import loaders
 from pki.crl import RevocationIndex
 from pki.name_match import NameKey, name_key, names_match
+from pki.parse_errors import PARSE_ERRORS
 from pki.policy_tree import PolicySettings
 
 CertificateInput = x509.Certificate | bytes
@@ -105,7 +106,7 @@ def _has_unknown_critical_entry_extension(crl: x509.CertificateRevocationList) -
     try:
         return any(ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS
                    for revoked in crl for ext in revoked.extensions)
-    except ValueError:
+    except PARSE_ERRORS:
         return True  # an entry extension that cannot even be parsed cannot be processed
 
 

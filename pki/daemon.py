@@ -37,6 +37,7 @@ from pki.profiles import (
     dynamic_profile,
 )
 from pki.result import ValidationFailure, ValidationResult
+from pki.signing import crl_signed_by_certificate
 from pki.store import CertificateStore
 from pki.validate import validate_path
 
@@ -137,7 +138,7 @@ class PkiDaemon:
         """Keep a downloaded CRL if its CA signed it; say what happened either way."""
         ca = self.ca_certificate(profile)
         if ca is None or not names_match(crl.issuer, ca.subject) \
-                or not crl.is_signature_valid(ca.public_key()):
+                or not crl_signed_by_certificate(crl, ca):
             return (Event("online-crl-check",
                           f"CRL from {url} for CA profile {profile} is not signed by its CA; "
                           "discarded"),)
@@ -228,7 +229,7 @@ class PkiDaemon:
                     continue
                 if cached is not None:
                     continue  # the refresh failed: the old CRL judges, if still in its window
-                result = replace(shape, reason=ValidationFailure.CRL_MISSING,
+                result = replace(shape, reason=ValidationFailure.CRL_MISSING, public_key=None,
                                  failed_certificate=subject,
                                  message=f"CRL download failed for CA profile {profile}")
                 return Verdict(result=result, events=tuple(events))
@@ -243,3 +244,4 @@ class PkiDaemon:
                                at=at, revocation_exempt=tuple(exempt),
                                revocation_cache=self.revocation_cache)
         return Verdict(result=result, events=tuple(events))
+

@@ -1,42 +1,63 @@
 """Reading certificates, CRLs, requests and keys from PEM, DER and PKCS#7 files.
 
 The guide's limits apply: a CRL file may be at most 5 MB (Chapter 11, "The maximum size of the
-CRL is 5 MB") and a PKCS#7 file at most 7 KB (Chapter 1). Every failure is a `LoadError` whose
-one-line message names the file and what is wrong with it.
+CRL is 5 MB") and a PKCS#7 file at most 7 KB (Chapter 1); a certificate, key or request file
+at most 1 MB (a certificate is a few KB: more is not one). Files are read with the limit
+applied before reading (pki.files.read_regular: regular files only, so `/dev/zero` or a FIFO
+cost nothing).
+
+A file is hostile until checked: everything `cryptography` parses lazily (names, dates,
+extensions, the signature algorithm) is parsed here, so that damaged DER is refused at load
+time, with one line naming the file; a well-formed certificate whose key or signature
+algorithm pki cannot use loads, and path validation judges it (a verdict, not bad input).
+Every failure is a `LoadError` whose one-line message names the file and what is wrong.
 """
 
 from __future__ import annotations
 
+import binascii
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+from pki.files import FileRefused, read_regular
 from pki.keys import PrivateKey, key_spec_of
+from pki.names import printable
+from pki.parse_errors import PARSE_ERRORS
+from pki.working_key import load_der_certificate, original_der
 
 CRL_MAX_BYTES = 5 * 1024 * 1024
 PKCS7_MAX_BYTES = 7 * 1024
+FILE_MAX_BYTES = 1024 * 1024
+_PEM_CERTIFICATE = re.compile(
+    rb"-----BEGIN CERTIFICATE-----\r?\n(.*?)-----END CERTIFICATE-----", re.DOTALL)
 
 
 class LoadError(ValueError):
     """A file that cannot be loaded; str() is one line naming the file and the problem."""
 
     def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
+        # A file name or URL goes to a terminal: control characters escaped.
+        super().__init__(f"{printable(source)}: {printable(problem)}")
         self.source = source
         self.problem = problem
 
 
-def read_bytes(path: str | Path) -> bytes:
+def read_bytes(path: str | Path, *, limit: int = CRL_MAX_BYTES) -> bytes:
+    """The bytes of the regular file `path`, refused past `limit` before reading. The default
+    is the largest file any loader takes (a CRL); each loader checks its own limit too."""
     try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise LoadError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise LoadError(str(path), "is a directory, not a file") from None
-    except PermissionError:
-        raise LoadError(str(path), "permission denied") from None
+        return read_regular(path, limit=limit)
+    except FileRefused as refused:
+        raise LoadError(refused.source, refused.problem) from None
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def _is_pem(data: bytes) -> bool:
@@ -50,18 +71,44 @@ def _is_pkcs7(data: bytes) -> bool:
     return b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in data[:32]
 
 
+def _check_size(data: bytes, limit: int, what: str, *, source: str) -> None:
+    if not data or data.isspace():
+        raise LoadError(source, "is empty")
+    if len(data) > limit:
+        raise LoadError(source, f"{what} is {len(data)} bytes; the maximum is "
+                                f"{_size(limit)} ({limit} bytes)")
+
+
 def load_certificates(data: bytes, *, source: str) -> list[x509.Certificate]:
     """All certificates in a PEM file (one or more blocks), a DER file, or a PKCS#7 bundle."""
     if _is_pkcs7(data):
         return _load_pkcs7(data, source=source)
+    _check_size(data, FILE_MAX_BYTES, "certificate file", source=source)
     try:
         if _is_pem(data):
-            certs = x509.load_pem_x509_certificates(data)
+            certs = _load_pem_certificates(data)
         else:
-            certs = [x509.load_der_x509_certificate(data)]
-    except ValueError as exc:
+            certs = [load_der_certificate(data)]
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid certificate ({_first_line(exc)})") from None
+    for cert in certs:
+        _check_parsed(cert, _CERTIFICATE_FIELDS, "certificate", source=source)
     return certs
+
+
+def _load_pem_certificates(data: bytes) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError:
+        # Perhaps a DSA key without parameters, which only load_der_certificate takes.
+        blocks = _PEM_CERTIFICATE.findall(data)
+        if not blocks:
+            raise
+        try:
+            ders = [binascii.a2b_base64(block) for block in blocks]
+        except binascii.Error:
+            raise ValueError("the PEM block's base64 is damaged") from None
+        return [load_der_certificate(der) for der in ders]
 
 
 def load_certificate(data: bytes, *, source: str) -> x509.Certificate:
@@ -73,50 +120,60 @@ def load_certificate(data: bytes, *, source: str) -> x509.Certificate:
 
 
 def _load_pkcs7(data: bytes, *, source: str) -> list[x509.Certificate]:
-    if len(data) > PKCS7_MAX_BYTES:
-        raise LoadError(source, f"PKCS#7 file is {len(data)} bytes; the maximum is 7 KB "
-                                f"({PKCS7_MAX_BYTES} bytes)")
+    _check_size(data, PKCS7_MAX_BYTES, "PKCS#7 file", source=source)
     try:
         if _is_pem(data):
             certs = pkcs7.load_pem_pkcs7_certificates(data)
         else:
             certs = pkcs7.load_der_pkcs7_certificates(data)
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid PKCS#7 bundle ({_first_line(exc)})") from None
     if not certs:
         raise LoadError(source, "PKCS#7 bundle holds no certificates")
+    for cert in certs:
+        _check_parsed(cert, _CERTIFICATE_FIELDS, "certificate in the PKCS#7 bundle",
+                      source=source)
     return certs
 
 
 def load_crl(data: bytes, *, source: str) -> x509.CertificateRevocationList:
-    """One CRL, PEM or DER, at most 5 MB."""
-    if len(data) > CRL_MAX_BYTES:
-        raise LoadError(source, f"CRL file is {len(data)} bytes; the maximum is 5 MB "
-                                f"({CRL_MAX_BYTES} bytes)")
+    """One CRL, PEM or DER, at most 5 MB. Its entries are read when validation looks them up
+    (a damaged entry makes the CRL unusable there): reading them here would double the cost
+    of a large CRL."""
+    _check_size(data, CRL_MAX_BYTES, "CRL file", source=source)
     try:
         if _is_pem(data):
-            return x509.load_pem_x509_crl(data)
-        return x509.load_der_x509_crl(data)
-    except ValueError as exc:
+            crl = x509.load_pem_x509_crl(data)
+        else:
+            crl = x509.load_der_x509_crl(data)
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid CRL ({_first_line(exc)})") from None
+    _check_parsed(crl, _CRL_FIELDS, "CRL", source=source)
+    return crl
 
 
 def load_csr(data: bytes, *, source: str) -> x509.CertificateSigningRequest:
+    _check_size(data, FILE_MAX_BYTES, "certificate request file", source=source)
     try:
         if _is_pem(data):
-            return x509.load_pem_x509_csr(data)
-        return x509.load_der_x509_csr(data)
-    except ValueError as exc:
-        raise LoadError(source, f"not a valid certificate request ({_first_line(exc)})") from None
+            csr = x509.load_pem_x509_csr(data)
+        else:
+            csr = x509.load_der_x509_csr(data)
+    except PARSE_ERRORS as exc:
+        raise LoadError(source, f"not a valid certificate request ({_first_line(exc)})"
+                        ) from None
+    _check_parsed(csr, _CSR_FIELDS, "certificate request", source=source)
+    return csr
 
 
 def load_private_key(data: bytes, *, source: str) -> PrivateKey:
+    _check_size(data, FILE_MAX_BYTES, "key file", source=source)
     try:
         if _is_pem(data):
             key = serialization.load_pem_private_key(data, password=None)
         else:
             key = serialization.load_der_private_key(data, password=None)
-    except (ValueError, TypeError) as exc:
+    except PARSE_ERRORS as exc:
         raise LoadError(source, f"not a valid unencrypted private key ({_first_line(exc)})"
                         ) from None
     try:
@@ -126,18 +183,61 @@ def load_private_key(data: bytes, *, source: str) -> PrivateKey:
     return key
 
 
+# What `cryptography` parses only when first asked, touched at load time. Not the public key
+# nor the signature's hash: an algorithm pki does not know is for validation to judge.
+_CERTIFICATE_FIELDS: tuple[Callable[[x509.Certificate], object], ...] = (
+    lambda c: c.serial_number, lambda c: c.issuer, lambda c: c.subject,
+    lambda c: c.not_valid_before_utc, lambda c: c.not_valid_after_utc,
+    lambda c: c.signature_algorithm_oid, lambda c: c.extensions, original_der,
+)
+_CRL_FIELDS: tuple[Callable[[x509.CertificateRevocationList], object], ...] = (
+    lambda c: c.issuer, lambda c: c.last_update_utc, lambda c: c.next_update_utc,
+    lambda c: c.signature_algorithm_oid, lambda c: c.extensions,
+)
+_CSR_FIELDS: tuple[Callable[[x509.CertificateSigningRequest], object], ...] = (
+    lambda c: c.subject, lambda c: c.signature_algorithm_oid, lambda c: c.extensions,
+    lambda c: c.public_key(),
+)
+
+
+def _check_parsed(obj: object, fields: tuple[Callable, ...], what: str, *,
+                  source: str) -> None:
+    try:
+        for field in fields:
+            field(obj)
+    except PARSE_ERRORS as exc:
+        raise LoadError(source, f"not a valid {what} ({_first_line(exc)})") from None
+
+
 def check_key_matches(cert: x509.Certificate, key: PrivateKey, *, source: str,
                       certificate_id: str) -> None:
     """The local certificate must carry the public half of its certificate-id's key pair."""
-    if cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) != key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ):
+    try:
+        certified = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    except PARSE_ERRORS:
+        certified = None  # a key of no kind a private key file holds: it cannot match
+    if certified != key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
         raise LoadError(source, f"certificate does not match the private key of "
                                 f"certificate-id {certificate_id}")
 
 
+# cryptography's parse errors, e.g. `error parsing asn1 value: ParseError { kind: ShortData {
+# needed: 1 }, location: ["Certificate::tbs_cert", "TbsCertificate::spki"] }`, and PEM ones.
+_ASN1_ERROR = re.compile(r'error parsing asn1 value: ParseError \{ kind: (\w+)'
+                         r'(?:.*location: \[(?:.*, )?"([\w:]+)"\])?')
+_PEM_ERROR = re.compile(r"Unable to load PEM file\..* (\w+)$")
+_PROBLEM_MAX = 160
+
+
 def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """What `cryptography` said, in a few words on one line."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    if found := _ASN1_ERROR.match(text):
+        kind, where = found.groups()
+        return f"damaged DER: {kind}" + (f" in {where}" if where else "")
+    if found := _PEM_ERROR.match(text):
+        return f"damaged PEM: {found.group(1)}"
+    return text if len(text) <= _PROBLEM_MAX else text[:_PROBLEM_MAX - 3] + "..."

@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 
 from pki.context import ValidationContext
 from pki.name_match import name_key
+from pki.parse_errors import PARSE_ERRORS
 from pki.result import ValidationFailure
+from pki.working_key import spki_of
 
 Path = tuple[x509.Certificate, ...]
 
@@ -43,18 +45,18 @@ class Candidates:
 
 
 def _identity(cert: x509.Certificate) -> tuple[object, bytes]:
+    # The key as encoded, never parsed: a key of an unknown algorithm is still a key here.
     try:
-        key = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo)
-    except (ValueError, TypeError):
-        key = cert.fingerprint(hashes.SHA256())  # a key we cannot read: the cert stands for it
+        key = spki_of(cert).encoding
+    except PARSE_ERRORS:
+        key = cert.fingerprint(hashes.SHA256())  # not even DER we read: the cert stands for it
     return name_key(cert.subject), key
 
 
 def _key_id(cert: x509.Certificate, kind: type) -> bytes | None:
     try:
         value = cert.extensions.get_extension_for_class(kind).value
-    except (x509.ExtensionNotFound, ValueError):
+    except (x509.ExtensionNotFound, *PARSE_ERRORS):
         return None
     return value.key_identifier if kind is x509.AuthorityKeyIdentifier else value.digest
 

@@ -13,6 +13,9 @@ Deviations from RFC 5280 6.1, and why:
   from the anchor down, so that a definite failure outranks a missing CRL; a REVOKED or
   otherwise definite CRL failure further down outranks a missing CRL higher up.
 - Distinguished names match per RFC 5280 7.1, simplified (pki.name_match).
+- A key `cryptography` cannot use (an unknown algorithm, a DSA key without parameters and
+  no DSA issuer to inherit them from) fails the path as UNSUPPORTED_ALGORITHM, the leaf's
+  included: the path is validated to use the leaf's key (6.1.6's working_public_key).
 """
 
 from __future__ import annotations
@@ -20,15 +23,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtensionOID
 
 from pki.context import ValidationContext
+from pki.keys import PublicKey
 from pki.name_match import NameConstraintsState, names_match, names_of
+from pki.parse_errors import PARSE_ERRORS
 from pki.policy_tree import PolicyError, PolicyProcessor
 from pki.result import ValidationFailure, ValidationResult
 from pki.revocation import RevocationProblem, SignerCheck, check_revocation
 from pki.signing import verify_with_key
+from pki.working_key import UnusableKey, working_public_key
 
 # Critical extensions this module (or pki.revocation) acts on; any other critical one fails.
 _UNDERSTOOD = frozenset({
@@ -59,22 +65,27 @@ def _ext(cert: x509.Certificate, kind: type) -> object | None:
         return None
 
 
-def _verify_signature(cert: x509.Certificate, issuer: x509.Certificate) -> None:
-    """Whether issuer's key signed cert (names were matched already, per 7.1)."""
+def _verify_signature(cert: x509.Certificate, issuer: x509.Certificate, key: PublicKey) -> None:
+    """Whether the working public key (`issuer`'s) signed cert (names were matched already,
+    per 7.1)."""
     try:
-        try:
-            cert.verify_directly_issued_by(issuer)
-        except (ValueError, UnsupportedAlgorithm):
-            # Names equal under 7.1 but not byte for byte, or DSA with SHA-1 (the guide's DSA
-            # digest), which verify_directly_issued_by refuses: verify with the key directly.
-            verify_with_key(cert, issuer.public_key())
+        verify_with_key(cert, key)
     except InvalidSignature:
         raise _Failed(ValidationFailure.SIGNATURE_INVALID,
                       f"signature of {_who(cert)} does not verify with the key of "
                       f"{_who(issuer)}", cert) from None
-    except (UnsupportedAlgorithm, TypeError, ValueError) as exc:
+    except PARSE_ERRORS as exc:
         raise _Failed(ValidationFailure.UNSUPPORTED_ALGORITHM,
                       f"cannot verify the signature of {_who(cert)}: {exc}", cert) from None
+
+
+def _working_key(cert: x509.Certificate, issuer_key: PublicKey | None) -> PublicKey:
+    """6.1.4 (d)-(f), 6.1.5 (c)-(e): the key `cert` certifies, as the working public key."""
+    try:
+        return working_public_key(cert, issuer_key)
+    except UnusableKey as exc:
+        raise _Failed(ValidationFailure.UNSUPPORTED_ALGORITHM, f"{_who(cert)}: {exc}",
+                      cert) from None
 
 
 def _check_validity(cert: x509.Certificate, ctx: ValidationContext) -> None:
@@ -91,7 +102,7 @@ def _check_validity(cert: x509.Certificate, ctx: ValidationContext) -> None:
 def _check_extensions_parse(cert: x509.Certificate) -> None:
     try:
         cert.extensions  # noqa: B018 - parsing is the check
-    except ValueError as exc:  # includes x509.DuplicateExtension
+    except PARSE_ERRORS as exc:
         raise _Failed(ValidationFailure.MALFORMED,
                       f"extensions of {_who(cert)} cannot be parsed: {exc}", cert) from None
 
@@ -140,24 +151,30 @@ def _apply_anchor(anchor: x509.Certificate, n: int, names: NameConstraintsState)
     return n
 
 
-def _process(path: tuple[x509.Certificate, ...], ctx: ValidationContext) -> None:
+def _process(path: tuple[x509.Certificate, ...], ctx: ValidationContext
+             ) -> tuple[PublicKey, ...]:
+    """Raises _Failed; returns the working public key of each certificate of `path` (in the
+    path's order), which signs the next certificate down and the CRLs."""
     anchor = path[-1]
     certs = list(reversed(path[:-1]))  # certificate 1 is issued by the anchor, n is the leaf
     n = len(certs)
     _check_extensions_parse(anchor)
     _check_validity(anchor, ctx)
+    # 6.1.2 (g), (h), (i): the anchor's key; it inherits nothing, it has no issuer here
+    working_key = _working_key(anchor, None)
+    keys = [working_key]
     if n == 0:
-        return  # the leaf is itself trusted
+        return tuple(keys)  # the leaf is itself trusted
     # 6.1.2 initialization
     names = NameConstraintsState()
     max_path_length = _apply_anchor(anchor, n, names)  # (k)
     policies = PolicyProcessor(ctx.policy, n)  # (a), (d), (e), (f)
-    working_issuer = anchor  # (g), (h), (i), (j): the working key is the issuer certificate's
+    working_issuer = anchor  # (j): working_issuer_name, with the certificate for messages
     for i, cert in enumerate(certs, start=1):
         _check_extensions_parse(cert)
         self_issued = _is_self_issued(cert)
         # 6.1.3 (a)(1): the signature, with the working public key
-        _verify_signature(cert, working_issuer)
+        _verify_signature(cert, working_issuer, working_key)
         # 6.1.3 (a)(2): the validity period at the validation time
         _check_validity(cert, ctx)
         # 6.1.3 (a)(3): revocation is checked later (see the module docstring)
@@ -179,10 +196,13 @@ def _process(path: tuple[x509.Certificate, ...], ctx: ValidationContext) -> None
                 policies.wrap_up(cert)
         except PolicyError as exc:
             raise _Failed(ValidationFailure.POLICY, f"{_who(cert)}: {exc}", cert) from None
+        # 6.1.4 (c)-(f), 6.1.5 (c)-(e): this certificate's key becomes the working public key,
+        # inheriting DSA parameters it omits
+        working_key = _working_key(cert, working_key)
+        keys.append(working_key)
         if i == n:
             _check_critical(cert)  # 6.1.5 (f)
             break
-        # 6.1.4 (c)-(f): the next working issuer is this certificate
         working_issuer = cert
         # 6.1.4 (g): add this CA's name constraints
         nc = _ext(cert, x509.NameConstraints)
@@ -208,16 +228,18 @@ def _process(path: tuple[x509.Certificate, ...], ctx: ValidationContext) -> None
                           f"keyCertSign", cert)
         # 6.1.4 (o): critical extensions it has are all understood
         _check_critical(cert)
+    return tuple(reversed(keys))
 
 
-def _revocation(path: tuple[x509.Certificate, ...], ctx: ValidationContext,
-                validate_signer: SignerCheck) -> tuple[x509.Certificate,
-                                                       RevocationProblem] | None:
+def _revocation(path: tuple[x509.Certificate, ...], keys: tuple[PublicKey, ...],
+                ctx: ValidationContext, validate_signer: SignerCheck
+                ) -> tuple[x509.Certificate, RevocationProblem] | None:
     problems = []
     for index in range(len(path) - 2, -1, -1):  # the anchor is not checked
         if ctx.revocation_exempt_issuer(path[index + 1]):
             continue
-        problem = check_revocation(path[index], path[index + 1], ctx, validate_signer)
+        problem = check_revocation(path[index], path[index + 1], ctx, validate_signer,
+                                   issuer_key=keys[index + 1])
         if problem is not None:
             problems.append((path[index], problem))
     for cert, problem in problems:
@@ -235,18 +257,18 @@ def check_path(path: tuple[x509.Certificate, ...], ctx: ValidationContext,
             message=f"the chain has {len(path)} certificates, more than "
                     f"{ctx.max_chain_length}")
     try:
-        _process(path, ctx)
+        keys = _process(path, ctx)
     except _Failed as failure:
         return ValidationResult(reason=failure.reason, message=failure.message, path=path,
                                 failed_certificate=failure.cert)
     if ctx.check_revocation:
-        found = _revocation(path, ctx, validate_signer)
+        found = _revocation(path, keys, ctx, validate_signer)
         if found is not None:
             cert, problem = found
             return ValidationResult(
                 reason=problem.reason, path=path, failed_certificate=cert,
                 message=f"{_who(cert)}: {problem.message}", revocation=problem.revocation,
                 crl_needed=problem.crl_needed)
-    return ValidationResult(reason=None, path=path,
+    return ValidationResult(reason=None, path=path, public_key=keys[0],
                             message=f"{_who(path[0])} validated to trust anchor "
                                     f"{_who(path[-1])}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from pki.crl import Revocation
+from pki.keys import PublicKey
 
 
 class ValidationFailure(enum.Enum):
@@ -65,7 +66,9 @@ class ValidationResult:
     """The verdict on one leaf certificate.
 
     `path` runs from the leaf to the trust anchor: the valid path, or the best failing
-    candidate (for ISSUER_NOT_FOUND, as far as it could be built).
+    candidate (for ISSUER_NOT_FOUND, as far as it could be built). `public_key` is the leaf's
+    key on a valid path (RFC 5280 6.1.6's working_public_key: DSA parameters the leaf
+    inherits are in it), None otherwise.
     """
 
     reason: ValidationFailure | None
@@ -74,6 +77,7 @@ class ValidationResult:
     failed_certificate: x509.Certificate | None = None
     revocation: Revocation | None = None
     crl_needed: CrlNeeded | None = None
+    public_key: PublicKey | None = None
 
     def __post_init__(self) -> None:
         if self.reason is not None and not isinstance(self.reason, ValidationFailure):

@@ -19,16 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import ExtensionOID
 
 from pki.certs import crl_urls_of
 from pki.context import ValidationContext
 from pki.crl import Revocation, crl_number_of
 from pki.crl_scope import ALL_REASONS, candidate_crls, crl_issuers, scope
+from pki.keys import PublicKey
 from pki.name_match import name_key, names_match
+from pki.parse_errors import PARSE_ERRORS
 from pki.result import CrlNeeded, ValidationFailure
-from pki.signing import crl_signed_by
+from pki.signing import crl_signed_by, crl_signed_by_certificate
 
 _KNOWN_CRL_EXTENSIONS = frozenset({
     ExtensionOID.CRL_NUMBER, ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
@@ -53,8 +54,12 @@ SignerCheck = Callable[[x509.Certificate], bool]
 
 
 def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, ctx: ValidationContext,
-                     validate_signer: SignerCheck) -> RevocationProblem | None:
-    """None when a usable CRL says `cert` is not revoked; otherwise what is wrong."""
+                     validate_signer: SignerCheck, *, issuer_key: PublicKey | None = None
+                     ) -> RevocationProblem | None:
+    """None when a usable CRL says `cert` is not revoked; otherwise what is wrong.
+
+    `issuer_key` is the issuer's working public key on the path (its DSA parameters may be
+    inherited); None: the key `issuer` holds itself."""
     complete: list[tuple[x509.CertificateRevocationList, frozenset]] = []
     deltas: list[x509.CertificateRevocationList] = []
     problems: list[tuple[x509.CertificateRevocationList, RevocationProblem]] = []
@@ -62,7 +67,7 @@ def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, ctx: Vali
         reasons = scope(crl, cert)
         if reasons is None:
             continue
-        problem = _unusable(crl, cert, issuer, ctx, validate_signer)
+        problem = _unusable(crl, cert, issuer, issuer_key, ctx, validate_signer)
         if problem is not None:
             problems.append((crl, problem))
         elif _has(crl, x509.DeltaCRLIndicator):
@@ -154,16 +159,16 @@ def _has(crl: x509.CertificateRevocationList, kind: type) -> bool:
 
 
 def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
-              issuer: x509.Certificate, ctx: ValidationContext,
+              issuer: x509.Certificate, issuer_key: PublicKey | None, ctx: ValidationContext,
               validate_signer: SignerCheck) -> RevocationProblem | None:
     try:
         extensions = list(crl.extensions)
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         return RevocationProblem(reason=ValidationFailure.MALFORMED,
                                  message=f"CRL extensions cannot be parsed: {exc}")
     try:
         ctx.revocation_cache.index(crl)
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         return RevocationProblem(reason=ValidationFailure.MALFORMED,
                                  message=f"CRL entries cannot be read: {exc}")
     unknown = [ext.oid.dotted_string for ext in extensions
@@ -173,7 +178,7 @@ def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
         return RevocationProblem(
             reason=ValidationFailure.UNKNOWN_CRITICAL_EXTENSION,
             message=f"CRL from {crl.issuer.rfc4514_string()} has an unknown critical {where}")
-    problem = _signer_problem(crl, cert, issuer, ctx, validate_signer)
+    problem = _signer_problem(crl, cert, issuer, issuer_key, ctx, validate_signer)
     if problem is not None:
         return problem
     if crl.last_update_utc > ctx.at:
@@ -190,11 +195,10 @@ def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
     return None
 
 
-def _signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certificate) -> bool:
-    try:
-        return crl_signed_by(crl, signer.public_key())
-    except (TypeError, ValueError, UnsupportedAlgorithm):
-        return False  # a key `cryptography` cannot read
+def _signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certificate,
+                     key: PublicKey | None = None) -> bool:
+    """Whether `key` (default: the key `signer` holds by itself) signed `crl`."""
+    return crl_signed_by(crl, key) if key is not None else crl_signed_by_certificate(crl, signer)
 
 
 def _crl_sign_allowed(cert: x509.Certificate) -> bool:
@@ -205,12 +209,13 @@ def _crl_sign_allowed(cert: x509.Certificate) -> bool:
 
 
 def _signer_problem(crl: x509.CertificateRevocationList, cert: x509.Certificate,
-                    issuer: x509.Certificate, ctx: ValidationContext,
-                    validate_signer: SignerCheck) -> RevocationProblem | None:
+                    issuer: x509.Certificate, issuer_key: PublicKey | None,
+                    ctx: ValidationContext, validate_signer: SignerCheck
+                    ) -> RevocationProblem | None:
     """6.3.3 (f): the CRL's signer is the certificate's issuer, or a certificate named like the
     CRL's issuer (another key of the CA, or an indirect CRL's issuer) whose path validates."""
     name = crl.issuer.rfc4514_string()
-    if names_match(issuer.subject, crl.issuer) and _signature_valid(crl, issuer):
+    if names_match(issuer.subject, crl.issuer) and _signature_valid(crl, issuer, issuer_key):
         if _crl_sign_allowed(issuer):
             return None
         return RevocationProblem(

@@ -14,7 +14,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
+from pki import der
 from pki.keys import PrivateKey
+from pki.parse_errors import PARSE_ERRORS
+from pki.working_key import UnusableKey, signed_tbs, working_public_key
 
 _Builder = (x509.CertificateSigningRequestBuilder | x509.CertificateBuilder
             | x509.CertificateRevocationListBuilder)
@@ -42,18 +45,30 @@ def sign(builder: _Builder, key: PrivateKey, algorithm: hashes.HashAlgorithm) ->
     # Let cryptography encode everything with SHA-256, then put SHA-1's algorithm identifier in
     # its place (in a certificate or CRL it is also inside the signed part) and sign again.
     draft = builder.sign(key, hashes.SHA256(), **kwargs)
-    tbs, draft_algorithm, _ = _children(draft.public_bytes(serialization.Encoding.DER))
-    sha1_algorithm = next(der for kind, der in _SHA1_ALGORITHMS.items() if isinstance(key, kind))
-    tbs = _tlv(0x30, b"".join(
-        sha1_algorithm if child == draft_algorithm else child for child in _children(tbs)
+    tbs, draft_algorithm, _ = der.read_one(draft.public_bytes(serialization.Encoding.DER)
+                                           ).children()
+    sha1_algorithm = next(encoding for kind, encoding in _SHA1_ALGORITHMS.items()
+                          if isinstance(key, kind))
+    tbs_der = der.encode(der.SEQUENCE, b"".join(
+        sha1_algorithm if child == draft_algorithm else child.encoding
+        for child in tbs.children()
     ))
-    signature = _raw_sign(key, tbs, algorithm)
-    der = _tlv(0x30, tbs + sha1_algorithm + _tlv(0x03, b"\x00" + signature))
+    signed = sign_tbs(tbs_der, key, algorithm, sha1_algorithm)
     if isinstance(builder, x509.CertificateSigningRequestBuilder):
-        return x509.load_der_x509_csr(der)
+        return x509.load_der_x509_csr(signed)
     if isinstance(builder, x509.CertificateBuilder):
-        return x509.load_der_x509_certificate(der)
-    return x509.load_der_x509_crl(der)
+        return x509.load_der_x509_certificate(signed)
+    return x509.load_der_x509_crl(signed)
+
+
+def sign_tbs(tbs: bytes, key: PrivateKey, algorithm: hashes.HashAlgorithm,
+             algorithm_identifier: bytes) -> bytes:
+    """The DER of a signed object: `tbs` (the to-be-signed DER, which must name
+    `algorithm_identifier` where it names one), that AlgorithmIdentifier, and `key`'s
+    signature over `tbs` with `algorithm`."""
+    signature = _raw_sign(key, tbs, algorithm)
+    return der.encode(der.SEQUENCE, tbs + algorithm_identifier
+                      + der.encode(der.BIT_STRING, b"\x00" + signature))
 
 
 def verify_with_key(signed: _Signed, key: object) -> None:
@@ -65,7 +80,7 @@ def verify_with_key(signed: _Signed, key: object) -> None:
     if isinstance(signed, x509.CertificateSigningRequest):
         data = signed.tbs_certrequest_bytes
     elif isinstance(signed, x509.Certificate):
-        data = signed.tbs_certificate_bytes
+        data = signed_tbs(signed)  # what the issuer signed, DSA parameters left out or not
     elif isinstance(signed, x509.CertificateRevocationList):
         data = signed.tbs_certlist_bytes
     else:
@@ -100,7 +115,18 @@ def crl_signed_by(crl: x509.CertificateRevocationList, key: object) -> bool:
     """Whether `key` signed `crl`; False also for a key that cannot have (another kind)."""
     try:
         return signature_is_valid(crl, key)
-    except (TypeError, ValueError):
+    except PARSE_ERRORS:
+        return False
+
+
+def crl_signed_by_certificate(crl: x509.CertificateRevocationList,
+                              cert: x509.Certificate) -> bool:
+    """Whether the key `cert` holds signed `crl` (SHA-1 included, which
+    `crl.is_signature_valid` refuses); False for a key pki cannot use (an unknown algorithm,
+    DSA parameters it would have to inherit), never an exception."""
+    try:
+        return crl_signed_by(crl, working_public_key(cert, None))
+    except UnusableKey:
         return False
 
 
@@ -112,38 +138,3 @@ def _raw_sign(key: PrivateKey, data: bytes, algorithm: hashes.HashAlgorithm) -> 
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.sign(data, ec.ECDSA(algorithm, deterministic_signing=True))
     raise TypeError(f"cannot sign with a {type(key).__name__}")
-
-
-def _tlv(tag: int, content: bytes) -> bytes:
-    n = len(content)
-    if n < 0x80:
-        return bytes([tag, n]) + content
-    length = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(length)]) + length + content
-
-
-def _children(der: bytes) -> list[bytes]:
-    """The complete DER encodings of the elements of the SEQUENCE `der`."""
-    content, rest = _split_tlv(der)
-    if rest:
-        raise ValueError("trailing bytes after a DER SEQUENCE")
-    children = []
-    while content:
-        start = len(content)
-        _, after = _split_tlv(content)
-        children.append(content[:start - len(after)])
-        content = after
-    return children
-
-
-def _split_tlv(der: bytes) -> tuple[bytes, bytes]:
-    # (content, what follows) of the first DER element; tags here are single-byte.
-    first = der[1]
-    if first < 0x80:
-        length, offset = first, 2
-    else:
-        width = first & 0x7F
-        length, offset = int.from_bytes(der[2:2 + width], "big"), 2 + width
-    if offset + length > len(der):
-        raise ValueError("truncated DER element")
-    return der[offset:offset + length], der[offset + length:]

@@ -11,9 +11,11 @@ a load that fails leaves the store as it was. On disk the store is a directory o
 
 from __future__ import annotations
 
+import base64
 import os
-import re
+import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,8 +25,11 @@ from types import MappingProxyType
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pki.files import FileRefused, check_name, inside, write_file
 from pki.keys import PrivateKey
 from pki.loaders import (
+    CRL_MAX_BYTES,
+    FILE_MAX_BYTES,
     LoadError,
     check_key_matches,
     load_certificate,
@@ -33,19 +38,22 @@ from pki.loaders import (
     load_private_key,
     read_bytes,
 )
+from pki.names import printable
+from pki.working_key import original_der
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+PEM = serialization.Encoding.PEM
 
 
 class StoreError(ValueError):
     """A store operation the device would refuse; str() is the reason in one line."""
 
 
-def _check_name(kind: str, name: str) -> None:
-    # Names become file names: keep them to what a Junos identifier allows.
-    if not _NAME.match(name):
-        raise StoreError(f"{kind} {name!r}: use letters, digits, '.', '_' and '-' "
-                         f"(at most 63 characters)")
+def _check_name(kind: str, name: object) -> None:
+    # Names become file names: a Junos identifier, never a path (pki.files.check_name).
+    try:
+        check_name(kind, name)
+    except FileRefused as refused:
+        raise StoreError(str(refused)) from None
 
 
 def _frozen(d: dict) -> Mapping:
@@ -92,7 +100,7 @@ class CertificateStore:
         )
 
     def load_local_certificate(self, certificate_id: str, path: str | Path) -> CertificateStore:
-        cert = load_certificate(read_bytes(path), source=str(path))
+        cert = load_certificate(read_bytes(path, limit=FILE_MAX_BYTES), source=str(path))
         return self.add_local_certificate(certificate_id, cert, source=str(path))
 
     def key_pair(self, certificate_id: str) -> PrivateKey:
@@ -122,7 +130,7 @@ class CertificateStore:
         return replace(self, ca_certificates=_frozen({**self.ca_certificates, ca_profile: cert}))
 
     def load_ca_certificate(self, ca_profile: str, path: str | Path) -> CertificateStore:
-        cert = load_certificate(read_bytes(path), source=str(path))
+        cert = load_certificate(read_bytes(path, limit=FILE_MAX_BYTES), source=str(path))
         return self.add_ca_certificate(ca_profile, cert)
 
     def clear_ca_certificate(self, ca_profile: str) -> CertificateStore:
@@ -140,7 +148,8 @@ class CertificateStore:
         return replace(self, crls=_frozen({**self.crls, ca_profile: crl}))
 
     def load_crl(self, ca_profile: str, path: str | Path) -> CertificateStore:
-        return self.add_crl(ca_profile, load_crl(read_bytes(path), source=str(path)))
+        return self.add_crl(ca_profile, load_crl(read_bytes(path, limit=CRL_MAX_BYTES),
+                                                 source=str(path)))
 
     def clear_crl(self, ca_profile: str) -> CertificateStore:
         if ca_profile not in self.crls:
@@ -150,39 +159,53 @@ class CertificateStore:
 
     # -- disk -------------------------------------------------------------------------------
 
-    def save(self, directory: str | Path) -> None:
+    def save(self, directory: str | Path, *, within: str | Path | None = None) -> None:
         """Make `directory` hold exactly this store, as PEM; private keys are created mode 0600,
         never wider. The files are written beside it first and swapped in, so a cleared object
-        is gone from disk too and a failure leaves the old directory as it was."""
+        is gone from disk too and a failure leaves the old directory as it was.
+
+        `directory` is replaced whole, so it is checked first (StoreError): its name must be
+        a name, never `.` or `..`; it must not be a symlink; and what it holds now must be a
+        certificate store (only its own folders), so no other folder is ever removed. With
+        `within` (the run folder), it must also stay inside that folder."""
         root = Path(directory)
+        _check_name("certificate store", root.name)
+        if within is not None:
+            try:
+                inside(within, os.path.relpath(root, within))
+            except (FileRefused, ValueError):
+                raise StoreError(f"{printable(str(root))}: leaves the folder "
+                                 f"{printable(str(within))}") from None
+        _check_replaceable(root)
         root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
+        old = root.with_name(f".{root.name}.old.{secrets.token_hex(6)}")
         try:
             self._write(staging)
-            old = root.with_name(f".{root.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            if root.exists():
-                root.rename(old)
-            staging.rename(root)
-            shutil.rmtree(old, ignore_errors=True)
+            if os.path.lexists(root):
+                os.rename(root, old)
+            os.rename(staging, root)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
 
     def _write(self, root: Path) -> None:
-        pem = serialization.Encoding.PEM
-        for sub in ("keys", "local", "requests", "ca", "crl"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
+        for sub in _FOLDERS:
+            (root / sub).mkdir(mode=0o700)
         for cid, key in self.key_pairs.items():
-            _write_private(root / "keys" / f"{cid}.key", key.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            write_file(root / "keys" / f"{_name('certificate-id', cid)}.key", key.private_bytes(
+                PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+                mode=0o600)
         for cid, cert in self.local_certificates.items():
-            (root / "local" / f"{cid}.pem").write_bytes(cert.public_bytes(pem))
+            write_file(root / "local" / f"{_name('certificate-id', cid)}.pem", _pem(cert))
         for cid, csr in self.requests.items():
-            (root / "requests" / f"{cid}.csr").write_bytes(csr.public_bytes(pem))
+            write_file(root / "requests" / f"{_name('certificate-id', cid)}.csr",
+                       csr.public_bytes(PEM))
         for profile, cert in self.ca_certificates.items():
-            (root / "ca" / f"{profile}.pem").write_bytes(cert.public_bytes(pem))
+            write_file(root / "ca" / f"{_name('ca-profile', profile)}.pem", _pem(cert))
         for profile, crl in self.crls.items():
-            (root / "crl" / f"{profile}.crl").write_bytes(crl.public_bytes(pem))
+            write_file(root / "crl" / f"{_name('ca-profile', profile)}.crl",
+                       crl.public_bytes(PEM))
 
     def clear_key_pair(self, certificate_id: str) -> CertificateStore:
         """`clear security pki key-pair certificate-id ID`; a local certificate's key pair
@@ -199,39 +222,91 @@ class CertificateStore:
 
     @classmethod
     def load(cls, directory: str | Path) -> CertificateStore:
-        """Read a saved store; any bad file raises LoadError naming it, and nothing is kept."""
+        """Read a saved store; any bad file raises LoadError naming it, and nothing is kept.
+        Symbolic links are refused, not followed; each file is read with its loader's limit."""
         root = Path(directory)
-        if not root.is_dir():
-            raise LoadError(str(root), "not a certificate store directory")
-
-        def files(sub: str, suffix: str) -> list[tuple[str, Path]]:
-            folder = root / sub
-            if not folder.is_dir():
-                return []
-            return sorted((p.name.removesuffix(suffix), p) for p in folder.glob(f"*{suffix}"))
-
+        if not _is_real_directory(root):
+            problem = ("is a symbolic link; ikesim does not follow it" if root.is_symlink()
+                       else "not a certificate store directory")
+            raise LoadError(str(root), problem)
         store = cls()
         try:
-            for cid, path in files("keys", ".key"):
-                store = store.add_key_pair(cid, load_private_key(read_bytes(path),
-                                                                 source=str(path)))
-            for cid, path in files("local", ".pem"):
-                store = store.load_local_certificate(cid, path)
-            for cid, path in files("requests", ".csr"):
-                store = store.add_request(cid, load_csr(read_bytes(path), source=str(path)))
-            for profile, path in files("ca", ".pem"):
-                store = store.load_ca_certificate(profile, path)
-            for profile, path in files("crl", ".crl"):
-                store = store.load_crl(profile, path)
+            for cid, data in _files(root, "keys", ".key", FILE_MAX_BYTES):
+                store = store.add_key_pair(cid, load_private_key(data, source=_at(root, "keys",
+                                                                                  cid, ".key")))
+            for cid, data in _files(root, "local", ".pem", FILE_MAX_BYTES):
+                source = _at(root, "local", cid, ".pem")
+                store = store.add_local_certificate(cid, load_certificate(data, source=source),
+                                                    source=source)
+            for cid, data in _files(root, "requests", ".csr", FILE_MAX_BYTES):
+                store = store.add_request(cid, load_csr(data, source=_at(root, "requests", cid,
+                                                                         ".csr")))
+            for profile, data in _files(root, "ca", ".pem", FILE_MAX_BYTES):
+                store = store.add_ca_certificate(profile, load_certificate(
+                    data, source=_at(root, "ca", profile, ".pem")))
+            for profile, data in _files(root, "crl", ".crl", CRL_MAX_BYTES):
+                store = store.add_crl(profile, load_crl(data, source=_at(root, "crl", profile,
+                                                                         ".crl")))
         except StoreError as exc:
             raise LoadError(str(root), str(exc)) from None
         return store
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    # Create with 0600 from the start: a chmod after writing would leave a window.
-    if path.exists():
-        path.unlink()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+# The store's own folders: nothing else may be in a directory that save() replaces.
+_FOLDERS = ("keys", "local", "requests", "ca", "crl")
+
+
+def _name(kind: str, name: str) -> str:
+    _check_name(kind, name)
+    return name
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    # The bytes the issuer signed, even for a key whose DSA parameters are inherited.
+    return ("-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(original_der(cert)).decode()
+            + "-----END CERTIFICATE-----\n").encode()
+
+
+def _is_real_directory(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _check_replaceable(root: Path) -> None:
+    """save() removes what is at `root`: only a directory that is a certificate store."""
+    if not os.path.lexists(root):
+        return
+    if root.is_symlink():
+        raise StoreError(f"{printable(str(root))}: is a symbolic link; ikesim does not "
+                         f"follow it")
+    if not _is_real_directory(root):
+        raise StoreError(f"{printable(str(root))}: is not a directory; not replacing it")
+    for entry in sorted(os.listdir(root)):
+        if entry not in _FOLDERS or not _is_real_directory(root / entry):
+            raise StoreError(f"{printable(str(root))}: holds {printable(entry)!r}, which is not "
+                             f"part of a certificate store; not replacing it")
+
+
+def _at(root: Path, sub: str, name: str, suffix: str) -> str:
+    return str(root / sub / f"{name}{suffix}")
+
+
+def _files(root: Path, sub: str, suffix: str, limit: int) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each `*suffix` file in root/sub, sorted; LoadError for a symlink."""
+    folder = root / sub
+    if not os.path.lexists(folder):
+        return []
+    if not _is_real_directory(folder):
+        raise LoadError(str(folder), "is a symbolic link; ikesim does not follow it"
+                        if folder.is_symlink() else "is not a directory")
+    found = []
+    for entry in sorted(os.listdir(folder)):
+        if entry.startswith(".") or not entry.endswith(suffix):
+            continue  # a temporary of an interrupted write, or not the store's
+        path = folder / entry
+        if path.is_symlink():
+            raise LoadError(str(path), "is a symbolic link; ikesim does not follow it")
+        found.append((entry.removesuffix(suffix), read_bytes(path, limit=limit)))
+    return found

@@ -16,9 +16,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import pki
+from pki.files import shown, write_file
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import KeySpec, KeyType
-from pki.loaders import load_certificate, load_certificates, load_crl, read_bytes
+from pki.loaders import (
+    CRL_MAX_BYTES,
+    FILE_MAX_BYTES,
+    load_certificate,
+    load_certificates,
+    load_crl,
+    read_bytes,
+)
+from pki.names import printable
+from sim.cli import UsageError
 from sim.crl_fetch import FetchFailure, fetch_crl
 
 
@@ -34,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="other certificates to build the path from; repeatable")
     verify.add_argument("--crl", action="append", default=[], metavar="FILE",
                         help="CRLs (PEM/DER); repeatable")
-    verify.add_argument("--at", metavar="TIME", type=parse_time,
+    verify.add_argument("--at", metavar="TIME",
                         help="validate at this time (ISO 8601, UTC if no zone); default now")
     verify.add_argument("--no-revocation", action="store_true",
                         help="skip CRL checks (revocation-check disable)")
@@ -50,25 +60,40 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=run_demo)
 
 
+# X.509 times start in 1950 (UTCTime); 9999-12-31 is RFC 5280's "no well-defined expiration
+# date", and a year's margin keeps any arithmetic on the time (refresh intervals, CRL windows)
+# clear of datetime's limit.
+_FIRST_YEAR, _LAST_YEAR = 1950, 9998
+
+
 def parse_time(text: str) -> dt.datetime:
+    """An --at value as an aware UTC datetime; UsageError (one line) when it is not one."""
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time (e.g. 2012-09-17T22:30:00Z)") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        raise UsageError(f"--at {shown(text)}: not an ISO 8601 time "
+                         f"(e.g. 2012-09-17T22:30:00Z)") from None
+    try:
+        when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except OverflowError:
+        when = None
+    if when is None or not _FIRST_YEAR <= when.year <= _LAST_YEAR:
+        raise UsageError(f"--at {shown(text)}: outside the years {_FIRST_YEAR} to {_LAST_YEAR}"
+                         f" (UTC) that validation uses")
+    return when
 
 
 def _certificates(paths: list[str]) -> list[x509.Certificate]:
-    return [cert for path in paths for cert in load_certificates(read_bytes(path), source=path)]
+    return [cert for path in paths
+            for cert in load_certificates(read_bytes(path, limit=FILE_MAX_BYTES), source=path)]
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    leaf = load_certificate(read_bytes(args.cert), source=args.cert)
+    at = parse_time(args.at) if args.at is not None else dt.datetime.now(dt.UTC)
+    leaf = load_certificate(read_bytes(args.cert, limit=FILE_MAX_BYTES), source=args.cert)
     anchors = _certificates(args.ca)
     pool = _certificates(args.untrusted)
-    crls = [load_crl(read_bytes(path), source=path) for path in args.crl]
-    at = args.at or dt.datetime.now(dt.UTC)
+    crls = [load_crl(read_bytes(path, limit=CRL_MAX_BYTES), source=path) for path in args.crl]
     name = args.certificate_id or Path(args.cert).stem
     return verify_and_report(name, leaf, anchors=anchors, pool=pool, crls=crls, at=at,
                              check_revocation=not args.no_revocation, fetch=args.fetch)
@@ -81,17 +106,23 @@ def verify_and_report(name: str, leaf: x509.Certificate, *, anchors, pool, crls,
         result = pki.validate_path(leaf, trust_anchors=anchors, intermediates=pool, crls=crls,
                                    at=at, check_revocation=check_revocation)
         if result.ok:
-            print(f"Local certificate {name} verification success")
+            _say(f"Local certificate {name} verification success")
             return 0
         needed = result.crl_needed
         if not (fetch and needed is not None):
-            print(f"Local certificate {name} verification failed: {result.message}")
+            _say(f"Local certificate {name} verification failed: {result.message}")
             return 1
         crl = _download(needed.urls, tried)
         if crl is None:
-            print(f"Local certificate {name} verification failed: {result.message}")
+            _say(f"Local certificate {name} verification failed: {result.message}")
             return 1
         crls = [*crls, crl]
+
+
+def _say(line: str) -> None:
+    # Names and URLs come from the certificates: a newline or an escape sequence in them must
+    # not forge a line or reach the terminal.
+    print(printable(line))
 
 
 def _download(urls: tuple[str, ...], tried: set[str]) -> x509.CertificateRevocationList | None:
@@ -102,9 +133,9 @@ def _download(urls: tuple[str, ...], tried: set[str]) -> x509.CertificateRevocat
         tried.add(url)
         got = fetch_crl(url)
         if isinstance(got, FetchFailure):
-            print(f"CRL download from {url} failed: {got.problem}")
+            _say(f"CRL download from {url} failed: {got.problem}")
             continue
-        print(f"CRL downloaded from {url}")
+        _say(f"CRL downloaded from {url}")
         return got
     return None
 
@@ -126,15 +157,21 @@ def run_demo(args: argparse.Namespace) -> int:
     at = dt.datetime(2012, 9, 19, 17, 30, tzinfo=dt.UTC)
     pem = serialization.Encoding.PEM
     cas = out / "cas"
-    cas.mkdir(parents=True, exist_ok=True)
-    for ca in h.cas():
-        (cas / f"{ca}.pem").write_bytes(h.certificate(ca).public_bytes(pem))
-        (cas / f"{ca}.crl").write_bytes(h.crl(ca, at=at).public_bytes(pem))
-    for host in ("Host-A", "Host-B"):
-        (out / f"{host}.pem").write_bytes(h.certificate(host).public_bytes(pem))
+    revoked_at = at + dt.timedelta(minutes=1)
+    files = {cas / f"{ca}.pem": h.certificate(ca).public_bytes(pem) for ca in h.cas()}
+    files |= {cas / f"{ca}.crl": h.crl(ca, at=at).public_bytes(pem) for ca in h.cas()}
+    files |= {out / f"{host}.pem": h.certificate(host).public_bytes(pem)
+              for host in ("Host-A", "Host-B")}
     h.revoke("Host-B", at=at, reason=x509.ReasonFlags.key_compromise)
     revoked_crl = out / "Sales-CA-after-revocation.crl"
-    revoked_crl.write_bytes(h.crl("Sales-CA", at=at + dt.timedelta(minutes=1)).public_bytes(pem))
+    files[revoked_crl] = h.crl("Sales-CA", at=revoked_at).public_bytes(pem)
+    try:
+        cas.mkdir(parents=True, exist_ok=True)
+        for path, data in files.items():
+            write_file(path, data)  # a symlink planted in --out is replaced, not followed
+    except OSError as exc:
+        raise UsageError(f"--out {printable(str(out))}: cannot write the demo there "
+                         f"({exc.strerror or exc})") from None
 
     when = (at + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     checks = [

@@ -119,3 +119,46 @@ def test_no_ca_certificate_loaded(figure4, start, at):
     daemon = PkiDaemon.start({}, CertificateStore(), at=start)
     verdict = daemon.verify(figure4.certificate("Host-B"), (), at=at)
     assert verdict.result.reason is ValidationFailure.ISSUER_NOT_FOUND
+
+
+def _sha1_figure4(start):
+    from dataclasses import replace as changed
+
+    from pki.hierarchy import CAHierarchy, figure4_specs
+    from tests.conftest import FAST_KEY
+
+    specs = [changed(spec, digest="sha1") for spec in figure4_specs(key=FAST_KEY)]
+    h = CAHierarchy(specs, start=start, seed="sha1")
+    h.issue_end_entity("Sales-CA", "Host-B", key=FAST_KEY, subject="CN=Host-B,O=PKI,C=US")
+    return h
+
+
+def test_sha1_crls_are_kept_and_a_sha1_root_is_a_root(start, at):
+    """SHA-1 is what the guide's CAs sign with; cryptography's own checks refuse it."""
+    from pki.certs import is_self_signed
+
+    h = _sha1_figure4(start)
+    root = h.certificate("Root-CA")
+    assert root.signature_hash_algorithm.name == "sha1"
+    assert is_self_signed(root)
+    daemon = _host_a(h, root_check=RevocationCheck(crl=Crl()), start=start)
+    verdict, fetches = _run(daemon, h, at)
+    assert verdict.ok, verdict.result.message
+    assert [profile for profile, _ in fetches] == ["Root-CA", "dynamic-001"]
+
+
+def test_a_ca_whose_key_cannot_be_used_discards_its_crl_without_raising(start, at):
+    """A CA certificate whose key algorithm nobody knows (cryptography: UnsupportedAlgorithm),
+    and a CRL in its name."""
+    from tests.pki.pathworld import crl_of, under_root, with_unknown_key_algorithm
+
+    cert, key = under_root("Unknown-Key-CA", ca=True, serial=70)
+    ca = with_unknown_key_algorithm(cert, under_root("Signer", ca=True, serial=71)[1])
+    profiles = {"odd": CaProfile(name="odd", ca_identity="odd",
+                                 revocation_check=RevocationCheck(crl=Crl()))}
+    daemon = PkiDaemon.start(profiles, CertificateStore().add_ca_certificate("odd", ca),
+                             at=start)
+    events = daemon.crl_downloaded("odd", crl_of(ca, key, this_update=at), url="u", at=at)
+    assert [e.text for e in events] == ["CRL from u for CA profile odd is not signed by its CA; "
+                                        "discarded"]
+    assert "odd" not in daemon.crls

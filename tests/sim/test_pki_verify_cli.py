@@ -4,13 +4,17 @@ import datetime as dt
 import functools
 import http.server
 import threading
+import time
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from sim.cli import main
+from sim.crl_fetch import FetchFailure, fetch_crl
+from sim.pki_cli import _download
 from tests.conftest import FAST_KEY
 
 PEM = serialization.Encoding.PEM
@@ -93,12 +97,20 @@ def test_malformed_file_exits_2_with_one_line(tmp_path, capsys, flag):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_bad_time_exits_2(tmp_path, capsys):
+@pytest.mark.parametrize(("at", "problem"), [
+    ("yesterday", "not an ISO 8601 time (e.g. 2012-09-17T22:30:00Z)"),
+    ("0001-01-01", "outside the years 1950 to 9998 (UTC) that validation uses"),
+    ("9999-12-31T23:59:59", "outside the years 1950 to 9998 (UTC) that validation uses"),
+    # Converting to UTC alone overflows datetime here.
+    ("0001-01-01T00:00:00+14:00", "outside the years 1950 to 9998 (UTC) that validation uses"),
+    ("9999-12-31T23:59:59-14:00", "outside the years 1950 to 9998 (UTC) that validation uses"),
+])
+def test_bad_time_exits_2_with_one_line(tmp_path, capsys, at, problem):
     _, f = _pki(tmp_path)
-    with pytest.raises(SystemExit) as exit_:
-        main(["pki", "verify", str(f["Host-B"]), "--ca", str(f["Root-CA"]), "--at", "yesterday"])
-    assert exit_.value.code == 2
-    assert "'yesterday' is not an ISO 8601 time" in capsys.readouterr().err
+    assert main(["pki", "verify", str(f["Host-B"]), "--ca", str(f["Root-CA"]), "--at", at]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"ikesim: --at '{at}': {problem}\n"
+    assert captured.out == ""
 
 
 def test_fetch_downloads_the_crls_from_the_cdps(tmp_path, capsys, crl_server):
@@ -120,3 +132,109 @@ def test_fetch_failure_is_reported_and_fails(tmp_path, capsys, crl_server):
     out = capsys.readouterr().out
     assert f"CRL download from {base}/crl/Sales.crl failed: HTTP 404" in out
     assert "Local certificate Host-B verification failed: " in out
+
+
+# -- what certificates and CRL servers say is never trusted ----------------------------------
+
+
+def test_a_subject_with_control_characters_cannot_forge_a_line(tmp_path, capsys):
+    h, f = _pki(tmp_path)
+    forged = "Host-B\nLocal certificate X verification success\x1b[2J"
+    evil = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, forged)])
+    h.issue_end_entity("Sales-CA", "Evil", key=FAST_KEY, subject=evil)
+    f["Host-B"].write_bytes(h.certificate("Evil").public_bytes(PEM))
+    assert _verify(f, "--crl", str(f["Root-CA.crl"])) == 1
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert out.startswith("Local certificate Host-B verification failed: CN=Host-B\\x0aLocal "
+                          "certificate X verification success\\x1b[2J: no CRL from ")
+
+
+@pytest.fixture
+def hostile_server(tmp_path):
+    """An HTTP server that redirects /ftp to an FTP URL, answers /odd with a reason
+    phrase holding an escape sequence, and drips /slow one byte every 50 ms."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            if self.path == "/ftp":
+                self.send_response(302)
+                self.send_header("Location", "ftp://127.0.0.1/crl")
+                self.end_headers()
+            elif self.path == "/odd":
+                self.send_response(404, "Not\x1b[2JFound")
+                self.end_headers()
+            else:
+                self.send_response(200)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                for _ in range(1000):
+                    self.wfile.write(b"0")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_to_another_scheme_is_not_followed(hostile_server):
+    got = fetch_crl(f"{hostile_server}/ftp")
+    assert isinstance(got, FetchFailure)
+    assert got.problem == "download failed (redirected to a non-HTTP URL (ftp://127.0.0.1/crl))"
+
+
+def test_a_server_reason_phrase_is_escaped(tmp_path, capsys, hostile_server):
+    assert _download((f"{hostile_server}/odd",), set()) is None
+    out = capsys.readouterr().out
+    assert out == f"CRL download from {hostile_server}/odd failed: HTTP 404 Not\\x1b[2JFound\n"
+
+
+def test_a_slow_server_meets_the_deadline(hostile_server):
+    got = fetch_crl(f"{hostile_server}/slow", deadline=0.3)
+    assert got == FetchFailure(f"{hostile_server}/slow", "download took more than 0.3 s")
+
+
+def test_inherited_dsa_parameters_on_real_files(tmp_path, capsys):
+    """PKITS 4.1.5's situation on files: the intermediate and the leaf omit their DSA
+    parameters; the intermediate's CRL is signed with the inherited ones."""
+    from tests.pki.pathworld import AT as DSA_AT
+    from tests.pki.pathworld import dsa_world
+
+    w = dsa_world()
+    for name in ("root", "intermediate", "ee"):
+        (tmp_path / f"{name}.der").write_bytes(w.der[name])
+    (tmp_path / "ca.crl").write_bytes(w.crl.public_bytes(PEM))
+    (tmp_path / "root.crl").write_bytes(w.root_crl.public_bytes(PEM))
+    argv = ["pki", "verify", str(tmp_path / "ee.der"), "--ca", str(tmp_path / "root.der"),
+            "--untrusted", str(tmp_path / "intermediate.der"), "--crl", str(tmp_path / "ca.crl"),
+            "--crl", str(tmp_path / "root.crl"), "--at", DSA_AT.isoformat()]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == "Local certificate ee verification success\n"
+
+
+def test_demo_into_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    assert main(["pki", "demo", "--out", str(tmp_path / "afile")]) == 2
+    assert capsys.readouterr().err == (f"ikesim: --out {tmp_path / 'afile'}: cannot write the "
+                                       f"demo there (Not a directory)\n")
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_demo_replaces_a_planted_symlink_instead_of_following_it(tmp_path, capsys):
+    out = tmp_path / "demo"
+    out.mkdir()
+    (tmp_path / "victim").write_text("precious")
+    (out / "Host-A.pem").symlink_to(tmp_path / "victim")
+    assert main(["pki", "demo", "--out", str(out)]) == 0
+    assert (tmp_path / "victim").read_text() == "precious"
+    assert not (out / "Host-A.pem").is_symlink()
+    assert (out / "Host-A.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
