@@ -23,10 +23,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.certs import ca_signature_hash
-from pki.crl_der import revoked_entries_der, sign_data, with_more_entries
+from pki.crl_der import revoked_entries_der, with_more_entries
 from pki.keys import PrivateKey
 from pki.name_match import NameKey, name_key
-from pki.signing import sign
+from pki.signing import sign, sign_bytes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,7 +114,7 @@ def build_crl(*, issuer: x509.Certificate, issuer_key: PrivateKey,
     if extra is None or not extra.count:
         return crl
     der = with_more_entries(crl.public_bytes(Encoding.DER), extra.der,
-                            lambda tbs: sign_data(issuer_key, tbs, algorithm))
+                            lambda tbs: sign_bytes(issuer_key, tbs, algorithm))
     return x509.load_der_x509_crl(der)
 
 

@@ -66,7 +66,7 @@ def sign_tbs(tbs: bytes, key: PrivateKey, algorithm: hashes.HashAlgorithm,
     """The DER of a signed object: `tbs` (the to-be-signed DER, which must name
     `algorithm_identifier` where it names one), that AlgorithmIdentifier, and `key`'s
     signature over `tbs` with `algorithm`."""
-    signature = _raw_sign(key, tbs, algorithm)
+    signature = sign_bytes(key, tbs, algorithm)
     return der.encode(der.SEQUENCE, tbs + algorithm_identifier
                       + der.encode(der.BIT_STRING, b"\x00" + signature))
 
@@ -130,7 +130,9 @@ def crl_signed_by_certificate(crl: x509.CertificateRevocationList,
         return False
 
 
-def _raw_sign(key: PrivateKey, data: bytes, algorithm: hashes.HashAlgorithm) -> bytes:
+def sign_bytes(key: PrivateKey, data: bytes, algorithm: hashes.HashAlgorithm) -> bytes:
+    """`key`'s signature over `data` (RSA PKCS#1 v1.5, DSA, or deterministic ECDSA so that
+    runs repeat)."""
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(data, padding.PKCS1v15(), algorithm)
     if isinstance(key, dsa.DSAPrivateKey):

@@ -11,15 +11,19 @@ import datetime as dt
 import hashlib
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
+from pki import der
 from pki.csr import colon_hex
 from pki.keys import PublicKey
+from pki.working_key import inherits_parameters, read_spki, spki_of
 
 __all__ = [
     "alternate_subject",
+    "certificate_key_algorithm",
     "crl_version",
     "fingerprint_block",
     "junos_date",
@@ -63,30 +67,28 @@ def public_key_algorithm(key: PublicKey) -> str:
     raise TypeError(f"not a supported public key: {type(key).__name__}")
 
 
-def key_dump(key: PublicKey) -> list[str]:
-    """The subjectPublicKey bits (for RSA the PKCS #1 RSAPublicKey, `30:81:89:02:81:81:00:...`),
-    20 octets a line."""
-    spki = key.public_bytes(serialization.Encoding.DER,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    _, start, end = _tlv(spki, 0)  # SubjectPublicKeyInfo SEQUENCE
-    _, _, algorithm_end = _tlv(spki, start)  # AlgorithmIdentifier
-    tag, bits, bits_end = _tlv(spki, algorithm_end)
-    if tag != 0x03:
-        raise ValueError("SubjectPublicKeyInfo without a BIT STRING")
-    octets = spki[bits + 1:bits_end]  # past the unused-bits octet
-    return [colon_hex(octets[i:i + KEY_DUMP_OCTETS])
-            for i in range(0, len(octets), KEY_DUMP_OCTETS)]
+def certificate_key_algorithm(cert: x509.Certificate) -> str:
+    """public_key_algorithm of the key `cert` certifies. A certificate may hold a key pkid
+    cannot use (a CA certificate loaded by hand, a peer's dynamic CA): `show` names its
+    algorithm's OID instead of failing."""
+    if inherits_parameters(cert):
+        return "dsaEncryption(parameters inherited from the issuer)"
+    try:
+        return public_key_algorithm(cert.public_key())
+    except (UnsupportedAlgorithm, ValueError, TypeError):
+        return f"unsupported({cert.public_key_algorithm_oid.dotted_string})"
 
 
-def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of the DER element at `pos`."""
-    tag, length = data[pos], data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        count = length & 0x7F
-        length = int.from_bytes(data[pos:pos + count], "big")
-        pos += count
-    return tag, pos, pos + length
+def key_dump(holder: PublicKey | x509.Certificate) -> list[str]:
+    """The subjectPublicKey bits of a key or of the key a certificate holds, as DER has them
+    (for RSA the PKCS #1 RSAPublicKey, `30:81:89:02:81:81:00:...`), 20 octets a line."""
+    if isinstance(holder, x509.Certificate):
+        spki = spki_of(holder)
+    else:
+        spki = read_spki(holder.public_bytes(serialization.Encoding.DER,
+                                             serialization.PublicFormat.SubjectPublicKeyInfo))
+    return [colon_hex(spki.key[i:i + KEY_DUMP_OCTETS])
+            for i in range(0, len(spki.key), KEY_DUMP_OCTETS)]
 
 
 # OpenSSL's long names, as "Signature algorithm:" shows them (sha1WithRSAEncryption).
@@ -178,9 +180,7 @@ def fingerprint_block(der: bytes, *, indent: str) -> list[str]:
 
 def crl_version(crl: x509.CertificateRevocationList) -> str:
     """`V00000001`: the version field as DER holds it (1 for a v2 CRL, absent for v1)."""
-    der = crl.public_bytes(serialization.Encoding.DER)
-    _, start, _ = _tlv(der, 0)  # CertificateList
-    _, tbs, _ = _tlv(der, start)  # TBSCertList
-    tag, value, end = _tlv(der, tbs)
-    version = int.from_bytes(der[value:end], "big") if tag == 0x02 else 0
+    tbs = der.read(crl.public_bytes(serialization.Encoding.DER))[0].children()[0]
+    first = der.read(tbs.content)[0]  # CertificateList { TBSCertList { version? ...
+    version = der.decode_integer(first) if first.tag == der.INTEGER else 0
     return f"V{version:08d}"

@@ -21,6 +21,7 @@ from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.device_state import DeviceState
 from sim.junos.ops_format import (
     alternate_subject,
+    certificate_key_algorithm,
     crl_version,
     fingerprint_block,
     junos_date,
@@ -70,7 +71,7 @@ def _brief(identifier: str, cert: x509.Certificate) -> list[str]:
         "  Validity:",
         f"    Not before: {junos_date(cert.not_valid_before_utc)}",
         f"    Not after: {junos_date(cert.not_valid_after_utc)}",
-        f"  Public key algorithm: {public_key_algorithm(cert.public_key())}",
+        f"  Public key algorithm: {certificate_key_algorithm(cert)}",
     ]
 
 
@@ -94,8 +95,8 @@ def _detail(identifier: str, cert: x509.Certificate, *,
         "  Validity:",
         f"    Not before: {junos_date(cert.not_valid_before_utc)}",
         f"    Not after: {junos_date(cert.not_valid_after_utc)}",
-        f"  Public key algorithm: {public_key_algorithm(cert.public_key())}",
-        *(f"    {line}" for line in key_dump(cert.public_key())),
+        f"  Public key algorithm: {certificate_key_algorithm(cert)}",
+        *(f"    {line}" for line in key_dump(cert)),
         f"  Signature algorithm: {signature_algorithm(cert)}",
     ]
     urls = _distribution_urls(cert)

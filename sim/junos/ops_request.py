@@ -31,6 +31,7 @@ from pki.name_match import names_match
 from pki.names import render_oneline
 from pki.profiles import dynamic_profile
 from pki.selfsigned import generate_self_signed
+from pki.signing import crl_signed_by_certificate
 from pki.store import StoreError
 from sim.device_state import CrlSource, DeviceState
 from sim.junos.ops_format import fingerprint_block
@@ -162,7 +163,7 @@ def _load_crl(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
         crl = load_crl(ctx.load(filename), source=filename)
     except LoadError as exc:
         return failure(state, str(exc))
-    if not names_match(crl.issuer, ca.subject) or not crl.is_signature_valid(ca.public_key()):
+    if not names_match(crl.issuer, ca.subject) or not crl_signed_by_certificate(crl, ca):
         return failure(state, f"{filename}: CRL is not signed by the CA of profile {profile} "
                               f"({render_oneline(ca.subject)})")
     store = state.store.add_crl(profile, crl)
@@ -273,7 +274,7 @@ def _integrity(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
             problems.append(f"Certificate request {cid}: verification failed")
     for profile, crl in store.crls.items():
         ca = store.ca_certificates.get(profile)
-        if ca is not None and not crl.is_signature_valid(ca.public_key()):
+        if ca is not None and not crl_signed_by_certificate(crl, ca):
             problems.append(f"CRL for CA profile {profile}: verification failed")
     if problems:
         return Outcome(output="\n".join(problems), state=state, error=True)

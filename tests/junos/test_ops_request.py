@@ -319,3 +319,37 @@ Possible completions:
                         complete("show security pki crl ?").splitlines()[1])
     assert complete("show security pki crl d?").splitlines()[1:] == [
         "  detail               Display detailed output"]
+
+
+def test_a_sha1_crl_loads_and_verifies_as_junos_signs_them(ms):
+    """SHA-1 is Junos's default signature hash; cryptography's own CRL check refuses it."""
+    ca, ca_key, _, _ = ms
+    crl = build_crl(issuer=ca, issuer_key=ca_key, revoked=[], this_update=at("10-30-2007 20:32"),
+                    next_update=at("11- 7-2007 08:52"), number=1, digest="sha1")
+    device = dataclasses.replace(empty("set security pki ca-profile ca-test ca-identity x\n"),
+                                 store=CertificateStore().add_ca_certificate("ca-test", ca))
+    out = execute(device, "request security pki crl load ca-profile ca-test filename s.crl",
+                  read=files({"s.crl": crl.public_bytes(PEM)}))
+    assert out.output == "CRL for CA profile ca-test loaded successfully"
+    verified = execute(out.state, "request security pki verify-integrity-status")
+    assert verified.output == "All PKI objects: verification success"
+
+
+def test_show_names_a_ca_key_pkid_cannot_use_instead_of_failing(ms):
+    """An Ed25519 CA certificate loaded by hand: `show` names its algorithm's OID."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from pki.certs import CertificateTemplate, issue
+    from pki.names import parse_subject
+
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(32))
+    cert = issue(CertificateTemplate(
+        subject=parse_subject("CN=Edwards-CA, O=example"), public_key=key.public_key(),
+        serial=7, not_before=at("09-25-2007 20:32"), not_after=at("09-25-2012 20:41"), ca=True),
+        issuer_key=ms[1], issuer=ms[0])
+    device = dataclasses.replace(empty("set security pki ca-profile ed ca-identity ed\n"),
+                                 store=CertificateStore().add_ca_certificate("ed", cert))
+    out = execute(device, "show security pki ca-certificate ca-profile ed detail")
+    assert "  Public key algorithm: unsupported(1.3.101.112)" in out.output.splitlines()
+    brief = execute(device, "show security pki ca-certificate ca-profile ed")
+    assert "  Public key algorithm: unsupported(1.3.101.112)" in brief.output.splitlines()
