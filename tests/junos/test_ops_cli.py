@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from pki.crl import build_crl
 from pki.store import CertificateStore
 from sim.cli import main
+from sim.run_folder import mark
 from tests.junos.ops_states import MS_CONFIG, at, ms_certificates, state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ def run_dir(tmp_path):
     store = (CertificateStore().add_ca_certificate("ms-ca", ca).add_crl("ms-ca", crl)
              .add_key_pair("ms-cert", key).add_local_certificate("ms-cert", cert))
     state("host", config=MS_CONFIG, store=store, now=at("11- 5-2007 00:00")).save(tmp_path)
+    mark(tmp_path, scenario="ms", seed=1)
     (tmp_path / "ms-ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
     return tmp_path
 
@@ -62,7 +64,7 @@ def test_show_refuses_in_one_line(run_dir, capsys, argv, message):
 
 def test_show_of_a_missing_run_dir(tmp_path, capsys):
     assert main(["show", str(tmp_path / "none"), "host", "show log kmd"]) == 2
-    assert "no such run directory" in capsys.readouterr().err
+    assert "none: no such run folder" in capsys.readouterr().err
 
 
 def test_show_error_answer_exits_1(run_dir, capsys):
