@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from pki.files import inside, write_file
+from pki.files import FileRefused, inside, write_file
 from sim.durations import parse_duration
 from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
@@ -160,6 +160,9 @@ def execute(topology: Topology, *, out: Path, seed: int | None = None,
             if capture is not None:
                 _write_capture(scenario, capture)
             folder.commit(scenario=topology.name, seed=scenario.world.seed)
+        except FileRefused as exc:  # named as the user knows it, not as the staging folder
+            raise FileRefused(*(text.replace(str(folder.path), str(out))
+                                for text in (exc.source, exc.problem))) from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise UsageError(f"{out}: the run could not be written ({where}"

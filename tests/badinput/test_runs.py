@@ -181,8 +181,8 @@ TAMPERED = [
      "state.json: ike_sas[0].index: expected a whole number, not true/false"),
     ("sa lifetime huge", lambda s: _sa(s).update(lifetime_seconds=10**400),
      "state.json: ike_sas[0].lifetime_seconds: "),
-    ("sa escape sequence", lambda s: _sa(s).update(remote_id="\x1b[2Jgotcha"),
-     "state.json: ike_sas[0].remote_id: holds a control character: '^[[2Jgotcha'"),
+    ("sa remote id too long", lambda s: _sa(s).update(remote_id="x" * 5000),
+     "state.json: ike_sas[0].remote_id: longer than 4096 characters"),
     ("sa established", lambda s: _sa(s).update(established="never"),
      "state.json: ike_sas[0].established: 'never' is not an ISO date and time"),
     ("sa as a list", lambda s: s.update(ike_sas=[[1]]),
@@ -234,6 +234,14 @@ def test_a_config_that_is_not_utf8(ikesim, work):
     (work / "run" / "devices" / "Host-A" / "config").write_bytes(b"set system host-name \xff\n")
     refused_and_unchanged(ikesim, work, show("run", "Host-A", "show log kmd"),
                           "run/devices/Host-A/config: not UTF-8 text (byte 0xff at offset 21)")
+
+
+def test_a_tampered_state_reaches_the_terminal_escaped(ikesim, work):
+    tamper(work, lambda s: _sa(s).update(gateway="\x1b]0;owned\x07\x1b[2Jgotcha"))
+    outcome = ikesim("show", "run", "Host-A", "show security ike security-associations detail")
+    assert outcome.code == 0
+    assert "Gateway Name: ^[]0;owned^G^[[2Jgotcha" in outcome.out
+    assert "\x1b" not in outcome.out
 
 
 def test_a_tampered_log_reaches_the_terminal_escaped(ikesim, work):
