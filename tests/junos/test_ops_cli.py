@@ -124,3 +124,17 @@ def test_cli_with_piped_input_in_a_real_process(run_dir):
         "OU = Sales, CN = Sales",
     ]
     assert "user@host> foo\nsyntax error, expecting <command>.\nuser@host> quit" in done.stdout
+
+
+def test_cli_replaces_a_file_it_exports_to_and_never_writes_through_a_symlink(
+        run_dir, capsys, monkeypatch):
+    victim = run_dir / "victim"
+    victim.write_text("precious\n")
+    (run_dir / "cert.pem").symlink_to(victim)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(
+        f"request security pki local-certificate export certificate-id ms-cert "
+        f"filename {run_dir / 'cert.pem'}\n"))
+    assert main(["cli", str(run_dir), "host"]) == 0
+    assert "certificate exported successfully" in capsys.readouterr().out
+    assert victim.read_text() == "precious\n"
+    assert (run_dir / "cert.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")

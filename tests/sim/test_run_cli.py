@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+from types import SimpleNamespace
 
 import pytest
 from cryptography import x509
@@ -14,7 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from sim.cli import main
 from sim.junos.logs import syslog_escape
-from sim.run_cli import summary
+from sim.run_cli import summary, warn
 from sim.run_folder import mark
 from sim.scenario import Scenario
 from sim.topology import parse_topology
@@ -210,3 +211,19 @@ def test_a_device_name_that_is_a_path_writes_nothing_outside_the_run(tmp_path, c
     assert code == 2 and err.count("\n") == 1, err
     assert files_under(tmp_path) == before
     assert sorted(p.name for p in work.iterdir()) == ["bad.yaml"]
+
+
+def test_topology_warnings_are_printed_one_line_each_before_running(capsys):
+    # Topology.warnings comes from the topology-input part; any object carrying it will do.
+    topology = SimpleNamespace(warnings=(
+        "t.yaml line 30: devices.SRX.config: 'security ike gateway gw nat-keepalive 5' is not "
+        "modelled by ikesim (accepted, no effect)",
+        "t.yaml line 31: devices.SRX.config: 'system host-name \x1b[2J' is not modelled"))
+    warn(topology)
+    assert capsys.readouterr().err == (
+        "ikesim: warning: t.yaml line 30: devices.SRX.config: 'security ike gateway gw "
+        "nat-keepalive 5' is not modelled by ikesim (accepted, no effect)\n"
+        "ikesim: warning: t.yaml line 31: devices.SRX.config: 'system host-name ^[[2J' is not "
+        "modelled\n")
+    warn(SimpleNamespace())  # a topology from before the warnings
+    assert capsys.readouterr().err == ""
