@@ -217,6 +217,11 @@ def check_target(target: Path) -> None:
         raise UsageError(f"{target}: name a folder for the run (e.g. runs/mine)")
     if target.is_symlink():
         raise UsageError(f"{target}: is a symbolic link; name the run folder itself")
+    for parent in target.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise UsageError(f"{target}: {parent} is not a folder")
+            break
     if not target.exists():
         return
     if not target.is_dir():

@@ -77,6 +77,8 @@ def test_bad_run_options(ikesim, work, options, fragment):
 
 @pytest.mark.parametrize("out,fragment", [
     ("pair.yaml", "ikesim: pair.yaml: exists and is not a folder"),
+    ("pair.yaml/run", "ikesim: pair.yaml/run: pair.yaml is not a folder"),
+    ("pair.yaml/a/b", "ikesim: pair.yaml/a/b: pair.yaml is not a folder"),
     ("full", "ikesim: full: not empty and not an ikesim run folder; a run replaces only an "
              "earlier run (choose another --out)"),
     (".", "ikesim: .: name a folder for the run"),
