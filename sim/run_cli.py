@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from pki.files import FileRefused, inside, write_file
+from pki.files import FileRefused, inside, shown, write_file
 from sim.durations import parse_duration
 from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
@@ -25,14 +25,14 @@ from sim.scenario import Scenario
 from sim.topology import Topology, TopologyError, load_topology
 
 SEED_MAX = 2**32 - 1
-UNTIL_MAX = 3650 * 86400.0  # ten years of simulated time
+UNTIL_MAX = 36500 * 86400.0  # a hundred years of simulated time, as a topology's duration
 
 
 def seed_value(text: str) -> int:
     try:
         seed = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number") from None
     if not 0 <= seed <= SEED_MAX:
         raise argparse.ArgumentTypeError(f"{seed} is out of range (0..{SEED_MAX})")
     return seed
@@ -44,9 +44,9 @@ def until_value(text: str) -> float:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     if not math.isfinite(until) or until > UNTIL_MAX:
-        raise argparse.ArgumentTypeError(f"{text!r}: at most 3650d (ten years)")
+        raise argparse.ArgumentTypeError(f"{shown(text)} is too long (at most 36500d, 100 years)")
     if until <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a run needs more than 0s")
+        raise argparse.ArgumentTypeError(f"{shown(text)}: a run needs more than 0s")
     return until
 
 
