@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -143,14 +144,14 @@ def test_a_full_disk_leaves_the_previous_run_and_one_line(here, capsys, limit):
 # -- SIGKILL at any point -------------------------------------------------------------------------
 
 # Runs ikesim and SIGKILLs itself at its N-th change to the file system under the working
-# folder (a file opened for writing, a rename, a removal, a folder made, the exchange call),
-# so every kill point is reached exactly; at exit it records how many changes it made.
+# folder (a file opened for writing, a rename, a removal, a folder made), so every kill point
+# is reached exactly; at exit it records how many changes it made, and which one began the
+# marker (the commit: marker, syncfs and the exchange, then the old run's removal).
 HARNESS = """
 import os, signal, sys
-stop, count = int(sys.argv[1]), 0
+stop, count, marker = int(sys.argv[1]), 0, 0
 here = os.getcwd()
-CHANGES = {"os.rename", "os.remove", "os.mkdir", "os.rmdir", "shutil.rmtree",
-           "ctypes.call_function"}
+CHANGES = {"os.rename", "os.remove", "os.mkdir", "os.rmdir", "shutil.rmtree"}
 
 def ours(path):
     try:
@@ -159,15 +160,17 @@ def ours(path):
         return False
 
 def hook(event, args):
-    global count
+    global count, marker
     if event == "open":
         change = args[2] & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and ours(args[0])
     elif event in CHANGES:
-        change = event == "ctypes.call_function" or ours(args[0])
+        change = ours(args[0])
     else:
         return
     if change:
         count += 1
+        if not marker and ".ikesim-run" in os.fsdecode(args[0]):
+            marker = count
         if count == stop:
             os.kill(os.getpid(), signal.SIGKILL)
 
@@ -175,40 +178,48 @@ sys.addaudithook(hook)
 from sim.cli import main
 code = main(sys.argv[2:])
 with open(os.path.join(here, "changes"), "w") as out:
-    out.write(str(count))
+    out.write(f"{count} {marker}")
 sys.exit(code)
 """
 
 
 def test_a_run_killed_at_any_point_leaves_the_old_run_or_the_new_one(here, capsys):
-    assert ikesim("run", "pair.yaml", "--out", "out", "--quiet") == 0
+    assert ikesim("run", "pair.yaml", "--out", "old", "--quiet") == 0
     assert ikesim("run", "pair.yaml", "--out", "new", "--quiet", "--seed", "2") == 0
-    old, new = files_under(here / "out"), files_under(here / "new")
+    old, new = files_under(here / "old"), files_under(here / "new")
+    capsys.readouterr()
     answers = {}
-    for name in ("out", "new"):
+    for name in ("old", "new"):
         assert ikesim("show", name, "Host-A", SHOW) == 0
         answers[name] = capsys.readouterr().out
-    assert answers["out"] != answers["new"]
-    argv = ["run", "pair.yaml", "--out", "out", "--quiet", "--seed", "2"]
+    assert answers["old"] != answers["new"]
 
     def run_until(stop: int) -> int:
-        process = _subprocess(["-c", HARNESS, str(stop), *argv], cwd=here)
+        """The seed-2 run replacing the old run in out/, killed at change `stop`; each starts
+        from the same state, so that the changes are counted alike."""
+        for leftover in [here / "out", *here.glob(".out.partial-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
+        shutil.copytree(here / "old", here / "out")
+        process = _subprocess(["-c", HARNESS, str(stop), "run", "pair.yaml", "--out", "out",
+                               "--quiet", "--seed", "2"], cwd=here)
         process.communicate(timeout=300)
         return process.returncode
 
     assert run_until(0) == 0  # a whole run, counting its changes
-    total = int((here / "changes").read_text())
-    assert total > 20
-    for stop in sorted({1, 2, total // 4, total // 2, 3 * total // 4, total - 2, total - 1}):
+    total, marker = map(int, (here / "changes").read_text().split())
+    assert 20 < marker < total
+    assert files_under(here / "out") == new
+    # The start, the middle, the marker's write and rename, the first change after the
+    # exchange (removing the old run), and the end.
+    for stop in sorted({1, 2, total // 4, total // 2, marker, marker + 1, marker + 2,
+                        total - 2, total - 1}):
         (here / "changes").unlink(missing_ok=True)
         assert run_until(stop) == -signal.SIGKILL, stop
         now = files_under(here / "out")
-        assert now in (old, new), stop  # one whole run, never a mix
+        assert now == (old if stop <= marker + 1 else new), stop  # whole, never a mix
         assert ikesim("show", "out", "Host-A", SHOW) == 0
-        assert capsys.readouterr().out == answers["out" if now == old else "new"]
-    # The last kill came after the exchange, before the old run was removed: the new run.
-    assert files_under(here / "out") == new
-    assert partials(here)  # what the killed runs left, cleared by the next run
+        assert capsys.readouterr().out == answers["old" if now == old else "new"]
+    assert partials(here)  # what the last killed run left, cleared by the next run
     assert ikesim("run", "pair.yaml", "--out", "out", "--quiet") == 0
     assert files_under(here / "out") == old and partials(here) == []
 
