@@ -151,6 +151,10 @@ def execute(topology: Topology, *, out: Path, seed: int | None = None,
     """Build, run and write a scenario into `out`, all or nothing (sim.run_folder); a file
     system that refuses a write is one UsageError, and `out` is left as it was."""
     with RunFolder.open(out) as folder:
+
+        def named(text: object) -> str:  # as the user knows the folder, not its staging name
+            return str(text).replace(str(folder.path), str(out))
+
         try:
             scenario = Scenario.build(topology, out=folder.path, seed=seed)
             _run(scenario, until if until is not None else topology.duration, progress)
@@ -160,11 +164,10 @@ def execute(topology: Topology, *, out: Path, seed: int | None = None,
             if capture is not None:
                 _write_capture(scenario, capture)
             folder.commit(scenario=topology.name, seed=scenario.world.seed)
-        except FileRefused as exc:  # named as the user knows it, not as the staging folder
-            raise FileRefused(*(text.replace(str(folder.path), str(out))
-                                for text in (exc.source, exc.problem))) from None
+        except FileRefused as exc:
+            raise FileRefused(named(exc.source), named(exc.problem)) from None
         except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
+            where = f"{named(exc.filename)}: " if exc.filename else ""
             raise UsageError(f"{out}: the run could not be written ({where}"
                              f"{exc.strerror or exc}); {out} is as it was") from None
     return scenario
