@@ -12,13 +12,15 @@ A snapshot is saved into the run directory and loaded back by `ikesim show` / `i
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pki.files import check_name, inside, write_file
 from pki.loaders import LoadError
 from pki.store import CertificateStore
 from sim.junos.config import DeviceConfig, parse_config
+from sim.run_files import write_json
+from sim.state_file import CONFIG_LIMIT, read_log, read_state, read_text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,48 +96,41 @@ class DeviceState:
     # -- disk -------------------------------------------------------------------------------
 
     def save(self, run_dir: Path) -> None:
-        self.store.save(run_dir / "pki" / self.name)
-        folder = run_dir / "devices" / self.name
+        """Write the store, configuration and state.json under `run_dir` (and only there)."""
+        check_name("device", self.name)
+        self.store.save(inside(run_dir, "pki", self.name))
+        folder = inside(run_dir, "devices", self.name)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "config").write_text(self.config_text)
-        state = {
+        write_file(inside(folder, "config"), self.config_text.encode())
+        write_json(inside(folder, "state.json"), {
             "name": self.name, "serial": self.serial, "address": self.address,
             "now": self.now.isoformat(),
             "dynamic_profiles": self.dynamic_profiles,
             "crl_sources": {k: asdict(v) for k, v in self.crl_sources.items()},
             "ike_sas": [asdict(sa) for sa in self.ike_sas],
             "ipsec_sas": [asdict(sa) for sa in self.ipsec_sas],
-        }
-        (folder / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+        })
 
     @classmethod
     def load(cls, run_dir: Path, device: str) -> DeviceState:
-        """Raises LoadError naming what is missing or broken."""
-        folder = run_dir / "devices" / device
-        state_file = folder / "state.json"
+        """Raises LoadError (or FileRefused) naming what is missing or broken; everything read
+        is checked first (sim.state_file), as the folder may come from anyone."""
+        check_name("device", device)
+        folder = inside(run_dir, "devices", device)
+        state_file = inside(folder, "state.json")
         if not state_file.is_file():
             known = sorted(p.name for p in (run_dir / "devices").glob("*")) \
                 if (run_dir / "devices").is_dir() else []
             hint = f" (devices here: {', '.join(known)})" if known else ""
             raise LoadError(str(run_dir), f"no device {device} in this run directory{hint}")
-        try:
-            state = json.loads(state_file.read_text())
-            text = (folder / "config").read_text()
-        except (OSError, ValueError) as exc:
-            raise LoadError(str(state_file), f"unreadable device state ({exc})") from None
-        store = CertificateStore.load(run_dir / "pki" / device)
+        state = read_state(state_file, device=device, records=_RECORDS)
+        text = read_text(inside(folder, "config"), limit=CONFIG_LIMIT)
+        store = CertificateStore.load(inside(run_dir, "pki", device))
+        logs = {name: read_log(inside(run_dir, "logs", device, name))
+                for name in ("kmd", "pkid", "messages")}
+        return cls(name=device, config_text=text, config=parse_config(text, source=device),
+                   store=store, kmd_log=logs["kmd"], pkid_log=logs["pkid"],
+                   messages_log=logs["messages"], **state)
 
-        def log(name: str) -> tuple[str, ...]:
-            path = run_dir / "logs" / device / name
-            return tuple(path.read_text().splitlines()) if path.exists() else ()
 
-        return cls(
-            name=state["name"], serial=state["serial"], address=state["address"],
-            now=dt.datetime.fromisoformat(state["now"]), config_text=text,
-            config=parse_config(text, source=device), store=store,
-            dynamic_profiles=dict(state["dynamic_profiles"]),
-            crl_sources={k: CrlSource(**v) for k, v in state["crl_sources"].items()},
-            ike_sas=tuple(IkeSaRecord(**sa) for sa in state["ike_sas"]),
-            ipsec_sas=tuple(IpsecSaRecord(**sa) for sa in state["ipsec_sas"]),
-            kmd_log=log("kmd"), pkid_log=log("pkid"), messages_log=log("messages"),
-        )
+_RECORDS = {"ike_sas": IkeSaRecord, "ipsec_sas": IpsecSaRecord, "crl_sources": CrlSource}

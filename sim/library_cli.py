@@ -7,8 +7,10 @@ with ikesim, the guide's examples and its troubleshooting cases.
         problem (device and log named), then "Resolution:" and what the guide says to do;
         exit status 1 when a look-for entry finds no line (the case did not reproduce).
 
-The library is the `topologies/` directory next to the `sim` package (a source checkout or an
-editable install); an installation without it finds it through IKESIM_TOPOLOGIES.
+The library is the repository's `topologies/` folder. An installed ikesim carries it inside the
+`sim` package as `sim/library/` (pyproject.toml maps it there when the wheel is built); a
+source checkout or an editable install finds `topologies/` beside the `sim` package; the
+IKESIM_TOPOLOGIES environment variable, when set, overrides both.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sim
+from sim.errors import UsageError
 from sim.scenario import Scenario
 from sim.topology import LookFor, Topology, TopologyError, load_topology
 
 ENVIRONMENT = "IKESIM_TOPOLOGIES"
 CASES = "cases"
+PACKAGED = "library"  # sim/library/ in an installed package
 
 
 class LibraryNotFound(Exception):
@@ -34,18 +38,21 @@ class LibraryNotFound(Exception):
 
 def topologies_dir(*, package_file: str | None = None,
                    environ: dict[str, str] | None = None) -> Path:
-    """`topologies/` beside the `sim` package, else the directory IKESIM_TOPOLOGIES names."""
-    package = Path(package_file or sim.__file__).resolve().parent
-    beside = package.parent / "topologies"
-    if beside.is_dir():
-        return beside
+    """IKESIM_TOPOLOGIES when set, else `library/` inside the installed `sim` package, else
+    `topologies/` beside the package (a source checkout)."""
     configured = (os.environ if environ is None else environ).get(ENVIRONMENT)
-    if configured and Path(configured).is_dir():
+    if configured:
+        if not Path(configured).is_dir():
+            raise LibraryNotFound(f"cannot find the topology library: {ENVIRONMENT}="
+                                  f"{configured} is not a directory")
         return Path(configured)
-    where = f"{ENVIRONMENT}={configured} is not a directory" if configured else \
-        f"set {ENVIRONMENT} to the directory holding them"
-    raise LibraryNotFound(f"cannot find the topology library: {beside} does not exist and "
-                          f"{where}")
+    package = Path(package_file or sim.__file__).resolve().parent
+    for candidate in (package / PACKAGED, package.parent / "topologies"):
+        if candidate.is_dir():
+            return candidate
+    raise LibraryNotFound(f"cannot find the topology library: neither {package / PACKAGED} nor "
+                          f"{package.parent / 'topologies'} exists; set {ENVIRONMENT} to the "
+                          "directory holding them")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,8 +95,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _library() -> Path:
-    from sim.cli import UsageError
-
     try:
         return topologies_dir()
     except LibraryNotFound as exc:
@@ -110,14 +115,12 @@ def list_library(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for name, kind, description in rows:
         print(f"{name.ljust(widths[0])}  {kind.ljust(widths[1])}  {description}".rstrip())
-    print(f"\nFrom {root}. Run a topology: ikesim run {root}/NAME.yaml; "
-          f"a case: ikesim troubleshoot NAME")
+    print(f"\nFrom {root}. Run a topology: ikesim run NAME; a case: ikesim troubleshoot NAME")
     return 2 if broken else 0
 
 
 def troubleshoot(args: argparse.Namespace) -> int:
-    from sim.cli import UsageError
-    from sim.run_cli import summary
+    from sim.run_cli import execute, summary, warn
 
     root = _library()
     known = case_names(root)
@@ -130,11 +133,10 @@ def troubleshoot(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if topology.troubleshoot is None:
         raise UsageError(f"{path}: has no troubleshoot section")
+    warn(topology)
     out = Path(args.out) if args.out else Path("runs") / f"{args.case}-{topology.seed}"
     wall = time.perf_counter()
-    scenario = Scenario.build(topology, out=out)
-    scenario.run()
-    scenario.write()
+    scenario = execute(topology, out=out, plots=False)
     print(summary(scenario, time.perf_counter() - wall))
     missing = report(topology, scenario)
     print(f"\nLogs: {out / 'logs'}/<device>/kmd, pkid")

@@ -4,7 +4,10 @@
     ikesim cli RUN_DIR DEVICE            (commands from stdin, a terminal or a pipe)
 
 `show` answers one show command: exit 0, or 1 when the device answers with an `error:` line;
-an unknown run directory, device or command is one line on stderr and exit 2. `cli` is a
+an unknown run directory, device or command is one line on stderr and exit 2, and so is a
+folder that is not a complete run (`<dir>: not an ikesim run folder`) or whose saved state does
+not read back. What the commands print is escaped as syslogd escapes a log line (a run folder
+may come from anyone: its certificates' names must not drive the terminal). `cli` is a
 `user@DEVICE> ` prompt: `?` at the end of a line lists completions, `help` the commands,
 `exit` or `quit` leaves. Request and clear commands that change the device are saved to the
 run directory at once. File names in commands (filename, key) are paths on this machine,
@@ -18,10 +21,13 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from pki.files import FileRefused, write_file
 from pki.loaders import LoadError, read_bytes
-from sim.cli import UsageError
 from sim.device_state import DeviceState
+from sim.errors import UsageError
+from sim.junos.logs import syslog_escape
 from sim.junos.ops import Outcome, ParseError, complete, execute, is_show
+from sim.run_folder import require_run_folder
 
 HELP = """\
 Commands (keywords may be shortened, `?` lists what may follow):
@@ -50,12 +56,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     cli.set_defaults(handler=run_cli)
 
 
+def terminal(text: str) -> str:
+    """`text` safe to print: each line escaped as syslogd escapes a message."""
+    return "\n".join(syslog_escape(line) for line in text.split("\n"))
+
+
 def _load(run_dir: Path, device: str) -> DeviceState:
-    if not run_dir.is_dir():
-        raise UsageError(f"{run_dir}: no such run directory")
+    require_run_folder(run_dir)
     try:
         return DeviceState.load(run_dir, device)
-    except LoadError:
+    except (LoadError, FileRefused):
         raise
     except ValueError as exc:  # a saved configuration that no longer parses
         raise UsageError(f"{run_dir}: device {device}: {exc}") from None
@@ -72,7 +82,7 @@ def run_show(args: argparse.Namespace) -> int:
     except ParseError as exc:
         raise UsageError(f"{line}: {exc}") from None
     if outcome.output:
-        print(outcome.output)
+        print(terminal(outcome.output))
     return 1 if outcome.error else 0
 
 
@@ -105,7 +115,7 @@ class Session:
 
     def _say(self, text: str) -> None:
         if text:
-            self.stdout.write(text + "\n")
+            self.stdout.write(terminal(text) + "\n")
 
     def run(self) -> int:
         while True:
@@ -133,7 +143,7 @@ class Session:
             text = outcome.output
             if outcome.question is not None:
                 self._say(outcome.output)
-                self.stdout.write(outcome.question)
+                self.stdout.write(terminal(outcome.question))
                 self.stdout.flush()
                 answer = self._read()
                 if answer is None:
@@ -155,8 +165,11 @@ class Session:
     def _write_files(self, outcome: Outcome) -> str | None:
         """Make the command's file writes; a failure is the command's answer instead."""
         for write in outcome.writes:
+            # Replaced whole, never written through a symlink planted at the name.
             try:
-                Path(write.path).write_bytes(write.data)
+                write_file(write.path, write.data)
+            except FileRefused as exc:
+                return f"error: {exc}"
             except OSError as exc:
                 return f"error: {write.path}: {exc.strerror or exc}"
         return None

@@ -12,6 +12,7 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 
+from pki.files import write_file
 from sim.network import Captured
 
 LINKTYPE_RAW = 101  # packets begin with the IP header
@@ -40,11 +41,10 @@ def ip_udp_packet(src: str, dst: str, sport: int, dport: int, payload: bytes,
     return header + udp
 
 
-def write_pcap(path: str | Path, captured: Iterable[Captured], *, start: dt.datetime) -> int:
-    """Write every captured datagram; returns how many were written."""
+def pcap_bytes(captured: Iterable[Captured], *, start: dt.datetime) -> bytes:
+    """Every captured datagram as a pcap file's bytes."""
     base = start.timestamp()
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_RAW)]
-    count = 0
     for count, item in enumerate(captured, 1):
         d = item.datagram
         packet = ip_udp_packet(d.src, d.dst, d.sport, d.dport, d.payload, ident=count)
@@ -54,5 +54,11 @@ def write_pcap(path: str | Path, captured: Iterable[Captured], *, start: dt.date
         if micros == 1_000_000:
             seconds, micros = seconds + 1, 0
         out.append(struct.pack("<IIII", seconds, micros, len(packet), len(packet)) + packet)
-    Path(path).write_bytes(b"".join(out))
-    return count
+    return b"".join(out)
+
+
+def write_pcap(path: str | Path, captured: Iterable[Captured], *, start: dt.datetime) -> int:
+    """Write every captured datagram to `path` (replaced atomically); returns how many."""
+    captured = list(captured)
+    write_file(Path(path), pcap_bytes(captured, start=start))
+    return len(captured)

@@ -13,6 +13,7 @@ figures share (colours, a fresh axes, the results check) is in sim.plot_base.
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from collections import Counter
@@ -27,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from pki.files import write_file
 from sim.ladder_plot import ladder
 from sim.plot_base import DONE, DPI, FAILED, PENDING, axes_for, checked, empty, time_scale
 
@@ -272,8 +274,11 @@ def write_plots(results: dict, out_dir: Path) -> list[Path]:
         for name, draw in jobs:
             figure = draw().figure
             path = out_dir / name
-            # No Software/date metadata: the same results give the same bytes.
-            figure.savefig(path, dpi=DPI, metadata={"Software": None})
+            # No Software/date metadata: the same results give the same bytes. Drawn to memory
+            # and written with write_file: replaced whole, never through a planted symlink.
+            png = io.BytesIO()
+            figure.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
             figure.clear()
+            write_file(path, png.getvalue())
             paths.append(path)
     return paths

@@ -1,32 +1,68 @@
 """`ikesim run TOPOLOGY [--seed N] [--out DIR] [--pcap FILE] [--until TIME]`.
 
 Loads and checks the topology (a bad one fails before anything runs, in one line naming the
-file and line), runs it, then prints a summary table and where everything was written.
+file and line), runs it into a staging folder that replaces the run folder only once complete
+(sim.run_folder), then prints a summary table and where everything was written. TOPOLOGY is a
+file, or the name of a topology in the library (`ikesim list`).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
 
+from pki.files import FileRefused, inside, shown, write_file
 from sim.durations import parse_duration
-from sim.pcap import write_pcap
+from sim.errors import UsageError
+from sim.junos.logs import syslog_escape
+from sim.pcap import pcap_bytes
 from sim.plots import write_plots
+from sim.run_folder import RunFolder
 from sim.scenario import Scenario
-from sim.topology import TopologyError, load_topology
+from sim.topology import Topology, TopologyError, load_topology
+
+SEED_MAX = 2**32 - 1
+UNTIL_MAX = 36500 * 86400.0  # a hundred years of simulated time, as a topology's duration
+
+
+def seed_value(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number") from None
+    if not 0 <= seed <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"{seed} is out of range (0..{SEED_MAX})")
+    return seed
+
+
+def until_value(text: str) -> float:
+    try:
+        until = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not math.isfinite(until) or until > UNTIL_MAX:
+        raise argparse.ArgumentTypeError(f"{shown(text)} is too long (at most 36500d, 100 years)")
+    if until <= 0:
+        raise argparse.ArgumentTypeError(f"{shown(text)}: a run needs more than 0s")
+    return until
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="run a topology scenario")
-    run.add_argument("topology", metavar="TOPOLOGY", help="a topology file (YAML)")
-    run.add_argument("--seed", type=int, help="random seed (default: the topology's)")
+    run.add_argument("topology", metavar="TOPOLOGY",
+                     help="a topology file (YAML), or a topology's name from `ikesim list`")
+    run.add_argument("--seed", type=seed_value,
+                     help=f"random seed, 0..{SEED_MAX} (default: the topology's)")
     run.add_argument("--out", metavar="DIR", help="output directory "
-                                                  "(default: runs/<name>-<seed>/)")
+                                                  "(default: runs/<name>-<seed>/); an earlier "
+                                                  "run there is replaced whole")
     run.add_argument("--pcap", metavar="FILE",
                      help="write every ISAKMP packet to FILE and the IKE keys to FILE.keys")
-    run.add_argument("--until", metavar="TIME", help="stop at this simulated time (e.g. 90s)")
+    run.add_argument("--until", metavar="TIME", type=until_value,
+                     help="stop at this simulated time (e.g. 90s)")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="override a topology parameter (e.g. spokes=200); repeatable")
     run.add_argument("--quiet", action="store_true", help="print only where results went")
@@ -34,40 +70,112 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_topology(args: argparse.Namespace) -> int:
-    from sim.cli import UsageError
-
     parameters = {}
     for item in args.param:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise UsageError(f"--param {item}: expected NAME=VALUE")
         parameters[name.strip()] = value.strip()
-    try:
-        topology = load_topology(args.topology, parameters=parameters or None)
-        until = parse_duration(args.until) if args.until else None
-    except TopologyError as exc:
-        raise UsageError(str(exc)) from None
-    except ValueError as exc:
-        raise UsageError(f"--until: {exc}") from None
+    topology = load(topology_path(args.topology), parameters=parameters or None)
+    warn(topology)
     seed = topology.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("runs") / f"{topology.name}-{seed}"
+    capture = capture_path(args.pcap, out) if args.pcap else None
     wall = time.perf_counter()
-    scenario = Scenario.build(topology, out=out, seed=seed)
-    _run_with_progress(scenario, until if until is not None else topology.duration)
-    scenario.write()
-    write_plots(scenario.results_json(), out / "plots")
-    if args.pcap:
-        _write_capture(scenario, Path(args.pcap))
+    scenario = execute(topology, out=out, seed=seed, until=args.until, capture=capture,
+                       progress=True)
     elapsed = time.perf_counter() - wall
     if not args.quiet:
         print(summary(scenario, elapsed))
-    print(where(scenario, args.pcap))
+    print(where(scenario, out, args.pcap))
     return 0
 
 
-def _run_with_progress(scenario: Scenario, until: float) -> None:
+def topology_path(argument: str) -> Path:
+    """The file `argument` names, else the library topology of that name."""
+    path = Path(argument)
+    if path.exists():
+        return path
+    from sim.library_cli import LibraryNotFound, entries, topologies_dir
+
+    try:
+        found = [e.path for e in entries(topologies_dir()) if e.name == argument]
+    except LibraryNotFound:
+        found = []
+    if not found:
+        raise UsageError(f"{argument}: no such file, nor a topology of that name in the "
+                         "library (see `ikesim list`)")
+    return found[0]
+
+
+def load(path: Path, *, parameters: dict[str, str] | None = None) -> Topology:
+    try:
+        return load_topology(path, parameters=parameters)
+    except TopologyError:
+        raise
+    except UnicodeDecodeError as exc:
+        # sim.topology reports this itself once it reads files as bytes; until then, say it
+        # here (it used to surface as an --until problem).
+        raise UsageError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                         f"offset {exc.start})") from None
+
+
+def warn(topology: Topology) -> None:
+    """The topology's warnings (statements accepted but not modelled), one line each."""
+    for line in getattr(topology, "warnings", ()):
+        print(f"ikesim: warning: {syslog_escape(line)}", file=sys.stderr)
+
+
+def capture_path(argument: str, out: Path) -> Path:
+    """--pcap FILE, checked before anything runs: its folder exists, it is not a folder, and
+    it is not inside the run folder (which a run replaces whole)."""
+    path = Path(argument)
+    if path.name in ("", ".", ".."):
+        raise UsageError(f"--pcap {argument}: name a file")
+    if not path.parent.is_dir():
+        problem = "is not a folder" if path.parent.exists() else "does not exist"
+        raise UsageError(f"--pcap {argument}: the folder {path.parent} {problem} (ikesim does "
+                         "not create it)")
+    if path.is_dir():
+        raise UsageError(f"--pcap {argument}: is a folder")
+    resolved, run = path.parent.resolve() / path.name, out.resolve()
+    if resolved.is_relative_to(run):
+        raise UsageError(f"--pcap {argument}: is inside the run folder {out}, which each run "
+                         "replaces whole; write the capture elsewhere")
+    return path
+
+
+def execute(topology: Topology, *, out: Path, seed: int | None = None,
+            until: float | None = None, plots: bool = True, capture: Path | None = None,
+            progress: bool = False) -> Scenario:
+    """Build, run and write a scenario into `out`, all or nothing (sim.run_folder); a file
+    system that refuses a write is one UsageError, and `out` is left as it was."""
+    with RunFolder.open(out) as folder:
+
+        def named(text: object) -> str:  # as the user knows the folder, not its staging name
+            return str(text).replace(str(folder.path), str(out))
+
+        try:
+            scenario = Scenario.build(topology, out=folder.path, seed=seed)
+            _run(scenario, until if until is not None else topology.duration, progress)
+            scenario.write()
+            if plots:
+                write_plots(scenario.results_json(), inside(folder.path, "plots"))
+            if capture is not None:
+                _write_capture(scenario, capture)
+            folder.commit(scenario=topology.name, seed=scenario.world.seed)
+        except FileRefused as exc:
+            raise FileRefused(named(exc.source), named(exc.problem)) from None
+        except OSError as exc:
+            where = f"{named(exc.filename)}: " if exc.filename else ""
+            raise UsageError(f"{out}: the run could not be written ({where}"
+                             f"{exc.strerror or exc}); {out} is as it was") from None
+    return scenario
+
+
+def _run(scenario: Scenario, until: float, progress: bool) -> None:
     """Run in slices, drawing a progress bar on a terminal once a run takes a while."""
-    show = sys.stderr.isatty()
+    show = progress and sys.stderr.isatty()
     started = time.perf_counter()
     slices = 50
     for step in range(1, slices + 1):
@@ -81,10 +189,12 @@ def _run_with_progress(scenario: Scenario, until: float) -> None:
 
 
 def _write_capture(scenario: Scenario, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_pcap(path, scenario.world.network.capture, start=scenario.topology.start)
+    """The pcap and its key table, each replaced atomically; the keys are key material, so
+    mode 0600 like the private keys."""
+    write_file(path, pcap_bytes(scenario.world.network.capture, start=scenario.topology.start))
     lines = [f"{icookie.hex()},{key.hex()}" for icookie, key in scenario.key_table()]
-    Path(f"{path}.keys").write_text("".join(f"{line}\n" for line in lines))
+    write_file(Path(f"{path}.keys"), "".join(f"{line}\n" for line in lines).encode(),
+               mode=0o600)
 
 
 MANY = 20  # past this many negotiations the summary counts outcomes instead of listing them
@@ -97,6 +207,8 @@ def summary(scenario: Scenario, elapsed: float) -> str:
             f"{count} negotiation{'s' if count != 1 else ''}, "
             f"{_span(scenario.world.env.now)} simulated in {elapsed:.1f} s")
     rows = _by_outcome(negotiations) if count > MANY else _each(scenario, negotiations)
+    # Names and error texts can come from a peer: escaped as a log line would be.
+    rows = [tuple(syslog_escape(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                       .rstrip() for row in rows)
@@ -140,8 +252,7 @@ def _span(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
-def where(scenario: Scenario, pcap: str | None) -> str:
-    out = scenario.out
+def where(scenario: Scenario, out: Path, pcap: str | None) -> str:
     lines = [f"Results:  {out / 'results.json'}",
              f"Logs:     {out / 'logs'}/<device>/kmd, pkid, messages",
              f"PKI:      {out / 'pki'}/<device>/, {out / 'pki' / 'cas'}/"]

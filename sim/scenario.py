@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,22 +18,25 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.csr import RequestParams, build_request
+from pki.files import inside
 from pki.hierarchy import CAHierarchy, CASpec
 from pki.keycache import cached_key_pair
 from pki.keys import KeySpec
 from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
 from pki.store import CertificateStore
+from sim import __version__
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
 from sim.pkid import PkidTiming
 from sim.results import Results
+from sim.run_files import write_run_files
 from sim.servers import CrlServer, host_of
 from sim.topology import CA_HEAD_START, EE_HEAD_START, EventEntry, Topology
 from sim.topology.cas import publish_interval
 from sim.world import World
 
-VERSION = "0.1.0"
+VERSION = __version__
 
 
 @dataclass
@@ -81,7 +83,7 @@ class Scenario:
             devices[entry.name] = Device(
                 world, name=entry.name, address=entry.address, serial=entry.serial,
                 config=entry.config, config_text=entry.config_text, store=store,
-                log_dir=out / "logs" / entry.name,
+                log_dir=inside(out, "logs", entry.name),
                 results=results, resolve=resolve, clock_offset=entry.clock_offset,
                 pkid_timing=PkidTiming(processing=entry.pkid_processing,
                                        download_timeout=entry.download_timeout))
@@ -185,20 +187,8 @@ class Scenario:
         self.world.run(until=until if until is not None else self.topology.duration)
 
     def write(self) -> Path:
-        """results.json, each device's store, and each CA's certificate and current CRL."""
-        pem = Encoding.PEM
-        cas_dir = self.out / "pki" / "cas"
-        cas_dir.mkdir(parents=True, exist_ok=True)
-        for ca in self.hierarchy.cas():
-            (cas_dir / f"{ca}.pem").write_bytes(self.hierarchy.certificate(ca).public_bytes(pem))
-            if self.topology.cas[ca].crl_urls:
-                crl = self.hierarchy.crl(ca, at=self.world.now())
-                (cas_dir / f"{ca}.crl").write_bytes(crl.public_bytes(pem))
-        for device in self.devices.values():
-            device.snapshot().save(self.out)
-        path = self.out / "results.json"
-        path.write_text(json.dumps(self.results_json(), indent=2) + "\n")
-        return path
+        """results.json, each device's store and state, each CA's certificate and CRL."""
+        return write_run_files(self, self.out)
 
     def hierarchy_json(self) -> dict:
         """CAs and end entities with what a plot colours them by, at the end of the run."""

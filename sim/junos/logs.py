@@ -7,7 +7,13 @@ when no file name is configured, and only when they match the `match` expression
 
 Files rotate like Junos trace files: when `name` reaches `size`, it becomes `name.0`, `name.0`
 becomes `name.1`, ..., keeping `files` files in all; the oldest is dropped. Files are created
-mode 0600 (no-world-readable, the default) or 0644 with world-readable.
+mode 0600 (no-world-readable, the default) or 0644 with world-readable. A file name is a plain
+name (Junos's `file` is a name under /var/log), and a symlink planted where a log goes is
+refused, never followed.
+
+Every line is written as Junos's syslogd (FreeBSD's) writes a message, so that text a peer
+chose (an IKE ID, a certificate's DN) can neither forge a log line nor reach a terminal as an
+escape sequence: see `syslog_escape`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from pki.files import FileRefused, check_name, open_append
 from pki.profiles import TraceFile
 
 
@@ -26,16 +33,62 @@ def syslog_time(when: dt.datetime) -> str:
     return f"{when:%b} {when.day:2d} {when:%H:%M:%S}"
 
 
+def _caret(code: int) -> str:
+    """`^[` for ESC, `^?` for DEL: the control character's caret notation."""
+    return "^" + chr(code ^ 0x40)
+
+
+def _meta(char: str) -> str:
+    """`cat -v`/vis(1) meta notation of each UTF-8 byte of `char`: U+202E -> `M-bM-^@M-.`."""
+    out = []
+    for byte in char.encode("utf-8", "surrogatepass"):
+        low = byte & 0x7F
+        out.append("M-" + (_caret(low) if low < 0x20 or low == 0x7F else chr(low)))
+    return "".join(out)
+
+
+def syslog_escape(text: str) -> str:
+    """`text` as FreeBSD syslogd writes a message (parsemsg_remove_unsafe_characters): a
+    newline becomes a space, a tab stays, other C0 controls and DEL take caret notation
+    (`^[`, `^M`, `^@`), and the C1 controls are shown in `M-` meta notation (syslogd's
+    mask_C1). syslogd passes other bytes through, so printable Unicode (a DN in UTF-8) stays
+    readable, as a UTF-8 terminal shows it; the remaining non-printable code points (format
+    characters such as U+202E RIGHT-TO-LEFT OVERRIDE, line separators, unassigned ones), which
+    could reorder or hide text on a terminal, take the meta notation of their UTF-8 bytes.
+    Unlike syslogd, a NUL is shown (`^@`) rather than ending the message.
+
+    The result holds only printable characters, spaces and tabs, so escaping twice changes
+    nothing."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char == "\n":
+            out.append(" ")
+        elif char == "\t" or char.isprintable():
+            out.append(char)
+        elif code < 0x20 or code == 0x7F:
+            out.append(_caret(code))
+        else:
+            out.append(_meta(char))
+    return "".join(out)
+
+
 class LogFile:
     def __init__(self, path: Path, *, size: int | None = None, files: int = 10,
                  world_readable: bool = False) -> None:
+        check_name("log file", path.name)
         self.path = path
         self.size = size
         self.files = files
         self.mode = 0o644 if world_readable else 0o600
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A simulated device boots with empty logs: drop what an earlier run left here.
+        # A simulated device boots with empty logs: drop what an earlier run left here (a
+        # symlink is not ours to remove: it is refused, as a write through it would be).
         for old in [path, *path.parent.glob(f"{path.name}.[0-9]*")]:
+            if old.is_symlink():
+                raise FileRefused(str(old), "is a symbolic link; ikesim does not follow it")
             if old.exists():
                 old.unlink()
         self._written = 0
@@ -44,9 +97,13 @@ class LogFile:
         data = (line + "\n").encode()
         if self.size is not None and self._written and self._written + len(data) > self.size:
             self._rotate()
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, self.mode)
-        with os.fdopen(fd, "ab") as out:
-            out.write(data)
+        fd = open_append(self.path, mode=self.mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         self._written += len(data)
 
     def _rotate(self) -> None:
@@ -54,7 +111,8 @@ class LogFile:
         oldest = self.files - 2
         for index in range(oldest, -1, -1):
             src = self.path.with_name(f"{self.path.name}.{index}")
-            if src.exists():
+            # rename and unlink act on a symlink itself, never on what it points to.
+            if os.path.lexists(src):
                 if index == oldest:
                     src.unlink()
                 else:
@@ -85,20 +143,21 @@ class DaemonLog:
             self.trace_file = self.log_file
         else:
             self.log_file = LogFile(directory / daemon)
-            self.trace_file = LogFile(directory / trace_file.name, size=trace_file.effective_size,
+            name = check_name("trace file", trace_file.name)
+            self.trace_file = LogFile(directory / name, size=trace_file.effective_size,
                                       files=trace_file.effective_files, world_readable=world)
         self.lines: list[str] = []
         self.trace_lines: list[str] = []
 
     def message(self, text: str) -> None:
-        line = f"{syslog_time(self.clock())} {text}"
+        line = f"{syslog_time(self.clock())} {syslog_escape(text)}"
         self.lines.append(line)
         self.log_file.write(line)
 
     def trace(self, flag: object, text: str) -> None:
         if not self._traces(flag):
             return
-        line = f"{syslog_time(self.clock())} {text}"
+        line = f"{syslog_time(self.clock())} {syslog_escape(text)}"
         if self._match is not None and not self._match.search(line):
             return
         self.trace_lines.append(line)

@@ -26,6 +26,7 @@ from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import generate_key_pair
 from pki.store import CertificateStore
 from sim.cli import main
+from sim.run_folder import mark
 from tests.badinput.conftest import assert_refused, files_under
 from tests.conftest import FAST_KEY
 from tests.junos.ops_states import state
@@ -292,6 +293,7 @@ def device_run(tmp_path: Path, world: CAHierarchy) -> Path:
     config = "set security pki ca-profile Sales-CA ca-identity Sales-CA\n"
     run = tmp_path / "run"
     state("Host-B", config=config, store=store, now=AT).save(run)
+    mark(run, scenario="badinput", seed=1)
     return run
 
 

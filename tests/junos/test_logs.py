@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import stat
 
+import pytest
+
+from pki.files import FileRefused
 from pki.profiles import PkiTraceFlag, PkiTraceoptions, TraceFile
-from sim.junos.logs import DaemonLog, LogFile, syslog_time
+from sim.junos.logs import DaemonLog, LogFile, syslog_escape, syslog_time
+from tests.badinput.conftest import files_under
 
 NOV7 = dt.datetime(2012, 11, 7, 11, 52, 14, tzinfo=dt.UTC)
 
@@ -82,3 +86,79 @@ def test_a_new_run_starts_with_empty_logs(tmp_path):
     fresh.write("new run")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kmd"]
     assert (tmp_path / "kmd").read_text() == "new run\n"
+
+
+# -- lines as syslogd writes them ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text,written", [
+    ("plain text, unchanged", "plain text, unchanged"),
+    ("two\nlines", "two lines"),  # syslogd writes a newline as a space
+    ("a\ttab stays", "a\ttab stays"),
+    ("clear \x1b[2J screen", "clear ^[[2J screen"),
+    ("back\rspace\x08 bell\x07 nul\x00 del\x7f", "back^Mspace^H bell^G nul^@ del^?"),
+    ("C1 csi \x9b2J", "C1 csi M-BM-^[2J"),
+    ("CN=Jürgen Müller, O=Bücher AG", "CN=Jürgen Müller, O=Bücher AG"),  # printable UTF-8
+    ("CN=\u0645\u0631\u062d\u0628\u0627", "CN=\u0645\u0631\u062d\u0628\u0627"),
+    ("evil\u202etxt.exe", "evilM-bM-^@M-.txt.exe"),  # RIGHT-TO-LEFT OVERRIDE
+    ("line\u2028sep", "lineM-bM-^@M-(sep"),
+])
+def test_syslog_escape_renders_like_freebsd_syslogd(text, written):
+    assert syslog_escape(text) == written
+    assert syslog_escape(written) == written  # escaping twice changes nothing
+
+
+def test_a_forged_line_stays_one_escaped_line_in_the_file_and_in_lines(tmp_path):
+    log = DaemonLog(directory=tmp_path, daemon="kmd", clock=clock)
+    peer = "evil\x1b[2J\nNov  7 11:52:14 Phase-1 [responder] done for local=forged"
+    log.message(f"Phase-1 [initiator] failed for remote=fqdn({peer})")
+    expected = ("Nov  7 11:52:14 Phase-1 [initiator] failed for remote=fqdn(evil^[[2J "
+                "Nov  7 11:52:14 Phase-1 [responder] done for local=forged)")
+    assert (tmp_path / "kmd").read_text() == expected + "\n"
+    assert log.lines == [expected]
+
+
+def test_trace_lines_are_escaped_before_match(tmp_path):
+    log = DaemonLog(directory=tmp_path, daemon="kmd", clock=clock, traces=lambda flag: True,
+                    trace_file=TraceFile(match=r"\^\["))
+    log.trace("all", "peer id a\x1bb")
+    log.trace("all", "peer id plain")
+    assert (tmp_path / "kmd").read_text() == "Nov  7 11:52:14 peer id a^[b\n"
+
+
+# -- no file outside the log folder, no symlink followed ----------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../../x", "{tmp}/absolute", "..", ".", "a/b", "x\x00y"])
+def test_a_trace_file_must_be_a_plain_name(tmp_path, name):
+    name = name.format(tmp=tmp_path)
+    logs = tmp_path / "run" / "logs" / "host"
+    before = files_under(tmp_path)
+    with pytest.raises(FileRefused, match="trace file"):
+        DaemonLog(directory=logs, daemon="kmd", clock=clock,
+                  trace_file=TraceFile(name=name), traces=lambda flag: True)
+    assert files_under(tmp_path) == before
+
+
+def test_a_symlink_planted_at_the_log_is_refused_not_followed(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "kmd").symlink_to(victim)
+    with pytest.raises(FileRefused, match="kmd: is a symbolic link; ikesim does not follow it"):
+        DaemonLog(directory=logs, daemon="kmd", clock=clock)
+    assert victim.read_text() == "precious\n"
+
+
+def test_a_symlink_planted_while_the_daemon_runs_is_refused(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    log = DaemonLog(directory=tmp_path / "logs", daemon="kmd", clock=clock)
+    log.message("first")
+    (tmp_path / "logs" / "kmd").unlink()
+    (tmp_path / "logs" / "kmd").symlink_to(victim)
+    with pytest.raises(FileRefused, match="is a symbolic link"):
+        log.message("second")
+    assert victim.read_text() == "precious\n"
+

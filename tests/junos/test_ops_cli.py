@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from pki.crl import build_crl
 from pki.store import CertificateStore
 from sim.cli import main
+from sim.run_folder import mark
 from tests.junos.ops_states import MS_CONFIG, at, ms_certificates, state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ def run_dir(tmp_path):
     store = (CertificateStore().add_ca_certificate("ms-ca", ca).add_crl("ms-ca", crl)
              .add_key_pair("ms-cert", key).add_local_certificate("ms-cert", cert))
     state("host", config=MS_CONFIG, store=store, now=at("11- 5-2007 00:00")).save(tmp_path)
+    mark(tmp_path, scenario="ms", seed=1)
     (tmp_path / "ms-ca.crl").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
     return tmp_path
 
@@ -62,7 +64,7 @@ def test_show_refuses_in_one_line(run_dir, capsys, argv, message):
 
 def test_show_of_a_missing_run_dir(tmp_path, capsys):
     assert main(["show", str(tmp_path / "none"), "host", "show log kmd"]) == 2
-    assert "no such run directory" in capsys.readouterr().err
+    assert "none: no such run folder" in capsys.readouterr().err
 
 
 def test_show_error_answer_exits_1(run_dir, capsys):
@@ -122,3 +124,17 @@ def test_cli_with_piped_input_in_a_real_process(run_dir):
         "OU = Sales, CN = Sales",
     ]
     assert "user@host> foo\nsyntax error, expecting <command>.\nuser@host> quit" in done.stdout
+
+
+def test_cli_replaces_a_file_it_exports_to_and_never_writes_through_a_symlink(
+        run_dir, capsys, monkeypatch):
+    victim = run_dir / "victim"
+    victim.write_text("precious\n")
+    (run_dir / "cert.pem").symlink_to(victim)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(
+        f"request security pki local-certificate export certificate-id ms-cert "
+        f"filename {run_dir / 'cert.pem'}\n"))
+    assert main(["cli", str(run_dir), "host"]) == 0
+    assert "certificate exported successfully" in capsys.readouterr().out
+    assert victim.read_text() == "precious\n"
+    assert (run_dir / "cert.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")

@@ -7,10 +7,19 @@ import os
 import shutil
 import stat
 import subprocess
+from types import SimpleNamespace
 
 import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from sim.cli import main
+from sim.junos.logs import syslog_escape
+from sim.run_cli import summary, warn
+from sim.run_folder import mark
+from sim.scenario import Scenario
+from sim.topology import parse_topology
+from tests.badinput.conftest import files_under
 from tests.sim.scenarios import pair
 
 EVENTS = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
@@ -141,3 +150,80 @@ def test_many_negotiations_are_summarised_by_outcome(tmp_path, capsys):
                               "pct", "Max"]
     assert out[3].split()[:5] == ["done", "not", "started", "-", "21"]
     assert "(one record per negotiation in results.json)" in out
+
+
+# -- what a peer sends reaches no log or terminal unescaped --------------------------------------
+
+FORGED = "B\x1b[2J\nMar  1 09:00:01 Phase-1 [responder] done"  # a CN holds 64 at most
+
+
+def _forge_peer_certificate(scenario: Scenario) -> None:
+    """Host-B's certificate re-issued by CA-B with a common name holding a newline, an escape
+    sequence and a forged log line: what a stranger's CA may put in a certificate."""
+    host_b = scenario.devices["Host-B"]
+    old = host_b.pki.store.local_certificates["Host-B"]
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, FORGED),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test")])
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(old.issuer)
+               .public_key(old.public_key()).serial_number(old.serial_number + 1)
+               .not_valid_before(old.not_valid_before_utc)
+               .not_valid_after(old.not_valid_after_utc))
+    for extension in old.extensions:
+        builder = builder.add_extension(extension.value, extension.critical)
+    cert = builder.sign(scenario.hierarchy.key("CA-B"), old.signature_hash_algorithm)
+    host_b.pki.store = host_b.pki.store.add_local_certificate("Host-B", cert)
+
+
+def test_a_peer_identity_cannot_forge_log_lines_or_drive_the_terminal(tmp_path, capsys):
+    text = pair(b={"local_identity": "distinguished-name"})
+    scenario = Scenario.build(parse_topology(text, source="pair.yaml"), out=tmp_path / "run")
+    _forge_peer_certificate(scenario)
+    scenario.run()
+    scenario.write()
+    mark(tmp_path / "run", scenario="test", seed=7)
+
+    kmd = (tmp_path / "run" / "logs" / "Host-A" / "kmd").read_text()
+    assert kmd.count("\n") == 1 and "\x1b" not in kmd
+    assert kmd == ("Mar  1 09:00:01 Phase-1 [initiator] done for local=ipv4(udp:500,[0..3]="
+                   "10.0.0.1) remote=der_asn1_dn(udp:500,[0..73]=O=Test, CN=B^[[2J "
+                   "Mar  1 09:00:01 Phase-1 [responder] done)\n")
+    pkid = (tmp_path / "run" / "logs" / "Host-A" / "pkid").read_text()
+    # pkid renders the DN itself with RFC 4514 escapes; either way no control character.
+    assert "CN = B\\1B[2J\\0AMar  1 09:00:01 Phase-1" in pkid
+    assert all(syslog_escape(line) == line for line in pkid.splitlines())
+    assert main(["show", str(tmp_path / "run"), "Host-A", "show log kmd"]) == 0
+    assert capsys.readouterr().out == kmd
+    summary_text = summary(scenario, 0.1)
+    assert "\x1b" not in summary_text and "Host-B" in summary_text
+
+
+@pytest.mark.parametrize("name", ["../../escape", "{tmp}/absolute", "."])
+def test_a_device_name_that_is_a_path_writes_nothing_outside_the_run(tmp_path, capsys, name):
+    name = name.format(tmp=tmp_path)
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    text = pair().replace("  Host-B:\n", f"  '{name}':\n").replace(
+        "[Host-A, Host-B]", f"[Host-A, '{name}']")
+    (work / "bad.yaml").write_text(text)
+    before = files_under(tmp_path)
+    code = main(["run", str(work / "bad.yaml"), "--out", str(work / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert files_under(tmp_path) == before
+    assert sorted(p.name for p in work.iterdir()) == ["bad.yaml"]
+
+
+def test_topology_warnings_are_printed_one_line_each_before_running(capsys):
+    # Topology.warnings comes from the topology-input part; any object carrying it will do.
+    topology = SimpleNamespace(warnings=(
+        "t.yaml line 30: devices.SRX.config: 'security ike gateway gw nat-keepalive 5' is not "
+        "modelled by ikesim (accepted, no effect)",
+        "t.yaml line 31: devices.SRX.config: 'system host-name \x1b[2J' is not modelled"))
+    warn(topology)
+    assert capsys.readouterr().err == (
+        "ikesim: warning: t.yaml line 30: devices.SRX.config: 'security ike gateway gw "
+        "nat-keepalive 5' is not modelled by ikesim (accepted, no effect)\n"
+        "ikesim: warning: t.yaml line 31: devices.SRX.config: 'system host-name ^[[2J' is not "
+        "modelled\n")
+    warn(SimpleNamespace())  # a topology from before the warnings
+    assert capsys.readouterr().err == ""

@@ -1,0 +1,48 @@
+"""The files of a finished run, written under its folder and nowhere else:
+
+    results.json          one record per negotiation (Scenario.results_json)
+    pki/cas/<CA>.pem, .crl   each CA's certificate and current CRL
+    pki/<device>/         the device's certificate store        (DeviceState.save)
+    devices/<device>/     its configuration and state.json      (DeviceState.save)
+
+(logs/<device>/ are written while the run goes, plots/ by sim.plots.) Every path is checked
+with pki.files.inside, so that no name, however it got past the topology's checks, and no
+symlink planted in the folder, puts a file outside it; files are replaced atomically and never
+written through a symlink.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from pki.files import check_name, inside, write_file
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+
+def write_json(path: Path, data: object) -> None:
+    write_file(path, (json.dumps(data, indent=2) + "\n").encode())
+
+
+def write_run_files(scenario: Scenario, root: Path) -> Path:
+    """Everything but the logs and plots; returns the path of results.json."""
+    pem = Encoding.PEM
+    cas = inside(root, "pki", "cas")
+    cas.mkdir(parents=True, exist_ok=True)
+    for ca in scenario.hierarchy.cas():
+        check_name("CA", ca)
+        write_file(inside(cas, f"{ca}.pem"),
+                   scenario.hierarchy.certificate(ca).public_bytes(pem))
+        if scenario.topology.cas[ca].crl_urls:
+            crl = scenario.hierarchy.crl(ca, at=scenario.world.now())
+            write_file(inside(cas, f"{ca}.crl"), crl.public_bytes(pem))
+    for device in scenario.devices.values():
+        device.snapshot().save(root)
+    path = inside(root, "results.json")
+    write_json(path, scenario.results_json())
+    return path

@@ -1,0 +1,263 @@
+"""A run folder is all or nothing: a run is written into a staging folder beside its target and
+moved into place only when complete, so a reader finds the previous complete run or nothing,
+never half of one (a kill, a full disk or an error midway leave the target as it was).
+
+    with RunFolder.open(Path("runs/figure4-multilevel-1")) as folder:
+        scenario = Scenario.build(topology, out=folder.path)      # the staging folder
+        ...                                                       # run, write everything
+        folder.commit(scenario="figure4-multilevel", seed=1)      # marker last, then swap in
+
+A complete run holds the marker file `.ikesim-run` (written last, after every other file is
+on disk); `ikesim show` and `ikesim cli` read only folders that hold it (`require_run_folder`),
+and a new run replaces only a folder that holds it (or an empty one). The staging folder is
+`.<name>.partial-<random>` beside the target; one that no process holds a lock on (a killed
+run's) is removed by the next run into the same place. An earlier run is replaced whole: the
+two folders are exchanged in one rename where the system can (Linux renameat2), else the old
+one is renamed aside first, and then removed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import functools
+import json
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+from types import TracebackType
+
+from pki.files import FileRefused, read_regular, write_file
+from sim import __version__
+from sim.errors import UsageError
+
+MARKER = ".ikesim-run"
+MARKER_FORMAT = 1
+_MARKER_LIMIT = 4096
+_TOKEN = re.compile(r"[0-9a-f]{16}")
+
+
+def _partial_name(target: Path, token: str) -> str:
+    return f".{target.name}.partial-{token}"
+
+
+# -- the marker ---------------------------------------------------------------------------------
+
+def mark(root: Path, *, scenario: str, seed: int) -> None:
+    """Write the marker that makes `root` a complete run (the last file a run writes)."""
+    record = {"format": MARKER_FORMAT, "ikesim_version": __version__, "scenario": scenario,
+              "seed": seed}
+    write_file(root / MARKER, (json.dumps(record, sort_keys=True) + "\n").encode())
+
+
+def is_run_folder(path: Path) -> bool:
+    """Whether `path` is a folder holding a complete ikesim run (its marker reads back)."""
+    if not path.is_dir():
+        return False
+    try:
+        record = json.loads(read_regular(path / MARKER, limit=_MARKER_LIMIT))
+    except (FileRefused, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("format") == MARKER_FORMAT
+
+
+def require_run_folder(path: Path) -> None:
+    """UsageError `<path>: not an ikesim run folder` unless `path` is a complete run."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such run folder")
+    if not is_run_folder(path):
+        raise UsageError(f"{path}: not an ikesim run folder")
+
+
+# -- replacing a folder whole -------------------------------------------------------------------
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the folders at `a` and `b` in one atomic rename (Linux renameat2); False when the
+    system or the file system cannot, and the caller renames in two steps."""
+    function = getattr(_libc(), "renameat2", None)
+    if function is None:
+        return False
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_folder(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync(root: Path) -> None:
+    """Everything written under `root` on disk before the rename that publishes it, so that a
+    crash of the machine cannot show the new name with missing contents. One syncfs(2) of the
+    file system (Linux; 0.2 s for a 1,000-spoke run's 12,669 files here, where an fsync per
+    file took 36 s), else sync(2)."""
+    function = getattr(_libc(), "syncfs", None)
+    if function is None:
+        os.sync()
+        return
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if function(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(root))
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# -- the staging folder -------------------------------------------------------------------------
+
+class RunFolder:
+    """The staging folder of one run into `target`; see the module docstring."""
+
+    def __init__(self, target: Path, path: Path, lock: int, created: list[Path]) -> None:
+        self.target = target
+        self.path = path
+        self._lock = lock
+        self._created = created  # parent folders this run made, removed again on failure
+        self._done = False
+
+    @classmethod
+    def open(cls, target: Path) -> RunFolder:
+        """Check that a run may go to `target`, remove stale partial folders there, and make
+        the staging folder. UsageError (one line) when `target` is not for us."""
+        check_target(target)
+        created = _make_parents(target.parent)
+        _remove_stale(target)
+        for _ in range(100):
+            path = target.parent / _partial_name(target, secrets.token_hex(8))
+            try:
+                path.mkdir(mode=0o755)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise UsageError(f"{target}: cannot make a staging folder beside it")
+        # Held until the process ends or commits: a killed run's lock goes with it, which is
+        # how the next run tells a stale partial folder from one still being written.
+        lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return cls(target, path, lock, created)
+
+    def commit(self, *, scenario: str, seed: int) -> None:
+        """Mark the staged run complete and put it in place of `target`."""
+        mark(self.path, scenario=scenario, seed=seed)
+        _sync(self.path)
+        check_target(self.target)  # it may have changed while we ran
+        if not os.path.lexists(self.target):
+            os.rename(self.path, self.target)
+        elif exchange(self.path, self.target):
+            _remove(self.path)  # the earlier run, now at the staging name
+        else:
+            aside = self.target.parent / _partial_name(self.target, secrets.token_hex(8))
+            os.rename(self.target, aside)
+            os.rename(self.path, self.target)
+            _remove(aside)
+        _fsync_folder(self.target.parent)
+        self._done = True
+        self._release()
+
+    def discard(self) -> None:
+        """Remove the staging folder (and the parent folders this run made, when empty)."""
+        if self._done:
+            return
+        self._done = True
+        _remove(self.path)
+        self._release()
+        for folder in reversed(self._created):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+    def _release(self) -> None:
+        if self._lock >= 0:
+            os.close(self._lock)
+            self._lock = -1
+
+    def __enter__(self) -> RunFolder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.discard()
+
+
+def check_target(target: Path) -> None:
+    """A run may go to `target` when it does not exist, is an empty folder or holds a complete
+    earlier run."""
+    if target.name in ("", ".", ".."):
+        raise UsageError(f"{target}: name a folder for the run (e.g. runs/mine)")
+    if target.is_symlink():
+        raise UsageError(f"{target}: is a symbolic link; name the run folder itself")
+    for parent in target.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise UsageError(f"{target}: {parent} is not a folder")
+            break
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise UsageError(f"{target}: exists and is not a folder")
+    if is_run_folder(target) or not any(target.iterdir()):
+        return
+    raise UsageError(f"{target}: not empty and not an ikesim run folder; a run replaces only "
+                     "an earlier run (choose another --out)")
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+    return list(reversed(missing))
+
+
+def _remove_stale(target: Path) -> None:
+    """Partial folders of `target` (our own name pattern only) that no live run holds."""
+    prefix = f".{target.name}.partial-"
+    for entry in target.parent.iterdir():
+        if not (entry.name.startswith(prefix) and _TOKEN.fullmatch(entry.name[len(prefix):])):
+            continue
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a run in progress
+        finally:
+            os.close(fd)
+        _remove(entry)

@@ -1,0 +1,43 @@
+"""The same topology and seed give the same bytes: every file of the run folder (results.json,
+logs, stores with their keys, certificates and CRLs, devices/, plots) and the capture with its
+key table, from two processes with different hash seeds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.badinput.conftest import files_under
+from tests.sim.scenarios import pair
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
+          "  - {at: 2m, revoke: {ca: CA-B, certificate: Host-B}}\n"
+          "  - {at: 1d, initiate: {device: Host-A, gateway: gw}}")
+
+
+def test_two_processes_with_different_hash_seeds_write_the_same_bytes(tmp_path):
+    (tmp_path / "pair.yaml").write_text(pair(events=EVENTS, duration="1d1h"))
+    runs = {}
+    for name, hash_seed in (("a", "1"), ("b", "4242")):
+        (tmp_path / name).mkdir()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "sim", "run", "pair.yaml", "--seed", "3", "--quiet",
+             "--out", f"{name}/run", "--pcap", f"{name}/ike.pcap"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        runs[name] = files_under(tmp_path / name)
+    a, b = runs["a"], runs["b"]
+    assert sorted(a) == sorted(b)
+    assert [name for name in a if a[name] != b[name]] == []
+    # What the comparison covered: every kind of output, the plots included.
+    for expected in ("run/results.json", "run/.ikesim-run", "run/logs/Host-A/kmd",
+                     "run/logs/Host-B/pkid", "run/pki/Host-A/keys/Host-A.key",
+                     "run/pki/Host-B/local/Host-B.pem", "run/pki/cas/CA-B.crl",
+                     "run/devices/Host-A/state.json", "run/plots/ladder.png",
+                     "run/plots/hierarchy.png", "ike.pcap", "ike.pcap.keys"):
+        assert expected in a, expected
+    assert len(a["ike.pcap.keys"].splitlines()) == 2
