@@ -1,8 +1,10 @@
-"""The cryptography of IKEv1 Phase 1 with signatures (RFC 2409), done for real.
+"""The cryptography of IKEv1 Phase 1 with signatures or pre-shared keys (RFC 2409), done for
+real.
 
 Diffie-Hellman over the MODP groups of RFC 2409/3526 and the ECP groups of RFC 5903, the prf,
-SKEYID and its derivatives, HASH_I/HASH_R, CBC encryption of messages 5 and 6, and signatures
-over HASH_I/HASH_R. Private DH values are drawn from a caller's `random.Random`, so a seeded run
+SKEYID (from the nonces and g^xy, or from the pre-shared key and the nonces) and its
+derivatives, HASH_I/HASH_R, CBC encryption of messages 5 and 6, and signatures over
+HASH_I/HASH_R. Private DH values are drawn from a caller's `random.Random`, so a seeded run
 produces the same bytes every time.
 """
 
@@ -65,8 +67,9 @@ class EncryptionAlgorithm(enum.Enum):
 
 
 class AuthMethod(enum.IntEnum):
-    """IKE "Authentication Method" values for signatures (RFC 2409, RFC 4754)."""
+    """IKE "Authentication Method" values (RFC 2409 appendix A, RFC 4754)."""
 
+    PRE_SHARED_KEY = 1
     DSS_SIGNATURES = 2
     RSA_SIGNATURES = 3
     ECDSA_256 = 9
@@ -215,9 +218,13 @@ class Phase1Keys:
 
 def derive_keys(*, hash_alg: HashAlgorithm, cipher: EncryptionAlgorithm, ni_b: bytes,
                 nr_b: bytes, gxy: bytes, gxi: bytes, gxr: bytes, cky_i: bytes,
-                cky_r: bytes) -> Phase1Keys:
-    """RFC 2409 section 5 (signature authentication) and appendix B (key extension)."""
-    skeyid = prf(hash_alg, ni_b + nr_b, gxy)
+                cky_r: bytes, pre_shared_key: bytes | None = None) -> Phase1Keys:
+    """RFC 2409 section 5 and appendix B (key extension). SKEYID is prf(Ni_b | Nr_b, g^xy)
+    for signatures, prf(pre-shared-key, Ni_b | Nr_b) for pre-shared keys."""
+    if pre_shared_key is not None:
+        skeyid = prf(hash_alg, pre_shared_key, ni_b + nr_b)
+    else:
+        skeyid = prf(hash_alg, ni_b + nr_b, gxy)
     tail = gxy + cky_i + cky_r
     skeyid_d = prf(hash_alg, skeyid, tail + b"\x00")
     skeyid_a = prf(hash_alg, skeyid, skeyid_d + tail + b"\x01")
@@ -293,7 +300,10 @@ def _scalar_size(key: PrivateKey | PublicKey) -> int:
 
 
 def key_fits(method: AuthMethod, key: PrivateKey | PublicKey) -> bool:
-    """Can this key sign/verify for this authentication method?"""
+    """Can this key sign/verify for this authentication method? (No key does for pre-shared
+    keys.)"""
+    if method is AuthMethod.PRE_SHARED_KEY:
+        return False
     if method is AuthMethod.RSA_SIGNATURES:
         return isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey)
     if method is AuthMethod.DSS_SIGNATURES:

@@ -357,7 +357,9 @@ def _split_same(data: bytes, inner_type: PayloadType, what: str) -> list[bytes]:
     bodies, pos, nxt = [], 0, inner_type
     while nxt != PayloadType.NONE:
         _need(data[pos:], 4, what)
-        nxt, _, length = struct.unpack_from("!BBH", data, pos)
+        nxt, reserved, length = struct.unpack_from("!BBH", data, pos)
+        if reserved:
+            raise PayloadMalformed(f"{what} RESERVED field is {reserved}, not 0")
         if nxt not in (inner_type, PayloadType.NONE):
             raise PayloadMalformed(f"{what} followed by payload type {nxt}",
                                    NotifyType.BAD_PROPOSAL_SYNTAX)
@@ -563,7 +565,10 @@ def split_payloads(first: int, data: bytes, *, allow_trailing: bool = False
             raise PayloadMalformed(f"payload type {nxt}", NotifyType.INVALID_PAYLOAD_TYPE)
         if len(data) - pos < 4:
             raise PayloadMalformed(f"payload type {nxt} truncated at offset {pos}")
-        following, _, length = struct.unpack_from("!BBH", data, pos)
+        following, reserved, length = struct.unpack_from("!BBH", data, pos)
+        if reserved:
+            # RFC 2408 3.2: RESERVED is 0; QuickSec refuses the packet otherwise.
+            raise PayloadMalformed(f"payload type {nxt}: RESERVED field is {reserved}, not 0")
         if length < 4 or pos + length > len(data):
             raise PayloadMalformed(f"payload type {nxt}: length {length} at offset {pos}")
         out.append((nxt, bytes(data[pos + 4:pos + length])))
@@ -618,7 +623,10 @@ def decode_message(datagram: bytes, *, body: bytes | None = None) -> Message:
     """Decode a datagram. For an encrypted one pass the decrypted `body` (padding allowed)."""
     header = Header.decode(datagram)
     if header.encrypted and body is None:
-        raise ValueError("an encrypted message needs its decrypted body")
+        # The flag is the peer's to set: a clear message that claims to be encrypted is
+        # malformed input, not a caller's mistake.
+        raise PayloadMalformed("encryption flag set on a message read in the clear",
+                               NotifyType.INVALID_FLAGS)
     data = datagram[HEADER_LEN:] if body is None else body
     parts = split_payloads(header.next_payload, data, allow_trailing=body is not None)
     return Message(header=header, payloads=tuple(decode_body(t, b) for t, b in parts),

@@ -54,6 +54,13 @@ def configs(peers, ca, kind="ecdsa256", *, mode=Mode.MAIN, i_props=None, r_props
     return ci, cr
 
 
+def fingerprint(sa) -> dict:
+    """Everything an SA (IkeSA or QuickModeSA) holds, its random stream and queued events
+    included, to show a dropped datagram changed nothing."""
+    state = {k: v for k, v in vars(sa).items() if k not in ("_rng", "_events", "_last_dropped")}
+    return {**state, "events": list(sa._events), "rng": sa._rng.getstate()}
+
+
 def pkid_accepts(ca_cert: x509.Certificate | None):
     """A verdict function: accept the first certificate if the test CA issued it."""
     def verdict(sa: IkeSA, event: PeerCertificatesReceived) -> None:
