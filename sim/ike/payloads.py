@@ -558,16 +558,20 @@ def encode_payloads(payloads: Iterable[Payload]) -> tuple[int, bytes]:
 def split_payloads(first: int, data: bytes, *, allow_trailing: bool = False
                    ) -> tuple[tuple[int, bytes], ...]:
     """(type, raw body) of each payload in a chain. Decrypted messages end in padding, so
-    `allow_trailing` accepts bytes after the last payload."""
+    `allow_trailing` accepts bytes after the last payload. Each generic header is checked in
+    QuickSec's order (ike_decode_packet): its next-payload type, its RESERVED byte (RFC 2408
+    3.2: 0), then its length against what the datagram holds, before anything is sliced."""
+    if not _known(first):
+        raise PayloadMalformed(f"payload type {first}", NotifyType.INVALID_PAYLOAD_TYPE)
     out, pos, nxt = [], 0, first
     while nxt != PayloadType.NONE:
-        if nxt not in _DECODERS and nxt not in _OPAQUE_TYPES:
-            raise PayloadMalformed(f"payload type {nxt}", NotifyType.INVALID_PAYLOAD_TYPE)
         if len(data) - pos < 4:
             raise PayloadMalformed(f"payload type {nxt} truncated at offset {pos}")
         following, reserved, length = struct.unpack_from("!BBH", data, pos)
+        if following != PayloadType.NONE and not _known(following):
+            raise PayloadMalformed(f"payload type {following} after payload type {nxt}",
+                                   NotifyType.INVALID_PAYLOAD_TYPE)
         if reserved:
-            # RFC 2408 3.2: RESERVED is 0; QuickSec refuses the packet otherwise.
             raise PayloadMalformed(f"payload type {nxt}: RESERVED field is {reserved}, not 0")
         if length < 4 or pos + length > len(data):
             raise PayloadMalformed(f"payload type {nxt}: length {length} at offset {pos}")
@@ -577,6 +581,10 @@ def split_payloads(first: int, data: bytes, *, allow_trailing: bool = False
     if pos != len(data) and not allow_trailing:
         raise PayloadMalformed(f"{len(data) - pos} bytes after the last payload")
     return tuple(out)
+
+
+def _known(payload_type: int) -> bool:
+    return payload_type in _DECODERS or payload_type in _OPAQUE_TYPES
 
 
 def decode_body(payload_type: int, body: bytes) -> Payload:

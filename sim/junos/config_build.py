@@ -275,6 +275,8 @@ class _Builder:
                 trusted_ca=None if use_all or trusted is None else trusted.text,
                 trusted_ca_use_all=use_all,
                 pre_shared_key=self._text(psk, "ascii-text") or self._text(psk, "hexadecimal"),
+                pre_shared_key_hexadecimal=self._text(psk, "ascii-text") is None
+                and self._text(psk, "hexadecimal") is not None,
                 description=self._text(e, "description"))
         gateways = {name: self.gateway(node, name, e, policies)
                     for name, e in node.entries("gateway").items()}
