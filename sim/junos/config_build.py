@@ -374,7 +374,7 @@ class _Builder:
         for key in ("local", "remote"):
             value = node.value(key)
             nets[key] = None if value is None else self._ip(
-                ipaddress.IPv4Network, value, f"{prefix} {key}", "IPv4 prefix")
+                _ip_prefix, value, f"{prefix} {key}", "IPv4 or IPv6 prefix")
         return ProxyIdentity(**nets, service=self._text(node, "service"))
 
     # security zones and policies
@@ -501,3 +501,8 @@ class _Builder:
             routes.append(self._make(StaticRoute, "routing-options static", static,
                                      destination=destination, next_hops=hops))
         return tuple(routes)
+
+
+def _ip_prefix(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A proxy-identity prefix of either family (Quick Mode carries IPv6 proxy IDs too)."""
+    return ipaddress.ip_network(text, strict=False)
