@@ -222,6 +222,10 @@ class IkeSA(Exchange):
             return
         if self.state is State.IDLE and self.role is Role.RESPONDER:
             if header.exchange is not self.mode.value:
+                try:  # refused as a message only if it is one
+                    self._require(self._clear(datagram), SAPayload, "message 1")
+                except PayloadMalformed as exc:
+                    raise RemoteProtocolError(str(exc), exc.notify) from None
                 self.icookie = header.icookie
                 self._last_received = datagram
                 self._fail(Failure(NotifyType.NO_PROPOSAL_CHOSEN,  # Junos's word; unverified

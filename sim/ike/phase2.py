@@ -323,9 +323,6 @@ class QuickModeSA(Exchange):
             raise RemoteProtocolError(f"message ID {header.message_id:#010x} is not this "
                                       "negotiation's", NotifyType.INVALID_MESSAGE_ID)
         self._expect(Input.MESSAGE)
-        if self.state is State.IDLE:
-            self.message_id = header.message_id
-            self._iv = first_iv(self.phase1, self.message_id)
         self._take(Input.MESSAGE, datagram)
 
     # ------------------------------------------------------------ the machinery
@@ -450,6 +447,8 @@ class QuickModeSA(Exchange):
         self._send([self._hash(self._mid, payloads), *payloads])
 
     def _on_1(self, datagram: bytes) -> None:
+        self.message_id = Header.decode(datagram).message_id  # the initiator's choice
+        self._iv = first_iv(self.phase1, self.message_id)
         message, after_hash = self._open(datagram)
         offer = message.first(SAPayload)
         esp = [p for p in offer.proposals if p.protocol_id == PROTO_IPSEC_ESP] if offer else []

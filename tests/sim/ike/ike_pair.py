@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Self
 from cryptography import x509
 
 from sim.ike.ids import IkeId
+from sim.ike.payloads import NotifyType
 from sim.ike.phase1 import (
     NEED_INPUT,
     IkeSA,
@@ -64,6 +65,9 @@ def fingerprint(sa) -> dict:
 def pkid_accepts(ca_cert: x509.Certificate | None):
     """A verdict function: accept the first certificate if the test CA issued it."""
     def verdict(sa: IkeSA, event: PeerCertificatesReceived) -> None:
+        if not event.certificates:  # as kmd answers a peer that sent none
+            sa.certificate_rejected(NotifyType.CERTIFICATE_UNAVAILABLE, "peer sent no certificate")
+            return
         cert = x509.load_der_x509_certificate(event.certificates[0])
         if ca_cert is not None:
             try:

@@ -6,6 +6,7 @@ the Junos error."""
 from __future__ import annotations
 
 import datetime
+import random
 
 import pytest
 from cryptography import x509
@@ -14,7 +15,16 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sim.ike.ids import IkeId, render
 from sim.ike.payloads import HEADER_LEN, NotifyType
-from sim.ike.phase1 import Cause, Mode, Phase1Done, Phase1Failed, RemoteProtocolError, State
+from sim.ike.phase1 import (
+    NEED_INPUT,
+    Cause,
+    IkeSA,
+    Mode,
+    Phase1Done,
+    Phase1Failed,
+    RemoteProtocolError,
+    State,
+)
 from tests.sim.ike.conftest import NOW
 from tests.sim.ike.ike_pair import Pair, configs, fingerprint
 
@@ -90,6 +100,24 @@ def test_the_same_undecryptable_message_5_twice_fails_the_negotiation(peers, ca)
     failed = pair.outcome("responder")
     assert failed.error in (NotifyType.INVALID_PAYLOAD_TYPE, NotifyType.PAYLOAD_MALFORMED)
     assert failed.reason.startswith("message does not decrypt under the negotiated keys")
+
+
+def test_a_first_message_in_the_other_mode_is_refused_only_if_it_is_a_message(peers, ca):
+    """An Aggressive Mode header on garbage used to open, and fail, a negotiation (No proposal
+    chosen) at a Main Mode responder; now it must parse first."""
+    _, cr = configs(peers, ca)
+    aggressive_header = bytes(range(8)) + bytes(8) + bytes([1, 0x10, 4, 0]) + \
+        (0).to_bytes(4, "big") + (36).to_bytes(4, "big")
+    responder = IkeSA.responder(cr, rng=random.Random(1))
+    with pytest.raises(RemoteProtocolError):
+        responder.receive(aggressive_header + bytes(8))
+    assert responder.state is State.IDLE
+    real_aggressive = Pair.of(*configs(peers, ca, mode=Mode.AGGRESSIVE), ca_cert=ca.cert)
+    real_aggressive.tamper = lambda i, sender, data: None  # just capture message 1
+    real_aggressive.run()
+    responder.receive(real_aggressive.datagrams[0][1])
+    events = list(iter(responder.next_event, NEED_INPUT))
+    assert events[-1].error is NotifyType.NO_PROPOSAL_CHOSEN
 
 
 # ---------------------------------------------------------------- certificates a peer sends
