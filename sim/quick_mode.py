@@ -65,15 +65,18 @@ class QuickModes:
         """A Quick Mode or Informational datagram under an established IKE SA. A new message
         ID opens a negotiation only if the new responder SA takes the message (it decrypts and
         its HASH(1) holds): garbage under real cookies leaves nothing behind."""
-        live = [q for q in self.negotiations if q.ike is ike and not q.finished]
+        mine = [q for q in self.negotiations if q.ike is ike]
         if header.exchange is ExchangeType.QUICK_MODE:
-            qm = next((q for q in live if q.sa.message_id == header.message_id), None)
+            # A finished negotiation still takes its own message ID: a repeat of the message
+            # it answered last is answered again (the peer lost our last message).
+            qm = next((q for q in reversed(mine) if q.sa.message_id == header.message_id),
+                      None)
             if qm is None:
                 self._respond(ike, datagram, header)
                 return
             candidates = [qm]
-        else:
-            candidates = live  # an Informational: the negotiation it names takes it
+        else:  # an Informational: the negotiation in progress it names takes it
+            candidates = [q for q in mine if not q.finished]
         why: RemoteProtocolError | LocalProtocolError | None = None
         for qm in candidates:
             try:

@@ -129,6 +129,9 @@ _CURVE_ORDERS = {
 # Private exponent length for MODP groups: 256 bits is at least twice the security strength of
 # every group here (as OpenSSL does for the named safe-prime groups), and keeps a seeded run cheap.
 MODP_EXPONENT_BITS = 256
+# The MODP groups OpenSSL does not know by name (RFC 2409's), so it checks their parameters
+# whenever a key is loaded.
+_CHECKED_ON_LOAD = frozenset({DHGroup.MODP_768, DHGroup.MODP_1024})
 
 
 class InvalidKeyExchange(ValueError):
@@ -158,6 +161,14 @@ class DHPrivate:
             return
         x = private_value if private_value is not None else (
             rng.getrandbits(MODP_EXPONENT_BITS) | 1 << (MODP_EXPONENT_BITS - 1))
+        self._x: int | None = None
+        if group in _CHECKED_ON_LOAD:
+            # OpenSSL checks these parameters on every key it loads (about 50 ms for group 2;
+            # it knows RFC 3526's groups and skips the check for them): Python's pow() is the
+            # same arithmetic, 2 ms.
+            self._x = x
+            self.public = pow(2, x, MODP_PRIMES[group]).to_bytes(group.ke_size, "big")
+            return
         # FFDH in cryptography is deprecated (CryptographyDeprecationWarning) but is the only
         # real MODP implementation at hand; the warning is not news to anyone reading a run.
         with warnings.catch_warnings():
@@ -187,6 +198,8 @@ class DHPrivate:
         y = int.from_bytes(peer_ke, "big")
         if not 1 < y < MODP_PRIMES[self.group] - 1:
             raise InvalidKeyExchange("KE value out of range")
+        if self._x is not None:
+            return pow(y, self._x, MODP_PRIMES[self.group]).to_bytes(self.group.ke_size, "big")
         with warnings.catch_warnings():  # FFDH deprecation, see __init__
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
             peer_key = dh.DHPublicNumbers(y, _dh_parameters(self.group)).public_key()
