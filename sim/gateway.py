@@ -70,15 +70,22 @@ def interface_address(config: DeviceConfig, interface: str | None) -> str | None
 
 
 def identity(spec: IkeIdentity, *, certificate: x509.Certificate | None = None) -> IkeId:
-    """An IKE ID from a configured identity; a distinguished-name comes from the certificate."""
-    if spec.type is IdentityType.INET:
-        return IkeId.ipv4(spec.value)
-    if spec.type is IdentityType.HOSTNAME:
-        return IkeId.fqdn(spec.value)
-    if spec.type is IdentityType.USER_AT_HOSTNAME:
-        return IkeId.user_fqdn(spec.value)
-    if spec.value:
-        return IkeId.der_asn1_dn(parse_subject(spec.value))
+    """An IKE ID from a configured identity; a distinguished-name comes from the certificate.
+    GatewayError for one an ID payload cannot carry (a hostname that is not ASCII)."""
+    try:
+        if spec.type is IdentityType.INET:
+            return IkeId.ipv4(spec.value)
+        if spec.type is IdentityType.HOSTNAME:
+            return IkeId.fqdn(spec.value)
+        if spec.type is IdentityType.USER_AT_HOSTNAME:
+            return IkeId.user_fqdn(spec.value)
+        if spec.value:
+            return IkeId.der_asn1_dn(parse_subject(spec.value))
+    except UnicodeEncodeError:
+        raise GatewayError(f"{spec.type.value} {spec.value}: an IKE identity is ASCII "
+                           "(RFC 2407 4.6.2)") from None
+    except ValueError as exc:
+        raise GatewayError(f"{spec.type.value} {spec.value}: {exc}") from None
     if certificate is None:
         raise GatewayError("distinguished-name identity needs the local certificate")
     return IkeId.der_asn1_dn(certificate.subject)

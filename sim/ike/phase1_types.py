@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from pki.keys import PrivateKey
+from pki.keys import PrivateKey, key_spec_of
 from sim.ike import crypto
 from sim.ike.ids import IkeId
 from sim.ike.payloads import ExchangeType, NotifyType
@@ -92,9 +92,10 @@ class Phase1Config:
                 raise ValueError(f"ike proposal {p.name}: authentication-method {method} "
                                  "needs the local certificate's private key")
             elif not crypto.key_fits(p.authentication_method, self.private_key):
-                raise ValueError(f"ike proposal {p.name}: authentication-method "
-                                 f"{method} does not fit the "
-                                 f"local certificate's {type(self.private_key).__name__}")
+                spec = key_spec_of(self.private_key)
+                raise ValueError(f"ike proposal {p.name}: authentication-method {method} does "
+                                 f"not fit the local certificate's {spec.type.value}-"
+                                 f"{spec.size} key")
         if self.mode is Mode.AGGRESSIVE and len({p.dh_group for p in self.proposals}) != 1:
             raise ValueError("mode aggressive: all proposals must use the same dh-group")
         if not isinstance(self.local_id, IkeId):

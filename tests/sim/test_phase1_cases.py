@@ -307,3 +307,16 @@ def test_a_damaged_certificate_sent_in_the_clear_fails_the_negotiation_not_the_d
         f"Phase-1 [responder] failed with error(Authentication failed) for local={B_ID} "
         f"remote={A_ID}")
     assert (second.phase1, second.error) == ("done", None)
+
+
+def test_a_proposal_the_local_key_cannot_sign_for_does_not_stop_the_device(tmp_path):
+    """ecdsa-signatures-256 with an RSA certificate used to raise ValueError out of kmd and end
+    the run. kmd now refuses to negotiate with the gateway, in one line (refusing the topology
+    when it loads is the configuration check's job)."""
+    text = pair().replace("authentication-method rsa-signatures",
+                          "authentication-method ecdsa-signatures-256")
+    s = run(text, tmp_path)
+    assert s.world.env.now == 600.0 and s.results.in_order() == []
+    assert kmd(s, "Host-A") == [
+        "KMD_INTERNAL_ERROR: cannot initiate gateway gw: ike proposal p1: authentication-method "
+        "ecdsa-signatures-256 does not fit the local certificate's rsa-1024 key"]

@@ -163,3 +163,12 @@ def test_a_certificate_tunnel_and_a_pre_shared_key_tunnel_on_one_device(tmp_path
                                         ).output.splitlines() if "Authentication method" in line]
     assert sorted(methods) == ["  Exchange type: Main, Authentication method: Pre-shared-keys",
                                "  Exchange type: Main, Authentication method: RSA-signatures"]
+
+
+def test_a_hostname_identity_that_is_not_ascii_is_a_commit_error():
+    """It used to raise UnicodeEncodeError out of kmd when the gateway was used."""
+    config = parse_config(psk_config(me=HOST_A, peer=HOST_B).replace(
+        f"address {HOST_B}", "dynamic hostname h\u00e9llo.example"), source="Host-A")
+    with pytest.raises(GatewayError, match="hostname h\u00e9llo.example: an IKE identity is "
+                                           r"ASCII \(RFC 2407 4.6.2\)"):
+        check(config, device_address=HOST_A)
