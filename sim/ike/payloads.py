@@ -1,9 +1,12 @@
 """ISAKMP messages as real bytes (RFC 2408), with the IPsec DOI values of RFC 2407.
 
 Encoding and decoding only: what a message means is phase1.py's business. Decoding is strict
-about structure (lengths, versions, known payload types) and raises `PayloadMalformed`, which
-carries the notify code a real daemon would report (16 PAYLOAD-MALFORMED, 1 INVALID-PAYLOAD-TYPE,
-...). Decoding keeps each payload's raw body available through `split_payloads`, because
+about structure (lengths, versions, known payload types) and raises `PayloadMalformed`, and
+nothing else, for any bytes; it carries the notify code a real daemon would report (16
+PAYLOAD-MALFORMED, 1 INVALID-PAYLOAD-TYPE, ...). Every length field is compared with what the
+datagram holds before anything is sliced, and nothing is allocated from a length field, so a
+100-byte datagram claiming 64 KB costs what 100 bytes cost (tests/sim/fuzz/test_decoder.py).
+Decoding keeps each payload's raw body available through `split_payloads`, because
 HASH_I/HASH_R are computed over the bytes as received (SAi_b, IDii_b), not over a re-encoding.
 """
 
@@ -215,6 +218,9 @@ class Header:
         if version >> 4 != 1:
             raise PayloadMalformed(f"major version {version >> 4}",
                                    NotifyType.INVALID_MAJOR_VERSION)
+        if version & 0x0F:  # IKEv1 is 1.0; QuickSec refuses any other minor version
+            raise PayloadMalformed(f"minor version {version & 0x0F}",
+                                   NotifyType.INVALID_MINOR_VERSION)
         if length != len(datagram):
             raise PayloadMalformed(f"header length {length}, datagram {len(datagram)} bytes",
                                    NotifyType.UNEQUAL_PAYLOAD_LENGTHS)

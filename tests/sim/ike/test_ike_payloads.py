@@ -108,6 +108,7 @@ def test_encrypted_message_needs_its_body():
 
 @pytest.mark.parametrize(("mutate", "notify"), [
     (lambda d: d[:17] + b"\x20" + d[18:], NotifyType.INVALID_MAJOR_VERSION),
+    (lambda d: d[:17] + b"\x11" + d[18:], NotifyType.INVALID_MINOR_VERSION),
     (lambda d: d + b"\0", NotifyType.UNEQUAL_PAYLOAD_LENGTHS),
     (lambda d: d[:18] + b"\x63" + d[19:], NotifyType.INVALID_EXCHANGE_TYPE),
     (lambda d: d[:19] + b"\x80" + d[20:], NotifyType.INVALID_FLAGS),
