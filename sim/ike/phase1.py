@@ -29,7 +29,9 @@ into a message twice. A copy damaged on the way differs from the genuine retrans
 follows; an identical one failing again means the two sides hold different keys, with pre-shared
 keys a key mismatch. QuickSec's decoder then fails the negotiation with "Incorrect pre-shared
 key" and its error, INVALID-PAYLOAD-TYPE (1) or PAYLOAD-MALFORMED (16) (ike_decode_packet);
-we do the same, one retransmission later.
+we do the same, one retransmission later. [I] No device sample of the resulting kmd line was
+found: "Phase-1 [responder] failed with error(Invalid payload type)" is that error in the
+guide's failure line.
 
 Retransmission follows QuickSec's base timers (isakmp defaults: first resend
 after 0.5 s, doubling up to 30 s, 10 resends); the driver owns the clock (timer/on_timer, shared
