@@ -12,11 +12,13 @@ FAILED, junos-messages.md section 5), never with an exception in kmd or pkid.
 from __future__ import annotations
 
 import hmac
+import warnings
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 from pki.keys import PrivateKey, PublicKey
 from sim.ike import crypto
@@ -25,7 +27,8 @@ from sim.ike.payloads import HashPayload, SigPayload
 
 # What reading a damaged certificate's parts can raise in `cryptography`.
 _DECODING_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
-                    x509.UnsupportedGeneralNameType, x509.InvalidVersion)
+                    x509.UnsupportedGeneralNameType, x509.InvalidVersion,
+                    CryptographyDeprecationWarning)
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -37,19 +40,23 @@ def decode_certificate(der: bytes) -> x509.Certificate:
     """The certificate in a CERT payload, with its version, names, validity, extensions,
     signature algorithm and public key read (`cryptography` parses them lazily)."""
     try:
-        cert = x509.load_der_x509_certificate(der)
-        cert.version  # noqa: B018 - reading it is the check
-        for name in (cert.subject, cert.issuer):
-            name.rfc4514_string()
-            name.public_bytes()
-        cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
-        for extension in cert.extensions:
-            extension.value  # noqa: B018
-        cert.signature_hash_algorithm  # noqa: B018
-        key = cert.public_key()
-        if isinstance(key, dsa.DSAPublicKey):
-            key.parameters()
-        key.public_bytes(*_SPKI)
+        with warnings.catch_warnings():
+            # What `cryptography` only warns about today (a serial number that is not
+            # positive) it will refuse tomorrow: refuse it now, and print nothing a peer chose.
+            warnings.simplefilter("error", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
+            cert.version  # noqa: B018 - reading it is the check
+            for name in (cert.subject, cert.issuer):
+                name.rfc4514_string()
+                name.public_bytes()
+            cert.serial_number, cert.not_valid_before_utc, cert.not_valid_after_utc  # noqa: B018
+            for extension in cert.extensions:
+                extension.value  # noqa: B018
+            cert.signature_hash_algorithm  # noqa: B018
+            key = cert.public_key()
+            if isinstance(key, dsa.DSAPublicKey):
+                key.parameters()
+            key.public_bytes(*_SPKI)
     except _DECODING_ERRORS as exc:
         raise UndecodableCertificate(f"certificate does not decode: {exc}") from None
     if not isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import warnings
 
 import pytest
 from cryptography import x509
@@ -143,6 +144,15 @@ def _ed25519_certificate(ca) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
+def _negative_serial(peer) -> bytes:
+    """The certificate with its serial number made negative (RFC 5280 4.1.2.2: positive)."""
+    serial = peer.cert.serial_number
+    value = serial.to_bytes((serial.bit_length() + 8) // 8, "big")
+    at = peer.der.index(bytes([2, len(value)]) + value)
+    negative = bytes([2, len(value), 0x80]) + bytes(len(value) - 1)
+    return peer.der[:at] + negative + peer.der[at + 2 + len(value):]
+
+
 @pytest.mark.parametrize("mode", [Mode.MAIN, Mode.AGGRESSIVE])
 @pytest.mark.parametrize(("certificate", "reason"), [
     (lambda peer, ca: _damaged(peer.der), "certificate does not decode: error parsing asn1"),
@@ -150,7 +160,9 @@ def _ed25519_certificate(ca) -> bytes:
     (lambda peer, ca: _unknown_key_type(peer.der),
      "certificate does not decode: Unknown key type: 1.2.840.10045.2.9"),
     (lambda peer, ca: _ed25519_certificate(ca), "unsupported public-key algorithm Ed25519"),
-], ids=["damaged-der", "truncated", "unknown-key-type", "ed25519"])
+    (lambda peer, ca: _negative_serial(peer), "certificate does not decode: Parsed a serial "
+                                              "number which wasn't positive"),
+], ids=["damaged-der", "truncated", "unknown-key-type", "ed25519", "negative-serial"])
 def test_a_certificate_ike_cannot_use_fails_with_authentication_failed(
         peers, ca, mode, certificate, reason):
     """The unguarded x509 load in kmd (and UnsupportedAlgorithm from the key) used to crash the
@@ -160,7 +172,10 @@ def test_a_certificate_ike_cannot_use_fails_with_authentication_failed(
     ci, cr = configs(peers, ca, mode=mode)
     a, _ = peers["ecdsa256"]
     ci = type(ci)(**{**vars(ci), "certificates": (certificate(a, ca),)})
-    pair = Pair.of(ci, cr, ca_cert=ca.cert).run()
+    with warnings.catch_warnings(record=True) as printed:
+        warnings.simplefilter("always")
+        pair = Pair.of(ci, cr, ca_cert=ca.cert).run()
+    assert not printed  # nothing the peer chose reaches the terminal as a warning
     failed = pair.outcome("responder")
     assert isinstance(failed, Phase1Failed) and failed.error is NotifyType.AUTHENTICATION_FAILED
     assert failed.reason.startswith(f"No public key found: {reason}")
