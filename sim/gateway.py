@@ -1,10 +1,15 @@
 """From a device's Junos configuration to what one Phase-1 negotiation needs (pure).
 
-A gateway names an IKE policy (mode, proposals, local certificate, trusted CA) and the peer
-(static `address` or `dynamic`), with the identities: `local-identity` (default: the address of
-the external interface) and what the peer must present (`remote-identity`, or the `dynamic`
-hostname / user-at-hostname / distinguished-name; a static peer without remote-identity is
-accepted with any identity its certificate vouches for).
+A gateway names an IKE policy (mode, proposals, local certificate or pre-shared key, trusted
+CA) and the peer (static `address` or `dynamic`), with the identities: `local-identity`
+(default: the address of the external interface) and what the peer must present
+(`remote-identity`, or the `dynamic` hostname / user-at-hostname / distinguished-name; a static
+peer without remote-identity is accepted with any identity its certificate vouches for).
+
+check() is the commit check of every gateway (what Junos refuses at commit: a proposal that
+authenticates with pre-shared keys in a policy without `pre-shared-key`, or with signatures in
+one without `certificate local-certificate`), so a topology can refuse it when it loads;
+plan() refuses the same at negotiation time; phase1_config() adds the certificate store.
 """
 
 from __future__ import annotations
@@ -12,14 +17,17 @@ from __future__ import annotations
 import enum
 import ipaddress
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.names import parse_subject
+from pki.store import CertificateStore
+from sim.ike.crypto import AuthMethod
 from sim.ike.ids import IdType, IkeId, parse_dn
-from sim.ike.phase1 import Mode
+from sim.ike.phase1 import Mode, Phase1Config
 from sim.ike.proposals import IkeProposal
 from sim.junos.config import (
     DeviceConfig,
@@ -41,10 +49,11 @@ class GatewayPlan:
     policy: IkePolicy
     mode: Mode
     proposals: tuple[IkeProposal, ...]
-    local_certificate: str
+    local_certificate: str | None  # None when every proposal uses pre-shared keys
     trusted_ca: str | None
     local_address: str
     remote_id: IkeId | None
+    pre_shared_key: bytes | None = field(default=None, repr=False)
 
 
 def interface_address(config: DeviceConfig, interface: str | None) -> str | None:
@@ -61,15 +70,22 @@ def interface_address(config: DeviceConfig, interface: str | None) -> str | None
 
 
 def identity(spec: IkeIdentity, *, certificate: x509.Certificate | None = None) -> IkeId:
-    """An IKE ID from a configured identity; a distinguished-name comes from the certificate."""
-    if spec.type is IdentityType.INET:
-        return IkeId.ipv4(spec.value)
-    if spec.type is IdentityType.HOSTNAME:
-        return IkeId.fqdn(spec.value)
-    if spec.type is IdentityType.USER_AT_HOSTNAME:
-        return IkeId.user_fqdn(spec.value)
-    if spec.value:
-        return IkeId.der_asn1_dn(parse_subject(spec.value))
+    """An IKE ID from a configured identity; a distinguished-name comes from the certificate.
+    GatewayError for one an ID payload cannot carry (a hostname that is not ASCII)."""
+    try:
+        if spec.type is IdentityType.INET:
+            return IkeId.ipv4(spec.value)
+        if spec.type is IdentityType.HOSTNAME:
+            return IkeId.fqdn(spec.value)
+        if spec.type is IdentityType.USER_AT_HOSTNAME:
+            return IkeId.user_fqdn(spec.value)
+        if spec.value:
+            return IkeId.der_asn1_dn(parse_subject(spec.value))
+    except UnicodeEncodeError:
+        raise GatewayError(f"{spec.type.value} {spec.value}: an IKE identity is ASCII "
+                           "(RFC 2407 4.6.2)") from None
+    except ValueError as exc:
+        raise GatewayError(f"{spec.type.value} {spec.value}: {exc}") from None
     if certificate is None:
         raise GatewayError("distinguished-name identity needs the local certificate")
     return IkeId.der_asn1_dn(certificate.subject)
@@ -84,9 +100,6 @@ def plan(config: DeviceConfig, gateway_name: str, *, device_address: str) -> Gat
     if policy is None:
         raise GatewayError(f"gateway {gateway_name}: ike-policy {gateway.ike_policy} "
                            "is not configured")
-    if not policy.local_certificate:
-        raise GatewayError(f"policy {policy.name}: certificate local-certificate is not "
-                           "configured")
     proposals = []
     for name in policy.proposals:
         configured = ike.proposals.get(name)
@@ -101,18 +114,95 @@ def plan(config: DeviceConfig, gateway_name: str, *, device_address: str) -> Gat
         }, GatewayError))
     if not proposals:
         raise GatewayError(f"policy {policy.name}: no proposals configured")
+    signed = [p for p in proposals if p.authentication_method is not AuthMethod.PRE_SHARED_KEY]
+    if signed and not policy.local_certificate:
+        raise GatewayError(f"policy {policy.name}: certificate local-certificate is not "
+                           f"configured (proposal {signed[0].name} uses "
+                           f"authentication-method "
+                           f"{signed[0].statements()['authentication-method']})")
+    shared = [p for p in proposals if p.authentication_method is AuthMethod.PRE_SHARED_KEY]
+    if shared and not policy.pre_shared_key:
+        raise GatewayError(f"policy {policy.name}: pre-shared-key is not configured (proposal "
+                           f"{shared[0].name} uses authentication-method pre-shared-keys)")
     local = (gateway.local_address or interface_address(config, gateway.external_interface)
              or device_address)
     remote_spec = gateway.remote_identity or gateway.dynamic
     return GatewayPlan(
         gateway=gateway, policy=policy,
         mode=Mode.AGGRESSIVE if policy.mode is IkeMode.AGGRESSIVE else Mode.MAIN,
-        proposals=tuple(proposals), local_certificate=policy.local_certificate,
+        proposals=tuple(proposals),
+        local_certificate=policy.local_certificate if signed else None,
         trusted_ca=policy.trusted_ca, local_address=local,
         remote_id=None if remote_spec is None or (
             remote_spec.type is IdentityType.DISTINGUISHED_NAME and not remote_spec.value)
         else identity(remote_spec),
+        pre_shared_key=_key_bytes(policy) if shared else None,
     )
+
+
+def _key_bytes(policy: IkePolicy) -> bytes:
+    """`pre-shared-key ascii-text` as its bytes, `hexadecimal` decoded."""
+    text = policy.pre_shared_key or ""
+    if not policy.pre_shared_key_hexadecimal:
+        return text.encode()
+    digits = text.removeprefix("0x").removeprefix("0X")
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        raise GatewayError(f"policy {policy.name}: pre-shared-key hexadecimal {text}: not an "
+                           "even number of hexadecimal digits") from None
+
+
+def check(config: DeviceConfig, *, device_address: str) -> None:
+    """The commit check: every gateway can be planned (GatewayError names the statement)."""
+    for name in config.ike.gateways:
+        plan(config, name, device_address=device_address)
+
+
+def phase1_config(gw: GatewayPlan, store: CertificateStore) -> Phase1Config:
+    """The IKE SA's configuration: the plan plus, for signatures, the local certificate, its
+    key and chain, and the CA DNs to name in CR payloads."""
+    if gw.local_certificate is None:
+        return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, None),
+                            pre_shared_key=gw.pre_shared_key, mode=gw.mode,
+                            remote_id=gw.remote_id)
+    cid = gw.local_certificate
+    cert = store.local_certificates.get(cid)
+    key = store.key_pairs.get(cid)
+    if cert is None or key is None:
+        raise GatewayError(f"local certificate {cid} is not loaded")
+    chain = [cert.public_bytes(Encoding.DER)]
+    # Send the CA certificates of our chain (Chapter 7: the payload carries the chain);
+    # the peer ignores what it already has.
+    for ca in _issuers_of(cert, list(store.ca_certificates.values())):
+        chain.append(ca.public_bytes(Encoding.DER))
+    ca_dns = tuple(c.subject.public_bytes() for c in store.ca_certificates.values())
+    try:
+        return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, cert),
+                            private_key=key, pre_shared_key=gw.pre_shared_key,
+                            certificates=tuple(chain[:10]), mode=gw.mode,
+                            remote_id=gw.remote_id, ca_dns=ca_dns)
+    except ValueError as exc:  # a key that does not fit the authentication-method
+        raise GatewayError(str(exc)) from None
+
+
+def _issuers_of(cert: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
+    """The CA certificates above `cert` that `pool` holds, nearest first, to send with it.
+
+    Self-signed roots are left out: the root is the common trusted CA both peers must already
+    have, so a single-level hierarchy sends the EE certificate alone (Chapter 7). A cross
+    certificate for a root (Figure 3) is sent, and the walk goes on through its issuer.
+    """
+    chain: list[x509.Certificate] = []
+    current = cert
+    while True:
+        issuer = next((c for c in pool if c.subject == current.issuer and c not in chain
+                       and c.issuer != c.subject), None)
+        if issuer is None:
+            break
+        chain.append(issuer)
+        current = issuer
+    return chain
 
 
 def peer_matches(gateway_plan: GatewayPlan, peer_id: IkeId) -> bool:
@@ -151,7 +241,7 @@ def _attributes(text: str, *, fold: bool = True) -> list[tuple[str, str]]:
             for attr in parse_subject(text)]
 
 
-def local_id(gateway_plan: GatewayPlan, certificate: x509.Certificate) -> IkeId:
+def local_id(gateway_plan: GatewayPlan, certificate: x509.Certificate | None) -> IkeId:
     spec = gateway_plan.gateway.local_identity
     if spec is None:
         return IkeId.ipv4(gateway_plan.local_address)

@@ -3,6 +3,12 @@
 kmd owns the clock for its SAs: retransmission timers, the negotiation's overall expiry, and
 the wait for pkid's verdict on the peer's certificates. It writes the kmd log lines and tells
 the results collector what happened when.
+
+Every datagram is a peer's (or anyone's) bytes. kmd never stops for one: a datagram that does
+not belong to a negotiation, comes from another address than the SA's peer, or that the SA
+drops (it could not be parsed or authenticated) is traced with the SA line and dropped; a
+datagram that opens a negotiation creates one only if the new SA takes it, so garbage leaves no
+negotiation, no timer and no results record behind.
 """
 
 from __future__ import annotations
@@ -10,11 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import simpy
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.store import CertificateStore
 from sim.device_state import IkeSaRecord
@@ -22,17 +26,17 @@ from sim.gateway import (
     GatewayError,
     GatewayPlan,
     gateway_for_peer,
-    local_id,
     peer_matches,
+    phase1_config,
     plan,
 )
 from sim.ike.ids import IkeId, render
 from sim.ike.payloads import ExchangeType, Header, NotifyType, PayloadMalformed
 from sim.ike.phase1 import (
+    Cause,
     IkeSA,
     LocalProtocolError,
     PeerCertificatesReceived,
-    Phase1Config,
     Phase1Done,
     Phase1Failed,
     RemoteProtocolError,
@@ -50,11 +54,12 @@ from sim.quick_mode import QuickModes
 from sim.results import Results
 
 IKE_PORT = 500
-# How `show security ike security-associations detail` names each authentication method.
-_METHOD_NAMES = {"rsa-signatures": "RSA-signatures", "dsa-signatures": "DSA-signatures",
+# How `show security ike security-associations detail` names each authentication method
+# ("Pre-shared-keys" is a real device's, junos-messages.md section 7).
+_METHOD_NAMES = {"pre-shared-keys": "Pre-shared-keys",
+                 "rsa-signatures": "RSA-signatures", "dsa-signatures": "DSA-signatures",
                  "ecdsa-signatures-256": "ECDSA-signatures-256",
                  "ecdsa-signatures-384": "ECDSA-signatures-384"}
-_DER = Encoding.DER
 
 # Failures the guide prints with the local ID (the responder got as far as its gateway).
 _AUTH_ERRORS = frozenset({NotifyType.AUTHENTICATION_FAILED, NotifyType.INVALID_SIGNATURE,
@@ -108,7 +113,7 @@ class Kmd:
     def initiate(self, gateway_name: str) -> None:
         try:
             gw = plan(self.config, gateway_name, device_address=self.address)
-            sa_config, _ = self._phase1_config(gw)
+            sa_config = phase1_config(gw, self.store())
         except GatewayError as exc:
             self.log.message(f"KMD_INTERNAL_ERROR: cannot initiate gateway {gateway_name}: {exc}")
             return
@@ -139,52 +144,46 @@ class Kmd:
     def _sa_rng(self) -> random.Random:
         return random.Random(self.rng.getrandbits(64))
 
-    def _phase1_config(self, gw: GatewayPlan) -> tuple[Phase1Config, x509.Certificate]:
-        store = self.store()
-        cid = gw.local_certificate
-        cert = store.local_certificates.get(cid)
-        key = store.key_pairs.get(cid)
-        if cert is None or key is None:
-            raise GatewayError(f"local certificate {cid} is not loaded")
-        chain = [cert.public_bytes(_DER)]
-        # Send the CA certificates of our chain (Chapter 7: the payload carries the chain);
-        # the peer ignores what it already has.
-        for ca in _issuers_of(cert, list(store.ca_certificates.values())):
-            chain.append(ca.public_bytes(_DER))
-        ca_dns = tuple(c.subject.public_bytes() for c in store.ca_certificates.values())
-        return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, cert),
-                            private_key=key, certificates=tuple(chain[:10]), mode=gw.mode,
-                            remote_id=gw.remote_id, ca_dns=ca_dns), cert
-
     # -- datagrams ------------------------------------------------------------------------------
 
     def receive(self, datagram: Datagram) -> None:
         data = datagram.payload
         try:
             header = Header.decode(data)
-        except PayloadMalformed:
-            self._trace(IkeTraceFlag.IKE, f"Dropping malformed datagram from {datagram.src}")
+        except PayloadMalformed as exc:
+            self._trace(IkeTraceFlag.IKE, f"Dropping malformed datagram from {datagram.src}: "
+                                          f"{exc}")
             return
         entry = self.sas.get(header.icookie)
-        if entry is not None and entry.done is not None and header.exchange in (
-                ExchangeType.QUICK_MODE, ExchangeType.INFORMATIONAL):
-            self.quick.receive(entry, data, header)
-            return
         if entry is None:
             if not opens_phase1(data):
                 self._trace(IkeTraceFlag.IKE, "ike_get_sa: Invalid cookie, no sa found, SA")
                 return
-            entry = self._respond(datagram, header)
-            if entry is None:
-                return
+            self._respond(datagram, header)
+            return
+        if datagram.src != entry.peer:
+            self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
+            return
+        if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
+                                                           ExchangeType.INFORMATIONAL):
+            self.quick.receive(entry, data, header)
+            return
         try:
             entry.sa.receive(data)
         except (RemoteProtocolError, LocalProtocolError) as exc:
-            self._trace(IkeTraceFlag.IKE, f"Dropping datagram from {datagram.src}: {exc}")
+            self.dropped(entry, header, str(exc), getattr(exc, "notify", None))
             return
         self._pump(entry)
 
-    def _respond(self, datagram: Datagram, header: Header) -> SaEntry | None:
+    def dropped(self, entry: SaEntry, header: Header, reason: str,
+                error: NotifyType | None) -> None:
+        """Trace a datagram dropped inside a negotiation (Phase 1 or Quick Mode)."""
+        self._trace(IkeTraceFlag.IKE, msg.packet_dropped(
+            local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
+            icookie=header.icookie, rcookie=header.rcookie, exchange=header.exchange,
+            message_id=header.message_id, reason=reason, error=error))
+
+    def _respond(self, datagram: Datagram, header: Header) -> None:
         name = gateway_for_peer(self.config, datagram.src)
         self._trace(IkeTraceFlag.POLICY_MANAGER,
                     f"Phase-1 policy lookup for peer {datagram.src}: "
@@ -198,20 +197,23 @@ class Kmd:
             return None
         try:
             gw = plan(self.config, name, device_address=self.address)
-            sa_config, _ = self._phase1_config(gw)
+            sa_config = phase1_config(gw, self.store())
         except GatewayError as exc:
             self.log.message(f"KMD_INTERNAL_ERROR: gateway {name}: {exc}")
-            return None
-        # The gateway's own identity check happens here, in kmd, so it can log the guide's
-        # "Unable to find phase-1 policy" line; the SA checks ID against the certificate.
-        sa = IkeSA.responder(_without_remote_id(sa_config), rng=self._sa_rng())
+            return
+        sa = IkeSA.responder(sa_config, rng=self._sa_rng())
         entry = SaEntry(sa=sa, peer=datagram.src, local_address=gw.local_address, gateway=name,
                         plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999))
+        try:
+            sa.receive(datagram.payload)
+        except RemoteProtocolError as exc:
+            self.dropped(entry, header, str(exc), exc.notify)  # no negotiation was opened
+            return
         self.sas[header.icookie] = entry
         self.results.responding(header.icookie, responder=self.device, at=self.env.now)
         self.env.process(self._expire(entry))
-        return entry
+        self._pump(entry)
 
     # -- the SA's events ------------------------------------------------------------------------
 
@@ -282,7 +284,7 @@ class Kmd:
                                           "peer IKE ID does not match the gateway")
             self._pump(entry)
             return
-        certs = [x509.load_der_x509_certificate(c) for c in event.certificates]
+        certs = event.decoded  # the SA decoded them: nothing left to trip over
         if not certs:
             entry.sa.certificate_rejected(NotifyType.CERTIFICATE_UNAVAILABLE,
                                           "peer sent no certificate")
@@ -328,7 +330,7 @@ class Kmd:
             initiator_cookie=event.icookie.hex(), responder_cookie=event.rcookie.hex(),
             mode=event.mode.name.capitalize(), local_address=entry.local_address,
             remote_address=entry.peer,
-            authentication_method=_METHOD_NAMES[statements["authentication-method"]],
+            authentication_method=_METHOD_NAMES[str(statements["authentication-method"])],
             authentication_algorithm=statements["authentication-algorithm"],
             encryption_algorithm=statements["encryption-algorithm"],
             prf=f"hmac-{statements['authentication-algorithm']}",
@@ -344,6 +346,10 @@ class Kmd:
     def _failed(self, entry: SaEntry, event: Phase1Failed) -> None:
         entry.failed = event
         role = event.role.value
+        if event.cause is Cause.REMOTE_ID_MISMATCH and event.role is Role.RESPONDER:
+            # The responder's gateway does not know the identity the peer sent.
+            entry.id_mismatch = True
+            self.log.message(msg.unknown_peer(entry.peer))
         local = event.local_id
         if local is None and event.error in _AUTH_ERRORS:
             local = entry.sa.config.local_id
@@ -383,25 +389,3 @@ class Kmd:
         vpn = vpn_for(self.config, entry.gateway or "")
         return vpn.name if vpn else None
 
-
-def _without_remote_id(config: Phase1Config) -> Phase1Config:
-    return replace(config, remote_id=None)
-
-
-def _issuers_of(cert: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:
-    """The CA certificates above `cert` that `pool` holds, nearest first, to send with it.
-
-    Self-signed roots are left out: the root is the common trusted CA both peers must already
-    have, so a single-level hierarchy sends the EE certificate alone (Chapter 7). A cross
-    certificate for a root (Figure 3) is sent, and the walk goes on through its issuer.
-    """
-    chain: list[x509.Certificate] = []
-    current = cert
-    while True:
-        issuer = next((c for c in pool if c.subject == current.issuer and c not in chain
-                       and c.issuer != c.subject), None)
-        if issuer is None:
-            break
-        chain.append(issuer)
-        current = issuer
-    return chain

@@ -3,7 +3,7 @@
 The VPN whose `ike gateway` is the Phase-1 gateway gives the IPsec policy (proposals or a
 proposal-set, perfect-forward-secrecy) and the proxy IDs: from the tunnel policy that names the
 VPN (policy-based: its source and destination address-book entries and its application), else
-from `proxy-identity`, else 0.0.0.0/0 both ways (route-based).
+from `proxy-identity` (IPv4 or IPv6 prefixes), else 0.0.0.0/0 both ways (route-based).
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ def plan(config: DeviceConfig, gateway: str, *,
         mine = proxies[0]
     elif vpn.proxy_identity is not None:
         pid = vpn.proxy_identity
-        mine = ProxyIds.of(str(pid.local or "0.0.0.0/0"), str(pid.remote or "0.0.0.0/0"),
+        # A side left out is every address, of the family the other side names.
+        family = (pid.local or pid.remote or ipaddress.IPv4Network("0.0.0.0/0")).version
+        everything = "0.0.0.0/0" if family == 4 else "::/0"
+        mine = ProxyIds.of(str(pid.local or everything), str(pid.remote or everything),
                            **_service(pid.service or "any"))
     else:
         mine = ProxyIds.route_based()

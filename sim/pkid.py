@@ -3,6 +3,10 @@ processing time on the daemon's one CPU, and CRL downloads from the simulated se
 
 Decisions are pki.daemon's; this module only spends time and moves bytes. Concurrent requests
 that need the same CRL share one download, as a real daemon coalesces them.
+
+The certificates come from a peer. Should judging one raise (a certificate `cryptography` reads
+but pki cannot handle), the verification fails with that reason instead of stopping the
+device: the daemon answers every request.
 """
 
 from __future__ import annotations
@@ -13,12 +17,18 @@ from dataclasses import dataclass
 
 import simpy
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from pki.daemon import Event, FetchCrl, PkiDaemon, Verdict
 from pki.loaders import LoadError, load_crl
 from pki.names import render_oneline
+from pki.result import ValidationFailure, ValidationResult
 from sim.junos.logs import DaemonLog
 from sim.servers import CrlServer, DownloadFailed, host_of
+
+# What judging a peer's certificate can raise in `cryptography` or pki.
+_CERTIFICATE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
+                       x509.UnsupportedGeneralNameType)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,9 +81,8 @@ class Pkid:
             with self._cpu.request() as cpu:
                 yield cpu
                 yield self.env.timeout(self.timing.processing)
-                answer = self.daemon.verify(leaf, peer_certificates, at=self.clock(),
-                                            trusted_ca=trusted_ca, unavailable=unavailable,
-                                            fetched=fetched)
+                answer = self._judge(leaf, peer_certificates, trusted_ca=trusted_ca,
+                                     unavailable=unavailable, fetched=fetched)
             self._write(answer.events)
             if isinstance(answer, Verdict):
                 self._report(leaf, answer)
@@ -84,6 +93,16 @@ class Pkid:
                 fetched = fetched | {answer.ca_profile}
             else:
                 unavailable = unavailable | {answer.ca_profile}
+
+    def _judge(self, leaf: x509.Certificate, peer_certificates: tuple[x509.Certificate, ...],
+               **kw) -> Verdict | FetchCrl:
+        try:
+            return self.daemon.verify(leaf, peer_certificates, at=self.clock(), **kw)
+        except _CERTIFICATE_ERRORS as exc:
+            result = ValidationResult(reason=ValidationFailure.MALFORMED,
+                                      message=f"certificate cannot be checked: {exc}",
+                                      path=(leaf,), failed_certificate=leaf)
+            return Verdict(result=result, events=())
 
     def _download(self, need: FetchCrl) -> simpy.Process:
         running = self._downloads.get(need.ca_profile)
@@ -180,4 +199,7 @@ def _lookup_order(need: FetchCrl) -> str:
 
 
 def _name(cert: x509.Certificate) -> str:
-    return render_oneline(cert.subject)
+    try:
+        return render_oneline(cert.subject)
+    except _CERTIFICATE_ERRORS:
+        return cert.subject.rfc4514_string()

@@ -62,28 +62,48 @@ class QuickModes:
         self._pump(qm)
 
     def receive(self, ike: SaEntry, datagram: bytes, header: Header) -> None:
-        live = [q for q in self.negotiations if q.ike is ike and not q.finished]
+        """A Quick Mode or Informational datagram under an established IKE SA. A new message
+        ID opens a negotiation only if the new responder SA takes the message (it decrypts and
+        its HASH(1) holds): garbage under real cookies leaves nothing behind."""
+        mine = [q for q in self.negotiations if q.ike is ike]
         if header.exchange is ExchangeType.QUICK_MODE:
-            qm = next((q for q in live if q.sa.message_id == header.message_id), None)
+            # A finished negotiation still takes its own message ID: a repeat of the message
+            # it answered last is answered again (the peer lost our last message).
+            qm = next((q for q in reversed(mine) if q.sa.message_id == header.message_id),
+                      None)
             if qm is None:
-                p2 = self._plan(ike)
-                if p2 is None:
-                    return
-                qm = QmEntry(sa=QuickModeSA.responder(ike.done, p2.config,
-                                                      rng=self.kmd._sa_rng()),
-                             ike=ike, plan=p2)
-                self.negotiations.append(qm)
-                self.kmd.results.phase2_started(ike.sa.icookie)
+                self._respond(ike, datagram, header)
+                return
             candidates = [qm]
-        else:
-            candidates = live  # an Informational: the negotiation it names takes it
+        else:  # an Informational: the negotiation in progress it names takes it
+            candidates = [q for q in mine if not q.finished]
+        why: RemoteProtocolError | LocalProtocolError | None = None
         for qm in candidates:
             try:
                 qm.sa.receive(datagram)
-            except (RemoteProtocolError, LocalProtocolError):
+            except (RemoteProtocolError, LocalProtocolError) as exc:
+                why = exc
                 continue
             self._pump(qm)
             return
+        self.kmd.dropped(ike, header, str(why) if why else "no negotiation in progress",
+                         getattr(why, "notify", None))
+
+    def _respond(self, ike: SaEntry, datagram: bytes, header: Header) -> None:
+        p2 = self._plan(ike)
+        if p2 is None:
+            self.kmd.dropped(ike, header, f"no VPN uses gateway {ike.gateway}", None)
+            return
+        qm = QmEntry(sa=QuickModeSA.responder(ike.done, p2.config, rng=self.kmd._sa_rng()),
+                     ike=ike, plan=p2)
+        try:
+            qm.sa.receive(datagram)
+        except RemoteProtocolError as exc:
+            self.kmd.dropped(ike, header, str(exc), exc.notify)
+            return
+        self.negotiations.append(qm)
+        self.kmd.results.phase2_started(ike.sa.icookie)
+        self._pump(qm)
 
     def _pump(self, qm: QmEntry) -> None:
         kmd, ike = self.kmd, qm.ike

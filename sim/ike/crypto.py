@@ -1,8 +1,10 @@
-"""The cryptography of IKEv1 Phase 1 with signatures (RFC 2409), done for real.
+"""The cryptography of IKEv1 Phase 1 with signatures or pre-shared keys (RFC 2409), done for
+real.
 
 Diffie-Hellman over the MODP groups of RFC 2409/3526 and the ECP groups of RFC 5903, the prf,
-SKEYID and its derivatives, HASH_I/HASH_R, CBC encryption of messages 5 and 6, and signatures
-over HASH_I/HASH_R. Private DH values are drawn from a caller's `random.Random`, so a seeded run
+SKEYID (from the nonces and g^xy, or from the pre-shared key and the nonces) and its
+derivatives, HASH_I/HASH_R, CBC encryption of messages 5 and 6, and signatures over
+HASH_I/HASH_R. Private DH values are drawn from a caller's `random.Random`, so a seeded run
 produces the same bytes every time.
 """
 
@@ -65,8 +67,9 @@ class EncryptionAlgorithm(enum.Enum):
 
 
 class AuthMethod(enum.IntEnum):
-    """IKE "Authentication Method" values for signatures (RFC 2409, RFC 4754)."""
+    """IKE "Authentication Method" values (RFC 2409 appendix A, RFC 4754)."""
 
+    PRE_SHARED_KEY = 1
     DSS_SIGNATURES = 2
     RSA_SIGNATURES = 3
     ECDSA_256 = 9
@@ -126,6 +129,9 @@ _CURVE_ORDERS = {
 # Private exponent length for MODP groups: 256 bits is at least twice the security strength of
 # every group here (as OpenSSL does for the named safe-prime groups), and keeps a seeded run cheap.
 MODP_EXPONENT_BITS = 256
+# The MODP groups OpenSSL does not know by name (RFC 2409's), so it checks their parameters
+# whenever a key is loaded.
+_CHECKED_ON_LOAD = frozenset({DHGroup.MODP_768, DHGroup.MODP_1024})
 
 
 class InvalidKeyExchange(ValueError):
@@ -155,6 +161,14 @@ class DHPrivate:
             return
         x = private_value if private_value is not None else (
             rng.getrandbits(MODP_EXPONENT_BITS) | 1 << (MODP_EXPONENT_BITS - 1))
+        self._x: int | None = None
+        if group in _CHECKED_ON_LOAD:
+            # OpenSSL checks these parameters on every key it loads (about 50 ms for group 2;
+            # it knows RFC 3526's groups and skips the check for them): Python's pow() is the
+            # same arithmetic, 2 ms.
+            self._x = x
+            self.public = pow(2, x, MODP_PRIMES[group]).to_bytes(group.ke_size, "big")
+            return
         # FFDH in cryptography is deprecated (CryptographyDeprecationWarning) but is the only
         # real MODP implementation at hand; the warning is not news to anyone reading a run.
         with warnings.catch_warnings():
@@ -184,6 +198,8 @@ class DHPrivate:
         y = int.from_bytes(peer_ke, "big")
         if not 1 < y < MODP_PRIMES[self.group] - 1:
             raise InvalidKeyExchange("KE value out of range")
+        if self._x is not None:
+            return pow(y, self._x, MODP_PRIMES[self.group]).to_bytes(self.group.ke_size, "big")
         with warnings.catch_warnings():  # FFDH deprecation, see __init__
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
             peer_key = dh.DHPublicNumbers(y, _dh_parameters(self.group)).public_key()
@@ -215,9 +231,13 @@ class Phase1Keys:
 
 def derive_keys(*, hash_alg: HashAlgorithm, cipher: EncryptionAlgorithm, ni_b: bytes,
                 nr_b: bytes, gxy: bytes, gxi: bytes, gxr: bytes, cky_i: bytes,
-                cky_r: bytes) -> Phase1Keys:
-    """RFC 2409 section 5 (signature authentication) and appendix B (key extension)."""
-    skeyid = prf(hash_alg, ni_b + nr_b, gxy)
+                cky_r: bytes, pre_shared_key: bytes | None = None) -> Phase1Keys:
+    """RFC 2409 section 5 and appendix B (key extension). SKEYID is prf(Ni_b | Nr_b, g^xy)
+    for signatures, prf(pre-shared-key, Ni_b | Nr_b) for pre-shared keys."""
+    if pre_shared_key is not None:
+        skeyid = prf(hash_alg, pre_shared_key, ni_b + nr_b)
+    else:
+        skeyid = prf(hash_alg, ni_b + nr_b, gxy)
     tail = gxy + cky_i + cky_r
     skeyid_d = prf(hash_alg, skeyid, tail + b"\x00")
     skeyid_a = prf(hash_alg, skeyid, skeyid_d + tail + b"\x01")
@@ -293,7 +313,10 @@ def _scalar_size(key: PrivateKey | PublicKey) -> int:
 
 
 def key_fits(method: AuthMethod, key: PrivateKey | PublicKey) -> bool:
-    """Can this key sign/verify for this authentication method?"""
+    """Can this key sign/verify for this authentication method? (No key does for pre-shared
+    keys.)"""
+    if method is AuthMethod.PRE_SHARED_KEY:
+        return False
     if method is AuthMethod.RSA_SIGNATURES:
         return isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey)
     if method is AuthMethod.DSS_SIGNATURES:

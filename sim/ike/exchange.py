@@ -1,7 +1,18 @@
 """What a Phase-1 negotiation (sim.ike.phase1.IkeSA) and a Quick Mode (sim.ike.phase2.QuickModeSA)
 share, sans I/O: the event queue, answering a repeated datagram with our last one, the
 retransmission contract (timer/on_timer/retransmit/timeout), and running one entry of the SA's
-transition table (_drive), where an exception from a handler becomes the SA's failure.
+transition table (_drive).
+
+A handler ends in one of three ways, and which one is a protocol decision:
+- it returns: the SA moves to the table's next state;
+- it raises Failure (or NoProposalChosen): the message is well formed and says something we
+  refuse (a proposal we do not have, an identity, certificate or signature that does not
+  hold): the negotiation fails with that error, and the peer is told if it is waiting;
+- it raises PayloadMalformed, InvalidKeyExchange or RemoteProtocolError: the datagram could
+  not be parsed or authenticated, so anyone could have sent it. It is dropped (RFC 2408
+  section 5: "the message is discarded"), the SA is put back exactly as it was (state, keys,
+  IVs, even its random stream) and RemoteProtocolError tells the driver, so the genuine
+  message, or its retransmission, still completes the negotiation.
 
 Each SA keeps its own states, inputs and transition table at the top of its own module; this
 class only knows the states by the class attributes an SA sets (FAILED, FINISHED,
@@ -61,6 +72,7 @@ class Exchange:
         self._generation = 0
         self._last_received: bytes | None = None
         self._reply_to_last_received = False
+        self._last_dropped: bytes | None = None  # survives the rollback of a drop
 
     # ------------------------------------------------------------ public surface
 
@@ -122,10 +134,20 @@ class Exchange:
                                       NotifyType.STATE_NOT_MATCHED)
 
     def _take(self, what: enum.Enum, datagram: bytes) -> None:
-        """Run the handler for a new datagram; a repeat of it will get our answer again."""
+        """Run the handler for a new datagram; a repeat of it will get our answer again. A
+        datagram the handler drops leaves no trace in the SA but `_last_dropped`."""
+        saved, events, rng = dict(self.__dict__), list(self._events), self._rng.getstate()
         self._last_received = datagram
         self._reply_to_last_received = False
-        self._drive(what, datagram)
+        try:
+            self._drive(what, datagram)
+        except RemoteProtocolError:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            self._events = deque(events)
+            self._rng.setstate(rng)
+            self._last_dropped = datagram
+            raise
 
     def _expect_notification(self) -> None:
         if self.state not in self.AWAITING_REPLY:
@@ -164,16 +186,18 @@ class Exchange:
             self._fail(self._failure_from(exc, NotifyType.NO_PROPOSAL_CHOSEN))
             return
         except PayloadMalformed as exc:
-            self._fail(self._failure_from(exc, exc.notify))
-            return
+            if datagram is None:
+                raise LocalProtocolError(f"{handler}: {exc}") from None
+            raise RemoteProtocolError(str(exc), exc.notify) from None
         except crypto.InvalidKeyExchange as exc:
-            self._fail(self._failure_from(exc, NotifyType.INVALID_KEY_INFORMATION))
-            return
+            if datagram is None:
+                raise LocalProtocolError(f"{handler}: {exc}") from None
+            raise RemoteProtocolError(str(exc), NotifyType.INVALID_KEY_INFORMATION) from None
         self.state = target
 
     def _failure_from(self, exc: Exception, error: NotifyType) -> Failure:
-        """The failure a handler's NoProposalChosen, PayloadMalformed or InvalidKeyExchange
-        means for this SA (whom to tell, which cause)."""
+        """The failure a handler's NoProposalChosen means for this SA (whom to tell, which
+        cause)."""
         raise NotImplementedError
 
     def _fail(self, failure: Failure) -> None:

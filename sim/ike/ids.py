@@ -4,7 +4,16 @@ log lines, and whether an identity is one a certificate vouches for.
 Rendering follows ssh_ike_id_to_string() (junos-messages.md section 1):
 `type(proto:port,[0..len-1]=data)`, e.g. `ipv4(udp:500,[0..3]=1.1.1.2)`, and
 `unknown(any:0,[0..0]=)` when there is no ID. A der_asn1_dn prints LDAP style, most specific
-attribute first, attributes joined by ", " (`CN=Foo, O=SSH, C=FI`).
+attribute first, attributes joined by ", " (`CN=Foo, O=SSH, C=FI`). Ranges print `low-high`
+(`ipv6_range(any:0,[0..31]=::1-::1)`, QuickSec's own test string); IPv6 subnets print as IPv4
+subnets do, `2001:db8::/64` (our inference by analogy).
+
+The address IDs (single addresses, subnets and ranges of either family) are what Quick Mode
+carries as proxy IDs; `address_range()` turns each into the (first, last) addresses it covers,
+so that 10.0.0.0/24 and 10.0.0.0-10.0.0.255 name the same traffic.
+
+Everything here reads bytes a peer chose: a DN that does not parse is a ValueError, never an
+IndexError or a crash in rendering (it renders as `<invalid DN>`).
 """
 
 from __future__ import annotations
@@ -28,6 +37,9 @@ class IdType(enum.IntEnum):
     USER_FQDN = 3
     IPV4_ADDR_SUBNET = 4
     IPV6_ADDR = 5
+    IPV6_ADDR_SUBNET = 6
+    IPV4_ADDR_RANGE = 7
+    IPV6_ADDR_RANGE = 8
     DER_ASN1_DN = 9
     KEY_ID = 11
 
@@ -36,8 +48,17 @@ class IdType(enum.IntEnum):
 _KEYWORDS = {
     IdType.IPV4_ADDR: "ipv4", IdType.FQDN: "fqdn", IdType.USER_FQDN: "usr@fqdn",
     IdType.IPV4_ADDR_SUBNET: "ipv4_subnet", IdType.IPV6_ADDR: "ipv6",
-    IdType.DER_ASN1_DN: "der_asn1_dn", IdType.KEY_ID: "key_id",
+    IdType.IPV6_ADDR_SUBNET: "ipv6_subnet", IdType.IPV4_ADDR_RANGE: "ipv4_range",
+    IdType.IPV6_ADDR_RANGE: "ipv6_range", IdType.DER_ASN1_DN: "der_asn1_dn",
+    IdType.KEY_ID: "key_id",
 }
+# The address IDs: data length and address family (4 or 6) of each.
+_ADDRESS_IDS = {
+    IdType.IPV4_ADDR: (4, 4), IdType.IPV4_ADDR_SUBNET: (8, 4), IdType.IPV4_ADDR_RANGE: (8, 4),
+    IdType.IPV6_ADDR: (16, 6), IdType.IPV6_ADDR_SUBNET: (32, 6), IdType.IPV6_ADDR_RANGE: (32, 6),
+}
+ADDRESS_ID_TYPES = frozenset(_ADDRESS_IDS)
+_ADDRESS_CLASSES = {4: ipaddress.IPv4Address, 6: ipaddress.IPv6Address}
 _PROTOCOLS = {0: "any", 1: "icmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 51: "ah"}
 
 
@@ -57,10 +78,15 @@ class IkeId:
             raise TypeError(f"data must be bytes, not {type(self.data).__name__}")
         if not 0 <= self.protocol <= 255 or not 0 <= self.port <= 0xFFFF:
             raise ValueError(f"protocol {self.protocol} / port {self.port} out of range")
-        sizes = {IdType.IPV4_ADDR: 4, IdType.IPV4_ADDR_SUBNET: 8, IdType.IPV6_ADDR: 16}
-        if self.id_type in sizes and len(self.data) != sizes[self.id_type]:
-            raise ValueError(f"{_KEYWORDS[self.id_type]} ID data must be "
-                             f"{sizes[self.id_type]} bytes, not {len(self.data)}")
+        size = _ADDRESS_IDS.get(self.id_type, (None,))[0]
+        if size is not None and len(self.data) != size:
+            raise ValueError(f"{_KEYWORDS[self.id_type]} ID data must be {size} bytes, "
+                             f"not {len(self.data)}")
+        if self.id_type in (IdType.IPV4_ADDR_RANGE, IdType.IPV6_ADDR_RANGE):
+            half = size // 2
+            if self.data[:half] > self.data[half:]:
+                raise ValueError(f"{_KEYWORDS[self.id_type]} ID: the range ends before it "
+                                 "starts")
 
     # Constructors named after the Junos `local-identity` / `dynamic` statements' kinds.
     @classmethod
@@ -81,6 +107,24 @@ class IkeId:
         kw = {"protocol": 0, "port": 0, **kw}
         return cls(id_type=IdType.IPV4_ADDR_SUBNET,
                    data=net.network_address.packed + net.netmask.packed, **kw)
+
+    @classmethod
+    def subnet(cls, network: str, **kw: int) -> IkeId:
+        """An ipv4_subnet or ipv6_subnet ID (proxy IDs: protocol and port 0 unless given)."""
+        net = ipaddress.ip_network(network)
+        kw = {"protocol": 0, "port": 0, **kw}
+        id_type = IdType.IPV4_ADDR_SUBNET if net.version == 4 else IdType.IPV6_ADDR_SUBNET
+        return cls(id_type=id_type, data=net.network_address.packed + net.netmask.packed, **kw)
+
+    @classmethod
+    def address_range(cls, first: str, last: str, **kw: int) -> IkeId:
+        """An ipv4_range or ipv6_range ID from its first and last address."""
+        low, high = ipaddress.ip_address(first), ipaddress.ip_address(last)
+        if low.version != high.version:
+            raise ValueError(f"range {first}-{last} mixes IPv4 and IPv6")
+        kw = {"protocol": 0, "port": 0, **kw}
+        id_type = IdType.IPV4_ADDR_RANGE if low.version == 4 else IdType.IPV6_ADDR_RANGE
+        return cls(id_type=id_type, data=low.packed + high.packed, **kw)
 
     @classmethod
     def der_asn1_dn(cls, name: x509.Name | bytes, **kw: int) -> IkeId:
@@ -112,6 +156,24 @@ class IkeId:
         """The data part of the rendering."""
         return _value_text(self.id_type, self.data)
 
+    def covers(self) -> tuple[int, int, int] | None:
+        """(address family, first, last) of an address ID; None for a name or a DN. A subnet
+        whose mask has holes covers its lowest to its highest address."""
+        found = _ADDRESS_IDS.get(self.id_type)
+        if found is None:
+            return None
+        size, family = found
+        if self.id_type in (IdType.IPV4_ADDR, IdType.IPV6_ADDR):
+            value = int.from_bytes(self.data, "big")
+            return family, value, value
+        half = size // 2
+        first = int.from_bytes(self.data[:half], "big")
+        second = int.from_bytes(self.data[half:], "big")
+        if self.id_type in (IdType.IPV4_ADDR_RANGE, IdType.IPV6_ADDR_RANGE):
+            return family, first, second
+        everything = (1 << (8 * half)) - 1
+        return family, first & second, first | (everything ^ second)
+
     def __str__(self) -> str:
         return render(self)
 
@@ -126,16 +188,8 @@ def render(ike_id: IkeId | None) -> str:
 
 
 def _value_text(id_type: IdType, data: bytes) -> str:
-    if id_type is IdType.IPV4_ADDR:
-        return str(ipaddress.IPv4Address(data))
-    if id_type is IdType.IPV6_ADDR:
-        return str(ipaddress.IPv6Address(data))
-    if id_type is IdType.IPV4_ADDR_SUBNET:
-        address, mask = ipaddress.IPv4Address(data[:4]), ipaddress.IPv4Address(data[4:])
-        bits = bin(int(mask)).count("1")
-        if int(mask) == (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF:
-            return f"{address}/{bits}"
-        return f"{address}, netmask {mask}"
+    if id_type in _ADDRESS_IDS:
+        return _address_text(id_type, data)
     if id_type is IdType.DER_ASN1_DN:
         try:
             return ", ".join(f"{_short_name(oid)}={value}"
@@ -145,6 +199,21 @@ def _value_text(id_type: IdType, data: bytes) -> str:
     if id_type is IdType.KEY_ID:
         return "".join(f"{b:02x} " for b in data)
     return data.decode("ascii", errors="replace")
+
+
+def _address_text(id_type: IdType, data: bytes) -> str:
+    size, family = _ADDRESS_IDS[id_type]
+    address = _ADDRESS_CLASSES[family]
+    if id_type in (IdType.IPV4_ADDR, IdType.IPV6_ADDR):
+        return str(address(data))
+    half = size // 2
+    first, second = address(data[:half]), address(data[half:])
+    if id_type in (IdType.IPV4_ADDR_RANGE, IdType.IPV6_ADDR_RANGE):
+        return f"{first}-{second}"
+    bits, width = bin(int(second)).count("1"), 8 * half
+    if int(second) == ((1 << width) - 1) ^ ((1 << (width - bits)) - 1):
+        return f"{first}/{bits}"
+    return f"{first}, netmask {second}"
 
 
 # ---------------------------------------------------------------- DER distinguished names
@@ -181,8 +250,10 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
 
 
 def _oid(value: bytes) -> str:
-    if not value:
-        raise ValueError("empty OID")
+    # X.690 8.19: each subidentifier ends with a byte whose top bit is clear, so a value that
+    # ends on a continuation byte (or is only continuation bytes) is not an OID.
+    if not value or value[-1] & 0x80:
+        raise ValueError("OID ends inside a subidentifier" if value else "empty OID")
     parts, n = [], 0
     for b in value:
         n = n << 7 | (b & 0x7F)

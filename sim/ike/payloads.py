@@ -1,9 +1,12 @@
 """ISAKMP messages as real bytes (RFC 2408), with the IPsec DOI values of RFC 2407.
 
 Encoding and decoding only: what a message means is phase1.py's business. Decoding is strict
-about structure (lengths, versions, known payload types) and raises `PayloadMalformed`, which
-carries the notify code a real daemon would report (16 PAYLOAD-MALFORMED, 1 INVALID-PAYLOAD-TYPE,
-...). Decoding keeps each payload's raw body available through `split_payloads`, because
+about structure (lengths, versions, known payload types) and raises `PayloadMalformed`, and
+nothing else, for any bytes; it carries the notify code a real daemon would report (16
+PAYLOAD-MALFORMED, 1 INVALID-PAYLOAD-TYPE, ...). Every length field is compared with what the
+datagram holds before anything is sliced, and nothing is allocated from a length field, so a
+100-byte datagram claiming 64 KB costs what 100 bytes cost (tests/sim/fuzz/test_decoder.py).
+Decoding keeps each payload's raw body available through `split_payloads`, because
 HASH_I/HASH_R are computed over the bytes as received (SAi_b, IDii_b), not over a re-encoding.
 """
 
@@ -215,6 +218,9 @@ class Header:
         if version >> 4 != 1:
             raise PayloadMalformed(f"major version {version >> 4}",
                                    NotifyType.INVALID_MAJOR_VERSION)
+        if version & 0x0F:  # IKEv1 is 1.0; QuickSec refuses any other minor version
+            raise PayloadMalformed(f"minor version {version & 0x0F}",
+                                   NotifyType.INVALID_MINOR_VERSION)
         if length != len(datagram):
             raise PayloadMalformed(f"header length {length}, datagram {len(datagram)} bytes",
                                    NotifyType.UNEQUAL_PAYLOAD_LENGTHS)
@@ -357,7 +363,9 @@ def _split_same(data: bytes, inner_type: PayloadType, what: str) -> list[bytes]:
     bodies, pos, nxt = [], 0, inner_type
     while nxt != PayloadType.NONE:
         _need(data[pos:], 4, what)
-        nxt, _, length = struct.unpack_from("!BBH", data, pos)
+        nxt, reserved, length = struct.unpack_from("!BBH", data, pos)
+        if reserved:
+            raise PayloadMalformed(f"{what} RESERVED field is {reserved}, not 0")
         if nxt not in (inner_type, PayloadType.NONE):
             raise PayloadMalformed(f"{what} followed by payload type {nxt}",
                                    NotifyType.BAD_PROPOSAL_SYNTAX)
@@ -556,14 +564,21 @@ def encode_payloads(payloads: Iterable[Payload]) -> tuple[int, bytes]:
 def split_payloads(first: int, data: bytes, *, allow_trailing: bool = False
                    ) -> tuple[tuple[int, bytes], ...]:
     """(type, raw body) of each payload in a chain. Decrypted messages end in padding, so
-    `allow_trailing` accepts bytes after the last payload."""
+    `allow_trailing` accepts bytes after the last payload. Each generic header is checked in
+    QuickSec's order (ike_decode_packet): its next-payload type, its RESERVED byte (RFC 2408
+    3.2: 0), then its length against what the datagram holds, before anything is sliced."""
+    if not _known(first):
+        raise PayloadMalformed(f"payload type {first}", NotifyType.INVALID_PAYLOAD_TYPE)
     out, pos, nxt = [], 0, first
     while nxt != PayloadType.NONE:
-        if nxt not in _DECODERS and nxt not in _OPAQUE_TYPES:
-            raise PayloadMalformed(f"payload type {nxt}", NotifyType.INVALID_PAYLOAD_TYPE)
         if len(data) - pos < 4:
             raise PayloadMalformed(f"payload type {nxt} truncated at offset {pos}")
-        following, _, length = struct.unpack_from("!BBH", data, pos)
+        following, reserved, length = struct.unpack_from("!BBH", data, pos)
+        if following != PayloadType.NONE and not _known(following):
+            raise PayloadMalformed(f"payload type {following} after payload type {nxt}",
+                                   NotifyType.INVALID_PAYLOAD_TYPE)
+        if reserved:
+            raise PayloadMalformed(f"payload type {nxt}: RESERVED field is {reserved}, not 0")
         if length < 4 or pos + length > len(data):
             raise PayloadMalformed(f"payload type {nxt}: length {length} at offset {pos}")
         out.append((nxt, bytes(data[pos + 4:pos + length])))
@@ -572,6 +587,10 @@ def split_payloads(first: int, data: bytes, *, allow_trailing: bool = False
     if pos != len(data) and not allow_trailing:
         raise PayloadMalformed(f"{len(data) - pos} bytes after the last payload")
     return tuple(out)
+
+
+def _known(payload_type: int) -> bool:
+    return payload_type in _DECODERS or payload_type in _OPAQUE_TYPES
 
 
 def decode_body(payload_type: int, body: bytes) -> Payload:
@@ -618,7 +637,10 @@ def decode_message(datagram: bytes, *, body: bytes | None = None) -> Message:
     """Decode a datagram. For an encrypted one pass the decrypted `body` (padding allowed)."""
     header = Header.decode(datagram)
     if header.encrypted and body is None:
-        raise ValueError("an encrypted message needs its decrypted body")
+        # The flag is the peer's to set: a clear message that claims to be encrypted is
+        # malformed input, not a caller's mistake.
+        raise PayloadMalformed("encryption flag set on a message read in the clear",
+                               NotifyType.INVALID_FLAGS)
     data = datagram[HEADER_LEN:] if body is None else body
     parts = split_payloads(header.next_payload, data, allow_trailing=body is not None)
     return Message(header=header, payloads=tuple(decode_body(t, b) for t, b in parts),

@@ -1,5 +1,5 @@
-"""The IKEv1 Phase-1 state machine (Main Mode and Aggressive Mode, signature authentication),
-sans I/O: datagrams in, events out, no clock, no sockets.
+"""The IKEv1 Phase-1 state machine (Main Mode and Aggressive Mode, signature or pre-shared-key
+authentication), sans I/O: datagrams in, events out, no clock, no sockets.
 
 Everything that decides the order of things is in the transition table just below. Per role
 and mode, each state maps an input (START, MESSAGE, VERDICT) to the handler that consumes it
@@ -14,10 +14,26 @@ Main Mode (exchange 2)              Aggressive Mode (exchange 4)
   I -> R  5* IDii, CERT*, SIG_I       (* = encrypted)
   R -> I  6* IDir, CERT*, SIG_R
 
+With pre-shared keys (RFC 2409 5.4) the same messages carry no CERT or CR payloads, HASH_I and
+HASH_R travel in a HASH payload instead of SIG, and SKEYID = prf(pre-shared key, Ni_b | Nr_b).
+
 When the peer's certificates arrive the machine emits PeerCertificatesReceived and waits
 (WAIT_VERDICT): pkid validates the chain and the driver answers with certificate_verdict(public
 key) or certificate_rejected(error). Only then are the signature and the ID-versus-certificate
-match checked. Retransmission follows QuickSec's base timers (isakmp defaults: first resend
+match checked. With pre-shared keys there is nothing to ask: the SA passes WAIT_VERDICT at once
+and checks the peer's HASH against its own.
+
+A datagram that cannot be parsed or authenticated is dropped and leaves the SA as it was
+(sim.ike.exchange), with one exception: the very same encrypted message 5/6 failing to decrypt
+into a message twice. A copy damaged on the way differs from the genuine retransmission that
+follows; an identical one failing again means the two sides hold different keys, with pre-shared
+keys a key mismatch. QuickSec's decoder then fails the negotiation with "Incorrect pre-shared
+key" and its error, INVALID-PAYLOAD-TYPE (1) or PAYLOAD-MALFORMED (16) (ike_decode_packet);
+we do the same, one retransmission later. [I] No device sample of the resulting kmd line was
+found: "Phase-1 [responder] failed with error(Invalid payload type)" is that error in the
+guide's failure line.
+
+Retransmission follows QuickSec's base timers (isakmp defaults: first resend
 after 0.5 s, doubling up to 30 s, 10 resends); the driver owns the clock (timer/on_timer, shared
 with Quick Mode in sim.ike.exchange), and calls timeout() for the overall expiry (300 s in
 QuickSec) or a pkid that never answers.
@@ -29,7 +45,6 @@ import enum
 import random
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from pki.keys import PublicKey
 from sim.ike import crypto
@@ -54,10 +69,18 @@ from sim.ike.payloads import (
     VendorIDPayload,
     decode_message,
     encode_message,
-    encode_payloads,
+)
+from sim.ike.peer_auth import (
+    UndecodableCertificate,
+    certificate_with_key,
+    chain_for_peer,
+    hash_matches,
+    peer_certificates,
+    proof,
 )
 from sim.ike.phase1_types import (
     NEED_INPUT,
+    Cause,
     Event,
     LocalProtocolError,
     Mode,
@@ -73,10 +96,11 @@ from sim.ike.phase1_types import (
     Timer,
 )
 from sim.ike.proposals import IkeProposal, NoProposalChosen, accepted, sa_offer, select
-from sim.ike.quick_mode_wire import first_iv, seal, seal_informational
+from sim.ike.quick_mode_wire import open_informational, seal, seal_informational
 
 __all__ = [
-    "AWAITING_REPLY", "NEED_INPUT", "TRANSITIONS", "ZERO_COOKIE", "Event", "IkeSA", "Input",
+    "AWAITING_REPLY", "NEED_INPUT", "TRANSITIONS", "ZERO_COOKIE", "Cause", "Event", "IkeSA",
+    "Input",
     "LocalProtocolError", "Mode", "NeedInput", "PeerCertificatesReceived", "Phase1Config",
     "Phase1Done", "Phase1Failed", "RemoteProtocolError", "RetransmitPolicy", "Role",
     "SendDatagram", "State", "Timer", "opens_phase1",
@@ -169,9 +193,9 @@ class IkeSA(Exchange):
         self._sai_b = self._idii_b = self._idir_b = b""
         self._nonce_i = self._nonce_r = self._gxi = self._gxr = b""
         self._iv = b""
-        self._peer_certs: tuple[bytes, ...] = ()
+        self._peer_certs: tuple[x509.Certificate, ...] = ()
         self._peer_crs: tuple[bytes, ...] = ()
-        self._peer_sig = b""
+        self._peer_proof = b""  # SIG_I/SIG_R, or HASH_I/HASH_R with pre-shared keys
         self._local_id_sent = False
         self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
 
@@ -199,8 +223,12 @@ class IkeSA(Exchange):
             self._informational(header, datagram)
             return
         if self.state is State.IDLE and self.role is Role.RESPONDER:
-            self.icookie = header.icookie
             if header.exchange is not self.mode.value:
+                try:  # refused as a message only if it is one
+                    self._require(self._clear(datagram), SAPayload, "message 1")
+                except PayloadMalformed as exc:
+                    raise RemoteProtocolError(str(exc), exc.notify) from None
+                self.icookie = header.icookie
                 self._last_received = datagram
                 self._fail(Failure(NotifyType.NO_PROPOSAL_CHOSEN,  # Junos's word; unverified
                                    f"peer uses {header.exchange.name}, policy says mode "
@@ -211,6 +239,8 @@ class IkeSA(Exchange):
                                       "negotiation", NotifyType.INVALID_EXCHANGE_TYPE)
         self._expect(Input.MESSAGE)
         self._take(Input.MESSAGE, datagram)
+        if self.state is State.WAIT_VERDICT and self._pre_shared_key:
+            self._drive(Input.VERDICT, None)  # the key is configured: nothing to wait for
 
     @property
     def last_iv(self) -> bytes:
@@ -244,7 +274,13 @@ class IkeSA(Exchange):
         return Phase1Failed(
             role=self.role, error=failure.error, reason=failure.reason,
             local_id=self.config.local_id if self._local_id_sent else None,
-            remote_id=self.peer_id)
+            remote_id=self.peer_id, cause=failure.cause)
+
+    @property
+    def _pre_shared_key(self) -> bool:
+        """Is the chosen proposal's authentication method pre-shared keys?"""
+        return (self.proposal is not None
+                and self.proposal.authentication_method is crypto.AuthMethod.PRE_SHARED_KEY)
 
     def _peer_waits(self) -> bool:
         """Is the peer waiting for our next message (so a notification can reach it)?"""
@@ -278,52 +314,43 @@ class IkeSA(Exchange):
     def _decrypt(self, datagram: bytes) -> Message:
         header = Header.decode(datagram)
         if not header.encrypted:
-            raise Failure(NotifyType.INVALID_FLAGS, "message 5/6 is not encrypted")
+            raise PayloadMalformed("message 5/6 is not encrypted", NotifyType.INVALID_FLAGS)
         cipher = self.proposal.encryption_algorithm
         ciphertext = datagram[HEADER_LEN:]
         try:
             body = crypto.decrypt(cipher, self.keys.enc_key, self._iv, ciphertext)
         except ValueError as exc:
-            raise Failure(NotifyType.PAYLOAD_MALFORMED, str(exc)) from None
+            raise PayloadMalformed(str(exc)) from None
+        try:
+            message = decode_message(datagram, body=body)
+        except PayloadMalformed as exc:
+            if datagram != self._last_dropped:
+                raise
+            # The peer sent this very message before and it failed the same way: our keys
+            # differ from the peer's, and no retransmission will change that.
+            reason = (f"Incorrect pre-shared key ({exc})" if self._pre_shared_key
+                      else f"message does not decrypt under the negotiated keys ({exc})")
+            raise Failure(exc.notify, reason, tell_peer=self._peer_waits()) from None
         self._iv = ciphertext[-cipher.block_size:]
-        return decode_message(datagram, body=body)
+        return message
 
     @staticmethod
     def _clear(datagram: bytes) -> Message:
-        message = decode_message(datagram)
-        if message.header.encrypted:
-            raise Failure(NotifyType.INVALID_FLAGS, "unexpected encryption flag")
-        return message
+        return decode_message(datagram)  # the encryption flag there is malformed input
 
     @staticmethod
     def _require(message: Message, cls: type, what: str):  # noqa: ANN205
         found = message.all(cls)
         if len(found) != 1:
-            raise Failure(NotifyType.PAYLOAD_MALFORMED, f"{what}: {len(found)} {cls.__name__}s")
+            raise PayloadMalformed(f"{what}: {len(found)} {cls.__name__}s")
         return found[0]
 
     def _cert_and_cr_payloads(self, *, certs: bool, crs: bool) -> list:
-        out: list = [CertPayload(data=c) for c in self._chain_for_peer()] if certs else []
+        out: list = [CertPayload(data=c) for c in chain_for_peer(
+            self.config.certificates, self._peer_crs)] if certs else []
         if crs:
             out += [CRPayload(authority=dn) for dn in self.config.ca_dns]
         return out
-
-    def _chain_for_peer(self) -> tuple[bytes, ...]:
-        """The local certificate, then the CA certificates the peer does not have (Chapter 7).
-
-        A CR payload names a CA the peer trusts, so it holds that CA's certificate: the chain
-        stops below the first CA the peer named. No CR payloads: the whole chain.
-        """
-        chain = self.config.certificates
-        if len(chain) < 2 or not self._peer_crs:
-            return chain
-        trusted = set(self._peer_crs)
-        kept = [chain[0]]
-        for der in chain[1:]:
-            if x509.load_der_x509_certificate(der).subject.public_bytes() in trusted:
-                break
-            kept.append(der)
-        return tuple(kept)
 
     def _new_dh_and_nonce(self, group: crypto.DHGroup) -> tuple[bytes, bytes]:
         self._dh = crypto.DHPrivate(group, rng=self._rng)
@@ -334,7 +361,8 @@ class IkeSA(Exchange):
         self.keys = crypto.derive_keys(
             hash_alg=self.proposal.authentication_algorithm,
             cipher=self.proposal.encryption_algorithm, ni_b=self._nonce_i, nr_b=self._nonce_r,
-            gxy=gxy, gxi=self._gxi, gxr=self._gxr, cky_i=self.icookie, cky_r=self.rcookie)
+            gxy=gxy, gxi=self._gxi, gxr=self._gxr, cky_i=self.icookie, cky_r=self.rcookie,
+            pre_shared_key=self.config.pre_shared_key if self._pre_shared_key else None)
         self._iv = self.keys.iv
 
     def _auth_hash(self, of: Role) -> bytes:
@@ -346,17 +374,18 @@ class IkeSA(Exchange):
         return crypto.hash_r(alg, self.keys.skeyid, idir_b=self._idir_b, **args)
 
     def _identity_payloads(self) -> list:
-        """Our ID, certificates and signature (messages 5/6, aggressive 2/3)."""
+        """Our ID, certificates and signature, or ID and HASH with pre-shared keys (messages
+        5/6, aggressive 2/3)."""
         id_payload = self.config.local_id.to_payload()
         if self.role is Role.INITIATOR:
             self._idii_b = id_payload.encode_body()
         else:
             self._idir_b = id_payload.encode_body()
         self._local_id_sent = True
-        signature = crypto.sign_hash(self.proposal.authentication_method,
-                                     self.config.private_key, self._auth_hash(self.role))
-        return [id_payload, *self._cert_and_cr_payloads(certs=True, crs=False),
-                SigPayload(data=signature)]
+        signed = proof(self.proposal.authentication_method, self.config.private_key,
+                       self._auth_hash(self.role))
+        return [id_payload, *self._cert_and_cr_payloads(certs=not self._pre_shared_key,
+                                                        crs=False), signed]
 
     def _take_peer_id(self, message: Message) -> None:
         payload = self._require(message, IDPayload, "peer identity")
@@ -374,24 +403,43 @@ class IkeSA(Exchange):
         if expected is not None and not expected.same_identity(self.peer_id):
             raise Failure(NotifyType.AUTHENTICATION_FAILED,
                           f"remote ID mismatch: expected {expected}, got {self.peer_id}",
-                          tell_peer=self._peer_waits())
+                          Cause.REMOTE_ID_MISMATCH, tell_peer=self._peer_waits())
 
     def _take_peer_auth(self, message: Message) -> None:
-        """Keep the peer's certificates and signature, and hand the certificates to pkid."""
-        self._peer_certs = tuple(c.data for c in message.all(CertPayload) if c.encoding == 4)
-        self._peer_sig = self._require(message, SigPayload, "peer signature").data
+        """Keep the peer's proof (SIG, or HASH with pre-shared keys) and its certificates, and
+        hand the certificates to pkid."""
+        if self._pre_shared_key:
+            self._peer_proof = self._require(message, HashPayload, "peer hash").data
+            return
+        self._peer_proof = self._require(message, SigPayload, "peer signature").data
+        ders = tuple(c.data for c in message.all(CertPayload) if c.encoding == 4)
+        try:
+            decoded = peer_certificates(ders)
+        except UndecodableCertificate as exc:
+            # QuickSec's policy manager finds no public key for the peer (ike_st_i_sig).
+            raise Failure(NotifyType.AUTHENTICATION_FAILED, f"No public key found: {exc}",
+                          tell_peer=self._peer_waits()) from None
+        self._peer_certs = tuple(cert for _, cert in decoded)
         self._events.append(PeerCertificatesReceived(
-            certificates=self._peer_certs, peer_id=self.peer_id,
-            certificate_requests=self._peer_crs))
+            certificates=tuple(der for der, _ in decoded), peer_id=self.peer_id,
+            certificate_requests=self._peer_crs, decoded=self._peer_certs))
 
     def _take_crs(self, message: Message) -> None:
         self._peer_crs += tuple(cr.authority for cr in message.all(CRPayload))
 
-    def _check_peer(self) -> x509.Certificate:
-        """After pkid's verdict: the certificate must vouch for the ID, the signature verify."""
+    def _check_peer(self) -> x509.Certificate | None:
+        """The peer's proof. Pre-shared keys: its HASH must be ours (QuickSec's ike_st_i_hash:
+        "Hash value mismatch", AUTHENTICATION-FAILED). Signatures, after pkid's verdict: the
+        certificate must vouch for the ID and the signature verify."""
+        peer = Role.RESPONDER if self.role is Role.INITIATOR else Role.INITIATOR
+        if self._pre_shared_key:
+            if not hash_matches(self._auth_hash(peer), self._peer_proof):
+                raise Failure(NotifyType.AUTHENTICATION_FAILED, "Hash value mismatch",
+                              tell_peer=self._peer_waits())
+            return None
         public_key, certificate = self._verdict
         if certificate is None:
-            certificate = _certificate_with_key(self._peer_certs, public_key)
+            certificate = certificate_with_key(self._peer_certs, public_key)
             if certificate is None:
                 raise Failure(NotifyType.AUTHENTICATION_FAILED, "No public key found",
                               tell_peer=self._peer_waits())
@@ -399,14 +447,13 @@ class IkeSA(Exchange):
             raise Failure(NotifyType.AUTHENTICATION_FAILED,
                           f"peer ID {self.peer_id} is not in its certificate",
                           tell_peer=self._peer_waits())
-        peer = Role.RESPONDER if self.role is Role.INITIATOR else Role.INITIATOR
         if not crypto.verify_hash(self.proposal.authentication_method, public_key,
-                                  self._auth_hash(peer), self._peer_sig):
+                                  self._auth_hash(peer), self._peer_proof):
             raise Failure(NotifyType.INVALID_SIGNATURE, "Signature check failed",
                           tell_peer=self._peer_waits())
         return certificate
 
-    def _done(self, certificate: x509.Certificate) -> None:
+    def _done(self, certificate: x509.Certificate | None) -> None:
         self._events.append(Phase1Done(
             role=self.role, mode=self.mode, icookie=self.icookie, rcookie=self.rcookie,
             proposal=self.proposal, local_id=self.config.local_id, remote_id=self.peer_id,
@@ -421,6 +468,7 @@ class IkeSA(Exchange):
 
     def _main_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
+        self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
         offer = self._require(message, SAPayload, "message 1")
         self.rcookie = self._random(8)
@@ -434,7 +482,8 @@ class IkeSA(Exchange):
         self.rcookie = message.header.rcookie
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.proposal.dh_group)
         self._send_clear([KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
-                          *self._cert_and_cr_payloads(certs=False, crs=True)])
+                          *self._cert_and_cr_payloads(certs=False,
+                                                      crs=not self._pre_shared_key)])
 
     def _main_on_3(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -445,7 +494,8 @@ class IkeSA(Exchange):
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(peer_ke)
         self._send_clear([KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
-                          *self._cert_and_cr_payloads(certs=False, crs=True)])
+                          *self._cert_and_cr_payloads(certs=False,
+                                                      crs=not self._pre_shared_key)])
 
     def _main_on_4(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -482,12 +532,14 @@ class IkeSA(Exchange):
         id_payload = self.config.local_id.to_payload()
         self._idii_b = id_payload.encode_body()
         self._local_id_sent = True
+        crs = self.config.uses_certificates  # the proposal is not chosen yet
         self._send_clear([sa, KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
-                          id_payload, *self._cert_and_cr_payloads(certs=False, crs=True),
+                          id_payload, *self._cert_and_cr_payloads(certs=False, crs=crs),
                           *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
 
     def _aggr_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
+        self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
         offer = self._require(message, SAPayload, "message 1")
         self._gxi = self._require(message, KEPayload, "message 1").data
@@ -498,10 +550,10 @@ class IkeSA(Exchange):
         reply, self.proposal = select(offer, self.config.proposals)
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(self._gxi)
-        *identity, signature = self._identity_payloads()
+        *identity, signed = self._identity_payloads()
         self._send_clear([reply, KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
-                          *identity, *self._cert_and_cr_payloads(certs=False, crs=True),
-                          signature])
+                          *identity, *self._cert_and_cr_payloads(
+                              certs=False, crs=not self._pre_shared_key), signed])
 
     def _aggr_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -541,51 +593,20 @@ class IkeSA(Exchange):
         self._events.append(SendDatagram(data=seal_informational(self, message_id, notify)))
 
     def _informational(self, header: Header, datagram: bytes) -> None:
+        """A notification: in the clear before keys exist (RFC 2408 allows nothing better
+        then, and it is how a refused proposal ends at once on both sides), HASH(1)-protected
+        after. Anything else is dropped."""
         self._expect_notification()
         try:
-            message = self._open_informational(header, datagram)
+            if header.encrypted != (self.keys is not None):
+                raise PayloadMalformed("notification " + (
+                    "encrypted before keys exist" if header.encrypted
+                    else "in the clear after keys exist"), NotifyType.INVALID_FLAGS)
+            message = (decode_message(datagram) if self.keys is None
+                       else open_informational(self, datagram))
         except PayloadMalformed as exc:
             raise RemoteProtocolError(f"bad informational message: {exc}", exc.notify) from None
         for notify in message.all(NotificationPayload):
             if self._fail_on_peer_error(notify):
                 return
 
-    def _open_informational(self, header: Header, datagram: bytes) -> Message:
-        if not header.encrypted:
-            if self.keys is not None:
-                raise PayloadMalformed("cleartext notification after keys exist",
-                                       NotifyType.INVALID_FLAGS)
-            return decode_message(datagram)
-        if self.keys is None:
-            raise PayloadMalformed("encrypted notification before keys exist",
-                                   NotifyType.INVALID_FLAGS)
-        alg, cipher = self.proposal.authentication_algorithm, self.proposal.encryption_algorithm
-        mid = header.message_id.to_bytes(4, "big")
-        iv = first_iv(self, header.message_id)
-        try:
-            body = crypto.decrypt(cipher, self.keys.enc_key, iv, datagram[HEADER_LEN:])
-        except ValueError as exc:
-            raise PayloadMalformed(str(exc)) from None
-        message = decode_message(datagram, body=body)
-        hashes = message.all(HashPayload)
-        rest = [p for p in message.payloads if not isinstance(p, HashPayload)]
-        expected = crypto.prf(alg, self.keys.skeyid_a, mid + encode_payloads(rest)[1])
-        if len(hashes) != 1 or hashes[0].data != expected:
-            raise PayloadMalformed("HASH(1) mismatch", NotifyType.INVALID_HASH_INFORMATION)
-        return message
-
-
-def _certificate_with_key(certificates: tuple[bytes, ...], public_key: PublicKey
-                          ) -> x509.Certificate | None:
-    wanted = public_key.public_bytes(serialization.Encoding.DER,
-                                     serialization.PublicFormat.SubjectPublicKeyInfo)
-    for der in certificates:
-        try:
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError:
-            continue
-        if cert.public_key().public_bytes(serialization.Encoding.DER,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo
-                                          ) == wanted:
-            return cert
-    return None

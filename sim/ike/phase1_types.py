@@ -2,8 +2,9 @@
 modes, one side's Phase-1 configuration (Phase1Config, RetransmitPolicy), the events it emits
 (SendDatagram, PeerCertificatesReceived, Phase1Done, Phase1Failed; NEED_INPUT when there are
 none), the Timer it asks its driver for, and its two error classes (LocalProtocolError: the
-caller misused it; RemoteProtocolError: the peer sent a datagram that does not belong).
-Quick Mode (sim.ike.phase2) shares them.
+caller misused it; RemoteProtocolError: the peer sent a datagram that does not belong, or that
+could not be parsed or authenticated: it was dropped and the SA is unchanged). Quick Mode
+(sim.ike.phase2) shares them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from pki.keys import PrivateKey
+from pki.keys import PrivateKey, key_spec_of
 from sim.ike import crypto
 from sim.ike.ids import IkeId
 from sim.ike.payloads import ExchangeType, NotifyType
@@ -55,12 +56,15 @@ class RetransmitPolicy:
 
 @dataclass(frozen=True, kw_only=True)
 class Phase1Config:
-    """One side's Phase-1 settings: the IKE policy (mode, proposals, local certificate) and the
-    gateway (local-identity, the remote identity it expects, trusted CAs for CR payloads)."""
+    """One side's Phase-1 settings: the IKE policy (mode, proposals, local certificate or
+    pre-shared key) and the gateway (local-identity, the remote identity it expects, trusted
+    CAs for CR payloads). Each proposal's authentication method needs its secret: a private key
+    that fits it, or the pre-shared key."""
 
     proposals: tuple[IkeProposal, ...]
     local_id: IkeId
-    private_key: PrivateKey
+    private_key: PrivateKey | None = None
+    pre_shared_key: bytes | None = field(default=None, repr=False)
     certificates: tuple[bytes, ...] = ()   # DER, local certificate first, then CA certificates
     mode: Mode = Mode.MAIN
     remote_id: IkeId | None = None         # None: any identity the certificate vouches for
@@ -73,13 +77,25 @@ class Phase1Config:
     def __post_init__(self) -> None:
         if not isinstance(self.proposals, tuple) or not self.proposals:
             raise ValueError("proposals: a non-empty tuple of IkeProposal is required")
+        if self.pre_shared_key is not None and (
+                not isinstance(self.pre_shared_key, bytes) or not self.pre_shared_key):
+            raise ValueError("pre_shared_key: non-empty bytes are required")
         for p in self.proposals:
             if not isinstance(p, IkeProposal):
                 raise TypeError(f"proposals must be IkeProposal, not {type(p).__name__}")
-            if not crypto.key_fits(p.authentication_method, self.private_key):
-                raise ValueError(f"ike proposal {p.name}: authentication-method "
-                                 f"{p.statements()['authentication-method']} does not fit the "
-                                 f"local certificate's {type(self.private_key).__name__}")
+            method = p.statements()["authentication-method"]
+            if p.authentication_method is crypto.AuthMethod.PRE_SHARED_KEY:
+                if self.pre_shared_key is None:
+                    raise ValueError(f"ike proposal {p.name}: authentication-method {method} "
+                                     "needs a pre-shared key")
+            elif self.private_key is None:
+                raise ValueError(f"ike proposal {p.name}: authentication-method {method} "
+                                 "needs the local certificate's private key")
+            elif not crypto.key_fits(p.authentication_method, self.private_key):
+                spec = key_spec_of(self.private_key)
+                raise ValueError(f"ike proposal {p.name}: authentication-method {method} does "
+                                 f"not fit the local certificate's {spec.type.value}-"
+                                 f"{spec.size} key")
         if self.mode is Mode.AGGRESSIVE and len({p.dh_group for p in self.proposals}) != 1:
             raise ValueError("mode aggressive: all proposals must use the same dh-group")
         if not isinstance(self.local_id, IkeId):
@@ -88,6 +104,12 @@ class Phase1Config:
             raise TypeError("certificates and ca_dns must be tuples of DER bytes")
         if not 8 <= self.nonce_size <= 256:
             raise ValueError(f"nonce_size {self.nonce_size}: RFC 2409 allows 8..256 bytes")
+
+    @property
+    def uses_certificates(self) -> bool:
+        """Does any proposal authenticate with signatures (so CR payloads are worth sending)?"""
+        return any(p.authentication_method is not crypto.AuthMethod.PRE_SHARED_KEY
+                   for p in self.proposals)
 
 
 # ---------------------------------------------------------------- events and errors
@@ -100,12 +122,14 @@ class SendDatagram:
 
 @dataclass(frozen=True, kw_only=True)
 class PeerCertificatesReceived:
-    """The peer's CERT payloads (DER, in the order sent), its ID, and the CA DNs it asked for.
-    The SA now waits for certificate_verdict() or certificate_rejected()."""
+    """The peer's CERT payloads that decode (DER, in the order sent, the leaf first; `decoded`
+    holds the same certificates parsed), its ID, and the CA DNs it asked for. The SA now waits
+    for certificate_verdict() or certificate_rejected()."""
 
     certificates: tuple[bytes, ...]
     peer_id: IkeId
     certificate_requests: tuple[bytes, ...]
+    decoded: tuple[x509.Certificate, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,7 +143,14 @@ class Phase1Done:
     remote_id: IkeId
     keys: crypto.Phase1Keys
     last_iv: bytes  # last Phase-1 CBC block, the seed of Quick Mode / Informational IVs
-    peer_certificate: x509.Certificate
+    peer_certificate: x509.Certificate | None  # None with pre-shared keys
+
+
+class Cause(enum.Enum):
+    """Why a Phase 1 failed, where a driver logs more than the error (kmd's "Unable to find
+    phase-1 policy" line for a responder whose gateway does not know the peer's identity)."""
+
+    REMOTE_ID_MISMATCH = "remote-id-mismatch"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,6 +162,7 @@ class Phase1Failed:
     reason: str
     local_id: IkeId | None
     remote_id: IkeId | None
+    cause: Cause | None = None
 
     @property
     def text(self) -> str:

@@ -23,6 +23,7 @@ RetransmitPolicy.
 from __future__ import annotations
 
 import enum
+import hmac
 import random
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +32,7 @@ from sim.ike.crypto import DHGroup
 from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, render
 from sim.ike.ipsec_proposals import (
+    LIFETIME_RANGE,
     PROTO_IPSEC_ESP,
     Chosen,
     IpsecProposal,
@@ -68,6 +70,7 @@ from sim.ike.quick_mode_wire import (
     keymat,
     lifetime_of,
     open_encrypted,
+    open_informational,
     responder_lifetime,
     seal,
     seal_informational,
@@ -98,8 +101,7 @@ class Cause(enum.Enum):
 
     PROXY_ID_MISMATCH = "proxy-id-mismatch"
     PROPOSAL_MISMATCH = "proposal-mismatch"
-    HASH_MISMATCH = "hash-mismatch"
-    MALFORMED = "malformed"
+    MALFORMED = "malformed"  # authenticated, but IDs we cannot use
     PEER_NOTIFICATION = "peer-notification"
     TIMEOUT = "timeout"
 
@@ -321,9 +323,6 @@ class QuickModeSA(Exchange):
             raise RemoteProtocolError(f"message ID {header.message_id:#010x} is not this "
                                       "negotiation's", NotifyType.INVALID_MESSAGE_ID)
         self._expect(Input.MESSAGE)
-        if self.state is State.IDLE:
-            self.message_id = header.message_id
-            self._iv = first_iv(self.phase1, self.message_id)
         self._take(Input.MESSAGE, datagram)
 
     # ------------------------------------------------------------ the machinery
@@ -361,22 +360,21 @@ class QuickModeSA(Exchange):
         self._transmit(data)
 
     def _open(self, datagram: bytes) -> tuple[Message, bytes]:
-        """Decrypt: (message, the bytes its leading HASH covers after the prefix)."""
-        try:
-            message, after_hash, self._iv = open_encrypted(self.phase1, self._iv, datagram)
-        except PayloadMalformed as exc:
-            raise Failure(exc.notify, str(exc), Cause.MALFORMED,
-                          tell_peer=self._peer_waits()) from None
+        """Decrypt: (message, the bytes its leading HASH covers after the prefix). A message
+        that does not decrypt into payloads is dropped (PayloadMalformed)."""
+        message, after_hash, self._iv = open_encrypted(self.phase1, self._iv, datagram)
         return message, after_hash
 
     def _check_hash(self, message: Message, data: bytes) -> None:
+        """Every Quick Mode message is authenticated by its HASH: one that does not match was
+        not sent by the peer as it is (damaged or forged), so it is dropped, and the peer's
+        genuine retransmission can still complete the exchange. (QuickSec's words for it,
+        ike_st_i_qm_hash_*: "Hash value mismatch", AUTHENTICATION-FAILED.)"""
         alg = self.phase1.proposal.authentication_algorithm
         expected = crypto.prf(alg, self.phase1.keys.skeyid_a, data)
         first = message.payloads[0] if message.payloads else None
-        if not isinstance(first, HashPayload) or first.data != expected:
-            # QuickSec's ike_st_i_qm_hash_* answer to a bad hash: authentication failed.
-            raise Failure(NotifyType.AUTHENTICATION_FAILED, "Hash value mismatch",
-                          Cause.HASH_MISMATCH, tell_peer=self._peer_waits())
+        if not isinstance(first, HashPayload) or not hmac.compare_digest(first.data, expected):
+            raise RemoteProtocolError("Hash value mismatch", NotifyType.AUTHENTICATION_FAILED)
 
     def _hash(self, prefix: bytes, payloads: list) -> HashPayload:
         alg = self.phase1.proposal.authentication_algorithm
@@ -449,6 +447,8 @@ class QuickModeSA(Exchange):
         self._send([self._hash(self._mid, payloads), *payloads])
 
     def _on_1(self, datagram: bytes) -> None:
+        self.message_id = Header.decode(datagram).message_id  # the initiator's choice
+        self._iv = first_iv(self.phase1, self.message_id)
         message, after_hash = self._open(datagram)
         offer = message.first(SAPayload)
         esp = [p for p in offer.proposals if p.protocol_id == PROTO_IPSEC_ESP] if offer else []
@@ -459,7 +459,7 @@ class QuickModeSA(Exchange):
         idci, idcr = self._peer_proxy_ids(message)
         # Policy lookup first, by the peer's IDs seen from our side; proposals come after.
         self.received_ids = ProxyIds(local=idcr, remote=idci)
-        if self.received_ids not in self.config.acceptable:
+        if not any(self.received_ids.same_traffic(pair) for pair in self.config.acceptable):
             raise Failure(NotifyType.NO_PROPOSAL_CHOSEN, "Failed to match the peer proxy ids",
                           Cause.PROXY_ID_MISMATCH, tell_peer=True)
         self.spi = self._new_spi()
@@ -489,7 +489,10 @@ class QuickModeSA(Exchange):
                           Cause.MALFORMED, tell_peer=self._peer_waits())
         for notify in message.all(NotificationPayload):
             if notify.notify_type == NotifyType.RESPONDER_LIFETIME:
-                self._lifetime_cap = lifetime_of(notify.data)
+                seconds = lifetime_of(notify.data)
+                # A peer's number: below the shortest lifetime Junos configures it is raised.
+                self._lifetime_cap = (None if seconds is None
+                                      else max(seconds, LIFETIME_RANGE[0]))
         if self._dh is not None:
             self._gxy = self._dh.shared_secret(self._peer_ke)
         self._send([HashPayload(data=crypto.prf(
@@ -534,15 +537,9 @@ class QuickModeSA(Exchange):
             raise RemoteProtocolError("cleartext notification after Phase 1",
                                       NotifyType.INVALID_FLAGS)
         try:
-            message, after_hash, _ = open_encrypted(
-                self.phase1, first_iv(self.phase1, header.message_id), datagram)
+            message = open_informational(self.phase1, datagram)
         except PayloadMalformed as exc:
             raise RemoteProtocolError(f"bad informational message: {exc}", exc.notify) from None
-        alg = self.phase1.proposal.authentication_algorithm
-        first = message.payloads[0] if message.payloads else None
-        if not isinstance(first, HashPayload) or first.data != crypto.prf(
-                alg, self.phase1.keys.skeyid_a, header.message_id.to_bytes(4, "big") + after_hash):
-            raise RemoteProtocolError("HASH(1) mismatch", NotifyType.INVALID_HASH_INFORMATION)
         ours = {self.spi, self.peer_spi} - {b""}
         for notify in message.all(NotificationPayload):
             if (notify.protocol_id == PROTO_IPSEC_ESP and notify.spi in ours

@@ -39,6 +39,7 @@ LIFE_SECONDS = 1
 _AES = 7
 
 AUTHENTICATION_METHODS = {
+    "pre-shared-keys": AuthMethod.PRE_SHARED_KEY,
     "rsa-signatures": AuthMethod.RSA_SIGNATURES,
     "dsa-signatures": AuthMethod.DSS_SIGNATURES,
     "ecdsa-signatures-256": AuthMethod.ECDSA_256,

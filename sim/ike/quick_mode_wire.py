@@ -1,20 +1,21 @@
 """Quick Mode's wire-level pieces, with no negotiation state: proxy-ID pairs (ProxyIds), the
 first IV of an exchange under a Phase-1 SA (first_iv), encrypting and decrypting its messages
-with the Phase-1 key (seal, open_encrypted), an encrypted Informational notification
-(seal_informational), KEYMAT (keymat), and the RESPONDER-LIFETIME notify a responder sends when
-it shortens the SA lifetime. sim.ike.phase2 runs the exchange with them; sim.ike.phase1 uses
-seal and first_iv for its own encrypted messages and notifications.
+with the Phase-1 key (seal, open_encrypted), encrypted Informational notifications
+(seal_informational, open_informational), KEYMAT (keymat), and the RESPONDER-LIFETIME notify a
+responder sends when it shortens the SA lifetime. sim.ike.phase2 runs the exchange with them;
+sim.ike.phase1 uses seal and the Informational pair for its own encrypted messages.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sim.ike import crypto
-from sim.ike.ids import IdType, IkeId
+from sim.ike.ids import ADDRESS_ID_TYPES, IkeId
 from sim.ike.ipsec_proposals import (
     ATTR_SA_LIFE_DURATION,
     ATTR_SA_LIFE_TYPE,
@@ -61,7 +62,8 @@ class KeyedSA(Protocol):
 @dataclass(frozen=True, kw_only=True)
 class ProxyIds:
     """A (local, remote) proxy-ID pair as this side sees it; the service (protocol/port) is
-    carried in both IDs."""
+    carried in both IDs. Each is an address ID of either family: an address, a subnet or a
+    range (RFC 2407 4.6.2, ID types 1, 4, 5, 6, 7, 8)."""
 
     local: IkeId
     remote: IkeId
@@ -70,14 +72,22 @@ class ProxyIds:
         for which in (self.local, self.remote):
             if not isinstance(which, IkeId):
                 raise TypeError(f"proxy IDs must be IkeId, not {type(which).__name__}")
-            if which.id_type not in (IdType.IPV4_ADDR, IdType.IPV4_ADDR_SUBNET):
-                raise ValueError(f"proxy ID {which}: an address or subnet is required")
+            if which.id_type not in ADDRESS_ID_TYPES:
+                raise ValueError(f"proxy ID {which}: an address, subnet or range is required")
 
     @classmethod
     def of(cls, local: str, remote: str, *, protocol: int = 0, port: int = 0) -> ProxyIds:
-        """From two prefixes, e.g. ProxyIds.of("10.10.10.0/24", "192.168.168.0/24")."""
-        return cls(local=IkeId.ipv4_subnet(local, protocol=protocol, port=port),
-                   remote=IkeId.ipv4_subnet(remote, protocol=protocol, port=port))
+        """From two prefixes of either family, e.g. ProxyIds.of("10.10.10.0/24",
+        "192.168.168.0/24") or ProxyIds.of("2001:db8:1::/64", "2001:db8:2::/64")."""
+        return cls(local=IkeId.subnet(local, protocol=protocol, port=port),
+                   remote=IkeId.subnet(remote, protocol=protocol, port=port))
+
+    def same_traffic(self, other: ProxyIds) -> bool:
+        """Do both pairs select the same traffic: the same addresses on each side (a subnet
+        and the range it spans are one selector), protocol and port?"""
+        return all(mine.covers() == theirs.covers()
+                   and (mine.protocol, mine.port) == (theirs.protocol, theirs.port)
+                   for mine, theirs in ((self.local, other.local), (self.remote, other.remote)))
 
     @classmethod
     def route_based(cls) -> ProxyIds:
@@ -94,10 +104,16 @@ class ProxyIds:
         if not source_addresses or not destination_addresses or not applications:
             raise ValueError("a tunnel policy matches at least one source, destination and "
                              "application")
-        local = source_addresses[0] if len(source_addresses) == 1 else "0.0.0.0/0"
-        remote = destination_addresses[0] if len(destination_addresses) == 1 else "0.0.0.0/0"
+        local = source_addresses[0] if len(source_addresses) == 1 else _any(source_addresses)
+        remote = (destination_addresses[0] if len(destination_addresses) == 1
+                  else _any(destination_addresses))
         protocol, port = applications[0] if len(applications) == 1 else (0, 0)
         return cls.of(local, remote, protocol=protocol, port=port)
+
+
+def _any(prefixes: Sequence[str]) -> str:
+    """Every address of the prefixes' family."""
+    return "::/0" if ipaddress.ip_network(prefixes[0]).version == 6 else "0.0.0.0/0"
 
 
 # ---------------------------------------------------------------- wire: IVs, sealing, KEYMAT
@@ -152,6 +168,22 @@ def open_encrypted(phase1: KeyedSA, iv: bytes, datagram: bytes
     end = sum(4 + len(raw) for _, raw in parts)
     message = decode_message(datagram, body=body)
     return message, body[4 + len(parts[0][1]):end], ciphertext[-cipher.block_size:]
+
+
+def open_informational(phase1: KeyedSA, datagram: bytes) -> Message:
+    """An encrypted Informational under `phase1`: decrypted with the IV its message ID gives,
+    and its HASH(1) = prf(SKEYID_a, M-ID | the payloads after it, as received) checked
+    (RFC 2409 5.7). PayloadMalformed if it does not decrypt, parse or authenticate."""
+    header = Header.decode(datagram)
+    message, after_hash, _ = open_encrypted(phase1, first_iv(phase1, header.message_id),
+                                            datagram)
+    alg = phase1.proposal.authentication_algorithm
+    first = message.payloads[0] if message.payloads else None
+    expected = crypto.prf(alg, phase1.keys.skeyid_a,
+                          header.message_id.to_bytes(4, "big") + after_hash)
+    if not isinstance(first, HashPayload) or first.data != expected:
+        raise PayloadMalformed("HASH(1) mismatch", NotifyType.INVALID_HASH_INFORMATION)
+    return message
 
 
 def keymat(alg: crypto.HashAlgorithm, skeyid_d: bytes, *, gxy: bytes, protocol: int,

@@ -286,6 +286,8 @@ class _Builder:
                 trusted_ca=None if use_all or trusted is None else trusted.text,
                 trusted_ca_use_all=use_all,
                 pre_shared_key=self._text(psk, "ascii-text") or self._text(psk, "hexadecimal"),
+                pre_shared_key_hexadecimal=self._text(psk, "ascii-text") is None
+                and self._text(psk, "hexadecimal") is not None,
                 description=self._text(e, "description"))
         gateways = {name: self.gateway(node, name, e, policies)
                     for name, e in node.entries("gateway").items()}
@@ -385,7 +387,7 @@ class _Builder:
         for key in ("local", "remote"):
             value = node.value(key)
             nets[key] = None if value is None else self._ip(
-                ipaddress.IPv4Network, value, f"{prefix} {key}", "IPv4 prefix")
+                _ip_prefix, value, f"{prefix} {key}", "IPv4 or IPv6 prefix")
         return ProxyIdentity(**nets, service=self._text(node, "service"))
 
     # security zones and policies
@@ -511,3 +513,8 @@ class _Builder:
             routes.append(self._make(StaticRoute, "routing-options static", static,
                                      destination=destination, next_hops=hops))
         return tuple(routes)
+
+
+def _ip_prefix(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A proxy-identity prefix of either family (Quick Mode carries IPv6 proxy IDs too)."""
+    return ipaddress.ip_network(text, strict=False)

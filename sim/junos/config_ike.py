@@ -168,6 +168,7 @@ class IkePolicy:
     trusted_ca: str | None = None  # a ca-profile name
     trusted_ca_use_all: bool = False
     pre_shared_key: str | None = field(default=None, repr=False)
+    pre_shared_key_hexadecimal: bool = False  # `pre-shared-key hexadecimal`, not ascii-text
     description: str | None = None
 
     def __post_init__(self) -> None:

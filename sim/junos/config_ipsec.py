@@ -91,8 +91,8 @@ class IpsecPolicy:
 
 @dataclass(frozen=True, kw_only=True)
 class ProxyIdentity:
-    local: ipaddress.IPv4Network | None = None
-    remote: ipaddress.IPv4Network | None = None
+    local: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    remote: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     service: str | None = None
 
 

@@ -11,7 +11,7 @@ PKI, and IPsec Issues"), without their timestamp.
 from __future__ import annotations
 
 from sim.ike.ids import IkeId, render
-from sim.ike.payloads import NotifyType
+from sim.ike.payloads import ExchangeType, NotifyType
 
 # Exchange abbreviations after the SA brackets; "IP" and "QM" are the guide's, the others
 # follow the same SSH toolkit naming (unverified).
@@ -32,13 +32,37 @@ def _cookie(c: bytes) -> str:
     return f"{c[:4].hex()} {c[4:].hex()}"
 
 
+def _sa(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes, exchange: str,
+        message_id: int, negotiation: str) -> str:
+    return (f"{local}:500 ({role.capitalize()}) <-> {remote}:500 {{ {_cookie(icookie)} - "
+            f"{_cookie(rcookie)} [{negotiation}] / 0x{message_id:08x} }} "
+            f"{EXCHANGE_ABBREVIATIONS[exchange]}")
+
+
 def sa_error(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
              exchange: str, error: NotifyType, message_id: int = 0,
              negotiation: str = "- 1") -> str:
     """The SA error line; `negotiation` is "- 1" for Phase 1 and the index ("0") in Quick Mode."""
-    return (f"{local}:500 ({role.capitalize()}) <-> {remote}:500 {{ {_cookie(icookie)} - "
-            f"{_cookie(rcookie)} [{negotiation}] / 0x{message_id:08x} }} "
-            f"{EXCHANGE_ABBREVIATIONS[exchange]}; Error = {error.text} ({error.value})")
+    return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
+                exchange=exchange, message_id=message_id, negotiation=negotiation)
+            + f"; Error = {error.text} ({error.value})")
+
+
+# How the SA line names each exchange a datagram may carry.
+EXCHANGE_NAMES = {ExchangeType.IDENTITY_PROTECTION: "main", ExchangeType.AGGRESSIVE: "aggressive",
+                  ExchangeType.QUICK_MODE: "quick", ExchangeType.INFORMATIONAL: "info"}
+
+
+def packet_dropped(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
+                   exchange: ExchangeType, message_id: int, reason: str,
+                   error: NotifyType | None) -> str:
+    """The trace line for a datagram kmd drops inside a negotiation: the SA line of the
+    packet's header (as QuickSec's SSH_IKE_DEBUG prefixes its packet errors), why, and the
+    notify code the decoder found (our wording; QuickSec's own texts vary by check)."""
+    code = f" ({error.text} ({error.value}))" if error is not None else ""
+    return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
+                exchange=EXCHANGE_NAMES[exchange], message_id=message_id, negotiation="- 1")
+            + f"; Packet dropped: {reason}{code}")
 
 
 def unknown_peer(peer_address: str) -> str:
@@ -92,7 +116,8 @@ def vpn_up(*, vpn: str, gateway: str, local: str, remote: str, tunnel_id: int,
 # Format strings of the SSH/QuickSec IKE library kmd is built on (junos-messages.md section 5).
 
 _XCHG = {"main": "Identity protect", "aggressive": "Aggressive"}
-_AUTH = {"rsa-signatures": "RSA signatures", "dsa-signatures": "DSS signatures",
+_AUTH = {"pre-shared-keys": "Pre shared keys",
+         "rsa-signatures": "RSA signatures", "dsa-signatures": "DSS signatures",
          "ecdsa-signatures-256": "ECDSA signatures", "ecdsa-signatures-384": "ECDSA signatures"}
 
 

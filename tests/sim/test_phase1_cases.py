@@ -3,8 +3,11 @@ kmd and pkid lines the guide prints for it (Chapter 11, "Troubleshooting IKE, PK
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from sim.ike.payloads import CertPayload, decode_message, encode_message
 from sim.scenario import Scenario
 from sim.topology import parse_topology
 from tests.sim.scenarios import HOST_A, HOST_B, pair, policy_vpn, profiles
@@ -259,3 +262,61 @@ def test_the_chain_stops_at_a_ca_the_peer_names_in_its_certificate_requests(tmp_
     assert f"Received 1 certificate(s) from {HOST_B}; asking pkid to verify" in kmd(s, "Host-A")
     assert f"Received 2 certificate(s) from {HOST_A}; asking pkid to verify" in kmd(s, "Host-B")
     assert not any("dynamic" in line for line in pkid(s, "Host-A"))
+
+
+def _aggressive(text: str) -> str:
+    for old, new in (("set security ike policy pol mode main",
+                      "set security ike policy pol mode aggressive"),
+                     ("authentication-method rsa-signatures",
+                      "authentication-method ecdsa-signatures-256"),
+                     ("dh-group group14", "dh-group group19"),
+                     ("key: rsa-1024", "key: ecdsa-256")):
+        text = text.replace(old, new)
+    return text
+
+
+def test_a_damaged_certificate_sent_in_the_clear_fails_the_negotiation_not_the_device(tmp_path):
+    """Aggressive Mode's message 3 carries Host-A's certificate in the clear: anyone on the
+    path can damage it. The DER used to reach an unguarded x509 load in kmd and end the whole
+    run; now Host-B finds no public key to check the signature with (Authentication failed),
+    and a later negotiation between the same devices still comes up."""
+    events = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
+              "  - {at: 20s, initiate: {device: Host-A, gateway: gw}}")
+    scenario = Scenario.build(parse_topology(_aggressive(pair(events=events)),
+                                             source="case.yaml"), out=tmp_path / "run")
+    kmd_a = scenario.devices["Host-A"].kmd
+    send, damaged = kmd_a._send, []
+
+    def damage_first_certificate(datagram):
+        message = decode_message(datagram.payload)
+        if message.first(CertPayload) is not None and not damaged:
+            cert = message.first(CertPayload)
+            bad = CertPayload(data=cert.data[:40] + bytes([cert.data[40] ^ 0xFF])
+                              + cert.data[41:])
+            payloads = [bad if p is cert else p for p in message.payloads]
+            datagram = replace(datagram, payload=encode_message(message.header, payloads))
+            damaged.append(datagram)
+        send(datagram)
+
+    kmd_a._send = damage_first_certificate
+    scenario.run()
+    first, second = scenario.results.in_order()
+    assert damaged and (first.phase1, first.error) == ("failed", "Authentication failed")
+    assert first.error_detail.startswith("No public key found: certificate does not decode")
+    assert kmd(scenario, "Host-B")[0] == (
+        f"Phase-1 [responder] failed with error(Authentication failed) for local={B_ID} "
+        f"remote={A_ID}")
+    assert (second.phase1, second.error) == ("done", None)
+
+
+def test_a_proposal_the_local_key_cannot_sign_for_does_not_stop_the_device(tmp_path):
+    """ecdsa-signatures-256 with an RSA certificate used to raise ValueError out of kmd and end
+    the run. kmd now refuses to negotiate with the gateway, in one line (refusing the topology
+    when it loads is the configuration check's job)."""
+    text = pair().replace("authentication-method rsa-signatures",
+                          "authentication-method ecdsa-signatures-256")
+    s = run(text, tmp_path)
+    assert s.world.env.now == 600.0 and s.results.in_order() == []
+    assert kmd(s, "Host-A") == [
+        "KMD_INTERNAL_ERROR: cannot initiate gateway gw: ike proposal p1: authentication-method "
+        "ecdsa-signatures-256 does not fit the local certificate's rsa-1024 key"]

@@ -61,3 +61,44 @@ def test_phase2_proposal_mismatch(tmp_path):
     assert lines[0].startswith("Phase-1 [responder] done")
     assert len(lines) == 2 and lines[1].endswith(" } QM; Error = No proposal chosen (14)")
     assert kmd(s, "Host-A")[-1].endswith(" } QM; Error = No proposal chosen (14)")
+
+
+def _route_based(local: str, remote: str) -> str:
+    return "\n".join([
+        "set security ipsec proposal esp-aes protocol esp",
+        "set security ipsec proposal esp-aes authentication-algorithm hmac-sha1-96",
+        "set security ipsec proposal esp-aes encryption-algorithm aes-256-cbc",
+        "set security ipsec policy vpn-policy1 proposals esp-aes",
+        "set security ipsec vpn ike-vpn bind-interface st0.0",
+        "set security ipsec vpn ike-vpn ike gateway gw",
+        "set security ipsec vpn ike-vpn ike ipsec-policy vpn-policy1",
+        f"set security ipsec vpn ike-vpn ike proxy-identity local {local}",
+        f"set security ipsec vpn ike-vpn ike proxy-identity remote {remote}",
+    ])
+
+
+def test_ipv6_proxy_identities_come_up_and_show_as_junos_renders_them(tmp_path):
+    """An IPv6-in-IPv4 route-based VPN: Quick Mode carries ID type 6 (ipv6_subnet) proxy IDs,
+    which used to raise ValueError in the responder's kmd."""
+    text = pair(a={"extra": _route_based("2001:db8:a::/64", "2001:db8:b::/64")},
+                b={"extra": _route_based("2001:db8:b::/64", "2001:db8:a::/64")})
+    s = run(text, tmp_path)
+    (negotiation,) = s.results.in_order()
+    assert (negotiation.phase1, negotiation.phase2) == ("done", "done")
+    assert kmd(s, "Host-B")[1] == (
+        f"Phase-2 [responder] done for p1_local=ipv4(udp:500,[0..3]={HOST_B}) "
+        f"p1_remote=ipv4(udp:500,[0..3]={HOST_A}) "
+        "p2_local=ipv6_subnet(any:0,[0..31]=2001:db8:b::/64) "
+        "p2_remote=ipv6_subnet(any:0,[0..31]=2001:db8:a::/64)")
+
+
+def test_ipv6_proxy_identities_that_differ_are_the_guides_mismatch(tmp_path):
+    text = pair(a={"extra": _route_based("2001:db8:a::/64", "2001:db8:b::/64")},
+                b={"extra": _route_based("2001:db8:b::/64", "2001:db8:c::/64")})
+    s = run(text, tmp_path)
+    assert s.results.in_order()[0].phase2 == "failed"
+    assert kmd(s, "Host-B")[1] == (
+        "Failed to match the peer proxy ids "
+        "p2_remote=ipv6_subnet(any:0,[0..31]=2001:db8:a::/64) "
+        "p2_local=ipv6_subnet(any:0,[0..31]=2001:db8:b::/64) "
+        f"for the remote peer:ipv4(udp:500,[0..3]={HOST_A})")

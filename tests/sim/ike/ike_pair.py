@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Self
 from cryptography import x509
 
 from sim.ike.ids import IkeId
+from sim.ike.payloads import NotifyType
 from sim.ike.phase1 import (
     NEED_INPUT,
     IkeSA,
@@ -54,9 +55,19 @@ def configs(peers, ca, kind="ecdsa256", *, mode=Mode.MAIN, i_props=None, r_props
     return ci, cr
 
 
+def fingerprint(sa) -> dict:
+    """Everything an SA (IkeSA or QuickModeSA) holds, its random stream and queued events
+    included, to show a dropped datagram changed nothing."""
+    state = {k: v for k, v in vars(sa).items() if k not in ("_rng", "_events", "_last_dropped")}
+    return {**state, "events": list(sa._events), "rng": sa._rng.getstate()}
+
+
 def pkid_accepts(ca_cert: x509.Certificate | None):
     """A verdict function: accept the first certificate if the test CA issued it."""
     def verdict(sa: IkeSA, event: PeerCertificatesReceived) -> None:
+        if not event.certificates:  # as kmd answers a peer that sent none
+            sa.certificate_rejected(NotifyType.CERTIFICATE_UNAVAILABLE, "peer sent no certificate")
+            return
         cert = x509.load_der_x509_certificate(event.certificates[0])
         if ca_cert is not None:
             try:

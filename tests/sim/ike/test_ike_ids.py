@@ -86,3 +86,54 @@ def host_a(peers):
 ])
 def test_id_against_certificate(host_a, ike_id, matches):
     assert id_matches_certificate(ike_id, host_a) is matches
+
+
+# ---------------------------------------------------------------- bytes a peer chose
+
+
+def test_oid_of_continuation_bytes_only_is_an_invalid_dn():
+    """A DN whose attribute OID is all continuation bytes (top bit set) is refused as a
+    ValueError and renders as <invalid DN>, where it used to be an IndexError."""
+    atv = b"\x30\x09\x06\x02\x81\x82\x0c\x03abc"  # OID 81 82: never ends
+    der = b"\x30\x0d\x31\x0b" + atv
+    with pytest.raises(ValueError, match="OID ends inside a subidentifier"):
+        parse_dn(der)
+    ike_id = IkeId.der_asn1_dn(der, protocol=0, port=0)
+    assert render(ike_id) == "der_asn1_dn(any:0,[0..14]=<invalid DN>)"
+    assert not ike_id.same_identity(IkeId.der_asn1_dn(FOO))
+
+
+@pytest.mark.parametrize(("ike_id", "text"), [
+    (IkeId.subnet("2001:db8::/64"), "ipv6_subnet(any:0,[0..31]=2001:db8::/64)"),
+    (IkeId.subnet("::/0"), "ipv6_subnet(any:0,[0..31]=::/0)"),
+    (IkeId.subnet("10.10.10.0/24"), "ipv4_subnet(any:0,[0..7]=10.10.10.0/24)"),
+    (IkeId.address_range("::1", "::1"), "ipv6_range(any:0,[0..31]=::1-::1)"),
+    (IkeId.address_range("10.0.0.1", "10.0.0.9", protocol=6, port=80),
+     "ipv4_range(tcp:80,[0..7]=10.0.0.1-10.0.0.9)"),
+    (IkeId(id_type=IdType.IPV6_ADDR, data=bytes(15) + b"\1", protocol=0, port=0),
+     "ipv6(any:0,[0..15]=::1)"),
+])
+def test_ipv6_and_range_ids_render_like_quicksec(ike_id, text):
+    assert render(ike_id) == text
+    assert IkeId.from_payload(IDPayload.decode_body(ike_id.to_payload().encode_body())) == ike_id
+
+
+@pytest.mark.parametrize(("id_type", "size"), [(5, 16), (6, 32), (7, 8), (8, 32)])
+def test_address_ids_from_the_wire_need_their_length(id_type, size):
+    assert IkeId.from_payload(IDPayload(id_type=id_type, data=bytes(size))).id_type == id_type
+    with pytest.raises(ValueError, match=f"must be {size} bytes"):
+        IkeId.from_payload(IDPayload(id_type=id_type, data=bytes(size - 1)))
+
+
+def test_a_range_that_ends_before_it_starts_is_refused():
+    with pytest.raises(ValueError, match="ends before it starts"):
+        IkeId.from_payload(IDPayload(id_type=7, data=bytes([10, 0, 0, 9, 10, 0, 0, 1])))
+
+
+def test_a_subnet_and_the_range_it_spans_cover_the_same_addresses():
+    assert IkeId.subnet("10.0.0.0/24").covers() == \
+        IkeId.address_range("10.0.0.0", "10.0.0.255").covers()
+    assert IkeId.subnet("2001:db8::/127").covers() == (6, IkeId.subnet(
+        "2001:db8::/127").covers()[1], IkeId.subnet("2001:db8::/127").covers()[1] + 1)
+    assert IkeId.subnet("10.0.0.0/24").covers() != IkeId.subnet("::/24").covers()
+    assert IkeId.fqdn("a.example").covers() is None

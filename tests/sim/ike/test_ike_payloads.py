@@ -96,8 +96,11 @@ def test_message_round_trip_and_header_fields():
 
 def test_encrypted_message_needs_its_body():
     data = header(flags=1, length=HEADER_LEN, next_payload=8).encode()
-    with pytest.raises(ValueError):
+    # The flag is the peer's: a clear read of a message that claims encryption is malformed
+    # input (INVALID-FLAGS), the error the state machines drop, not a bare ValueError.
+    with pytest.raises(PayloadMalformed) as info:
         decode_message(data)
+    assert info.value.notify is NotifyType.INVALID_FLAGS
     # Trailing padding after the last payload is accepted in a decrypted body.
     _, body = encode_payloads([HashPayload(data=b"h")])
     assert decode_message(data, body=body + b"\0\0\2").payloads == (HashPayload(data=b"h"),)
@@ -105,6 +108,7 @@ def test_encrypted_message_needs_its_body():
 
 @pytest.mark.parametrize(("mutate", "notify"), [
     (lambda d: d[:17] + b"\x20" + d[18:], NotifyType.INVALID_MAJOR_VERSION),
+    (lambda d: d[:17] + b"\x11" + d[18:], NotifyType.INVALID_MINOR_VERSION),
     (lambda d: d + b"\0", NotifyType.UNEQUAL_PAYLOAD_LENGTHS),
     (lambda d: d[:18] + b"\x63" + d[19:], NotifyType.INVALID_EXCHANGE_TYPE),
     (lambda d: d[:19] + b"\x80" + d[20:], NotifyType.INVALID_FLAGS),
@@ -112,6 +116,8 @@ def test_encrypted_message_needs_its_body():
     (lambda d: d[:HEADER_LEN + 2] + b"\xff\xff" + d[HEADER_LEN + 4:],
      NotifyType.PAYLOAD_MALFORMED),
     (lambda d: d[:10], NotifyType.PAYLOAD_MALFORMED),
+    (lambda d: d[:HEADER_LEN + 1] + b"\x01" + d[HEADER_LEN + 2:],  # RESERVED not 0
+     NotifyType.PAYLOAD_MALFORMED),
 ])
 def test_malformed_datagrams_carry_their_notify(mutate, notify):
     good = encode_message(header(), [NoncePayload(data=b"n" * 16)])

@@ -1,6 +1,7 @@
 """Main Mode and Aggressive Mode between two real IKE SAs: real DH, real signatures, real
 certificates, every byte on the wire decodable; and the ways a negotiation fails."""
 
+import hmac
 import random
 
 import pytest
@@ -11,9 +12,13 @@ from sim.ike.ids import IkeId, render
 from sim.ike.payloads import (
     HEADER_LEN,
     CertPayload,
+    CRPayload,
     ExchangeType,
+    HashPayload,
     Header,
     IDPayload,
+    KEPayload,
+    NoncePayload,
     SAPayload,
     SigPayload,
     decode_message,
@@ -31,6 +36,7 @@ from sim.ike.phase1 import (
     SendDatagram,
     State,
 )
+from sim.ike.proposals import IkeProposal
 from tests.sim.ike.ike_pair import A_ID, Pair, configs, proposal
 
 
@@ -178,19 +184,34 @@ def test_tampered_signature_in_aggressive_mode(peers, ca):
     assert not isinstance(pair.outcome("responder"), Phase1Done)
 
 
-@pytest.mark.parametrize(("position", "errors"), [
-    ("first-block", {1, 16, 18}),  # the ID payload's header or body is garbage
-    ("signature-block", {25}),     # the next-to-last block always holds the end of SIG_I
-])
-def test_tampered_encrypted_message_5(peers, ca, position, errors):
+def test_message_5_damaged_in_its_first_block_is_dropped_and_the_resend_completes(peers, ca):
+    """The ID payload's header decrypts to garbage: the datagram is dropped, the responder is
+    left as it was, and the initiator's retransmission of message 5 completes Phase 1."""
     def garble(index, sender, data):
         if index != 4:
             return data
-        pos = HEADER_LEN if position == "first-block" else len(data) - 17
+        return data[:HEADER_LEN] + bytes([data[HEADER_LEN] ^ 0x55]) + data[HEADER_LEN + 1:]
+
+    pair = run(peers, ca, tamper=garble)
+    assert pair.outcome("responder") is None and pair.responder.state is State.WAIT_AUTH
+    assert [exc.notify for exc in pair.dropped] in ([1], [16])
+    pair.initiator.on_timer(pair.initiator.timer().generation)
+    pair.settle()
+    assert isinstance(pair.outcome("responder"), Phase1Done)
+    assert isinstance(pair.outcome("initiator"), Phase1Done)
+
+
+def test_message_5_damaged_in_its_signature_fails_with_invalid_signature(peers, ca):
+    """The next-to-last block holds the end of SIG_I: the message decrypts and parses, and the
+    signature in it is wrong: an authentication failure, not a drop."""
+    def garble(index, sender, data):
+        if index != 4:
+            return data
+        pos = len(data) - 17
         return data[:pos] + bytes([data[pos] ^ 0x55]) + data[pos + 1:]
 
     pair = run(peers, ca, tamper=garble)
-    assert failed(pair, "responder").error in errors
+    assert failed(pair, "responder").error == 25
     assert not isinstance(pair.outcome("initiator"), Phase1Done)
 
 
@@ -285,3 +306,88 @@ def test_peer_certificate_is_a_real_x509(peers, ca):
     done = run(peers, ca, kind="dsa1024").outcome("initiator")
     assert isinstance(done.peer_certificate, x509.Certificate)
     assert done.peer_certificate.subject.rfc4514_string() == "CN=Host-B,O=example,C=US"
+
+
+# ---------------------------------------------------------------- pre-shared keys
+
+
+def psk_configs(i_key=b"juniper123", r_key=b"juniper123", *, mode=Mode.MAIN):
+    """Host-A and Host-B with `authentication-method pre-shared-keys` and no certificate."""
+    props = (IkeProposal.from_statements("psk", {
+        "authentication-method": "pre-shared-keys", "dh-group": "group14",
+        "authentication-algorithm": "sha-256", "encryption-algorithm": "aes-128-cbc"}),)
+    b_id = IkeId.ipv4("30.1.1.51")
+    return (Phase1Config(proposals=props, local_id=A_ID, pre_shared_key=i_key, mode=mode,
+                         remote_id=b_id),
+            Phase1Config(proposals=props, local_id=b_id, pre_shared_key=r_key, mode=mode))
+
+
+@pytest.mark.parametrize("mode", [Mode.MAIN, Mode.AGGRESSIVE], ids=lambda m: m.name.lower())
+def test_pre_shared_key_negotiation_succeeds_without_certificates(mode):
+    pair = Pair.of(*psk_configs(mode=mode), verdict=lambda sa, e: pytest.fail("pkid asked"))
+    pair.run()
+    i, r = pair.outcome("initiator"), pair.outcome("responder")
+    assert isinstance(i, Phase1Done) and isinstance(r, Phase1Done)
+    assert i.keys == r.keys and i.peer_certificate is None
+    kinds = set()
+    iv = i.keys.iv
+    for _, data in pair.datagrams:
+        if Header.decode(data).encrypted:
+            cipher = i.proposal.encryption_algorithm
+            body = crypto.decrypt(cipher, i.keys.enc_key, iv, data[HEADER_LEN:])
+            iv = data[-cipher.block_size:]
+            message = decode_message(data, body=body)
+        else:
+            message = decode_message(data)
+        kinds |= {type(p) for p in message.payloads}
+    assert HashPayload in kinds and not kinds & {CertPayload, CRPayload, SigPayload}
+
+
+def test_pre_shared_key_skeyid_is_prf_of_the_key_over_the_nonces():
+    """RFC 2409 5: SKEYID = prf(pre-shared-key, Ni_b | Nr_b), then the usual derivation:
+    HASH_I recomputed here from the wire bytes and that SKEYID equals the one sent."""
+    pair = Pair.of(*psk_configs(), verdict=lambda sa, e: None).run()
+    done = pair.outcome("initiator")
+    ke_nonce = [decode_message(d) for _, d in pair.datagrams[2:4]]
+    (ni,), (nr,) = ([p.data for p in m.payloads if isinstance(p, NoncePayload)]
+                    for m in ke_nonce)
+    alg = done.proposal.authentication_algorithm
+    skeyid = hmac.new(b"juniper123", ni + nr, alg.hashlib_name).digest()
+    assert done.keys.skeyid == skeyid
+    sai_b = decode_message(pair.datagrams[0][1]).raw_bodies[0]
+    gxi, gxr = ([p.data for p in m.payloads if isinstance(p, KEPayload)][0] for m in ke_nonce)
+    cipher = done.proposal.encryption_algorithm
+    body = crypto.decrypt(cipher, done.keys.enc_key, done.keys.iv,
+                          pair.datagrams[4][1][HEADER_LEN:])
+    message5 = decode_message(pair.datagrams[4][1], body=body)
+    expected = hmac.new(skeyid, gxi + gxr + done.icookie + done.rcookie + sai_b
+                        + message5.raw_body_of(IDPayload), alg.hashlib_name).digest()
+    assert message5.first(HashPayload).data == expected
+
+
+def test_pre_shared_key_mismatch_in_main_mode_fails_on_the_resent_message_5():
+    pair = Pair.of(*psk_configs(r_key=b"other"), verdict=lambda sa, e: None).run()
+    assert pair.responder.state is State.WAIT_AUTH and len(pair.dropped) == 1
+    pair.initiator.on_timer(pair.initiator.timer().generation)  # the same message 5 again
+    pair.settle()
+    r = failed(pair, "responder")
+    assert r.error in (1, 16) and r.reason.startswith("Incorrect pre-shared key (")
+    assert not isinstance(pair.outcome("initiator"), Phase1Done)
+
+
+def test_pre_shared_key_mismatch_in_aggressive_mode_is_a_hash_mismatch():
+    pair = Pair.of(*psk_configs(r_key=b"other", mode=Mode.AGGRESSIVE),
+                   verdict=lambda sa, e: None).run()
+    i = failed(pair, "initiator")
+    assert (i.error, i.reason) == (24, "Hash value mismatch")
+
+
+def test_pre_shared_keys_config_checks(peers):
+    i, _ = psk_configs()
+    with pytest.raises(ValueError, match="authentication-method pre-shared-keys needs a "
+                                         "pre-shared key"):
+        Phase1Config(proposals=i.proposals, local_id=A_ID)
+    with pytest.raises(ValueError, match="needs the local certificate's private key"):
+        Phase1Config(proposals=(proposal("rsa1024"),), local_id=A_ID, pre_shared_key=b"k")
+    with pytest.raises(ValueError, match="non-empty bytes"):
+        Phase1Config(proposals=i.proposals, local_id=A_ID, pre_shared_key=b"")

@@ -38,6 +38,7 @@ from sim.ike.phase2 import (
     proxy_id_mismatch_message,
     seal,
 )
+from sim.ike.quick_mode_wire import responder_lifetime
 from tests.sim.ike.ike_pair import Pair, configs, proposal
 from tests.sim.ike.qm_pair import QmPair
 
@@ -313,7 +314,10 @@ def _rewrite_message_1(p1: Phase1Done, data: bytes, change) -> bytes:
     return sealed
 
 
-def test_tampered_hash_1_is_rejected(phase1):
+def test_tampered_hash_1_is_dropped_and_the_resend_completes(phase1):
+    """A message whose HASH(1) does not match was not sent as it is by the peer: it is dropped
+    (QuickSec's "Hash value mismatch"), the responder stays idle, and the initiator's
+    retransmission of message 1 completes Quick Mode."""
     p1 = phase1["rsa-3des-sha1"][0]
 
     def flip_hash(payloads):
@@ -323,13 +327,18 @@ def test_tampered_hash_1_is_rejected(phase1):
     def tamper(index, sender, data):
         return _rewrite_message_1(p1, data, flip_hash) if index == 0 else data
 
-    i, r = outcomes(run(phase1, tamper=tamper))
-    assert r.error is NotifyType.AUTHENTICATION_FAILED and r.cause is Cause.HASH_MISMATCH
-    assert r.reason == "Hash value mismatch"
-    assert i.error is NotifyType.AUTHENTICATION_FAILED and i.cause is Cause.PEER_NOTIFICATION
+    pair = run(phase1, tamper=tamper)
+    assert outcomes(pair) == (None, None) and pair.responder.state is State.IDLE
+    assert [(str(e), e.notify) for e in pair.dropped] == [
+        ("Hash value mismatch", NotifyType.AUTHENTICATION_FAILED)]
+    pair.initiator.on_timer(pair.initiator.timer().generation)
+    pair.settle()
+    i, r = outcomes(pair)
+    assert isinstance(i, QuickModeDone) and isinstance(r, QuickModeDone)
+    assert i.outbound_keys == r.inbound_keys
 
 
-def test_changed_proxy_id_under_the_old_hash_is_rejected(phase1):
+def test_changed_proxy_id_under_the_old_hash_is_dropped(phase1):
     """An attacker rewriting IDcr without SKEYID_a cannot keep HASH(1) valid."""
     p1 = phase1["rsa-3des-sha1"][0]
     other = IkeId.ipv4_subnet("10.10.20.0/24").to_payload()
@@ -339,8 +348,35 @@ def test_changed_proxy_id_under_the_old_hash_is_rejected(phase1):
             return data
         return _rewrite_message_1(p1, data, lambda ps: [*ps[:-1], other])
 
-    r = run(phase1, tamper=tamper).outcome("responder")
-    assert r.cause is Cause.HASH_MISMATCH and r.received_local_proxy_id is None
+    pair = run(phase1, tamper=tamper)
+    assert pair.outcome("responder") is None and pair.responder.received_ids is None
+    assert [e.notify for e in pair.dropped] == [NotifyType.AUTHENTICATION_FAILED]
+
+
+def test_a_responder_lifetime_below_the_minimum_is_raised_to_it(phase1):
+    """RESPONDER-LIFETIME 0 in an authenticated message 2 used to raise ValueError out of
+    Quick Mode; it is the peer's number and is raised to Junos's minimum (180 s)."""
+    p1_r = phase1["rsa-3des-sha1"][1]
+    pair = QmPair.of(phase1["rsa-3des-sha1"], config(), config(proxy_ids=HOST))
+
+    def add_zero_lifetime(index, sender, data):
+        if index != 1:
+            return data
+        cipher, alg = p1_r.proposal.encryption_algorithm, p1_r.proposal.authentication_algorithm
+        iv = pair.datagrams[0][1][-cipher.block_size:]  # the CBC chain runs on from message 1
+        header = Header.decode(data)
+        body = crypto.decrypt(cipher, p1_r.keys.enc_key, iv, data[HEADER_LEN:])
+        payloads = [*decode_message(data, body=body).payloads[1:],
+                    responder_lifetime(b"\0\0\1\0", 0)]
+        hash2 = crypto.prf(alg, p1_r.keys.skeyid_a, header.message_id.to_bytes(4, "big")
+                           + pair.initiator._nonce_i + encode_payloads(payloads)[1])
+        sealed, _ = seal(p1_r, header.message_id, iv, [HashPayload(data=hash2), *payloads],
+                         exchange=ExchangeType.QUICK_MODE)
+        return sealed
+
+    pair.tamper = add_zero_lifetime
+    done = pair.run().outcome("initiator")
+    assert isinstance(done, QuickModeDone) and done.lifetime_seconds == 180
 
 
 # ---------------------------------------------------------------- retransmission and timeouts
@@ -448,7 +484,7 @@ def test_configuration_checks():
     with pytest.raises(ValueError, match="same group"):
         Phase2Config(proposals=mixed)
     assert Phase2Config(proposals=mixed, pfs_group=DHGroup.MODP_2048).group is DHGroup.MODP_2048
-    with pytest.raises(ValueError, match="address or subnet"):
+    with pytest.raises(ValueError, match="address, subnet or range"):
         ProxyIds(local=IkeId.fqdn("a.example"), remote=IkeId.ipv4_subnet("0.0.0.0/0"))
     with pytest.raises(TypeError):
         QuickModeSA.initiator("not a phase 1", config(), rng=random.Random(1))
@@ -463,3 +499,40 @@ def test_proxy_ids_from_a_tunnel_policy():
     assert ProxyIds.from_tunnel_policy(["10.10.10.0/24"], ["192.168.168.0/24"]) == HOST
     assert ProxyIds.from_tunnel_policy(["10.10.10.0/24"], ["192.168.168.0/24"],
                                        [(6, 80), (6, 443)]) == HOST
+
+
+# ---------------------------------------------------------------- IPv6 proxy IDs
+
+V6_HOST = ProxyIds.of("2001:db8:10::/64", "2001:db8:168::/64")
+V6_PEER = ProxyIds.of("2001:db8:168::/64", "2001:db8:10::/64")
+
+
+def test_ipv6_proxy_ids_negotiate_and_render_as_junos_does(phase1):
+    """ID types 6 (ipv6_subnet) in IDci/IDcr used to raise ValueError at the responder."""
+    i, r = outcomes(run(phase1, config(proxy_ids=V6_PEER), config(proxy_ids=V6_HOST)))
+    assert isinstance(i, QuickModeDone) and isinstance(r, QuickModeDone)
+    assert render(r.local_proxy_id) == "ipv6_subnet(any:0,[0..31]=2001:db8:10::/64)"
+    assert render(r.remote_proxy_id) == "ipv6_subnet(any:0,[0..31]=2001:db8:168::/64)"
+    assert i.outbound_keys == r.inbound_keys
+
+
+def test_an_ipv6_range_matches_the_subnet_it_spans(phase1):
+    """Type 8 (ipv6_range) offered for the subnet the responder's policy names: one selector."""
+    as_range = ProxyIds(local=IkeId.address_range("2001:db8:168::",
+                                                  "2001:db8:168::ffff:ffff:ffff:ffff"),
+                        remote=IkeId.subnet("2001:db8:10::/64"))
+    i, r = outcomes(run(phase1, config(proxy_ids=as_range), config(proxy_ids=V6_HOST)))
+    assert isinstance(r, QuickModeDone)
+    assert render(r.remote_proxy_id) == ("ipv6_range(any:0,[0..31]=2001:db8:168::-"
+                                         "2001:db8:168:0:ffff:ffff:ffff:ffff)")
+
+
+def test_ipv6_proxy_ids_that_differ_are_the_guides_mismatch(phase1):
+    other = ProxyIds.of("2001:db8:168::/64", "2001:db8:20::/64")
+    i, r = outcomes(run(phase1, config(proxy_ids=other), config(proxy_ids=V6_HOST)))
+    assert r.cause is Cause.PROXY_ID_MISMATCH and i.error is NotifyType.NO_PROPOSAL_CHOSEN
+    assert proxy_id_mismatch_message(r, IkeId.ipv4("2.2.2.2")) == (
+        "Failed to match the peer proxy ids "
+        "p2_remote=ipv6_subnet(any:0,[0..31]=2001:db8:168::/64) "
+        "p2_local=ipv6_subnet(any:0,[0..31]=2001:db8:20::/64) "
+        "for the remote peer:ipv4(udp:500,[0..3]=2.2.2.2)")
