@@ -26,7 +26,7 @@ from pki.files import shown
 from pki.keys import KeySpec, KeyType
 from pki.profiles import ConfigError
 from pki.selfsigned import SYSTEM_GENERATED_ID
-from sim.gateway import interface_address
+from sim.gateway import GatewayError, interface_address, plan
 from sim.junos.config import AuthenticationMethod, DeviceConfig, parse_config
 from sim.junos.setcmd import ConfigSyntaxError, parse_tree
 from sim.topology.cas import validity_days
@@ -100,6 +100,7 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
         # refuse: it names the statement and the line.
         config = _config(r, entry, name, config_text)
         _check_external_addresses(r, entry, name, address, config)
+        _check_gateways(r, entry, name, address, config, config_text)
         _check_authentication(r, entry, name, config, config_text, enrollments)
         first = entry.value_lines.get("config", entry.line)
         for statement in getattr(config, "unmodelled", ()):
@@ -255,6 +256,20 @@ def _check_external_addresses(r: Reader, entry: Located, name: str, address: str
             raise r.fail(entry, "address",
                          f"devices.{name}.address: {address}, but gateway {gateway.name}'s "
                          f"external-interface {gateway.external_interface} has {found}")
+
+
+def _check_gateways(r: Reader, entry: Located, name: str, address: str,
+                    config: DeviceConfig, config_text: str) -> None:
+    """Junos's commit check of each IKE gateway with its policy and proposals (a pre-shared
+    key where a proposal needs one, identities IKE can carry), so that kmd never meets a
+    gateway it cannot use."""
+    for gateway in config.ike.gateways:
+        try:
+            plan(config, gateway, device_address=address)
+        except GatewayError as exc:
+            line = _config_line(entry, name, config_text, ["security", "ike", "gateway", gateway])
+            raise TopologyError(r.source, line, f"devices.{name}.config: gateway {gateway}: "
+                                                f"{exc}") from None
 
 
 def _check_authentication(r: Reader, entry: Located, name: str, config: DeviceConfig,

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from sim.ike.payloads import CertPayload, decode_message, encode_message
+from sim.junos.config import parse_config
 from sim.scenario import Scenario
 from sim.topology import parse_topology
 from tests.sim.scenarios import HOST_A, HOST_B, pair, policy_vpn, profiles
@@ -311,11 +312,18 @@ def test_a_damaged_certificate_sent_in_the_clear_fails_the_negotiation_not_the_d
 
 def test_a_proposal_the_local_key_cannot_sign_for_does_not_stop_the_device(tmp_path):
     """ecdsa-signatures-256 with an RSA certificate used to raise ValueError out of kmd and end
-    the run. kmd now refuses to negotiate with the gateway, in one line (refusing the topology
-    when it loads is the configuration check's job)."""
-    text = pair().replace("authentication-method rsa-signatures",
-                          "authentication-method ecdsa-signatures-256")
-    s = run(text, tmp_path)
+    the run. The topology refuses it at load (Junos refuses it at commit); kmd defends anyway:
+    given such a configuration it refuses the gateway in one line."""
+    text = pair()
+    topology = parse_topology(text, source="case.yaml")
+    host_a = topology.devices["Host-A"]
+    bad = host_a.config_text.replace("authentication-method rsa-signatures",
+                                     "authentication-method ecdsa-signatures-256")
+    assert bad != host_a.config_text
+    devices = {**topology.devices, "Host-A": replace(
+        host_a, config=parse_config(bad, source="Host-A"), config_text=bad)}
+    s = Scenario.build(replace(topology, devices=devices), out=tmp_path / "run")
+    s.run()
     assert s.world.env.now == 600.0 and s.results.in_order() == []
     assert kmd(s, "Host-A") == [
         "KMD_INTERNAL_ERROR: cannot initiate gateway gw: ike proposal p1: authentication-method "

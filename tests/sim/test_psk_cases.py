@@ -172,3 +172,22 @@ def test_a_hostname_identity_that_is_not_ascii_is_a_commit_error():
     with pytest.raises(GatewayError, match="hostname h\u00e9llo.example: an IKE identity is "
                                            r"ASCII \(RFC 2407 4.6.2\)"):
         check(config, device_address=HOST_A)
+
+
+def test_ikesim_run_refuses_a_pre_shared_keys_proposal_without_a_key(tmp_path, monkeypatch,
+                                                                      capsys):
+    """The commit check runs when the topology loads: one line naming the gateway's line."""
+    from sim.cli import main
+
+    text = psk_topology(psk_config(me=HOST_A, peer=HOST_B, key=""),
+                        psk_config(me=HOST_B, peer=HOST_A))
+    (tmp_path / "psk.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "psk.yaml"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    gateway_line = next(number for number, row in enumerate(text.splitlines(), 1)
+                        if "set security ike gateway psk-gw" in row)
+    assert line == (f"ikesim: psk.yaml line {gateway_line}: devices.Host-A.config: gateway "
+                    "psk-gw: policy psk-pol: pre-shared-key is not configured (proposal "
+                    "psk-prop uses authentication-method pre-shared-keys)")
+    assert not (tmp_path / "runs").exists()
