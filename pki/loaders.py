@@ -24,9 +24,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+from pki.escape import escape
 from pki.files import FileRefused, read_regular
 from pki.keys import PrivateKey, key_spec_of
-from pki.names import printable
 from pki.parse_errors import PARSE_ERRORS
 from pki.working_key import load_der_certificate, original_der
 
@@ -42,7 +42,7 @@ class LoadError(ValueError):
 
     def __init__(self, source: str, problem: str) -> None:
         # A file name or URL goes to a terminal: control characters escaped.
-        super().__init__(f"{printable(source)}: {printable(problem)}")
+        super().__init__(f"{escape(source)}: {escape(problem)}")
         self.source = source
         self.problem = problem
 

@@ -267,17 +267,6 @@ def issued_to(name: x509.Name) -> str:
     return render_oneline(name)
 
 
-def printable(text: str) -> str:
-    """`text` safe for a terminal or a one-line log entry: every character that is not
-    printable (newlines, escape sequences, C1 controls, NUL) as a \\xNN or \\uNNNN escape;
-    printable text, non-ASCII letters included, unchanged."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else
-                   (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-                   for char in text)
-
-
 def _text(attr: x509.NameAttribute) -> str:
     value = attr.value
     return value if isinstance(value, str) else value.hex()

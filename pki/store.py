@@ -25,6 +25,7 @@ from types import MappingProxyType
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pki.escape import escape
 from pki.files import FileRefused, check_name, inside, write_file
 from pki.keys import PrivateKey
 from pki.loaders import (
@@ -38,7 +39,6 @@ from pki.loaders import (
     load_private_key,
     read_bytes,
 )
-from pki.names import printable
 from pki.working_key import original_der
 
 PEM = serialization.Encoding.PEM
@@ -174,8 +174,8 @@ class CertificateStore:
             try:
                 inside(within, os.path.relpath(root, within))
             except (FileRefused, ValueError):
-                raise StoreError(f"{printable(str(root))}: leaves the folder "
-                                 f"{printable(str(within))}") from None
+                raise StoreError(f"{escape(str(root))}: leaves the folder "
+                                 f"{escape(str(within))}") from None
         _check_replaceable(root)
         root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
@@ -279,13 +279,13 @@ def _check_replaceable(root: Path) -> None:
     if not os.path.lexists(root):
         return
     if root.is_symlink():
-        raise StoreError(f"{printable(str(root))}: is a symbolic link; ikesim does not "
+        raise StoreError(f"{escape(str(root))}: is a symbolic link; ikesim does not "
                          f"follow it")
     if not _is_real_directory(root):
-        raise StoreError(f"{printable(str(root))}: is not a directory; not replacing it")
+        raise StoreError(f"{escape(str(root))}: is not a directory; not replacing it")
     for entry in sorted(os.listdir(root)):
         if entry not in _FOLDERS or not _is_real_directory(root / entry):
-            raise StoreError(f"{printable(str(root))}: holds {printable(entry)!r}, which is not "
+            raise StoreError(f"{escape(str(root))}: holds {escape(entry)!r}, which is not "
                              f"part of a certificate store; not replacing it")
 
 

@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 import pki
+from pki.escape import escape
 from pki.files import shown, write_file
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import KeySpec, KeyType
@@ -27,7 +28,6 @@ from pki.loaders import (
     load_crl,
     read_bytes,
 )
-from pki.names import printable
 from sim.cli import UsageError
 from sim.crl_fetch import FetchFailure, fetch_crl
 
@@ -122,7 +122,7 @@ def verify_and_report(name: str, leaf: x509.Certificate, *, anchors, pool, crls,
 def _say(line: str) -> None:
     # Names and URLs come from the certificates: a newline or an escape sequence in them must
     # not forge a line or reach the terminal.
-    print(printable(line))
+    print(escape(line))
 
 
 def _download(urls: tuple[str, ...], tried: set[str]) -> x509.CertificateRevocationList | None:
@@ -170,7 +170,7 @@ def run_demo(args: argparse.Namespace) -> int:
         for path, data in files.items():
             write_file(path, data)  # a symlink planted in --out is replaced, not followed
     except OSError as exc:
-        raise UsageError(f"--out {printable(str(out))}: cannot write the demo there "
+        raise UsageError(f"--out {escape(str(out))}: cannot write the demo there "
                          f"({exc.strerror or exc})") from None
 
     when = (at + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
