@@ -98,7 +98,7 @@ class DeviceState:
     def save(self, run_dir: Path) -> None:
         """Write the store, configuration and state.json under `run_dir` (and only there)."""
         check_name("device", self.name)
-        self.store.save(inside(run_dir, "pki", self.name))
+        self.store.save(inside(run_dir, "pki", self.name), within=run_dir)
         folder = inside(run_dir, "devices", self.name)
         folder.mkdir(parents=True, exist_ok=True)
         write_file(inside(folder, "config"), self.config_text.encode())

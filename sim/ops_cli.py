@@ -27,6 +27,7 @@ from sim.device_state import DeviceState
 from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
 from sim.junos.ops import Outcome, ParseError, complete, execute, is_show
+from sim.junos.ops_grammar import MAX_LINE
 from sim.run_folder import require_run_folder
 
 HELP = """\
@@ -91,6 +92,14 @@ def save_state(state: DeviceState, run_dir: Path) -> None:
     state.save(run_dir)
 
 
+class _Overlong(Exception):
+    """A command line longer than the CLI takes (its length, counted, not kept)."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+
 class Session:
     """One `ikesim cli` session on one device of a run directory."""
 
@@ -105,12 +114,18 @@ class Session:
         self.prompt = f"user@{state.name}> "
 
     def _read(self) -> str | None:
-        line = self.stdin.readline()
+        line = self.stdin.readline(MAX_LINE + 1)
         if not line:
             return None
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            # Never hold more than a line's worth of input: count the rest and drop it.
+            length = len(line)
+            while (more := self.stdin.readline(MAX_LINE + 1)) and not more.endswith("\n"):
+                length += len(more)
+            raise _Overlong(length + len(more.rstrip("\r\n")))
         line = line.rstrip("\r\n")
         if self.echo:
-            self.stdout.write(line + "\n")
+            self.stdout.write(terminal(line) + "\n")
         return line
 
     def _say(self, text: str) -> None:
@@ -121,7 +136,11 @@ class Session:
         while True:
             self.stdout.write(self.prompt)
             self.stdout.flush()
-            line = self._read()
+            try:
+                line = self._read()
+            except _Overlong as exc:
+                self._say(f"\nerror: line of {exc.length} characters (at most {MAX_LINE}).")
+                continue
             if line is None:
                 self.stdout.write("\n")
                 return 0
@@ -145,7 +164,10 @@ class Session:
                 self._say(outcome.output)
                 self.stdout.write(terminal(outcome.question))
                 self.stdout.flush()
-                answer = self._read()
+                try:
+                    answer = self._read()
+                except _Overlong:
+                    answer = "no"  # not an answer Junos takes: the default
                 if answer is None:
                     self.stdout.write("\n")
                 outcome = execute(self.state, command, read=read_bytes, answer=answer or "no")

@@ -138,3 +138,26 @@ def test_cli_replaces_a_file_it_exports_to_and_never_writes_through_a_symlink(
     assert "certificate exported successfully" in capsys.readouterr().out
     assert victim.read_text() == "precious\n"
     assert (run_dir / "cert.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")
+
+
+class _CountingInput(io.StringIO):
+    """stdin that remembers the longest string one read returned."""
+
+    longest = 0
+
+    def readline(self, size: int = -1) -> str:
+        line = super().readline(size)
+        self.longest = max(self.longest, len(line))
+        return line
+
+
+def test_cli_refuses_a_megabyte_line_without_holding_it(run_dir, capsys, monkeypatch):
+    """The CLI reads at most one line's worth (64 KiB) at a time: a 1 MB line is counted,
+    dropped and answered in one error line, and the session goes on."""
+    stdin = _CountingInput("show " + "x" * 1_000_000 + "\nshow security pki crl\nexit\n")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["cli", str(run_dir), "host"]) == 0
+    out = capsys.readouterr().out
+    assert "user@host> \nerror: line of 1000005 characters (at most 65536).\n" in out
+    assert "user@host> show security pki crl\nCA profile: ms-ca\n" in out
+    assert stdin.longest <= 65537
