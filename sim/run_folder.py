@@ -27,6 +27,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from pathlib import Path
 from types import TracebackType
 
@@ -37,6 +38,9 @@ from sim.errors import UsageError
 MARKER = ".ikesim-run"
 MARKER_FORMAT = 1
 _MARKER_LIMIT = 4096
+# How an earlier ikesim's results.json opens (json.dumps of its record, indent 2).
+_UNMARKED_RESULTS = re.compile(rb'\{\n  "scenario": "[^"\n]*",\n  "seed": \d+,\n  '
+                               rb'"ikesim_version": "')
 _TOKEN = re.compile(r"[0-9a-f]{16}")
 
 
@@ -64,12 +68,39 @@ def is_run_folder(path: Path) -> bool:
     return isinstance(record, dict) and record.get("format") == MARKER_FORMAT
 
 
+# What an ikesim before the marker left in a run folder.
+_UNMARKED_ENTRIES = frozenset({"results.json", "logs", "pki", "devices", "plots"})
+
+
+def is_unmarked_run(path: Path) -> bool:
+    """Whether `path` holds a run written before runs were marked complete: nothing but what
+    such a run writes, and a results.json of ikesim's. It may be replaced by a new run (whole,
+    as any earlier run), never read as a complete one."""
+    try:
+        names = {entry.name for entry in path.iterdir()}
+        fd = os.open(path / "results.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        # Its opening is enough (a large run's results.json is hundreds of megabytes).
+        head = os.read(fd, 4096) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        head = b""
+    finally:
+        os.close(fd)
+    return names <= _UNMARKED_ENTRIES and _UNMARKED_RESULTS.match(head) is not None
+
+
 def require_run_folder(path: Path) -> None:
     """UsageError `<path>: not an ikesim run folder` unless `path` is a complete run."""
     if not path.exists():
         raise UsageError(f"{path}: no such run folder")
-    if not is_run_folder(path):
-        raise UsageError(f"{path}: not an ikesim run folder")
+    if is_run_folder(path):
+        return
+    if path.is_dir() and is_unmarked_run(path):
+        raise UsageError(f"{path}: not an ikesim run folder (written by an earlier ikesim, "
+                         "which did not mark complete runs); run the scenario again")
+    raise UsageError(f"{path}: not an ikesim run folder")
 
 
 # -- replacing a folder whole -------------------------------------------------------------------
@@ -212,7 +243,7 @@ class RunFolder:
 
 def check_target(target: Path) -> None:
     """A run may go to `target` when it does not exist, is an empty folder or holds a complete
-    earlier run."""
+    earlier run (marked, or from an ikesim that did not mark runs)."""
     if target.name in ("", ".", ".."):
         raise UsageError(f"{target}: name a folder for the run (e.g. runs/mine)")
     if target.is_symlink():
@@ -226,7 +257,7 @@ def check_target(target: Path) -> None:
         return
     if not target.is_dir():
         raise UsageError(f"{target}: exists and is not a folder")
-    if is_run_folder(target) or not any(target.iterdir()):
+    if is_run_folder(target) or not any(target.iterdir()) or is_unmarked_run(target):
         return
     raise UsageError(f"{target}: not empty and not an ikesim run folder; a run replaces only "
                      "an earlier run (choose another --out)")

@@ -59,6 +59,27 @@ def test_a_second_run_into_the_same_folder_replaces_the_first_whole(here, capsys
     assert partials(here) == []
 
 
+def test_a_run_from_an_ikesim_that_did_not_mark_runs_is_replaced_not_read(here, capsys):
+    """Run folders written before the marker (results.json, logs, pki, devices, plots): `show`
+    says what they are, and a new run replaces them whole. A folder that merely holds a
+    results.json of something else is still refused."""
+    assert ikesim("run", "pair.yaml", "--out", "old", "--quiet") == 0
+    (here / "old" / run_folder.MARKER).unlink()
+    capsys.readouterr()
+    assert ikesim("show", "old", "Host-A", SHOW) == 2
+    assert capsys.readouterr().err == (
+        "ikesim: old: not an ikesim run folder (written by an earlier ikesim, which did not "
+        "mark complete runs); run the scenario again\n")
+    assert ikesim("run", "pair.yaml", "--out", "old", "--quiet") == 0
+    assert run_folder.is_run_folder(here / "old")
+    other = here / "other"
+    other.mkdir()
+    (other / "results.json").write_text('{"scenario": "x"}\n')
+    assert ikesim("run", "pair.yaml", "--out", "other", "--quiet") == 2
+    assert "not empty and not an ikesim run folder" in capsys.readouterr().err
+    assert files_under(other) == {"results.json": b'{"scenario": "x"}\n'}
+
+
 def test_replacing_without_an_atomic_exchange_renames_in_two_steps(here, monkeypatch):
     monkeypatch.setattr(run_folder, "exchange", lambda a, b: False)
     assert ikesim("run", "single-level", "--out", "alone", "--quiet") == 0
