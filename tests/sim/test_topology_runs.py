@@ -196,8 +196,6 @@ def test_unmodelled_statements_become_warnings_naming_the_file_line(monkeypatch)
         f"t.yaml line {spoke}: devices.Spoke-0001.config: {statement}")
 
 
-@pytest.mark.skipif("unmodelled" not in DeviceConfig.__dataclass_fields__,
-                    reason="sim.junos.config does not record unmodelled statements yet")
 def test_a_real_unmodelled_statement_is_a_warning():
     text = pair(b={"extra": "set security ike gateway gw dead-peer-detection interval 10"})
     line = text.splitlines().index(
