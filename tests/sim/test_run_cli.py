@@ -7,7 +7,6 @@ import os
 import shutil
 import stat
 import subprocess
-from types import SimpleNamespace
 
 import pytest
 from cryptography import x509
@@ -15,7 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from sim.cli import main
 from sim.junos.logs import syslog_escape
-from sim.run_cli import summary, warn
+from sim.run_cli import summary
 from sim.run_folder import mark
 from sim.scenario import Scenario
 from sim.topology import parse_topology
@@ -213,17 +212,16 @@ def test_a_device_name_that_is_a_path_writes_nothing_outside_the_run(tmp_path, c
     assert sorted(p.name for p in work.iterdir()) == ["bad.yaml"]
 
 
-def test_topology_warnings_are_printed_one_line_each_before_running(capsys):
-    # Topology.warnings comes from the topology-input part; any object carrying it will do.
-    topology = SimpleNamespace(warnings=(
-        "t.yaml line 30: devices.SRX.config: 'security ike gateway gw nat-keepalive 5' is not "
-        "modelled by ikesim (accepted, no effect)",
-        "t.yaml line 31: devices.SRX.config: 'system host-name \x1b[2J' is not modelled"))
-    warn(topology)
+def test_topology_warnings_are_printed_one_line_each_before_running(tmp_path, monkeypatch,
+                                                                   capsys):
+    """A statement ikesim accepts but does not model is one warning line naming the file's
+    line, before the run's own output."""
+    statement = "set security ike gateway gw dead-peer-detection interval 10"
+    text = pair(b={"extra": statement})
+    line = text.splitlines().index(f"      {statement}") + 1
+    (tmp_path / "t.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "t.yaml", "--quiet"]) == 0
     assert capsys.readouterr().err == (
-        "ikesim: warning: t.yaml line 30: devices.SRX.config: 'security ike gateway gw "
-        "nat-keepalive 5' is not modelled by ikesim (accepted, no effect)\n"
-        "ikesim: warning: t.yaml line 31: devices.SRX.config: 'system host-name ^[[2J' is not "
-        "modelled\n")
-    warn(SimpleNamespace())  # a topology from before the warnings
-    assert capsys.readouterr().err == ""
+        f"ikesim: warning: t.yaml line {line}: devices.Host-B.config: 'security ike gateway gw "
+        "dead-peer-detection interval 10' is not modelled by ikesim (accepted, no effect)\n")
