@@ -303,7 +303,9 @@ class Kmd:
         if verdict.ok:
             self._trace(IkeTraceFlag.CERTIFICATES,
                         "ike_policy_reply_find_public_key: Start (certificate accepted by pkid)")
-            entry.sa.certificate_verdict(certs[0].public_key(), certs[0])
+            # The working public key of the validated path: a DSA key's inherited parameters
+            # come from the issuers (RFC 5280 6.1.6), not from the certificate alone.
+            entry.sa.certificate_verdict(verdict.result.public_key, certs[0])
         else:
             entry.sa.certificate_rejected(NotifyType.AUTHENTICATION_FAILED,
                                           verdict.result.message)

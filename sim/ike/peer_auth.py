@@ -15,20 +15,20 @@ import hmac
 import warnings
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
 from pki.keys import PrivateKey, PublicKey
+from pki.parse_errors import PARSE_ERRORS
+from pki.working_key import inherits_parameters, load_der_certificate
 from sim.ike import crypto
 from sim.ike.crypto import AuthMethod
 from sim.ike.payloads import HashPayload, SigPayload
 
-# What reading a damaged certificate's parts can raise in `cryptography`.
-_DECODING_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
-                    x509.UnsupportedGeneralNameType, x509.InvalidVersion,
-                    CryptographyDeprecationWarning)
+# What reading a damaged certificate's parts can raise in `cryptography`, and the warning it
+# gives today for what it will refuse tomorrow.
+_DECODING_ERRORS = (*PARSE_ERRORS, CryptographyDeprecationWarning)
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -38,13 +38,15 @@ class UndecodableCertificate(ValueError):
 
 def decode_certificate(der: bytes) -> x509.Certificate:
     """The certificate in a CERT payload, with its version, names, validity, extensions,
-    signature algorithm and public key read (`cryptography` parses them lazily)."""
+    signature algorithm and public key read (`cryptography` parses them lazily). A DSA key
+    without parameters is taken: it inherits its issuer's (RFC 5280 6.1.4 (f)), which pkid's
+    path validation supplies with the working public key."""
     try:
         with warnings.catch_warnings():
             # What `cryptography` only warns about today (a serial number that is not
             # positive) it will refuse tomorrow: refuse it now, and print nothing a peer chose.
             warnings.simplefilter("error", CryptographyDeprecationWarning)
-            cert = x509.load_der_x509_certificate(der)
+            cert = load_der_certificate(der)
             cert.version  # noqa: B018 - reading it is the check
             for name in (cert.subject, cert.issuer):
                 name.rfc4514_string()
@@ -53,6 +55,8 @@ def decode_certificate(der: bytes) -> x509.Certificate:
             for extension in cert.extensions:
                 extension.value  # noqa: B018
             cert.signature_hash_algorithm  # noqa: B018
+            if inherits_parameters(cert):
+                return cert
             key = cert.public_key()
             if isinstance(key, dsa.DSAPublicKey):
                 key.parameters()
@@ -83,9 +87,11 @@ def peer_certificates(ders: tuple[bytes, ...]
 
 def certificate_with_key(certificates: tuple[x509.Certificate, ...], public_key: PublicKey
                          ) -> x509.Certificate | None:
-    """The certificate among the peer's that holds `public_key`."""
+    """The certificate among the peer's that holds `public_key` (one whose DSA key inherits
+    its parameters holds none by itself: its verdict names it)."""
     wanted = public_key.public_bytes(*_SPKI)
-    return next((c for c in certificates if c.public_key().public_bytes(*_SPKI) == wanted),
+    return next((c for c in certificates if not inherits_parameters(c)
+                 and c.public_key().public_bytes(*_SPKI) == wanted),
                 None)
 
 
