@@ -9,14 +9,21 @@ Three rules, each one function:
   `open_append`.
 - A file a user names is read only if it is a regular file, and never more than a limit:
   `read_regular` (so `/dev/zero`, a FIFO or a 2 GB file cost nothing).
+- A folder written beside its target replaces it whole, so a reader sees the old folder or
+  the new one and a failure leaves the old one: `replace_folder`.
 
 Every refusal is a `FileRefused` (a ValueError) whose str() is one line naming the file.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import os
 import re
+import secrets
+import shutil
 import stat
 from pathlib import Path
 
@@ -74,8 +81,8 @@ def write_file(path: str | Path, data: bytes, *, mode: int = 0o644) -> None:
     to a new file beside it first, so a reader sees the old file or the new one, and a symlink
     at `path` is replaced, never followed."""
     path = Path(path)
-    for attempt in range(100):
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.tmp")
+    for _ in range(100):
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
         try:
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC,
                          mode)
@@ -103,15 +110,19 @@ def open_append(path: str | Path, *, mode: int = 0o600) -> int:
         raise FileRefused(str(path), _os_problem(exc)) from None
 
 
-def read_regular(path: str | Path, *, limit: int) -> bytes:
-    """The bytes of the regular file `path`, refused past `limit` bytes before reading them."""
+def read_regular(path: str | Path, *, limit: int, follow: bool = True) -> bytes:
+    """The bytes of the regular file `path`, refused past `limit` bytes before reading them.
+    With follow=False a symlink at `path` is refused (files of a folder ikesim wrote)."""
     source = str(path)
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _CLOEXEC
+                     | (0 if follow else _NOFOLLOW))
     except FileNotFoundError:
         raise FileRefused(source, "no such file") from None
     except OSError as exc:
+        if not follow and os.path.islink(path):
+            raise FileRefused(source, "is a symbolic link; ikesim does not follow it") from None
         raise FileRefused(source, _os_problem(exc).lower()) from None
     try:
         info = os.fstat(fd)
@@ -133,5 +144,83 @@ def read_regular(path: str | Path, *, limit: int) -> bytes:
         return b"".join(chunks)
     except OSError as exc:
         raise FileRefused(source, _os_problem(exc).lower()) from None
+    finally:
+        os.close(fd)
+
+
+# -- replacing a folder whole -------------------------------------------------------------------
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the entries at `a` and `b` in one atomic rename (Linux renameat2); False when the
+    system or the file system cannot, and the caller renames in two steps."""
+    function = getattr(_libc(), "renameat2", None)
+    if function is None:
+        return False
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def replace_folder(new: Path, target: Path, *, aside: Path | None = None) -> None:
+    """Put the folder `new` at `target`, removing what was there (the caller checked that it
+    may go). One atomic exchange where the system can; else the old folder is renamed to
+    `aside` first (a name beside it the caller's clean-up knows, or a hidden one), and renamed
+    back if the new one cannot take its place."""
+    if not os.path.lexists(target):
+        os.rename(new, target)
+        return
+    if exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # the old folder, now at the new one's name
+        return
+    aside = aside or target.with_name(f".{target.name}.old-{secrets.token_hex(8)}")
+    os.rename(target, aside)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def sync_to_disk(root: Path) -> None:
+    """Everything written under `root` on disk before the rename that publishes it, so that a
+    crash of the machine cannot show the new name with missing contents. One syncfs(2) of the
+    file system (Linux; 0.2 s for a 1,000-spoke run's 12,669 files here, where an fsync per
+    file took 36 s), else sync(2)."""
+    function = getattr(_libc(), "syncfs", None)
+    if function is None:
+        os.sync()
+        return
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if function(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(root))
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(path: Path) -> None:
+    """The folder's entries (a rename into it) on disk."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
     finally:
         os.close(fd)

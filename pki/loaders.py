@@ -16,9 +16,11 @@ Every failure is a `LoadError` whose one-line message names the file and what is
 from __future__ import annotations
 
 import binascii
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from pki.escape import escape
 from pki.files import FileRefused, read_regular
 from pki.keys import PrivateKey, key_spec_of
-from pki.parse_errors import PARSE_ERRORS
+from pki.parse_errors import PARSE_ERRORS, strict_parsing
 from pki.working_key import load_der_certificate, original_der
 
 CRL_MAX_BYTES = 5 * 1024 * 1024
@@ -47,13 +49,27 @@ class LoadError(ValueError):
         self.problem = problem
 
 
-def read_bytes(path: str | Path, *, limit: int = CRL_MAX_BYTES) -> bytes:
+def read_bytes(path: str | Path, *, limit: int = CRL_MAX_BYTES, follow: bool = True) -> bytes:
     """The bytes of the regular file `path`, refused past `limit` before reading. The default
-    is the largest file any loader takes (a CRL); each loader checks its own limit too."""
+    is the largest file any loader takes (a CRL); each loader checks its own limit too. With
+    follow=False a symlink at `path` is refused."""
     try:
-        return read_regular(path, limit=limit)
+        return read_regular(path, limit=limit, follow=follow)
     except FileRefused as refused:
         raise LoadError(refused.source, refused.problem) from None
+
+
+T = TypeVar("T")
+
+
+def _strictly(load: Callable[..., T]) -> Callable[..., T]:
+    """`load` under pki.parse_errors.strict_parsing: what cryptography warns about is refused
+    as a LoadError like any other parse error."""
+    @functools.wraps(load)
+    def strict(*args: object, **kw: object) -> T:
+        with strict_parsing():
+            return load(*args, **kw)
+    return strict
 
 
 def _size(limit: int) -> str:
@@ -79,6 +95,7 @@ def _check_size(data: bytes, limit: int, what: str, *, source: str) -> None:
                                 f"{_size(limit)} ({limit} bytes)")
 
 
+@_strictly
 def load_certificates(data: bytes, *, source: str) -> list[x509.Certificate]:
     """All certificates in a PEM file (one or more blocks), a DER file, or a PKCS#7 bundle."""
     if _is_pkcs7(data):
@@ -136,6 +153,7 @@ def _load_pkcs7(data: bytes, *, source: str) -> list[x509.Certificate]:
     return certs
 
 
+@_strictly
 def load_crl(data: bytes, *, source: str) -> x509.CertificateRevocationList:
     """One CRL, PEM or DER, at most 5 MB. Its entries are read when validation looks them up
     (a damaged entry makes the CRL unusable there): reading them here would double the cost
@@ -152,6 +170,7 @@ def load_crl(data: bytes, *, source: str) -> x509.CertificateRevocationList:
     return crl
 
 
+@_strictly
 def load_csr(data: bytes, *, source: str) -> x509.CertificateSigningRequest:
     _check_size(data, FILE_MAX_BYTES, "certificate request file", source=source)
     try:
@@ -166,6 +185,7 @@ def load_csr(data: bytes, *, source: str) -> x509.CertificateSigningRequest:
     return csr
 
 
+@_strictly
 def load_private_key(data: bytes, *, source: str) -> PrivateKey:
     _check_size(data, FILE_MAX_BYTES, "key file", source=source)
     try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import os
-import secrets
 import shutil
 import stat
 import tempfile
@@ -26,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pki.escape import escape
-from pki.files import FileRefused, check_name, inside, write_file
+from pki.files import FileRefused, check_name, inside, replace_folder, write_file
 from pki.keys import PrivateKey
 from pki.loaders import (
     CRL_MAX_BYTES,
@@ -179,15 +178,11 @@ class CertificateStore:
         _check_replaceable(root)
         root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.", dir=root.parent))
-        old = root.with_name(f".{root.name}.old.{secrets.token_hex(6)}")
         try:
             self._write(staging)
-            if os.path.lexists(root):
-                os.rename(root, old)
-            os.rename(staging, root)
+            replace_folder(staging, root)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-            shutil.rmtree(old, ignore_errors=True)
 
     def _write(self, root: Path) -> None:
         for sub in _FOLDERS:
@@ -305,8 +300,6 @@ def _files(root: Path, sub: str, suffix: str, limit: int) -> list[tuple[str, byt
     for entry in sorted(os.listdir(folder)):
         if entry.startswith(".") or not entry.endswith(suffix):
             continue  # a temporary of an interrupted write, or not the store's
-        path = folder / entry
-        if path.is_symlink():
-            raise LoadError(str(path), "is a symbolic link; ikesim does not follow it")
-        found.append((entry.removesuffix(suffix), read_bytes(path, limit=limit)))
+        found.append((entry.removesuffix(suffix),
+                      read_bytes(folder / entry, limit=limit, follow=False)))
     return found

@@ -101,7 +101,8 @@ class DeviceState:
         self.store.save(inside(run_dir, "pki", self.name), within=run_dir)
         folder = inside(run_dir, "devices", self.name)
         folder.mkdir(parents=True, exist_ok=True)
-        write_file(inside(folder, "config"), self.config_text.encode())
+        # The configuration may hold a pre-shared key: not world-readable, like key files.
+        write_file(inside(folder, "config"), self.config_text.encode(), mode=0o600)
         write_json(inside(folder, "state.json"), {
             "name": self.name, "serial": self.serial, "address": self.address,
             "now": self.now.isoformat(),

@@ -17,18 +17,14 @@ from dataclasses import dataclass
 
 import simpy
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 
 from pki.daemon import Event, FetchCrl, PkiDaemon, Verdict
 from pki.loaders import LoadError, load_crl
 from pki.names import render_oneline
+from pki.parse_errors import PARSE_ERRORS
 from pki.result import ValidationFailure, ValidationResult
 from sim.junos.logs import DaemonLog
 from sim.servers import CrlServer, DownloadFailed, host_of
-
-# What judging a peer's certificate can raise in `cryptography` or pki.
-_CERTIFICATE_ERRORS = (ValueError, TypeError, UnsupportedAlgorithm, x509.DuplicateExtension,
-                       x509.UnsupportedGeneralNameType)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +94,7 @@ class Pkid:
                **kw) -> Verdict | FetchCrl:
         try:
             return self.daemon.verify(leaf, peer_certificates, at=self.clock(), **kw)
-        except _CERTIFICATE_ERRORS as exc:
+        except PARSE_ERRORS as exc:  # a peer's certificate pki could not read: a verdict
             result = ValidationResult(reason=ValidationFailure.MALFORMED,
                                       message=f"certificate cannot be checked: {exc}",
                                       path=(leaf,), failed_certificate=leaf)
@@ -201,5 +197,5 @@ def _lookup_order(need: FetchCrl) -> str:
 def _name(cert: x509.Certificate) -> str:
     try:
         return render_oneline(cert.subject)
-    except _CERTIFICATE_ERRORS:
+    except PARSE_ERRORS:
         return cert.subject.rfc4514_string()

@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 from pki.files import FileRefused, inside, shown, write_file
+from pki.loaders import LoadError
+from pki.store import StoreError
 from sim.durations import parse_duration
 from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
@@ -136,7 +138,8 @@ def execute(topology: Topology, *, out: Path, seed: int | None = None,
             until: float | None = None, plots: bool = True, capture: Path | None = None,
             progress: bool = False) -> Scenario:
     """Build, run and write a scenario into `out`, all or nothing (sim.run_folder); a file
-    system that refuses a write is one UsageError, and `out` is left as it was."""
+    system that refuses a write is one UsageError, and `out` is left as it was. The capture
+    is written once the run is in place."""
     with RunFolder.open(out) as folder:
 
         def named(text: object) -> str:  # as the user knows the folder, not its staging name
@@ -148,15 +151,23 @@ def execute(topology: Topology, *, out: Path, seed: int | None = None,
             scenario.write()
             if plots:
                 write_plots(scenario.results_json(), inside(folder.path, "plots"))
-            if capture is not None:
-                _write_capture(scenario, capture)
             folder.commit(scenario=topology.name, seed=scenario.world.seed)
         except FileRefused as exc:
             raise FileRefused(named(exc.source), named(exc.problem)) from None
+        except (StoreError, LoadError) as exc:
+            raise UsageError(named(exc)) from None
         except OSError as exc:
             where = f"{named(exc.filename)}: " if exc.filename else ""
             raise UsageError(f"{out}: the run could not be written ({where}"
                              f"{exc.strerror or exc}); {out} is as it was") from None
+    if capture is not None:
+        # After the run is in place: a capture that cannot be written leaves a complete run.
+        try:
+            _write_capture(scenario, capture)
+        except (FileRefused, OSError) as exc:
+            problem = exc.problem if isinstance(exc, FileRefused) else exc.strerror or exc
+            raise UsageError(f"--pcap {capture}: could not be written ({problem}); the run in "
+                             f"{out} is complete") from None
     return scenario
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
+from sim.topology.limits import CA_FOLDER
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -32,7 +33,7 @@ def write_json(path: Path, data: object) -> None:
 def write_run_files(scenario: Scenario, root: Path) -> Path:
     """Everything but the logs and plots; returns the path of results.json."""
     pem = Encoding.PEM
-    cas = inside(root, "pki", "cas")
+    cas = inside(root, "pki", CA_FOLDER)
     cas.mkdir(parents=True, exist_ok=True)
     for ca in scenario.hierarchy.cas():
         check_name("CA", ca)

@@ -9,19 +9,17 @@ never half of one (a kill, a full disk or an error midway leave the target as it
 
 A complete run holds the marker file `.ikesim-run` (written last, after every other file is
 on disk); `ikesim show` and `ikesim cli` read only folders that hold it (`require_run_folder`),
-and a new run replaces only a folder that holds it (or an empty one). The staging folder is
+and a new run replaces only a folder that holds it and nothing a run does not write (or an
+empty one, or a run of an ikesim that did not mark runs yet). The staging folder is
 `.<name>.partial-<random>` beside the target; one that no process holds a lock on (a killed
 run's) is removed by the next run into the same place. An earlier run is replaced whole: the
 two folders are exchanged in one rename where the system can (Linux renameat2), else the old
-one is renamed aside first, and then removed.
+one is renamed aside (to a partial name) first, and then removed (pki.files.replace_folder).
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import fcntl
-import functools
 import json
 import os
 import re
@@ -31,7 +29,15 @@ import stat
 from pathlib import Path
 from types import TracebackType
 
-from pki.files import FileRefused, read_regular, write_file
+from pki.files import (
+    FileRefused,
+    fsync_folder,
+    read_regular,
+    replace_folder,
+    shown,
+    sync_to_disk,
+    write_file,
+)
 from sim import __version__
 from sim.errors import UsageError
 
@@ -68,8 +74,9 @@ def is_run_folder(path: Path) -> bool:
     return isinstance(record, dict) and record.get("format") == MARKER_FORMAT
 
 
-# What an ikesim before the marker left in a run folder.
+# What a run leaves in its folder (an ikesim before the marker: all but the marker).
 _UNMARKED_ENTRIES = frozenset({"results.json", "logs", "pki", "devices", "plots"})
+_RUN_ENTRIES = _UNMARKED_ENTRIES | {MARKER}
 
 
 def is_unmarked_run(path: Path) -> bool:
@@ -103,62 +110,6 @@ def require_run_folder(path: Path) -> None:
     raise UsageError(f"{path}: not an ikesim run folder")
 
 
-# -- replacing a folder whole -------------------------------------------------------------------
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Swap the folders at `a` and `b` in one atomic rename (Linux renameat2); False when the
-    system or the file system cannot, and the caller renames in two steps."""
-    function = getattr(_libc(), "renameat2", None)
-    if function is None:
-        return False
-    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                         ctypes.c_uint]
-    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
-
-
-def _fsync_folder(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync(root: Path) -> None:
-    """Everything written under `root` on disk before the rename that publishes it, so that a
-    crash of the machine cannot show the new name with missing contents. One syncfs(2) of the
-    file system (Linux; 0.2 s for a 1,000-spoke run's 12,669 files here, where an fsync per
-    file took 36 s), else sync(2)."""
-    function = getattr(_libc(), "syncfs", None)
-    if function is None:
-        os.sync()
-        return
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        if function(fd) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, os.strerror(code), str(root))
-    finally:
-        os.close(fd)
-
-
 def _remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
@@ -186,32 +137,27 @@ class RunFolder:
             path = target.parent / _partial_name(target, secrets.token_hex(8))
             try:
                 path.mkdir(mode=0o755)
-                break
             except FileExistsError:
                 continue
+            # Held until the process ends or commits: a killed run's lock goes with it, which
+            # is how the next run tells a stale partial folder from one still being written.
+            lock = _locked(path)
+            if lock is not None:
+                break
         else:
             raise UsageError(f"{target}: cannot make a staging folder beside it")
-        # Held until the process ends or commits: a killed run's lock goes with it, which is
-        # how the next run tells a stale partial folder from one still being written.
-        lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return cls(target, path, lock, created)
 
     def commit(self, *, scenario: str, seed: int) -> None:
         """Mark the staged run complete and put it in place of `target`."""
         mark(self.path, scenario=scenario, seed=seed)
-        _sync(self.path)
+        sync_to_disk(self.path)
         check_target(self.target)  # it may have changed while we ran
-        if not os.path.lexists(self.target):
-            os.rename(self.path, self.target)
-        elif exchange(self.path, self.target):
-            _remove(self.path)  # the earlier run, now at the staging name
-        else:
-            aside = self.target.parent / _partial_name(self.target, secrets.token_hex(8))
-            os.rename(self.target, aside)
-            os.rename(self.path, self.target)
-            _remove(aside)
-        _fsync_folder(self.target.parent)
+        # Without an atomic exchange the old run waits under a partial name, which the next
+        # run clears if this one is killed between the two renames.
+        replace_folder(self.path, self.target, aside=self.target.parent / _partial_name(
+            self.target, secrets.token_hex(8)))
+        fsync_folder(self.target.parent)
         self._done = True
         self._release()
 
@@ -257,10 +203,35 @@ def check_target(target: Path) -> None:
         return
     if not target.is_dir():
         raise UsageError(f"{target}: exists and is not a folder")
-    if is_run_folder(target) or not any(target.iterdir()) or is_unmarked_run(target):
+    if is_run_folder(target):
+        others = sorted({entry.name for entry in target.iterdir()} - _RUN_ENTRIES)
+        if others:
+            raise UsageError(f"{target}: holds {', '.join(map(shown, others[:3]))}"
+                             f"{', ...' if len(others) > 3 else ''}, which no run wrote; a "
+                             "run replaces its folder whole (move them, or choose another "
+                             "--out)")
+        return
+    if not any(target.iterdir()) or is_unmarked_run(target):
         return
     raise UsageError(f"{target}: not empty and not an ikesim run folder; a run replaces only "
                      "an earlier run (choose another --out)")
+
+
+def _locked(path: Path) -> int | None:
+    """A descriptor holding the lock on the folder just made at `path`; None when another
+    run's clean-up took it between mkdir and the lock (it looked stale for that instant)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.fstat(fd).st_ino == os.lstat(path).st_ino:
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
 
 
 def _make_parents(folder: Path) -> list[Path]:
@@ -282,13 +253,17 @@ def _remove_stale(target: Path) -> None:
         if entry.is_symlink() or not entry.is_dir():
             continue
         try:
-            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY)
+            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except OSError:
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            os.close(fd)
             continue  # a run in progress
+        try:
+            # Removed while the lock is held: a run that has just made this name cannot lock
+            # it meanwhile, and finds it gone afterwards (RunFolder.open then makes another).
+            _remove(entry)
         finally:
             os.close(fd)
-        _remove(entry)

@@ -12,23 +12,18 @@ FAILED, junos-messages.md section 5), never with an exception in kmd or pkid.
 from __future__ import annotations
 
 import hmac
-import warnings
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
-from cryptography.utils import CryptographyDeprecationWarning
 
 from pki.keys import PrivateKey, PublicKey
-from pki.parse_errors import PARSE_ERRORS
+from pki.parse_errors import PARSE_ERRORS, strict_parsing
 from pki.working_key import inherits_parameters, load_der_certificate
 from sim.ike import crypto
 from sim.ike.crypto import AuthMethod
 from sim.ike.payloads import HashPayload, SigPayload
 
-# What reading a damaged certificate's parts can raise in `cryptography`, and the warning it
-# gives today for what it will refuse tomorrow.
-_DECODING_ERRORS = (*PARSE_ERRORS, CryptographyDeprecationWarning)
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -42,10 +37,7 @@ def decode_certificate(der: bytes) -> x509.Certificate:
     without parameters is taken: it inherits its issuer's (RFC 5280 6.1.4 (f)), which pkid's
     path validation supplies with the working public key."""
     try:
-        with warnings.catch_warnings():
-            # What `cryptography` only warns about today (a serial number that is not
-            # positive) it will refuse tomorrow: refuse it now, and print nothing a peer chose.
-            warnings.simplefilter("error", CryptographyDeprecationWarning)
+        with strict_parsing():
             cert = load_der_certificate(der)
             cert.version  # noqa: B018 - reading it is the check
             for name in (cert.subject, cert.issuer):
@@ -61,7 +53,7 @@ def decode_certificate(der: bytes) -> x509.Certificate:
             if isinstance(key, dsa.DSAPublicKey):
                 key.parameters()
             key.public_bytes(*_SPKI)
-    except _DECODING_ERRORS as exc:
+    except PARSE_ERRORS as exc:
         raise UndecodableCertificate(f"certificate does not decode: {exc}") from None
     if not isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey):
         raise UndecodableCertificate(f"unsupported public-key algorithm "

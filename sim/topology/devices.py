@@ -30,7 +30,7 @@ from sim.gateway import GatewayError, interface_address, plan
 from sim.junos.config import AuthenticationMethod, DeviceConfig, parse_config
 from sim.junos.setcmd import ConfigSyntaxError, parse_tree
 from sim.topology.cas import validity_days
-from sim.topology.limits import MAX_DEVICES
+from sim.topology.limits import CA_FOLDER, MAX_DEVICES
 from sim.topology.reader import (
     Reader,
     delay,
@@ -83,6 +83,10 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
     for name, entry, path in r.entries(section, "device", "devices", {
             "address", "serial", "clock-offset", "enroll", "ca-certificates", "crls", "config",
             "pkid-processing", "download-timeout", "key-pool"}):
+        if name == CA_FOLDER:
+            raise r.fail(section, name, f"{path}: the name {CA_FOLDER} is taken in the run "
+                                        f"folder (pki/{CA_FOLDER}/ holds the CAs' "
+                                        "certificates and CRLs); choose another")
         address = r.convert(entry, "address", path, ipv4)
         if address is None:
             raise r.fail(entry, None, f"{path}.address: missing")

@@ -63,3 +63,7 @@ MAX_EXTRA_REVOKED = 1_000_000
 MAX_PATH_LENGTH = 255
 # Seeds seed Python's random.Random; a topology's seed is also printed and stored.
 MAX_SEED = 2**63 - 1
+
+# The run folder keeps each CA's certificate and CRLs in pki/cas/, beside each device's store in
+# pki/<device>/: no device may take that name.
+CA_FOLDER = "cas"

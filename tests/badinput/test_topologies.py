@@ -184,9 +184,11 @@ def test_a_fifo_is_refused_without_blocking(ikesim, tmp_path):
          "devices.Host-A.ca-certificates: ca-profile '../CA-A'"),
         ("name: test", "name: ../../elsewhere", "name:",
          "name: topology name '../../elsewhere'"),
+        ("  Host-B:\n", "  cas:\n", "  cas:", "devices.cas: the name cas is taken in the run "
+         "folder (pki/cas/ holds the CAs' certificates and CRLs); choose another"),
     ],
     ids=["dotdot", "dot", "absolute", "nul", "empty", "long", "integer", "certificate-id",
-         "ca", "server", "ca-profile", "topology-name"],
+         "ca", "server", "ca-profile", "topology-name", "cas"],
 )
 def test_a_name_that_would_be_a_path_is_refused(ikesim, tmp_path, old, new, line_of,
                                                 fragment):

@@ -8,7 +8,16 @@ import stat
 
 import pytest
 
-from pki.files import FileRefused, check_name, inside, open_append, read_regular, write_file
+from pki import files
+from pki.files import (
+    FileRefused,
+    check_name,
+    inside,
+    open_append,
+    read_regular,
+    replace_folder,
+    write_file,
+)
 
 
 @pytest.mark.parametrize("name", ["Host-A", "ike_cert_gw_01", "Spoke-0001", "a.b", "x" * 63])
@@ -102,3 +111,39 @@ def test_read_regular_refuses_devices_and_paths_through_files(tmp_path):
         read_regular(tmp_path / "file" / "x", limit=10)
     with pytest.raises(FileRefused, match="file name too long"):
         read_regular(tmp_path / ("a" * 300), limit=10)
+
+
+def _folder(root, name: str, content: bytes):
+    folder = root / name
+    folder.mkdir()
+    (folder / "f").write_bytes(content)
+    return folder
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["exchange", "two-renames"])
+def test_replace_folder_puts_the_new_folder_in_place_of_the_old(tmp_path, monkeypatch, atomic):
+    if not atomic:
+        monkeypatch.setattr(files, "exchange", lambda a, b: False)
+    old, new = _folder(tmp_path, "run", b"old"), _folder(tmp_path, ".staged", b"new")
+    replace_folder(new, old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    assert (old / "f").read_bytes() == b"new"
+
+
+def test_replace_folder_puts_the_old_folder_back_when_the_new_cannot_go_in(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setattr(files, "exchange", lambda a, b: False)
+    old, new = _folder(tmp_path, "run", b"old"), _folder(tmp_path, ".staged", b"new")
+    real_rename, calls = os.rename, []
+
+    def rename(source, destination):
+        calls.append((source, destination))
+        if len(calls) == 2:  # the new folder into place: the disk said no
+            raise OSError(28, "No space left on device")
+        real_rename(source, destination)
+
+    monkeypatch.setattr(files.os, "rename", rename)
+    with pytest.raises(OSError, match="No space left"):
+        replace_folder(new, old)
+    assert (old / "f").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".staged", "run"]

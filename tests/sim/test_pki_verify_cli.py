@@ -3,8 +3,11 @@
 import datetime as dt
 import functools
 import http.server
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -18,6 +21,7 @@ from sim.pki_cli import _download
 from tests.conftest import FAST_KEY
 
 PEM = serialization.Encoding.PEM
+ROOT = Path(__file__).resolve().parents[2]
 AT = FIGURE4_START + dt.timedelta(days=36)
 
 
@@ -238,3 +242,28 @@ def test_demo_replaces_a_planted_symlink_instead_of_following_it(tmp_path, capsy
     assert (tmp_path / "victim").read_text() == "precious"
     assert not (out / "Host-A.pem").is_symlink()
     assert (out / "Host-A.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_a_certificate_whose_serial_is_not_positive_is_refused_in_one_line(tmp_path, capsys):
+    """cryptography only warns about it (four lines on stderr); RFC 5280 4.1.2.2 says a serial
+    is positive, and ikesim refuses it as it refuses it in a peer's CERT payload."""
+    from pki import der
+
+    _, f = _pki(tmp_path)
+    cert = x509.load_pem_x509_certificate(f["Host-B"].read_bytes())
+    tbs, algorithm, signature = der.read_one(
+        cert.public_bytes(serialization.Encoding.DER)).children()
+    fields = tbs.children()
+    fields[1] = der.Element(tag=der.INTEGER, content=b"\xff", encoding=b"\x02\x01\xff")  # -1
+    negative = der.encode(der.SEQUENCE, der.encode(
+        der.SEQUENCE, b"".join(e.encoding for e in fields)) + algorithm.encoding
+        + signature.encoding)
+    f["Host-B"].write_bytes(negative)
+    # In a process of its own: the suite turns cryptography's warnings into errors itself.
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "pki", "verify", str(f["Host-B"]), "--ca",
+         str(f["Root-CA"]), "--untrusted", str(f["Sales-CA"]), "--no-revocation"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"ikesim: {f['Host-B']}: not a valid certificate (")

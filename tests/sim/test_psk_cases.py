@@ -191,3 +191,17 @@ def test_ikesim_run_refuses_a_pre_shared_keys_proposal_without_a_key(tmp_path, m
                     "psk-gw: policy psk-pol: pre-shared-key is not configured (proposal "
                     "psk-prop uses authentication-method pre-shared-keys)")
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_saved_configuration_holding_the_key_is_not_world_readable(tmp_path, monkeypatch):
+    import stat
+
+    from sim.cli import main
+
+    (tmp_path / "psk.yaml").write_text(psk_topology(psk_config(me=HOST_A, peer=HOST_B),
+                                                    psk_config(me=HOST_B, peer=HOST_A)))
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "psk.yaml", "--out", "out", "--quiet"]) == 0
+    config = tmp_path / "out" / "devices" / "Host-A" / "config"
+    assert 'pre-shared-key ascii-text "juniper123"' in config.read_text()
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600

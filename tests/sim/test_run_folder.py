@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from pki import files
 from sim import run_folder
 from sim.cli import main
 from tests.badinput.conftest import Outcome, assert_refused, files_under
@@ -80,8 +81,21 @@ def test_a_run_from_an_ikesim_that_did_not_mark_runs_is_replaced_not_read(here, 
     assert files_under(other) == {"results.json": b'{"scenario": "x"}\n'}
 
 
+def test_a_run_folder_holding_files_no_run_wrote_is_not_replaced(here, capsys):
+    """Notes a user put into an earlier run's folder are not deleted by the next run."""
+    assert ikesim("run", "pair.yaml", "--out", "out", "--quiet") == 0
+    (here / "out" / "notes.txt").write_text("why Host-B failed\n")
+    before = files_under(here / "out")
+    capsys.readouterr()
+    assert ikesim("run", "pair.yaml", "--out", "out", "--quiet") == 2
+    assert capsys.readouterr().err == (
+        "ikesim: out: holds 'notes.txt', which no run wrote; a run replaces its folder whole "
+        "(move them, or choose another --out)\n")
+    assert files_under(here / "out") == before and partials(here) == []
+
+
 def test_replacing_without_an_atomic_exchange_renames_in_two_steps(here, monkeypatch):
-    monkeypatch.setattr(run_folder, "exchange", lambda a, b: False)
+    monkeypatch.setattr(files, "exchange", lambda a, b: False)
     assert ikesim("run", "single-level", "--out", "alone", "--quiet") == 0
     assert ikesim("run", "pair.yaml", "--out", "out", "--quiet") == 0
     assert ikesim("run", "single-level", "--out", "out", "--quiet") == 0
