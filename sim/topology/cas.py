@@ -16,6 +16,8 @@ from sim.topology.limits import (
     DAY,
     LONGEST_PERIOD,
     MAX_EXTRA_REVOKED,
+    MAX_EXTRA_REVOKED_PUBLISHED,
+    MAX_EXTRA_REVOKED_TOTAL,
     MAX_PATH_LENGTH,
     MAX_PUBLICATIONS,
 )
@@ -87,7 +89,28 @@ def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEnt
                                     integer(0, MAX_EXTRA_REVOKED), default=0),
         )
     _refuse_loops(r, section, cas)
+    _refuse_padding_past_limits(r, section, cas, duration=duration)
     return cas
+
+
+def _refuse_padding_past_limits(r: Reader, section: Located, cas: dict[str, CaEntry], *,
+                                duration: float) -> None:
+    """extra-revoked entries cost memory once and signing time at each publication: bounded
+    over all CAs, since aliases make many CAs from a few lines."""
+    held = published = 0
+    for name, ca in cas.items():
+        if not ca.extra_revoked or not ca.crl_urls:
+            continue
+        held += ca.extra_revoked
+        interval = publish_interval(ca.crl_lifetime, ca.publish_interval)
+        published += ca.extra_revoked * (int(duration / interval) + 1)
+        if held > MAX_EXTRA_REVOKED_TOTAL or published > MAX_EXTRA_REVOKED_PUBLISHED:
+            limit = (f"{MAX_EXTRA_REVOKED_TOTAL:,} extra-revoked entries over all CAs"
+                     if held > MAX_EXTRA_REVOKED_TOTAL else
+                     f"{MAX_EXTRA_REVOKED_PUBLISHED:,} extra-revoked entries published in a run "
+                     "(entries times the CRLs a CA publishes)")
+            raise r.fail(section[name]["crl"], "extra-revoked",
+                         f"cas.{name}.crl.extra-revoked: more than {limit}")
 
 
 def _every(lifetime: float, interval: float | None) -> str:

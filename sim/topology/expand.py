@@ -22,7 +22,6 @@ import fnmatch
 import ipaddress
 import random
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from pki.files import FileRefused, check_name, shown
@@ -163,7 +162,7 @@ def expand_events(events: object, device_names: list[str], *, seed: int,
     if len(events) > MAX_EVENT_ENTRIES:
         raise YamlError(line, f"events: {len(events):,} entries; at most {MAX_EVENT_ENTRIES:,}")
     rng = random.Random(f"{seed}/events")
-    matchers: dict[str, Callable[[str], object]] = {}
+    matchers: dict[str, list[str]] = {}  # pattern -> the devices it matches
     out: list = []
     for item in events:
         action = next((k for k in item if k != "at"), None) if isinstance(item, dict) else None
@@ -176,8 +175,10 @@ def expand_events(events: object, device_names: list[str], *, seed: int,
         if pattern not in matchers and len(matchers) == MAX_WILDCARDS:
             raise YamlError(where, f"events.{action}.device: more than {MAX_WILDCARDS} "
                                    "different wildcards")
-        match = matchers.setdefault(pattern, re.compile(fnmatch.translate(pattern)).match)
-        matches = [d for d in device_names if match(d)]
+        if pattern not in matchers:  # each pattern scans the devices once, however often used
+            match = re.compile(fnmatch.translate(pattern)).match
+            matchers[pattern] = [d for d in device_names if match(d)]
+        matches = matchers[pattern]
         if not matches:
             raise YamlError(where, f"events.{action}.device: {shown(pattern)} matches no "
                                    "device")

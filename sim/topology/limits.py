@@ -59,6 +59,11 @@ MAX_BANDWIDTH = 1e12  # a terabyte per second
 # A CRL's additional revoked serials: 1,000,000 entries is about 27 MB of DER, five times the
 # guide's 5 MB limit (about 190,000 entries).
 MAX_EXTRA_REVOKED = 1_000_000
+# ... and over all CAs: what a run holds in memory (about 54 MB of DER), and what it signs in
+# all (each publication hashes and splices every entry again: 100 million entries published is
+# about 100 publications of the largest CRL, ten seconds or so).
+MAX_EXTRA_REVOKED_TOTAL = 2_000_000
+MAX_EXTRA_REVOKED_PUBLISHED = 100_000_000
 # basicConstraints pathLenConstraint.
 MAX_PATH_LENGTH = 255
 # Seeds seed Python's random.Random; a topology's seed is also printed and stored.

@@ -109,12 +109,18 @@ def _text(value: Scalar) -> str:
     return str(value)
 
 
+def _value(name: str, values: dict[str, Scalar]) -> Scalar:
+    if name not in values:  # markers a YAML escape (\ue000) wrote, not a ${name}
+        raise YamlError(None, "characters U+E000/U+E001 are not allowed in a topology")
+    return values[name]
+
+
 def _substitute(value: object, values: dict[str, Scalar]) -> object:
     if isinstance(value, str):
         whole = _MARKER.fullmatch(value)
         if whole:
-            return values[whole.group(1)]
-        return _MARKER.sub(lambda m: _text(values[m.group(1)]), value)
+            return _value(whole.group(1), values)
+        return _MARKER.sub(lambda m: _text(_value(m.group(1), values)), value)
     if isinstance(value, Located):
         out = Located()
         out.line = value.line

@@ -475,3 +475,32 @@ def test_a_param_value_takes_its_type_and_is_checked_where_it_lands(ikesim, tmp_
     _refused(ikesim, tmp_path, "param.yaml", PARAMETERS, "links[].latency: inf is not a "
              "finite duration", line_of="${hosts-latency}",
              args=("--param", "hosts-latency=.inf"))
+
+
+def test_parameter_markers_written_as_yaml_escapes_are_refused(ikesim, tmp_path):
+    """ikesim marks ${name} with two private-use characters while it substitutes; a YAML
+    escape can write them too, naming no parameter."""
+    text = _swap("seed: 7\n", 'seed: 7\ndescription: "\\ue000nope\\ue001"\n', PARAMETERS)
+    _refused(ikesim, tmp_path, "markers.yaml", text,
+             "characters U+E000/U+E001 are not allowed in a topology")
+
+
+def test_crl_padding_is_bounded_over_all_cas_and_publications(ikesim, tmp_path):
+    """extra-revoked is bounded per CA, and over the whole run: entries held and entries
+    signed again at each publication (aliases make many CAs from a few lines)."""
+    text = _swap("lifetime: 1d}}\n\n", "lifetime: 1d, publish-interval: 1h, "
+                                       "extra-revoked: 1000000}}\n\n")
+    text = _swap("duration: 10m", "duration: 1w", text)
+    _refused(ikesim, tmp_path, "published.yaml", text,
+             "cas.CA-B.crl.extra-revoked: more than 100,000,000 extra-revoked entries "
+             "published in a run", line_of="b.crl")
+
+
+def test_crl_padding_held_over_all_cas_is_bounded(ikesim, tmp_path):
+    text = BASE
+    for ca in ("root", "a", "b"):
+        text = _swap(f'"http://192.0.2.10/{ca}.crl", lifetime: 1d}}',
+                     f'"http://192.0.2.10/{ca}.crl", lifetime: 1d, extra-revoked: 1000000}}',
+                     text)
+    _refused(ikesim, tmp_path, "held.yaml", text, "cas.CA-B.crl.extra-revoked: more than "
+             "2,000,000 extra-revoked entries over all CAs", line_of="b.crl")

@@ -157,7 +157,10 @@ def test_a_subject_with_control_characters_cannot_forge_a_line(tmp_path, capsys)
 @pytest.fixture
 def hostile_server(tmp_path):
     """An HTTP server that redirects /ftp to an FTP URL, answers /odd with a reason
-    phrase holding an escape sequence, and drips /slow one byte every 50 ms."""
+    phrase holding an escape sequence, drips /slow one byte every 50 ms and /slow-headers one
+    header line every 50 ms (counting them in `hostile_server.dripped`)."""
+    dripped: list[int] = []
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
             if self.path == "/ftp":
@@ -167,6 +170,15 @@ def hostile_server(tmp_path):
             elif self.path == "/odd":
                 self.send_response(404, "Not\x1b[2JFound")
                 self.end_headers()
+            elif self.path == "/many-headers":
+                self.wfile.write(b"HTTP/1.0 200 OK\r\n" + b"X-Many: 1\r\n" * 200 + b"\r\n")
+            elif self.path == "/slow-headers":
+                self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+                for number in range(1000):
+                    self.wfile.write(b"X-Drip-%d: 1\r\n" % number)
+                    self.wfile.flush()
+                    dripped.append(number)
+                    time.sleep(0.05)
             else:
                 self.send_response(200)
                 self.send_header("Content-Length", "1000")
@@ -184,10 +196,19 @@ def hostile_server(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield _Base(f"http://127.0.0.1:{server.server_address[1]}", dripped)
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Base(str):
+    """The server's base URL, with what it has dripped so far."""
+
+    def __new__(cls, url: str, dripped: list[int]) -> "_Base":
+        base = super().__new__(cls, url)
+        base.dripped = dripped
+        return base
 
 
 def test_a_redirect_to_another_scheme_is_not_followed(hostile_server):
@@ -267,3 +288,18 @@ def test_a_certificate_whose_serial_is_not_positive_is_refused_in_one_line(tmp_p
     assert done.returncode == 2
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"ikesim: {f['Host-B']}: not a valid certificate (")
+
+
+def test_a_server_dripping_its_headers_meets_the_deadline(hostile_server):
+    """The deadline covers the whole download, headers too (each line arrives well within the
+    per-read timeout)."""
+    got = fetch_crl(f"{hostile_server}/slow-headers", deadline=0.3)
+    assert got == FetchFailure(f"{hostile_server}/slow-headers",
+                               "download took more than 0.3 s")
+    assert len(hostile_server.dripped) < 1000  # it answered while the server still dripped
+
+
+def test_a_server_sending_too_many_headers_is_a_failed_download(hostile_server):
+    got = fetch_crl(f"{hostile_server}/many-headers")
+    assert got == FetchFailure(f"{hostile_server}/many-headers",
+                               "download failed (got more than 100 headers)")
