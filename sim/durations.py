@@ -56,7 +56,7 @@ def signed_duration(value: object, *, at_most: float = LONGEST_DURATION) -> floa
 
 
 def format_duration(seconds: float) -> str:
-    """`3600` -> `1h`; a whole number of years also says so: `1825d (5 years)`."""
+    """`3600` -> `1h`; a whole number of years also says so: `1825d, 5 years`."""
     if seconds >= _YEAR and seconds % _YEAR == 0:
         return f"{int(seconds // 86400)}d, {int(seconds // _YEAR)} years"
     for unit in ("w", "d", "h", "m", "s"):

@@ -87,11 +87,6 @@ def run_show(args: argparse.Namespace) -> int:
     return 1 if outcome.error else 0
 
 
-def save_state(state: DeviceState, run_dir: Path) -> None:
-    """Save `state`; the store's directory is replaced whole, so cleared objects are gone."""
-    state.save(run_dir)
-
-
 class _Overlong(Exception):
     """A command line longer than the CLI takes (its length, counted, not kept)."""
 
@@ -182,7 +177,8 @@ class Session:
         self._say(text)
         if outcome.state is not self.state:
             self.state = outcome.state
-            save_state(self.state, self.run_dir)
+            # The store's folder is replaced whole, so cleared objects are gone from disk.
+            self.state.save(self.run_dir)
 
     def _write_files(self, outcome: Outcome) -> str | None:
         """Make the command's file writes; a failure is the command's answer instead."""

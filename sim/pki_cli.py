@@ -28,8 +28,8 @@ from pki.loaders import (
     load_crl,
     read_bytes,
 )
-from sim.cli import UsageError
 from sim.crl_fetch import FetchFailure, fetch_crl
+from sim.errors import UsageError
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -73,7 +73,7 @@ def run_topology(args: argparse.Namespace) -> int:
         if not sep or not name:
             raise UsageError(f"--param {item}: expected NAME=VALUE")
         parameters[name.strip()] = value.strip()
-    topology = load(topology_path(args.topology), parameters=parameters or None)
+    topology = load_topology(topology_path(args.topology), parameters=parameters or None)
     warn(topology)
     seed = topology.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("runs") / f"{topology.name}-{seed}"
@@ -103,10 +103,6 @@ def topology_path(argument: str) -> Path:
         raise UsageError(f"{argument}: no such file, nor a topology of that name in the "
                          "library (see `ikesim list`)")
     return found[0]
-
-
-def load(path: Path, *, parameters: dict[str, str] | None = None) -> Topology:
-    return load_topology(path, parameters=parameters)
 
 
 def warn(topology: Topology) -> None:

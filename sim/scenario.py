@@ -36,8 +36,6 @@ from sim.topology import CA_HEAD_START, EE_HEAD_START, EventEntry, Topology
 from sim.topology.cas import publish_interval
 from sim.world import World
 
-VERSION = __version__
-
 
 @dataclass
 class Scenario:
@@ -233,7 +231,7 @@ class Scenario:
         return {
             "scenario": self.topology.name,
             "seed": self.world.seed,
-            "ikesim_version": VERSION,
+            "ikesim_version": __version__,
             "start": self.topology.start.isoformat().replace("+00:00", "Z"),
             "devices": {name: {"address": d.address, "addresses": d.addresses()}
                         for name, d in self.devices.items()},

@@ -12,7 +12,9 @@ A handler ends in one of three ways, and which one is a protocol decision:
   not be parsed or authenticated, so anyone could have sent it. It is dropped (RFC 2408
   section 5: "the message is discarded"), the SA is put back exactly as it was (state, keys,
   IVs, even its random stream) and RemoteProtocolError tells the driver, so the genuine
-  message, or its retransmission, still completes the negotiation.
+  message, or its retransmission, still completes the negotiation. The rollback restores a
+  shallow copy of the SA's attributes: handlers rebind attributes (self._iv = ...), never
+  change in place an object the SA holds, or a dropped datagram would leave its mark.
 
 Each SA keeps its own states, inputs and transition table at the top of its own module; this
 class only knows the states by the class attributes an SA sets (FAILED, FINISHED,

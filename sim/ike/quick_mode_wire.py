@@ -8,6 +8,7 @@ sim.ike.phase1 uses seal and the Informational pair for its own encrypted messag
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import struct
 from collections.abc import Sequence
@@ -181,7 +182,7 @@ def open_informational(phase1: KeyedSA, datagram: bytes) -> Message:
     first = message.payloads[0] if message.payloads else None
     expected = crypto.prf(alg, phase1.keys.skeyid_a,
                           header.message_id.to_bytes(4, "big") + after_hash)
-    if not isinstance(first, HashPayload) or first.data != expected:
+    if not isinstance(first, HashPayload) or not hmac.compare_digest(first.data, expected):
         raise PayloadMalformed("HASH(1) mismatch", NotifyType.INVALID_HASH_INFORMATION)
     return message
 
