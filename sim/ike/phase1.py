@@ -416,13 +416,24 @@ class IkeSA(Exchange):
         try:
             decoded = peer_certificates(ders)
         except UndecodableCertificate as exc:
-            # QuickSec's policy manager finds no public key for the peer (ike_st_i_sig).
+            if self._peer_resends() and self._last_received != self._last_dropped:
+                # A copy damaged on its way (nothing in IKEv1 authenticates the bytes before
+                # the certificate is read): dropped, and the peer's retransmission decides.
+                raise PayloadMalformed(f"peer certificate: {exc}",
+                                       NotifyType.INVALID_CERT_ENCODING) from None
+            # The same bytes again, or a message no retransmission follows: QuickSec's policy
+            # manager finds no public key for the peer (ike_st_i_sig).
             raise Failure(NotifyType.AUTHENTICATION_FAILED, f"No public key found: {exc}",
                           tell_peer=self._peer_waits()) from None
         self._peer_certs = tuple(cert for _, cert in decoded)
         self._events.append(PeerCertificatesReceived(
             certificates=tuple(der for der, _ in decoded), peer_id=self.peer_id,
             certificate_requests=self._peer_crs, decoded=self._peer_certs))
+
+    def _peer_resends(self) -> bool:
+        """Whether the message being read will come again if we drop it: all but Aggressive
+        Mode's message 3, after which the initiator waits for nothing."""
+        return not (self.mode is Mode.AGGRESSIVE and self.role is Role.RESPONDER)
 
     def _take_crs(self, message: Message) -> None:
         self._peer_crs += tuple(cr.authority for cr in message.all(CRPayload))

@@ -168,13 +168,20 @@ def test_a_certificate_ike_cannot_use_fails_with_authentication_failed(
     """The unguarded x509 load in kmd (and UnsupportedAlgorithm from the key) used to crash the
     device; in Aggressive Mode the certificate travels in clear, so anyone could send one.
     Now the peer's proof cannot be checked: Authentication failed (24), as QuickSec's "No
-    public key found"."""
+    public key found". In Main Mode the first copy is dropped (it may have been damaged on
+    its way) and the same bytes retransmitted fail the negotiation; Aggressive Mode's message
+    3 comes only once, so it fails at once."""
     ci, cr = configs(peers, ca, mode=mode)
     a, _ = peers["ecdsa256"]
     ci = type(ci)(**{**vars(ci), "certificates": (certificate(a, ca),)})
     with warnings.catch_warnings(record=True) as printed:
         warnings.simplefilter("always")
         pair = Pair.of(ci, cr, ca_cert=ca.cert).run()
+        if mode is Mode.MAIN:
+            assert pair.outcome("responder") is None and len(pair.dropped) == 1
+            assert pair.dropped[0].notify is NotifyType.INVALID_CERT_ENCODING
+            pair.initiator.on_timer(pair.initiator.timer().generation)  # message 5 again
+            pair.settle()
     assert not printed  # nothing the peer chose reaches the terminal as a warning
     failed = pair.outcome("responder")
     assert isinstance(failed, Phase1Failed) and failed.error is NotifyType.AUTHENTICATION_FAILED
@@ -215,3 +222,29 @@ def test_a_dn_identity_whose_oid_never_ends_is_a_remote_id_mismatch(peers, ca):
     assert (failed.error, failed.cause) == (NotifyType.AUTHENTICATION_FAILED,
                                             Cause.REMOTE_ID_MISMATCH)
     assert render(failed.remote_id) == "der_asn1_dn(udp:500,[0..14]=<invalid DN>)"
+
+
+@pytest.mark.parametrize("role", ["initiator", "responder"])
+def test_a_message_5_or_6_damaged_on_its_way_is_dropped_and_the_genuine_copy_completes(
+        peers, ca, role):
+    """One byte of the ciphertext changed where the certificate travels: the CBC block turns
+    to garbage and the certificate no longer decodes. The copy is dropped, not the
+    negotiation: the retransmission (message 5, or message 6 sent again in answer to it)
+    completes Phase 1."""
+    ci, cr = configs(peers, ca)
+    damaged_once = []
+
+    def tamper(index: int, sender: str, data: bytes) -> bytes:
+        if sender == role and data[19] & 1 and not damaged_once:  # its first encrypted one
+            damaged_once.append(index)
+            at = 28 + 120  # past the header and the ID payload: inside the CERT payload
+            return data[:at] + bytes([data[at] ^ 0x5A]) + data[at + 1:]
+        return data
+
+    pair = Pair.of(ci, cr, ca_cert=ca.cert, tamper=tamper).run()
+    assert damaged_once and len(pair.dropped) == 1
+    assert "peer certificate" in str(pair.dropped[0])
+    pair.initiator.on_timer(pair.initiator.timer().generation)  # message 5 again
+    pair.settle()
+    assert isinstance(pair.outcome("initiator"), Phase1Done)
+    assert isinstance(pair.outcome("responder"), Phase1Done)
