@@ -9,12 +9,15 @@ primitives. Other hashes go through cryptography's own builders.
 
 from __future__ import annotations
 
+import hashlib
+
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
 from pki import der
+from pki.dsa_rfc6979 import sign_digest
 from pki.keys import PrivateKey
 from pki.parse_errors import PARSE_ERRORS
 from pki.working_key import UnusableKey, signed_tbs, working_public_key
@@ -35,25 +38,27 @@ _SHA1_ALGORITHMS = {
 def sign(builder: _Builder, key: PrivateKey, algorithm: hashes.HashAlgorithm) -> _Signed:
     """`builder.sign(key, algorithm)`, which also works for SHA-1.
 
-    ECDSA signatures are deterministic (RFC 6979) so that runs repeat; DSA ones cannot be.
+    ECDSA and DSA signatures are deterministic (RFC 6979) so that runs repeat.
     """
     if not isinstance(builder, _Builder):
         raise TypeError(f"cannot sign a {type(builder).__name__}")
     kwargs = {"ecdsa_deterministic": True} if isinstance(key, ec.EllipticCurvePrivateKey) else {}
-    if not isinstance(algorithm, hashes.SHA1):
+    sha1 = isinstance(algorithm, hashes.SHA1)
+    if not sha1 and not isinstance(key, dsa.DSAPrivateKey):
         return builder.sign(key, algorithm, **kwargs)
-    # Let cryptography encode everything with SHA-256, then put SHA-1's algorithm identifier in
-    # its place (in a certificate or CRL it is also inside the signed part) and sign again.
-    draft = builder.sign(key, hashes.SHA256(), **kwargs)
+    # Let cryptography encode everything (SHA-1: with SHA-256, then put SHA-1's algorithm
+    # identifier in its place, in a certificate or CRL also inside the signed part) and sign
+    # the to-be-signed DER again ourselves (DSA: with a deterministic nonce).
+    draft = builder.sign(key, hashes.SHA256() if sha1 else algorithm, **kwargs)
     tbs, draft_algorithm, _ = der.read_one(draft.public_bytes(serialization.Encoding.DER)
                                            ).children()
-    sha1_algorithm = next(encoding for kind, encoding in _SHA1_ALGORITHMS.items()
-                          if isinstance(key, kind))
+    identifier = (next(encoding for kind, encoding in _SHA1_ALGORITHMS.items()
+                       if isinstance(key, kind)) if sha1 else draft_algorithm.encoding)
     tbs_der = der.encode(der.SEQUENCE, b"".join(
-        sha1_algorithm if child == draft_algorithm else child.encoding
+        identifier if child == draft_algorithm else child.encoding
         for child in tbs.children()
     ))
-    signed = sign_tbs(tbs_der, key, algorithm, sha1_algorithm)
+    signed = sign_tbs(tbs_der, key, algorithm, identifier)
     if isinstance(builder, x509.CertificateSigningRequestBuilder):
         return x509.load_der_x509_csr(signed)
     if isinstance(builder, x509.CertificateBuilder):
@@ -131,12 +136,12 @@ def crl_signed_by_certificate(crl: x509.CertificateRevocationList,
 
 
 def sign_bytes(key: PrivateKey, data: bytes, algorithm: hashes.HashAlgorithm) -> bytes:
-    """`key`'s signature over `data` (RSA PKCS#1 v1.5, DSA, or deterministic ECDSA so that
-    runs repeat)."""
+    """`key`'s signature over `data` (RSA PKCS#1 v1.5, or DSA and ECDSA with deterministic
+    nonces, RFC 6979, so that runs repeat)."""
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(data, padding.PKCS1v15(), algorithm)
     if isinstance(key, dsa.DSAPrivateKey):
-        return key.sign(data, algorithm)
+        return sign_digest(key, hashlib.new(algorithm.name, data).digest(), algorithm.name)
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return key.sign(data, ec.ECDSA(algorithm, deterministic_signing=True))
     raise TypeError(f"cannot sign with a {type(key).__name__}")

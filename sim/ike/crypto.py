@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, padding, rsa,
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.utils import CryptographyDeprecationWarning
 
+from pki.dsa_rfc6979 import sign_digest
 from pki.keys import PrivateKey, PublicKey
 
 
@@ -339,10 +340,11 @@ def sign_hash(method: AuthMethod, key: PrivateKey, h: bytes) -> bytes:
         raise ValueError(f"a {type(key).__name__} cannot make {method.name} signatures")
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(h, padding.PKCS1v15(), utils.NoDigestInfo())
+    # Deterministic nonces (RFC 6979), so that the same topology and seed give the same bytes.
     if isinstance(key, dsa.DSAPrivateKey):
-        der = key.sign(h, _prehashed(h))
+        der = sign_digest(key, h)
     else:
-        der = key.sign(h, ec.ECDSA(_prehashed(h)))
+        der = key.sign(h, ec.ECDSA(_prehashed(h), deterministic_signing=True))
     r, s = utils.decode_dss_signature(der)
     size = _scalar_size(key)
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")

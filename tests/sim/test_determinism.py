@@ -9,6 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from sim.pcap import pcap_bytes
+from sim.scenario import Scenario
+from sim.topology import parse_topology
 from tests.badinput.conftest import files_under
 from tests.sim.scenarios import pair
 
@@ -41,3 +46,23 @@ def test_two_processes_with_different_hash_seeds_write_the_same_bytes(tmp_path):
                      "run/plots/hierarchy.png", "ike.pcap", "ike.pcap.keys"):
         assert expected in a, expected
     assert len(a["ike.pcap.keys"].splitlines()) == 2
+
+
+@pytest.mark.parametrize(("key", "method"), [("dsa-1024", "dsa-signatures"),
+                                             ("ecdsa-256", "ecdsa-signatures-256")],
+                         ids=["dsa", "ecdsa"])
+def test_dsa_and_ecdsa_signatures_repeat_in_the_capture(tmp_path, key, method):
+    """DSA and ECDSA signatures take a nonce: a deterministic one (RFC 6979), so the SIG
+    payloads, and with them the whole capture, repeat."""
+    text = pair(events=EVENTS, duration="1d1h").replace(
+        "authentication-method rsa-signatures", f"authentication-method {method}").replace(
+        "key: rsa-1024", f"key: {key}")
+    assert f"authentication-method {method}" in text and f"key: {key}" in text
+    topology = parse_topology(text, source="pair.yaml")
+    captures = []
+    for name in ("a", "b"):
+        scenario = Scenario.build(topology, out=tmp_path / name, seed=3)
+        scenario.run()
+        assert [n.phase1 for n in scenario.results.in_order()] == ["done", "failed"]
+        captures.append(pcap_bytes(scenario.world.network.capture, start=topology.start))
+    assert captures[0] == captures[1]

@@ -1,6 +1,7 @@
 """Phase-1 cryptography against published values: RFC 2409/3526 primes, RFC 5903 ECP test
 vectors, RFC 4754 ECDSA signatures, RFC 2202/4231 HMAC, PKCS#1 v1.5 without DigestInfo."""
 
+import hashlib
 import random
 
 import pytest
@@ -242,3 +243,15 @@ def test_hash_i_and_hash_r_order_their_inputs_as_rfc2409():
         alg, k, b"GI" + b"GR" + b"CI" * 4 + b"CR" * 4 + b"SA" + b"ID")
     assert crypto.hash_r(alg, k, idir_b=b"ID", **parts) == crypto.prf(
         alg, k, b"GR" + b"GI" + b"CR" * 4 + b"CI" * 4 + b"SA" + b"ID")
+
+
+@pytest.mark.parametrize(("kind", "method"), [
+    (KeySpec(type=KeyType.DSA, size=1024), AuthMethod.DSS_SIGNATURES),
+    (KeySpec(type=KeyType.ECDSA, size=256), AuthMethod.ECDSA_256),
+], ids=["dsa", "ecdsa"])
+def test_dsa_and_ecdsa_ike_signatures_repeat(kind, method):
+    key = generate_key_pair(kind, seed="rfc6979-ike")
+    h = hashlib.sha1(b"HASH_I").digest()
+    signature = crypto.sign_hash(method, key, h)
+    assert crypto.sign_hash(method, key, h) == signature  # RFC 6979 nonces: runs repeat
+    assert crypto.verify_hash(method, key.public_key(), h, signature)
