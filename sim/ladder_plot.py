@@ -75,7 +75,8 @@ def _window(negotiation: Mapping) -> tuple[float, float]:
 def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
     """The sequence diagram of negotiation `index`: devices' lifelines (and the CRL servers they
     downloaded from meanwhile), time running down from the negotiation's start."""
-    negotiations = checked(results)["negotiations"]
+    results = checked(results)
+    negotiations = results["negotiations"]
     if not -len(negotiations) <= index < len(negotiations):
         raise IndexError(f"negotiation {index}: the run has {len(negotiations)} negotiations")
     n = negotiations[index]

@@ -12,6 +12,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from pki.escape import escape
+
 DPI = 100
 DONE, FAILED, PENDING = "#2e7d32", "#c62828", "#9e9e9e"
 
@@ -24,10 +26,30 @@ def axes_for(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return figure.add_subplot()
 
 
+class _Plain(dict):
+    """Results whose text is safe to draw (see `checked`)."""
+
+
+def _plain(value: object) -> object:
+    """Text as a figure may show it: control characters escaped as the logs escape them (a
+    missing glyph would be a warning on the terminal), and `$` kept from starting
+    matplotlib's mathtext, which would parse, and fail on, what a peer chose."""
+    if isinstance(value, str):
+        return escape(value).replace("$", r"\$")
+    if isinstance(value, Mapping):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def checked(results: object) -> Mapping:
+    """The results.json dict with its text made safe to draw (once: the result says so)."""
+    if isinstance(results, _Plain):
+        return results
     if not isinstance(results, Mapping):
         raise TypeError(f"results must be the results.json dict, not {type(results).__name__}")
-    return results
+    return _Plain(_plain(results))
 
 
 def time_scale(span: float) -> tuple[float, str]:

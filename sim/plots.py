@@ -47,7 +47,8 @@ STATE_COLOURS = {"ok": "#43a047", "revoked": "#d32f2f", "expired / not yet valid
 def outcomes(results: Mapping, ax: Axes | None = None) -> Axes:
     """Negotiations by Phase-1 result: one bar for done, one per failure error text (as Junos
     words it), one for still pending; each bar labelled with its count."""
-    negotiations = checked(results)["negotiations"]
+    results = checked(results)
+    negotiations = results["negotiations"]
     ax = axes_for(ax, (7.5, 4.5))
     counts: Counter[str] = Counter()
     for n in negotiations:
@@ -118,7 +119,8 @@ def _tree_layout(graph: nx.DiGraph, order: list[str]) -> dict[str, tuple[float, 
 def hierarchy(results: Mapping, ax: Axes | None = None) -> Axes:
     """CAs (squares) and end entities (circles) as a tree, coloured by state; cross-certificates
     (non-primary edges) dashed."""
-    data = _group_end_entities(checked(results)["hierarchy"])
+    results = checked(results)
+    data = _group_end_entities(results["hierarchy"])
     nodes = {node["name"]: node for node in data["nodes"]}
     graph = nx.DiGraph()
     graph.add_nodes_from(nodes)
@@ -205,7 +207,8 @@ def _group_end_entities(data: Mapping) -> dict:
 
 def completion_times(results: Mapping, ax: Axes | None = None) -> Axes:
     """Histogram of Phase-1 durations of the negotiations that were done."""
-    done = [n["duration_s"] for n in checked(results)["negotiations"]
+    results = checked(results)
+    done = [n["duration_s"] for n in results["negotiations"]
             if n["phase1"] == "done" and n.get("duration_s") is not None]
     ax = axes_for(ax, (7.5, 4.5))
     ax.set_title(f"{results['scenario']}: Phase-1 completion times ({len(done)} done)")
@@ -227,7 +230,8 @@ def completion_times(results: Mapping, ax: Axes | None = None) -> Axes:
 
 def completions_over_time(results: Mapping, ax: Axes | None = None) -> Axes:
     """Cumulative count of done and failed Phase-1 negotiations against simulated time."""
-    negotiations = checked(results)["negotiations"]
+    results = checked(results)
+    negotiations = results["negotiations"]
     ax = axes_for(ax, (7.5, 4.5))
     ax.set_title(f"{results['scenario']}: Phase-1 negotiations finished over time")
     ends = {outcome: sorted(n["started_s"] + n["duration_s"] for n in negotiations
@@ -256,7 +260,8 @@ def write_plots(results: dict, out_dir: Path) -> list[Path]:
     """outcomes.png, ladder.png (the first negotiation), ladder-failed.png (the first failed
     one, when not the first), hierarchy.png and, for runs of at least MANY negotiations,
     completion-times.png and completions.png. Returns the paths written."""
-    negotiations = checked(results)["negotiations"]
+    results = checked(results)  # made safe to draw once, for every figure
+    negotiations = results["negotiations"]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [("outcomes.png", lambda: outcomes(results))]

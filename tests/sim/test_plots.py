@@ -316,3 +316,25 @@ def test_many_end_entities_of_one_ca_become_one_node_per_state():
     names = sorted(t.get_text() for t in ax.texts if not isinstance(t, Annotation))
     assert names == ["17 end entities (ok)\nof Root", "3 end entities (revoked)\nof Root",
                      "Root"]
+
+
+def test_text_a_peer_or_a_topology_chose_is_drawn_as_text(revoked, tmp_path):
+    """`$` would start matplotlib's mathtext (and a formula it cannot parse ends the run after
+    the simulation); control characters would be missing glyphs, warned about on the
+    terminal. Both are drawn as the logs show them."""
+    import copy
+    import warnings
+
+    hostile = copy.deepcopy(revoked)
+    failed = hostile["negotiations"][1]
+    failed["error_detail"] = "peer ID x$\\foo{$y\x1b[2J is not in its certificate"
+    failed["gateway"] = "gw$^$"
+    hostile["scenario"] = "case$\\frac{"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a warning
+        paths = plots.write_plots(hostile, tmp_path / "plots")
+        ax = plots.ladder(hostile, 1)
+        ax.figure.canvas.draw()
+    assert {p.name for p in paths} >= {"ladder.png", "ladder-failed.png", "outcomes.png"}
+    assert "x\\$\\foo{\\$y^[[2J" in ax.get_xlabel()
+    assert hostile["negotiations"][1]["gateway"] == "gw$^$"  # the caller's results untouched
