@@ -100,6 +100,26 @@ def write_file(path: str | Path, data: bytes, *, mode: int = 0o644) -> None:
         raise
 
 
+def check_file_target(path: str | Path) -> None:
+    """A path a user named for ikesim to write (a capture, an exported certificate): absent,
+    or a regular file, which write_file then replaces. A symlink, device, FIFO, socket or
+    folder there is refused: replacing it would destroy what it is (as root, /dev/null), and
+    writing through it would write where the name does not say."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileRefused(str(path), _os_problem(exc).lower()) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise FileRefused(str(path), "is a symbolic link; ikesim neither writes through nor "
+                                     "replaces it")
+    if stat.S_ISDIR(info.st_mode):
+        raise FileRefused(str(path), "is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileRefused(str(path), "is not a regular file; ikesim does not replace it")
+
+
 def open_append(path: str | Path, *, mode: int = 0o600) -> int:
     """A descriptor appending to `path`, created with `mode`; a symlink there is refused."""
     try:

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from pki.files import FileRefused, write_file
+from pki.files import FileRefused, check_file_target, write_file
 from pki.loaders import LoadError, read_bytes
 from sim.device_state import DeviceState
 from sim.errors import UsageError
@@ -183,8 +183,9 @@ class Session:
     def _write_files(self, outcome: Outcome) -> str | None:
         """Make the command's file writes; a failure is the command's answer instead."""
         for write in outcome.writes:
-            # Replaced whole, never written through a symlink planted at the name.
+            # A regular file is replaced whole; a symlink, device or folder is refused.
             try:
+                check_file_target(write.path)
                 write_file(write.path, write.data)
             except FileRefused as exc:
                 return f"error: {exc}"

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from pki.files import FileRefused, inside, shown, write_file
+from pki.files import FileRefused, check_file_target, inside, shown, write_file
 from pki.loaders import LoadError
 from pki.store import StoreError
 from sim.durations import parse_duration
@@ -121,8 +121,12 @@ def capture_path(argument: str, out: Path) -> Path:
         problem = "is not a folder" if path.parent.exists() else "does not exist"
         raise UsageError(f"--pcap {argument}: the folder {path.parent} {problem} (ikesim does "
                          "not create it)")
-    if path.is_dir():
-        raise UsageError(f"--pcap {argument}: is a folder")
+    for target in (path, Path(f"{path}.keys")):
+        try:
+            check_file_target(target)
+        except FileRefused as exc:
+            detail = exc.problem if target == path else str(exc)  # the .keys file: named
+            raise UsageError(f"--pcap {argument}: {detail}") from None
     resolved, run = path.parent.resolve() / path.name, out.resolve()
     if resolved.is_relative_to(run):
         raise UsageError(f"--pcap {argument}: is inside the run folder {out}, which each run "
@@ -185,10 +189,12 @@ def _run(scenario: Scenario, until: float, progress: bool) -> None:
 def _write_capture(scenario: Scenario, path: Path) -> None:
     """The pcap and its key table, each replaced atomically; the keys are key material, so
     mode 0600 like the private keys."""
+    keys = Path(f"{path}.keys")
+    for target in (path, keys):  # again: the run took a while
+        check_file_target(target)
     write_file(path, pcap_bytes(scenario.world.network.capture, start=scenario.topology.start))
     lines = [f"{icookie.hex()},{key.hex()}" for icookie, key in scenario.key_table()]
-    write_file(Path(f"{path}.keys"), "".join(f"{line}\n" for line in lines).encode(),
-               mode=0o600)
+    write_file(keys, "".join(f"{line}\n" for line in lines).encode(), mode=0o600)
 
 
 MANY = 20  # past this many negotiations the summary counts outcomes instead of listing them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,18 +127,25 @@ def test_cli_with_piped_input_in_a_real_process(run_dir):
     assert "user@host> foo\nsyntax error, expecting <command>.\nuser@host> quit" in done.stdout
 
 
-def test_cli_replaces_a_file_it_exports_to_and_never_writes_through_a_symlink(
+def test_cli_replaces_a_file_it_exports_to_and_refuses_a_symlink_or_a_device(
         run_dir, capsys, monkeypatch):
     victim = run_dir / "victim"
     victim.write_text("precious\n")
-    (run_dir / "cert.pem").symlink_to(victim)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(
-        f"request security pki local-certificate export certificate-id ms-cert "
-        f"filename {run_dir / 'cert.pem'}\n"))
+    (run_dir / "cert.pem").write_text("an old export\n")
+    (run_dir / "link.pem").symlink_to(victim)
+    os.mkfifo(run_dir / "fifo.pem")
+    export = "request security pki local-certificate export certificate-id ms-cert filename"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("".join(
+        f"{export} {run_dir / name}\n" for name in ("cert.pem", "link.pem", "fifo.pem"))))
     assert main(["cli", str(run_dir), "host"]) == 0
-    assert "certificate exported successfully" in capsys.readouterr().out
-    assert victim.read_text() == "precious\n"
+    out = capsys.readouterr().out
+    assert out.count("certificate exported successfully") == 1
     assert (run_dir / "cert.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")
+    assert (f"error: {run_dir / 'link.pem'}: is a symbolic link; ikesim neither writes "
+            "through nor replaces it") in out
+    assert f"error: {run_dir / 'fifo.pem'}: is not a regular file; ikesim does not replace it" \
+        in out
+    assert victim.read_text() == "precious\n" and (run_dir / "link.pem").is_symlink()
 
 
 class _CountingInput(io.StringIO):

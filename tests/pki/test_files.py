@@ -147,3 +147,19 @@ def test_replace_folder_puts_the_old_folder_back_when_the_new_cannot_go_in(tmp_p
         replace_folder(new, old)
     assert (old / "f").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".staged", "run"]
+
+
+def test_a_file_target_is_absent_or_a_regular_file(tmp_path):
+    from pki.files import check_file_target
+
+    check_file_target(tmp_path / "new.pcap")
+    (tmp_path / "old.pcap").write_bytes(b"x")
+    check_file_target(tmp_path / "old.pcap")
+    (tmp_path / "link").symlink_to(tmp_path / "old.pcap")
+    os.mkfifo(tmp_path / "fifo")
+    for name, problem in (("link", "is a symbolic link"), ("fifo", "is not a regular file"),
+                          (".", "is a folder")):
+        with pytest.raises(FileRefused, match=problem):
+            check_file_target(tmp_path / name)
+    with pytest.raises(FileRefused, match="is not a regular file"):
+        check_file_target("/dev/null")

@@ -122,15 +122,27 @@ def test_an_empty_folder_takes_a_run_and_stale_partials_are_cleared(here):
 
 
 def test_the_pcap_and_its_key_table_are_written_whole_and_the_keys_0600(here, capsys):
-    victim = here / "victim"
-    victim.write_text("precious\n")
-    (here / "ike.pcap").symlink_to(victim)
+    (here / "ike.pcap").write_text("an old capture\n")  # a regular file is replaced
     assert ikesim("run", "pair.yaml", "--out", "out", "--pcap", "ike.pcap", "--quiet") == 0
-    assert victim.read_text() == "precious\n"
-    assert not (here / "ike.pcap").is_symlink()
     assert (here / "ike.pcap").read_bytes()[:4] == bytes.fromhex("d4c3b2a1")
     assert (here / "ike.pcap.keys").stat().st_mode & 0o777 == 0o600
     assert len((here / "ike.pcap.keys").read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda path, here: path.symlink_to(here / "victim"),
+    lambda path, here: os.mkfifo(path),
+    lambda path, here: os.symlink("/dev/null", path),
+], ids=["symlink", "fifo", "symlink-to-a-device"])
+def test_a_pcap_name_that_is_not_a_regular_file_is_refused_before_the_run(here, capsys, make):
+    """Replacing a device node (as root, /dev/null) or a symlink would destroy what it is."""
+    (here / "victim").write_text("precious\n")
+    make(here / "ike.pcap", here)
+    assert ikesim("run", "pair.yaml", "--out", "out", "--pcap", "ike.pcap") == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("ikesim: --pcap ike.pcap: is ")
+    assert (here / "victim").read_text() == "precious\n"
+    assert not (here / "out").exists() and os.path.lexists(here / "ike.pcap")
 
 
 # -- failures leave nothing behind ---------------------------------------------------------------
