@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+
+# The parser behind re.compile (Python 3.11's name for sre_parse), to read a pattern's shape.
+import re._constants as sre_constants
+import re._parser as sre_parser
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -135,13 +139,56 @@ def file_name(text: str) -> str | None:
     return None
 
 
+PATTERN_MAX = 256  # characters of a `match` expression
+
+
 def compile_pattern(text: str) -> re.Pattern[str]:
     """`text` compiled as the regular expression of a traceoptions `match` or a `| match`;
-    ValueError (one line) when it is not one."""
+    ValueError (one line) when it is not one, or when matching it could take exponential
+    time: Junos matches with POSIX regular expressions, which do not backtrack, while Python's
+    do, so `(.*.*)*QQQ` would hang a run on one log line. Repetition inside repetition,
+    alternatives inside a repetition and backreferences are refused."""
+    if len(text) > PATTERN_MAX:
+        raise ValueError(f"longer than {PATTERN_MAX} characters")
     try:
-        return re.compile(text)
+        compiled = re.compile(text)
+        problem = _backtracking(sre_parser.parse(text), repeated=False)
     except (re.error, RecursionError, OverflowError) as exc:
         raise ValueError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    if problem:
+        raise ValueError(f"{problem}, which can take exponential time to match")
+    return compiled
+
+
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT,
+            getattr(sre_constants, "POSSESSIVE_REPEAT", sre_constants.MAX_REPEAT))
+
+
+def _backtracking(items: object, *, repeated: bool) -> str | None:
+    """What makes a parsed pattern backtrack badly, or None. `repeated`: inside a repetition
+    that may run more than once."""
+    for op, av in items:
+        if op in _REPEATS:
+            low, high, sub = av
+            many = high is sre_constants.MAXREPEAT or high > 1
+            if repeated and many:
+                return "a repetition inside a repetition"
+            found = _backtracking(sub, repeated=repeated or many)
+        elif op is sre_constants.SUBPATTERN:
+            found = _backtracking(av[-1], repeated=repeated)
+        elif op is sre_constants.BRANCH:
+            if repeated:
+                return "alternatives inside a repetition"
+            found = next((p for b in av[1] if (p := _backtracking(b, repeated=False))), None)
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            found = _backtracking(av[1], repeated=repeated)
+        elif op in (sre_constants.GROUPREF, sre_constants.GROUPREF_EXISTS):
+            return "a backreference"
+        else:
+            continue
+        if found:
+            return found
+    return None
 
 
 def regular_expression(text: str) -> str | None:

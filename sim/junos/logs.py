@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from pki.escape import escape as syslog_escape
 from pki.files import FileRefused, check_name, open_append
 from pki.profiles import TraceFile
+from sim.junos.grammar_nodes import compile_pattern
 
 
 def syslog_time(when: dt.datetime) -> str:
@@ -93,7 +93,7 @@ class DaemonLog:
         self.clock = clock
         self._traces = traces
         trace_file = trace_file or TraceFile()
-        self._match = re.compile(trace_file.match) if trace_file.match else None
+        self._match = compile_pattern(trace_file.match) if trace_file.match else None
         world = bool(trace_file.world_readable)
         if trace_file.name is None:
             # The trace file is the daemon's own log: it takes the traceoptions size and files.

@@ -79,6 +79,9 @@ SET_LINES = [
     ("set security pki traceoptions file ..", f"security pki traceoptions file ..: {NAME_RULE}"),
     ("set security ike traceoptions file match (", "security ike traceoptions file match (: "
      "not a valid regular expression: missing ), unterminated subpattern at position 0"),
+    ('set security pki traceoptions file match "(.*.*)*QQQ"', 'security pki traceoptions '
+     'file match "(.*.*)*QQQ": not a valid regular expression: a repetition inside a '
+     "repetition, which can take exponential time to match"),
     ('set security pki traceoptions file match "[a-"', 'security pki traceoptions file match '
      '"[a-": not a valid regular expression: unterminated character set at position 0'),
     ("set security ike traceoptions file size ５m", "security ike traceoptions file size ５m: "

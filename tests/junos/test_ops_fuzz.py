@@ -111,6 +111,8 @@ def test_command_lines_and_completions_end_in_an_outcome_or_one_error_line(line,
                               "unterminated subpattern at position 0"),
     ("show log kmd | except [", "error: invalid regular expression '[': unterminated "
                                "character set at position 0"),
+    ('show log kmd | match "(a+)+b"', "error: invalid regular expression '(a+)+b': a "
+     "repetition inside a repetition, which can take exponential time to match"),
     ("show log kmd | last ²", "error: invalid number of lines '²'"),
     ("show log kmd | last 9999999999999", "error: invalid number of lines '9999999999999'"),
     ("show security ike security-associations index ²",
