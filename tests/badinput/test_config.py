@@ -80,7 +80,7 @@ SET_LINES = [
     ("set security ike traceoptions file match (", "security ike traceoptions file match (: "
      "not a valid regular expression: missing ), unterminated subpattern at position 0"),
     ('set security pki traceoptions file match "(.*.*)*QQQ"', 'security pki traceoptions '
-     'file match "(.*.*)*QQQ": not a valid regular expression: a repetition inside a '
+     'file match (.*.*)*QQQ: not a valid regular expression: a repetition inside a '
      "repetition, which can take exponential time to match"),
     ('set security pki traceoptions file match "[a-"', 'security pki traceoptions file match '
      '"[a-": not a valid regular expression: unterminated character set at position 0'),
@@ -95,7 +95,7 @@ SET_LINES = [
     "superscript", "fullwidth", "arabic-digit", "5000-digits", "huge",
     "unit-huge", "non-ascii-name", "long-name", "long-word", "nbsp", "dpd-range", "dpd-misspelt",
     "next-hop", "trace-dotdot", "trace-absolute", "trace-slash", "trace-parent", "match-paren",
-    "match-bracket", "size-fullwidth", "ca-profile-path"])
+    "match-backtracking", "match-bracket", "size-fullwidth", "ca-profile-path"])
 def test_a_bad_set_line_is_one_line_naming_its_file_line(ikesim, tmp_path, statement, named):
     (tmp_path / "t.yaml").write_text(_block(FIRST, statement), encoding="utf-8")
     before = files_under(tmp_path)

@@ -398,13 +398,13 @@ NAME_RULE = ("use letters, digits, '.', '_' and '-', starting with a letter or d
      "not a valid regular expression: missing ), unterminated subpattern at position 0"),
     ('file match "[a-"', 'file match "[a-"',
      "not a valid regular expression: unterminated character set at position 0"),
-    ('file match "(.*.*)*QQQ"', 'file match "(.*.*)*QQQ"',
+    ('file match "(.*.*)*QQQ"', 'file match (.*.*)*QQQ',
      "not a valid regular expression: a repetition inside a repetition, which can take "
      "exponential time to match"),
     ('file match "a{2,1}"', 'file match "a{2,1}"',
      "not a valid regular expression: min repeat greater than max repeat at position 2"),
 ], ids=["dotdot", "absolute", "slash", "parent", "self", "hidden", "long", "space",
-        "match-paren", "match-set", "match-repeat"])
+        "match-paren", "match-set", "match-backtracking", "match-repeat"])
 def test_trace_files_stay_names_under_var_log(daemon, words, shown, problem):
     with pytest.raises(ConfigError) as exc:
         parse_config(f"# line 1\nset security {daemon} traceoptions {words}\n", source="Host-A")
