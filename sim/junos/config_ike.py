@@ -103,6 +103,20 @@ def check_names(value: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(value)
 
 
+# ISAKMP numbers each proposal or transform of an offer in one byte (RFC 2408 3.5, 3.6).
+MAX_PROPOSALS = 255
+
+
+def check_proposals(policy: str, proposals: tuple[str, ...]) -> tuple[str, ...]:
+    """A policy's `proposals`: names, as many as one ISAKMP offer can carry."""
+    proposals = check_names(proposals)
+    if len(proposals) > MAX_PROPOSALS:
+        raise ConfigError(f"policy {policy} proposals",
+                          f"{len(proposals)} proposals; an offer carries at most "
+                          f"{MAX_PROPOSALS} (ISAKMP numbers them in one byte)")
+    return proposals
+
+
 def check_kind(stmt: str, value: object, cls: type) -> None:
     """None or an instance of `cls` (also used by the ipsec values)."""
     if value is not None and not isinstance(value, cls):
@@ -172,7 +186,7 @@ class IkePolicy:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "proposals", check_names(self.proposals))
+        object.__setattr__(self, "proposals", check_proposals(self.name, self.proposals))
         check_kind("mode", self.mode, IkeMode)
         check_kind("proposal-set", self.proposal_set, ProposalSet)
         check_kind("peer-certificate-type", self.peer_certificate_type, PeerCertificateType)

@@ -20,7 +20,7 @@ from sim.junos.config_ike import (
     EncryptionAlgorithm,
     ProposalSet,
     check_kind,
-    check_names,
+    check_proposals,
 )
 
 
@@ -84,7 +84,7 @@ class IpsecPolicy:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "proposals", check_names(self.proposals))
+        object.__setattr__(self, "proposals", check_proposals(self.name, self.proposals))
         check_kind("perfect-forward-secrecy keys", self.perfect_forward_secrecy, DhGroup)
         check_kind("proposal-set", self.proposal_set, ProposalSet)
 

@@ -155,8 +155,10 @@ def _enrollments(r: Reader, entry: Located, path: str, cas: dict[str, CaEntry],
         # Certificates are named by certificate-id in the CA hierarchy (and in revoke events),
         # so one id may be used by one device only, and not by a CA.
         holder = seen_ids.setdefault(enrollment.certificate_id, device)
-        if holder != device or enrollment.certificate_id in cas:
-            owner = f"{holder}'s" if holder != device else "a CA's name"
+        again = any(e.certificate_id == enrollment.certificate_id for e in enrollments)
+        if holder != device or enrollment.certificate_id in cas or again:
+            owner = ("enrolled above" if again else f"{holder}'s" if holder != device
+                     else "a CA's name")
             raise r.fail(item, "certificate-id", f"{path}.enroll: certificate-id "
                                                  f"{enrollment.certificate_id} is already "
                                                  f"{owner}")

@@ -504,3 +504,12 @@ def test_crl_padding_held_over_all_cas_is_bounded(ikesim, tmp_path):
                      text)
     _refused(ikesim, tmp_path, "held.yaml", text, "cas.CA-B.crl.extra-revoked: more than "
              "2,000,000 extra-revoked entries over all CAs", line_of="b.crl")
+
+
+def test_a_certificate_id_enrolled_twice_by_one_device_is_refused(ikesim, tmp_path):
+    """It used to end in an internal error while the hierarchy issued the second one."""
+    text = _swap('domain-name: host-a.example.net}]',
+                 'domain-name: host-a.example.net},\n'
+                 '                      {certificate-id: Host-A, ca: CA-B, ip-address: 10.0.0.1}]')
+    _refused(ikesim, tmp_path, "twice.yaml", text, "devices.Host-A.enroll: certificate-id "
+             "Host-A is already enrolled above", line_of="{certificate-id: Host-A, ca: CA-B,")

@@ -464,3 +464,19 @@ def test_numbers_and_names_as_junos_reads_them(line, message):
     with pytest.raises(ConfigError) as exc:
         parse_config(f"# line 1\n{line}\n", source="Host-A")
     assert str(exc.value) == f"Host-A config line 2: {message}"
+
+
+@pytest.mark.parametrize("kind", ["ike", "ipsec"])
+def test_a_policy_offers_at_most_255_proposals(kind):
+    """ISAKMP numbers an offer's proposals and transforms in one byte: 256 used to fail
+    mid-run with struct.error."""
+    names = [f"p{i}" for i in range(256)]
+    lines = [f"set security {kind} proposal {name} description x" for name in names]
+    lines.append(f"set security {kind} policy pol proposals [ {' '.join(names)} ]")
+    with pytest.raises(ConfigError) as info:
+        parse_config("\n".join(lines) + "\n", source="Host-A")
+    assert str(info.value) == (
+        f"Host-A config line 257: security {kind} policy pol proposals: 256 proposals; an "
+        "offer carries at most 255 (ISAKMP numbers them in one byte)")
+    parse_config("\n".join(lines[:255] + [lines[-1].replace(" p255 ]", " ]")]) + "\n",
+                 source="Host-A")

@@ -130,9 +130,9 @@ def test_command_lines_and_completions_end_in_an_outcome_or_one_error_line(line,
      "or digit (at most 63 characters)"),
     ("show security pki local-certificate certificate-id " + "x" * (MAX_LINE + 1),
      f"error: line of {MAX_LINE + 52} characters (at most {MAX_LINE})."),
-], ids=["match-paren", "except-bracket", "match-backtracking", "last-superscript", "last-huge", "index-superscript",
-        "index-huge", "key-pair-path", "local-certificate-path", "ca-profile-dotdot",
-        "overlong-line"])
+], ids=["match-paren", "except-bracket", "match-backtracking", "last-superscript", "last-huge",
+        "index-superscript", "index-huge", "key-pair-path", "local-certificate-path",
+        "ca-profile-dotdot", "overlong-line"])
 def test_bad_lines_are_one_error_line_and_change_nothing(line, answer):
     with pytest.raises(ParseError) as exc:
         execute(_device(), line, read=_read)
