@@ -29,6 +29,8 @@ from cryptography import x509
 from cryptography.x509.name import _ASN1Type  # NameAttribute's string types; not exported
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
+from pki.escape import escape
+
 __all__ = [
     "SubjectError",
     "issued_to",
@@ -237,7 +239,7 @@ def render_subject_string(name: x509.Name) -> str:
 def render_fields(name: x509.Name) -> str:
     """`Organization: o1, ..., Common name: cn1`: the Issuer/Subject form of `detail` output."""
     items = [
-        f"{label}: {attr.value}"
+        f"{label}: {_text(attr)}"
         for oid, label in _FIELD_LABELS
         for attr in name.get_attributes_for_oid(oid)
     ]
@@ -268,8 +270,10 @@ def issued_to(name: x509.Name) -> str:
 
 
 def _text(attr: x509.NameAttribute) -> str:
+    """An attribute's value as renderings show it: a certificate's text is anyone's, so a
+    control character (a newline that would forge a line) is escaped as the logs escape it."""
     value = attr.value
-    return value if isinstance(value, str) else value.hex()
+    return escape(value) if isinstance(value, str) else value.hex()
 
 
 def _render_openssl(name: x509.Name, equals: str) -> str:

@@ -18,6 +18,7 @@ from cryptography.x509.oid import SignatureAlgorithmOID
 
 from pki import der
 from pki.csr import colon_hex
+from pki.escape import escape
 from pki.keys import PublicKey
 from pki.working_key import inherits_parameters, read_spki, spki_of
 
@@ -162,9 +163,9 @@ def alternate_subject(extensions: x509.Extensions) -> str | None:
     emails = san.get_values_for_type(x509.RFC822Name)
     fqdns = san.get_values_for_type(x509.DNSName)
     ips = san.get_values_for_type(x509.IPAddress)
-    return ", ".join([
-        f'"{emails[0]}"' if emails else "email empty",
-        fqdns[0] if fqdns else "fqdn empty",
+    return ", ".join([  # a certificate's text is anyone's: escaped, as the logs escape it
+        f'"{escape(emails[0])}"' if emails else "email empty",
+        escape(fqdns[0]) if fqdns else "fqdn empty",
         str(ips[0]) if ips else "ip empty",
     ])
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pki.escape import escape
 from pki.names import issued_to, render_fields, render_oneline, render_subject_string
 from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.device_state import DeviceState
@@ -126,7 +127,7 @@ def _distribution_urls(cert: x509.Certificate) -> list[str]:
     for point in points:
         for name in point.full_name or ():
             if isinstance(name, x509.UniformResourceIdentifier):
-                found.append(name.value)
+                found.append(escape(name.value))  # anyone's text: no line it could forge
             elif isinstance(name, x509.DirectoryName):
                 found.append(render_oneline(name.value))
     return found

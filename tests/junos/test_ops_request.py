@@ -353,3 +353,27 @@ def test_show_names_a_ca_key_pkid_cannot_use_instead_of_failing(ms):
     assert "  Public key algorithm: unsupported(1.3.101.112)" in out.output.splitlines()
     brief = execute(device, "show security pki ca-certificate ca-profile ed")
     assert "  Public key algorithm: unsupported(1.3.101.112)" in brief.output.splitlines()
+
+
+def test_a_newline_in_a_certificate_cannot_forge_a_line_of_show_output(ms):
+    """Names, subjectAltNames and CRL distribution points are anyone's text: each value is
+    escaped as the logs escape it, so `show` prints exactly the lines it means to."""
+    from pki.certs import CertificateTemplate, issue
+    from pki.keys import KeySpec, KeyType, generate_key_pair
+
+    key = generate_key_pair(KeySpec(type=KeyType.ECDSA, size=256), seed="forger")
+    subject = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Evil\nforged line"),
+                         x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "x")])
+    cert = issue(CertificateTemplate(
+        subject=subject, public_key=key.public_key(), serial=9, ca=True,
+        not_before=at("09-25-2007 20:32"), not_after=at("09-25-2012 20:41"),
+        crl_urls=("http://10.0.0.1/a.crl\nforged line",),
+        subject_alt_names=(x509.DNSName("evil.example\nforged line"),)),
+        issuer_key=ms[1], issuer=ms[0])
+    device = dataclasses.replace(empty("set security pki ca-profile evil ca-identity evil\n"),
+                                 store=CertificateStore().add_ca_certificate("evil", cert))
+    for command in ("show security pki ca-certificate ca-profile evil",
+                    "show security pki ca-certificate ca-profile evil detail"):
+        lines = execute(device, command).output.splitlines()
+        assert not [line for line in lines if line.startswith("forged")], lines
+        assert any("Evil forged line" in line for line in lines), lines
