@@ -122,7 +122,12 @@ class PkiDaemon:
         return [self.store.ca_certificates[n] for n in names if n in self.store.ca_certificates]
 
     def _new_dynamic(self, ca: x509.Certificate, parent: str) -> tuple[str, Event]:
-        profile = dynamic_profile(self.profiles[parent], index=len(self.dynamic) + 1,
+        # The next number whose name no profile has: an administrator may have configured a
+        # profile called dynamic-001, and pkid must not replace it.
+        index = len(self.dynamic) + 1
+        while f"dynamic-{index:03d}" in self.profiles:
+            index += 1
+        profile = dynamic_profile(self.profiles[parent], index=index,
                                   ca_identity=render_oneline(ca.subject))
         self.profiles[profile.name] = profile
         self.dynamic[profile.name] = ca

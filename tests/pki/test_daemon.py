@@ -162,3 +162,24 @@ def test_a_ca_whose_key_cannot_be_used_discards_its_crl_without_raising(start, a
     assert [e.text for e in events] == ["CRL from u for CA profile odd is not signed by its CA; "
                                         "discarded"]
     assert "odd" not in daemon.crls
+
+
+def test_a_configured_profile_named_like_a_dynamic_one_is_never_replaced(figure4, start, at):
+    """An administrator's `ca-profile dynamic-001` (here for Dev-CA) keeps its CA: pkid names
+    its own dynamic profile dynamic-002."""
+    profiles = {"Root-CA": CaProfile(name="Root-CA", ca_identity="CA-Root",
+                                     revocation_check=RevocationCheck(crl=Crl())),
+                "Eng-CA": CaProfile(name="Eng-CA", ca_identity="Eng-CA",
+                                    revocation_check=RevocationCheck(crl=Crl())),
+                "dynamic-001": CaProfile(name="dynamic-001", ca_identity="Dev-CA",
+                                         revocation_check=RevocationCheck(crl=Crl()))}
+    store = CertificateStore()
+    for name, ca in (("Root-CA", "Root-CA"), ("Eng-CA", "Eng-CA"), ("dynamic-001", "Dev-CA")):
+        store = store.add_ca_certificate(name, figure4.certificate(ca))
+    daemon = PkiDaemon.start(profiles, store, at=start)
+    verdict, fetches = _run(daemon, figure4, at)
+    assert verdict.ok, verdict.result.message
+    assert list(daemon.dynamic) == ["dynamic-002"]
+    assert daemon.dynamic["dynamic-002"] == figure4.certificate("Sales-CA")
+    assert daemon.store.ca_certificates["dynamic-001"] == figure4.certificate("Dev-CA")
+    assert not daemon.profiles["dynamic-001"].dynamic
