@@ -159,6 +159,9 @@ def load_crl(data: bytes, *, source: str) -> x509.CertificateRevocationList:
     (a damaged entry makes the CRL unusable there): reading them here would double the cost
     of a large CRL."""
     _check_size(data, CRL_MAX_BYTES, "CRL file", source=source)
+    blocks = data.count(b"-----BEGIN X509 CRL-----")
+    if blocks > 1:  # cryptography would read the first and drop the others unsaid
+        raise LoadError(source, f"holds {blocks} CRLs; expected one (one file per CRL)")
     try:
         if _is_pem(data):
             crl = x509.load_pem_x509_crl(data)

@@ -16,7 +16,7 @@ from pathlib import Path
 from pki.files import FileRefused, check_file_target, inside, shown, write_file
 from pki.loaders import LoadError
 from pki.store import StoreError
-from sim.durations import parse_duration
+from sim.durations import format_duration, parse_duration
 from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
 from sim.pcap import pcap_bytes
@@ -24,13 +24,15 @@ from sim.plots import write_plots
 from sim.run_folder import RunFolder
 from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
-from sim.topology.limits import LONGEST_RUN
+from sim.topology.limits import LONGEST_RUN, MAX_SEED
 
-SEED_MAX = 2**32 - 1
+SEED_MAX = MAX_SEED  # as a topology's `seed`
 
 
 def seed_value(text: str) -> int:
     try:
+        if not (text.isascii() and text.strip().lstrip("+-").isdigit()):
+            raise ValueError(text)  # int() would also take '３' and '1_000'
         seed = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number") from None
@@ -74,9 +76,9 @@ def run_topology(args: argparse.Namespace) -> int:
             raise UsageError(f"--param {item}: expected NAME=VALUE")
         parameters[name.strip()] = value.strip()
     topology = load_topology(topology_path(args.topology), parameters=parameters or None)
-    warn(topology)
+    warn(topology, args.until)
     seed = topology.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else Path("runs") / f"{topology.name}-{seed}"
+    out = Path(args.out) if args.out is not None else Path("runs") / f"{topology.name}-{seed}"
     capture = capture_path(args.pcap, out) if args.pcap else None
     wall = time.perf_counter()
     scenario = execute(topology, out=out, seed=seed, until=args.until, capture=capture,
@@ -105,9 +107,17 @@ def topology_path(argument: str) -> Path:
     return found[0]
 
 
-def warn(topology: Topology) -> None:
-    """The topology's warnings (statements accepted but not modelled), one line each."""
-    for line in topology.warnings:
+def warn(topology: Topology, until: float | None = None) -> None:
+    """The topology's warnings (statements accepted but not modelled), and events the run
+    ends before (once per topology line: a wildcard makes many), one line each."""
+    end = topology.duration if until is None else until
+    late: dict[int, str] = {}
+    for event in topology.events:
+        if event.at >= end and event.line not in late:
+            late[event.line] = (f"{topology.source} line {event.line}: events.{event.action}: "
+                                f"at {format_duration(round(event.at, 3))} comes when the run "
+                                f"has ended ({format_duration(end)}); it does not happen")
+    for line in (*topology.warnings, *late.values()):
         print(f"ikesim: warning: {syslog_escape(line)}", file=sys.stderr)
 
 

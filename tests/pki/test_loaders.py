@@ -51,6 +51,15 @@ def test_crl_over_5mb_is_refused(figure4, start):
     assert load_crl(crl, source="ok.crl").issuer == figure4.certificate("Root-CA").subject
 
 
+def test_a_pem_file_holding_two_crls_is_refused_not_read_in_part(figure4, start):
+    pem = serialization.Encoding.PEM
+    both = (figure4.crl("Root-CA", at=start).public_bytes(pem)
+            + figure4.crl("Sales-CA", at=start).public_bytes(pem))
+    with pytest.raises(LoadError) as err:
+        load_crl(both, source="two.crl")
+    assert str(err.value) == "two.crl: holds 2 CRLs; expected one (one file per CRL)"
+
+
 @pytest.mark.parametrize(
     ("loader", "data", "message"),
     [

@@ -225,3 +225,19 @@ def test_topology_warnings_are_printed_one_line_each_before_running(tmp_path, mo
     assert capsys.readouterr().err == (
         f"ikesim: warning: t.yaml line {line}: devices.Host-B.config: 'security ike gateway gw "
         "dead-peer-detection interval 10' is not modelled by ikesim (accepted, no effect)\n")
+
+
+def test_an_event_after_the_end_of_the_run_is_a_warning(tmp_path, monkeypatch, capsys):
+    """It would silently not happen: say so, once per line (a wildcard makes many)."""
+    events = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
+              "  - {at: 20m, initiate: {device: Host-A, gateway: gw}}")
+    text = pair(events=events)
+    line = text.splitlines().index("  - {at: 20m, initiate: {device: Host-A, gateway: gw}}") + 1
+    (tmp_path / "t.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "t.yaml", "--quiet"]) == 0
+    assert capsys.readouterr().err == (
+        f"ikesim: warning: t.yaml line {line}: events.initiate: at 20m comes when the run has "
+        "ended (10m); it does not happen\n")
+    assert main(["run", "t.yaml", "--quiet", "--until", "30m", "--out", "longer"]) == 0
+    assert capsys.readouterr().err == ""
