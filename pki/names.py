@@ -239,7 +239,7 @@ def render_subject_string(name: x509.Name) -> str:
 def render_fields(name: x509.Name) -> str:
     """`Organization: o1, ..., Common name: cn1`: the Issuer/Subject form of `detail` output."""
     items = [
-        f"{label}: {_text(attr)}"
+        f"{label}: {_shown(attr)}"
         for oid, label in _FIELD_LABELS
         for attr in name.get_attributes_for_oid(oid)
     ]
@@ -265,15 +265,20 @@ def issued_to(name: x509.Name) -> str:
     """
     common_names = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     if common_names:
-        return _text(common_names[0])
+        return _shown(common_names[0])
     return render_oneline(name)
 
 
 def _text(attr: x509.NameAttribute) -> str:
-    """An attribute's value as renderings show it: a certificate's text is anyone's, so a
-    control character (a newline that would forge a line) is escaped as the logs escape it."""
     value = attr.value
-    return escape(value) if isinstance(value, str) else value.hex()
+    return value if isinstance(value, str) else value.hex()
+
+
+def _shown(attr: x509.NameAttribute) -> str:
+    """An attribute's value for the renderings that escape nothing themselves: a certificate's
+    text is anyone's, so a control character (a newline that would forge a line) is escaped
+    as the logs escape it."""
+    return escape(_text(attr))
 
 
 def _render_openssl(name: x509.Name, equals: str) -> str:
