@@ -320,13 +320,17 @@ class _Builder:
     def identity(self, node: Node | None, prefix: str) -> IkeIdentity | None:
         if node is None:
             return None
-        found = [t for t in IdentityType if t.value in node.items]
-        if "inet6" in node.items and not found:
-            return None  # an IPv6 identity: accepted, not modelled (recorded by the grammar)
-        if len(found) + ("inet6" in node.items) != 1:
-            raise self._fail(prefix, "configure exactly one of inet, inet6, hostname, "
+        # One identity is a choice: as on Junos, the statement set last replaces the others
+        # (`set ... local-identity hostname h` after `... local-identity inet a`).
+        present = {key: item for key, item in node.items.items()
+                   if key == "inet6" or key in {t.value for t in IdentityType}}
+        if not present:
+            raise self._fail(prefix, "configure one of inet, inet6, hostname, "
                              "user-at-hostname, distinguished-name", node.line)
-        kind = found[0]
+        last = max(present, key=lambda key: present[key].line)
+        if last == "inet6":
+            return None  # an IPv6 identity: accepted, not modelled (recorded by the grammar)
+        kind = IdentityType(last)
         dn = node.container(kind.value) if kind is IdentityType.DISTINGUISHED_NAME else None
         return self._make(
             IkeIdentity, prefix, node, type=kind,

@@ -295,9 +295,6 @@ GOOD_GW = (f"set security ike policy pol mode main\n{GW} ike-policy pol\n"
     (f"{GW} remote-identity user-at-hostname example.net",
      "line 5: security ike gateway gw remote-identity user-at-hostname example.net: not an "
      "e-mail address"),
-    (f"{GW} remote-identity hostname a.example.net\n{GW} remote-identity inet 1.1.1.1",
-     "line 5: security ike gateway gw remote-identity: configure exactly one of inet, "
-     "inet6, hostname, user-at-hostname, distinguished-name"),
     ("set security ike gateway gw2 address 1.1.1.1\n"
      "set security ike gateway gw2 external-interface ge-0/0/1.0",
      "line 5: security ike gateway gw2: ike-policy must be configured"),
@@ -312,7 +309,7 @@ GOOD_GW = (f"set security ike policy pol mode main\n{GW} ike-policy pol\n"
      "line 5: security pki auto-re-enrollment certificate-id c ca-profile-name nothere: "
      "CA profile 'nothere' is not defined"),
 ], ids=["ike-policy", "ike-proposal", "trusted-ca", "address-and-dynamic", "inet",
-        "user-at-hostname", "two-identities", "no-ike-policy", "vpn-gateway",
+        "user-at-hostname", "no-ike-policy", "vpn-gateway",
         "vpn-ipsec-policy", "ipsec-proposal", "re-enrollment-profile"])
 def test_ike_ipsec_reference_errors(extra, message):
     with pytest.raises(ConfigError) as exc:
@@ -480,3 +477,16 @@ def test_a_policy_offers_at_most_255_proposals(kind):
         "offer carries at most 255 (ISAKMP numbers them in one byte)")
     parse_config("\n".join(lines[:255] + [lines[-1].replace(" p255 ]", " ]")]) + "\n",
                  source="Host-A")
+
+
+def test_an_identity_set_again_replaces_the_one_before_as_on_junos():
+    """local-identity and remote-identity are a choice: the last `set` wins."""
+    config = parse_config(GOOD_GW + f"{GW} remote-identity hostname a.example.net\n"
+                          f"{GW} remote-identity inet 1.1.1.1\n"
+                          f"{GW} local-identity inet 30.1.1.31\n"
+                          f"{GW} local-identity hostname me.example.net\n", source="t")
+    gateway = config.ike.gateways["gw"]
+    assert (gateway.remote_identity.type.value, gateway.remote_identity.value) == (
+        "inet", "1.1.1.1")
+    assert (gateway.local_identity.type.value, gateway.local_identity.value) == (
+        "hostname", "me.example.net")
