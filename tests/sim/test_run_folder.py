@@ -274,20 +274,26 @@ def test_a_run_killed_at_any_point_leaves_the_old_run_or_the_new_one(here, capsy
 def test_a_run_killed_from_outside_while_it_writes(here, capsys):
     assert ikesim("run", "pair.yaml", "--out", "out", "--quiet") == 0
     old = files_under(here / "out")
-    process = _subprocess(["-m", "sim", "run", "pair.yaml", "--out", "out", "--seed", "2"],
-                          cwd=here)
-    # Killed as soon as the new run has written a log line, wherever it writes it.
-    started = time.time_ns()
-    deadline = time.monotonic() + 120
-    written: list[Path] = []
-    while process.poll() is None and time.monotonic() < deadline and not written:
-        written = [p for p in here.rglob("kmd") if p.stat().st_mtime_ns >= started]
-        if written:
-            process.send_signal(signal.SIGKILL)
-        time.sleep(0.001)
-    process.communicate(timeout=60)
-    if process.returncode != -signal.SIGKILL:
-        pytest.skip("the run finished before the poll saw its staging folder")
+    # Killed as soon as the new run has written a log line, wherever it writes it. A run can
+    # outpace the poll on a loaded machine: a few tries before giving up on timing.
+    for _ in range(3):
+        process = _subprocess(["-m", "sim", "run", "pair.yaml", "--out", "out", "--seed", "2"],
+                              cwd=here)
+        started = time.time_ns()
+        deadline = time.monotonic() + 120
+        written: list[Path] = []
+        while process.poll() is None and time.monotonic() < deadline and not written:
+            written = [p for p in here.rglob("kmd") if p.stat().st_mtime_ns >= started]
+            if written:
+                process.send_signal(signal.SIGKILL)
+            time.sleep(0.001)
+        process.communicate(timeout=60)
+        if process.returncode == -signal.SIGKILL:
+            break
+        # It finished: put the old run back for the next try.
+        assert ikesim("run", "pair.yaml", "--out", "out", "--quiet") == 0
+    else:
+        pytest.skip("three runs finished before the poll saw them write (timing, not a bug)")
     assert files_under(here / "out") == old
     assert ikesim("show", "out", "Host-A", SHOW) == 0
     capsys.readouterr()
