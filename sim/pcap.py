@@ -1,7 +1,10 @@
 """Writing captured datagrams as a classic pcap file (IPv4/UDP, link type RAW).
 
 Timestamps are the simulated times, as wall-clock dates from the world's start, so Wireshark
-shows the same times as the kmd log.
+shows the same times as the kmd log. A datagram larger than its link's MTU is written as the
+IP fragments that crossed the link (one record each, same identification, offsets and More
+Fragments as RFC 791 sets them), so Wireshark and tshark reassemble it as they would a real
+capture.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pki.files import write_file
+from sim.ip_fragments import IPV4_HEADER, Piece, pieces
 from sim.network import Captured
+
+_MORE_FRAGMENTS = 0x2000
 
 LINKTYPE_RAW = 101  # packets begin with the IP header
 
@@ -27,18 +33,33 @@ def _checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
-def ip_udp_packet(src: str, dst: str, sport: int, dport: int, payload: bytes,
-                  ident: int = 0) -> bytes:
-    s, d = ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed
+def udp_segment(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes) -> bytes:
+    """The UDP header, its checksum over the pseudo-header included, then the payload."""
     udp_len = 8 + len(payload)
-    pseudo = s + d + struct.pack("!BBH", 0, 17, udp_len)
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, udp_len)
     udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
     udp_sum = _checksum(pseudo + udp) or 0xFFFF
-    udp = udp[:6] + struct.pack("!H", udp_sum) + udp[8:]
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident & 0xFFFF, 0, 64, 17, 0,
-                         s, d)
+    return udp[:6] + struct.pack("!H", udp_sum) + udp[8:]
+
+
+def ipv4_packet(src: bytes, dst: bytes, ident: int, piece: Piece, data: bytes) -> bytes:
+    """One IPv4 packet (UDP) carrying `data`, the bytes of `piece` of the IP payload."""
+    flags = (_MORE_FRAGMENTS if piece.more else 0) | piece.units
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, IPV4_HEADER + len(data), ident & 0xFFFF,
+                         flags, 64, 17, 0, src, dst)
     header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
-    return header + udp
+    return header + data
+
+
+def ip_udp_packets(src: str, dst: str, sport: int, dport: int, payload: bytes, *,
+                   ident: int = 0, mtu: int | None = None) -> list[bytes]:
+    """The IP packets that carry one UDP datagram over a link of `mtu` (None: one packet)."""
+    s, d = ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed
+    segment = udp_segment(s, d, sport, dport, payload)
+    plan = (pieces(len(segment), mtu) if mtu is not None
+            else (Piece(offset=0, length=len(segment), more=False),))
+    return [ipv4_packet(s, d, ident, piece, segment[piece.offset:piece.offset + piece.length])
+            for piece in plan]
 
 
 def pcap_bytes(captured: Iterable[Captured], *, start: dt.datetime) -> bytes:
@@ -47,13 +68,16 @@ def pcap_bytes(captured: Iterable[Captured], *, start: dt.datetime) -> bytes:
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_RAW)]
     for count, item in enumerate(captured, 1):
         d = item.datagram
-        packet = ip_udp_packet(d.src, d.dst, d.sport, d.dport, d.payload, ident=count)
         when = base + item.time
         seconds = int(when)
         micros = int(round((when - seconds) * 1_000_000))
         if micros == 1_000_000:
             seconds, micros = seconds + 1, 0
-        out.append(struct.pack("<IIII", seconds, micros, len(packet), len(packet)) + packet)
+        for packet in ip_udp_packets(d.src, d.dst, d.sport, d.dport, d.payload,
+                                     ident=count if item.ident is None else item.ident,
+                                     mtu=item.mtu):
+            out.append(struct.pack("<IIII", seconds, micros, len(packet), len(packet))
+                       + packet)
     return b"".join(out)
 
 

@@ -21,7 +21,8 @@ class World:
         self.env = simpy.Environment()
         self.start = start
         self.seed = seed
-        self.network = Network(self.env, rng=self.rng("network"))
+        self.network = Network(self.env, rng=self.rng("network"),
+                               fragment_rng=self.rng("network", "fragments"))
 
     def now(self) -> dt.datetime:
         """The true date and time now."""

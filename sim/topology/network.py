@@ -5,6 +5,10 @@ devices, with delays, capacities and loss in ranges a real network has.
       crl-server: {address: 10.0.0.9, latency: 20ms, capacity: 4, bandwidth: 1250000}
     links:
       - {between: [Host-A, Host-B], latency: 5ms, jitter: 1ms, loss: 0.01}
+      - {between: [Host-A, Host-C], mtu: 1400, fragments: drop}
+
+`mtu` is the path MTU in bytes (576..9216, default 1500; see sim.ip_fragments for the range);
+`fragments: drop` is a firewall on the path that drops IP fragments (`allow` by default).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pki.files import shown
-from sim.network import LinkSpec
+from sim.ip_fragments import DEFAULT_MTU, MAX_MTU, MIN_MTU
+from sim.network import Fragments, LinkSpec
 from sim.servers import ServerSpec
 from sim.topology.limits import (
     MAX_BANDWIDTH,
@@ -24,6 +29,13 @@ from sim.topology.values import DeviceEntry, LinkEntry
 from sim.topology.yaml_lines import Located
 
 _PROTOCOLS = ("http", "ldap")
+_FRAGMENTS = tuple(f.value for f in Fragments)
+
+
+def _fragments(value: object) -> Fragments:
+    if not isinstance(value, str) or value not in _FRAGMENTS:
+        raise ValueError(f"{shown(value)}: one of {', '.join(_FRAGMENTS)}")
+    return Fragments(value)
 
 
 def _protocols(value: object) -> tuple[str, ...]:
@@ -57,7 +69,7 @@ def read_links(r: Reader, root: Located, devices: Mapping[str, DeviceEntry]
     for item in r.items(root, "links", ""):
         if not isinstance(item, Located):
             raise r.fail(root, "links", "links: each entry must be a mapping")
-        r.only(item, {"between", "latency", "jitter", "loss"}, "links[]")
+        r.only(item, {"between", "latency", "jitter", "loss", "mtu", "fragments"}, "links[]")
         pair = item.get("between")
         if not (isinstance(pair, list) and len(pair) == 2):
             raise r.fail(item, "between", f"links[].between: expected two device names, "
@@ -70,7 +82,11 @@ def read_links(r: Reader, root: Located, devices: Mapping[str, DeviceEntry]
                                           "devices")
         spec = LinkSpec(latency=r.convert(item, "latency", "links[]", delay, default=0.005),
                         jitter=r.convert(item, "jitter", "links[]", delay, default=0.0),
-                        loss=r.convert(item, "loss", "links[]", number(0.0, 1.0), default=0.0))
+                        loss=r.convert(item, "loss", "links[]", number(0.0, 1.0), default=0.0),
+                        mtu=r.convert(item, "mtu", "links[]", integer(MIN_MTU, MAX_MTU),
+                                      default=DEFAULT_MTU),
+                        fragments=r.convert(item, "fragments", "links[]", _fragments,
+                                            default=Fragments.ALLOW))
         links.append(LinkEntry(a=pair[0], b=pair[1], spec=spec))
     return tuple(links)
 
