@@ -47,7 +47,7 @@ from sim.ike.phase1 import (
 from sim.junos import kmd_messages as msg
 from sim.junos.config import DeviceConfig, IkeTraceFlag
 from sim.junos.logs import DaemonLog
-from sim.network import Datagram
+from sim.network import Datagram, Sent
 from sim.phase2_plan import vpn_for
 from sim.pkid import Pkid
 from sim.quick_mode import QuickModes
@@ -85,7 +85,7 @@ class SaEntry:
 class Kmd:
     def __init__(self, env: simpy.Environment, *, device: str, address: str,
                  config: DeviceConfig, store: Callable[[], CertificateStore], pkid: Pkid,
-                 log: DaemonLog, send: Callable[[Datagram], None], rng: random.Random,
+                 log: DaemonLog, send: Callable[[Datagram], Sent | None], rng: random.Random,
                  results: Results, clock: Callable[[], dt.datetime],
                  syslog: DaemonLog | None = None,
                  phase1_timeout: float | None = None) -> None:
@@ -240,12 +240,12 @@ class Kmd:
     def transmit(self, entry: SaEntry, data: bytes) -> None:
         """Put one of an IKE SA's datagrams (Phase 1 or Quick Mode) on the network and record
         it for results.json."""
-        self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
-                            dport=IKE_PORT, payload=data))
+        sent = self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
+                                   dport=IKE_PORT, payload=data))
         header = Header.decode(data)
         self.results.message(entry.sa.icookie, at=self.env.now, sender=self.device,
                              receiver=entry.peer, exchange=header.exchange.name,
-                             encrypted=header.encrypted, data=data)
+                             encrypted=header.encrypted, data=data, sent=sent)
 
     def arm_timer(self, holder, sa, *, finished: Callable[[], bool],
                   pump: Callable[[], None], what: str) -> None:

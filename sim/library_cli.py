@@ -168,6 +168,13 @@ def report(topology: Topology, scenario: Scenario) -> int:
             if (look.device, look.log, line) not in shown:
                 shown.add((look.device, look.log, line))
                 print(f"  {label} {line}")
+    causes = [f"{n.initiator} -> {n.peer_address}: {n.network_cause}"
+              for n in scenario.results.in_order() if n.network_cause]
+    if causes:
+        # What the path did, which no device logs (results.json's network_cause).
+        print("\nOn the path (results.json, network_cause):")
+        for cause in causes:
+            print(f"  {cause}")
     print("\nResolution:")
     print(textwrap.indent(topology.troubleshoot.resolution, "  "))
     return missing

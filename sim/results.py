@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+from sim.undelivered import undelivered
+
+if TYPE_CHECKING:
+    from sim.network import Sent
 
 
 @dataclass
@@ -32,6 +38,8 @@ class Message:
     encrypted: bool
     retransmission: bool
     size: int
+    ip_packets: int = 1  # more than one: sent as IP fragments (the link's MTU)
+    lost: str | None = None  # why the network never delivered this copy
 
 
 @dataclass
@@ -51,6 +59,8 @@ class Negotiation:
     outcomes: dict[str, str] = field(default_factory=dict)  # device -> done/failed
     steps: list[Step] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    # A failed negotiation whose message never got through: which, and what the path did.
+    network_cause: str | None = None
     _seen: dict[bytes, int] = field(default_factory=dict, repr=False)
 
     def to_json(self, start: dt.datetime) -> dict:
@@ -90,7 +100,7 @@ class Results:
             record.steps.append(Step(device, what, start, end))
 
     def message(self, icookie: bytes, *, at: float, sender: str, receiver: str, exchange: str,
-                encrypted: bool, data: bytes) -> None:
+                encrypted: bool, data: bytes, sent: Sent | None = None) -> None:
         record = self.negotiations.get(icookie)
         if record is None:
             return
@@ -98,8 +108,9 @@ class Results:
         retransmission = number is not None
         if number is None:
             number = record._seen[data] = 1 + len(record._seen)
-        record.messages.append(Message(at, sender, receiver, exchange, number, encrypted,
-                                       retransmission, len(data)))
+        record.messages.append(Message(
+            at, sender, receiver, exchange, number, encrypted, retransmission, len(data),
+            *(() if sent is None else (sent.packets, sent.loss and sent.loss.value))))
 
     def phase1(self, icookie: bytes, *, device: str, role: str, ok: bool, error: str | None,
                at: float, reason: str | None = None) -> None:
@@ -110,6 +121,7 @@ class Results:
         if not ok and record.error is None:
             record.error, record.error_detail, record.failed_on = error, reason, device
         if not ok:
+            record.network_cause = undelivered(record.messages)
             record.phase1 = "failed"
             record.finished = at if record.finished is None else record.finished
         elif role == "initiator" and record.phase1 != "failed":
