@@ -32,6 +32,7 @@ OUTCOMES = {
     "ike-id-mismatch": ("failed", "not started", "Authentication failed"),
     "pkid-timeout": ("failed", "not started", "Timeout"),
     "lost-packets": ("failed", "not started", "Timeout"),
+    "dropped-fragments": ("failed", "not started", "Timeout"),
     "revoked-dynamic-profile": ("failed", "not started", "Authentication failed"),
     "clock-not-yet-valid": ("failed", "not started", "Authentication failed"),
     "crl-download-failure": ("failed", "not started", "Authentication failed"),
