@@ -144,11 +144,10 @@ class Network:
 
     def send(self, datagram: Datagram) -> Sent:
         spec = self.spec(datagram.src, datagram.dst)
-        data = transport(datagram)
         # Draw both numbers every time so one datagram's fate never shifts the next one's.
         draws = [(self._rng.random(), self._rng.uniform(-1.0, 1.0))]
         try:
-            plan = pieces(len(data), spec.mtu)
+            plan = pieces(UDP_HEADER + len(datagram.payload), spec.mtu)
         except FragmentError:  # sendto() fails with EMSGSIZE: nothing is sent or captured
             return Sent(packets=0, loss=Loss.TOO_BIG)
         # One identification per datagram and sender, as a host's IP stack numbers them.
@@ -165,14 +164,16 @@ class Network:
         receiver = self._receivers.get(datagram.dst)
         if receiver is None or not arriving:
             return Sent(packets=len(plan), loss=loss)
+        if len(plan) == 1:
+            delay = max(0.0, spec.latency + arriving[0][1] * spec.jitter)
+            self.env.process(self._deliver(delay, receiver, datagram))
+            return Sent(packets=1)
+        data = transport(datagram)
+        key = (datagram.src, datagram.dst, PROTOCOL_UDP, ident)
         for piece, jitter in arriving:
             delay = max(0.0, spec.latency + jitter * spec.jitter)
-            if len(plan) == 1:
-                self.env.process(self._deliver(delay, receiver, datagram))
-            else:
-                key = (datagram.src, datagram.dst, PROTOCOL_UDP, ident)
-                chunk = data[piece.offset:piece.offset + piece.length]
-                self.env.process(self._fragment(delay, receiver, datagram, key, piece, chunk))
+            chunk = data[piece.offset:piece.offset + piece.length]
+            self.env.process(self._fragment(delay, receiver, datagram, key, piece, chunk))
         return Sent(packets=len(plan), loss=loss)
 
     def _deliver(self, delay: float, receiver: Receiver, datagram: Datagram):
