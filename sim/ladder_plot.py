@@ -132,6 +132,12 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
 
     for m, label in zip(n["messages"], _labels(n["messages"]), strict=True):
         sender, receiver = x[m["sender"]], x[owners.get(m["receiver"], m["receiver"])]
+        if m.get("lost"):  # the network never delivered it: the arrow stops on the way
+            tip = (sender + (receiver - sender) * 0.6, y(m["time"] + delay * 0.6))
+            _arrow(ax, (sender, y(m["time"])), tip, label, color=FAILED,
+                   dashed=m["retransmission"], gid="lost-message")
+            ax.plot([tip[0]], [tip[1]], marker="x", color=FAILED, ms=7, zorder=5)
+            continue
         _arrow(ax, (sender, y(m["time"])), (receiver, y(m["time"] + delay)), label,
                color="black", dashed=m["retransmission"], gid="message")
 
@@ -141,10 +147,14 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
     outcome = f"Phase-1 {n['phase1']}" + (f": {n['error']}" if n["error"] else "")
     ax.set_title(f"{n['initiator']} → {responder} (gateway {n['gateway']}), {outcome}",
                  color=FAILED if n["phase1"] == "failed" else "black", pad=12)
+    notes = []
     if n.get("error_detail"):
         who = f"{n['failed_on']}: " if n.get("failed_on") else ""
-        ax.set_xlabel(textwrap.fill(who + n["error_detail"], 110),
-                      fontsize=8, color=FAILED)
+        notes.append(textwrap.fill(who + n["error_detail"], 110))
+    if n.get("network_cause"):
+        notes.append(textwrap.fill(f"On the path: {n['network_cause']}", 95))
+    if notes:
+        ax.set_xlabel("\n".join(notes), fontsize=8, color=FAILED)
     if n["phase1"] == "failed" and n.get("failed_on") in x and n.get("duration_s") is not None:
         at = y(start + n["duration_s"])
         ax.plot([x[n["failed_on"]]], [at], marker="X", color=FAILED, ms=11, zorder=5)
@@ -181,6 +191,8 @@ def _ladder_legend(ax: Axes, messages: list[dict], steps: list[dict],
     handles = [Line2D([], [], color="black", label="IKE message (* encrypted)")]
     if any(m["retransmission"] for m in messages):
         handles.append(Line2D([], [], color="black", ls="--", label="retransmission"))
+    if any(m.get("lost") for m in messages):
+        handles.append(Line2D([], [], color=FAILED, marker="x", label="lost on the path"))
     if steps:
         handles.append(Patch(facecolor="#ffcc80", edgecolor="#e65100", label="pkid validation"))
     if any(d["ok"] for d in downloads):

@@ -115,3 +115,15 @@ def test_troubleshoot_shows_the_lines_the_path_and_the_fix(capsys, tmp_path):
     assert "Junos 12.1X46 has no statement choosing the certificates of the CERT payloads" in text
     assert "set security pki ca-profile Dev-CA ca-identity Dev-CA" in text
     assert "ikesim run dropped-fragments --param fragments=allow" in text
+
+
+def test_the_ladder_stops_each_lost_copy_of_message_5_on_the_way(case):
+    from matplotlib.text import Annotation
+
+    from sim import plots
+    ax = plots.ladder(case.results_json(), 0)
+    gids = [t.get_gid() for t in ax.texts if isinstance(t, Annotation)]
+    assert gids.count("lost-message") == 12
+    assert gids.count("message") == len(case.results.in_order()[0].messages) - 12
+    assert " ".join(ax.get_xlabel().split()).endswith(f"On the path: {CAUSE}")
+    assert "lost on the path" in [t.get_text() for t in ax.get_legend().get_texts()]
