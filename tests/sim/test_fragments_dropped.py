@@ -127,3 +127,20 @@ def test_the_ladder_stops_each_lost_copy_of_message_5_on_the_way(case):
     assert gids.count("message") == len(case.results.in_order()[0].messages) - 12
     assert " ".join(ax.get_xlabel().split()).endswith(f"On the path: {CAUSE}")
     assert "lost on the path" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_a_link_that_loses_everything_is_named_as_the_cause_too(tmp_path):
+    (n,) = run(ROOT / "cases" / "lost-packets.yaml", tmp_path / "lost").results.in_order()
+    assert n.network_cause == ("Main Mode message 1 (80 bytes) was sent 11 times and never "
+                               "arrived: lost on the link")
+
+
+def test_a_message_that_got_through_once_is_no_cause(case):
+    from sim.undelivered import undelivered
+    (n,) = case.results.in_order()
+    fours = [m for m in n.messages if m.number <= 4]
+    assert undelivered(fours) is None  # message 4's copies all arrived
+    first_five = next(m for m in n.messages if m.number == 5)
+    assert undelivered([*fours, first_five]) == (
+        "Main Mode message 5 (1,884 bytes, 2 IP fragments) was sent once and never arrived: "
+        "the link drops IP fragments")
