@@ -35,6 +35,7 @@ __all__ = [
     "SubjectError",
     "issued_to",
     "parse_subject",
+    "render_field_groups",
     "render_fields",
     "render_ldap",
     "render_oneline",
@@ -238,12 +239,14 @@ def render_subject_string(name: x509.Name) -> str:
 
 def render_fields(name: x509.Name) -> str:
     """`Organization: o1, ..., Common name: cn1`: the Issuer/Subject form of `detail` output."""
-    items = [
-        f"{label}: {_shown(attr)}"
-        for oid, label in _FIELD_LABELS
-        for attr in name.get_attributes_for_oid(oid)
-    ]
-    return ", ".join(items)
+    return ", ".join(item for group in render_field_groups(name) for item in group)
+
+
+def render_field_groups(name: x509.Name) -> list[list[str]]:
+    """render_fields' items, one list per attribute type present (pkid wraps by type)."""
+    groups = [[f"{label}: {_shown(attr)}" for attr in name.get_attributes_for_oid(oid)]
+              for oid, label in _FIELD_LABELS]
+    return [group for group in groups if group]
 
 
 def render_ldap(name: x509.Name) -> str:

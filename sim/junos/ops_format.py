@@ -32,7 +32,7 @@ __all__ = [
     "public_key_algorithm",
     "serial_hex",
     "signature_algorithm",
-    "use_for_key",
+    "use_for_key_items",
 ]
 
 KEY_DUMP_OCTETS = 20  # the guide's dumps hold 20 octets a line
@@ -131,9 +131,9 @@ _KEY_USAGES = (
 )
 
 
-def use_for_key(extensions: x509.Extensions) -> str | None:
-    """`Key encipherment, Digital signature, 1.3.6.1.5.5.8.2.2`: key usages, then extended key
-    usages by OID; None when the certificate has neither."""
+def use_for_key_items(extensions: x509.Extensions) -> tuple[list[str], list[str]]:
+    """"Use for key:" in two lists: key usages by name (`Key encipherment, Digital
+    signature`), then extended key usages by OID (`1.3.6.1.5.5.8.2.2`)."""
     names: list[str] = []
     try:
         usage = extensions.get_extension_for_class(x509.KeyUsage).value
@@ -146,11 +146,11 @@ def use_for_key(extensions: x509.Extensions) -> str | None:
             if getattr(usage, attribute):
                 names.append(label)
     try:
-        extended = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        names.extend(oid.dotted_string for oid in extended)
+        extended = [oid.dotted_string for oid in
+                    extensions.get_extension_for_class(x509.ExtendedKeyUsage).value]
     except x509.ExtensionNotFound:
-        pass
-    return ", ".join(names) if names else None
+        extended = []
+    return names, extended
 
 
 def alternate_subject(extensions: x509.Extensions) -> str | None:

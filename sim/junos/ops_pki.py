@@ -5,7 +5,7 @@ Layout: the first line of an entry at column 0, its fields two spaces in, sub-fi
 Issuer, key dump, fingerprints, revocation list) four spaces in, entries separated by a blank
 line -- the indentation the guide's best-preserved samples show (Chapter 16's RootCA brief and
 detail, Chapter 14's `show security pki crl`). The guide also wraps long fields at about 80
-columns, by no rule a renderer could follow; fields are printed on one line here.
+columns: sim.junos.ops_wrap has the rules, the ones that reproduce Chapter 16's samples.
 
 No `brief`/`detail` option is the brief form (the guide's samples of the two are the same).
 A certificate-id or CA profile with nothing to show answers with an `error:` line.
@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pki.escape import escape
-from pki.names import issued_to, render_fields, render_oneline, render_subject_string
+from pki.names import issued_to, render_field_groups, render_oneline, render_subject_string
 from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.device_state import DeviceState
 from sim.junos.ops_format import (
@@ -30,8 +30,9 @@ from sim.junos.ops_format import (
     public_key_algorithm,
     serial_hex,
     signature_algorithm,
-    use_for_key,
+    use_for_key_items,
 )
+from sim.junos.ops_wrap import continuation, wrap_groups, wrap_items, wrap_words
 
 __all__ = [
     "ShowError",
@@ -65,10 +66,16 @@ def _join(blocks: list[list[str]]) -> str:
 # -- certificates ----------------------------------------------------------------------------
 
 
+def _label_words(line: str) -> list[str]:
+    """A `Label: value` line holding a oneline name, broken between words."""
+    return wrap_words(line, indent=continuation(line))
+
+
 def _brief(identifier: str, cert: x509.Certificate) -> list[str]:
     return [
         f"Certificate identifier: {identifier}",
-        f"  Issued to: {issued_to(cert.subject)}, Issued by: {render_oneline(cert.issuer)}",
+        *_label_words(f"  Issued to: {issued_to(cert.subject)}, "
+                      f"Issued by: {render_oneline(cert.issuer)}"),
         "  Validity:",
         f"    Not before: {junos_date(cert.not_valid_before_utc)}",
         f"    Not after: {junos_date(cert.not_valid_after_utc)}",
@@ -83,11 +90,11 @@ def _detail(identifier: str, cert: x509.Certificate, *,
         f"  Certificate version: {cert.version.value + 1}",
         f"  Serial number: {serial_hex(cert.serial_number)}",
         "  Issuer:",
-        f"    {render_fields(cert.issuer)}",
+        *wrap_groups("    ", render_field_groups(cert.issuer)),
         "  Subject:",
-        f"    {render_fields(cert.subject)}",
+        *wrap_groups("    ", render_field_groups(cert.subject)),
         "  Subject string:",
-        f"    {render_subject_string(cert.subject)}",
+        *wrap_items("    ", render_subject_string(cert.subject).split(", "), indent="    "),
     ]
     alternate = alternate_subject(cert.extensions)
     if alternate is not None:
@@ -103,9 +110,7 @@ def _detail(identifier: str, cert: x509.Certificate, *,
     urls = _distribution_urls(cert)
     if urls:
         lines += ["  Distribution CRL:", *(f"    {url}" for url in urls)]
-    usage = use_for_key(cert.extensions)
-    if usage is not None:
-        lines.append(f"  Use for key: {usage}")
+    lines += _use_for_key(cert.extensions, indent="  ")
     status, trigger = re_enrollment
     lines += [
         *fingerprint_block(cert.public_bytes(DER), indent="  "),
@@ -114,6 +119,18 @@ def _detail(identifier: str, cert: x509.Certificate, *,
         f"    Next trigger time: {trigger}",
     ]
     return lines
+
+
+def _use_for_key(extensions: x509.Extensions, *, indent: str) -> list[str]:
+    """`Use for key:` wrapped after a comma. Chapter 16's two wrapped samples continue a key
+    usage at the label's indent (RootCA's "Digital signature") and an extended key usage two
+    further in (hello's "1.3.6.1.5.5.8.2.2"): so does ikesim."""
+    usages, extended = use_for_key_items(extensions)
+    if not usages and not extended:
+        return []
+    deeper = continuation(indent)
+    return wrap_items(f"{indent}Use for key: ", [*usages, *extended], indent=indent,
+                      indents=[indent] * len(usages) + [deeper] * len(extended))
 
 
 def _distribution_urls(cert: x509.Certificate) -> list[str]:
@@ -203,12 +220,13 @@ def _crl_block(profile: str, crl: x509.CertificateRevocationList, *, detail: boo
     lines = [
         f"CA profile: {profile}",
         f"  CRL version: {crl_version(crl)}",
-        f"  CRL issuer: {render_oneline(crl.issuer)}",
+        *_label_words(f"  CRL issuer: {render_oneline(crl.issuer)}"),
         f"  Effective date: {junos_date(crl.last_update_utc)}",
     ]
     if crl.next_update_utc is not None:
         lines.append(f"  Next update: {junos_date(crl.next_update_utc)}")
-    if detail:
+    # An empty list prints nothing (Chapter 11's ms-ca `detail` sample ends at Next update).
+    if detail and len(crl):
         lines += ["  Revocation List:",
                   f"    {'Serial number':<{_SERIAL_COLUMN}}Revocation date"]
         lines += [

@@ -58,6 +58,23 @@ def assert_like(actual: str, expected: list[str | re.Pattern[str]]) -> None:
             assert line == squash(want), f"line {number}: {line!r} != {squash(want)!r}"
 
 
+def assert_exact(actual: str, expected: list[str | re.Pattern[str]]) -> None:
+    """`actual`'s lines against `expected` one for one, indentation and wrapping included; a
+    pattern must match the whole line (see indented)."""
+    got = actual.splitlines()
+    assert len(got) == len(expected), "\n".join(got)
+    for number, (line, want) in enumerate(zip(got, expected, strict=True), 1):
+        if isinstance(want, re.Pattern):
+            assert want.fullmatch(line), f"line {number}: {line!r} !~ {want.pattern!r}"
+        else:
+            assert line == want, f"line {number}: {line!r} != {want!r}"
+
+
+def indented(pattern: re.Pattern[str], spaces: int) -> re.Pattern[str]:
+    """`pattern` at exactly `spaces` columns in."""
+    return re.compile(" " * spaces + pattern.pattern)
+
+
 def state(name: str, *, config: str, store: CertificateStore, now: dt.datetime,
           serial: str = "JN10B9390AGB", **extra) -> DeviceState:
     return DeviceState(name=name, serial=serial, now=now, address="10.0.0.1",
@@ -231,10 +248,14 @@ MS_HTTP = "http://taclabsrv1.tacdomain.com/CertEnroll/TACLAB.crl"
 
 @functools.cache
 def ms_certificates():
-    """Chapter 11's ms-ca (serial 44b033d1e5e158b44597d143bbfa8a13) and the ms-cert it
+    """Chapter 11's ms-ca (serial 44b033d1e5e158b44597d143bbfa8a13, the e-mail address its
+    CRL issuer shows first, which the Issuer/Subject field lists leave out) and the ms-cert it
     issued to "john doe", with the guide's dates; returns (ca, ca key, cert, cert key)."""
     ca_key = generate_key_pair(RSA1024, seed="ms-ca")
-    sales = parse_subject("C=US, ST=CA, L=Sunnyvale, O=Example, OU=Sales, CN=Sales")
+    sales = _name((NameOID.EMAIL_ADDRESS, "certadmin@example.net"), (NameOID.COUNTRY_NAME, "US"),
+                  (NameOID.STATE_OR_PROVINCE_NAME, "CA"), (NameOID.LOCALITY_NAME, "Sunnyvale"),
+                  (NameOID.ORGANIZATION_NAME, "Example"),
+                  (NameOID.ORGANIZATIONAL_UNIT_NAME, "Sales"), (NameOID.COMMON_NAME, "Sales"))
     ca = issue(CertificateTemplate(
         subject=sales, public_key=ca_key.public_key(),
         serial=0x44B033D1E5E158B44597D143BBFA8A13, not_before=at("09-25-2007 20:32"),
