@@ -16,18 +16,22 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pki.csr import request_signature_holds
 from pki.escape import escape
 from pki.names import issued_to, render_field_groups, render_oneline, render_subject_string
 from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.device_state import DeviceState
 from sim.junos.ops_format import (
+    SIGNATURE_OCTETS,
     alternate_subject,
     certificate_key_algorithm,
     crl_version,
     fingerprint_block,
+    hex_lines,
     junos_date,
     key_dump,
     public_key_algorithm,
+    request_alternate_subject,
     serial_hex,
     signature_algorithm,
     use_for_key_items,
@@ -253,9 +257,12 @@ def render_certificate_requests(state: DeviceState, *, certificate_id: str | Non
                                 detail: bool = False) -> str:
     """`show security pki certificate-request [certificate-id ID] [brief | detail]`.
 
-    Fields as Chapter 11 shows them for a request made by generate-certificate-request
-    ("Certificate version: 1", "Issued to:" in the oneline form, key dump, fingerprints of the
-    request's DER).
+    The layout of Chapter 16's samples (12.1X46): "Issued to:" the first common name, as for a
+    certificate; `detail` with "Certificate version: 3" (what the sample prints, although a
+    PKCS #10 request is v1), the Subject block, the alternate names the request holds, the
+    public key verification status followed by the signature it checked (Table 4's
+    "verification hash", 22 octets a line), fingerprints of the request's DER, and the key
+    usage it asks for. Chapter 10's older form (version 1, the key dump) is not printed.
     """
     requests = state.store.requests
     if certificate_id is not None:
@@ -264,20 +271,34 @@ def render_certificate_requests(state: DeviceState, *, certificate_id: str | Non
         wanted = [certificate_id]
     else:
         wanted = sorted(requests)
-    blocks = []
-    for cid in wanted:
-        csr = requests[cid]
-        key = csr.public_key()
-        lines = [
-            f"Certificate identifier: {cid}",
-            # PKCS #10 has one version, v1 (encoded 0).
-            *(["  Certificate version: 1"] if detail else []),
-            f"  Issued to: {render_oneline(csr.subject)}",
-            f"  Public key algorithm: {public_key_algorithm(key)}",
-        ]
-        if detail:
-            lines += [f"    {line}" for line in key_dump(key)]
-            lines += fingerprint_block(csr.public_bytes(DER), indent="  ")
-        blocks.append(lines)
-    return _join(blocks)
+    return _join([_request_detail(cid, requests[cid]) if detail
+                  else _request_brief(cid, requests[cid]) for cid in wanted])
 
+
+def _request_brief(cid: str, csr: x509.CertificateSigningRequest) -> list[str]:
+    return [
+        f"Certificate identifier: {cid}",
+        f"  Issued to: {issued_to(csr.subject)}",
+        f"  Public key algorithm: {public_key_algorithm(csr.public_key())}",
+    ]
+
+
+def _request_detail(cid: str, csr: x509.CertificateSigningRequest) -> list[str]:
+    lines = [
+        f"Certificate identifier: {cid}",
+        "  Certificate version: 3",
+        "  Subject:",
+        *wrap_groups("    ", render_field_groups(csr.subject)),
+    ]
+    alternate = request_alternate_subject(csr.extensions)
+    if alternate is not None:
+        lines.append(f"  Alternate subject: {alternate}")
+    status = "Passed" if request_signature_holds(csr) else "Failed"
+    lines += [
+        f"  Public key algorithm: {public_key_algorithm(csr.public_key())}",
+        f"  Public key verification status: {status}",
+        *(f"    {line}" for line in hex_lines(csr.signature, octets=SIGNATURE_OCTETS)),
+        *fingerprint_block(csr.public_bytes(DER), indent="  "),
+        *_use_for_key(csr.extensions, indent="  "),
+    ]
+    return lines

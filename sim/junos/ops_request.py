@@ -17,7 +17,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pki.certs import is_self_signed
-from pki.csr import Digest, RequestParams, build_request, render_generated_request
+from pki.csr import (
+    Digest,
+    RequestParams,
+    build_request,
+    render_generated_request,
+    request_signature_holds,
+)
 from pki.daemon import CachedCrl, FetchCrl, PkiDaemon
 from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.loaders import (
@@ -270,7 +276,7 @@ def _integrity(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
         except LoadError:
             problems.append(f"Local certificate {cid}: verification failed")
     for cid, csr in store.requests.items():
-        if not csr.is_signature_valid:
+        if not request_signature_holds(csr):
             problems.append(f"Certificate request {cid}: verification failed")
     for profile, crl in store.crls.items():
         ca = store.ca_certificates.get(profile)

@@ -32,6 +32,9 @@ RSA2048 = KeySpec(type=KeyType.RSA, size=2048)
 FAST = KeySpec(type=KeyType.ECDSA, size=256)
 
 HEX_LINE = re.compile(r"([0-9a-f]{2}:){0,19}[0-9a-f]{2}")
+# A 1024-bit RSA request signature (128 octets) as "verification hash": 22 octets a line.
+SIGNATURE_LINE = re.compile(r"([0-9a-f]{2}:){21}[0-9a-f]{2}")
+SIGNATURE_LAST = re.compile(r"([0-9a-f]{2}:){17}[0-9a-f]{2}")
 SHA1 = re.compile(r"([0-9a-f]{2}:){19}[0-9a-f]{2} \(sha1\)")
 MD5 = re.compile(r"([0-9a-f]{2}:){15}[0-9a-f]{2} \(md5\)")
 

@@ -12,8 +12,12 @@ import dataclasses
 import re
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from pki.crl import build_crl
+from pki.csr import RequestParams, build_request
+from pki.keys import generate_key_pair
 from pki.store import CertificateStore
 from sim.junos.ops import execute
 from tests.junos.ops_states import (
@@ -21,7 +25,10 @@ from tests.junos.ops_states import (
     HEX_LINE,
     MD5,
     MS_CONFIG,
+    RSA1024,
     SHA1,
+    SIGNATURE_LAST,
+    SIGNATURE_LINE,
     assert_exact,
     assert_like,
     at,
@@ -464,3 +471,77 @@ Next update: 11- 7-2007 08:52""".split()
     assert got.splitlines()[2:4] == [
         "  CRL issuer: emailAddress = certadmin@example.net, C = US, ST = CA, L =",
         "    Sunnyvale, O = Example, OU = Sales, CN = Sales"]
+
+
+# -- Chapter 16: certificate requests ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def user_request():
+    """Chapter 16's request `user`: RSA-1024, SHA-1 (Junos's default), an IP address."""
+    key = generate_key_pair(RSA1024, seed="user")
+    csr = build_request(key, RequestParams(certificate_id="user", ip_address="102.168.72.124",
+                                           subject="O=example, OU=pepsi, C=IN, CN=user"))
+    assert csr.signature_hash_algorithm.name == "sha1"
+    return key, csr
+
+
+def _request_state(csr, key) -> object:
+    store = CertificateStore().add_key_pair("user", key).add_request("user", csr)
+    return state("host", config="", store=store, now=at("09- 1-2012 00:00"))
+
+
+def test_ch16_certificate_request_detail(user_request):
+    got = run(_request_state(user_request[1], user_request[0]),
+              "show security pki certificate-request certificate-id user detail")
+    assert_like(got, [
+        "Certificate identifier: user",
+        "Certificate version: 3",
+        "Subject:",
+        "Organization: example, Organizational unit: pepsi, Country: IN,",
+        "Common name: user",
+        "Alternate subject: 102.168.72.124",
+        "Public key algorithm: rsaEncryption(1024 bits)",
+        # cryptography calls every SHA-1 request invalid; the signature really holds.
+        "Public key verification status: Passed",
+        *[SIGNATURE_LINE] * 5, SIGNATURE_LAST,
+        "Fingerprint:", SHA1, MD5,
+        "Use for key: Digital signature",
+    ])
+    # The sample's "verification hash" is the request's signature, 128 octets for RSA-1024.
+    dump = "".join(got.split("verification status: Passed\n")[1].split("Fingerprint")[0].split())
+    assert bytes.fromhex(dump.replace(":", "")) == user_request[1].signature
+
+
+def test_ch16_certificate_request_brief(user_request):
+    key, _ = user_request
+    csr = build_request(key, RequestParams(certificate_id="user", email="user@example.net",
+                                           subject="CN=user@example.net"))
+    got = run(_request_state(csr, key), "show security pki certificate-request certificate-id user "
+                                   "brief")
+    assert_like(got, [
+        "Certificate identifier: user",
+        "Issued to: user@example.net",
+        "Public key algorithm: rsaEncryption(1024 bits)",
+    ])
+
+
+def _tampered(csr):
+    """`csr` with one bit of its signature flipped: a request whose signature fails."""
+    data = bytearray(csr.public_bytes(serialization.Encoding.DER))
+    data[-1] ^= 0x01
+    return x509.load_der_x509_csr(bytes(data))
+
+
+def test_a_request_whose_signature_fails_says_failed(user_request):
+    device = _request_state(_tampered(user_request[1]), user_request[0])
+    got = run(device, "show security pki certificate-request detail")
+    assert "  Public key verification status: Failed" in got.splitlines()
+    out = execute(device, "request security pki verify-integrity-status")
+    assert out.error and out.output == "Certificate request user: verification failed"
+
+
+def test_verify_integrity_passes_a_sha1_request(user_request):
+    device = _request_state(user_request[1], user_request[0])
+    out = execute(device, "request security pki verify-integrity-status")
+    assert not out.error and out.output == "All PKI objects: verification success"
