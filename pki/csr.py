@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
 from pki.keys import PrivateKey
-from pki.names import parse_subject
+from pki.names import is_email_address, parse_subject
 from pki.parse_errors import PARSE_ERRORS
 from pki.signing import sign, signature_is_valid
 
@@ -90,10 +90,7 @@ class RequestParams:
                 ipaddress.ip_address(self.ip_address)
             except ValueError:
                 raise ValueError(f"ip-address {self.ip_address!r} is not an IP address") from None
-        if self.email is not None and (
-            self.email.count("@") != 1 or any(c.isspace() for c in self.email)
-            or not all(self.email.split("@"))
-        ):
+        if self.email is not None and not is_email_address(self.email):
             raise ValueError(f"email {self.email!r} is not an e-mail address")
         object.__setattr__(self, "subject_name",
                            parse_subject(self.subject, device_serial=self.device_serial))

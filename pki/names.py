@@ -33,6 +33,7 @@ from pki.escape import escape
 
 __all__ = [
     "SubjectError",
+    "is_email_address",
     "issued_to",
     "parse_subject",
     "render_field_groups",
@@ -225,6 +226,12 @@ _FIELD_LABELS: tuple[tuple[ObjectIdentifier, str], ...] = (
     (NameOID.SERIAL_NUMBER, "Serial number"),
     (NameOID.DOMAIN_COMPONENT, "Domain component"),
 )
+
+
+def is_email_address(text: object) -> bool:
+    """`user@example.net`: printable ASCII, one @ between two non-empty parts, no spaces."""
+    return (isinstance(text, str) and text.isascii() and text.isprintable()
+            and text.count("@") == 1 and " " not in text and all(text.split("@")))
 
 
 def render_oneline(name: x509.Name) -> str:
