@@ -280,3 +280,41 @@ MS_CONFIG = """\
 set security pki ca-profile ms-ca ca-identity labdomain.com
 set security pki ca-profile ms-ca revocation-check crl
 """
+
+
+# -- Chapter 16: mycert, enrolled online with SCEP -------------------------------------------
+
+MYCERT_LDAP = ("ldap:///CN=device1-ABC-A1-CA,CN=everett-win,CN=CDP,CN=Public%20Key%20Services,"
+               "CN=Services,CN=Configuration,DC=demo,DC=local?certificateRevocationList?base?"
+               "objectClass=cRLDistributionPoint")
+MYCERT_HTTP = "http://abc1.device1.example.net/CertEnroll/device1-ABC-A1-CA.crl"
+
+
+@functools.cache
+def mycert_store(issuer_cn: str) -> CertificateStore:
+    """Chapter 16's `mycert` (serial 1f00b50a000000013ad2, a serialNumber in its subject) from
+    the CA `issuer_cn`: the brief sample names device1-ABC-A1-CA, the detail one
+    device1-abc1-CA, so each test builds its own."""
+    ca_key = generate_key_pair(RSA1024, seed=issuer_cn)
+    ca = issue(CertificateTemplate(
+        subject=parse_subject(f"DC=local, DC=demo, CN={issuer_cn}"),
+        public_key=ca_key.public_key(), serial=1, not_before=at("01- 1-2012 00:00"),
+        not_after=at("01- 1-2020 00:00"), ca=True), issuer_key=ca_key)
+    key = generate_key_pair(RSA1024, seed="mycert")
+    ike = x509.ObjectIdentifier("1.3.6.1.5.5.8.2.2")
+    # The sample's subject string has "O=Example-org" where its field list has "example-org":
+    # one certificate cannot hold both; it holds the subject string's.
+    cert = issue(CertificateTemplate(
+        subject=_name((NameOID.SERIAL_NUMBER, "SRX240-11152012"), (NameOID.COUNTRY_NAME, "US"),
+                      (NameOID.ORGANIZATION_NAME, "Example-org"),
+                      (NameOID.ORGANIZATIONAL_UNIT_NAME, "SSD"), (NameOID.COMMON_NAME, "user")),
+        public_key=key.public_key(), serial=0x1F00B50A000000013AD2,
+        not_before=at("11-15-2012 18:58"), not_after=at("11-15-2014 18:58"), digest="sha1",
+        key_usage=_usage(key_encipherment=True, digital_signature=True),
+        crl_urls=(MYCERT_LDAP, MYCERT_HTTP),
+        subject_alt_names=(x509.RFC822Name("user@example.net"), x509.DNSName("user.example.net"),
+                           x509.IPAddress(ipaddress.ip_address("10.150.1.2"))),
+        extra_extensions=(x509.Extension(x509.ExtendedKeyUsage.oid, False,
+                                         x509.ExtendedKeyUsage([ike, ike])),),
+    ), issuer_key=ca_key, issuer=ca)
+    return CertificateStore().add_key_pair("mycert", key).add_local_certificate("mycert", cert)

@@ -25,6 +25,8 @@ from tests.junos.ops_states import (
     HEX_LINE,
     MD5,
     MS_CONFIG,
+    MYCERT_HTTP,
+    MYCERT_LDAP,
     RSA1024,
     SHA1,
     SIGNATURE_LAST,
@@ -38,6 +40,7 @@ from tests.junos.ops_states import (
     hello_store,
     indented,
     ms_certificates,
+    mycert_store,
     rootca_certificate,
     state,
 )
@@ -545,3 +548,57 @@ def test_verify_integrity_passes_a_sha1_request(user_request):
     device = _request_state(user_request[1], user_request[0])
     out = execute(device, "request security pki verify-integrity-status")
     assert not out.error and out.output == "All PKI objects: verification success"
+
+
+# -- Chapter 16: mycert (enrolled online using SCEP) -----------------------------------------
+
+
+def _mycert_state(issuer_cn: str):
+    return state("host", config="", store=mycert_store(issuer_cn), now=at("12- 1-2012 00:00"))
+
+
+def test_ch16_local_certificate_mycert():
+    got = run(_mycert_state("device1-ABC-A1-CA"),
+              "show security pki local-certificate certificate-id mycert")
+    assert got == """\
+Certificate identifier: mycert
+  Issued to: user, Issued by: DC = local, DC = demo, CN = device1-ABC-A1-CA
+  Validity:
+    Not before: 11-15-2012 18:58
+    Not after: 11-15-2014 18:58
+  Public key algorithm: rsaEncryption(1024 bits)"""
+
+
+def test_ch16_local_certificate_mycert_detail():
+    got = run(_mycert_state("device1-abc1-CA"),
+              "show security pki local-certificate certificate-id mycert detail")
+    assert_like(got, [
+        "Certificate identifier: mycert",
+        "Certificate version: 3",
+        "Serial number: 1f00b50a000000013ad2",
+        "Issuer:",
+        "Common name: device1-abc1-CA,",
+        "Domain component: local, Domain component: demo",
+        "Subject:",
+        "Organization: Example-org, Organizational unit: SSD, Country: US,",
+        "Common name: user, Serial number: SRX240-11152012",
+        "Subject string:",
+        "serialNumber=SRX240-11152012, C=US, O=Example-org, OU=SSD, CN=user",
+        'Alternate subject: "user@example.net", user.example.net, 10.150.1.2',
+        "Validity:",
+        "Not before: 11-15-2012 18:58",
+        "Not after: 11-15-2014 18:58",
+        "Public key algorithm: rsaEncryption(1024 bits)",
+        *[HEX_LINE] * 7,
+        "Signature algorithm: sha1WithRSAEncryption",
+        "Distribution CRL:",
+        # The sample wraps this URL at a comma and a question mark; ikesim prints it whole.
+        MYCERT_LDAP,
+        MYCERT_HTTP,
+        "Use for key: Key encipherment, Digital signature, 1.3.6.1.5.5.8.2.2,",
+        "1.3.6.1.5.5.8.2.2",
+        "Fingerprint:", SHA1, MD5,
+        "Auto-re-enrollment:",
+        "Status: Disabled",
+        "Next trigger time: Timer not started",
+    ])
