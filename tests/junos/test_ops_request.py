@@ -215,12 +215,14 @@ def test_ch14_verify_ca_and_local_certificates(ch14):
 def test_verify_without_the_crl_is_in_progress(ch14):
     device = execute(chapter14_state(ch14), "clear security pki crl ca-profile Dev-CA").state
     out = execute(device, "request security pki local-certificate verify certificate-id Host-A")
-    assert out.output == ("Local certificate Host-A: CRL verification in progress. Please "
-                          "check the PKId debug logs for completion status")
+    assert out.output.splitlines() == [
+        "Local certificate Host-A: CRL verification in progress. Please check the PKId debug",
+        "logs for completion status"]
     device = execute(device, "clear security pki crl ca-profile Root-CA").state
     out = execute(device, "request security pki ca-certificate verify ca-profile Eng-CA")
-    assert out.output == ("CA certificate Eng-CA: CRL verification in progress. Please check "
-                          "the PKId debug logs for completion status")
+    assert out.output.splitlines() == [
+        "CA certificate Eng-CA: CRL verification in progress. Please check the PKId debug",
+        "logs for completion status"]
 
 
 def test_verify_a_revoked_local_certificate_fails(ch14):
