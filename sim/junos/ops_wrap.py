@@ -18,9 +18,12 @@ those of a `Label: value` line are indented two more than the label (hello's "Us
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["WIDTH", "continuation", "wrap_groups", "wrap_items", "wrap_words"]
 
 WIDTH = 80
+_BREAK = re.compile(r"(?<=\S) (?=\S)")
 
 
 def continuation(line: str) -> str:
@@ -34,7 +37,8 @@ def wrap_words(line: str, *, indent: str, width: int = WIDTH) -> list[str]:
     lead = line[:len(line) - len(line.lstrip(" "))]
     lines: list[str] = []
     current = lead
-    for word in line.split(" ")[len(lead):]:
+    # Break only at a single space between two words: a run of spaces (inside a value) stays.
+    for word in _BREAK.split(line[len(lead):]):
         if current.strip() and len(current) + 1 + len(word) > width:
             lines.append(current)
             current = indent + word
