@@ -4,12 +4,15 @@
         [domain-name D] [ip-address A] [email E] [digest (sha1 | sha256)] [add-ca-constraint]
 
 The request carries the subject (pki.names), a subjectAltName built from domain-name, ip-address
-and email (the guide: "You must use a domain-name, an ip-address, or an e-mail address"), and
-with add-ca-constraint a basicConstraints CA:TRUE. The guide's sample request has no other
-extension. Its signature hash follows Chapter 1: RSA signs with SHA-1 unless `digest sha256`,
-DSA always with SHA-1, ECDSA with SHA-256 for P-256 keys and SHA-384 for P-384 keys.
+and email (the guide: "You must use a domain-name, an ip-address, or an e-mail address"), a key
+usage of digitalSignature, both critical as in the guide's sample request (Chapter 16: its
+extensionRequest decodes to those two), and with add-ca-constraint a basicConstraints CA:TRUE.
+Its signature hash follows Chapter 1: RSA signs with SHA-1 unless `digest sha256`, DSA always
+with SHA-1, ECDSA with SHA-256 for P-256 keys and SHA-384 for P-384 keys.
 
-SHA-1 requests are signed through pki.signing, since cryptography's builders refuse SHA-1.
+SHA-1 requests are signed through pki.signing, since cryptography's builders refuse SHA-1, and
+checked there too (request_signature_holds): cryptography's is_signature_valid reports every
+SHA-1 request invalid.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 
 from pki.keys import PrivateKey
-from pki.names import parse_subject
-from pki.signing import sign
+from pki.names import is_email_address, parse_subject
+from pki.parse_errors import PARSE_ERRORS
+from pki.signing import sign, signature_is_valid
 
 __all__ = [
     "Digest",
@@ -34,6 +38,7 @@ __all__ = [
     "colon_hex",
     "fingerprint_lines",
     "render_generated_request",
+    "request_signature_holds",
     "signature_hash",
 ]
 
@@ -85,10 +90,7 @@ class RequestParams:
                 ipaddress.ip_address(self.ip_address)
             except ValueError:
                 raise ValueError(f"ip-address {self.ip_address!r} is not an IP address") from None
-        if self.email is not None and (
-            self.email.count("@") != 1 or any(c.isspace() for c in self.email)
-            or not all(self.email.split("@"))
-        ):
+        if self.email is not None and not is_email_address(self.email):
             raise ValueError(f"email {self.email!r} is not an e-mail address")
         object.__setattr__(self, "subject_name",
                            parse_subject(self.subject, device_serial=self.device_serial))
@@ -130,12 +132,25 @@ def build_request(key: PrivateKey, params: RequestParams) -> x509.CertificateSig
     builder = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(params.subject_name)
-        .add_extension(params.subject_alternative_name(), critical=False)
+        .add_extension(params.subject_alternative_name(), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+            encipher_only=False, decipher_only=False), critical=True)
     )
     if params.add_ca_constraint:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None),
                                         critical=True)
     return sign(builder, key, signature_hash(key, params.digest))
+
+
+def request_signature_holds(csr: x509.CertificateSigningRequest) -> bool:
+    """Whether the request's signature verifies with the key it holds, SHA-1 included; False
+    (never an exception) for one that does not or cannot be checked (an unknown algorithm)."""
+    try:
+        return signature_is_valid(csr)
+    except PARSE_ERRORS:
+        return False
 
 
 # --- output -------------------------------------------------------------------------------

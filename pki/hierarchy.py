@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from pki.certs import CertificateTemplate, issue
 from pki.crl import ExtraRevoked, Revocation, build_crl
 from pki.keys import KeySpec, KeyType, PrivateKey, generate_key_pair
-from pki.names import parse_subject
+from pki.names import is_email_address, parse_subject
 from pki.signing import signature_is_valid
 
 UTC = dt.UTC
@@ -41,6 +42,11 @@ class CASpec:
     digest: str | None = None
     # Revoked serials of certificates outside the simulation on every CRL: a realistic size.
     extra_revoked: int = 0
+    # An e-mail address, first in the CA's name (emailAddress=, as Chapter 11's ms-ca CRL
+    # issuer shows it), and a root whose own certificate carries its CRL distribution points
+    # (as Microsoft CAs' do: the guide's ms-ca).
+    email: str | None = None
+    cdp_on_own_certificate: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -56,6 +62,20 @@ class CASpec:
         if isinstance(self.extra_revoked, bool) or not isinstance(self.extra_revoked, int) \
                 or self.extra_revoked < 0:
             raise ValueError(f"CA {self.name}: extra_revoked must be a count, 0 or more")
+        if self.email is not None and not is_email_address(self.email):
+            raise ValueError(f"CA {self.name}: {self.email!r} is not an e-mail address")
+        if self.cdp_on_own_certificate and self.issuer is not None:
+            raise ValueError(f"CA {self.name}: only a root's own certificate carries its CRL "
+                             "distribution points (another CA's carries its issuer's)")
+
+    def subject_name(self) -> x509.Name:
+        """The CA's name: its subject, after its e-mail address if it has one."""
+        name = parse_subject(self.subject)
+        if self.email is None:
+            return name
+        email = x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.EMAIL_ADDRESS,
+                                                                   self.email)])
+        return x509.Name([email, *name.rdns])
 
 
 class CAHierarchy:
@@ -110,10 +130,11 @@ class CAHierarchy:
         key = self._key_source(spec.key, seed=f"{self.key_seed}/ca/{name}")
         not_before = spec.not_before or self.start
         template = CertificateTemplate(
-            subject=parse_subject(spec.subject), public_key=key.public_key(),
+            subject=spec.subject_name(), public_key=key.public_key(),
             serial=self.next_serial(), not_before=not_before,
             not_after=not_before + spec.validity, ca=True, path_length=spec.path_length,
-            crl_urls=self._issuer_crl_urls(spec.issuer),
+            crl_urls=spec.crl_urls if spec.cdp_on_own_certificate
+            else self._issuer_crl_urls(spec.issuer),
             # The signer picks the hash: a root its own, any other CA its issuer's.
             digest=(spec if spec.issuer is None else self.graph.nodes[spec.issuer]["spec"]).digest,
         )

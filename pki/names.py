@@ -33,8 +33,10 @@ from pki.escape import escape
 
 __all__ = [
     "SubjectError",
+    "is_email_address",
     "issued_to",
     "parse_subject",
+    "render_field_groups",
     "render_fields",
     "render_ldap",
     "render_oneline",
@@ -226,6 +228,12 @@ _FIELD_LABELS: tuple[tuple[ObjectIdentifier, str], ...] = (
 )
 
 
+def is_email_address(text: object) -> bool:
+    """`user@example.net`: printable ASCII, one @ between two non-empty parts, no spaces."""
+    return (isinstance(text, str) and text.isascii() and text.isprintable()
+            and text.count("@") == 1 and " " not in text and all(text.split("@")))
+
+
 def render_oneline(name: x509.Name) -> str:
     """`C = us, O = example, CN = Root-CA`: the "Issued by:" and "CRL issuer:" form."""
     return _render_openssl(name, " = ")
@@ -238,12 +246,14 @@ def render_subject_string(name: x509.Name) -> str:
 
 def render_fields(name: x509.Name) -> str:
     """`Organization: o1, ..., Common name: cn1`: the Issuer/Subject form of `detail` output."""
-    items = [
-        f"{label}: {_shown(attr)}"
-        for oid, label in _FIELD_LABELS
-        for attr in name.get_attributes_for_oid(oid)
-    ]
-    return ", ".join(items)
+    return ", ".join(item for group in render_field_groups(name) for item in group)
+
+
+def render_field_groups(name: x509.Name) -> list[list[str]]:
+    """render_fields' items, one list per attribute type present (pkid wraps by type)."""
+    groups = [[f"{label}: {_shown(attr)}" for attr in name.get_attributes_for_oid(oid)]
+              for oid, label in _FIELD_LABELS]
+    return [group for group in groups if group]
 
 
 def render_ldap(name: x509.Name) -> str:

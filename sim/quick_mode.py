@@ -160,16 +160,13 @@ class QuickModes:
     def _failed(self, qm: QmEntry, event: QuickModeFailed) -> None:
         qm.finished = True
         kmd, ike = self.kmd, qm.ike
-        p1_local, p1_remote = self._phase1_ids(qm)
         role = event.role.value
         if event.cause is Cause.PROXY_ID_MISMATCH and event.received_local_proxy_id:
-            peer = IkeId.ipv4(ike.peer)
-            kmd.log.message(proxy_id_mismatch_message(event, peer))
-            kmd.log.message(
-                f"KMD_PM_P2_POLICY_LOOKUP_FAILURE: Policy lookup for Phase-2 [{role}] failed "
-                f"for p1_local={render(p1_local)} p1_remote={render(p1_remote)} "
-                f"p2_local={render(event.received_local_proxy_id)} "
-                f"p2_remote={render(event.received_remote_proxy_id)}")
+            kmd.log.message(proxy_id_mismatch_message(event, msg.p1_address_id(ike.peer)))
+            kmd.log.message(msg.p2_policy_lookup_failure(
+                role=role, local_address=ike.local_address, peer_address=ike.peer,
+                p2_local=event.received_local_proxy_id,
+                p2_remote=event.received_remote_proxy_id))
         kmd.log.message(msg.sa_error(
             local=ike.local_address, remote=ike.peer, role=role, icookie=ike.sa.icookie,
             rcookie=ike.sa.rcookie, exchange="quick", error=event.error,

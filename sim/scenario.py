@@ -59,7 +59,8 @@ class Scenario:
                     crl_urls=ca.crl_urls, path_length=ca.path_length,
                     validity=dt.timedelta(days=ca.validity_days),
                     crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime),
-                    extra_revoked=ca.extra_revoked)
+                    extra_revoked=ca.extra_revoked, email=ca.email, digest=ca.digest,
+                    cdp_on_own_certificate=ca.cdp_on_own_certificate)
              for ca in topology.cas.values()],
             start=ca_start, seed=seed, key_source=cached_key_pair,
             # Keys belong to the topology, not to one run: another --seed reuses them (as

@@ -10,7 +10,9 @@ PKI, and IPsec Issues"), without their timestamp.
 
 from __future__ import annotations
 
-from sim.ike.ids import IkeId, render
+import ipaddress
+
+from sim.ike.ids import IdType, IkeId, render
 from sim.ike.payloads import ExchangeType, NotifyType
 
 # Exchange abbreviations after the SA brackets; "IP" and "QM" are the guide's, the others
@@ -72,6 +74,27 @@ def unknown_peer(peer_address: str) -> str:
 def peer_address_id(address: str) -> IkeId:
     """How kmd shows a peer it knows only by address: `ipv4(any:0,[0..3]=2.2.2.2)`."""
     return IkeId.ipv4(address, protocol=0, port=0)
+
+
+def p1_address_id(address: str) -> IkeId:
+    """An IKE SA's end by its address, as KMD_PM_P2_POLICY_LOOKUP_FAILURE names p1_local and
+    p1_remote: `ipv4(udp:500,[0..3]=2.2.2.2)`."""
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        return IkeId.ipv4(address)
+    return IkeId(id_type=IdType.IPV6_ADDR, data=ip.packed)
+
+
+def p2_policy_lookup_failure(*, role: str, local_address: str, peer_address: str,
+                             p2_local: IkeId | None, p2_remote: IkeId | None) -> str:
+    """The guide's KMD_PM_P2_POLICY_LOOKUP_FAILURE (Chapter 11, "Analyzing the Phase 2 Failure
+    Message"): p1_local and p1_remote are the SA's addresses (the sample's
+    p1_remote=ipv4(udp:500,[0..3]=2.2.2.2) for the peer whose Phase-1 line says
+    remote=fqdn(udp:500,[0..15]=ssg5.example.net)), not the Phase-1 identities."""
+    return (f"KMD_PM_P2_POLICY_LOOKUP_FAILURE: Policy lookup for Phase-2 [{role}] failed for "
+            f"p1_local={render(p1_address_id(local_address))} "
+            f"p1_remote={render(p1_address_id(peer_address))} "
+            f"p2_local={render(p2_local)} p2_remote={render(p2_remote)}")
 
 
 # -- syslog (/var/log/messages) lines of later Junos releases --------------------------------

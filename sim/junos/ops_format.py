@@ -26,16 +26,20 @@ __all__ = [
     "alternate_subject",
     "certificate_key_algorithm",
     "crl_version",
+    "SIGNATURE_OCTETS",
     "fingerprint_block",
+    "hex_lines",
     "junos_date",
     "key_dump",
     "public_key_algorithm",
+    "request_alternate_subject",
     "serial_hex",
     "signature_algorithm",
-    "use_for_key",
+    "use_for_key_items",
 ]
 
 KEY_DUMP_OCTETS = 20  # the guide's dumps hold 20 octets a line
+SIGNATURE_OCTETS = 22  # a request's "verification hash" holds 22 (Chapter 16's sample)
 
 
 def junos_date(when: dt.datetime) -> str:
@@ -88,8 +92,12 @@ def key_dump(holder: PublicKey | x509.Certificate) -> list[str]:
     else:
         spki = read_spki(holder.public_bytes(serialization.Encoding.DER,
                                              serialization.PublicFormat.SubjectPublicKeyInfo))
-    return [colon_hex(spki.key[i:i + KEY_DUMP_OCTETS])
-            for i in range(0, len(spki.key), KEY_DUMP_OCTETS)]
+    return hex_lines(spki.key, octets=KEY_DUMP_OCTETS)
+
+
+def hex_lines(data: bytes, *, octets: int) -> list[str]:
+    """`data` in colon hex, `octets` a line."""
+    return [colon_hex(data[i:i + octets]) for i in range(0, len(data), octets)]
 
 
 # OpenSSL's long names, as "Signature algorithm:" shows them (sha1WithRSAEncryption).
@@ -131,9 +139,9 @@ _KEY_USAGES = (
 )
 
 
-def use_for_key(extensions: x509.Extensions) -> str | None:
-    """`Key encipherment, Digital signature, 1.3.6.1.5.5.8.2.2`: key usages, then extended key
-    usages by OID; None when the certificate has neither."""
+def use_for_key_items(extensions: x509.Extensions) -> tuple[list[str], list[str]]:
+    """"Use for key:" in two lists: key usages by name (`Key encipherment, Digital
+    signature`), then extended key usages by OID (`1.3.6.1.5.5.8.2.2`)."""
     names: list[str] = []
     try:
         usage = extensions.get_extension_for_class(x509.KeyUsage).value
@@ -146,11 +154,11 @@ def use_for_key(extensions: x509.Extensions) -> str | None:
             if getattr(usage, attribute):
                 names.append(label)
     try:
-        extended = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        names.extend(oid.dotted_string for oid in extended)
+        extended = [oid.dotted_string for oid in
+                    extensions.get_extension_for_class(x509.ExtendedKeyUsage).value]
     except x509.ExtensionNotFound:
-        pass
-    return ", ".join(names) if names else None
+        extended = []
+    return names, extended
 
 
 def alternate_subject(extensions: x509.Extensions) -> str | None:
@@ -168,6 +176,19 @@ def alternate_subject(extensions: x509.Extensions) -> str | None:
         escape(fqdns[0]) if fqdns else "fqdn empty",
         str(ips[0]) if ips else "ip empty",
     ])
+
+
+def request_alternate_subject(extensions: x509.Extensions) -> str | None:
+    """A request's "Alternate subject:": the names it holds (e-mail quoted, FQDN, IP), without
+    alternate_subject's "empty" placeholders (Chapter 16's sample: `102.168.72.124`)."""
+    try:
+        san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    shown = [*(f'"{escape(e)}"' for e in san.get_values_for_type(x509.RFC822Name)[:1]),
+             *(escape(d) for d in san.get_values_for_type(x509.DNSName)[:1]),
+             *(str(ip) for ip in san.get_values_for_type(x509.IPAddress)[:1])]
+    return ", ".join(shown) or None
 
 
 def fingerprint_block(der: bytes, *, indent: str) -> list[str]:

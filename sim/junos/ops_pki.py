@@ -5,7 +5,7 @@ Layout: the first line of an entry at column 0, its fields two spaces in, sub-fi
 Issuer, key dump, fingerprints, revocation list) four spaces in, entries separated by a blank
 line -- the indentation the guide's best-preserved samples show (Chapter 16's RootCA brief and
 detail, Chapter 14's `show security pki crl`). The guide also wraps long fields at about 80
-columns, by no rule a renderer could follow; fields are printed on one line here.
+columns: sim.junos.ops_wrap has the rules, the ones that reproduce Chapter 16's samples.
 
 No `brief`/`detail` option is the brief form (the guide's samples of the two are the same).
 A certificate-id or CA profile with nothing to show answers with an `error:` line.
@@ -16,22 +16,27 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from pki.csr import request_signature_holds
 from pki.escape import escape
-from pki.names import issued_to, render_fields, render_oneline, render_subject_string
+from pki.names import issued_to, render_field_groups, render_oneline, render_subject_string
 from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.device_state import DeviceState
 from sim.junos.ops_format import (
+    SIGNATURE_OCTETS,
     alternate_subject,
     certificate_key_algorithm,
     crl_version,
     fingerprint_block,
+    hex_lines,
     junos_date,
     key_dump,
     public_key_algorithm,
+    request_alternate_subject,
     serial_hex,
     signature_algorithm,
-    use_for_key,
+    use_for_key_items,
 )
+from sim.junos.ops_wrap import continuation, wrap_groups, wrap_items, wrap_words
 
 __all__ = [
     "ShowError",
@@ -65,10 +70,16 @@ def _join(blocks: list[list[str]]) -> str:
 # -- certificates ----------------------------------------------------------------------------
 
 
+def _label_words(line: str) -> list[str]:
+    """A `Label: value` line holding a oneline name, broken between words."""
+    return wrap_words(line, indent=continuation(line))
+
+
 def _brief(identifier: str, cert: x509.Certificate) -> list[str]:
     return [
         f"Certificate identifier: {identifier}",
-        f"  Issued to: {issued_to(cert.subject)}, Issued by: {render_oneline(cert.issuer)}",
+        *_label_words(f"  Issued to: {issued_to(cert.subject)}, "
+                      f"Issued by: {render_oneline(cert.issuer)}"),
         "  Validity:",
         f"    Not before: {junos_date(cert.not_valid_before_utc)}",
         f"    Not after: {junos_date(cert.not_valid_after_utc)}",
@@ -83,11 +94,11 @@ def _detail(identifier: str, cert: x509.Certificate, *,
         f"  Certificate version: {cert.version.value + 1}",
         f"  Serial number: {serial_hex(cert.serial_number)}",
         "  Issuer:",
-        f"    {render_fields(cert.issuer)}",
+        *wrap_groups("    ", render_field_groups(cert.issuer)),
         "  Subject:",
-        f"    {render_fields(cert.subject)}",
+        *wrap_groups("    ", render_field_groups(cert.subject)),
         "  Subject string:",
-        f"    {render_subject_string(cert.subject)}",
+        *wrap_items("    ", render_subject_string(cert.subject).split(", "), indent="    "),
     ]
     alternate = alternate_subject(cert.extensions)
     if alternate is not None:
@@ -103,9 +114,7 @@ def _detail(identifier: str, cert: x509.Certificate, *,
     urls = _distribution_urls(cert)
     if urls:
         lines += ["  Distribution CRL:", *(f"    {url}" for url in urls)]
-    usage = use_for_key(cert.extensions)
-    if usage is not None:
-        lines.append(f"  Use for key: {usage}")
+    lines += _use_for_key(cert.extensions, indent="  ")
     status, trigger = re_enrollment
     lines += [
         *fingerprint_block(cert.public_bytes(DER), indent="  "),
@@ -114,6 +123,18 @@ def _detail(identifier: str, cert: x509.Certificate, *,
         f"    Next trigger time: {trigger}",
     ]
     return lines
+
+
+def _use_for_key(extensions: x509.Extensions, *, indent: str) -> list[str]:
+    """`Use for key:` wrapped after a comma. Chapter 16's two wrapped samples continue a key
+    usage at the label's indent (RootCA's "Digital signature") and an extended key usage two
+    further in (hello's "1.3.6.1.5.5.8.2.2"): so does ikesim."""
+    usages, extended = use_for_key_items(extensions)
+    if not usages and not extended:
+        return []
+    deeper = continuation(indent)
+    return wrap_items(f"{indent}Use for key: ", [*usages, *extended], indent=indent,
+                      indents=[indent] * len(usages) + [deeper] * len(extended))
 
 
 def _distribution_urls(cert: x509.Certificate) -> list[str]:
@@ -203,12 +224,13 @@ def _crl_block(profile: str, crl: x509.CertificateRevocationList, *, detail: boo
     lines = [
         f"CA profile: {profile}",
         f"  CRL version: {crl_version(crl)}",
-        f"  CRL issuer: {render_oneline(crl.issuer)}",
+        *_label_words(f"  CRL issuer: {render_oneline(crl.issuer)}"),
         f"  Effective date: {junos_date(crl.last_update_utc)}",
     ]
     if crl.next_update_utc is not None:
         lines.append(f"  Next update: {junos_date(crl.next_update_utc)}")
-    if detail:
+    # An empty list prints nothing (Chapter 11's ms-ca `detail` sample ends at Next update).
+    if detail and len(crl):
         lines += ["  Revocation List:",
                   f"    {'Serial number':<{_SERIAL_COLUMN}}Revocation date"]
         lines += [
@@ -235,9 +257,12 @@ def render_certificate_requests(state: DeviceState, *, certificate_id: str | Non
                                 detail: bool = False) -> str:
     """`show security pki certificate-request [certificate-id ID] [brief | detail]`.
 
-    Fields as Chapter 11 shows them for a request made by generate-certificate-request
-    ("Certificate version: 1", "Issued to:" in the oneline form, key dump, fingerprints of the
-    request's DER).
+    The layout of Chapter 16's samples (12.1X46): "Issued to:" the first common name, as for a
+    certificate; `detail` with "Certificate version: 3" (what the sample prints, although a
+    PKCS #10 request is v1), the Subject block, the alternate names the request holds, the
+    public key verification status followed by the signature it checked (Table 4's
+    "verification hash", 22 octets a line), fingerprints of the request's DER, and the key
+    usage it asks for. Chapter 10's older form (version 1, the key dump) is not printed.
     """
     requests = state.store.requests
     if certificate_id is not None:
@@ -246,20 +271,34 @@ def render_certificate_requests(state: DeviceState, *, certificate_id: str | Non
         wanted = [certificate_id]
     else:
         wanted = sorted(requests)
-    blocks = []
-    for cid in wanted:
-        csr = requests[cid]
-        key = csr.public_key()
-        lines = [
-            f"Certificate identifier: {cid}",
-            # PKCS #10 has one version, v1 (encoded 0).
-            *(["  Certificate version: 1"] if detail else []),
-            f"  Issued to: {render_oneline(csr.subject)}",
-            f"  Public key algorithm: {public_key_algorithm(key)}",
-        ]
-        if detail:
-            lines += [f"    {line}" for line in key_dump(key)]
-            lines += fingerprint_block(csr.public_bytes(DER), indent="  ")
-        blocks.append(lines)
-    return _join(blocks)
+    return _join([_request_detail(cid, requests[cid]) if detail
+                  else _request_brief(cid, requests[cid]) for cid in wanted])
 
+
+def _request_brief(cid: str, csr: x509.CertificateSigningRequest) -> list[str]:
+    return [
+        f"Certificate identifier: {cid}",
+        f"  Issued to: {issued_to(csr.subject)}",
+        f"  Public key algorithm: {public_key_algorithm(csr.public_key())}",
+    ]
+
+
+def _request_detail(cid: str, csr: x509.CertificateSigningRequest) -> list[str]:
+    lines = [
+        f"Certificate identifier: {cid}",
+        "  Certificate version: 3",
+        "  Subject:",
+        *wrap_groups("    ", render_field_groups(csr.subject)),
+    ]
+    alternate = request_alternate_subject(csr.extensions)
+    if alternate is not None:
+        lines.append(f"  Alternate subject: {alternate}")
+    status = "Passed" if request_signature_holds(csr) else "Failed"
+    lines += [
+        f"  Public key algorithm: {public_key_algorithm(csr.public_key())}",
+        f"  Public key verification status: {status}",
+        *(f"    {line}" for line in hex_lines(csr.signature, octets=SIGNATURE_OCTETS)),
+        *fingerprint_block(csr.public_bytes(DER), indent="  "),
+        *_use_for_key(csr.extensions, indent="  "),
+    ]
+    return lines

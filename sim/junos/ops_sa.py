@@ -1,10 +1,13 @@
 """`show security ike security-associations`, `show security ipsec security-associations`
 (each with `index N` and `detail`) and `show log kmd | pkid`, rendered from a DeviceState.
 
-Formats follow the guide: the summaries as Chapter 14 prints them (12.1X46: "Index State
-Initiator cookie Responder cookie Mode Remote Address"; "Total active tunnels:" with the vsys
-and Port columns after the SPI), the details as Chapter 11 does. The guide's PDF text collapses
-runs of spaces, so column widths are those of Junos releases of the time (an inference).
+Formats follow the guide's documented release, 12.1X46: the summaries as Chapter 14 prints
+them ("  Index   State  Initiator cookie ..." two spaces in; "Total active tunnels:" with the
+vsys and Port columns after the SPI, under the sample's header), not Chapter 11's older layout
+("Index Remote Address State ...", "total configured sa:"); the details as Chapter 11 prints
+them, Traffic statistics included. The guide's PDF text collapses runs of spaces in rows, so
+column widths are those of the headers the samples keep, else of Junos releases of the time
+(an inference).
 
 Lifetimes count down from the SA's establishment to the device's clock (DeviceState.now); an
 SA whose hard lifetime has run out is gone, as kmd deletes it then.
@@ -48,7 +51,7 @@ def _alive_ipsec(state: DeviceState) -> list[IpsecSaRecord]:
 
 # -- IKE ---------------------------------------------------------------------------------------
 
-_IKE_HEADER = ("Index   State  Initiator cookie  Responder cookie  Mode           "
+_IKE_HEADER = ("  Index   State  Initiator cookie  Responder cookie  Mode           "
                "Remote Address")
 
 
@@ -60,7 +63,7 @@ def render_ike_sas(state: DeviceState, *, index: int | None = None,
         return ""
     if detail:
         return "\n\n".join("\n".join(_ike_detail(state, sa)) for sa in sas)
-    rows = [f"{sa.index:<8d}{sa.state:<7}{sa.initiator_cookie:<18}{sa.responder_cookie:<18}"
+    rows = [f"  {sa.index:<8d}{sa.state:<7}{sa.initiator_cookie:<18}{sa.responder_cookie:<18}"
             f"{sa.mode:<15}{sa.remote_address}" for sa in sas]
     return "\n".join([_IKE_HEADER, *rows])
 
@@ -79,31 +82,26 @@ def _ike_detail(state: DeviceState, sa: IkeSaRecord) -> list[str]:
         "  Algorithms:",
         f"   Authentication        : {sa.authentication_algorithm}",
         f"   Encryption            : {sa.encryption_algorithm}",
-        f"   Pseudo random function: {sa.prf}",
+        f"   Pseudo random function: {_PRF_SPELLING.get(sa.prf, sa.prf)}",
+        "  Traffic statistics:",
+        f"   Input  bytes  :{sa.input_bytes:>21}",
+        f"   Output bytes  :{sa.output_bytes:>21}",
+        f"   Input  packets:{sa.input_packets:>21}",
+        f"   Output packets:{sa.output_packets:>21}",
     ]
-    lines += _traffic(sa)
     # Each IPsec SA record is a pair (inbound and outbound): the guide counts SAs, "2 created"
-    # for one pair. Deletions are not recorded in a run's state.
+    # for one pair, unless the record counts them itself (rekeys and deletes).
+    created = 2 * len(children) if sa.ipsec_sas_created is None else sa.ipsec_sas_created
     lines += [
         f"  Flags: {'Caller notification sent' if children else 'IKE SA is created'}",
-        f"  IPsec security associations: {2 * len(children)} created, 0 deleted",
+        f"  IPsec security associations: {created} created, {sa.ipsec_sas_deleted} deleted",
         "  Phase 2 negotiations in progress: 0",
     ]
     return lines
 
 
-_COUNTERS = (("input_bytes", "Input  bytes  "), ("output_bytes", "Output bytes  "),
-             ("input_packets", "Input  packets"), ("output_packets", "Output packets"))
-
-
-def _traffic(sa: IkeSaRecord) -> list[str]:
-    # IkeSaRecord carries no traffic counters yet: the block appears once it does.
-    values = [getattr(sa, field, None) for field, _ in _COUNTERS]
-    if any(value is None for value in values):
-        return []
-    return ["  Traffic statistics:",
-            *(f"   {label}:{value:>21}" for (_, label), value in zip(_COUNTERS, values,
-                                                                    strict=True))]
+# kmd names the PRF after the hash without the configuration keyword's hyphen (hmac-sha256).
+_PRF_SPELLING = {"hmac-sha-256": "hmac-sha256", "hmac-sha-384": "hmac-sha384"}
 
 
 # -- IPsec -------------------------------------------------------------------------------------
@@ -129,14 +127,15 @@ def render_ipsec_sas(state: DeviceState, *, index: int | None = None,
         return "\n\n".join("\n".join(_ipsec_detail(state, sa)) for sa in sas)
     if index is not None and not sas:
         return ""
+    # The header as Chapter 14's sample keeps it; rows under its columns.
     lines = [f"Total active tunnels: {len(sas)}",
-             f"  {'ID':<8}{'Algorithm':<16}{'SPI':<9}{'Life:sec/kb':<13}{'Mon':<4}{'vsys':<5}"
-             f"{'Port':<6}Gateway"]
+             f"  {'ID':<8}{'Algorithm':<15}{'SPI':<9}{'Life:sec/kb':<12}{'Mon':<4}{'vsys':<5}"
+             f"{'Port':<5}Gateway"]
     for sa in sas:
         life = f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ unlim"
         for arrow, spi in (("<", sa.inbound_spi), (">", sa.outbound_spi)):
-            lines.append(f"  {arrow + str(sa.index):<8}{_algorithm(sa):<16}{spi:<9}{life:<13}"
-                         f"{'-':<4}{'root':<5}{IKE_PORT:<6}{sa.remote_address}")
+            lines.append(f"  {arrow + str(sa.index):<7} {_algorithm(sa):<14} {spi:<8} "
+                         f"{life:<11} {'-':<3} {'root':<4} {IKE_PORT:<4} {sa.remote_address}")
     return "\n".join(lines)
 
 

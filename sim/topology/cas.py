@@ -5,12 +5,20 @@ issuers, loops, validities, CRL lifetimes and publishing) so that building it ca
       Root-CA:  {subject: "CN=Root-CA", key: rsa-2048,
                  crl: {url: "http://10.0.0.9/root.crl", lifetime: 1d, extra-revoked: 150000}}
       Sales-CA: {issuer: Root-CA, subject: "CN=Sales-CA", validity: 1825d, path-length: 0}
+      ms-ca:    {subject: "CN=Sales", email: certadmin@example.net, digest: sha1, key: rsa-1024,
+                 crl: {url: [ldap://..., http://...], in-own-certificate: true}}
+
+`email` puts emailAddress first in the CA's name, `digest` is the hash it signs with (sha1,
+Junos's and the era's default; SHA-2 by its key otherwise), and `crl.in-own-certificate` has a
+root's own certificate carry its CRL distribution points, as a Microsoft CA's does.
 """
 
 from __future__ import annotations
 
+from pki.certs import DIGESTS
 from pki.files import shown
 from pki.keys import KeySpec
+from pki.names import is_email_address
 from sim.durations import format_duration, parse_duration
 from sim.topology.limits import (
     DAY,
@@ -27,6 +35,7 @@ from sim.topology.yaml_lines import Located
 
 DEFAULT_CRL_LIFETIME = 7 * DAY
 DEFAULT_VALIDITY_DAYS = 5 * 365
+MAX_EMAIL = 128  # an emailAddress attribute's upper bound (RFC 5280's ub-emailaddress-length)
 
 
 def validity_days(value: object) -> int:
@@ -46,6 +55,25 @@ def publish_interval(lifetime: float, configured: float | None) -> float:
     return lifetime - min(lifetime / 10, 3600.0)
 
 
+def _email(value: object) -> str:
+    if not is_email_address(value) or len(value) > MAX_EMAIL:
+        raise ValueError(f"{shown(value)} is not an e-mail address such as "
+                         "certadmin@example.net")
+    return value
+
+
+def _digest(value: object) -> str:
+    if value not in DIGESTS:
+        raise ValueError(f"digest {shown(value)}: one of {', '.join(DIGESTS)}")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{shown(value)}: expected true or false")
+    return value
+
+
 def _at_least_a_second(value: object) -> float:
     seconds = parse_duration(value, at_most=LONGEST_PERIOD)
     if seconds < 1:
@@ -56,9 +84,10 @@ def _at_least_a_second(value: object) -> float:
 def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEntry]:
     cas: dict[str, CaEntry] = {}
     for name, entry, path in r.entries(section, "CA", "cas", {
-            "subject", "issuer", "key", "crl", "validity", "path-length"}):
+            "subject", "issuer", "key", "crl", "validity", "path-length", "email", "digest"}):
         crl = r.mapping(entry, "crl", path)
-        r.only(crl, {"url", "lifetime", "publish-interval", "extra-revoked"}, f"{path}.crl")
+        r.only(crl, {"url", "lifetime", "publish-interval", "extra-revoked",
+                     "in-own-certificate"}, f"{path}.crl")
         issuer = entry.get("issuer")
         if issuer is not None:
             issuer = r.reference(entry, "issuer", path, section, "CA")
@@ -87,7 +116,15 @@ def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEnt
             path_length=r.convert(entry, "path-length", path, integer(0, MAX_PATH_LENGTH)),
             extra_revoked=r.convert(crl, "extra-revoked", f"{path}.crl",
                                     integer(0, MAX_EXTRA_REVOKED), default=0),
+            email=r.convert(entry, "email", path, _email),
+            digest=r.convert(entry, "digest", path, _digest),
+            cdp_on_own_certificate=r.convert(crl, "in-own-certificate", f"{path}.crl",
+                                             _flag, default=False),
         )
+        if cas[name].cdp_on_own_certificate and (issuer is not None or not urls):
+            raise r.fail(crl, "in-own-certificate",
+                         f"{path}.crl.in-own-certificate: only a root CA with a crl url "
+                         "carries its own CRL distribution points")
     _refuse_loops(r, section, cas)
     _refuse_padding_past_limits(r, section, cas, duration=duration)
     return cas

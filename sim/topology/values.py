@@ -43,6 +43,9 @@ class CaEntry:
     validity_days: int
     path_length: int | None
     extra_revoked: int = 0  # additional revoked serials on each CRL (a realistic CRL's size)
+    email: str | None = None  # emailAddress, first in the CA's name
+    digest: str | None = None  # the hash it signs with (sha1 as Junos-era CAs did); None: SHA-2
+    cdp_on_own_certificate: bool = False  # a root whose certificate names its own CRL's CDPs
 
     def __post_init__(self) -> None:
         check_name("CA", self.name)

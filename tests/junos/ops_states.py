@@ -32,6 +32,9 @@ RSA2048 = KeySpec(type=KeyType.RSA, size=2048)
 FAST = KeySpec(type=KeyType.ECDSA, size=256)
 
 HEX_LINE = re.compile(r"([0-9a-f]{2}:){0,19}[0-9a-f]{2}")
+# A 1024-bit RSA request signature (128 octets) as "verification hash": 22 octets a line.
+SIGNATURE_LINE = re.compile(r"([0-9a-f]{2}:){21}[0-9a-f]{2}")
+SIGNATURE_LAST = re.compile(r"([0-9a-f]{2}:){17}[0-9a-f]{2}")
 SHA1 = re.compile(r"([0-9a-f]{2}:){19}[0-9a-f]{2} \(sha1\)")
 MD5 = re.compile(r"([0-9a-f]{2}:){15}[0-9a-f]{2} \(md5\)")
 
@@ -56,6 +59,23 @@ def assert_like(actual: str, expected: list[str | re.Pattern[str]]) -> None:
             assert want.fullmatch(line), f"line {number}: {line!r} !~ {want.pattern!r}"
         else:
             assert line == squash(want), f"line {number}: {line!r} != {squash(want)!r}"
+
+
+def assert_exact(actual: str, expected: list[str | re.Pattern[str]]) -> None:
+    """`actual`'s lines against `expected` one for one, indentation and wrapping included; a
+    pattern must match the whole line (see indented)."""
+    got = actual.splitlines()
+    assert len(got) == len(expected), "\n".join(got)
+    for number, (line, want) in enumerate(zip(got, expected, strict=True), 1):
+        if isinstance(want, re.Pattern):
+            assert want.fullmatch(line), f"line {number}: {line!r} !~ {want.pattern!r}"
+        else:
+            assert line == want, f"line {number}: {line!r} != {want!r}"
+
+
+def indented(pattern: re.Pattern[str], spaces: int) -> re.Pattern[str]:
+    """`pattern` at exactly `spaces` columns in."""
+    return re.compile(" " * spaces + pattern.pattern)
 
 
 def state(name: str, *, config: str, store: CertificateStore, now: dt.datetime,
@@ -231,10 +251,14 @@ MS_HTTP = "http://taclabsrv1.tacdomain.com/CertEnroll/TACLAB.crl"
 
 @functools.cache
 def ms_certificates():
-    """Chapter 11's ms-ca (serial 44b033d1e5e158b44597d143bbfa8a13) and the ms-cert it
+    """Chapter 11's ms-ca (serial 44b033d1e5e158b44597d143bbfa8a13, the e-mail address its
+    CRL issuer shows first, which the Issuer/Subject field lists leave out) and the ms-cert it
     issued to "john doe", with the guide's dates; returns (ca, ca key, cert, cert key)."""
     ca_key = generate_key_pair(RSA1024, seed="ms-ca")
-    sales = parse_subject("C=US, ST=CA, L=Sunnyvale, O=Example, OU=Sales, CN=Sales")
+    sales = _name((NameOID.EMAIL_ADDRESS, "certadmin@example.net"), (NameOID.COUNTRY_NAME, "US"),
+                  (NameOID.STATE_OR_PROVINCE_NAME, "CA"), (NameOID.LOCALITY_NAME, "Sunnyvale"),
+                  (NameOID.ORGANIZATION_NAME, "Example"),
+                  (NameOID.ORGANIZATIONAL_UNIT_NAME, "Sales"), (NameOID.COMMON_NAME, "Sales"))
     ca = issue(CertificateTemplate(
         subject=sales, public_key=ca_key.public_key(),
         serial=0x44B033D1E5E158B44597D143BBFA8A13, not_before=at("09-25-2007 20:32"),
@@ -256,3 +280,41 @@ MS_CONFIG = """\
 set security pki ca-profile ms-ca ca-identity labdomain.com
 set security pki ca-profile ms-ca revocation-check crl
 """
+
+
+# -- Chapter 16: mycert, enrolled online with SCEP -------------------------------------------
+
+MYCERT_LDAP = ("ldap:///CN=device1-ABC-A1-CA,CN=everett-win,CN=CDP,CN=Public%20Key%20Services,"
+               "CN=Services,CN=Configuration,DC=demo,DC=local?certificateRevocationList?base?"
+               "objectClass=cRLDistributionPoint")
+MYCERT_HTTP = "http://abc1.device1.example.net/CertEnroll/device1-ABC-A1-CA.crl"
+
+
+@functools.cache
+def mycert_store(issuer_cn: str) -> CertificateStore:
+    """Chapter 16's `mycert` (serial 1f00b50a000000013ad2, a serialNumber in its subject) from
+    the CA `issuer_cn`: the brief sample names device1-ABC-A1-CA, the detail one
+    device1-abc1-CA, so each test builds its own."""
+    ca_key = generate_key_pair(RSA1024, seed=issuer_cn)
+    ca = issue(CertificateTemplate(
+        subject=parse_subject(f"DC=local, DC=demo, CN={issuer_cn}"),
+        public_key=ca_key.public_key(), serial=1, not_before=at("01- 1-2012 00:00"),
+        not_after=at("01- 1-2020 00:00"), ca=True), issuer_key=ca_key)
+    key = generate_key_pair(RSA1024, seed="mycert")
+    ike = x509.ObjectIdentifier("1.3.6.1.5.5.8.2.2")
+    # The sample's subject string has "O=Example-org" where its field list has "example-org":
+    # one certificate cannot hold both; it holds the subject string's.
+    cert = issue(CertificateTemplate(
+        subject=_name((NameOID.SERIAL_NUMBER, "SRX240-11152012"), (NameOID.COUNTRY_NAME, "US"),
+                      (NameOID.ORGANIZATION_NAME, "Example-org"),
+                      (NameOID.ORGANIZATIONAL_UNIT_NAME, "SSD"), (NameOID.COMMON_NAME, "user")),
+        public_key=key.public_key(), serial=0x1F00B50A000000013AD2,
+        not_before=at("11-15-2012 18:58"), not_after=at("11-15-2014 18:58"), digest="sha1",
+        key_usage=_usage(key_encipherment=True, digital_signature=True),
+        crl_urls=(MYCERT_LDAP, MYCERT_HTTP),
+        subject_alt_names=(x509.RFC822Name("user@example.net"), x509.DNSName("user.example.net"),
+                           x509.IPAddress(ipaddress.ip_address("10.150.1.2"))),
+        extra_extensions=(x509.Extension(x509.ExtendedKeyUsage.oid, False,
+                                         x509.ExtendedKeyUsage([ike, ike])),),
+    ), issuer_key=ca_key, issuer=ca)
+    return CertificateStore().add_key_pair("mycert", key).add_local_certificate("mycert", cert)

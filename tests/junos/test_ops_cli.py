@@ -39,7 +39,8 @@ def test_show_prints_one_answer(run_dir, capsys):
     assert capsys.readouterr().out == """\
 CA profile: ms-ca
   CRL version: V00000001
-  CRL issuer: C = US, ST = CA, L = Sunnyvale, O = Example, OU = Sales, CN = Sales
+  CRL issuer: emailAddress = certadmin@example.net, C = US, ST = CA, L =
+    Sunnyvale, O = Example, OU = Sales, CN = Sales
   Effective date: 10-30-2007 20:32
   Next update: 11- 7-2007 08:52
 """
@@ -118,11 +119,11 @@ def test_cli_with_piped_input_in_a_real_process(run_dir):
         input="sh sec pki local-certificate certificate-id ms-cert\nfoo\nquit\n",
         capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[:3] == [
+    assert done.stdout.splitlines()[:4] == [
         "user@host> sh sec pki local-certificate certificate-id ms-cert",
         "Certificate identifier: ms-cert",
-        "  Issued to: john doe, Issued by: C = US, ST = CA, L = Sunnyvale, O = Example, "
-        "OU = Sales, CN = Sales",
+        "  Issued to: john doe, Issued by: emailAddress = certadmin@example.net, C = US,",
+        "    ST = CA, L = Sunnyvale, O = Example, OU = Sales, CN = Sales",
     ]
     assert "user@host> foo\nsyntax error, expecting <command>.\nuser@host> quit" in done.stdout
 

@@ -67,7 +67,9 @@ def words(text: str) -> list[list[str]]:
 
 
 def test_ch11_ike_sa_index_20_detail():
-    got = execute(device([ike(20, left=23282)], [ipsec(2, left=1667)]),
+    sa = ike(20, left=23282, input_bytes=10249, output_bytes=4249, input_packets=10,
+             output_packets=9, ipsec_sas_created=2, ipsec_sas_deleted=1)
+    got = execute(device([sa], [ipsec(2, left=1667)]),
                   "show security ike security-associations index 20 detail").output
     assert_like(got, [
         # The guide's line ends "Index 20," where the gateway name was cut off.
@@ -81,11 +83,30 @@ def test_ch11_ike_sa_index_20_detail():
         "Authentication : sha1",
         "Encryption : 3des-cbc",
         "Pseudo random function: hmac-sha1",
-        # "Traffic statistics:" needs counters IkeSaRecord does not carry.
+        "Traffic statistics:",
+        "Input bytes : 10249",
+        "Output bytes : 4249",
+        "Input packets: 10",
+        "Output packets: 9",
         "Flags: Caller notification sent",
-        re.compile(r"IPsec security associations: 2 created, \d+ deleted"),
+        "IPsec security associations: 2 created, 1 deleted",
         "Phase 2 negotiations in progress: 0",
     ])
+    # The counters right-aligned in one column, as kmd prints them.
+    assert got.splitlines()[11:15] == [
+        "   Input  bytes  :                10249",
+        "   Output bytes  :                 4249",
+        "   Input  packets:                   10",
+        "   Output packets:                    9",
+    ]
+
+
+def test_ike_sa_detail_on_a_quiet_tunnel_counts_zero_and_the_live_pair():
+    got = execute(device([ike(20, left=100, prf="hmac-sha-256")], [ipsec(2, left=100)]),
+                  "show security ike security-associations detail").output.splitlines()
+    assert "   Pseudo random function: hmac-sha256" in got
+    assert "   Output packets:                    0" in got
+    assert "  IPsec security associations: 2 created, 0 deleted" in got
 
 
 def test_ike_sa_lifetime_counts_down_to_the_device_clock():
@@ -109,7 +130,12 @@ def test_ch14_ike_sa_summary():
         "Index State Initiator cookie Responder cookie Mode Remote Address".split(),
         "2090205 UP 285feacb50824495 59fca3f72b64da10 Main 30.1.1.51".split(),
     ]
-    assert got.splitlines()[1].startswith("2090205 UP     285feacb50824495  ")
+    # Two spaces in, as the sample keeps them; each value under its column's title.
+    header, row = got.splitlines()
+    assert header.startswith("  Index   State") and row.startswith("  2090205 UP     ")
+    for title, value in [("Initiator", "285feacb"), ("Responder", "59fca3f7"), ("Mode", "Main"),
+                         ("Remote", "30.1.1.51")]:
+        assert header.index(title) == row.index(value)
 
 
 def test_ch14_ipsec_sa_summary():
@@ -122,6 +148,13 @@ def test_ch14_ipsec_sa_summary():
         "<131073 ESP:3des/sha1 a4756de9 207/ unlim - root 500 30.1.1.51".split(),
         ">131073 ESP:3des/sha1 353bacd3 207/ unlim - root 500 30.1.1.51".split(),
     ]
+    # The header as the sample keeps it; each value under its column's title.
+    header, row = got.splitlines()[1:3]
+    assert header == "  ID      Algorithm      SPI      Life:sec/kb Mon vsys Port Gateway"
+    for title, value in [("ID", "<131073"), ("Algorithm", "ESP"), ("SPI", "a4756de9"),
+                         ("Life", "207/"), ("Mon", "-"), ("vsys", "root"), ("Port", "500"),
+                         ("Gateway", "30.1.1.51")]:
+        assert header.index(title) == row.index(value), title
 
 
 def test_ch11_ipsec_sa_summary_same_fields():

@@ -123,7 +123,7 @@ def test_sn_takes_the_device_serial(keys):
 def test_subject_alternative_name_from_email_domain_and_ip(keys):
     params = ms_cert(domain_name="qqq.example.net", ip_address="10.10.10.10")
     san = extension(build_request(keys["p256"], params), ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-    assert not san.critical
+    assert san.critical  # as in Chapter 16's sample request
     assert list(san.value) == [
         x509.RFC822Name("user@example.net"),
         x509.DNSName("qqq.example.net"),
@@ -137,7 +137,10 @@ def test_domain_name_only(keys):
     csr = build_request(keys["rsa"], params)
     san = extension(csr, ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
     assert list(san) == [x509.DNSName("example.net")]
-    assert len(csr.extensions) == 1
+    # The other extension of Chapter 16's sample request: a critical digitalSignature usage.
+    usage = extension(csr, ExtensionOID.KEY_USAGE)
+    assert usage.critical and usage.value.digital_signature and not usage.value.key_encipherment
+    assert len(csr.extensions) == 2
 
 
 def test_ipv6_address(keys):
