@@ -55,6 +55,9 @@ class Network:
         self._links: dict[frozenset[str], LinkSpec] = {}
         self._receivers: dict[str, Receiver] = {}
         self.capture: list[Captured] = []
+        # Addresses of devices that are down (a device-down event): they send and receive
+        # nothing, and what is on its way to them when they go down is lost.
+        self.down: set[str] = set()
 
     def attach(self, address: str, receiver: Receiver) -> None:
         if address in self._receivers:
@@ -69,6 +72,8 @@ class Network:
         return self._links.get(frozenset((a, b)), self._default)
 
     def send(self, datagram: Datagram) -> None:
+        if datagram.src in self.down:
+            return
         self.capture.append(Captured(self.env.now, datagram))
         spec = self.spec(datagram.src, datagram.dst)
         # Draw both numbers every time so one datagram's fate never shifts the next one's.
@@ -83,4 +88,5 @@ class Network:
 
     def _deliver(self, delay: float, receiver: Receiver, datagram: Datagram):
         yield self.env.timeout(delay)
-        receiver(datagram)
+        if datagram.dst not in self.down:
+            receiver(datagram)
