@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sim.ike.dpd import (
     DpdKind,
+    DpdMalformed,
     DpdMessage,
     DpdMonitor,
     Verdict,
@@ -94,6 +95,9 @@ class DeadPeerDetector:
             return False
         try:
             message = open_dpd(entry.done, datagram)
+        except DpdMalformed as exc:
+            self.kmd.dropped(entry, header, str(exc), exc.notify)
+            return True
         except PayloadMalformed:
             return False  # left to the Informational readers, which trace the drop
         if message is None:

@@ -29,6 +29,11 @@ def peer_supports_dpd(vendor_ids: tuple[bytes, ...]) -> bool:
     return DPD_VENDOR_ID in vendor_ids
 
 
+class DpdMalformed(PayloadMalformed):
+    """An authenticated Informational whose DPD notification is malformed: the peer's, and
+    dropped as such (a PayloadMalformed that is not this one may be another reader's)."""
+
+
 class DpdKind(enum.Enum):
     R_U_THERE = NotifyType.R_U_THERE
     R_U_THERE_ACK = NotifyType.R_U_THERE_ACK
@@ -59,17 +64,17 @@ def seal_dpd(phase1: KeyedSA, message_id: int, message: DpdMessage) -> bytes:
 def open_dpd(phase1: KeyedSA, datagram: bytes) -> DpdMessage | None:
     """The DPD notification an encrypted Informational carries, or None when it carries none
     (another notification, or a DELETE, is not ours to read). PayloadMalformed when it does
-    not decrypt or authenticate, or when its DPD notification is malformed."""
+    not decrypt or authenticate; DpdMalformed when it does, but its DPD notification is
+    malformed."""
     message = open_informational(phase1, datagram)
     for notify in message.all(NotificationPayload):
         if notify.notify_type not in (NotifyType.R_U_THERE, NotifyType.R_U_THERE_ACK):
             continue
         if notify.spi != phase1.icookie + phase1.rcookie:
-            raise PayloadMalformed("DPD notification names another IKE SA",
-                                   NotifyType.INVALID_SPI)
+            raise DpdMalformed("DPD notification names another IKE SA", NotifyType.INVALID_SPI)
         if len(notify.data) != 4:
-            raise PayloadMalformed(f"DPD notification with {len(notify.data)} bytes of "
-                                   "data, not a 4-byte sequence number")
+            raise DpdMalformed(f"DPD notification with {len(notify.data)} bytes of data, not a "
+                               "4-byte sequence number")
         return DpdMessage(kind=DpdKind(NotifyType(notify.notify_type)),
                           sequence=int.from_bytes(notify.data, "big"))
     return None

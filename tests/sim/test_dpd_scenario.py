@@ -171,3 +171,24 @@ def test_the_run_repeats_byte_for_byte(tmp_path, capsys):
     for device in ("Host-A", "Host-B"):
         assert _kmd(first, device) == _kmd(second, device)
     assert _negotiation(first) == _negotiation(second)
+
+
+def test_a_device_that_is_down_sends_and_logs_nothing(tmp_path):
+    """Host-B probes too; once its power is cut its DPD stops with it: no datagram from it is
+    on the wire after 120 s, and its kmd writes no line, while Host-A's R-U-THEREs still go
+    out to it."""
+    from sim.scenario import Scenario
+    from sim.topology import parse_topology
+
+    text = TOPOLOGY.read_text().replace(
+        "      set security ike gateway ike_gw local-identity inet 30.1.1.51\n",
+        "      set security ike gateway ike_gw local-identity inet 30.1.1.51\n" + DPD_LINES)
+    scenario = Scenario.build(parse_topology(text, source="t.yaml"), out=tmp_path / "run")
+    scenario.run()
+    capture = scenario.world.network.capture
+    from_b = [c.time for c in capture if c.datagram.src == "30.1.1.51"]
+    to_b = [c.time for c in capture if c.datagram.dst == "30.1.1.51"]
+    assert from_b and max(from_b) < DOWN_AT < max(to_b)
+    host_b = scenario.devices["Host-B"].kmd_log.lines
+    assert any("Sent notification DPD Are You There" in line for line in host_b)
+    assert host_b[-1] < "Sep 19 17:22:00"
