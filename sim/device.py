@@ -51,6 +51,7 @@ class Device:
                          clock=self.now, resolve=resolve, timing=pkid_timing)
         self.results = results
         self.boots = 0
+        self.previous_kmds: list[Kmd] = []  # kmd of each earlier boot (sim.power)
         self.kmd = self.start_kmd()
         # IKE runs on the external interface, whose address the topology checked is `address`.
         world.network.attach(address, lambda datagram: self.kmd.receive(datagram))

@@ -6,10 +6,12 @@ negotiate. Its certificate store (on disk on a real SRX) and its logs survive.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sim.device import Device
+    from sim.kmd import SaEntry
 
 
 def device_down(device: Device) -> None:
@@ -23,4 +25,14 @@ def device_up(device: Device) -> None:
         return
     device.world.network.down.discard(device.address)
     device.boots += 1
+    device.previous_kmds.append(device.kmd)
     device.kmd = device.start_kmd()
+
+
+def known_sas(device: Device) -> Iterator[tuple[bytes, SaEntry]]:
+    """(initiator cookie, SA) of every IKE SA the device's kmd had in the run, those DPD
+    cleared and those of earlier boots included: the capture holds their packets, and the key
+    table must decrypt them."""
+    for kmd in (*device.previous_kmds, device.kmd):
+        yield from kmd.sas.items()
+        yield from ((entry.sa.icookie, entry) for entry in kmd.dpd.cleared)

@@ -29,7 +29,7 @@ from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
 from sim.pkid import PkidTiming
-from sim.power import device_down, device_up
+from sim.power import device_down, device_up, known_sas
 from sim.results import Results
 from sim.run_files import write_run_files
 from sim.servers import CrlServer, host_of
@@ -225,7 +225,7 @@ class Scenario:
         Wireshark's ikev1_decryption_table."""
         rows = {}
         for device in self.devices.values():
-            for icookie, entry in device.kmd.sas.items():
+            for icookie, entry in known_sas(device):
                 if entry.sa.keys is not None:
                     rows[icookie] = entry.sa.keys.enc_key
         return sorted(rows.items())

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -192,3 +195,39 @@ def test_a_device_that_is_down_sends_and_logs_nothing(tmp_path):
     host_b = scenario.devices["Host-B"].kmd_log.lines
     assert any("Sent notification DPD Are You There" in line for line in host_b)
     assert host_b[-1] < "Sep 19 17:22:00"
+
+
+def test_the_key_table_still_decrypts_an_sa_dpd_cleared_and_the_peer_lost(tmp_path, capsys):
+    """Host-A cleared the SA and Host-B rebooted without it: the capture holds its messages 5
+    and 6 all the same, so its key stays in the table Wireshark reads."""
+    text = TOPOLOGY.read_text() + "  - {at: 130s, device-up: {device: Host-B}}\n"
+    (tmp_path / "dpd.yaml").write_text(text)
+    out, pcap = tmp_path / "run", tmp_path / "dpd.pcap"
+    assert main(["run", str(tmp_path / "dpd.yaml"), "--out", str(out), "--quiet",
+                 "--pcap", str(pcap)]) == 0
+    icookie = _negotiation(out)["icookie"]
+    (row,) = Path(f"{pcap}.keys").read_text().splitlines()
+    assert row.startswith(f"{icookie},") and len(row.split(",")[1]) == 64  # aes-256-cbc
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
+                    "(.ci/run installs Debian's tshark)")
+def test_wireshark_names_the_vendor_id_and_decrypts_each_r_u_there_and_ack(tmp_path, capsys):
+    out, pcap = tmp_path / "run", tmp_path / "dpd.pcap"
+    assert main(["run", str(TOPOLOGY), "--out", str(out), "--quiet", "--pcap", str(pcap)]) == 0
+    home = tmp_path / "home" / ".config" / "wireshark"
+    home.mkdir(parents=True)
+    (home / "ikev1_decryption_table").write_text(Path(f"{pcap}.keys").read_text())
+    env = {**os.environ, "HOME": str(tmp_path / "home"),
+           "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config")}
+    dissected = subprocess.run(["tshark", "-r", str(pcap), "-V"], capture_output=True, text=True,
+                               env=env, check=True).stdout
+    assert "Malformed" not in dissected
+    assert dissected.count("Vendor ID: RFC 3706 DPD (Dead Peer Detection)") == 2  # msgs 1, 2
+    sequences = [int(line.rsplit(" ", 1)[1]) for line in dissected.splitlines()
+                 if "DPD ARE-YOU-THERE sequence: " in line]
+    acks = [int(line.rsplit(" ", 1)[1]) for line in dissected.splitlines()
+            if "DPD ARE-YOU-THERE-ACK sequence: " in line]
+    logged = [int(line.rsplit(" ", 1)[1]) for line in _kmd(out, "Host-A")
+              if "Sent notification DPD Are You There" in line]
+    assert sequences == logged and acks == logged[:10]
