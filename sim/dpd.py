@@ -39,6 +39,7 @@ class _Watch:
     entry: SaEntry
     monitor: DpdMonitor | None  # None: we only answer (no DPD configured or peer lacks it)
     rng: random.Random
+    ends: float  # the IKE SA's lifetime: DPD lives and answers no longer than its SA
 
 
 class DeadPeerDetector:
@@ -58,7 +59,8 @@ class DeadPeerDetector:
         # so a run without dead-peer-detection makes the same cookies and nonces as before.
         rng = random.Random(f"dpd/{kmd.device}/{done.icookie.hex()}/{done.rcookie.hex()}")
         config = entry.plan.gateway.dead_peer_detection if entry.plan else None
-        watch = _Watch(entry=entry, monitor=None, rng=rng)
+        watch = _Watch(entry=entry, monitor=None, rng=rng,
+                       ends=kmd.env.now + done.proposal.lifetime_seconds)
         self._watches[done.icookie] = watch
         if config is None:
             return
@@ -92,7 +94,8 @@ class DeadPeerDetector:
         """An Informational under an established IKE SA: True when it was DPD's (answered or
         taken), False to leave it to whoever reads the others."""
         watch = self._watches.get(entry.sa.icookie)
-        if watch is None or header.exchange is not ExchangeType.INFORMATIONAL:
+        if (watch is None or header.exchange is not ExchangeType.INFORMATIONAL
+                or not self._current(watch)):
             return False
         try:
             message = open_dpd(entry.done, datagram)
@@ -117,7 +120,7 @@ class DeadPeerDetector:
         while True:
             yield kmd.env.timeout(monitor.interval)
             if not self._current(watch):
-                return  # the SA was cleared, or kmd stopped
+                return  # the SA was cleared or expired, or kmd stopped
             verdict = monitor.tick(kmd.env.now)
             if verdict is Verdict.PROBE:
                 self._send(watch, DpdMessage(kind=DpdKind.R_U_THERE, sequence=monitor.sequence))
@@ -127,7 +130,7 @@ class DeadPeerDetector:
 
     def _current(self, watch: _Watch) -> bool:
         kmd, entry = self.kmd, watch.entry
-        return (not getattr(kmd, "halted", False)
+        return (not kmd.halted and kmd.env.now < watch.ends
                 and kmd.sas.get(entry.sa.icookie) is entry
                 and self._watches.get(entry.sa.icookie) is watch)
 

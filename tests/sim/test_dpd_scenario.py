@@ -231,3 +231,20 @@ def test_wireshark_names_the_vendor_id_and_decrypts_each_r_u_there_and_ack(tmp_p
     logged = [int(line.rsplit(" ", 1)[1]) for line in _kmd(out, "Host-A")
               if "Sent notification DPD Are You There" in line]
     assert sequences == logged and acks == logged[:10]
+
+
+def test_dpd_lives_no_longer_than_its_ike_sa(tmp_path, capsys):
+    """An IKE SA of 180 s that nothing rekeys: its last R-U-THERE goes out before it expires,
+    and none after (the peer would not answer for an SA it no longer has)."""
+    lifetime = ("      set security ike proposal ike_prop encryption-algorithm aes-256-cbc\n"
+                "      set security ike proposal ike_prop lifetime-seconds 180\n")
+    text = TOPOLOGY.read_text().replace(
+        "      set security ike proposal ike_prop encryption-algorithm aes-256-cbc\n", lifetime)
+    text = text.replace("  - {at: 120s, device-down: {device: Host-B}}\n", "")
+    out = _run(tmp_path, capsys, text)
+    up = _phase1_done_at(_negotiation(out))
+    sent = [line for line in _kmd(out, "Host-A") if "Sent notification DPD Are You" in line]
+    assert len(sent) == 17  # at up + 10 s, ..., up + 170 s: none at or after up + 180 s
+    assert up + 170 < 180 + 10 < up + 180
+    assert sent[-1].startswith("Sep 19 17:23:00 ")
+    assert _negotiation(out)["dpd"] == []
