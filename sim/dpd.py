@@ -90,6 +90,8 @@ class DeadPeerDetector:
         if watch is not None and watch.monitor is not None:
             watch.monitor.sent(self.kmd.env.now)
 
+    esp_sent = sent  # the seam for ESP: outbound ESP is traffic `optimized` waits an answer to
+
     def receive(self, entry: SaEntry, datagram: bytes, header: Header) -> bool:
         """An Informational under an established IKE SA: True when it was DPD's (answered or
         taken), False to leave it to whoever reads the others."""
