@@ -248,3 +248,14 @@ def test_dpd_lives_no_longer_than_its_ike_sa(tmp_path, capsys):
     assert up + 170 < 180 + 10 < up + 180
     assert sent[-1].startswith("Sep 19 17:23:00 ")
     assert _negotiation(out)["dpd"] == []
+
+
+def test_dpd_in_aggressive_mode(tmp_path, capsys):
+    """The vendor ID rides in Aggressive Mode's messages 1 and 2 too: DPD runs the same."""
+    text = TOPOLOGY.read_text().replace("ike_pol mode main", "ike_pol mode aggressive")
+    out = _run(tmp_path, capsys, text)
+    negotiation = _negotiation(out)
+    up = _phase1_done_at(negotiation)
+    dead_at = up + INTERVAL * (math.ceil((DOWN_AT - up) / INTERVAL) + THRESHOLD)
+    assert [(d["event"], d["at_s"]) for d in negotiation["dpd"]] == [
+        ("peer-dead", round(dead_at, 6))]
