@@ -6,13 +6,13 @@
 
 Ranges and defaults: threshold 1..5, default 5, and interval default 10 s agree in every
 reference found (JUNOS ES 9.3 CLI reference; today's Junos CLI reference). The interval's range
-is 10..60 s here, as the 12.1X4x-era references give it [U]: the 9.3 page prints "0 through 60"
-(0 cannot be an interval) and today's page "2 through 60" (a later release widened it); no
-12.1X46 page was found. `optimized` and `probe-idle-tunnel` came with 12.1X46-D10 (today's
-reference, Release Information), the guide's release, which makes `optimized` the default
-mode: probe only when what we sent the peer has had no answer for an interval.
-`always-send` probes every interval whatever the traffic; `probe-idle-tunnel` probes when the
-tunnel carried nothing either way for an interval.
+stays 10..60 s, the range ikesim took for 9.3-12.1X4x before DPD was modelled [U]: the 9.3
+page prints "0 through 60" (0 cannot be an interval) and today's "2 through 60" (a later
+release widened it); no 12.1X46 page was found. `optimized` and `probe-idle-tunnel` came
+with 12.1X46-D10 (today's reference, Release Information), the guide's release, which makes
+`optimized` the default mode: probe only when what we sent the peer has had no answer for
+an interval. `always-send` probes every interval whatever the traffic; `probe-idle-tunnel`
+probes when the tunnel carried nothing either way for an interval.
 The three modes are a choice: as Junos does, the one set last replaces the others.
 """
 
