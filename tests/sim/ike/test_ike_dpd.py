@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.ike.dpd import (
     DPD_VENDOR_ID,
@@ -29,6 +31,7 @@ from sim.ike.payloads import (
 )
 from sim.ike.phase1 import Mode, Phase1Done
 from sim.ike.quick_mode_wire import seal_informational
+from tests.sim.fuzz.mutations import fuzz_settings
 from tests.sim.ike.ike_pair import Pair, configs
 
 
@@ -178,3 +181,34 @@ def test_any_traffic_from_the_peer_ends_the_probing():
 def test_a_dpd_message_checks_its_sequence(kwargs):
     with pytest.raises(ValueError):
         DpdMessage(kind=DpdKind.R_U_THERE, **kwargs)
+
+
+@fuzz_settings(ci_examples=200)
+@given(mode=st.sampled_from(list(DpdMode)), threshold=st.integers(1, 5),
+       events=st.lists(st.sampled_from(["tick", "heard", "sent", "ack"]), max_size=60))
+def test_the_peer_is_dead_only_after_threshold_unanswered_probes(mode, threshold, events):
+    """Whatever the traffic: DEAD comes exactly at the tick after `threshold` probes in a row
+    with nothing heard from the peer since the first of them, and never earlier."""
+    m = DpdMonitor(mode=mode, interval=10, threshold=threshold, first_sequence=2 ** 32 - 2,
+                   now=0.0)
+    now, run = 0.0, 0
+    for event in events:
+        now += 10
+        if event == "tick":
+            verdict = m.tick(now)
+            if verdict is Verdict.DEAD:
+                assert run == threshold
+                return
+            if verdict is Verdict.PROBE:
+                run += 1
+                assert run <= threshold
+            else:
+                assert run == 0  # quiet only while nothing is outstanding
+        elif event == "heard":
+            m.heard(now)
+            run = 0
+        elif event == "sent":
+            m.sent(now)
+        elif m.acknowledged(m.sequence, now):
+            assert run > 0
+            run = 0
