@@ -6,8 +6,10 @@ which writes KMD_DPD_PEER_DOWN and clears the peer's IKE and IPsec SAs.
 kmd answers every R-U-THERE on an established IKE SA with an R-U-THERE-ACK, whatever its own
 configuration: it sent the DPD vendor ID, and RFC 3706 asks a peer that did to answer.
 
-Traffic counts as the peer being alive when kmd receives any datagram of the SA from the peer's
-address (IKE now; ESP through `esp_received`, the seam for the ESP engine).
+Traffic counts as the peer being alive when it authenticates: an Informational or Quick Mode
+message that decrypts and whose HASH holds (IKE now; ESP through `esp_received`, the seam for
+the ESP engine, once its ICV holds). Anyone can put the SA's cookies and the peer's address
+on a datagram: such a copy must not keep a dead peer alive.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class DeadPeerDetector:
         kmd.env.process(self._run(watch))
 
     def heard(self, entry: SaEntry) -> None:
-        """A datagram of the SA came from the peer."""
+        """An authenticated datagram of the SA came from the peer."""
         watch = self._watches.get(entry.sa.icookie)
         if watch is not None and watch.monitor is not None:
             watch.monitor.heard(self.kmd.env.now)
@@ -106,6 +108,7 @@ class DeadPeerDetector:
             return True
         except PayloadMalformed:
             return False  # left to the Informational readers, which trace the drop
+        self.heard(entry)  # it authenticated (a DELETE or another notification too)
         if message is None:
             return False
         self._trace(entry, header.message_id, message, sent=False)

@@ -167,7 +167,6 @@ class Kmd:
         if datagram.src != entry.peer:
             self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
             return
-        self.dpd.heard(entry)
         if entry.done is not None and self.dpd.receive(entry, data, header):
             return
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,

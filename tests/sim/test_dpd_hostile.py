@@ -5,11 +5,13 @@ and the device goes on with its SA."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.ike.payloads import NotificationPayload, NotifyType
+from sim.ike.payloads import HEADER_LEN, ExchangeType, Header, NotificationPayload, NotifyType
 from sim.ike.quick_mode_wire import seal_informational
 from sim.network import Datagram
 from sim.scenario import Scenario
@@ -93,3 +95,36 @@ def test_any_dpd_notification_leaves_kmd_standing(standing, kind, data, spi, mes
     else:
         assert replies == (1 if kind is NotifyType.R_U_THERE else 0)
     assert len(scenario.devices["Host-A"].kmd.ike_sas) == 1  # the SA stands
+
+
+def test_spoofed_datagrams_with_the_sas_cookies_do_not_keep_a_dead_peer_alive(tmp_path):
+    """After Host-B dies, someone sends Host-A, every 3 s, datagrams that carry the SA's
+    cookies and Host-B's address but were never encrypted under its keys. They are dropped,
+    and DPD declares Host-B dead all the same, at the same time as without them."""
+    def dead_at(spoof: bool) -> float:
+        scenario = Scenario.build(load_topology(str(TOPOLOGY)),
+                                  out=tmp_path / f"run-{spoof}")
+        env, host_a = scenario.world.env, scenario.devices["Host-A"]
+        rng = random.Random(5)
+
+        def spoofer():
+            yield env.timeout(121)
+            (entry,) = host_a.kmd.sas.values()
+            while env.now < 200 and host_a.kmd.sas:
+                body = rng.randbytes(64)
+                header = Header(icookie=entry.sa.icookie, rcookie=entry.sa.rcookie,
+                                next_payload=8, exchange=ExchangeType.INFORMATIONAL, flags=1,
+                                message_id=rng.getrandbits(32),
+                                length=HEADER_LEN + len(body))
+                host_a.kmd.receive(Datagram(src=B, dst=A, sport=500, dport=500,
+                                            payload=header.encode() + body))
+                yield env.timeout(3)
+
+        if spoof:
+            env.process(spoofer())
+        scenario.run()
+        (negotiation,) = scenario.results.in_order()
+        (event,) = negotiation.dpd
+        return event.at_s
+
+    assert dead_at(spoof=True) == dead_at(spoof=False)
