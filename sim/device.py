@@ -49,12 +49,21 @@ class Device:
         self.pki = PkiDaemon.start(config.pki.ca_profiles, store, at=self.now())
         self.pkid = Pkid(world.env, device=name, daemon=self.pki, log=self.pkid_log,
                          clock=self.now, resolve=resolve, timing=pkid_timing)
-        self.kmd = Kmd(world.env, device=name, address=address, config=config,
-                       store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
-                       send=world.network.send, rng=world.rng("kmd", name), results=results,
-                       clock=self.now, syslog=self.messages_log)
+        self.results = results
+        self.boots = 0
+        self.previous_kmds: list[Kmd] = []  # kmd of each earlier boot (sim.power)
+        self.kmd = self.start_kmd()
         # IKE runs on the external interface, whose address the topology checked is `address`.
-        world.network.attach(address, self.kmd.receive)
+        world.network.attach(address, lambda datagram: self.kmd.receive(datagram))
+
+    def start_kmd(self) -> Kmd:
+        """kmd as the device boots (sim.power boots it again after a device-down). Each boot
+        draws from its own stream: a rebooted device does not repeat its cookies."""
+        stream = ("kmd", self.name) if not self.boots else ("kmd", self.name, f"boot-{self.boots}")
+        return Kmd(self.world.env, device=self.name, address=self.address, config=self.config,
+                   store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
+                   send=self.world.network.send, rng=self.world.rng(*stream),
+                   results=self.results, clock=self.now, syslog=self.messages_log)
 
     def now(self) -> dt.datetime:
         """The device's own clock: the true time plus its offset (a wrong clock is a case)."""

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pki.names import parse_subject
 from pki.store import CertificateStore
 from sim.ike.crypto import AuthMethod
+from sim.ike.dpd import DPD_VENDOR_ID
 from sim.ike.ids import IdType, IkeId, parse_dn
 from sim.ike.phase1 import Mode, Phase1Config
 from sim.ike.proposals import IkeProposal
@@ -159,13 +160,18 @@ def check(config: DeviceConfig, *, device_address: str) -> None:
         plan(config, name, device_address=device_address)
 
 
+# The vendor IDs an SRX sends in its first Phase-1 message: kmd answers R-U-THERE whether or
+# not its own gateway configures dead-peer-detection, so it always says it speaks DPD.
+VENDOR_IDS = (DPD_VENDOR_ID,)
+
+
 def phase1_config(gw: GatewayPlan, store: CertificateStore) -> Phase1Config:
     """The IKE SA's configuration: the plan plus, for signatures, the local certificate, its
     key and chain, and the CA DNs to name in CR payloads."""
     if gw.local_certificate is None:
         return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, None),
                             pre_shared_key=gw.pre_shared_key, mode=gw.mode,
-                            remote_id=gw.remote_id)
+                            remote_id=gw.remote_id, vendor_ids=VENDOR_IDS)
     cid = gw.local_certificate
     cert = store.local_certificates.get(cid)
     key = store.key_pairs.get(cid)
@@ -181,7 +187,7 @@ def phase1_config(gw: GatewayPlan, store: CertificateStore) -> Phase1Config:
         return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, cert),
                             private_key=key, pre_shared_key=gw.pre_shared_key,
                             certificates=tuple(chain[:10]), mode=gw.mode,
-                            remote_id=gw.remote_id, ca_dns=ca_dns)
+                            remote_id=gw.remote_id, ca_dns=ca_dns, vendor_ids=VENDOR_IDS)
     except ValueError as exc:  # a key that does not fit the authentication-method
         raise GatewayError(str(exc)) from None
 

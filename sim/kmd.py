@@ -22,6 +22,7 @@ import simpy
 
 from pki.store import CertificateStore
 from sim.device_state import IkeSaRecord
+from sim.dpd import DeadPeerDetector
 from sim.gateway import (
     GatewayError,
     GatewayPlan,
@@ -106,6 +107,8 @@ class Kmd:
         self.sas: dict[bytes, SaEntry] = {}
         self.ike_sas: list[IkeSaRecord] = []
         self.quick = QuickModes(self)
+        self.dpd = DeadPeerDetector(self)
+        self.halted = False  # the device is down: kmd does nothing more (sim.power)
         self._config_loaded()
 
     # -- starting negotiations ----------------------------------------------------------------
@@ -164,6 +167,8 @@ class Kmd:
         if datagram.src != entry.peer:
             self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
             return
+        if entry.done is not None and self.dpd.receive(entry, data, header):
+            return
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
                                                            ExchangeType.INFORMATIONAL):
             self.quick.receive(entry, data, header)
@@ -218,6 +223,8 @@ class Kmd:
     # -- the SA's events ------------------------------------------------------------------------
 
     def _pump(self, entry: SaEntry) -> None:
+        if self.halted:
+            return
         sa = entry.sa
         while True:
             event = sa.next_event()
@@ -237,11 +244,17 @@ class Kmd:
 
     # -- shared with Quick Mode ---------------------------------------------------------------
 
-    def transmit(self, entry: SaEntry, data: bytes) -> None:
+    def transmit(self, entry: SaEntry, data: bytes, *, record: bool = True) -> None:
         """Put one of an IKE SA's datagrams (Phase 1 or Quick Mode) on the network and record
-        it for results.json."""
+        it for results.json. DPD's datagrams (`record=False`) are neither recorded nor traffic
+        that DPD counts."""
+        if self.halted:
+            return
         sent = self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
                                    dport=IKE_PORT, payload=data))
+        if not record:
+            return
+        self.dpd.sent(entry)
         header = Header.decode(data)
         self.results.message(entry.sa.icookie, at=self.env.now, sender=self.device,
                              receiver=entry.peer, exchange=header.exchange.name,
@@ -259,7 +272,7 @@ class Kmd:
     def _fire(self, sa, timer, finished: Callable[[], bool], pump: Callable[[], None],
               what: str):
         yield self.env.timeout(timer.delay)
-        if finished():
+        if finished() or self.halted:
             return
         sa.on_timer(timer.generation)
         self._trace(IkeTraceFlag.TIMER, what)
@@ -342,6 +355,7 @@ class Kmd:
             local_id=render(event.local_id), remote_id=render(event.remote_id)))
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
+        self.dpd.start(entry)
         if event.role is Role.INITIATOR:
             self.quick.start(entry)
 

@@ -88,6 +88,7 @@ class Loss(enum.Enum):
     FRAGMENTS_DROPPED = "the link drops IP fragments"
     FRAGMENT_LOST = "a fragment was lost on the link; reassembly timed out"
     TOO_BIG = "larger than an IPv4 packet can carry; the sender's kernel refused it"
+    DOWN = "the sender was down"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +126,9 @@ class Network:
         self._links: dict[frozenset[str], LinkSpec] = {}
         self._receivers: dict[str, Receiver] = {}
         self.capture: list[Captured] = []
+        # Addresses of devices that are down (a device-down event): they send and receive
+        # nothing, and what is on its way to them when they go down is lost.
+        self.down: set[str] = set()
 
     def attach(self, address: str, receiver: Receiver) -> None:
         if address in self._receivers:
@@ -143,6 +147,8 @@ class Network:
         return self._reassembly.setdefault(address, Reassembly())
 
     def send(self, datagram: Datagram) -> Sent:
+        if datagram.src in self.down:  # a device without power sends nothing
+            return Sent(packets=0, loss=Loss.DOWN)
         spec = self.spec(datagram.src, datagram.dst)
         # Draw both numbers every time so one datagram's fate never shifts the next one's.
         draws = [(self._rng.random(), self._rng.uniform(-1.0, 1.0))]
@@ -178,11 +184,14 @@ class Network:
 
     def _deliver(self, delay: float, receiver: Receiver, datagram: Datagram):
         yield self.env.timeout(delay)
-        receiver(datagram)
+        if datagram.dst not in self.down:
+            receiver(datagram)
 
     def _fragment(self, delay: float, receiver: Receiver, datagram: Datagram, key: Key,
                   piece: Piece, chunk: bytes):
         yield self.env.timeout(delay)
+        if datagram.dst in self.down:
+            return
         queue = self.reassembly(datagram.dst)
         new = queue.started(key) is None
         whole = queue.add(key, piece, chunk, now=self.env.now)

@@ -84,6 +84,7 @@ class QuickModes:
             except (RemoteProtocolError, LocalProtocolError) as exc:
                 why = exc
                 continue
+            self.kmd.dpd.heard(ike)  # it authenticated: the peer is alive
             self._pump(qm)
             return
         self.kmd.dropped(ike, header, str(why) if why else "no negotiation in progress",
@@ -101,6 +102,7 @@ class QuickModes:
         except RemoteProtocolError as exc:
             self.kmd.dropped(ike, header, str(exc), exc.notify)
             return
+        self.kmd.dpd.heard(ike)
         self.negotiations.append(qm)
         self.kmd.results.phase2_started(ike.sa.icookie)
         self._pump(qm)

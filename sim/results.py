@@ -43,6 +43,18 @@ class Message:
 
 
 @dataclass
+class DpdEvent:
+    """Dead peer detection on the negotiation's IKE SA: `event` is "peer-dead" after `probes`
+    R-U-THERE went unanswered (sim.dpd)."""
+
+    device: str
+    event: str
+    peer: str
+    at_s: float
+    probes: int
+
+
+@dataclass
 class Negotiation:
     icookie: str
     initiator: str
@@ -61,6 +73,7 @@ class Negotiation:
     messages: list[Message] = field(default_factory=list)
     # A failed negotiation whose message never got through: which, and what the path did.
     network_cause: str | None = None
+    dpd: list[DpdEvent] = field(default_factory=list)
     _seen: dict[bytes, int] = field(default_factory=dict, repr=False)
 
     def to_json(self, start: dt.datetime) -> dict:
@@ -145,6 +158,12 @@ class Results:
         elif role == "initiator" and record.phase2 != "failed":
             record.phase2 = "done"
         record.finished = max(record.finished or at, at)
+
+    def dpd(self, icookie: bytes, *, device: str, event: str, peer: str, at: float,
+            probes: int) -> None:
+        record = self.negotiations.get(icookie)
+        if record is not None:
+            record.dpd.append(DpdEvent(device, event, peer, round(at, 6), probes))
 
     def in_order(self) -> list[Negotiation]:
         return sorted(self.negotiations.values(), key=lambda n: (n.started, n.icookie))

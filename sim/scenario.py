@@ -29,6 +29,7 @@ from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
 from sim.pkid import PkidTiming
+from sim.power import device_down, device_up, known_sas
 from sim.results import Results
 from sim.run_files import write_run_files
 from sim.servers import CrlServer, host_of
@@ -178,6 +179,8 @@ class Scenario:
         "server-up": lambda self, args: self._server(args, down=False),
         "clock": _clock,
         "verify-local": _verify_local,
+        "device-down": lambda self, args: device_down(self.devices[args["device"]]),
+        "device-up": lambda self, args: device_up(self.devices[args["device"]]),
     }
 
     # -- running and writing ----------------------------------------------------------------
@@ -223,7 +226,7 @@ class Scenario:
         Wireshark's ikev1_decryption_table."""
         rows = {}
         for device in self.devices.values():
-            for icookie, entry in device.kmd.sas.items():
+            for icookie, entry in known_sas(device):
                 if entry.sa.keys is not None:
                     rows[icookie] = entry.sa.keys.enc_key
         return sorted(rows.items())

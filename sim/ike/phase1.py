@@ -198,6 +198,7 @@ class IkeSA(Exchange):
         self._peer_proof = b""  # SIG_I/SIG_R, or HASH_I/HASH_R with pre-shared keys
         self._local_id_sent = False
         self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
+        self.peer_vendor_ids: tuple[bytes, ...] = ()  # what the peer's message 1/2 carried
 
     @classmethod
     def initiator(cls, config: Phase1Config, *, rng: random.Random) -> IkeSA:
@@ -435,6 +436,10 @@ class IkeSA(Exchange):
         Mode's message 3, after which the initiator waits for nothing."""
         return not (self.mode is Mode.AGGRESSIVE and self.role is Role.RESPONDER)
 
+    def _take_vendor_ids(self, message: Message) -> None:
+        """The peer's message 1 or 2 (one per SA: a dropped copy is replaced by the next)."""
+        self.peer_vendor_ids = tuple(v.data for v in message.all(VendorIDPayload))
+
     def _take_crs(self, message: Message) -> None:
         self._peer_crs += tuple(cr.authority for cr in message.all(CRPayload))
 
@@ -468,7 +473,8 @@ class IkeSA(Exchange):
         self._events.append(Phase1Done(
             role=self.role, mode=self.mode, icookie=self.icookie, rcookie=self.rcookie,
             proposal=self.proposal, local_id=self.config.local_id, remote_id=self.peer_id,
-            keys=self.keys, last_iv=self._iv, peer_certificate=certificate))
+            keys=self.keys, last_iv=self._iv, peer_certificate=certificate,
+            peer_vendor_ids=self.peer_vendor_ids))
 
     # ------------------------------------------------------------ Main Mode handlers
 
@@ -479,6 +485,7 @@ class IkeSA(Exchange):
 
     def _main_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
+        self._take_vendor_ids(message)
         self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
         offer = self._require(message, SAPayload, "message 1")
@@ -488,6 +495,7 @@ class IkeSA(Exchange):
 
     def _main_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
+        self._take_vendor_ids(message)
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
@@ -550,6 +558,7 @@ class IkeSA(Exchange):
 
     def _aggr_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
+        self._take_vendor_ids(message)
         self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
         offer = self._require(message, SAPayload, "message 1")
@@ -564,10 +573,12 @@ class IkeSA(Exchange):
         *identity, signed = self._identity_payloads()
         self._send_clear([reply, KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
                           *identity, *self._cert_and_cr_payloads(
-                              certs=False, crs=not self._pre_shared_key), signed])
+                              certs=False, crs=not self._pre_shared_key), signed,
+                          *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
 
     def _aggr_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
+        self._take_vendor_ids(message)
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie

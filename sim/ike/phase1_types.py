@@ -144,6 +144,7 @@ class Phase1Done:
     keys: crypto.Phase1Keys
     last_iv: bytes  # last Phase-1 CBC block, the seed of Quick Mode / Informational IVs
     peer_certificate: x509.Certificate | None  # None with pre-shared keys
+    peer_vendor_ids: tuple[bytes, ...] = ()  # from the peer's messages 1/2 (DPD, NAT-T)
 
 
 class Cause(enum.Enum):

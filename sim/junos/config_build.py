@@ -28,6 +28,7 @@ from pki.profiles import (
     TraceFile,
 )
 from sim.junos.config_device import DeviceConfig, UnmodelledStatement
+from sim.junos.config_dpd import DeadPeerDetection, DpdMode, chosen_mode
 from sim.junos.config_ike import (
     AuthenticationMethod,
     DhGroup,
@@ -315,7 +316,22 @@ class _Builder:
                                           f"{stmt} remote-identity"),
             local_address=self._text(e, "local-address"),
             version=self._enum(e, "version", IkeVersion),
-            no_nat_traversal=e.flag("no-nat-traversal"))
+            no_nat_traversal=e.flag("no-nat-traversal"),
+            dead_peer_detection=self.dead_peer_detection(e.container("dead-peer-detection"),
+                                                         f"{stmt} dead-peer-detection"))
+
+    def dead_peer_detection(self, node: Node | None, prefix: str) -> DeadPeerDetection | None:
+        if node is None:
+            return None
+        modes = {mode: node.value(mode.value).line for mode in DpdMode
+                 if node.value(mode.value) is not None}
+        interval = self._int(node, "interval", prefix)
+        threshold = self._int(node, "threshold", prefix)
+        return self._make(
+            DeadPeerDetection, prefix.removesuffix(" dead-peer-detection"), node,
+            mode=chosen_mode(modes),
+            **({"interval": interval} if interval is not None else {}),
+            **({"threshold": threshold} if threshold is not None else {}))
 
     def identity(self, node: Node | None, prefix: str) -> IkeIdentity | None:
         if node is None:

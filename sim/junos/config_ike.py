@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pki.profiles import ConfigError, TraceFile, check_range, frozen_mapping
+from sim.junos.config_dpd import DeadPeerDetection
 
 
 class AuthenticationMethod(enum.Enum):
@@ -238,9 +239,11 @@ class IkeGateway:
     local_address: str | None = None
     version: IkeVersion | None = None
     no_nat_traversal: bool = False
+    dead_peer_detection: DeadPeerDetection | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "addresses", check_names(self.addresses))
+        check_kind("dead_peer_detection", self.dead_peer_detection, DeadPeerDetection)
         stmt = f"gateway {self.name}"
         for attr in ("dynamic", "local_identity", "remote_identity"):
             check_kind(attr, getattr(self, attr), IkeIdentity)

@@ -11,6 +11,7 @@ negotiation. Ranges marked "(from memory)" were not confirmed against the 12.1X4
 
 from __future__ import annotations
 
+from sim.junos.config_dpd import INTERVAL_RANGE, THRESHOLD_RANGE
 from sim.junos.grammar_nodes import (
     Alias,
     Container,
@@ -163,12 +164,13 @@ _IKE = Container({
         "local-address": Leaf("ip-address"),
         "version": Leaf(choices=("v1-only", "v2-only")),
         "no-nat-traversal": Flag(),
-        # Ranges: interval 10..60 s, threshold 1..5 (Junos 9.3-12.1X4x references).
-        "dead-peer-detection": Unmodelled(Container({
+        # Ranges: interval 10..60 s, threshold 1..5 (Junos 9.3-12.1X4x references);
+        # optimized and probe-idle-tunnel since 12.1X46-D10 (sim.junos.config_dpd).
+        "dead-peer-detection": Container({
             "always-send": Flag(), "optimized": Flag(), "probe-idle-tunnel": Flag(),
-            "interval": Leaf("seconds", check=in_range(10, 60)),
-            "threshold": Leaf("number", check=in_range(1, 5)),
-        })),
+            "interval": Leaf("seconds", check=in_range(*INTERVAL_RANGE)),
+            "threshold": Leaf("number", check=in_range(*THRESHOLD_RANGE)),
+        }),
         "nat-keepalive": Unmodelled(Leaf("seconds", check=in_range(1, 300))),  # from memory
         "general-ikeid": Unmodelled(Flag()),
         "xauth": Unmodelled(Container({"access-profile": Leaf("profile-name")})),

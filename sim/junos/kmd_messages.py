@@ -159,3 +159,22 @@ def all_done(*, icookie: bytes, rcookie: bytes, mode: str, role: str,
 
 def negotiation_done(*, local: str, remote: str, status: str) -> str:
     return f"IKE negotiation done for local:{local}, remote:{remote} IKEv1 with status: {status}"
+
+
+# -- dead peer detection (RFC 3706) ------------------------------------------------------------
+
+
+def dpd_notification(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
+                     message_id: int, notify: NotifyType, sequence: int, sent: bool) -> str:
+    """The trace line of an R-U-THERE or R-U-THERE-ACK: the Informational's SA line, then the
+    notification by its Junos name ("DPD Are You There", "DPD I Am Here") and its sequence
+    number [I]: no device sample of this line was found."""
+    return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
+                exchange="info", message_id=message_id, negotiation="- 1")
+            + f"; {'Sent' if sent else 'Received'} notification {notify.text} "
+              f"({notify.value}), sequence number {sequence}")
+
+
+def dpd_peer_down(peer: str) -> str:
+    """The line of a peer DPD declared dead (junos-messages.md section 4)."""
+    return f"KMD_DPD_PEER_DOWN: DPD detected peer {peer} is dead"

@@ -4,6 +4,7 @@ names before anything runs, so an event cannot fail when its time comes.
     events:
       - {at: 10s, initiate: {device: Host-A, gateway: gw}}
       - {at: 60s, revoke: {ca: Root-CA, certificate: Sales-CA}}   # a compromised CA, too
+      - {at: 120s, device-down: {device: Host-B}}                 # and device-up: a reboot
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ _EVENT_ARGS = {
     "publish-crl": {"ca"},
     "clock": {"device", "offset"},
     "verify-local": {"device", "certificate-id"},
+    "device-down": {"device"},  # sim.power
+    "device-up": {"device"},
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}

@@ -54,9 +54,8 @@ security {
             ike-policy pol;
             address 1.1.1.1;
             external-interface ge-0/0/0.0;
-            dead-peer-detection {
-                always-send;
-                interval 20;
+            xauth {
+                access-profile remote-users;
             }
         }
     }
@@ -75,7 +74,6 @@ def test_a_pasted_route_based_configuration_is_accepted():
         (9, "system host-name srx"),
         (12, "interfaces st0 unit 1 multipoint"),
         (13, "security ike respond-bad-spi 5"),
-        (14, "security ike gateway gw1 dead-peer-detection interval 10"),
         (16, "security ike gateway gw1 nat-keepalive 10"),
         (17, "security ike gateway gw1 general-ikeid"),
         (19, "security ipsec vpn v vpn-monitor optimized"),
@@ -93,8 +91,8 @@ def test_a_pasted_route_based_configuration_is_accepted():
 def test_the_curly_form_records_the_first_statement_of_each_block():
     config = parse_config(PASTED_CURLY, source="srx")
     assert [(u.line, u.statement) for u in config.unmodelled] == [
-        (10, "security ike gateway gw1 dead-peer-detection always-send"),
-        (18, "routing-options static route 10.0.0.0/8 next-hop st0.1"),
+        (10, "security ike gateway gw1 xauth access-profile remote-users"),
+        (17, "routing-options static route 10.0.0.0/8 next-hop st0.1"),
     ]
 
 
@@ -106,20 +104,15 @@ def test_establish_tunnels_immediately_is_modelled():
 
 def test_each_gateway_gets_its_own_record():
     gw2 = BASE.replace("gw1", "gw2").replace("vpn v ", "vpn w ")
-    dpd = "".join(f"set security ike gateway {gw} dead-peer-detection {words}\n"
-                  for gw in ("gw1", "gw2") for words in ("interval 10", "threshold 2"))
-    config = parse_config(BASE + gw2 + dpd, source="h")
+    xauth = "".join(f"set security ike gateway {gw} xauth access-profile {profile}\n"
+                    for gw in ("gw1", "gw2") for profile in ("p1", "p2"))
+    config = parse_config(BASE + gw2 + xauth, source="h")
     assert [u.statement for u in config.unmodelled] == [
-        "security ike gateway gw1 dead-peer-detection interval 10",
-        "security ike gateway gw2 dead-peer-detection interval 10"]
+        "security ike gateway gw1 xauth access-profile p1",
+        "security ike gateway gw2 xauth access-profile p1"]
 
 
 @pytest.mark.parametrize("statement", [
-    "security ike gateway gw1 dead-peer-detection always-send",
-    "security ike gateway gw1 dead-peer-detection optimized",
-    "security ike gateway gw1 dead-peer-detection probe-idle-tunnel",
-    "security ike gateway gw1 dead-peer-detection interval 60",
-    "security ike gateway gw1 dead-peer-detection threshold 5",
     "security ike gateway gw1 nat-keepalive 300",
     "security ike gateway gw1 general-ikeid",
     "security ike gateway gw1 xauth access-profile remote-users",
@@ -150,10 +143,6 @@ def test_unmodelled_statement_is_accepted_and_recorded(statement):
 
 
 @pytest.mark.parametrize("statement, message", [
-    ("security ike gateway gw1 dead-peer-detection interval 5",
-     "security ike gateway gw1 dead-peer-detection interval 5: value must be 10..60"),
-    ("security ike gateway gw1 dead-peer-detection threshold 6",
-     "security ike gateway gw1 dead-peer-detection threshold 6: value must be 1..5"),
     ("security ike gateway gw1 nat-keepalive 0",
      "security ike gateway gw1 nat-keepalive 0: value must be 1..300"),
     ("security ike respond-bad-spi 31", "security ike respond-bad-spi 31: value must be 1..30"),
@@ -171,7 +160,7 @@ def test_unmodelled_statement_is_accepted_and_recorded(statement):
      "interface name"),
     ("security ike gateway gw1 local-identity inet6 10.0.0.1",
      "security ike gateway gw1 local-identity inet6 10.0.0.1: not an IPv6 address"),
-], ids=["dpd-interval", "dpd-threshold", "nat-keepalive", "bad-spi", "monitor-ip",
+], ids=["nat-keepalive", "bad-spi", "monitor-ip",
         "monitor-interface", "selector", "monitor-options", "next-hop", "inet6"])
 def test_bad_values_in_unmodelled_statements_are_refused(statement, message):
     with pytest.raises(ConfigError) as exc:

@@ -216,7 +216,7 @@ def test_topology_warnings_are_printed_one_line_each_before_running(tmp_path, mo
                                                                    capsys):
     """A statement ikesim accepts but does not model is one warning line naming the file's
     line, before the run's own output."""
-    statement = "set security ike gateway gw dead-peer-detection interval 10"
+    statement = "set security ike gateway gw general-ikeid"
     text = pair(b={"extra": statement})
     line = text.splitlines().index(f"      {statement}") + 1
     (tmp_path / "t.yaml").write_text(text)
@@ -224,7 +224,7 @@ def test_topology_warnings_are_printed_one_line_each_before_running(tmp_path, mo
     assert main(["run", "t.yaml", "--quiet"]) == 0
     assert capsys.readouterr().err == (
         f"ikesim: warning: t.yaml line {line}: devices.Host-B.config: 'security ike gateway gw "
-        "dead-peer-detection interval 10' is not modelled by ikesim (accepted, no effect)\n")
+        "general-ikeid' is not modelled by ikesim (accepted, no effect)\n")
 
 
 def test_an_event_after_the_end_of_the_run_is_a_warning(tmp_path, monkeypatch, capsys):
