@@ -45,6 +45,8 @@ class IkeSaRecord:
     established: str  # ISO time on the device's clock
     local_id: str  # rendered, e.g. ipv4(udp:500,[0..3]=30.1.1.31)
     remote_id: str
+    local_port: int = 500  # 4500 after NAT-T's float
+    remote_port: int = 500  # the peer's port as seen: 4500, or a NAT's high port
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,6 +69,7 @@ class IpsecSaRecord:
     remote_identity: str
     policy: str | None = None
     pfs_group: int | None = None
+    port: int = 500  # the peer's IKE port: 500, 4500 with NAT-T, or a NAT's high port
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import simpy
 
 from pki.store import CertificateStore
+from sim import nat_traversal
 from sim.device_state import IkeSaRecord
 from sim.gateway import (
     GatewayError,
@@ -80,6 +81,8 @@ class SaEntry:
     done: Phase1Done | None = None
     failed: Phase1Failed | None = None
     id_mismatch: bool = False
+    local_port: int = IKE_PORT  # 4500 once NAT-T floated the SA (sim.nat_traversal)
+    peer_port: int = IKE_PORT   # where the peer's datagrams come from
 
 
 class Kmd:
@@ -122,6 +125,7 @@ class Kmd:
         entry = SaEntry(sa=sa, peer=peer, local_address=gw.local_address,
                         gateway=gateway_name, plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999))
+        nat_traversal.opened(entry)
         sa.start()
         self.sas[sa.icookie] = entry
         self.results.started(sa.icookie, initiator=self.device, peer_address=peer,
@@ -147,6 +151,9 @@ class Kmd:
     # -- datagrams ------------------------------------------------------------------------------
 
     def receive(self, datagram: Datagram) -> None:
+        datagram = nat_traversal.unwrap(self, datagram)
+        if datagram is None:
+            return
         data = datagram.payload
         try:
             header = Header.decode(data)
@@ -164,6 +171,7 @@ class Kmd:
         if datagram.src != entry.peer:
             self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
             return
+        nat_traversal.received(entry, datagram)
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
                                                            ExchangeType.INFORMATIONAL):
             self.quick.receive(entry, data, header)
@@ -205,6 +213,7 @@ class Kmd:
         entry = SaEntry(sa=sa, peer=datagram.src, local_address=gw.local_address, gateway=name,
                         plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999))
+        nat_traversal.received(entry, datagram)
         try:
             sa.receive(datagram.payload)
         except RemoteProtocolError as exc:
@@ -229,6 +238,8 @@ class Kmd:
                 self._done(entry, event)
             elif isinstance(event, Phase1Failed):
                 self._failed(entry, event)
+            elif isinstance(event, nat_traversal.EVENTS):
+                nat_traversal.on_event(self, entry, event)
             else:
                 break
         self.arm_timer(entry, sa, finished=lambda: bool(entry.done or entry.failed),
@@ -240,12 +251,14 @@ class Kmd:
     def transmit(self, entry: SaEntry, data: bytes) -> None:
         """Put one of an IKE SA's datagrams (Phase 1 or Quick Mode) on the network and record
         it for results.json."""
-        self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
-                            dport=IKE_PORT, payload=data))
+        self.send_datagram(nat_traversal.datagram_for(entry, data))
         header = Header.decode(data)
         self.results.message(entry.sa.icookie, at=self.env.now, sender=self.device,
                              receiver=entry.peer, exchange=header.exchange.name,
                              encrypted=header.encrypted, data=data)
+
+    def send_datagram(self, datagram: Datagram) -> None:
+        self._send(datagram)
 
     def arm_timer(self, holder, sa, *, finished: Callable[[], bool],
                   pump: Callable[[], None], what: str) -> None:
@@ -325,7 +338,8 @@ class Kmd:
             local=entry.local_address, remote=entry.peer, status="Error ok"))
         self._syslog(msg.negotiation_completed(
             vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
-            remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role))
+            remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role,
+            local_port=entry.local_port, remote_port=entry.peer_port))
         statements = event.proposal.statements()
         self.ike_sas.append(IkeSaRecord(
             index=entry.index, gateway=entry.gateway, role=role.capitalize(), state="UP",
@@ -339,7 +353,9 @@ class Kmd:
             dh_group=event.proposal.dh_group.value,
             lifetime_seconds=event.proposal.lifetime_seconds,
             established=self.clock().isoformat(),
-            local_id=render(event.local_id), remote_id=render(event.remote_id)))
+            local_id=render(event.local_id), remote_id=render(event.remote_id),
+            local_port=entry.local_port, remote_port=entry.peer_port))
+        nat_traversal.established(self, entry, event)
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
         if event.role is Role.INITIATOR:

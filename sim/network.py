@@ -55,6 +55,8 @@ class Network:
         self._links: dict[frozenset[str], LinkSpec] = {}
         self._receivers: dict[str, Receiver] = {}
         self.capture: list[Captured] = []
+        # NAT devices on links (sim.nat): each rewrites or drops what crosses it.
+        self.translators: list[Callable[[Datagram], Datagram | None]] = []
 
     def attach(self, address: str, receiver: Receiver) -> None:
         if address in self._receivers:
@@ -75,6 +77,10 @@ class Network:
         lost, jitter = self._rng.random(), self._rng.uniform(-1.0, 1.0)
         if lost < spec.loss:
             return
+        for translate in self.translators:
+            datagram = translate(datagram)
+            if datagram is None:
+                return
         receiver = self._receivers.get(datagram.dst)
         if receiver is None:
             return

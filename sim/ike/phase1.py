@@ -50,6 +50,7 @@ from pki.keys import PublicKey
 from sim.ike import crypto
 from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, id_matches_certificate
+from sim.ike.natt import NatTraversal
 from sim.ike.payloads import (
     HEADER_LEN,
     CertPayload,
@@ -97,6 +98,7 @@ from sim.ike.phase1_types import (
 )
 from sim.ike.proposals import IkeProposal, NoProposalChosen, accepted, sa_offer, select
 from sim.ike.quick_mode_wire import open_informational, seal, seal_informational
+from sim.ike.vendor_ids import names_of
 
 __all__ = [
     "AWAITING_REPLY", "NEED_INPUT", "TRANSITIONS", "ZERO_COOKIE", "Cause", "Event", "IkeSA",
@@ -198,6 +200,7 @@ class IkeSA(Exchange):
         self._peer_proof = b""  # SIG_I/SIG_R, or HASH_I/HASH_R with pre-shared keys
         self._local_id_sent = False
         self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
+        self.natt = NatTraversal(config.vendor_ids)  # RFC 3947; the driver observes ports
 
     @classmethod
     def initiator(cls, config: Phase1Config, *, rng: random.Random) -> IkeSA:
@@ -468,14 +471,32 @@ class IkeSA(Exchange):
         self._events.append(Phase1Done(
             role=self.role, mode=self.mode, icookie=self.icookie, rcookie=self.rcookie,
             proposal=self.proposal, local_id=self.config.local_id, remote_id=self.peer_id,
-            keys=self.keys, last_iv=self._iv, peer_certificate=certificate))
+            keys=self.keys, last_iv=self._iv, peer_certificate=certificate,
+            nat_t=self.natt.behind_nat, peer_vendor_ids=names_of(self.natt.peer_vendor_ids)))
+
+    def _vendor_ids(self) -> list[VendorIDPayload]:
+        return [VendorIDPayload(data=v) for v in self.config.vendor_ids]
+
+    def _read_vendor_ids(self, message: Message) -> None:
+        self._events.append(self.natt.read_vendor_ids(message))
+
+    def _nat_d(self) -> list:
+        """NAT-D payloads (RFC 3947), when both sides announced NAT-T."""
+        return self.natt.nat_d_payloads(self.proposal.authentication_algorithm, self.icookie,
+                                        self.rcookie)
+
+    def _read_nat_d(self, message: Message) -> None:
+        found = self.natt.read_nat_d(message, self.proposal.authentication_algorithm,
+                                     self.icookie, self.rcookie)
+        if found is not None:
+            self._events.append(found)
 
     # ------------------------------------------------------------ Main Mode handlers
 
     def _main_send_1(self, _: None) -> None:
         sa = sa_offer(self.config.proposals)
         self._sai_b = sa.encode_body()
-        self._send_clear([sa, *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+        self._send_clear([sa, *self._vendor_ids()])
 
     def _main_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -484,17 +505,20 @@ class IkeSA(Exchange):
         offer = self._require(message, SAPayload, "message 1")
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
-        self._send_clear([reply, *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+        self._read_vendor_ids(message)
+        self._send_clear([reply, *self._vendor_ids()])
 
     def _main_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
+        self._read_vendor_ids(message)
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.proposal.dh_group)
         self._send_clear([KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
                           *self._cert_and_cr_payloads(certs=False,
-                                                      crs=not self._pre_shared_key)])
+                                                      crs=not self._pre_shared_key),
+                          *self._nat_d()])
 
     def _main_on_3(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -504,9 +528,11 @@ class IkeSA(Exchange):
         self._gxi = peer_ke
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(peer_ke)
+        self._read_nat_d(message)
         self._send_clear([KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
                           *self._cert_and_cr_payloads(certs=False,
-                                                      crs=not self._pre_shared_key)])
+                                                      crs=not self._pre_shared_key),
+                          *self._nat_d()])
 
     def _main_on_4(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -514,6 +540,7 @@ class IkeSA(Exchange):
         self._nonce_r = self._require(message, NoncePayload, "message 4").data
         self._take_crs(message)
         self._derive(self._gxr)
+        self._read_nat_d(message)  # a NAT found here moves message 5 to port 4500
         self._send_encrypted(self._identity_payloads())
 
     def _main_on_5(self, datagram: bytes) -> None:
@@ -546,7 +573,7 @@ class IkeSA(Exchange):
         crs = self.config.uses_certificates  # the proposal is not chosen yet
         self._send_clear([sa, KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
                           id_payload, *self._cert_and_cr_payloads(certs=False, crs=crs),
-                          *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+                          *self._vendor_ids()])
 
     def _aggr_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -559,12 +586,14 @@ class IkeSA(Exchange):
         self._take_peer_id(message)
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
+        self._read_vendor_ids(message)
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(self._gxi)
         *identity, signed = self._identity_payloads()
         self._send_clear([reply, KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
                           *identity, *self._cert_and_cr_payloads(
-                              certs=False, crs=not self._pre_shared_key), signed])
+                              certs=False, crs=not self._pre_shared_key), signed,
+                          *self._vendor_ids(), *self._nat_d()])
 
     def _aggr_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -575,17 +604,21 @@ class IkeSA(Exchange):
         self._nonce_r = self._require(message, NoncePayload, "message 2").data
         self._take_crs(message)
         self._derive(self._gxr)
+        self._read_vendor_ids(message)
+        self._read_nat_d(message)  # a NAT found here moves message 3 to port 4500
         self._take_peer_id(message)
         self._take_peer_auth(message)
 
     def _aggr_initiator_done(self, _: None) -> None:
         certificate = self._check_peer()
         payloads = self._identity_payloads()[1:]  # the ID went in message 1
-        self._send_clear(payloads)
+        self._send_clear([*payloads, *self._nat_d()])
         self._done(certificate)
 
     def _aggr_on_3(self, datagram: bytes) -> None:
-        self._take_peer_auth(self._clear(datagram))
+        message = self._clear(datagram)
+        self._read_nat_d(message)
+        self._take_peer_auth(message)
 
     def _aggr_responder_done(self, _: None) -> None:
         self._done(self._check_peer())

@@ -144,6 +144,10 @@ class Phase1Done:
     keys: crypto.Phase1Keys
     last_iv: bytes  # last Phase-1 CBC block, the seed of Quick Mode / Informational IVs
     peer_certificate: x509.Certificate | None  # None with pre-shared keys
+    # NAT-T (RFC 3947): a NAT was found in the path, so IKE moved to UDP 4500 and the IPsec
+    # SAs are UDP-encapsulated tunnels; the peer's vendor IDs by name.
+    nat_t: bool = False
+    peer_vendor_ids: tuple[str, ...] = ()
 
 
 class Cause(enum.Enum):

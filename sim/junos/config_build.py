@@ -29,6 +29,7 @@ from pki.profiles import (
 )
 from sim.junos.config_device import DeviceConfig, UnmodelledStatement
 from sim.junos.config_ike import (
+    NAT_KEEPALIVE_DEFAULT,
     AuthenticationMethod,
     DhGroup,
     EncryptionAlgorithm,
@@ -315,7 +316,8 @@ class _Builder:
                                           f"{stmt} remote-identity"),
             local_address=self._text(e, "local-address"),
             version=self._enum(e, "version", IkeVersion),
-            no_nat_traversal=e.flag("no-nat-traversal"))
+            no_nat_traversal=e.flag("no-nat-traversal"),
+            nat_keepalive=self._int(e, "nat-keepalive", stmt) or NAT_KEEPALIVE_DEFAULT)
 
     def identity(self, node: Node | None, prefix: str) -> IkeIdentity | None:
         if node is None:

@@ -94,6 +94,7 @@ class IkeTraceFlag(enum.Enum):
 
 
 IKE_LIFETIME_DEFAULT = 28800
+NAT_KEEPALIVE_DEFAULT = 5  # seconds (nat-keepalive)
 
 
 def check_names(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -238,6 +239,7 @@ class IkeGateway:
     local_address: str | None = None
     version: IkeVersion | None = None
     no_nat_traversal: bool = False
+    nat_keepalive: int = NAT_KEEPALIVE_DEFAULT  # seconds between keepalives behind a NAT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "addresses", check_names(self.addresses))

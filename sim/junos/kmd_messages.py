@@ -84,10 +84,11 @@ def _id_value(ike_id: IkeId | None) -> str:
 
 
 def negotiation_completed(*, vpn: str | None, gateway: str, local: str, remote: str,
-                          local_id: IkeId | None, remote_id: IkeId | None, role: str) -> str:
+                          local_id: IkeId | None, remote_id: IkeId | None, role: str,
+                          local_port: int = 500, remote_port: int = 500) -> str:
     return (f"IKE negotiation successfully completed. IKE Version: 1, VPN: "
-            f"{vpn or 'Not-Available'} Gateway: {gateway}, Local: {local}/500, "
-            f"Remote: {remote}/500, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
+            f"{vpn or 'Not-Available'} Gateway: {gateway}, Local: {local}/{local_port}, "
+            f"Remote: {remote}/{remote_port}, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
             f"{_id_value(remote_id)}, VR-ID: 0, Role: {role.capitalize()}")
 
 
