@@ -78,6 +78,8 @@ def on_event(kmd: Kmd, entry: SaEntry, event: VendorIdsReceived | NatDetected) -
     if isinstance(event, VendorIdsReceived):
         for index, name in enumerate(event.names):
             kmd.log.trace(IkeTraceFlag.IKE, msg.vendor_id(index, name))
+        if entry.sa.natt.enabled and not event.nat_t:
+            kmd.log.trace(IkeTraceFlag.IKE, msg.NOT_NEGOTIATED)
         return
     natt = entry.sa.natt
     kmd.log.trace(IkeTraceFlag.IKE, msg.nat_detection(

@@ -8,7 +8,10 @@ an address and port, never as the peer's raw bytes.
 
 from __future__ import annotations
 
-__all__ = ["keepalive_started", "moving_to_nat_t_port", "nat_detection", "vendor_id"]
+__all__ = ["NOT_NEGOTIATED", "keepalive_started", "moving_to_nat_t_port", "nat_detection",
+           "vendor_id"]
+
+NOT_NEGOTIATED = "NAT-T: not negotiated: the peer sent no RFC 3947 vendor ID"
 
 
 def vendor_id(index: int, name: str) -> str:
