@@ -189,7 +189,8 @@ class Kmd:
         self._trace(IkeTraceFlag.IKE, msg.packet_dropped(
             local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
             icookie=header.icookie, rcookie=header.rcookie, exchange=header.exchange,
-            message_id=header.message_id, reason=reason, error=error))
+            message_id=header.message_id, reason=reason, error=error,
+            ports=(entry.local_port, entry.peer_port)))
 
     def _respond(self, datagram: Datagram, header: Header) -> None:
         name = gateway_for_peer(self.config, datagram.src)
@@ -387,7 +388,8 @@ class Kmd:
             remote_id=event.remote_id, role=role))
         self.log.message(msg.sa_error(
             local=entry.local_address, remote=entry.peer, role=role, icookie=entry.sa.icookie,
-            rcookie=entry.sa.rcookie, exchange=entry.sa.mode.name.lower(), error=event.error))
+            rcookie=entry.sa.rcookie, exchange=entry.sa.mode.name.lower(), error=event.error,
+            ports=(entry.local_port, entry.peer_port)))
         self.results.phase1(entry.sa.icookie, device=self.device, role=role, ok=False,
                             error=event.error.text, at=self.env.now, reason=event.reason)
 

@@ -36,6 +36,7 @@ __all__ = ["KEEPALIVE", "EVENTS", "datagram_for", "established", "on_event", "op
            "received", "unwrap"]
 
 KEEPALIVE = b"\xff"  # RFC 3948 2.3
+TRACED_VENDOR_IDS = 16  # a message's vendor IDs traced one by one; the rest are counted
 EVENTS = (VendorIdsReceived, NatDetected)
 
 
@@ -76,8 +77,11 @@ def datagram_for(entry: SaEntry, data: bytes) -> Datagram:
 
 def on_event(kmd: Kmd, entry: SaEntry, event: VendorIdsReceived | NatDetected) -> None:
     if isinstance(event, VendorIdsReceived):
-        for index, name in enumerate(event.names):
+        for index, name in enumerate(event.names[:TRACED_VENDOR_IDS]):
             kmd.log.trace(IkeTraceFlag.IKE, msg.vendor_id(index, name))
+        if len(event.names) > TRACED_VENDOR_IDS:  # a peer's count: no flood of lines
+            kmd.log.trace(IkeTraceFlag.IKE, msg.more_vendor_ids(
+                len(event.names) - TRACED_VENDOR_IDS))
         if entry.sa.natt.enabled and not event.nat_t:
             kmd.log.trace(IkeTraceFlag.IKE, msg.NOT_NEGOTIATED)
         return
@@ -86,7 +90,8 @@ def on_event(kmd: Kmd, entry: SaEntry, event: VendorIdsReceived | NatDetected) -
         local=str(natt.local), remote=str(natt.remote), local_behind=event.local_behind,
         remote_behind=event.remote_behind))
     if event.any and entry.sa.role is Role.INITIATOR:
-        entry.local_port = entry.peer_port = NAT_T_PORT
+        # Aggressive Mode's message 3 then carries NAT-D payloads of the 4500 ports it uses.
+        opened(entry, sport=NAT_T_PORT, dport=NAT_T_PORT)
         kmd.log.trace(IkeTraceFlag.IKE, msg.moving_to_nat_t_port(
             local=f"{entry.local_address}:{NAT_T_PORT}", remote=f"{entry.peer}:{NAT_T_PORT}"))
 

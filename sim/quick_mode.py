@@ -174,6 +174,6 @@ class QuickModes:
         kmd.log.message(msg.sa_error(
             local=ike.local_address, remote=ike.peer, role=role, icookie=ike.sa.icookie,
             rcookie=ike.sa.rcookie, exchange="quick", error=event.error,
-            message_id=event.message_id, negotiation="0"))
+            message_id=event.message_id, negotiation="0", ports=(ike.local_port, ike.peer_port)))
         kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=False,
                            error=event.error.text, at=kmd.env.now, reason=event.reason)

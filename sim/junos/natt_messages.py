@@ -8,14 +8,18 @@ an address and port, never as the peer's raw bytes.
 
 from __future__ import annotations
 
-__all__ = ["NOT_NEGOTIATED", "keepalive_started", "moving_to_nat_t_port", "nat_detection",
-           "vendor_id"]
+__all__ = ["NOT_NEGOTIATED", "keepalive_started", "more_vendor_ids", "moving_to_nat_t_port",
+           "nat_detection", "vendor_id"]
 
 NOT_NEGOTIATED = "NAT-T: not negotiated: the peer sent no RFC 3947 vendor ID"
 
 
 def vendor_id(index: int, name: str) -> str:
     return f"ike_st_i_vid: VID[{index}] = {name}"
+
+
+def more_vendor_ids(count: int) -> str:
+    return f"ike_st_i_vid: {count} more VID payloads not shown"
 
 
 def nat_detection(*, local: str, remote: str, local_behind: bool, remote_behind: bool) -> str:

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from sim.device_state import DeviceState
+from sim.gateway import plan
+from sim.ike.payloads import ExchangeType, Header, VendorIDPayload, encode_message
+from sim.ike.proposals import sa_offer
 from sim.junos.ops import show
 from sim.network import Datagram
 from sim.pcap import write_pcap
@@ -150,3 +153,42 @@ def test_wireshark_reads_nat_t_and_decrypts_messages_5_and_6_on_4500(natt, tmp_p
     assert out.count("Payload: Signature (9)") == 2
     assert out.count("Payload: Identification (5)") == 2 + 4
     assert out.count("Encapsulation Mode: UDP-Encapsulated-Tunnel (3)") == 2
+
+
+def test_a_peer_flooding_vendor_ids_gets_a_bounded_trace_in_hex(tmp_path):
+    """A hostile message 1: 200 vendor IDs of control bytes and one of 600 bytes. The hub
+    traces 16 of them, in hex, and counts the rest."""
+    scenario = Scenario.build(load_topology(TOPOLOGIES / "nat-t.yaml"), out=tmp_path)
+    hub = scenario.devices["Hub"]
+    offer = sa_offer(plan(hub.config, "to_spoke", device_address=HUB).proposals)
+    vids = [VendorIDPayload(data=b"\x1b[31m\n" + bytes([i])) for i in range(200)]
+    vids.append(VendorIDPayload(data=b"\n" * 600))
+    header = Header(icookie=b"hostile!", rcookie=bytes(8), next_payload=0,
+                    exchange=ExchangeType.IDENTITY_PROTECTION)
+    scenario.world.network.send(Datagram(src=PUBLIC, dst=HUB, sport=500, dport=500,
+                                         payload=encode_message(header, [offer, *vids])))
+    scenario.run()
+    lines = kmd(scenario, "Hub")
+    assert lines[:17] == [*(f"ike_st_i_vid: VID[{i}] = 1b5b33316d0a{i:02x}" for i in range(16)),
+                          "ike_st_i_vid: 185 more VID payloads not shown"]
+    assert "NAT-T: not negotiated: the peer sent no RFC 3947 vendor ID" in lines
+    assert not any("\x1b" in line for line in lines)
+
+
+def test_aggressive_mode_moves_to_4500_at_message_3(tmp_path):
+    text = (TOPOLOGIES / "nat-t.yaml").read_text()
+    assert text.count("ike_pol mode main") == 2
+    path = tmp_path / "nat-t-aggressive.yaml"
+    path.write_text(text.replace("ike_pol mode main", "ike_pol mode aggressive"))
+    scenario = Scenario.build(load_topology(path), out=tmp_path / "run")
+    scenario.run()
+    assert [(r.phase1, r.phase2) for r in scenario.results.in_order()] == [("done", "done")]
+    ike = [row[:4] for row in wire(scenario) if row[4] > 1]
+    # Aggressive Mode 1 and 2 on 500; 3 and Quick Mode on 4500 (the count of Quick Mode
+    # messages depends on whether the hub drops the one that overtakes its pkid's verdict).
+    assert ike[:2] == [(SPOKE, 500, HUB, 500), (HUB, 500, PUBLIC, 49152)]
+    assert set(ike[2:]) == {(SPOKE, 4500, HUB, 4500), (HUB, 4500, PUBLIC, 49153)}
+    assert "ike_st_i_nat_d: NAT-T: remote end is behind NAT (local 203.0.113.1:4500, remote " \
+           "198.51.100.7:49153)" in kmd(scenario, "Hub")
+    assert "NAT-T: IKE SA moves to port 4500: local 10.0.1.2:4500, remote 203.0.113.1:4500" \
+        in kmd(scenario, "Spoke")
