@@ -111,5 +111,7 @@ def _keepalives(kmd: Kmd, entry: SaEntry, interval: int, lifetime: int):
     ends = kmd.env.now + lifetime
     while kmd.env.now + interval < ends:
         yield kmd.env.timeout(interval)
+        if kmd.sas.get(entry.sa.icookie) is not entry:
+            return  # the IKE SA is gone (deleted, or replaced by a new negotiation)
         kmd.send_datagram(Datagram(src=entry.local_address, dst=entry.peer, sport=NAT_T_PORT,
                               dport=entry.peer_port, payload=KEEPALIVE))

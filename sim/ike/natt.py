@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sim.ike import crypto
+from sim.ike.ids import IkeId
 from sim.ike.payloads import Message, PayloadType, RawPayload, VendorIDPayload
 from sim.ike.vendor_ids import NAT_T_RFC3947, names_of
 
@@ -101,6 +102,13 @@ class NatTraversal:
     def behind_nat(self) -> bool:
         """Is a NAT in the path (so IKE floats to 4500 and ESP is UDP-encapsulated)?"""
         return self.detected is not None and self.detected.any
+
+    def local_id(self, configured: IkeId) -> IkeId:
+        """Our IKE ID as its payload goes out: port 4500 once a NAT moved the SA there (the
+        guide reads "udp:500" in kmd's ID as "NAT-T was not negotiated")."""
+        if self.behind_nat and configured.port == IKE_PORT:
+            return replace(configured, port=NAT_T_PORT)
+        return configured
 
     def observe(self, *, local: Endpoint, remote: Endpoint) -> None:
         self.local, self.remote = local, remote

@@ -198,7 +198,7 @@ class IkeSA(Exchange):
         self._peer_certs: tuple[x509.Certificate, ...] = ()
         self._peer_crs: tuple[bytes, ...] = ()
         self._peer_proof = b""  # SIG_I/SIG_R, or HASH_I/HASH_R with pre-shared keys
-        self._local_id_sent = False
+        self._local_id_sent: IkeId | None = None  # as its ID payload went out
         self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
         self.natt = NatTraversal(config.vendor_ids)  # RFC 3947; the driver observes ports
 
@@ -276,7 +276,7 @@ class IkeSA(Exchange):
     def _failed_event(self, failure: Failure) -> Phase1Failed:
         return Phase1Failed(
             role=self.role, error=failure.error, reason=failure.reason,
-            local_id=self.config.local_id if self._local_id_sent else None,
+            local_id=self._local_id_sent,
             remote_id=self.peer_id, cause=failure.cause)
 
     @property
@@ -379,16 +379,23 @@ class IkeSA(Exchange):
     def _identity_payloads(self) -> list:
         """Our ID, certificates and signature, or ID and HASH with pre-shared keys (messages
         5/6, aggressive 2/3)."""
-        id_payload = self.config.local_id.to_payload()
+        id_payload = self._send_local_id()
         if self.role is Role.INITIATOR:
             self._idii_b = id_payload.encode_body()
         else:
             self._idir_b = id_payload.encode_body()
-        self._local_id_sent = True
         signed = proof(self.proposal.authentication_method, self.config.private_key,
                        self._auth_hash(self.role))
         return [id_payload, *self._cert_and_cr_payloads(certs=not self._pre_shared_key,
                                                         crs=False), signed]
+
+    def _send_local_id(self) -> IDPayload:
+        """Our ID payload; its port is the one the IKE SA runs on (4500 once NAT-T moved it,
+        which kmd's "udp:500" then shows as "udp:4500"). Sent once: Aggressive Mode's
+        message 3 signs the ID message 1 carried."""
+        if self._local_id_sent is None:
+            self._local_id_sent = self.natt.local_id(self.config.local_id)
+        return self._local_id_sent.to_payload()
 
     def _take_peer_id(self, message: Message) -> None:
         payload = self._require(message, IDPayload, "peer identity")
@@ -470,7 +477,8 @@ class IkeSA(Exchange):
     def _done(self, certificate: x509.Certificate | None) -> None:
         self._events.append(Phase1Done(
             role=self.role, mode=self.mode, icookie=self.icookie, rcookie=self.rcookie,
-            proposal=self.proposal, local_id=self.config.local_id, remote_id=self.peer_id,
+            proposal=self.proposal, local_id=self._local_id_sent or self.config.local_id,
+            remote_id=self.peer_id,
             keys=self.keys, last_iv=self._iv, peer_certificate=certificate,
             nat_t=self.natt.behind_nat, peer_vendor_ids=names_of(self.natt.peer_vendor_ids)))
 
@@ -567,9 +575,8 @@ class IkeSA(Exchange):
         sa = sa_offer(self.config.proposals)
         self._sai_b = sa.encode_body()
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.config.proposals[0].dh_group)
-        id_payload = self.config.local_id.to_payload()
+        id_payload = self._send_local_id()
         self._idii_b = id_payload.encode_body()
-        self._local_id_sent = True
         crs = self.config.uses_certificates  # the proposal is not chosen yet
         self._send_clear([sa, KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
                           id_payload, *self._cert_and_cr_payloads(certs=False, crs=crs),

@@ -64,8 +64,10 @@ def test_both_sides_trace_the_vendor_ids_and_find_the_nat(natt):
         "ike_st_i_nat_d: NAT-T: local end is behind NAT (local 10.0.1.2:500, remote "
         "203.0.113.1:500)",
         "NAT-T: IKE SA moves to port 4500: local 10.0.1.2:4500, remote 203.0.113.1:4500",
-        "Phase-1 [initiator] done for local=fqdn(udp:500,[0..16]=spoke.example.net) "
-        "remote=ipv4(udp:500,[0..3]=203.0.113.1)"]
+        # The IDs of messages 5 and 6 carry the port they travel on: "udp:500" in the guide
+        # means "NAT-T was not negotiated".
+        "Phase-1 [initiator] done for local=fqdn(udp:4500,[0..16]=spoke.example.net) "
+        "remote=ipv4(udp:4500,[0..3]=203.0.113.1)"]
     assert "NAT-T: sending NAT keepalives to 203.0.113.1:4500 every 20 seconds" in spoke
     assert hub[:5] == [*vids, "ike_st_i_nat_d: NAT-T: remote end is behind NAT (local "
                               "203.0.113.1:500, remote 198.51.100.7:49152)"]
@@ -116,6 +118,8 @@ def test_without_nat_traversal_ike_stays_on_500_through_the_nat(no_natt):
     assert "NAT-T: not negotiated: the peer sent no RFC 3947 vendor ID" in kmd(no_natt, "Hub")
     assert not any("NAT-T" in line for line in kmd(no_natt, "Spoke"))
     assert "ike_st_i_vid: VID[0] = RFC 3947" in kmd(no_natt, "Spoke")
+    assert "Phase-1 [responder] done for local=ipv4(udp:500,[0..3]=203.0.113.1) " \
+           "remote=fqdn(udp:500,[0..16]=spoke.example.net)" in kmd(no_natt, "Hub")
     hub = DeviceState.load(no_natt.out, "Hub")
     rows = show(hub, "show security ipsec security-associations").splitlines()
     assert rows[2].split()[-2:] == ["49152", PUBLIC]  # the guide's "random high port"
@@ -192,3 +196,7 @@ def test_aggressive_mode_moves_to_4500_at_message_3(tmp_path):
            "198.51.100.7:49153)" in kmd(scenario, "Hub")
     assert "NAT-T: IKE SA moves to port 4500: local 10.0.1.2:4500, remote 203.0.113.1:4500" \
         in kmd(scenario, "Spoke")
+    # The IDs went in messages 1 and 2, on 500, before anyone knew of the NAT; message 3
+    # signs them as they were.
+    assert "Phase-1 [initiator] done for local=fqdn(udp:500,[0..16]=spoke.example.net) " \
+           "remote=ipv4(udp:500,[0..3]=203.0.113.1)" in kmd(scenario, "Spoke")
