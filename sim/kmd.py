@@ -171,7 +171,7 @@ class Kmd:
         if datagram.src != entry.peer:
             self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
             return
-        nat_traversal.received(entry, datagram)
+        nat_traversal.observed(entry, datagram)
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
                                                            ExchangeType.INFORMATIONAL):
             self.quick.receive(entry, data, header)
@@ -181,6 +181,7 @@ class Kmd:
         except (RemoteProtocolError, LocalProtocolError) as exc:
             self.dropped(entry, header, str(exc), getattr(exc, "notify", None))
             return
+        nat_traversal.accepted(entry, datagram)
         self._pump(entry)
 
     def dropped(self, entry: SaEntry, header: Header, reason: str,
@@ -214,7 +215,8 @@ class Kmd:
         entry = SaEntry(sa=sa, peer=datagram.src, local_address=gw.local_address, gateway=name,
                         plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999))
-        nat_traversal.received(entry, datagram)
+        nat_traversal.observed(entry, datagram)
+        nat_traversal.accepted(entry, datagram)  # a new SA: nothing to protect yet
         try:
             sa.receive(datagram.payload)
         except RemoteProtocolError as exc:

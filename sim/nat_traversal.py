@@ -32,8 +32,8 @@ from sim.network import Datagram
 if TYPE_CHECKING:
     from sim.kmd import Kmd, SaEntry
 
-__all__ = ["KEEPALIVE", "EVENTS", "datagram_for", "established", "on_event", "opened",
-           "received", "unwrap"]
+__all__ = ["EVENTS", "KEEPALIVE", "accepted", "datagram_for", "established", "observed",
+           "on_event", "opened", "unwrap"]
 
 KEEPALIVE = b"\xff"  # RFC 3948 2.3
 TRACED_VENDOR_IDS = 16  # a message's vendor IDs traced one by one; the rest are counted
@@ -62,10 +62,19 @@ def opened(entry: SaEntry, *, sport: int = IKE_PORT, dport: int = IKE_PORT) -> N
                           remote=Endpoint(address=entry.peer, port=sport))
 
 
-def received(entry: SaEntry, datagram: Datagram) -> None:
-    """A datagram of the SA's peer: answer where it came from; one to 4500 moves us there."""
-    opened(entry, sport=datagram.sport,
-           dport=NAT_T_PORT if datagram.dport == NAT_T_PORT else entry.local_port)
+def observed(entry: SaEntry, datagram: Datagram) -> None:
+    """A datagram from the SA's peer address, before the SA reads it: the endpoints its NAT-D
+    payloads (if any) are compared with."""
+    entry.sa.natt.observe(local=Endpoint(address=entry.local_address, port=datagram.dport),
+                          remote=Endpoint(address=datagram.src, port=datagram.sport))
+
+
+def accepted(entry: SaEntry, datagram: Datagram) -> None:
+    """The SA took the datagram: answer where it came from, and move to 4500 if it came
+    there. Only then: a forged datagram from the peer's address cannot move the SA."""
+    entry.peer_port = datagram.sport
+    if datagram.dport == NAT_T_PORT:
+        entry.local_port = NAT_T_PORT
 
 
 def datagram_for(entry: SaEntry, data: bytes) -> Datagram:

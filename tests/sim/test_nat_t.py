@@ -200,3 +200,22 @@ def test_aggressive_mode_moves_to_4500_at_message_3(tmp_path):
     # signs them as they were.
     assert "Phase-1 [initiator] done for local=fqdn(udp:500,[0..16]=spoke.example.net) " \
            "remote=ipv4(udp:500,[0..3]=203.0.113.1)" in kmd(scenario, "Spoke")
+
+
+def test_a_forged_datagram_from_the_peers_address_cannot_move_the_sa(tmp_path):
+    """Garbage under the real cookies, from the hub's address but another port: the spoke
+    drops it and keeps sending to the hub's 4500 (its keepalives show where it sends)."""
+    scenario = Scenario.build(load_topology(TOPOLOGIES / "nat-t.yaml"), out=tmp_path)
+    scenario.run(until=60)
+    real = next(c.datagram.payload for c in scenario.world.network.capture
+                if c.datagram.src == HUB and c.datagram.dport == 49153)
+    # The marker, the real header (its length made right), and a body that is no message.
+    forged = real[:4 + 24] + (28 + 64).to_bytes(4, "big") + bytes(64)
+    scenario.world.network.send(Datagram(src=HUB, dst=SPOKE, sport=4444, dport=4500,
+                                         payload=forged))
+    scenario.run(until=120)
+    assert any("Packet dropped" in line for line in kmd(scenario, "Spoke"))
+    keepalives = [c.datagram for c in scenario.world.network.capture
+                  if c.datagram.payload == b"\xff"]
+    assert len(keepalives) == 5
+    assert {(k.dst, k.dport) for k in keepalives} == {(HUB, 4500)}
