@@ -219,3 +219,18 @@ def test_a_forged_datagram_from_the_peers_address_cannot_move_the_sa(tmp_path):
                   if c.datagram.payload == b"\xff"]
     assert len(keepalives) == 5
     assert {(k.dst, k.dport) for k in keepalives} == {(HUB, 4500)}
+
+
+def test_without_keepalives_the_nat_forgets_the_ike_mapping(tmp_path):
+    """120 s after the last IKE message the router of nat-no-natt has forgotten Spoke's port
+    500 mapping: what the hub sends on its IKE SA is then dropped. In nat-t the spoke's
+    keepalives keep the 4500 mapping."""
+    quiet = Scenario.build(load_topology(TOPOLOGIES / "nat-no-natt.yaml"), out=tmp_path / "a")
+    quiet.run(until=140)
+    talking = Scenario.build(load_topology(TOPOLOGIES / "nat-t.yaml"), out=tmp_path / "b")
+    talking.run(until=140)
+    to_spoke = Datagram(src=HUB, dst=PUBLIC, sport=500, dport=49152, payload=b"ike")
+    assert [t(to_spoke) for t in quiet.world.network.translators] == [None]
+    to_spoke_4500 = Datagram(src=HUB, dst=PUBLIC, sport=4500, dport=49153, payload=b"ike")
+    assert [t(to_spoke_4500) for t in talking.world.network.translators] == [
+        Datagram(src=HUB, dst=SPOKE, sport=4500, dport=4500, payload=b"ike")]
