@@ -15,7 +15,7 @@ from sim.ike.payloads import ExchangeType, Header, VendorIDPayload, encode_messa
 from sim.ike.proposals import sa_offer
 from sim.junos.ops import show
 from sim.network import Datagram
-from sim.pcap import write_pcap
+from sim.pcap import pcap_bytes, write_pcap
 from sim.scenario import Scenario
 from sim.topology import load_topology
 from tests.sim.tshark import dissect, needs_tshark
@@ -234,3 +234,18 @@ def test_without_keepalives_the_nat_forgets_the_ike_mapping(tmp_path):
     to_spoke_4500 = Datagram(src=HUB, dst=PUBLIC, sport=4500, dport=49153, payload=b"ike")
     assert [t(to_spoke_4500) for t in talking.world.network.translators] == [
         Datagram(src=HUB, dst=SPOKE, sport=4500, dport=4500, payload=b"ike")]
+
+
+def test_the_pcap_holds_the_udp_ports_and_the_marker(natt):
+    data = pcap_bytes(natt.world.network.capture, start=natt.topology.start)[24:]
+    packets = []
+    while data:
+        length = int.from_bytes(data[8:12], "little")
+        packets.append(data[16:16 + length])
+        data = data[16 + length:]
+    udp = [(int.from_bytes(p[20:22], "big"), int.from_bytes(p[22:24], "big"), p[28:32])
+           for p in packets]
+    assert udp[:4] == [(500, 500, udp[0][2]), (500, 49152, udp[0][2])] * 2  # the cookie
+    assert udp[4:9] == [(4500, 4500, MARKER), (4500, 49153, MARKER)] * 2 + [
+        (4500, 4500, MARKER)]
+    assert udp[9:] == [(4500, 4500, b"\xff")] * 5
