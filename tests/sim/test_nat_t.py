@@ -249,3 +249,18 @@ def test_the_pcap_holds_the_udp_ports_and_the_marker(natt):
     assert udp[4:9] == [(4500, 4500, MARKER), (4500, 49153, MARKER)] * 2 + [
         (4500, 4500, MARKER)]
     assert udp[9:] == [(4500, 4500, b"\xff")] * 5
+
+
+def test_no_nat_traversal_on_the_hub_alone_is_enough_to_stay_on_500(tmp_path):
+    text = (TOPOLOGIES / "nat-t.yaml").read_text()
+    line = "      set security ike gateway to_spoke local-identity inet 203.0.113.1\n"
+    assert line in text
+    path = tmp_path / "hub-no-natt.yaml"
+    path.write_text(text.replace(line, line + "      set security ike gateway to_spoke "
+                                              "no-nat-traversal\n"))
+    scenario = Scenario.build(load_topology(path), out=tmp_path / "run")
+    scenario.run()
+    assert [(r.phase1, r.phase2) for r in scenario.results.in_order()] == [("done", "done")]
+    assert {row[:4] for row in wire(scenario)} == {(SPOKE, 500, HUB, 500),
+                                                   (HUB, 500, PUBLIC, 49152)}
+    assert "NAT-T: not negotiated: the peer sent no RFC 3947 vendor ID" in kmd(scenario, "Spoke")
