@@ -54,6 +54,8 @@ class IkeSaRecord:
     # IPsec SAs (one a direction) this IKE SA created and deleted; None: two a live pair.
     ipsec_sas_created: int | None = None
     ipsec_sas_deleted: int = 0
+    local_port: int = 500  # 4500 after NAT-T's float
+    remote_port: int = 500  # the peer's port as seen: 4500, or a NAT's high port
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +78,7 @@ class IpsecSaRecord:
     remote_identity: str
     policy: str | None = None
     pfs_group: int | None = None
+    port: int = 500  # the peer's IKE port: 500, 4500 with NAT-T, or a NAT's high port
 
 
 @dataclass(frozen=True, kw_only=True)

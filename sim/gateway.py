@@ -30,6 +30,7 @@ from sim.ike.dpd import DPD_VENDOR_ID
 from sim.ike.ids import IdType, IkeId, parse_dn
 from sim.ike.phase1 import Mode, Phase1Config
 from sim.ike.proposals import IkeProposal
+from sim.ike.vendor_ids import announced
 from sim.junos.config import (
     DeviceConfig,
     IdentityType,
@@ -171,7 +172,7 @@ def phase1_config(gw: GatewayPlan, store: CertificateStore) -> Phase1Config:
     if gw.local_certificate is None:
         return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, None),
                             pre_shared_key=gw.pre_shared_key, mode=gw.mode,
-                            remote_id=gw.remote_id, vendor_ids=VENDOR_IDS)
+                            remote_id=gw.remote_id, vendor_ids=_vendor_ids(gw))
     cid = gw.local_certificate
     cert = store.local_certificates.get(cid)
     key = store.key_pairs.get(cid)
@@ -187,9 +188,14 @@ def phase1_config(gw: GatewayPlan, store: CertificateStore) -> Phase1Config:
         return Phase1Config(proposals=gw.proposals, local_id=local_id(gw, cert),
                             private_key=key, pre_shared_key=gw.pre_shared_key,
                             certificates=tuple(chain[:10]), mode=gw.mode,
-                            remote_id=gw.remote_id, ca_dns=ca_dns, vendor_ids=VENDOR_IDS)
+                            remote_id=gw.remote_id, ca_dns=ca_dns,
+                            vendor_ids=_vendor_ids(gw))
     except ValueError as exc:  # a key that does not fit the authentication-method
         raise GatewayError(str(exc)) from None
+
+
+def _vendor_ids(gw: GatewayPlan) -> tuple[bytes, ...]:
+    return announced(nat_traversal=not gw.gateway.no_nat_traversal) + VENDOR_IDS
 
 
 def _issuers_of(cert: x509.Certificate, pool: list[x509.Certificate]) -> list[x509.Certificate]:

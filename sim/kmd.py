@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import simpy
 
 from pki.store import CertificateStore
+from sim import nat_traversal
 from sim.device_state import IkeSaRecord
 from sim.dpd import DeadPeerDetector
 from sim.gateway import (
@@ -81,6 +82,8 @@ class SaEntry:
     done: Phase1Done | None = None
     failed: Phase1Failed | None = None
     id_mismatch: bool = False
+    local_port: int = IKE_PORT  # 4500 once NAT-T floated the SA (sim.nat_traversal)
+    peer_port: int = IKE_PORT   # where the peer's datagrams come from
 
 
 class Kmd:
@@ -125,6 +128,7 @@ class Kmd:
         entry = SaEntry(sa=sa, peer=peer, local_address=gw.local_address,
                         gateway=gateway_name, plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999))
+        nat_traversal.opened(entry)
         sa.start()
         self.sas[sa.icookie] = entry
         self.results.started(sa.icookie, initiator=self.device, peer_address=peer,
@@ -150,6 +154,9 @@ class Kmd:
     # -- datagrams ------------------------------------------------------------------------------
 
     def receive(self, datagram: Datagram) -> None:
+        datagram = nat_traversal.unwrap(self, datagram)
+        if datagram is None:
+            return
         data = datagram.payload
         try:
             header = Header.decode(data)
@@ -167,6 +174,7 @@ class Kmd:
         if datagram.src != entry.peer:
             self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
             return
+        nat_traversal.observed(entry, datagram)
         if entry.done is not None and self.dpd.receive(entry, data, header):
             return
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
@@ -178,6 +186,7 @@ class Kmd:
         except (RemoteProtocolError, LocalProtocolError) as exc:
             self.dropped(entry, header, str(exc), getattr(exc, "notify", None))
             return
+        nat_traversal.accepted(entry, datagram)
         self._pump(entry)
 
     def dropped(self, entry: SaEntry, header: Header, reason: str,
@@ -186,7 +195,8 @@ class Kmd:
         self._trace(IkeTraceFlag.IKE, msg.packet_dropped(
             local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
             icookie=header.icookie, rcookie=header.rcookie, exchange=header.exchange,
-            message_id=header.message_id, reason=reason, error=error))
+            message_id=header.message_id, reason=reason, error=error,
+            ports=(entry.local_port, entry.peer_port)))
 
     def _respond(self, datagram: Datagram, header: Header) -> None:
         name = gateway_for_peer(self.config, datagram.src)
@@ -210,6 +220,8 @@ class Kmd:
         entry = SaEntry(sa=sa, peer=datagram.src, local_address=gw.local_address, gateway=name,
                         plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999))
+        nat_traversal.observed(entry, datagram)
+        nat_traversal.accepted(entry, datagram)  # a new SA: nothing to protect yet
         try:
             sa.receive(datagram.payload)
         except RemoteProtocolError as exc:
@@ -236,6 +248,8 @@ class Kmd:
                 self._done(entry, event)
             elif isinstance(event, Phase1Failed):
                 self._failed(entry, event)
+            elif isinstance(event, nat_traversal.EVENTS):
+                nat_traversal.on_event(self, entry, event)
             else:
                 break
         self.arm_timer(entry, sa, finished=lambda: bool(entry.done or entry.failed),
@@ -250,8 +264,7 @@ class Kmd:
         that DPD counts."""
         if self.halted:
             return
-        sent = self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
-                                   dport=IKE_PORT, payload=data))
+        sent = self.send_datagram(nat_traversal.datagram_for(entry, data))
         if not record:
             return
         self.dpd.sent(entry)
@@ -259,6 +272,9 @@ class Kmd:
         self.results.message(entry.sa.icookie, at=self.env.now, sender=self.device,
                              receiver=entry.peer, exchange=header.exchange.name,
                              encrypted=header.encrypted, data=data, sent=sent)
+
+    def send_datagram(self, datagram: Datagram) -> Sent | None:
+        return self._send(datagram)
 
     def arm_timer(self, holder, sa, *, finished: Callable[[], bool],
                   pump: Callable[[], None], what: str) -> None:
@@ -338,7 +354,8 @@ class Kmd:
             local=entry.local_address, remote=entry.peer, status="Error ok"))
         self._syslog(msg.negotiation_completed(
             vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
-            remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role))
+            remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role,
+            local_port=entry.local_port, remote_port=entry.peer_port))
         statements = event.proposal.statements()
         self.ike_sas.append(IkeSaRecord(
             index=entry.index, gateway=entry.gateway, role=role.capitalize(), state="UP",
@@ -352,7 +369,9 @@ class Kmd:
             dh_group=event.proposal.dh_group.value,
             lifetime_seconds=event.proposal.lifetime_seconds,
             established=self.clock().isoformat(),
-            local_id=render(event.local_id), remote_id=render(event.remote_id)))
+            local_id=render(event.local_id), remote_id=render(event.remote_id),
+            local_port=entry.local_port, remote_port=entry.peer_port))
+        nat_traversal.established(self, entry, event)
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
         self.dpd.start(entry)
@@ -385,7 +404,8 @@ class Kmd:
             remote_id=event.remote_id, role=role))
         self.log.message(msg.sa_error(
             local=entry.local_address, remote=entry.peer, role=role, icookie=entry.sa.icookie,
-            rcookie=entry.sa.rcookie, exchange=entry.sa.mode.name.lower(), error=event.error))
+            rcookie=entry.sa.rcookie, exchange=entry.sa.mode.name.lower(), error=event.error,
+            ports=(entry.local_port, entry.peer_port)))
         self.results.phase1(entry.sa.icookie, device=self.device, role=role, ok=False,
                             error=event.error.text, at=self.env.now, reason=event.reason)
 

@@ -89,6 +89,7 @@ class Loss(enum.Enum):
     FRAGMENT_LOST = "a fragment was lost on the link; reassembly timed out"
     TOO_BIG = "larger than an IPv4 packet can carry; the sender's kernel refused it"
     DOWN = "the sender was down"
+    NAT = "dropped by a NAT on the path"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +130,8 @@ class Network:
         # Addresses of devices that are down (a device-down event): they send and receive
         # nothing, and what is on its way to them when they go down is lost.
         self.down: set[str] = set()
+        # NAT devices on links (sim.nat): each rewrites or drops what crosses it.
+        self.translators: list[Callable[[Datagram], Datagram | None]] = []
 
     def attach(self, address: str, receiver: Receiver) -> None:
         if address in self._receivers:
@@ -167,8 +170,15 @@ class Network:
                     if lost >= spec.loss]
         loss = (None if len(arriving) == len(plan)
                 else Loss.FRAGMENT_LOST if arriving else Loss.LINK)
+        if not arriving:
+            return Sent(packets=len(plan), loss=loss)
+        # A NAT on the path rewrites (or drops) what arrives; the capture above is the sender's.
+        for translate in self.translators:
+            datagram = translate(datagram)
+            if datagram is None:
+                return Sent(packets=len(plan), loss=Loss.NAT)
         receiver = self._receivers.get(datagram.dst)
-        if receiver is None or not arriving:
+        if receiver is None:
             return Sent(packets=len(plan), loss=loss)
         if len(plan) == 1:
             delay = max(0.0, spec.latency + arriving[0][1] * spec.jitter)

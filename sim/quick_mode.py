@@ -144,7 +144,8 @@ class QuickModes:
             lifetime_seconds=event.lifetime_seconds, established=kmd.clock().isoformat(),
             local_identity=render(event.local_proxy_id),
             remote_identity=render(event.remote_proxy_id), policy=qm.plan.tunnel_policy,
-            pfs_group=event.pfs_group.value if event.pfs_group else None))
+            pfs_group=event.pfs_group.value if event.pfs_group else None,
+            port=ike.peer_port))
         kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
         # A real SRX's trace lines for the SA pair being installed (junos-messages.md 5).
@@ -172,6 +173,6 @@ class QuickModes:
         kmd.log.message(msg.sa_error(
             local=ike.local_address, remote=ike.peer, role=role, icookie=ike.sa.icookie,
             rcookie=ike.sa.rcookie, exchange="quick", error=event.error,
-            message_id=event.message_id, negotiation="0"))
+            message_id=event.message_id, negotiation="0", ports=(ike.local_port, ike.peer_port)))
         kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=False,
                            error=event.error.text, at=kmd.env.now, reason=event.reason)

@@ -28,6 +28,7 @@ from sim import __version__
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
+from sim.nat import install_nat
 from sim.pkid import PkidTiming
 from sim.power import device_down, device_up, known_sas
 from sim.results import Results
@@ -74,6 +75,9 @@ class Scenario:
         for link in topology.links:
             a, b = topology.devices[link.a].address, topology.devices[link.b].address
             world.network.link(a, b, link.spec)
+            if link.nat is not None:
+                install_nat(world.network, link.nat, outside=b if link.nat.inside == a else a,
+                            link=link.spec)
         resolve = server_resolver(servers)
         results = Results()
         devices = {}

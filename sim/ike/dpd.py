@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from sim.ike.payloads import NotificationPayload, NotifyType, PayloadMalformed
 from sim.ike.quick_mode_wire import KeyedSA, open_informational, seal_informational
+from sim.ike.vendor_ids import DPD
 
-# RFC 3706 section 3: the DPD vendor ID (its last two bytes are the major/minor version 1.0).
-DPD_VENDOR_ID = bytes.fromhex("afcad71368a1f1c96b8696fc77570100")
+DPD_VENDOR_ID = DPD.data  # RFC 3706 section 3
 
 _SEQUENCE_MAX = 0xFFFFFFFF
 

@@ -42,6 +42,7 @@ ATTR_AUTHENTICATION_ALGORITHM = 5
 ATTR_KEY_LENGTH = 6
 LIFE_SECONDS = 1
 ENCAPSULATION_TUNNEL = 1
+ENCAPSULATION_UDP_TUNNEL = 3  # UDP-Encapsulated-Tunnel, RFC 3947 5.1: NAT-T found a NAT
 
 LIFETIME_RANGE = (180, 86400)
 DEFAULT_LIFETIME = 3600  # Junos default for `lifetime-seconds` in an IPsec proposal
@@ -149,12 +150,13 @@ class IpsecProposal:
         """KEYMAT bytes per direction: encryption key, then authentication key."""
         return self.encryption_algorithm.key_size + self.authentication_algorithm.key_size
 
-    def to_transform(self, group: DHGroup | None) -> TransformPayload:
+    def to_transform(self, group: DHGroup | None,
+                     encapsulation: int = ENCAPSULATION_TUNNEL) -> TransformPayload:
         attrs = [Attribute(type=ATTR_SA_LIFE_TYPE, value=LIFE_SECONDS),
                  Attribute(type=ATTR_SA_LIFE_DURATION, value=_life_value(self.lifetime_seconds))]
         if group is not None:
             attrs.append(Attribute(type=ATTR_GROUP_DESCRIPTION, value=group.value))
-        attrs += [Attribute(type=ATTR_ENCAPSULATION_MODE, value=ENCAPSULATION_TUNNEL),
+        attrs += [Attribute(type=ATTR_ENCAPSULATION_MODE, value=encapsulation),
                   Attribute(type=ATTR_AUTHENTICATION_ALGORITHM,
                             value=self.authentication_algorithm.attribute)]
         bits = self.encryption_algorithm.key_length_attribute
@@ -212,17 +214,19 @@ class Chosen:
     reply: SAPayload
 
 
-def sa_offer(suites: Sequence[Suite], spi: bytes) -> SAPayload:
+def sa_offer(suites: Sequence[Suite], spi: bytes,
+             encapsulation: int = ENCAPSULATION_TUNNEL) -> SAPayload:
     if not suites:
         raise ValueError("an IPsec policy needs at least one proposal")
     return SAPayload(proposals=tuple(
         ProposalPayload(number=i + 1, protocol_id=PROTO_IPSEC_ESP, spi=spi,
-                        transforms=(s.proposal.to_transform(s.group),))
+                        transforms=(s.proposal.to_transform(s.group, encapsulation),))
         for i, s in enumerate(suites)))
 
 
-def _parse(transform: TransformPayload) -> tuple[tuple, int] | None:
-    """(suite key, lifetime) of an ESP transform, or None when we cannot use it."""
+def _parse(transform: TransformPayload, encapsulation: int) -> tuple[tuple, int] | None:
+    """(suite key, lifetime) of an ESP transform in the `encapsulation` mode the IKE SA
+    calls for, or None when we cannot use it."""
     values: dict[int, int] = {}
     for attr in transform.attributes:
         if attr.type in values:
@@ -239,7 +243,7 @@ def _parse(transform: TransformPayload) -> tuple[tuple, int] | None:
         return None
     if cipher is None or auth is None:
         return None
-    if values.get(ATTR_ENCAPSULATION_MODE, ENCAPSULATION_TUNNEL) != ENCAPSULATION_TUNNEL:
+    if values.get(ATTR_ENCAPSULATION_MODE, ENCAPSULATION_TUNNEL) != encapsulation:
         return None
     if values.get(ATTR_SA_LIFE_TYPE, LIFE_SECONDS) != LIFE_SECONDS:
         return None
@@ -251,14 +255,15 @@ def _negotiated(mine: Suite, lifetime: int) -> IpsecProposal:
                                                        max(lifetime, LIFETIME_RANGE[0])))
 
 
-def select(offer: SAPayload, local: Sequence[Suite], spi: bytes) -> Chosen:
+def select(offer: SAPayload, local: Sequence[Suite], spi: bytes,
+           encapsulation: int = ENCAPSULATION_TUNNEL) -> Chosen:
     """The responder's choice; `spi` is our inbound SPI for the reply. Raises NoProposalChosen."""
     for proposal in offer.proposals:
         if proposal.protocol_id != PROTO_IPSEC_ESP or len(proposal.transforms) != 1:
             continue  # AH, IPComp and bundles are not modelled
         if len(proposal.spi) != 4:
             raise PayloadMalformed(f"ESP SPI of {len(proposal.spi)} bytes", NotifyType.INVALID_SPI)
-        parsed = _parse(proposal.transforms[0])
+        parsed = _parse(proposal.transforms[0], encapsulation)
         if parsed is None:
             continue
         key, lifetime = parsed
@@ -270,7 +275,8 @@ def select(offer: SAPayload, local: Sequence[Suite], spi: bytes) -> Chosen:
     raise NoProposalChosen("no offered ESP proposal matches a local proposal")
 
 
-def accepted(reply: SAPayload, offered: Sequence[Suite]) -> Chosen:
+def accepted(reply: SAPayload, offered: Sequence[Suite],
+             encapsulation: int = ENCAPSULATION_TUNNEL) -> Chosen:
     """The initiator's check of the responder's SA: one proposal, one transform, one we offered
     under the same proposal number."""
     if len(reply.proposals) != 1 or len(reply.proposals[0].transforms) != 1:
@@ -282,7 +288,7 @@ def accepted(reply: SAPayload, offered: Sequence[Suite]) -> Chosen:
                                NotifyType.INVALID_PROTOCOL_ID)
     if len(proposal.spi) != 4:
         raise PayloadMalformed(f"ESP SPI of {len(proposal.spi)} bytes", NotifyType.INVALID_SPI)
-    parsed = _parse(proposal.transforms[0])
+    parsed = _parse(proposal.transforms[0], encapsulation)
     index = proposal.number - 1
     if parsed is None or not 0 <= index < len(offered) or offered[index].key() != parsed[0]:
         raise NoProposalChosen("responder chose a proposal that was not offered")

@@ -50,6 +50,7 @@ from pki.keys import PublicKey
 from sim.ike import crypto
 from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, id_matches_certificate
+from sim.ike.natt import NatTraversal
 from sim.ike.payloads import (
     HEADER_LEN,
     CertPayload,
@@ -196,9 +197,9 @@ class IkeSA(Exchange):
         self._peer_certs: tuple[x509.Certificate, ...] = ()
         self._peer_crs: tuple[bytes, ...] = ()
         self._peer_proof = b""  # SIG_I/SIG_R, or HASH_I/HASH_R with pre-shared keys
-        self._local_id_sent = False
+        self._local_id_sent: IkeId | None = None  # as its ID payload went out
         self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
-        self.peer_vendor_ids: tuple[bytes, ...] = ()  # what the peer's message 1/2 carried
+        self.natt = NatTraversal(config.vendor_ids)  # RFC 3947; the driver observes ports
 
     @classmethod
     def initiator(cls, config: Phase1Config, *, rng: random.Random) -> IkeSA:
@@ -274,7 +275,7 @@ class IkeSA(Exchange):
     def _failed_event(self, failure: Failure) -> Phase1Failed:
         return Phase1Failed(
             role=self.role, error=failure.error, reason=failure.reason,
-            local_id=self.config.local_id if self._local_id_sent else None,
+            local_id=self._local_id_sent,
             remote_id=self.peer_id, cause=failure.cause)
 
     @property
@@ -377,16 +378,23 @@ class IkeSA(Exchange):
     def _identity_payloads(self) -> list:
         """Our ID, certificates and signature, or ID and HASH with pre-shared keys (messages
         5/6, aggressive 2/3)."""
-        id_payload = self.config.local_id.to_payload()
+        id_payload = self._send_local_id()
         if self.role is Role.INITIATOR:
             self._idii_b = id_payload.encode_body()
         else:
             self._idir_b = id_payload.encode_body()
-        self._local_id_sent = True
         signed = proof(self.proposal.authentication_method, self.config.private_key,
                        self._auth_hash(self.role))
         return [id_payload, *self._cert_and_cr_payloads(certs=not self._pre_shared_key,
                                                         crs=False), signed]
+
+    def _send_local_id(self) -> IDPayload:
+        """Our ID payload; its port is the one the IKE SA runs on (4500 once NAT-T moved it,
+        which kmd's "udp:500" then shows as "udp:4500"). Sent once: Aggressive Mode's
+        message 3 signs the ID message 1 carried."""
+        if self._local_id_sent is None:
+            self._local_id_sent = self.natt.local_id(self.config.local_id)
+        return self._local_id_sent.to_payload()
 
     def _take_peer_id(self, message: Message) -> None:
         payload = self._require(message, IDPayload, "peer identity")
@@ -436,10 +444,6 @@ class IkeSA(Exchange):
         Mode's message 3, after which the initiator waits for nothing."""
         return not (self.mode is Mode.AGGRESSIVE and self.role is Role.RESPONDER)
 
-    def _take_vendor_ids(self, message: Message) -> None:
-        """The peer's message 1 or 2 (one per SA: a dropped copy is replaced by the next)."""
-        self.peer_vendor_ids = tuple(v.data for v in message.all(VendorIDPayload))
-
     def _take_crs(self, message: Message) -> None:
         self._peer_crs += tuple(cr.authority for cr in message.all(CRPayload))
 
@@ -472,37 +476,56 @@ class IkeSA(Exchange):
     def _done(self, certificate: x509.Certificate | None) -> None:
         self._events.append(Phase1Done(
             role=self.role, mode=self.mode, icookie=self.icookie, rcookie=self.rcookie,
-            proposal=self.proposal, local_id=self.config.local_id, remote_id=self.peer_id,
+            proposal=self.proposal, local_id=self._local_id_sent or self.config.local_id,
+            remote_id=self.peer_id,
             keys=self.keys, last_iv=self._iv, peer_certificate=certificate,
-            peer_vendor_ids=self.peer_vendor_ids))
+            nat_t=self.natt.behind_nat, peer_vendor_ids=self.natt.peer_vendor_ids))
+
+    def _vendor_ids(self) -> list[VendorIDPayload]:
+        return [VendorIDPayload(data=v) for v in self.config.vendor_ids]
+
+    def _read_vendor_ids(self, message: Message) -> None:
+        self._events.append(self.natt.read_vendor_ids(message))
+
+    def _nat_d(self) -> list:
+        """NAT-D payloads (RFC 3947), when both sides announced NAT-T."""
+        return self.natt.nat_d_payloads(self.proposal.authentication_algorithm, self.icookie,
+                                        self.rcookie)
+
+    def _read_nat_d(self, message: Message) -> None:
+        found = self.natt.read_nat_d(message, self.proposal.authentication_algorithm,
+                                     self.icookie, self.rcookie)
+        if found is not None:
+            self._events.append(found)
 
     # ------------------------------------------------------------ Main Mode handlers
 
     def _main_send_1(self, _: None) -> None:
         sa = sa_offer(self.config.proposals)
         self._sai_b = sa.encode_body()
-        self._send_clear([sa, *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+        self._send_clear([sa, *self._vendor_ids()])
 
     def _main_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        self._take_vendor_ids(message)
         self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
         offer = self._require(message, SAPayload, "message 1")
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
-        self._send_clear([reply, *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+        self._read_vendor_ids(message)
+        self._send_clear([reply, *self._vendor_ids()])
 
     def _main_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        self._take_vendor_ids(message)
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
+        self._read_vendor_ids(message)
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.proposal.dh_group)
         self._send_clear([KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
                           *self._cert_and_cr_payloads(certs=False,
-                                                      crs=not self._pre_shared_key)])
+                                                      crs=not self._pre_shared_key),
+                          *self._nat_d()])
 
     def _main_on_3(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -512,9 +535,11 @@ class IkeSA(Exchange):
         self._gxi = peer_ke
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(peer_ke)
+        self._read_nat_d(message)
         self._send_clear([KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
                           *self._cert_and_cr_payloads(certs=False,
-                                                      crs=not self._pre_shared_key)])
+                                                      crs=not self._pre_shared_key),
+                          *self._nat_d()])
 
     def _main_on_4(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -522,6 +547,7 @@ class IkeSA(Exchange):
         self._nonce_r = self._require(message, NoncePayload, "message 4").data
         self._take_crs(message)
         self._derive(self._gxr)
+        self._read_nat_d(message)  # a NAT found here moves message 5 to port 4500
         self._send_encrypted(self._identity_payloads())
 
     def _main_on_5(self, datagram: bytes) -> None:
@@ -548,17 +574,15 @@ class IkeSA(Exchange):
         sa = sa_offer(self.config.proposals)
         self._sai_b = sa.encode_body()
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.config.proposals[0].dh_group)
-        id_payload = self.config.local_id.to_payload()
+        id_payload = self._send_local_id()
         self._idii_b = id_payload.encode_body()
-        self._local_id_sent = True
         crs = self.config.uses_certificates  # the proposal is not chosen yet
         self._send_clear([sa, KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
                           id_payload, *self._cert_and_cr_payloads(certs=False, crs=crs),
-                          *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+                          *self._vendor_ids()])
 
     def _aggr_on_1(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        self._take_vendor_ids(message)
         self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
         offer = self._require(message, SAPayload, "message 1")
@@ -568,17 +592,17 @@ class IkeSA(Exchange):
         self._take_peer_id(message)
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
+        self._read_vendor_ids(message)
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(self._gxi)
         *identity, signed = self._identity_payloads()
         self._send_clear([reply, KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
                           *identity, *self._cert_and_cr_payloads(
                               certs=False, crs=not self._pre_shared_key), signed,
-                          *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+                          *self._vendor_ids(), *self._nat_d()])
 
     def _aggr_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        self._take_vendor_ids(message)
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
@@ -586,17 +610,21 @@ class IkeSA(Exchange):
         self._nonce_r = self._require(message, NoncePayload, "message 2").data
         self._take_crs(message)
         self._derive(self._gxr)
+        self._read_vendor_ids(message)
+        self._read_nat_d(message)  # a NAT found here moves message 3 to port 4500
         self._take_peer_id(message)
         self._take_peer_auth(message)
 
     def _aggr_initiator_done(self, _: None) -> None:
         certificate = self._check_peer()
         payloads = self._identity_payloads()[1:]  # the ID went in message 1
-        self._send_clear(payloads)
+        self._send_clear([*payloads, *self._nat_d()])
         self._done(certificate)
 
     def _aggr_on_3(self, datagram: bytes) -> None:
-        self._take_peer_auth(self._clear(datagram))
+        message = self._clear(datagram)
+        self._read_nat_d(message)
+        self._take_peer_auth(message)
 
     def _aggr_responder_done(self, _: None) -> None:
         self._done(self._check_peer())

@@ -144,7 +144,10 @@ class Phase1Done:
     keys: crypto.Phase1Keys
     last_iv: bytes  # last Phase-1 CBC block, the seed of Quick Mode / Informational IVs
     peer_certificate: x509.Certificate | None  # None with pre-shared keys
-    peer_vendor_ids: tuple[bytes, ...] = ()  # from the peer's messages 1/2 (DPD, NAT-T)
+    # NAT-T (RFC 3947): a NAT was found in the path, so IKE moved to UDP 4500 and the IPsec
+    # SAs are UDP-encapsulated tunnels.
+    nat_t: bool = False
+    peer_vendor_ids: tuple[bytes, ...] = ()  # the vendor IDs of the peer's message 1/2
 
 
 class Cause(enum.Enum):

@@ -32,6 +32,8 @@ from sim.ike.crypto import DHGroup
 from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, render
 from sim.ike.ipsec_proposals import (
+    ENCAPSULATION_TUNNEL,
+    ENCAPSULATION_UDP_TUNNEL,
     LIFETIME_RANGE,
     PROTO_IPSEC_ESP,
     Chosen,
@@ -348,6 +350,11 @@ class QuickModeSA(Exchange):
             received_local_proxy_id=ids.local if ids else None,
             received_remote_proxy_id=ids.remote if ids else None)
 
+    @property
+    def _encapsulation(self) -> int:
+        """Tunnel mode, UDP-encapsulated when Phase 1 found a NAT (RFC 3947 5.1)."""
+        return ENCAPSULATION_UDP_TUNNEL if self.phase1.nat_t else ENCAPSULATION_TUNNEL
+
     def _new_spi(self) -> bytes:
         while True:  # SPIs 0..255 are reserved (RFC 2406 2.1)
             spi = self._rng.getrandbits(32)
@@ -442,7 +449,8 @@ class QuickModeSA(Exchange):
         self.spi = self._new_spi()
         self._nonce_i = self._random(self.config.nonce_size)
         ids = self.config.proxy_ids
-        payloads = [sa_offer(self.config.suites(), self.spi), NoncePayload(data=self._nonce_i),
+        payloads = [sa_offer(self.config.suites(), self.spi, self._encapsulation),
+                    NoncePayload(data=self._nonce_i),
                     *self._ke_payload(), ids.local.to_payload(), ids.remote.to_payload()]
         self._send([self._hash(self._mid, payloads), *payloads])
 
@@ -463,7 +471,7 @@ class QuickModeSA(Exchange):
             raise Failure(NotifyType.NO_PROPOSAL_CHOSEN, "Failed to match the peer proxy ids",
                           Cause.PROXY_ID_MISMATCH, tell_peer=True)
         self.spi = self._new_spi()
-        self.chosen = select(offer, self.config.suites(), self.spi)
+        self.chosen = select(offer, self.config.suites(), self.spi, self._encapsulation)
         self.peer_spi = self.chosen.peer_spi
         self._take_peer_ke(message, self.chosen.group)
         self._nonce_r = self._random(self.config.nonce_size)
@@ -478,7 +486,8 @@ class QuickModeSA(Exchange):
     def _on_2(self, datagram: bytes) -> None:
         message, after_hash = self._open(datagram)
         self._check_hash(message, self._mid + self._nonce_i + after_hash)
-        self.chosen = accepted(self._one(message, SAPayload, "message 2"), self.config.suites())
+        self.chosen = accepted(self._one(message, SAPayload, "message 2"), self.config.suites(),
+                               self._encapsulation)
         self.peer_spi = self.chosen.peer_spi
         self._nonce_r = self._one(message, NoncePayload, "message 2").data
         self._take_peer_ke(message, self.chosen.group)

@@ -30,6 +30,7 @@ from pki.profiles import (
 from sim.junos.config_device import DeviceConfig, UnmodelledStatement
 from sim.junos.config_dpd import DeadPeerDetection, DpdMode, chosen_mode
 from sim.junos.config_ike import (
+    NAT_KEEPALIVE_DEFAULT,
     AuthenticationMethod,
     DhGroup,
     EncryptionAlgorithm,
@@ -317,6 +318,7 @@ class _Builder:
             local_address=self._text(e, "local-address"),
             version=self._enum(e, "version", IkeVersion),
             no_nat_traversal=e.flag("no-nat-traversal"),
+            nat_keepalive=self._int(e, "nat-keepalive", stmt) or NAT_KEEPALIVE_DEFAULT,
             dead_peer_detection=self.dead_peer_detection(e.container("dead-peer-detection"),
                                                          f"{stmt} dead-peer-detection"))
 

@@ -95,6 +95,7 @@ class IkeTraceFlag(enum.Enum):
 
 
 IKE_LIFETIME_DEFAULT = 28800
+NAT_KEEPALIVE_DEFAULT = 5  # seconds (nat-keepalive)
 
 
 def check_names(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -240,6 +241,7 @@ class IkeGateway:
     version: IkeVersion | None = None
     no_nat_traversal: bool = False
     dead_peer_detection: DeadPeerDetection | None = None
+    nat_keepalive: int = NAT_KEEPALIVE_DEFAULT  # seconds between keepalives behind a NAT
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "addresses", check_names(self.addresses))

@@ -3,7 +3,7 @@ node kinds of sim.junos.grammar_nodes, which says for every keyword what follows
 values it takes. sim.junos.setcmd walks statements through it; nothing here reads text.
 
 Statements marked `Unmodelled` are real Junos statements of the 12.1X4x era that an SRX
-administrator pastes with a certificate VPN (dead-peer-detection, nat-keepalive, vpn-monitor,
+administrator pastes with a certificate VPN (dead-peer-detection, vpn-monitor,
 traffic selectors, static routes, OCSP, ...): their syntax and values are checked as Junos
 checks them, and they are recorded as not modelled, since they change nothing in a simulated
 negotiation. Ranges marked "(from memory)" were not confirmed against the 12.1X46 reference.
@@ -171,7 +171,8 @@ _IKE = Container({
             "interval": Leaf("seconds", check=in_range(*INTERVAL_RANGE)),
             "threshold": Leaf("number", check=in_range(*THRESHOLD_RANGE)),
         }),
-        "nat-keepalive": Unmodelled(Leaf("seconds", check=in_range(1, 300))),  # from memory
+        # Range 1..300 s, default 5 s (from memory).
+        "nat-keepalive": Leaf("seconds", check=in_range(1, 300)),
         "general-ikeid": Unmodelled(Flag()),
         "xauth": Unmodelled(Container({"access-profile": Leaf("profile-name")})),
     }), "gateway-name"),

@@ -35,18 +35,20 @@ def _cookie(c: bytes) -> str:
 
 
 def _sa(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes, exchange: str,
-        message_id: int, negotiation: str) -> str:
-    return (f"{local}:500 ({role.capitalize()}) <-> {remote}:500 {{ {_cookie(icookie)} - "
+        message_id: int, negotiation: str, ports: tuple[int, int] = (500, 500)) -> str:
+    return (f"{local}:{ports[0]} ({role.capitalize()}) <-> {remote}:{ports[1]} {{ "
+            f"{_cookie(icookie)} - "
             f"{_cookie(rcookie)} [{negotiation}] / 0x{message_id:08x} }} "
             f"{EXCHANGE_ABBREVIATIONS[exchange]}")
 
 
 def sa_error(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
              exchange: str, error: NotifyType, message_id: int = 0,
-             negotiation: str = "- 1") -> str:
-    """The SA error line; `negotiation` is "- 1" for Phase 1 and the index ("0") in Quick Mode."""
+             negotiation: str = "- 1", ports: tuple[int, int] = (500, 500)) -> str:
+    """The SA error line; `negotiation` is "- 1" for Phase 1 and the index ("0") in Quick Mode;
+    `ports` (local, remote) are the IKE SA's: 4500 after NAT-T's float."""
     return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
-                exchange=exchange, message_id=message_id, negotiation=negotiation)
+                exchange=exchange, message_id=message_id, negotiation=negotiation, ports=ports)
             + f"; Error = {error.text} ({error.value})")
 
 
@@ -57,13 +59,14 @@ EXCHANGE_NAMES = {ExchangeType.IDENTITY_PROTECTION: "main", ExchangeType.AGGRESS
 
 def packet_dropped(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
                    exchange: ExchangeType, message_id: int, reason: str,
-                   error: NotifyType | None) -> str:
+                   error: NotifyType | None, ports: tuple[int, int] = (500, 500)) -> str:
     """The trace line for a datagram kmd drops inside a negotiation: the SA line of the
     packet's header (as QuickSec's SSH_IKE_DEBUG prefixes its packet errors), why, and the
     notify code the decoder found (our wording; QuickSec's own texts vary by check)."""
     code = f" ({error.text} ({error.value}))" if error is not None else ""
     return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
-                exchange=EXCHANGE_NAMES[exchange], message_id=message_id, negotiation="- 1")
+                exchange=EXCHANGE_NAMES[exchange], message_id=message_id, negotiation="- 1",
+                ports=ports)
             + f"; Packet dropped: {reason}{code}")
 
 
@@ -107,10 +110,11 @@ def _id_value(ike_id: IkeId | None) -> str:
 
 
 def negotiation_completed(*, vpn: str | None, gateway: str, local: str, remote: str,
-                          local_id: IkeId | None, remote_id: IkeId | None, role: str) -> str:
+                          local_id: IkeId | None, remote_id: IkeId | None, role: str,
+                          local_port: int = 500, remote_port: int = 500) -> str:
     return (f"IKE negotiation successfully completed. IKE Version: 1, VPN: "
-            f"{vpn or 'Not-Available'} Gateway: {gateway}, Local: {local}/500, "
-            f"Remote: {remote}/500, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
+            f"{vpn or 'Not-Available'} Gateway: {gateway}, Local: {local}/{local_port}, "
+            f"Remote: {remote}/{remote_port}, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
             f"{_id_value(remote_id)}, VR-ID: 0, Role: {role.capitalize()}")
 
 

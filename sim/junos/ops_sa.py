@@ -30,7 +30,6 @@ __all__ = [
 # The guide's sample (hard 1667 s left, soft 1093 s left, of a 3600 s proposal-set lifetime)
 # puts the soft lifetime at about 84 % of the hard one; kmd's own jitter is not modelled.
 SOFT_LIFETIME_PERCENT = 84
-IKE_PORT = 500  # NAT-T (4500) is not simulated
 
 
 def remaining_seconds(established: str, lifetime: int, now: dt.datetime) -> int:
@@ -76,7 +75,8 @@ def _ike_detail(state: DeviceState, sa: IkeSaRecord) -> list[str]:
         f"  Role: {sa.role}, State: {sa.state}",
         f"  Initiator cookie: {sa.initiator_cookie}, Responder cookie: {sa.responder_cookie}",
         f"  Exchange type: {sa.mode}, Authentication method: {sa.authentication_method}",
-        f"  Local: {sa.local_address}:{IKE_PORT}, Remote: {sa.remote_address}:{IKE_PORT}",
+        f"  Local: {sa.local_address}:{sa.local_port}, Remote: {sa.remote_address}:"
+        f"{sa.remote_port}",
         f"  Lifetime: Expires in "
         f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)} seconds",
         "  Algorithms:",
@@ -135,7 +135,7 @@ def render_ipsec_sas(state: DeviceState, *, index: int | None = None,
         life = f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ unlim"
         for arrow, spi in (("<", sa.inbound_spi), (">", sa.outbound_spi)):
             lines.append(f"  {arrow + str(sa.index):<7} {_algorithm(sa):<14} {spi:<8} "
-                         f"{life:<11} {'-':<3} {'root':<4} {IKE_PORT:<4} {sa.remote_address}")
+                         f"{life:<11} {'-':<3} {'root':<4} {sa.port:<4} {sa.remote_address}")
     return "\n".join(lines)
 
 

@@ -111,7 +111,7 @@ def parse_topology(text_: str, *, source: str,
     servers = read_servers(r, r.mapping(root, "servers", ""))
     devices = read_devices(r, r.mapping(root, "devices", "", required=True), cas, cross,
                            start=start)
-    links = read_links(r, root, devices.entries)
+    links = read_links(r, root, devices.entries, servers)
     try:
         expanded = expand_events(root.get("events") or [], list(devices.entries), seed=seed,
                                  line=root.lines.get("events", root.line))

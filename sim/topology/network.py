@@ -24,6 +24,7 @@ from sim.topology.limits import (
     MAX_SERVER_CAPACITY,
     MIN_BANDWIDTH,
 )
+from sim.topology.nat import read_nat, used_addresses
 from sim.topology.reader import Reader, delay, integer, ipv4, number, strings
 from sim.topology.values import DeviceEntry, LinkEntry
 from sim.topology.yaml_lines import Located
@@ -63,13 +64,15 @@ def read_servers(r: Reader, section: Located) -> dict[str, ServerSpec]:
     return servers
 
 
-def read_links(r: Reader, root: Located, devices: Mapping[str, DeviceEntry]
-               ) -> tuple[LinkEntry, ...]:
+def read_links(r: Reader, root: Located, devices: Mapping[str, DeviceEntry],
+               servers: Mapping[str, ServerSpec] | None = None) -> tuple[LinkEntry, ...]:
     links = []
+    taken = used_addresses(devices, servers)
     for item in r.items(root, "links", ""):
         if not isinstance(item, Located):
             raise r.fail(root, "links", "links: each entry must be a mapping")
-        r.only(item, {"between", "latency", "jitter", "loss", "mtu", "fragments"}, "links[]")
+        r.only(item, {"between", "latency", "jitter", "loss", "mtu", "fragments", "nat"},
+               "links[]")
         pair = item.get("between")
         if not (isinstance(pair, list) and len(pair) == 2):
             raise r.fail(item, "between", f"links[].between: expected two device names, "
@@ -87,7 +90,8 @@ def read_links(r: Reader, root: Located, devices: Mapping[str, DeviceEntry]
                                       default=DEFAULT_MTU),
                         fragments=r.convert(item, "fragments", "links[]", _fragments,
                                             default=Fragments.ALLOW))
-        links.append(LinkEntry(a=pair[0], b=pair[1], spec=spec))
+        links.append(LinkEntry(a=pair[0], b=pair[1], spec=spec,
+                               nat=read_nat(r, item, pair, devices, taken)))
     return tuple(links)
 
 

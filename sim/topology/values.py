@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pki.files import check_name
 from pki.keys import KeySpec
 from sim.junos.config import DeviceConfig
+from sim.nat import NatSpec
 from sim.network import LinkSpec
 from sim.servers import ServerSpec
 
@@ -99,6 +100,7 @@ class LinkEntry:
     a: str
     b: str
     spec: LinkSpec
+    nat: NatSpec | None = None  # a NAT on the link (sim.topology.nat)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,7 +27,7 @@ from tests.badinput.test_topologies import _refused, _swap
         ("fragments: [drop]", "links[].fragments: ['drop']: one of allow, drop"),
         ("fragments: \"drop\\e\"", "links[].fragments: 'drop\\x1b': one of allow, drop"),
         ("fragment: drop", "links[].fragment: unknown entry (expected one of between, "
-                           "fragments, jitter, latency, loss, mtu)"),
+                           "fragments, jitter, latency, loss, mtu, nat)"),
     ],
 )
 def test_a_bad_mtu_or_fragments_entry_is_refused(ikesim, tmp_path, entry, fragment):

@@ -74,7 +74,6 @@ def test_a_pasted_route_based_configuration_is_accepted():
         (9, "system host-name srx"),
         (12, "interfaces st0 unit 1 multipoint"),
         (13, "security ike respond-bad-spi 5"),
-        (16, "security ike gateway gw1 nat-keepalive 10"),
         (17, "security ike gateway gw1 general-ikeid"),
         (19, "security ipsec vpn v vpn-monitor optimized"),
         (23, "security ipsec vpn-monitor-options interval 10 threshold 10"),
@@ -113,7 +112,6 @@ def test_each_gateway_gets_its_own_record():
 
 
 @pytest.mark.parametrize("statement", [
-    "security ike gateway gw1 nat-keepalive 300",
     "security ike gateway gw1 general-ikeid",
     "security ike gateway gw1 xauth access-profile remote-users",
     "security ike gateway gw1 local-identity inet6 2001:db8::1",

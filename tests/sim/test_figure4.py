@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ from sim.junos.ops import show
 from sim.pcap import write_pcap
 from sim.scenario import Scenario
 from sim.topology import load_topology
+from tests.sim.tshark import dissect, needs_tshark
 
 TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "figure4-multilevel.yaml"
 
@@ -90,19 +88,11 @@ def test_syslog_messages_of_later_releases(figure4):
     assert figure4.devices["Host-A"].messages_log.lines[0][16:].startswith("Host-A kmd[")
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
-                    "(.ci/run installs Debian's tshark)")
+@needs_tshark
 def test_the_capture_dissects_and_messages_5_and_6_decrypt(figure4, tmp_path):
     pcap = tmp_path / "figure4.pcap"
     write_pcap(pcap, figure4.world.network.capture, start=figure4.topology.start)
-    home = tmp_path / "home" / ".config" / "wireshark"
-    home.mkdir(parents=True)
-    (home / "ikev1_decryption_table").write_text(
-        "".join(f"{c.hex()},{k.hex()}\n" for c, k in figure4.key_table()))
-    env = {**os.environ, "HOME": str(tmp_path / "home"),
-           "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config")}
-    out = subprocess.run(["tshark", "-r", str(pcap), "-V"], capture_output=True, text=True,
-                         env=env, check=True).stdout
+    out = dissect(pcap, figure4.key_table(), tmp_path / "home")
     assert "Malformed" not in out
     # Both negotiations' messages 5 and 6 decrypt (an ID and a SIG payload in each), and so
     # do Quick Mode's first two messages (IDci and IDcr in each).

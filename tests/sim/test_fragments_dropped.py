@@ -39,7 +39,7 @@ def test_messages_1_to_4_pass_and_message_5_is_dropped_every_time(case):
     (n,) = case.results.in_order()
     firsts = [(m.number, m.size, m.ip_packets, m.lost) for m in n.messages
               if not m.retransmission]
-    assert firsts == [(1, 84, 1, None), (2, 84, 1, None), (3, 426, 1, None), (4, 373, 1, None),
+    assert firsts == [(1, 184, 1, None), (2, 184, 1, None), (3, 474, 1, None), (4, 421, 1, None),
                       (5, 1884, 2, "the link drops IP fragments")]
     fives = [m for m in n.messages if m.number == 5]
     assert len(fives) == 12 and all(m.lost == "the link drops IP fragments" for m in fives)
@@ -131,7 +131,7 @@ def test_the_ladder_stops_each_lost_copy_of_message_5_on_the_way(case):
 
 def test_a_link_that_loses_everything_is_named_as_the_cause_too(tmp_path):
     (n,) = run(ROOT / "cases" / "lost-packets.yaml", tmp_path / "lost").results.in_order()
-    assert n.network_cause == ("Main Mode message 1 (80 bytes) was sent 11 times and never "
+    assert n.network_cause == ("Main Mode message 1 (180 bytes) was sent 11 times and never "
                                "arrived: lost on the link")
 
 

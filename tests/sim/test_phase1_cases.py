@@ -176,6 +176,14 @@ def test_ike_traceoptions_write_the_selected_flags_to_their_file(tmp_path):
     folder = tmp_path / "run" / "logs" / "Host-B"
     traced = [line[16:] for line in (folder / "ike-trace").read_text().splitlines()]
     assert traced[0] == f"Phase-1 policy lookup for peer {HOST_A}: gateway gw"
+    # The peer's NAT-T vendor IDs, and its NAT-D payloads that find no NAT (sim.nat_traversal).
+    assert traced[1:7] == [
+        "ike_st_i_vid: VID[0] = RFC 3947", "ike_st_i_vid: VID[1] = draft-ietf-ipsec-nat-t-ike-03",
+        "ike_st_i_vid: VID[2] = draft-ietf-ipsec-nat-t-ike-02\\n",
+        "ike_st_i_vid: VID[3] = draft-ietf-ipsec-nat-t-ike-02",
+        "ike_st_i_vid: VID[4] = RFC 3706 DPD",
+        f"ike_st_i_nat_d: NAT-T: no NAT detected (local {HOST_B}:500, remote {HOST_A}:500)"]
+    del traced[1:7]
     assert traced[1].startswith("ike_st_o_all_done: MESSAGE: Phase 1 { 0x")
     assert traced[1].endswith(", version = 1.0, xchg = Identity protect, auth_method = RSA "
                               "signatures, Responder, cipher = aes-128-cbc, hash = sha-256, "
