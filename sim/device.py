@@ -13,9 +13,12 @@ from sim.device_state import CrlSource, DeviceState
 from sim.junos.config import DeviceConfig
 from sim.junos.logs import DaemonLog
 from sim.kmd import Kmd
+from sim.network import PROTO_ESP, Datagram
 from sim.pkid import Pkid, PkidTiming
 from sim.results import Results
 from sim.servers import CrlServer
+from sim.traffic import Traffic
+from sim.traffic_results import TrafficResults
 from sim.world import World
 
 
@@ -24,7 +27,8 @@ class Device:
                  config: DeviceConfig, config_text: str, store: CertificateStore,
                  log_dir: Path,
                  results: Results, resolve, clock_offset: float = 0.0,
-                 pkid_timing: PkidTiming | None = None) -> None:
+                 pkid_timing: PkidTiming | None = None,
+                 traffic_results: TrafficResults | None = None) -> None:
         self.world = world
         self.name = name
         self.address = address
@@ -53,8 +57,19 @@ class Device:
                        store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
                        send=world.network.send, rng=world.rng("kmd", name), results=results,
                        clock=self.now, syslog=self.messages_log)
+        self.traffic = Traffic(world.env, device=name, kmd=self.kmd, send=world.network.send,
+                               rng=world.rng("esp", name), clock=self.now,
+                               results=traffic_results or TrafficResults())
+        self.kmd.quick.on_installed.append(self.traffic.installed)
         # IKE runs on the external interface, whose address the topology checked is `address`.
-        world.network.attach(address, self.kmd.receive)
+        world.network.attach(address, self._receive)
+
+    def _receive(self, datagram: Datagram) -> None:
+        """ESP goes to the data plane, everything else to kmd."""
+        if datagram.protocol == PROTO_ESP:
+            self.traffic.receive(datagram)
+        else:
+            self.kmd.receive(datagram)
 
     def now(self) -> dt.datetime:
         """The device's own clock: the true time plus its offset (a wrong clock is a case)."""
@@ -98,7 +113,8 @@ class Device:
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
             ike_sas=tuple(sa for sa in self.kmd.ike_sas if _alive(sa, self.now())),
-            ipsec_sas=tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now())),
+            ipsec_sas=self.traffic.records(
+                tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now()))),
             kmd_log=tuple(self.kmd_log.lines),
             pkid_log=tuple(self.pkid_log.lines),
             messages_log=tuple(self.messages_log.lines))

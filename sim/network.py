@@ -28,13 +28,21 @@ class LinkSpec:
             raise ValueError(f"loss {self.loss}: must be between 0 and 1")
 
 
+PROTO_UDP = 17
+PROTO_ESP = 50
+
+
 @dataclass(frozen=True, kw_only=True)
 class Datagram:
+    """One IP datagram: UDP (IKE, sport/dport) or ESP (protocol 50, ports 0, the payload is
+    the ESP packet)."""
+
     src: str
     dst: str
     sport: int
     dport: int
     payload: bytes
+    protocol: int = PROTO_UDP
 
 
 @dataclass(frozen=True)

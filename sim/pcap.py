@@ -1,4 +1,4 @@
-"""Writing captured datagrams as a classic pcap file (IPv4/UDP, link type RAW).
+"""Writing captured datagrams as a classic pcap file (IPv4, UDP or ESP, link type RAW).
 
 Timestamps are the simulated times, as wall-clock dates from the world's start, so Wireshark
 shows the same times as the kmd log.
@@ -13,18 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pki.files import write_file
-from sim.network import Captured
+from sim.esp.inner import checksum as _checksum
+from sim.network import PROTO_UDP, Captured
 
 LINKTYPE_RAW = 101  # packets begin with the IP header
-
-
-def _checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def ip_udp_packet(src: str, dst: str, sport: int, dport: int, payload: bytes,
@@ -41,13 +33,24 @@ def ip_udp_packet(src: str, dst: str, sport: int, dport: int, payload: bytes,
     return header + udp
 
 
+def ip_packet(src: str, dst: str, protocol: int, payload: bytes, ident: int = 0) -> bytes:
+    """An IPv4 header before `payload` (an ESP packet is protocol 50's payload as it is)."""
+    s, d = ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident & 0xFFFF, 0, 64,
+                         protocol, 0, s, d)
+    header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
+    return header + payload
+
+
 def pcap_bytes(captured: Iterable[Captured], *, start: dt.datetime) -> bytes:
     """Every captured datagram as a pcap file's bytes."""
     base = start.timestamp()
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_RAW)]
     for count, item in enumerate(captured, 1):
         d = item.datagram
-        packet = ip_udp_packet(d.src, d.dst, d.sport, d.dport, d.payload, ident=count)
+        packet = (ip_udp_packet(d.src, d.dst, d.sport, d.dport, d.payload, ident=count)
+                  if d.protocol == PROTO_UDP
+                  else ip_packet(d.src, d.dst, d.protocol, d.payload, ident=count))
         when = base + item.time
         seconds = int(when)
         micros = int(round((when - seconds) * 1_000_000))

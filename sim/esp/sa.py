@@ -26,8 +26,8 @@ from sim.esp.packet import (
 )
 from sim.esp.replay import ReplayWindow
 
-__all__ = ["EspCounters", "Inbound", "Outbound", "ReplayError", "SequenceExhausted",
-           "WrongSpi"]
+__all__ = ["EspCounters", "EspStatistics", "Inbound", "Outbound", "ReplayError",
+           "SequenceExhausted", "WrongSpi"]
 
 LAST_SEQUENCE = 0xFFFFFFFF  # no extended sequence numbers (IKEv1 does not negotiate them)
 
@@ -44,9 +44,10 @@ class SequenceExhausted(RuntimeError):
     """2^32 - 1 packets sent: the SA must be rekeyed before it sends another (RFC 4303 3.3.3)."""
 
 
-@dataclass
-class EspCounters:
-    """The ESP counters of one SA pair, named as results.json and IpsecSaRecord carry them."""
+@dataclass(frozen=True, kw_only=True)
+class EspStatistics:
+    """The ESP counters of one SA pair at one moment, as `show security ipsec statistics`
+    prints them (IpsecSaRecord carries them too, and results.json)."""
 
     encrypted_bytes: int = 0
     encrypted_packets: int = 0
@@ -58,8 +59,29 @@ class EspCounters:
     bad_headers: int = 0
     bad_trailers: int = 0
 
-    def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    def __post_init__(self) -> None:
+        for f in fields(EspStatistics):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{f.name} {value!r}: a count (a whole number >= 0)")
+
+    def counters(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(EspStatistics)}
+
+
+class EspCounters:
+    """The live counters of one SA pair, shared by its two directions."""
+
+    def __init__(self) -> None:
+        self._values = EspStatistics().counters()
+
+    def count(self, name: str, amount: int = 1) -> None:
+        if name not in self._values:
+            raise KeyError(name)
+        self._values[name] += amount
+
+    def statistics(self) -> EspStatistics:
+        return EspStatistics(**self._values)
 
 
 _COUNTER_OF = {BadHeader: "bad_headers", ReplayError: "replay_errors",
@@ -83,8 +105,8 @@ class Outbound:
                       iv=self._rng.randbytes(self.suite.block_size), inner=inner,
                       next_header=next_header)
         self.seq += 1
-        self.counters.encrypted_packets += 1
-        self.counters.encrypted_bytes += len(inner)
+        self.counters.count("encrypted_packets")
+        self.counters.count("encrypted_bytes", len(inner))
         return packet
 
 
@@ -103,7 +125,7 @@ class Inbound:
         except EspError as exc:
             name = next((n for cls, n in _COUNTER_OF.items() if isinstance(exc, cls)), None)
             if name is not None:
-                setattr(self.counters, name, getattr(self.counters, name) + 1)
+                self.counters.count(name)
             raise
 
     def _open(self, packet: bytes) -> tuple[int, bytes]:
@@ -116,6 +138,6 @@ class Inbound:
         if self.window is not None:  # only an authentic packet moves the window
             self.window.accept(seq)
         next_header, inner = decrypt(self.suite, packet)
-        self.counters.decrypted_packets += 1
-        self.counters.decrypted_bytes += len(inner)
+        self.counters.count("decrypted_packets")
+        self.counters.count("decrypted_bytes", len(inner))
         return next_header, inner

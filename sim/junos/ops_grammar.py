@@ -118,6 +118,9 @@ ROOT = Node("", {
                     "show ipsec sa", "Show IPSec security associations",
                     (*_LEVEL, Opt("index", "Index of security association", "index")),
                     exclusive=_BRIEF_DETAIL),
+                "statistics": Leaf(
+                    "show ipsec statistics", "Show IPSec statistics",
+                    (Opt("index", "Index of security association", "index"),)),
             }),
         }),
         "log": Node("Show contents of log files", {

@@ -16,6 +16,7 @@ from cryptography import x509
 from pki.files import shown
 from sim.servers import ServerSpec
 from sim.topology.reader import Reader, offset, run_time, text
+from sim.topology.traffic import TRAFFIC_ARGS, read_traffic
 from sim.topology.values import (
     EVENT_ACTIONS,
     CaEntry,
@@ -34,6 +35,7 @@ _EVENT_ARGS = {
     "publish-crl": {"ca"},
     "clock": {"device", "offset"},
     "verify-local": {"device", "certificate-id"},
+    **TRAFFIC_ARGS,  # checked by sim.topology.traffic
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}
@@ -63,6 +65,9 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
         else:
             raise r.fail(item, action, f"events.{action}: expected a mapping of "
                                        f"{', '.join(sorted(_EVENT_ARGS[action]))}")
+        if action in TRAFFIC_ARGS:
+            read.append(read_traffic(r, item, action, args, devices))
+            continue
         for key in args:
             if key not in _EVENT_ARGS[action]:
                 raise r.fail(item, action, f"events.{action}.{shown(key)}: unknown argument")

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from sim.esp.inner import InnerPacket, InnerMalformed, parse
+from sim.esp.inner import InnerMalformed, InnerPacket, parse
 from sim.esp.packet import (
     BadHeader,
     BadTrailer,
@@ -53,8 +53,9 @@ def test_round_trip_every_algorithm(encryption, authentication):
         packet = out.encapsulate(inner)
         assert inner not in packet  # encrypted, not carried in the clear
         assert inbound.decapsulate(packet) == (4, inner)
-    assert (out.counters.encrypted_packets, counters.decrypted_packets) == (5, 5)
-    assert out.counters.encrypted_bytes == counters.decrypted_bytes == sum(
+    sent, received = out.counters.statistics(), counters.statistics()
+    assert (sent.encrypted_packets, received.decrypted_packets) == (5, 5)
+    assert sent.encrypted_bytes == received.decrypted_bytes == sum(
         28 + n for n in (0, 1, 55, 56, 1400))
 
 
@@ -98,7 +99,8 @@ def test_a_flipped_bit_fails_the_icv_and_is_counted():
     packet[40] ^= 0x01
     with pytest.raises(IcvFailure):
         inbound.decapsulate(bytes(packet))
-    assert counters.esp_authentication_failures == 1 and counters.decrypted_packets == 0
+    seen = counters.statistics()
+    assert (seen.esp_authentication_failures, seen.decrypted_packets) == (1, 0)
 
 
 def test_a_replayed_packet_counts_as_replay():
@@ -108,7 +110,8 @@ def test_a_replayed_packet_counts_as_replay():
     inbound.decapsulate(first)
     with pytest.raises(ReplayError):
         inbound.decapsulate(first)
-    assert (counters.replay_errors, counters.decrypted_packets) == (1, 1)
+    seen = counters.statistics()
+    assert (seen.replay_errors, seen.decrypted_packets) == (1, 1)
 
 
 def test_no_anti_replay_takes_the_same_packet_twice():
@@ -117,7 +120,8 @@ def test_no_anti_replay_takes_the_same_packet_twice():
     first = out.encapsulate(PING.encode())
     inbound.decapsulate(first)
     inbound.decapsulate(first)
-    assert (counters.replay_errors, counters.decrypted_packets) == (0, 2)
+    seen = counters.statistics()
+    assert (seen.replay_errors, seen.decrypted_packets) == (0, 2)
 
 
 def test_window_takes_late_packets_inside_and_refuses_those_behind_it():
@@ -128,7 +132,8 @@ def test_window_takes_late_packets_inside_and_refuses_those_behind_it():
     inbound.decapsulate(packets[99 - 63])     # 37: the oldest the 64-packet window holds
     with pytest.raises(ReplayError):
         inbound.decapsulate(packets[99 - 64])  # 36: behind the window
-    assert (counters.decrypted_packets, counters.replay_errors) == (2, 1)
+    seen = counters.statistics()
+    assert (seen.decrypted_packets, seen.replay_errors) == (2, 1)
 
 
 def test_a_forged_packet_does_not_move_the_window():
@@ -139,7 +144,7 @@ def test_a_forged_packet_does_not_move_the_window():
     with pytest.raises(IcvFailure):
         inbound.decapsulate(forged)
     inbound.decapsulate(genuine)  # sequence 1 is still inside the window
-    assert counters.decrypted_packets == 1
+    assert counters.statistics().decrypted_packets == 1
 
 
 def test_short_and_unaligned_packets_are_bad_headers():
@@ -149,7 +154,7 @@ def test_short_and_unaligned_packets_are_bad_headers():
     for broken in (packet[:5], packet[:-1], packet[:8 + 16 + 12]):
         with pytest.raises(BadHeader):
             inbound.decapsulate(broken)
-    assert counters.bad_headers == 3
+    assert counters.statistics().bad_headers == 3
 
 
 def test_bad_padding_is_a_bad_trailer():

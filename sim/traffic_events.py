@@ -1,0 +1,48 @@
+"""The scenario's side of traffic: a ping or flow event starts its process on the sending
+device's data plane (sim.traffic), and results.json's "traffic" section: pings, flows, drops
+outside any SA, and the ESP counters of every IPsec SA pair installed during the run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.traffic_results import FlowRecord, PingRecord
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+
+def _ping(scenario: Scenario, args) -> None:
+    device = scenario.devices[args["from"]]
+    record = PingRecord(device=device.name, source=args["source"], destination=args["to"],
+                        at=scenario.world.env.now, count=args["count"], size=args["size"],
+                        ident=scenario.traffic.next_ident())
+    scenario.traffic.pings.append(record)
+    scenario.world.env.process(device.traffic.ping(record, interval=args["interval"]))
+
+
+def _flow(scenario: Scenario, args) -> None:
+    device = scenario.devices[args["from"]]
+    record = FlowRecord(device=device.name, source=args["source"], destination=args["to"],
+                        at=scenario.world.env.now, rate=args["rate"],
+                        duration=args["duration"], size=args["size"],
+                        ident=scenario.traffic.next_ident())
+    scenario.traffic.flows.append(record)
+    scenario.world.env.process(device.traffic.flow(record))
+
+
+TRAFFIC_ACTIONS = {"ping": _ping, "flow": _flow}
+
+
+def traffic_json(scenario: Scenario) -> dict:
+    traffic = scenario.traffic
+    return {
+        "pings": [p.to_json() for p in traffic.pings],
+        "flows": [f.to_json() for f in traffic.flows],
+        "dropped": {name: vars(drops) for name, drops in sorted(traffic.drops.items())},
+        "ipsec_sas": [
+            {"device": name, "index": sa.record.index, "vpn": sa.record.vpn,
+             "inbound_spi": sa.record.inbound_spi, "outbound_spi": sa.record.outbound_spi,
+             **sa.counters.statistics().counters()}
+            for name, device in scenario.devices.items() for sa in device.traffic.sas],
+    }
