@@ -46,3 +46,28 @@ def traffic_json(scenario: Scenario) -> dict:
              **sa.counters.statistics().counters()}
             for name, device in scenario.devices.items() for sa in device.traffic.sas],
     }
+
+
+# Wireshark's names for the algorithms (its ESP SAs table, `esp_sa`).
+_WIRESHARK_ENCRYPTION = {"3des-cbc": "TripleDES-CBC [RFC2451]", "aes-128-cbc": "AES-CBC [RFC3602]",
+                         "aes-192-cbc": "AES-CBC [RFC3602]", "aes-256-cbc": "AES-CBC [RFC3602]"}
+_WIRESHARK_AUTHENTICATION = {"hmac-md5-96": "HMAC-MD5-96 [RFC2403]",
+                             "hmac-sha1-96": "HMAC-SHA-1-96 [RFC2404]",
+                             "hmac-sha-256-128": "HMAC-SHA-256-128 [RFC4868]"}
+
+
+def esp_sa_table(scenario: Scenario) -> list[str]:
+    """One line per ESP SA direction, in Wireshark's `esp_sa` table format, so that the
+    capture's ESP packets decrypt: each device's outbound SA (its peer holds the same keys
+    inbound, so every SA appears once)."""
+    lines = []
+    for device in scenario.devices.values():
+        for sa in device.traffic.sas:
+            record, keys = sa.record, sa.keys.outbound_keys
+            lines.append(",".join(f'"{field}"' for field in (
+                "IPv4", record.local_address, record.remote_address, f"0x{keys.spi:08x}",
+                _WIRESHARK_ENCRYPTION[record.encryption_algorithm],
+                f"0x{keys.encryption_key.hex()}",
+                _WIRESHARK_AUTHENTICATION[record.authentication_algorithm],
+                f"0x{keys.authentication_key.hex()}")))
+    return lines

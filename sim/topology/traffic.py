@@ -22,7 +22,7 @@ from pki.files import shown
 from sim.durations import parse_duration
 from sim.ike.ids import render
 from sim.topology.limits import LONGEST_RUN
-from sim.topology.reader import Reader, integer, ipv4, run_time
+from sim.topology.reader import Reader, integer, ipv4, join, run_time
 from sim.topology.values import DeviceEntry, EventEntry
 from sim.topology.yaml_lines import Located
 from sim.traffic_plan import Protected, covers, first_host, protected
@@ -65,7 +65,7 @@ def read_traffic(r: Reader, item: Located, action: str, args: Mapping[str, objec
     where = args if isinstance(args, Located) else item
     for key in args:
         if key not in TRAFFIC_ARGS[action]:
-            raise r.fail(where, key, f"{path}.{shown(key)}: unknown argument (expected one of "
+            raise r.fail(where, key, f"{join(path, key)}: unknown argument (expected one of "
                                      f"{', '.join(sorted(TRAFFIC_ARGS[action]))})")
     for key in _REQUIRED[action]:
         if args.get(key) is None:

@@ -1,0 +1,247 @@
+"""Traffic through the tunnel (topologies/traffic-ping.yaml): a ping brings the VPN up and
+crosses it as ESP, a flow follows, the counters per IPsec SA reach results.json and `show
+security ipsec statistics`, and what happens to ESP on the path (an altered copy, a replayed
+one, a lossy link, an SPI nobody holds) is counted where Junos counts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.device_state import DeviceState
+from sim.junos.ops import show
+from sim.network import PROTO_ESP, Datagram
+from sim.pcap import pcap_bytes
+from sim.scenario import Scenario
+from sim.topology import parse_topology
+from sim.traffic_events import esp_sa_table
+
+TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "traffic-ping.yaml"
+TEXT = TOPOLOGY.read_text()
+BASE = TEXT[:TEXT.index("events:")]
+# The ping's echo requests and replies carry 100 data bytes: 128-byte inner packets; the
+# flow's datagrams 1000: 1028 bytes.
+PING_PACKET, FLOW_PACKET = 20 + 8 + 100, 20 + 8 + 1000
+
+
+def build(tmp_path: Path, text: str = TEXT) -> Scenario:
+    topology = parse_topology(text, source="traffic.yaml")
+    return Scenario.build(topology, out=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> tuple[Scenario, dict]:
+    scenario = build(tmp_path_factory.mktemp("traffic"))
+    scenario.run()
+    scenario.write()
+    return scenario, json.loads((scenario.out / "results.json").read_text())
+
+
+def test_the_first_echo_request_brings_the_tunnel_up_and_the_others_cross_it(run):
+    """No initiate event: the first packet finds no SA, is dropped and starts Phase 1 (Junos's
+    establish-tunnels on-traffic); the other four are answered through the tunnel."""
+    scenario, results = run
+    (negotiation,) = results["negotiations"]
+    assert (negotiation["initiator"], negotiation["phase1"], negotiation["phase2"]) == (
+        "SRX-A", "done", "done")
+    assert negotiation["started"] == "2012-09-19T17:20:10Z"
+    (ping,) = results["traffic"]["pings"]
+    assert ping == {"device": "SRX-A", "source": "10.1.0.1", "destination": "10.2.0.1",
+                    "at_s": 10.0, "count": 5, "size": 100, "transmitted": 5, "received": 4,
+                    "loss_percent": 20.0,
+                    "rtt": {"min_ms": 10.0, "avg_ms": 10.0, "max_ms": 10.0}}  # 2 x 5 ms
+    assert results["traffic"]["dropped"]["SRX-A"] == {"no_sa": 1, "unknown_spi": 0,
+                                                      "not_allowed": 0}
+    (flow,) = results["traffic"]["flows"]
+    assert (flow["sent"], flow["received"]) == (200, 200)
+
+
+def test_results_record_the_counters_of_each_sa_pair(run):
+    scenario, results = run
+    a, b = results["traffic"]["ipsec_sas"]
+    assert (a["device"], b["device"]) == ("SRX-A", "SRX-B")
+    assert (a["inbound_spi"], a["outbound_spi"]) == (b["outbound_spi"], b["inbound_spi"])
+    sent = 4 * PING_PACKET + 200 * FLOW_PACKET
+    assert {k: a[k] for k in a if k.endswith(("bytes", "packets"))} == {
+        "encrypted_bytes": sent, "encrypted_packets": 204,
+        "decrypted_bytes": 4 * PING_PACKET, "decrypted_packets": 4}
+    assert {k: b[k] for k in b if k.endswith(("bytes", "packets"))} == {
+        "encrypted_bytes": 4 * PING_PACKET, "encrypted_packets": 4,
+        "decrypted_bytes": sent, "decrypted_packets": 204}
+    errors = ("esp_authentication_failures", "esp_decryption_failures", "replay_errors",
+              "bad_headers", "bad_trailers")
+    assert [a[k] + b[k] for k in errors] == [0] * 5
+
+
+def test_show_security_ipsec_statistics_prints_the_counters_as_the_guide_does(run):
+    scenario, _ = run
+    state = DeviceState.load(scenario.out, "SRX-A")
+    assert show(state, "show security ipsec statistics").splitlines() == [
+        "ESP Statistics:",
+        "  Encrypted bytes:           206112",
+        "  Decrypted bytes:              512",
+        "  Encrypted packets:            204",
+        "  Decrypted packets:              4",
+        "AH Statistics:",
+        "  Input bytes:                    0",
+        "  Output bytes:                   0",
+        "  Input packets:                  0",
+        "  Output packets:                 0",
+        "Errors:",
+        "  AH authentication failures: 0, Replay errors: 0",
+        "  ESP authentication failures: 0, ESP decryption failures: 0",
+        "  Bad headers: 0, Bad trailers: 0",
+    ]
+    peer = DeviceState.load(scenario.out, "SRX-B")
+    (sa,) = peer.ipsec_sas
+    lines = show(peer, f"show security ipsec statistics index {sa.index}").splitlines()
+    assert lines[1:5] == ["  Encrypted bytes:              512",
+                          "  Decrypted bytes:           206112",
+                          "  Encrypted packets:              4",
+                          "  Decrypted packets:            204"]
+    assert show(peer, "show security ipsec statistics index 7") == ""
+
+
+def _tamper(scenario: Scenario, on_esp_number: int, extra) -> None:
+    """Hand the network, instead of the `on_esp_number`th ESP datagram SRX-A sends, what
+    `extra` makes of it (copies on the path: an attacker's or a broken router's)."""
+    network, send = scenario.world.network, scenario.world.network.send
+    seen = []
+
+    def tampering(datagram: Datagram) -> None:
+        if datagram.protocol == PROTO_ESP and datagram.src == "30.1.1.31":
+            seen.append(datagram)
+            if len(seen) == on_esp_number:
+                for copy in extra(datagram):
+                    send(copy)
+                return
+        send(datagram)
+
+    network.send = tampering
+    for device in scenario.devices.values():
+        device.traffic._send = tampering
+
+
+def test_an_altered_copy_fails_the_icv_and_a_repeated_one_is_a_replay(tmp_path):
+    scenario = build(tmp_path)
+
+    def altered_and_repeated(datagram: Datagram) -> list[Datagram]:
+        payload = bytearray(datagram.payload)
+        payload[30] ^= 0x80
+        # The altered copy arrives first (a replay check cannot refuse it: its number is new),
+        # then the genuine packet, then the genuine packet again.
+        return [replace(datagram, payload=bytes(payload)), datagram, datagram]
+
+    _tamper(scenario, 2, altered_and_repeated)
+    scenario.run()
+    scenario.write()
+    peer = DeviceState.load(scenario.out, "SRX-B")
+    lines = show(peer, "show security ipsec statistics").splitlines()
+    assert lines[4] == "  Decrypted packets:            204"  # the genuine ones, once each
+    assert lines[11:] == ["  AH authentication failures: 0, Replay errors: 1",
+                          "  ESP authentication failures: 1, ESP decryption failures: 0",
+                          "  Bad headers: 0, Bad trailers: 0"]
+    (ping,) = scenario.traffic.pings
+    assert ping.received == 4  # the replayed echo request was not answered twice
+
+
+def test_a_truncated_copy_is_a_bad_header_and_an_unknown_spi_is_dropped(tmp_path):
+    scenario = build(tmp_path)
+
+    def truncated_and_foreign(datagram: Datagram) -> list[Datagram]:
+        foreign = random.Random(1).randbytes(len(datagram.payload))
+        return [replace(datagram, payload=datagram.payload[:20]),
+                replace(datagram, payload=foreign), datagram]
+
+    _tamper(scenario, 3, truncated_and_foreign)
+    scenario.run()
+    b = next(sa for sa in scenario.devices["SRX-B"].traffic.sas)
+    stats = b.counters.statistics()
+    assert (stats.bad_headers, stats.esp_authentication_failures) == (1, 0)
+    assert scenario.traffic.drops["SRX-B"].unknown_spi == 1
+
+
+def test_a_lossy_link_loses_esp_packets_and_the_counters_say_which(tmp_path):
+    text = (BASE.replace("latency: 5ms}", "latency: 5ms, loss: 0.2}")
+            + "events:\n  - {at: 5s, initiate: {device: SRX-A, gateway: ike_cert_gw_01}}\n"
+              "  - {at: 30s, flow: {from: SRX-A, to: 10.2.0.9, rate: 50pps, duration: 10s}}\n")
+    assert "loss: 0.2" in text
+    scenario = build(tmp_path, text)
+    scenario.run()
+    (flow,) = scenario.traffic.flows
+    sent = scenario.devices["SRX-A"].traffic.sas[-1].counters.statistics()
+    received = scenario.devices["SRX-B"].traffic.sas[-1].counters.statistics()
+    assert flow.sent == sent.encrypted_packets == 500
+    assert 300 < flow.received < 500
+    assert received.decrypted_packets == flow.received
+
+
+def test_the_same_seed_gives_the_same_esp_bytes(tmp_path):
+    captures = []
+    for name in ("a", "b"):
+        scenario = build(tmp_path / name)
+        scenario.run()
+        captures.append((pcap_bytes(scenario.world.network.capture,
+                                    start=scenario.topology.start), esp_sa_table(scenario)))
+    assert captures[0] == captures[1]
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory, run) -> Path:
+    """`ikesim run traffic-ping.yaml --pcap ...`, as a user runs it."""
+    here = tmp_path_factory.mktemp("capture")
+    cwd = os.getcwd()
+    os.chdir(here)
+    try:
+        assert main(["run", str(TOPOLOGY), "--out", "run", "--pcap", "esp.pcap",
+                     "--quiet"]) == 0
+    finally:
+        os.chdir(cwd)
+    return here / "esp.pcap"
+
+
+def test_the_run_writes_the_esp_keys_in_wiresharks_esp_sa_format(capture):
+    table = Path(f"{capture}.esp_sa")
+    assert table.stat().st_mode & 0o777 == 0o600
+    lines = table.read_text().splitlines()
+    hexa = "0x[0-9a-f]"
+    assert [re.fullmatch(
+        rf'"IPv4","30\.1\.1\.(31|51)","30\.1\.1\.(51|31)","{hexa}{{8}}","AES-CBC \[RFC3602\]",'
+        rf'"{hexa}{{32}}","HMAC-SHA-1-96 \[RFC2404\]","{hexa}{{40}}"', line) is not None
+        for line in lines] == [True, True]
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
+                    "(.ci/run installs Debian's tshark)")
+def test_tshark_decrypts_the_esp_traffic_with_the_written_table(capture, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    options = ["-o", "esp.enable_encryption_decode:TRUE",
+               "-o", "esp.enable_authentication_check:TRUE"]
+    for line in Path(f"{capture}.esp_sa").read_text().splitlines():
+        options += ["-o", f"uat:esp_sa:{line}"]
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+
+    def tshark(*args: str) -> str:
+        return subprocess.run(["tshark", "-r", str(capture), *options, *args],
+                              capture_output=True, text=True, env=env, check=True).stdout
+
+    fields = tshark("-Y", "esp", "-T", "fields", "-e", "ip.src", "-e", "ip.dst",
+                    "-e", "icmp.type", "-e", "udp.dstport", "-e", "esp.icv_good")
+    rows = [line.split("\t") for line in fields.splitlines()]
+    # Each ESP packet: outer and inner addresses, then the inner ICMP type or UDP port.
+    assert rows[:2] == [["30.1.1.31,10.1.0.1", "30.1.1.51,10.2.0.1", "8", "", "1"],
+                        ["30.1.1.51,10.2.0.1", "30.1.1.31,10.1.0.1", "0", "", "1"]]
+    assert sum(row[2] == "8" for row in rows) == sum(row[2] == "0" for row in rows) == 4
+    assert sum(row[3] == "9" for row in rows) == 200
+    assert all(row[4] == "1" for row in rows)  # every ICV checks with the written keys
+    assert "Malformed" not in tshark()
