@@ -10,6 +10,7 @@ from pki.daemon import PkiDaemon
 from pki.profiles import PkiTraceFlag
 from pki.store import CertificateStore
 from sim.device_state import CrlSource, DeviceState
+from sim.ike_statistics import IkeTrafficCounters
 from sim.junos.config import DeviceConfig
 from sim.junos.logs import DaemonLog
 from sim.kmd import Kmd
@@ -37,6 +38,7 @@ class Device:
         self.config_text = config_text
         self.clock_offset = clock_offset
         self.store = store
+        self.ike_traffic = IkeTrafficCounters()
         ike_trace = config.ike.traceoptions
         pki_trace = config.pki.traceoptions
         self.kmd_log = DaemonLog(
@@ -55,7 +57,7 @@ class Device:
                          clock=self.now, resolve=resolve, timing=pkid_timing)
         self.kmd = Kmd(world.env, device=name, address=address, config=config,
                        store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
-                       send=world.network.send, rng=world.rng("kmd", name), results=results,
+                       send=self._send_ike, rng=world.rng("kmd", name), results=results,
                        clock=self.now, syslog=self.messages_log)
         self.traffic = Traffic(world.env, device=name, kmd=self.kmd, send=world.network.send,
                                rng=world.rng("esp", name), clock=self.now,
@@ -69,7 +71,12 @@ class Device:
         if datagram.protocol == PROTO_ESP:
             self.traffic.receive(datagram)
         else:
+            self.ike_traffic.received(datagram.payload)
             self.kmd.receive(datagram)
+
+    def _send_ike(self, datagram: Datagram) -> None:
+        self.ike_traffic.sent(datagram.payload)
+        self.world.network.send(datagram)
 
     def now(self) -> dt.datetime:
         """The device's own clock: the true time plus its offset (a wrong clock is a case)."""
@@ -112,7 +119,8 @@ class Device:
                 url=cached.url, loaded_at=cached.loaded_at.isoformat(),
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
-            ike_sas=tuple(sa for sa in self.kmd.ike_sas if _alive(sa, self.now())),
+            ike_sas=tuple(self.ike_traffic.record(sa) for sa in self.kmd.ike_sas
+                          if _alive(sa, self.now())),
             ipsec_sas=self.traffic.records(
                 tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now()))),
             kmd_log=tuple(self.kmd_log.lines),

@@ -46,6 +46,11 @@ class IkeSaRecord:
     established: str  # ISO time on the device's clock
     local_id: str  # rendered, e.g. ipv4(udp:500,[0..3]=30.1.1.31)
     remote_id: str
+    # Traffic statistics: the SA's IKE datagrams (sim.ike_statistics); None = not counted.
+    input_bytes: int | None = None
+    output_bytes: int | None = None
+    input_packets: int | None = None
+    output_packets: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -245,3 +245,20 @@ def test_tshark_decrypts_the_esp_traffic_with_the_written_table(capture, tmp_pat
     assert sum(row[3] == "9" for row in rows) == 200
     assert all(row[4] == "1" for row in rows)  # every ICV checks with the written keys
     assert "Malformed" not in tshark()
+
+
+def test_the_ike_sa_detail_counts_the_sas_ike_datagrams(run):
+    """The responder received Main Mode 1, 3, 5 and Quick Mode 1, 3; it sent the other four."""
+    scenario, _ = run
+    state = DeviceState.load(scenario.out, "SRX-B")
+    lines = show(state, "show security ike security-associations detail").splitlines()
+    at = lines.index("  Traffic statistics:")
+    ike = [c.datagram for c in scenario.world.network.capture
+           if c.datagram.protocol != PROTO_ESP]
+    assert {d.payload[:8].hex() for d in ike} == {state.ike_sas[0].initiator_cookie}
+    into = sum(len(d.payload) for d in ike if d.dst == "30.1.1.51")
+    out = sum(len(d.payload) for d in ike if d.src == "30.1.1.51")
+    assert lines[at + 1:at + 5] == [f"   Input  bytes  :{into:>21}",
+                                    f"   Output bytes  :{out:>21}",
+                                    "   Input  packets:                    5",
+                                    "   Output packets:                    4"]
