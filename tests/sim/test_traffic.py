@@ -18,6 +18,7 @@ import pytest
 
 from sim.cli import main
 from sim.device_state import DeviceState
+from sim.esp.inner import InnerPacket
 from sim.junos.ops import show
 from sim.network import PROTO_ESP, Datagram
 from sim.pcap import pcap_bytes
@@ -262,3 +263,21 @@ def test_the_ike_sa_detail_counts_the_sas_ike_datagrams(run):
                                     f"   Output bytes  :{out:>21}",
                                     "   Input  packets:                    5",
                                     "   Output packets:                    4"]
+
+
+def test_what_the_peer_tunnels_outside_the_proxy_ids_is_dropped_not_delivered(tmp_path):
+    """RFC 4301 5.2: a packet an SA carries must match its selectors. SRX-A holds the keys,
+    so the packet is authentic; its inner destination is outside SRX-B's 10.2.0.0/24."""
+    scenario = build(tmp_path)
+    scenario.run()
+    a_sa = scenario.devices["SRX-A"].traffic.sas[-1]
+    b_traffic = scenario.devices["SRX-B"].traffic
+    before = b_traffic.sas[-1].counters.statistics()
+    stray = InnerPacket(src="10.1.0.1", dst="10.3.0.1", protocol=1, ident=9, seq=1, data=b"")
+    esp = a_sa.outbound.encapsulate(stray.encode())
+    b_traffic.receive(scenario.devices["SRX-A"].traffic.wrap(a_sa, esp))
+    after = b_traffic.sas[-1].counters.statistics()
+    assert after.decrypted_packets == before.decrypted_packets + 1  # authentic and decrypted
+    assert vars(scenario.traffic.drops["SRX-B"]) == {"no_sa": 0, "unknown_spi": 0,
+                                                     "not_allowed": 1}
+    assert after.encrypted_packets == before.encrypted_packets  # no answer went back
