@@ -5,6 +5,7 @@ and by sim.traffic (which VPN a packet with no SA would bring up)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -25,12 +26,24 @@ class Protected:
 
 def covers(ike_id: IkeId, address: str) -> bool:
     """Is `address` (IPv4 or IPv6) one of the addresses the proxy ID names?"""
-    span = ike_id.covers()
+    span = _span(ike_id)
     if span is None:
         return False
-    ip = ipaddress.ip_address(address)
+    version, value = _address(address)
     family, first, last = span
-    return ip.version == family and first <= int(ip) <= last
+    return version == family and first <= value <= last
+
+
+# Every packet asks: a run's few proxy IDs and addresses are worked out once each.
+@functools.lru_cache(maxsize=1024)
+def _span(ike_id: IkeId) -> tuple[int, int, int] | None:
+    return ike_id.covers()
+
+
+@functools.lru_cache(maxsize=65536)
+def _address(address: str) -> tuple[int, int]:
+    ip = ipaddress.ip_address(address)
+    return ip.version, int(ip)
 
 
 def protected(config: DeviceConfig) -> tuple[Protected, ...]:

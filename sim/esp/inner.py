@@ -4,6 +4,7 @@ the peer's bytes: `parse` checks every length before it trusts one."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ class InnerPacket:
 
     def __post_init__(self) -> None:
         for address in (self.src, self.dst):
-            ipaddress.IPv4Address(address)  # a ValueError names it
+            _packed(address)  # a ValueError names it
         if self.protocol not in (PROTO_ICMP, PROTO_UDP):
             raise ValueError(f"protocol {self.protocol}: ICMP (1) or UDP (17)")
         if not 0 <= self.ident <= 0xFFFF or not 0 <= self.seq <= 0xFFFF:
@@ -61,7 +62,7 @@ class InnerPacket:
                            seq=self.seq, data=self.data, icmp_type=ICMP_ECHO_REPLY)
 
     def encode(self) -> bytes:
-        s, d = ipaddress.IPv4Address(self.src).packed, ipaddress.IPv4Address(self.dst).packed
+        s, d = _packed(self.src), _packed(self.dst)
         if self.protocol == PROTO_ICMP:
             body = struct.pack("!BBHHH", self.icmp_type, 0, 0, self.ident, self.seq) + self.data
             body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
@@ -76,6 +77,17 @@ class InnerPacket:
         return head + body
 
 
+# A run's packets come and go between a few hosts: each address is converted once.
+@functools.lru_cache(maxsize=65536)
+def _packed(address: str) -> bytes:
+    return ipaddress.IPv4Address(address).packed
+
+
+@functools.lru_cache(maxsize=65536)
+def _text(packed: bytes) -> str:
+    return str(ipaddress.IPv4Address(packed))
+
+
 def parse(packet: bytes) -> InnerPacket:
     """Read an inner packet back; InnerMalformed for anything else."""
     if len(packet) < IPV4_HEADER + 8:
@@ -88,7 +100,7 @@ def parse(packet: bytes) -> InnerPacket:
     if checksum(packet[:ihl]):
         raise InnerMalformed("IPv4 header checksum")
     body = packet[ihl:]
-    src, dst = str(ipaddress.IPv4Address(s)), str(ipaddress.IPv4Address(d))
+    src, dst = _text(s), _text(d)
     if protocol == PROTO_ICMP:
         icmp_type, _, _, ident, seq = struct.unpack_from("!BBHHH", body)
         if checksum(body) or icmp_type not in (ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY):
