@@ -25,7 +25,7 @@ from sim.run_folder import RunFolder
 from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
 from sim.topology.limits import LONGEST_RUN, MAX_SEED
-from sim.traffic_events import esp_sa_table
+from sim.traffic_events import esp_sa_table, traffic_summary
 
 SEED_MAX = MAX_SEED  # as a topology's `seed`
 
@@ -227,7 +227,8 @@ def summary(scenario: Scenario, elapsed: float) -> str:
     table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                       .rstrip() for row in rows)
     tail = "\n(one record per negotiation in results.json)\n" if count > MANY else "\n"
-    return f"{head}\n\n{table}\n{tail}"
+    traffic = traffic_summary(scenario)  # pings and flows (sim.traffic_events)
+    return f"{head}\n\n{table}\n{tail}" + (f"{traffic}\n\n" if traffic else "")
 
 
 def _each(scenario: Scenario, negotiations) -> list[tuple[str, ...]]:

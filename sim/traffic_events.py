@@ -71,3 +71,27 @@ def esp_sa_table(scenario: Scenario) -> list[str]:
                 _WIRESHARK_AUTHENTICATION[record.authentication_algorithm],
                 f"0x{keys.authentication_key.hex()}")))
     return lines
+
+
+def traffic_summary(scenario: Scenario) -> str:
+    """What `ikesim run` prints after its table: each ping summed up as Junos's ping ends
+    (its statistics lines), each flow's packets sent and received."""
+    lines = []
+    for ping in scenario.traffic.pings:
+        loss = (100 * (ping.transmitted - ping.received) // ping.transmitted
+                if ping.transmitted else 0)
+        lines += [f"--- {ping.destination} ping statistics --- (from {ping.source} behind "
+                  f"{ping.device} at {ping.at:g} s)",
+                  f"{ping.transmitted} packets transmitted, {ping.received} packets received, "
+                  f"{loss}% packet loss"]
+        if ping.rtts:
+            ms = [t * 1000 for t in ping.rtts]
+            mean = sum(ms) / len(ms)
+            deviation = (sum((t - mean) ** 2 for t in ms) / len(ms)) ** 0.5
+            lines.append(f"round-trip min/avg/max/stddev = {min(ms):.3f}/{mean:.3f}/"
+                         f"{max(ms):.3f}/{deviation:.3f} ms")
+    for flow in scenario.traffic.flows:
+        lines.append(f"--- flow {flow.source} -> {flow.destination} --- (behind {flow.device} "
+                     f"at {flow.at:g} s, {flow.rate:g} pps for {flow.duration:g} s): "
+                     f"{flow.sent} packets sent, {flow.received} received")
+    return "\n".join(lines)

@@ -281,3 +281,15 @@ def test_what_the_peer_tunnels_outside_the_proxy_ids_is_dropped_not_delivered(tm
     assert vars(scenario.traffic.drops["SRX-B"]) == {"no_sa": 0, "unknown_spi": 0,
                                                      "not_allowed": 1}
     assert after.encrypted_packets == before.encrypted_packets  # no answer went back
+
+
+def test_ikesim_run_sums_up_each_ping_and_flow(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(TOPOLOGY), "--out", "run"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    at = out.index("--- 10.2.0.1 ping statistics --- (from 10.1.0.1 behind SRX-A at 10 s)")
+    assert out[at + 1:at + 4] == [
+        "5 packets transmitted, 4 packets received, 20% packet loss",
+        "round-trip min/avg/max/stddev = 10.000/10.000/10.000/0.000 ms",
+        "--- flow 10.1.0.1 -> 10.2.0.9 --- (behind SRX-A at 30 s, 20 pps for 10 s): "
+        "200 packets sent, 200 received"]
