@@ -14,11 +14,11 @@ from sim.ike_statistics import IkeTrafficCounters
 from sim.junos.config import DeviceConfig
 from sim.junos.logs import DaemonLog
 from sim.kmd import Kmd
-from sim.network import PROTO_ESP, Datagram
+from sim.network import Datagram
 from sim.pkid import Pkid, PkidTiming
 from sim.results import Results
 from sim.servers import CrlServer
-from sim.traffic import Traffic
+from sim.traffic import Traffic, carries_esp
 from sim.traffic_results import TrafficResults
 from sim.world import World
 
@@ -67,8 +67,8 @@ class Device:
         world.network.attach(address, self._receive)
 
     def _receive(self, datagram: Datagram) -> None:
-        """ESP goes to the data plane, everything else to kmd."""
-        if datagram.protocol == PROTO_ESP:
+        """ESP (also in UDP 4500) goes to the data plane, everything else to kmd."""
+        if carries_esp(datagram):
             self.traffic.receive(datagram)
         else:
             self.ike_traffic.received(datagram.payload)

@@ -8,8 +8,10 @@ SA is dropped and, when no IKE negotiation for the VPN's gateway is in progress 
 initiates one; the next packets use the SA Quick Mode installs.
 
 Seams for the other parts of issue 9: `wrap` turns an ESP packet into the datagram that carries
-it (NAT-T puts it in UDP 4500 instead), and `unwrap` reads it back; the network applies the
-link's loss, latency (and, with fragmentation, its MTU) to that datagram as to any other. A
+it (protocol 50; NAT-T replaces it to put the packet in UDP 4500), and `carries_esp` already
+tells ESP in UDP 4500 (RFC 3948) from IKE there, so sim.device hands either to `receive`; the
+network applies the link's loss, latency (and, with fragmentation, its MTU) to that datagram
+as to any other. A
 rekey installs a new SA pair through `installed`: outbound traffic moves to the newest SA that
 matches while the old inbound SA keeps receiving until kmd deletes it.
 """
@@ -220,8 +222,20 @@ class Traffic:
                 flow.received += 1
 
 
+NAT_T_PORT = 4500
+
+
+def carries_esp(datagram: Datagram) -> bool:
+    """ESP (protocol 50), or ESP in UDP 4500 (RFC 3948: a non-zero SPI where IKE on port 4500
+    puts its four zero bytes, the non-ESP marker)."""
+    if datagram.protocol == PROTO_ESP:
+        return True
+    return (datagram.dport == NAT_T_PORT and len(datagram.payload) >= 4
+            and datagram.payload[:4] != bytes(4))
+
+
 def _esp_payload(datagram: Datagram) -> bytes | None:
-    return datagram.payload if datagram.protocol == PROTO_ESP else None
+    return datagram.payload if carries_esp(datagram) else None
 
 
 def _pattern(size: int) -> bytes:

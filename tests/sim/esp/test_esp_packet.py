@@ -24,6 +24,8 @@ from sim.esp.packet import (
 )
 from sim.esp.sa import EspCounters, Inbound, Outbound, ReplayError
 from sim.ike.ipsec_proposals import EspAuthentication, EspEncryption
+from sim.network import Datagram
+from sim.traffic import carries_esp
 
 PING = InnerPacket(src="10.1.0.1", dst="10.2.0.1", protocol=1, ident=0x1234, seq=1,
                    data=bytes(range(56)))
@@ -180,3 +182,14 @@ def test_inner_packets_read_back_and_refuse_garbage():
     for garbage in (b"", b"\x45" * 30, bytes(broken)):
         with pytest.raises(InnerMalformed):
             parse(garbage)
+
+
+def test_esp_in_udp_4500_is_told_from_ike_by_the_non_esp_marker():
+    def udp(port: int, payload: bytes) -> Datagram:
+        return Datagram(src="1.1.1.1", dst="2.2.2.2", sport=port, dport=port, payload=payload)
+
+    assert carries_esp(Datagram(src="1.1.1.1", dst="2.2.2.2", sport=0, dport=0,
+                                payload=b"", protocol=50))
+    assert carries_esp(udp(4500, b"\x1a\x24\xea\xb9" + bytes(20)))
+    assert not carries_esp(udp(4500, bytes(4) + b"\x11" * 28))  # IKE after the marker
+    assert not carries_esp(udp(500, b"\x1a\x24\xea\xb9" + bytes(20)))  # IKE on 500
