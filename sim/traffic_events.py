@@ -17,7 +17,7 @@ def _ping(scenario: Scenario, args) -> None:
     record = PingRecord(device=device.name, source=args["source"], destination=args["to"],
                         at=scenario.world.env.now, count=args["count"], size=args["size"],
                         ident=scenario.traffic.next_ident())
-    scenario.traffic.pings.append(record)
+    scenario.traffic.add_ping(record)
     scenario.world.env.process(device.traffic.ping(record, interval=args["interval"]))
 
 
@@ -27,7 +27,7 @@ def _flow(scenario: Scenario, args) -> None:
                         at=scenario.world.env.now, rate=args["rate"],
                         duration=args["duration"], size=args["size"],
                         ident=scenario.traffic.next_ident())
-    scenario.traffic.flows.append(record)
+    scenario.traffic.add_flow(record)
     scenario.world.env.process(device.traffic.flow(record))
 
 

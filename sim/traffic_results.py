@@ -66,21 +66,33 @@ class DeviceDrops:
 
 
 class TrafficResults:
-    """Shared by every device's traffic engine; idents tell the pings and flows apart."""
+    """Shared by every device's traffic engine. Idents (the echo identifier, the flow's source
+    port) tell pings and flows apart; after 65,535 of them they wrap, and a reply finds the
+    newest ping from its source with its ident."""
 
     def __init__(self) -> None:
         self.pings: list[PingRecord] = []
         self.flows: list[FlowRecord] = []
         self.drops: dict[str, DeviceDrops] = {}
+        self._pings: dict[tuple[str, int], PingRecord] = {}
+        self._flows: dict[tuple[str, int], FlowRecord] = {}
 
     def next_ident(self) -> int:
-        return (len(self.pings) + len(self.flows) + 1) & 0xFFFF
+        return (len(self.pings) + len(self.flows)) % 0xFFFF + 1
+
+    def add_ping(self, record: PingRecord) -> None:
+        self.pings.append(record)
+        self._pings[(record.source, record.ident)] = record
+
+    def add_flow(self, record: FlowRecord) -> None:
+        self.flows.append(record)
+        self._flows[(record.source, record.ident)] = record
 
     def drops_of(self, device: str) -> DeviceDrops:
         return self.drops.setdefault(device, DeviceDrops())
 
     def ping_of(self, source: str, ident: int) -> PingRecord | None:
-        return next((p for p in self.pings if p.ident == ident and p.source == source), None)
+        return self._pings.get((source, ident))
 
     def flow_of(self, source: str, ident: int) -> FlowRecord | None:
-        return next((f for f in self.flows if f.ident == ident and f.source == source), None)
+        return self._flows.get((source, ident))
