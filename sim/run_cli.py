@@ -60,7 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                                                   "(default: runs/<name>-<seed>/); an earlier "
                                                   "run there is replaced whole")
     run.add_argument("--pcap", metavar="FILE",
-                     help="write every ISAKMP packet to FILE and the IKE keys to FILE.keys")
+                     help="write every ISAKMP and ESP packet to FILE, the IKE keys to "
+                          "FILE.keys and the ESP keys to FILE.esp_sa")
     run.add_argument("--until", metavar="TIME", type=until_value,
                      help="stop at this simulated time (e.g. 90s)")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
