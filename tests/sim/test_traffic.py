@@ -293,3 +293,38 @@ def test_ikesim_run_sums_up_each_ping_and_flow(tmp_path, monkeypatch, capsys):
         "round-trip min/avg/max/stddev = 10.000/10.000/10.000/0.000 ms",
         "--- flow 10.1.0.1 -> 10.2.0.9 --- (behind SRX-A at 30 s, 20 pps for 10 s): "
         "200 packets sent, 200 received"]
+
+
+def _reordering(no_anti_replay: bool) -> str:
+    """A link whose jitter (4 ms) reorders a 10,000 packets/s flow far past a 64-packet
+    window; with `no-anti-replay` on SRX-B's VPN."""
+    text = BASE.replace("latency: 5ms}", "latency: 5ms, jitter: 4ms}")
+    if no_anti_replay:
+        anchor = ("      set security ipsec vpn ipsec_cert_vpn_01 ike proxy-identity local "
+                  "10.2.0.0/24\n")
+        assert anchor in text
+        text = text.replace(anchor, anchor + "      set security ipsec vpn ipsec_cert_vpn_01 "
+                                             "ike no-anti-replay\n")
+    return text + ("events:\n  - {at: 5s, initiate: {device: SRX-A, gateway: ike_cert_gw_01}}\n"
+                   "  - {at: 30s, flow: {from: SRX-A, to: 10.2.0.9, rate: 10000pps, "
+                   "duration: 0.2s, size: 100}}\n")
+
+
+def test_packets_reordered_past_the_window_are_replay_errors(tmp_path):
+    scenario = build(tmp_path, _reordering(no_anti_replay=False))
+    scenario.run()
+    (flow,) = scenario.traffic.flows
+    stats = scenario.devices["SRX-B"].traffic.sas[-1].counters.statistics()
+    assert flow.sent == 2000 and stats.replay_errors > 100
+    assert stats.decrypted_packets + stats.replay_errors == 2000 == flow.received + \
+        stats.replay_errors
+
+
+def test_no_anti_replay_takes_every_reordered_packet(tmp_path):
+    scenario = build(tmp_path, _reordering(no_anti_replay=True))
+    scenario.run()
+    stats = scenario.devices["SRX-B"].traffic.sas[-1].counters.statistics()
+    assert (stats.decrypted_packets, stats.replay_errors) == (2000, 0)
+    state = scenario.devices["SRX-B"].snapshot()
+    assert "Anti-replay service: disabled" in show(
+        state, "show security ipsec security-associations detail")
