@@ -191,7 +191,7 @@ class Traffic:
             drops.unknown_spi += 1  # too short to name an SA: no SA's counters can take it
             return
         sa = self._by_spi.get(spi)
-        if sa is None:
+        if sa is None or not self._alive(sa):  # an SA past its lifetime is deleted
             drops.unknown_spi += 1
             return
         try:

@@ -98,6 +98,9 @@ def read_traffic(r: Reader, item: Located, action: str, args: Mapping[str, objec
         values["duration"] = r.convert(where, "duration", path, _positive_duration,
                                        required=True)
         packets = values["rate"] * values["duration"]  # type: ignore[operator]
+        if packets < 1:
+            raise r.fail(where, "rate", f"{path}: {packets:g} packets (rate x duration); at "
+                                        "least 1")
         if packets > MAX_PACKETS:
             raise r.fail(where, "rate", f"{path}: {packets:,.0f} packets (rate x duration); "
                                         f"at most {MAX_PACKETS:,} per flow")

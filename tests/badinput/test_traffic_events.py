@@ -58,6 +58,8 @@ def _refused(ikesim, tmp_path: Path, event: str, *fragments: str) -> str:
      ("events.flow.rate: '1000000pps': 0.001pps..100,000pps",)),
     ("{at: 10s, flow: {from: SRX-A, to: 10.2.0.1, rate: 100000pps, duration: 1h}}",
      ("events.flow: 360,000,000 packets (rate x duration); at most 1,000,000 per flow",)),
+    ("{at: 10s, flow: {from: SRX-A, to: 10.2.0.1, rate: 0.5pps, duration: 1s}}",
+     ("events.flow: 0.5 packets (rate x duration); at least 1",)),
     ("{at: 10s, flow: {from: SRX-A, to: 10.2.0.1, rate: 10pps, duration: forever}}",
      ("events.flow.duration: 'forever' is not a duration",)),
     ("{at: 10s, flow: {from: SRX-A, to: \"10.2.0.1\\n\", rate: 10pps, duration: 1s}}",

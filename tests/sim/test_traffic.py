@@ -328,3 +328,17 @@ def test_no_anti_replay_takes_every_reordered_packet(tmp_path):
     state = scenario.devices["SRX-B"].snapshot()
     assert "Anti-replay service: disabled" in show(
         state, "show security ipsec security-associations detail")
+
+
+def test_esp_for_an_sa_past_its_lifetime_is_dropped(tmp_path):
+    """SRX-B's clock jumps an hour at 60 s: its SA (3600 s) is past its lifetime there, while
+    SRX-A's still sends on it."""
+    text = BASE + ("events:\n  - {at: 5s, initiate: {device: SRX-A, gateway: ike_cert_gw_01}}\n"
+                   "  - {at: 50s, flow: {from: SRX-A, to: 10.2.0.9, rate: 10pps, "
+                   "duration: 20s}}\n"
+                   "  - {at: 60s, clock: {device: SRX-B, offset: 1h}}\n")
+    scenario = build(tmp_path, text)
+    scenario.run()
+    (flow,) = scenario.traffic.flows
+    assert flow.sent == 200 and flow.received == 100
+    assert scenario.traffic.drops["SRX-B"].unknown_spi == 100
