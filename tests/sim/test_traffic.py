@@ -342,3 +342,17 @@ def test_esp_for_an_sa_past_its_lifetime_is_dropped(tmp_path):
     (flow,) = scenario.traffic.flows
     assert flow.sent == 200 and flow.received == 100
     assert scenario.traffic.drops["SRX-B"].unknown_spi == 100
+
+
+def test_packets_while_the_tunnel_comes_up_start_one_negotiation(tmp_path):
+    """Echo requests every 10 ms: those before Quick Mode installs the SA are dropped, and
+    only the first starts a negotiation (kmd has one in progress for the others)."""
+    text = BASE + ("events:\n  - {at: 10s, ping: {from: SRX-A, to: 10.2.0.1, count: 50, "
+                   "interval: 10ms}}\n")
+    scenario = build(tmp_path, text)
+    scenario.run()
+    (negotiation,) = scenario.results.in_order()
+    (ping,) = scenario.traffic.pings
+    dropped = scenario.traffic.drops["SRX-A"].no_sa
+    assert negotiation.phase2 == "done" and dropped > 1
+    assert ping.received == 50 - dropped
