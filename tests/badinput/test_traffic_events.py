@@ -80,3 +80,13 @@ def test_a_vpn_that_protects_every_address_needs_a_source(ikesim, tmp_path):
                  "give a source")
     finally:
         BASE = saved
+
+
+def test_a_symlink_where_the_esp_key_table_goes_is_refused_before_the_run(ikesim, tmp_path):
+    (tmp_path / "t.yaml").write_text(TOPOLOGY)
+    (tmp_path / "victim").write_text("precious\n")
+    (tmp_path / "esp.pcap.esp_sa").symlink_to(tmp_path / "victim")
+    before = files_under(tmp_path)
+    assert_refused(ikesim("run", "t.yaml", "--out", "run", "--pcap", "esp.pcap"),
+                   "--pcap esp.pcap:", "esp.pcap.esp_sa")
+    assert files_under(tmp_path) == before and not (tmp_path / "run").exists()
