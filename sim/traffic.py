@@ -4,8 +4,8 @@ send pings and flows, packets that match an IPsec SA's proxy IDs leave ESP-encap
 request is answered through the tunnel, as the protected host behind the peer would answer it.
 
 Junos brings a VPN up on traffic (`establish-tunnels on-traffic`, the default): a packet with no
-SA is dropped and, when no IKE negotiation for the VPN's gateway is in progress or up, kmd
-initiates one; the next packets use the SA Quick Mode installs.
+SA is dropped and starts Phase 1, or Quick Mode when the gateway's IKE SA is up (see
+`_bring_up`); the next packets use the SA Quick Mode installs.
 
 Seams for the other parts of issue 9: `wrap` turns an ESP packet into the datagram that carries
 it (protocol 50; NAT-T replaces it to put the packet in UDP 4500), and `carries_esp` already
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from sim.kmd import Kmd
 
 PING_INTERVAL = 1.0  # Junos `ping` sends one echo request a second
+TRIGGER_HOLD_DOWN = 10.0  # seconds between traffic-started negotiations of one gateway
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Traffic:
         self._send, self._rng, self.results, self.clock = send, rng, results, clock
         self.sas: list[TunnelSa] = []
         self._by_spi: dict[int, TunnelSa] = {}
+        self._triggered: dict[str, float] = {}  # gateway -> when traffic last started one
         self.wrap: Callable[[TunnelSa, bytes], Datagram] = self._esp_datagram
         self.unwrap: Callable[[Datagram], bytes | None] = _esp_payload
 
@@ -140,30 +142,50 @@ class Traffic:
                         dport=0, payload=esp, protocol=PROTO_ESP)
 
     def _bring_up(self, packet: InnerPacket) -> None:
-        """Traffic for a VPN without an SA starts its negotiation, unless one is in progress
-        or up (then Quick Mode is kmd's business) or the gateway's peer is dynamic."""
+        """Traffic for a VPN without an SA starts a negotiation: Quick Mode on the gateway's
+        IKE SA when one is up (its IPsec SA expired or was never made), else Phase 1 (not
+        for a dynamic peer, which only responds). Nothing while a negotiation is in progress,
+        and at most one every TRIGGER_HOLD_DOWN seconds per gateway, so that a flow towards
+        a peer that keeps failing does not start one per packet (our choice: the guide is
+        silent on kmd's back-off)."""
         vpn = route(self.kmd.config, packet.src, packet.dst)
-        if vpn is None:
+        gateway = self.kmd.config.ike.gateways.get(vpn.gateway) if vpn else None
+        if vpn is None or gateway is None:
             return
-        gateway = self.kmd.config.ike.gateways.get(vpn.gateway)
-        if gateway is None or not gateway.addresses:
+        last = self._triggered.get(vpn.gateway)
+        if last is not None and self.env.now - last < TRIGGER_HOLD_DOWN:
             return
-        if any(entry.gateway == vpn.gateway and entry.failed is None
-               for entry in self.kmd.sas.values()):
+        entries = [e for e in self.kmd.sas.values()
+                   if e.gateway == vpn.gateway and e.failed is None]
+        up = [e for e in entries if e.done is not None and self._ike_alive(e.sa.icookie)]
+        if not entries and gateway.addresses:
+            self.kmd.initiate(vpn.gateway)
+        elif up and not any(q.ike in up and not q.finished
+                            for q in self.kmd.quick.negotiations):
+            self.kmd.quick.start(up[-1])
+        else:
             return
-        self.kmd.initiate(vpn.gateway)
+        self._triggered[vpn.gateway] = self.env.now
+
+    def _ike_alive(self, icookie: bytes) -> bool:
+        record = next((r for r in self.kmd.ike_sas if r.initiator_cookie == icookie.hex()),
+                      None)
+        return record is not None and dt.datetime.fromisoformat(record.established) + \
+            dt.timedelta(seconds=record.lifetime_seconds) > self.clock()
 
     def ping(self, record: PingRecord, *, interval: float = PING_INTERVAL):
         """A SimPy process: `count` echo requests, one every `interval` (the record is in
         the results already, so replies find it)."""
+        data = _pattern(record.size)
         for seq in range(1, record.count + 1):
             record.transmitted += 1
-            record.sent_at[seq] = self.env.now
+            echo = seq & 0xFFFF  # the echo sequence field wraps, as ping's does
+            record.sent_at[echo] = self.env.now
             self.originate(InnerPacket(src=record.source, dst=record.destination,
-                                       protocol=PROTO_ICMP, ident=record.ident, seq=seq,
-                                       data=_pattern(record.size)))
+                                       protocol=PROTO_ICMP, ident=record.ident, seq=echo,
+                                       data=data))
             if seq < record.count:
-                yield self.env.timeout(interval)
+                yield self._until(record.at + seq * interval)
 
     def flow(self, record: FlowRecord):
         """A SimPy process: UDP datagrams of `size` data bytes at `rate` a second."""
@@ -175,7 +197,12 @@ class Traffic:
                                        protocol=PROTO_UDP, ident=record.ident,
                                        seq=number & 0xFFFF, data=data))
             if number + 1 < total:
-                yield self.env.timeout(1.0 / record.rate)
+                yield self._until(record.at + (number + 1) / record.rate)
+
+    def _until(self, when: float):
+        """A timeout to `when`, counted from the start each time: adding up 1/rate, packet
+        after packet, would drift."""
+        return self.env.timeout(max(0.0, when - self.env.now))
 
     # -- receiving ------------------------------------------------------------------------
 

@@ -356,3 +356,41 @@ def test_packets_while_the_tunnel_comes_up_start_one_negotiation(tmp_path):
     dropped = scenario.traffic.drops["SRX-A"].no_sa
     assert negotiation.phase2 == "done" and dropped > 1
     assert ping.received == 50 - dropped
+
+
+def test_traffic_after_the_ipsec_sa_expired_starts_quick_mode_on_the_ike_sa(tmp_path):
+    """lifetime-seconds 180: at 400 s the IPsec SA is gone, the IKE SA (28800 s) is not. The
+    first echo request is dropped and a new Quick Mode runs under the same IKE SA."""
+    text = BASE.replace("lifetime-seconds 3600", "lifetime-seconds 180") + (
+        "events:\n  - {at: 10s, ping: {from: SRX-A, to: 10.2.0.1, count: 2}}\n"
+        "  - {at: 400s, ping: {from: SRX-A, to: 10.2.0.1, count: 3}}\n")
+    text = text.replace("duration: 2m", "duration: 8m")
+    scenario = build(tmp_path, text)
+    scenario.run()
+    assert [(p.transmitted, p.received) for p in scenario.traffic.pings] == [(2, 1), (3, 2)]
+    assert len(scenario.results.in_order()) == 1  # one IKE SA
+    kmd = [line[16:] for line in scenario.devices["SRX-A"].kmd_log.lines]
+    assert sum(line.startswith("Phase-2 [initiator] done") for line in kmd) == 2
+    assert len(scenario.devices["SRX-A"].traffic.sas) == 2
+
+
+def test_a_peer_that_keeps_refusing_is_asked_again_only_every_ten_seconds(tmp_path):
+    """SRX-B offers another DH group: every Phase 1 fails at once (NO_PROPOSAL_CHOSEN). A flow
+    of 10 packets a second for 25 s starts a negotiation at 10, 20 and 30 s, not one per
+    packet."""
+    text = _swap_b(BASE, "ike_cert_prop_01 dh-group group5", "ike_cert_prop_01 dh-group group2")
+    text += ("events:\n  - {at: 10s, flow: {from: SRX-A, to: 10.2.0.9, rate: 10pps, "
+             "duration: 25s}}\n")
+    scenario = build(tmp_path, text)
+    scenario.run()
+    negotiations = scenario.results.in_order()
+    assert [n.started for n in negotiations] == [10.0, 20.0, 30.0]
+    assert {n.phase1 for n in negotiations} == {"failed"}
+    assert scenario.traffic.drops["SRX-A"].no_sa == 250
+
+
+def _swap_b(text: str, old: str, new: str) -> str:
+    """Replace `old` in SRX-B's configuration only (the second device)."""
+    at = text.index("  SRX-B:")
+    assert old in text[at:]
+    return text[:at] + text[at:].replace(old, new, 1)
