@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.device_state import DeviceState
-from sim.junos import ops_clear, ops_request
+from sim.junos import ops_clear, ops_ipsec_statistics, ops_request
 from sim.junos.config_tokens import shown
 from sim.junos.grammar_nodes import compile_pattern
 from sim.junos.ops_grammar import Command, ParseError, parse, tokenize
@@ -83,7 +83,7 @@ _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
     "show log pkid": lambda s, c: render_log(s, "pkid"),
 }
 
-_HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS}
+_HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_ipsec_statistics.HANDLERS}
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,10 @@ ROOT = Node("", {
                                              "generated certificate")),
                     one_of=("all", "certificate-id", "system-generated")),
             }),
+            "ipsec": Node("Clear IP Security information", {
+                "statistics": Leaf("clear ipsec statistics", "Clear IPSec statistics",
+                                   (Opt("index", "Index of security association", "index"),)),
+            }),
         }),
     }),
 })

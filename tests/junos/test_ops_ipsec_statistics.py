@@ -67,3 +67,27 @@ def test_an_index_no_sa_has_prints_nothing_and_a_bad_index_is_refused():
     with pytest.raises(ParseError) as refused:
         execute(device(sa), "show security ipsec statistics index two")
     assert str(refused.value) == "error: invalid index 'two': expecting a number"
+
+
+def test_clear_sets_the_counters_to_zero_for_one_sa_or_all():
+    first = dataclasses.replace(ipsec(2, left=1667), **COUNTERS, replay_errors=3)
+    second = dataclasses.replace(ipsec(3, left=1667), encrypted_packets=1, bad_headers=2)
+    one = execute(device(first, second), "clear security ipsec statistics index 2")
+    assert (one.output, one.error) == ("", False)
+    assert [sa.encrypted_packets + sa.replay_errors for sa in one.state.ipsec_sas] == [0, 1]
+    assert execute(one.state, "show security ipsec statistics index 3").output.splitlines()[
+        3] == "  Encrypted packets:              1"
+    every = execute(device(first, second), "clear security ipsec statistics")
+    assert execute(every.state, "show security ipsec statistics").output == execute(
+        device(ipsec(2, left=1667)), "show security ipsec statistics index 2").output
+
+
+def test_clear_refuses_an_index_no_sa_has_and_changes_nothing():
+    sa = dataclasses.replace(ipsec(2, left=1667), **COUNTERS)
+    before = device(sa)
+    for line, answer in (("clear security ipsec statistics index 9",
+                          "error: IPsec SA index 9 does not exist"),
+                         ("clear security ipsec statistics index 2x",
+                          "error: invalid index '2x': expecting a number")):
+        outcome = execute(before, line)
+        assert (outcome.output, outcome.error, outcome.state) == (answer, True, before)
