@@ -16,7 +16,7 @@ from cryptography import x509
 from pki.files import shown
 from sim.servers import ServerSpec
 from sim.topology.reader import Reader, offset, run_time, text
-from sim.topology.traffic import TRAFFIC_ARGS, read_traffic
+from sim.topology.traffic import TRAFFIC_ARGS, check_traffic_total, read_traffic
 from sim.topology.values import (
     EVENT_ACTIONS,
     CaEntry,
@@ -88,6 +88,7 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
         at = r.convert(item, "at", "events", run_time, required=True)
         read.append(EventEntry(at=at, action=action, args=MappingProxyType(dict(args)),
                                line=item.line))
+    check_traffic_total(r, read)
     return tuple(sorted(read, key=lambda e: e.at))
 
 

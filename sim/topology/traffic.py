@@ -23,7 +23,7 @@ from sim.durations import parse_duration
 from sim.ike.ids import render
 from sim.topology.limits import LONGEST_RUN
 from sim.topology.reader import Reader, integer, ipv4, join, run_time
-from sim.topology.values import DeviceEntry, EventEntry
+from sim.topology.values import DeviceEntry, EventEntry, TopologyError
 from sim.topology.yaml_lines import Located
 from sim.traffic_plan import Protected, covers, first_host, protected
 
@@ -32,7 +32,8 @@ TRAFFIC_ARGS = {
     "flow": {"from", "to", "source", "rate", "duration", "size"},
 }
 _REQUIRED = {"ping": ("from", "to"), "flow": ("from", "to", "rate", "duration")}
-MAX_PACKETS = 1_000_000  # per event: a million ESP packets take minutes to simulate
+MAX_PACKETS = 1_000_000  # per event, and in all: each is simulated and kept for the capture
+MAX_BYTES = 256 * 1024 * 1024  # of inner packets in all (a ping's replies count too)
 MAX_SIZE = 65_000  # data bytes: the inner packet and ESP still fit one IPv4 datagram
 MAX_RATE = 100_000.0  # packets a second
 _RATE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(pps)?\s*")
@@ -112,3 +113,22 @@ def _networks(vpns: tuple[Protected, ...]) -> str:
     if not vpns:
         return "it has no IPsec VPN"
     return "; ".join(f"{v.vpn}: {render(v.local)} -> {render(v.remote)}" for v in vpns)
+
+
+def check_traffic_total(r: Reader, events: list[EventEntry]) -> None:
+    """All traffic events together: at most MAX_PACKETS packets and MAX_BYTES bytes (the
+    network keeps every packet for the capture), refused at the event that goes past."""
+    packets = size = 0
+    for event in events:
+        if event.action == "ping":
+            count = 2 * event.args["count"]  # type: ignore[operator]
+        elif event.action == "flow":
+            count = int(event.args["rate"] * event.args["duration"])  # type: ignore[operator]
+        else:
+            continue
+        packets += count
+        size += count * (28 + event.args["size"])  # type: ignore[operator]
+        if packets > MAX_PACKETS or size > MAX_BYTES:
+            raise TopologyError(r.source, event.line, f"events.{event.action}: with this one "
+                                f"the traffic events send {packets:,} packets of {size:,} "
+                                f"bytes; at most {MAX_PACKETS:,} and {MAX_BYTES:,} in all")

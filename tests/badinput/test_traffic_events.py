@@ -90,3 +90,23 @@ def test_a_symlink_where_the_esp_key_table_goes_is_refused_before_the_run(ikesim
     assert_refused(ikesim("run", "t.yaml", "--out", "run", "--pcap", "esp.pcap"),
                    "--pcap esp.pcap:", "esp.pcap.esp_sa")
     assert files_under(tmp_path) == before and not (tmp_path / "run").exists()
+
+
+def test_traffic_events_together_are_bounded(ikesim, tmp_path):
+    """Each flow is within its own bound; the third brings the total past a million packets."""
+    flows = "".join(f"  - {{at: {n}s, flow: {{from: SRX-A, to: 10.2.0.1, rate: 100000pps, "
+                    f"duration: 4s, size: 10}}}}\n" for n in (10, 20, 30))
+    text = f"{BASE}events:\n{flows}"
+    (tmp_path / "t.yaml").write_text(text)
+    line = len(text.splitlines())
+    assert_refused(ikesim("run", "t.yaml"), f"t.yaml line {line}: events.flow: with this one "
+                   "the traffic events send 1,200,000 packets of 45,600,000 bytes; at most "
+                   "1,000,000 and 268,435,456 in all")
+
+
+def test_big_pings_are_bounded_by_their_bytes(ikesim, tmp_path):
+    text = (f"{BASE}events:\n  - {{at: 10s, ping: {{from: SRX-A, to: 10.2.0.1, count: 3000, "
+            f"size: 65000, interval: 1ms}}}}\n")
+    (tmp_path / "t.yaml").write_text(text)
+    assert_refused(ikesim("run", "t.yaml"), "events.ping: with this one the traffic events "
+                   "send 6,000 packets of 390,168,000 bytes")
