@@ -27,16 +27,8 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim.device_state import IpsecSaRecord
-from sim.esp.inner import (
-    ICMP_ECHO_REPLY,
-    ICMP_ECHO_REQUEST,
-    PROTO_ICMP,
-    PROTO_UDP,
-    InnerMalformed,
-    InnerPacket,
-    parse,
-)
-from sim.esp.packet import NEXT_HEADER_IPV4, EspError, EspSuite, header
+from sim.esp.inner import PROTO_UDP, InnerMalformed, InnerPacket, parse
+from sim.esp.packet import NEXT_HEADER_IPV4, NEXT_HEADER_IPV6, EspError, EspSuite, header
 from sim.esp.sa import EspCounters, Inbound, Outbound, SequenceExhausted
 from sim.ike.ids import IkeId
 from sim.ike.ipsec_proposals import AUTHENTICATION_ALGORITHMS, ENCRYPTION_ALGORITHMS
@@ -50,6 +42,7 @@ if TYPE_CHECKING:
 
 PING_INTERVAL = 1.0  # Junos `ping` sends one echo request a second
 TRIGGER_HOLD_DOWN = 10.0  # seconds between traffic-started negotiations of one gateway
+_NEXT_HEADER = {4: NEXT_HEADER_IPV4, 6: NEXT_HEADER_IPV6}  # tunnel mode: IP in ESP
 
 
 @dataclass
@@ -130,7 +123,7 @@ class Traffic:
             self._bring_up(packet)
             return False
         try:
-            esp = sa.outbound.encapsulate(packet.encode(), NEXT_HEADER_IPV4)
+            esp = sa.outbound.encapsulate(packet.encode(), _NEXT_HEADER[packet.version])
         except SequenceExhausted:  # only a rekey helps (out of scope: the packet is dropped)
             self.results.drops_of(self.device).no_sa += 1
             return False
@@ -181,9 +174,8 @@ class Traffic:
             record.transmitted += 1
             echo = seq & 0xFFFF  # the echo sequence field wraps, as ping's does
             record.sent_at[echo] = self.env.now
-            self.originate(InnerPacket(src=record.source, dst=record.destination,
-                                       protocol=PROTO_ICMP, ident=record.ident, seq=echo,
-                                       data=data))
+            self.originate(InnerPacket.echo_request(src=record.source, dst=record.destination,
+                                                    ident=record.ident, seq=echo, data=data))
             if seq < record.count:
                 yield self._until(record.at + seq * interval)
 
@@ -222,11 +214,14 @@ class Traffic:
             drops.unknown_spi += 1
             return
         try:
-            _, inner = sa.inbound.decapsulate(esp)
+            next_header, inner = sa.inbound.decapsulate(esp)
             packet = parse(inner)
         except EspError:
             return  # counted on the SA
         except InnerMalformed:
+            drops.not_allowed += 1
+            return
+        if _NEXT_HEADER[packet.version] != next_header:  # an IPv6 packet said to be IPv4
             drops.not_allowed += 1
             return
         # RFC 4301 5.2: what an SA delivers must lie inside its proxy IDs.
@@ -236,9 +231,9 @@ class Traffic:
         self._deliver(packet)
 
     def _deliver(self, packet: InnerPacket) -> None:
-        if packet.protocol == PROTO_ICMP and packet.icmp_type == ICMP_ECHO_REQUEST:
+        if packet.is_echo_request:
             self.originate(packet.reply())  # the protected host answers at once
-        elif packet.protocol == PROTO_ICMP and packet.icmp_type == ICMP_ECHO_REPLY:
+        elif packet.is_echo_reply:
             ping = self.results.ping_of(packet.dst, packet.ident)
             if ping is not None and packet.seq in ping.sent_at:
                 ping.received += 1

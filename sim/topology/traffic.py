@@ -4,16 +4,18 @@
       - {at: 30s, ping: {from: Host-A, to: 10.2.0.1, count: 5, size: 100}}
       - {at: 40s, flow: {from: Host-A, to: 10.2.0.1, rate: 100pps, duration: 60s, size: 1000}}
 
-`from` is the device whose protected network the packets leave; `to` must lie in the remote
-proxy ID of one of its VPNs; `source` (optional) in the same VPN's local proxy ID, by default
-its first host (given explicitly when the VPN protects every address). A ping sends `count`
-ICMP echo requests (default 5) of `size` data bytes (default 56, as Junos's ping), one every
-`interval` (default 1s); a flow sends UDP datagrams of `size` data bytes (default 1000) at
-`rate` packets a second for `duration`. Checked at load like every event: one line, exit 2.
+`from` is the device whose protected network the packets leave; `to` (IPv4 or IPv6) must
+lie in the remote proxy ID of one of its VPNs; `source` (optional) in the same VPN's local
+proxy ID, by default its first host (given explicitly when the VPN protects every address).
+A ping sends `count` ICMP (ICMPv6) echo requests (default 5) of `size` data bytes (default 56,
+as Junos's ping), one every `interval` (default 1s); a flow sends UDP datagrams of `size`
+data bytes (default 1000) at `rate` packets a second for `duration`. Checked at load like
+every event: one line, exit 2.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -22,7 +24,7 @@ from pki.files import shown
 from sim.durations import parse_duration
 from sim.ike.ids import render
 from sim.topology.limits import LONGEST_RUN
-from sim.topology.reader import Reader, integer, ipv4, join, run_time
+from sim.topology.reader import Reader, integer, join, run_time
 from sim.topology.values import DeviceEntry, EventEntry, TopologyError
 from sim.topology.yaml_lines import Located
 from sim.traffic_plan import Protected, covers, first_host, protected
@@ -55,6 +57,16 @@ def rate(value: object) -> float:
     return number
 
 
+def address(value: object) -> str:
+    """An IPv4 or IPv6 address, as ikesim writes it back."""
+    try:
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"{shown(value)} is not an IP address") from None
+
+
 def _positive_duration(value: object) -> float:
     return parse_duration(value, at_most=LONGEST_RUN, positive=True)
 
@@ -73,12 +85,12 @@ def read_traffic(r: Reader, item: Located, action: str, args: Mapping[str, objec
             raise r.fail(where, None, f"{path}: {key} is missing")
     device = r.reference(where, "from", path, devices, "device")
     vpns = protected(devices[device].config)
-    to = r.convert(where, "to", path, ipv4, required=True)
+    to = r.convert(where, "to", path, address, required=True)
     vpn = next((v for v in vpns if covers(v.remote, to)), None)
     if vpn is None:
         raise r.fail(where, "to", f"{path}.to: {to} is in no network {device}'s IPsec VPNs "
                                   f"protect ({_networks(vpns)})")
-    source = r.convert(where, "source", path, ipv4)
+    source = r.convert(where, "source", path, address)
     if source is None:
         source = first_host(vpn.local)
         if source is None:

@@ -34,7 +34,9 @@ def _refused(ikesim, tmp_path: Path, event: str, *fragments: str) -> str:
       "(ipsec_cert_vpn_01: ipv4_subnet(any:0,[0..7]=10.1.0.0/24) -> "
       "ipv4_subnet(any:0,[0..7]=10.2.0.0/24))",)),
     ("{at: 10s, ping: {from: SRX-A, to: '2001:db8::1'}}",
-     ("events.ping.to: '2001:db8::1' is not an IPv4 address",)),
+     ("events.ping.to: 2001:db8::1 is in no network SRX-A's IPsec VPNs protect",)),
+    ("{at: 10s, ping: {from: SRX-A, to: 10.2.0.300}}",
+     ("events.ping.to: '10.2.0.300' is not an IP address",)),
     ("{at: 10s, ping: {from: SRX-A, to: 10.2.0.1, source: 10.2.0.7}}",
      ("events.ping.source: 10.2.0.7 is not in the local proxy ID of SRX-A's VPN "
       "ipsec_cert_vpn_01 (ipv4_subnet(any:0,[0..7]=10.1.0.0/24))",)),
@@ -63,7 +65,7 @@ def _refused(ikesim, tmp_path: Path, event: str, *fragments: str) -> str:
     ("{at: 10s, flow: {from: SRX-A, to: 10.2.0.1, rate: 10pps, duration: forever}}",
      ("events.flow.duration: 'forever' is not a duration",)),
     ("{at: 10s, flow: {from: SRX-A, to: \"10.2.0.1\\n\", rate: 10pps, duration: 1s}}",
-     ("events.flow.to: '10.2.0.1\\n' is not an IPv4 address",)),
+     ("events.flow.to: '10.2.0.1\\n' is not an IP address",)),
 ])
 def test_bad_traffic_events_are_refused_at_load(ikesim, tmp_path, event, fragments):
     _refused(ikesim, tmp_path, event, *fragments)

@@ -394,3 +394,46 @@ def _swap_b(text: str, old: str, new: str) -> str:
     at = text.index("  SRX-B:")
     assert old in text[at:]
     return text[:at] + text[at:].replace(old, new, 1)
+
+
+def _ipv6_topology() -> str:
+    text = BASE
+    for old, new in (("local 10.1.0.0/24", "local 2001:db8:a::/64"),
+                     ("remote 10.2.0.0/24", "remote 2001:db8:b::/64"),
+                     ("local 10.2.0.0/24", "local 2001:db8:b::/64"),
+                     ("remote 10.1.0.0/24", "remote 2001:db8:a::/64")):
+        assert old in text
+        text = text.replace(old, new)
+    return text + ("events:\n  - {at: 10s, ping: {from: SRX-A, to: '2001:db8:b::1', "
+                   "count: 3}}\n  - {at: 20s, flow: {from: SRX-B, to: '2001:db8:a::9', "
+                   "rate: 10pps, duration: 1s, size: 1200}}\n")
+
+
+def test_ipv6_traffic_crosses_an_ipv6_in_ipv4_tunnel(tmp_path):
+    """Next header 41, ICMPv6 echoes answered, UDP with its mandatory checksum."""
+    scenario = build(tmp_path, _ipv6_topology())
+    scenario.run()
+    (ping,) = scenario.traffic.pings
+    (flow,) = scenario.traffic.flows
+    assert (ping.source, ping.transmitted, ping.received) == ("2001:db8:a::1", 3, 2)
+    assert (flow.source, flow.sent, flow.received) == ("2001:db8:b::1", 10, 10)
+    b = scenario.devices["SRX-B"].traffic.sas[-1].counters.statistics()
+    assert (b.decrypted_packets, b.decrypted_bytes) == (2, 2 * (40 + 8 + 56))
+    assert (b.encrypted_packets, b.encrypted_bytes) == (12, 2 * 104 + 10 * (40 + 8 + 1200))
+    if shutil.which("tshark") is None:
+        return
+    pcap = tmp_path / "v6.pcap"
+    pcap.write_bytes(pcap_bytes(scenario.world.network.capture, start=scenario.topology.start))
+    options = ["-o", "esp.enable_encryption_decode:TRUE"]
+    for line in esp_sa_table(scenario):
+        options += ["-o", f"uat:esp_sa:{line}"]
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config")}
+    fields = subprocess.run(
+        ["tshark", "-r", str(pcap), *options, "-o", "udp.check_checksum:TRUE", "-Y", "esp",
+         "-T", "fields", "-e", "ipv6.src", "-e", "icmpv6.type", "-e", "icmpv6.checksum.status",
+         "-e", "udp.checksum.status"],
+        capture_output=True, text=True, env=env, check=True).stdout
+    rows = [line.split("\t") for line in fields.splitlines()]
+    # Wireshark checks every checksum: 1 is Good.
+    assert rows[:4] == [["2001:db8:a::1", "128", "1", ""], ["2001:db8:b::1", "129", "1", ""]] * 2
+    assert rows[4:] == [["2001:db8:b::1", "", "", "1"]] * 10

@@ -193,3 +193,24 @@ def test_esp_in_udp_4500_is_told_from_ike_by_the_non_esp_marker():
     assert carries_esp(udp(4500, b"\x1a\x24\xea\xb9" + bytes(20)))
     assert not carries_esp(udp(4500, bytes(4) + b"\x11" * 28))  # IKE after the marker
     assert not carries_esp(udp(500, b"\x1a\x24\xea\xb9" + bytes(20)))  # IKE on 500
+
+
+def test_ipv6_inner_packets_read_back_and_refuse_garbage():
+    echo = InnerPacket.echo_request(src="2001:db8:a::1", dst="2001:db8:b::1", ident=7, seq=3,
+                                    data=b"abc")
+    assert (echo.protocol, echo.icmp_type, echo.version) == (58, 128, 6)
+    wire = echo.encode()
+    assert wire[0] >> 4 == 6 and wire[6] == 58 and len(wire) == 40 + 8 + 3
+    assert parse(wire) == echo and parse(echo.reply().encode()).icmp_type == 129
+    udp = InnerPacket(src="2001:db8:a::1", dst="2001:db8:b::9", protocol=17, ident=5, seq=0,
+                      data=b"y" * 300)
+    assert parse(udp.encode()) == udp
+    damaged = bytearray(wire)
+    damaged[-1] ^= 1  # the ICMPv6 checksum covers the data
+    extension = bytearray(wire)
+    extension[6] = 0  # a hop-by-hop options header: not read
+    for garbage in (bytes(damaged), bytes(extension), wire[:-1], b"\x60" + bytes(50)):
+        with pytest.raises(InnerMalformed):
+            parse(garbage)
+    with pytest.raises(ValueError, match="one address family"):
+        InnerPacket(src="10.1.0.1", dst="2001:db8::1", protocol=17, ident=1, seq=1, data=b"")
