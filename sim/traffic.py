@@ -11,9 +11,9 @@ Seams for the other parts of issue 9: `wrap` turns an ESP packet into the datagr
 it (protocol 50; NAT-T replaces it to put the packet in UDP 4500), and `carries_esp` already
 tells ESP in UDP 4500 (RFC 3948) from IKE there, so sim.device hands either to `receive`; the
 network applies the link's loss, latency (and, with fragmentation, its MTU) to that datagram
-as to any other. A
-rekey installs a new SA pair through `installed`: outbound traffic moves to the newest SA that
-matches while the old inbound SA keeps receiving until kmd deletes it.
+as to any other. A rekey installs a new SA pair through `installed`: outbound traffic moves to
+the newest live SA that matches, while the old inbound SA keeps receiving until its lifetime
+ends (a DELETE should drop it from `_by_spi` then: not modelled yet).
 """
 
 from __future__ import annotations
