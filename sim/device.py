@@ -10,12 +10,16 @@ from pki.daemon import PkiDaemon
 from pki.profiles import PkiTraceFlag
 from pki.store import CertificateStore
 from sim.device_state import CrlSource, DeviceState
+from sim.ike_statistics import IkeTrafficCounters
 from sim.junos.config import DeviceConfig
 from sim.junos.logs import DaemonLog
 from sim.kmd import Kmd
+from sim.network import Datagram, Sent
 from sim.pkid import Pkid, PkidTiming
 from sim.results import Results
 from sim.servers import CrlServer
+from sim.traffic import Traffic, carries_esp
+from sim.traffic_results import TrafficResults
 from sim.world import World
 
 
@@ -24,7 +28,8 @@ class Device:
                  config: DeviceConfig, config_text: str, store: CertificateStore,
                  log_dir: Path,
                  results: Results, resolve, clock_offset: float = 0.0,
-                 pkid_timing: PkidTiming | None = None) -> None:
+                 pkid_timing: PkidTiming | None = None,
+                 traffic_results: TrafficResults | None = None) -> None:
         self.world = world
         self.name = name
         self.address = address
@@ -33,6 +38,7 @@ class Device:
         self.config_text = config_text
         self.clock_offset = clock_offset
         self.store = store
+        self.ike_traffic = IkeTrafficCounters()
         ike_trace = config.ike.traceoptions
         pki_trace = config.pki.traceoptions
         self.kmd_log = DaemonLog(
@@ -53,8 +59,12 @@ class Device:
         self.boots = 0
         self.previous_kmds: list[Kmd] = []  # kmd of each earlier boot (sim.power)
         self.kmd = self.start_kmd()
+        self.traffic = Traffic(world.env, device=name, kmd=self.kmd, send=world.network.send,
+                               rng=world.rng("esp", name), clock=self.now,
+                               results=traffic_results or TrafficResults())
+        self.kmd.quick.on_installed.append(self.traffic.installed)
         # IKE runs on the external interface, whose address the topology checked is `address`.
-        world.network.attach(address, lambda datagram: self.kmd.receive(datagram))
+        world.network.attach(address, self._receive)
 
     def start_kmd(self) -> Kmd:
         """kmd as the device boots (sim.power boots it again after a device-down). Each boot
@@ -62,8 +72,25 @@ class Device:
         stream = ("kmd", self.name) if not self.boots else ("kmd", self.name, f"boot-{self.boots}")
         return Kmd(self.world.env, device=self.name, address=self.address, config=self.config,
                    store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
-                   send=self.world.network.send, rng=self.world.rng(*stream),
+                   send=self._send_ike, rng=self.world.rng(*stream),
                    results=self.results, clock=self.now, syslog=self.messages_log)
+
+    def rebooted(self) -> None:
+        """After sim.power booted a new kmd: the data plane lost its SAs with the old one."""
+        self.traffic.rebooted(self.kmd)
+        self.kmd.quick.on_installed.append(self.traffic.installed)
+
+    def _receive(self, datagram: Datagram) -> None:
+        """ESP (also in UDP 4500) goes to the data plane, everything else to kmd."""
+        if carries_esp(datagram):
+            self.traffic.receive(datagram)
+        else:
+            self.ike_traffic.received(datagram.payload)
+            self.kmd.receive(datagram)
+
+    def _send_ike(self, datagram: Datagram) -> Sent:
+        self.ike_traffic.sent(datagram.payload)
+        return self.world.network.send(datagram)
 
     def now(self) -> dt.datetime:
         """The device's own clock: the true time plus its offset (a wrong clock is a case)."""
@@ -106,8 +133,10 @@ class Device:
                 url=cached.url, loaded_at=cached.loaded_at.isoformat(),
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
-            ike_sas=tuple(sa for sa in self.kmd.ike_sas if _alive(sa, self.now())),
-            ipsec_sas=tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now())),
+            ike_sas=tuple(self.ike_traffic.record(sa) for sa in self.kmd.ike_sas
+                          if _alive(sa, self.now())),
+            ipsec_sas=self.traffic.records(
+                tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now()))),
             kmd_log=tuple(self.kmd_log.lines),
             pkid_log=tuple(self.pkid_log.lines),
             messages_log=tuple(self.messages_log.lines))

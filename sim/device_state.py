@@ -18,6 +18,7 @@ from pathlib import Path
 from pki.files import check_name, inside, write_file
 from pki.loaders import LoadError
 from pki.store import CertificateStore
+from sim.esp.sa import EspStatistics
 from sim.junos.config import DeviceConfig, parse_config
 from sim.run_files import write_json
 from sim.state_file import CONFIG_LIMIT, read_log, read_state, read_text
@@ -59,8 +60,9 @@ class IkeSaRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
-class IpsecSaRecord:
-    """One IPsec SA pair as `show security ipsec security-associations` lists it."""
+class IpsecSaRecord(EspStatistics):
+    """One IPsec SA pair as `show security ipsec security-associations` lists it, with its ESP
+    counters (EspStatistics' fields, all 0 until traffic flows)."""
 
     index: int
     vpn: str
@@ -79,6 +81,8 @@ class IpsecSaRecord:
     policy: str | None = None
     pfs_group: int | None = None
     port: int = 500  # the peer's IKE port: 500, 4500 with NAT-T, or a NAT's high port
+    local_port: int = 500
+    nat_t: bool = False  # UDP-encapsulated (RFC 3948): ESP travels between the IKE ports
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,13 +61,21 @@ class LinkSpec:
             raise TypeError(f"fragments {self.fragments!r}: a Fragments value")
 
 
+PROTO_UDP = 17
+PROTO_ESP = 50
+
+
 @dataclass(frozen=True, kw_only=True)
 class Datagram:
+    """One IP datagram: UDP (IKE, sport/dport) or ESP (protocol 50, ports 0, the payload is
+    the ESP packet)."""
+
     src: str
     dst: str
     sport: int
     dport: int
     payload: bytes
+    protocol: int = PROTO_UDP
 
 
 @dataclass(frozen=True)
@@ -101,14 +109,19 @@ class Sent:
 
 
 Receiver = Callable[[Datagram], None]
-PROTOCOL_UDP = 17
 
 
 def transport(datagram: Datagram) -> bytes:
-    """The IP payload: the UDP header (no checksum: IPv4 allows none; the pcap writes the real
-    one), then the datagram's payload."""
+    """The IP payload: for UDP its header (no checksum: IPv4 allows none; the pcap writes the
+    real one), then the datagram's payload; ESP is its own IP payload."""
+    if datagram.protocol != PROTO_UDP:
+        return datagram.payload
     return struct.pack("!HHHH", datagram.sport, datagram.dport,
                        UDP_HEADER + len(datagram.payload), 0) + datagram.payload
+
+
+def _header(datagram: Datagram) -> int:
+    return UDP_HEADER if datagram.protocol == PROTO_UDP else 0
 
 
 class Network:
@@ -156,7 +169,7 @@ class Network:
         # Draw both numbers every time so one datagram's fate never shifts the next one's.
         draws = [(self._rng.random(), self._rng.uniform(-1.0, 1.0))]
         try:
-            plan = pieces(UDP_HEADER + len(datagram.payload), spec.mtu)
+            plan = pieces(_header(datagram) + len(datagram.payload), spec.mtu)
         except FragmentError:  # sendto() fails with EMSGSIZE: nothing is sent or captured
             return Sent(packets=0, loss=Loss.TOO_BIG)
         # One identification per datagram and sender, as a host's IP stack numbers them.
@@ -185,7 +198,7 @@ class Network:
             self.env.process(self._deliver(delay, receiver, datagram))
             return Sent(packets=1)
         data = transport(datagram)
-        key = (datagram.src, datagram.dst, PROTOCOL_UDP, ident)
+        key = (datagram.src, datagram.dst, datagram.protocol, ident)
         for piece, jitter in arriving:
             delay = max(0.0, spec.latency + jitter * spec.jitter)
             chunk = data[piece.offset:piece.offset + piece.length]
@@ -206,7 +219,7 @@ class Network:
         new = queue.started(key) is None
         whole = queue.add(key, piece, chunk, now=self.env.now)
         if whole is not None:
-            receiver(replace(datagram, payload=whole[UDP_HEADER:]))
+            receiver(replace(datagram, payload=whole[_header(datagram):]))
         elif new and queue.started(key) is not None:
             self.env.process(self._reassembly_timer(queue, key, self.env.now))
 

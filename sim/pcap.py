@@ -1,4 +1,4 @@
-"""Writing captured datagrams as a classic pcap file (IPv4/UDP, link type RAW).
+"""Writing captured datagrams as a classic pcap file (IPv4, UDP or ESP, link type RAW).
 
 Timestamps are the simulated times, as wall-clock dates from the world's start, so Wireshark
 shows the same times as the kmd log. A datagram larger than its link's MTU is written as the
@@ -16,21 +16,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pki.files import write_file
+from sim.esp.inner import checksum as _checksum
 from sim.ip_fragments import IPV4_HEADER, Piece, pieces
-from sim.network import Captured
+from sim.network import PROTO_UDP, Captured, Datagram
 
 _MORE_FRAGMENTS = 0x2000
 
 LINKTYPE_RAW = 101  # packets begin with the IP header
-
-
-def _checksum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def udp_segment(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes) -> bytes:
@@ -42,23 +34,27 @@ def udp_segment(src: bytes, dst: bytes, sport: int, dport: int, payload: bytes) 
     return udp[:6] + struct.pack("!H", udp_sum) + udp[8:]
 
 
-def ipv4_packet(src: bytes, dst: bytes, ident: int, piece: Piece, data: bytes) -> bytes:
-    """One IPv4 packet (UDP) carrying `data`, the bytes of `piece` of the IP payload."""
+def ipv4_packet(src: bytes, dst: bytes, protocol: int, ident: int, piece: Piece,
+                data: bytes) -> bytes:
+    """One IPv4 packet carrying `data`, the bytes of `piece` of the IP payload."""
     flags = (_MORE_FRAGMENTS if piece.more else 0) | piece.units
     header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, IPV4_HEADER + len(data), ident & 0xFFFF,
-                         flags, 64, 17, 0, src, dst)
+                         flags, 64, protocol, 0, src, dst)
     header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
     return header + data
 
 
-def ip_udp_packets(src: str, dst: str, sport: int, dport: int, payload: bytes, *,
-                   ident: int = 0, mtu: int | None = None) -> list[bytes]:
-    """The IP packets that carry one UDP datagram over a link of `mtu` (None: one packet)."""
-    s, d = ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed
-    segment = udp_segment(s, d, sport, dport, payload)
-    plan = (pieces(len(segment), mtu) if mtu is not None
-            else (Piece(offset=0, length=len(segment), more=False),))
-    return [ipv4_packet(s, d, ident, piece, segment[piece.offset:piece.offset + piece.length])
+def ip_packets(datagram: Datagram, *, ident: int = 0, mtu: int | None = None) -> list[bytes]:
+    """The IP packets that carry one datagram (UDP, or ESP as it is) over a link of `mtu`
+    (None: one packet)."""
+    s = ipaddress.IPv4Address(datagram.src).packed
+    d = ipaddress.IPv4Address(datagram.dst).packed
+    payload = (udp_segment(s, d, datagram.sport, datagram.dport, datagram.payload)
+               if datagram.protocol == PROTO_UDP else datagram.payload)
+    plan = (pieces(len(payload), mtu) if mtu is not None
+            else (Piece(offset=0, length=len(payload), more=False),))
+    return [ipv4_packet(s, d, datagram.protocol, ident, piece,
+                        payload[piece.offset:piece.offset + piece.length])
             for piece in plan]
 
 
@@ -73,9 +69,8 @@ def pcap_bytes(captured: Iterable[Captured], *, start: dt.datetime) -> bytes:
         micros = int(round((when - seconds) * 1_000_000))
         if micros == 1_000_000:
             seconds, micros = seconds + 1, 0
-        for packet in ip_udp_packets(d.src, d.dst, d.sport, d.dport, d.payload,
-                                     ident=count if item.ident is None else item.ident,
-                                     mtu=item.mtu):
+        for packet in ip_packets(d, ident=count if item.ident is None else item.ident,
+                                 mtu=item.mtu):
             out.append(struct.pack("<IIII", seconds, micros, len(packet), len(packet))
                        + packet)
     return b"".join(out)

@@ -27,6 +27,7 @@ def device_up(device: Device) -> None:
     device.boots += 1
     device.previous_kmds.append(device.kmd)
     device.kmd = device.start_kmd()
+    device.rebooted()
 
 
 def known_sas(device: Device) -> Iterator[tuple[bytes, SaEntry]]:

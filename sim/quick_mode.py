@@ -4,6 +4,7 @@ KMD_PM_P2_POLICY_LOOKUP_FAILURE and the QM error line) and the IPsec SAs they le
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,8 @@ class QuickModes:
         self.kmd = kmd
         self.negotiations: list[QmEntry] = []
         self.ipsec_sas: list[IpsecSaRecord] = []
+        # Told of each SA pair installed, with its keys (sim.traffic's ESP engine).
+        self.on_installed: list[Callable[[IpsecSaRecord, QuickModeDone], None]] = []
 
     def _plan(self, ike: SaEntry) -> Phase2Plan | None:
         external = ike.plan.gateway.external_interface if ike.plan else None
@@ -145,7 +148,8 @@ class QuickModes:
             local_identity=render(event.local_proxy_id),
             remote_identity=render(event.remote_proxy_id), policy=qm.plan.tunnel_policy,
             pfs_group=event.pfs_group.value if event.pfs_group else None,
-            port=ike.peer_port))
+            port=ike.peer_port, local_port=ike.local_port,
+            nat_t=ike.done is not None and ike.done.nat_t))
         kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
         # A real SRX's trace lines for the SA pair being installed (junos-messages.md 5).
@@ -154,6 +158,8 @@ class QuickModes:
                                           "seconds/0 kilobytes")
         kmd.log.trace(IkeTraceFlag.DATABASE, "Successfully added ipsec SA PAIR")
         record = self.ipsec_sas[-1]
+        for installed in self.on_installed:
+            installed(record, event)
         kmd._syslog(msg.vpn_up(
             vpn=qm.plan.vpn.name, gateway=ike.gateway or "", local=ike.local_address,
             remote=ike.peer, tunnel_id=record.index, tunnel_interface=qm.plan.vpn.bind_interface,

@@ -25,6 +25,7 @@ from sim.run_folder import RunFolder
 from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
 from sim.topology.limits import LONGEST_RUN, MAX_SEED
+from sim.traffic_events import esp_sa_table, traffic_summary
 
 SEED_MAX = MAX_SEED  # as a topology's `seed`
 
@@ -59,7 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                                                   "(default: runs/<name>-<seed>/); an earlier "
                                                   "run there is replaced whole")
     run.add_argument("--pcap", metavar="FILE",
-                     help="write every ISAKMP packet to FILE and the IKE keys to FILE.keys")
+                     help="write every ISAKMP and ESP packet to FILE, the IKE keys to "
+                          "FILE.keys and the ESP keys to FILE.esp_sa")
     run.add_argument("--until", metavar="TIME", type=until_value,
                      help="stop at this simulated time (e.g. 90s)")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -131,7 +133,7 @@ def capture_path(argument: str, out: Path) -> Path:
         problem = "is not a folder" if path.parent.exists() else "does not exist"
         raise UsageError(f"--pcap {argument}: the folder {path.parent} {problem} (ikesim does "
                          "not create it)")
-    for target in (path, Path(f"{path}.keys")):
+    for target in (path, Path(f"{path}.keys"), Path(f"{path}.esp_sa")):
         try:
             check_file_target(target)
         except FileRefused as exc:
@@ -199,12 +201,15 @@ def _run(scenario: Scenario, until: float, progress: bool) -> None:
 def _write_capture(scenario: Scenario, path: Path) -> None:
     """The pcap and its key table, each replaced atomically; the keys are key material, so
     mode 0600 like the private keys."""
-    keys = Path(f"{path}.keys")
-    for target in (path, keys):  # again: the run took a while
+    keys, esp_keys = Path(f"{path}.keys"), Path(f"{path}.esp_sa")
+    for target in (path, keys, esp_keys):  # again: the run took a while
         check_file_target(target)
     write_file(path, pcap_bytes(scenario.world.network.capture, start=scenario.topology.start))
     lines = [f"{icookie.hex()},{key.hex()}" for icookie, key in scenario.key_table()]
     write_file(keys, "".join(f"{line}\n" for line in lines).encode(), mode=0o600)
+    # The ESP SAs' keys in Wireshark's esp_sa table format (sim.traffic_events).
+    write_file(esp_keys, "".join(f"{line}\n" for line in esp_sa_table(scenario)).encode(),
+               mode=0o600)
 
 
 MANY = 20  # past this many negotiations the summary counts outcomes instead of listing them
@@ -223,7 +228,8 @@ def summary(scenario: Scenario, elapsed: float) -> str:
     table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                       .rstrip() for row in rows)
     tail = "\n(one record per negotiation in results.json)\n" if count > MANY else "\n"
-    return f"{head}\n\n{table}\n{tail}"
+    traffic = traffic_summary(scenario)  # pings and flows (sim.traffic_events)
+    return f"{head}\n\n{table}\n{tail}" + (f"{traffic}\n\n" if traffic else "")
 
 
 def _each(scenario: Scenario, negotiations) -> list[tuple[str, ...]]:
@@ -271,7 +277,7 @@ def where(scenario: Scenario, out: Path, pcap: str | None) -> str:
     if plots:
         lines.append(f"Plots:    {out / 'plots'}/ ({', '.join(plots)})")
     if pcap:
-        lines.append(f"Capture:  {pcap} (keys: {pcap}.keys)")
+        lines.append(f"Capture:  {pcap} (keys: {pcap}.keys, ESP keys: {pcap}.esp_sa)")
     first = next(iter(scenario.devices), None)
     if first is not None:
         lines.append(f'Inspect:  ikesim show {out} {first} "show security pki crl"   '

@@ -36,6 +36,8 @@ from sim.run_files import write_run_files
 from sim.servers import CrlServer, host_of
 from sim.topology import CA_HEAD_START, EE_HEAD_START, EventEntry, Topology
 from sim.topology.cas import publish_interval
+from sim.traffic_events import TRAFFIC_ACTIONS, traffic_json
+from sim.traffic_results import TrafficResults
 from sim.world import World
 
 
@@ -49,6 +51,7 @@ class Scenario:
     results: Results
     out: Path
     _last_published: dict[str, float] = field(default_factory=dict)
+    traffic: TrafficResults = field(default_factory=TrafficResults)
 
     @classmethod
     def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
@@ -80,6 +83,7 @@ class Scenario:
                             link=link.spec)
         resolve = server_resolver(servers)
         results = Results()
+        traffic = TrafficResults()
         devices = {}
         for entry in topology.devices.values():
             store = _enrolled_store(entry, hierarchy, topology.start, seed,
@@ -90,9 +94,10 @@ class Scenario:
                 log_dir=inside(out, "logs", entry.name),
                 results=results, resolve=resolve, clock_offset=entry.clock_offset,
                 pkid_timing=PkidTiming(processing=entry.pkid_processing,
-                                       download_timeout=entry.download_timeout))
+                                       download_timeout=entry.download_timeout),
+                traffic_results=traffic)
         scenario = cls(topology=topology, world=world, hierarchy=hierarchy, servers=servers,
-                       devices=devices, results=results, out=out)
+                       devices=devices, results=results, out=out, traffic=traffic)
         scenario._schedule()
         return scenario
 
@@ -185,6 +190,7 @@ class Scenario:
         "verify-local": _verify_local,
         "device-down": lambda self, args: device_down(self.devices[args["device"]]),
         "device-up": lambda self, args: device_up(self.devices[args["device"]]),
+        **TRAFFIC_ACTIONS,  # ping, flow (sim.traffic_events)
     }
 
     # -- running and writing ----------------------------------------------------------------
@@ -249,6 +255,7 @@ class Scenario:
                 {"device": r.device, "url": r.url, "started_s": round(r.started, 6),
                  "finished_s": round(r.finished, 6), "ok": r.ok, "reason": r.reason}
                 for d in self.devices.values() for r in d.pkid.download_records],
+            "traffic": traffic_json(self),
         }
 
 

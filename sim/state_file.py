@@ -88,6 +88,10 @@ def _check(hint: object, value: object, where: str) -> object:
         return _int(value, where)
     if hint is str:
         return _text(value, where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _Bad(where, f"expected true/false, not {_kind(value)}")
+        return value
     raise TypeError(f"no check for {hint!r}")  # a new field type: add its check
 
 

@@ -18,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.device_state import DeviceState
-from sim.junos import ops_clear, ops_request
+from sim.junos import ops_clear, ops_ipsec_statistics, ops_request
 from sim.junos.config_tokens import shown
 from sim.junos.grammar_nodes import compile_pattern
 from sim.junos.ops_grammar import Command, ParseError, parse, tokenize
 from sim.junos.ops_grammar import complete as _complete
+from sim.junos.ops_ipsec_statistics import render_ipsec_statistics
 from sim.junos.ops_outcome import Context, FileWrite, Outcome, Reader, failure, no_files, success
 from sim.junos.ops_pki import (
     ShowError,
@@ -76,12 +77,13 @@ _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
         s, certificate_id=c.get("certificate-id"), detail=c.flag("detail")),
     "show ike sa": lambda s, c: render_ike_sas(s, index=_index(c), detail=c.flag("detail")),
     "show ipsec sa": lambda s, c: render_ipsec_sas(s, index=_index(c), detail=c.flag("detail")),
+    "show ipsec statistics": lambda s, c: render_ipsec_statistics(s, index=_index(c)),
     "show log kmd": lambda s, c: render_log(s, "kmd"),
     "show log messages": lambda s, c: render_log(s, "messages"),
     "show log pkid": lambda s, c: render_log(s, "pkid"),
 }
 
-_HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS}
+_HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_ipsec_statistics.HANDLERS}
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,9 @@ ROOT = Node("", {
                     "show ipsec sa", "Show IPSec security associations",
                     (*_LEVEL, Opt("index", "Index of security association", "index")),
                     exclusive=_BRIEF_DETAIL),
+                "statistics": Leaf(
+                    "show ipsec statistics", "Show IPSec statistics",
+                    (Opt("index", "Index of security association", "index"),)),
             }),
         }),
         "log": Node("Show contents of log files", {
@@ -195,6 +198,10 @@ ROOT = Node("", {
                      Opt("system-generated", "Clear and regenerate the automatically "
                                              "generated certificate")),
                     one_of=("all", "certificate-id", "system-generated")),
+            }),
+            "ipsec": Node("Clear IP Security information", {
+                "statistics": Leaf("clear ipsec statistics", "Clear IPSec statistics",
+                                   (Opt("index", "Index of security association", "index"),)),
             }),
         }),
     }),

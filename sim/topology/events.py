@@ -17,6 +17,7 @@ from cryptography import x509
 from pki.files import shown
 from sim.servers import ServerSpec
 from sim.topology.reader import Reader, offset, run_time, text
+from sim.topology.traffic import TRAFFIC_ARGS, check_traffic_total, read_traffic
 from sim.topology.values import (
     EVENT_ACTIONS,
     CaEntry,
@@ -37,6 +38,7 @@ _EVENT_ARGS = {
     "verify-local": {"device", "certificate-id"},
     "device-down": {"device"},  # sim.power
     "device-up": {"device"},
+    **TRAFFIC_ARGS,  # checked by sim.topology.traffic
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}
@@ -66,6 +68,9 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
         else:
             raise r.fail(item, action, f"events.{action}: expected a mapping of "
                                        f"{', '.join(sorted(_EVENT_ARGS[action]))}")
+        if action in TRAFFIC_ARGS:
+            read.append(read_traffic(r, item, action, args, devices))
+            continue
         for key in args:
             if key not in _EVENT_ARGS[action]:
                 raise r.fail(item, action, f"events.{action}.{shown(key)}: unknown argument")
@@ -86,6 +91,7 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
         at = r.convert(item, "at", "events", run_time, required=True)
         read.append(EventEntry(at=at, action=action, args=MappingProxyType(dict(args)),
                                line=item.line))
+    check_traffic_total(r, read)
     return tuple(sorted(read, key=lambda e: e.at))
 
 

@@ -1,0 +1,38 @@
+"""The `Traffic statistics` of an IKE SA (`show security ike security-associations index N
+detail`): the IKE datagrams, and their bytes, a device sent and received under the SA's
+cookies, Phase 1, Quick Mode and Informational alike. Counted where datagrams enter and leave
+the device (sim.device), keyed by the initiator's cookie, which every message of the SA
+carries first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sim.device_state import IkeSaRecord
+
+COOKIE = 8
+
+
+class IkeTrafficCounters:
+    def __init__(self) -> None:
+        # initiator cookie -> [input bytes, output bytes, input packets, output packets]
+        self._counts: dict[bytes, list[int]] = {}
+
+    def _add(self, message: bytes, direction: int) -> None:
+        if len(message) < COOKIE:
+            return
+        counts = self._counts.setdefault(message[:COOKIE], [0, 0, 0, 0])
+        counts[direction] += len(message)
+        counts[direction + 2] += 1
+
+    def received(self, message: bytes) -> None:
+        self._add(message, 0)
+
+    def sent(self, message: bytes) -> None:
+        self._add(message, 1)
+
+    def record(self, sa: IkeSaRecord) -> IkeSaRecord:
+        """`sa` with its counters."""
+        counts = self._counts.get(bytes.fromhex(sa.initiator_cookie), [0, 0, 0, 0])
+        return replace(sa, input_bytes=counts[0], output_bytes=counts[1],
+                       input_packets=counts[2], output_packets=counts[3])
