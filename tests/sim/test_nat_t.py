@@ -265,3 +265,44 @@ def test_no_nat_traversal_on_the_hub_alone_is_enough_to_stay_on_500(tmp_path):
     assert {row[:4] for row in wire(scenario)} == {(SPOKE, 500, HUB, 500),
                                                    (HUB, 500, PUBLIC, 49152)}
     assert "NAT-T: not negotiated: the peer sent no RFC 3947 vendor ID" in kmd(scenario, "Spoke")
+
+
+PING = "  - {at: 30s, ping: {from: Spoke, source: 10.1.0.1, to: 10.2.0.1, count: 4}}\n"
+
+
+def _with_ping(name: str, tmp_path: Path) -> Scenario:
+    text = (TOPOLOGIES / f"{name}.yaml").read_text()
+    assert text.rstrip().endswith("gateway: to_hub}}")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text.rstrip() + "\n" + PING)
+    return _run_path(path, tmp_path / "run")
+
+
+def _run_path(path: Path, out: Path) -> Scenario:
+    scenario = Scenario.build(load_topology(path), out=out)
+    scenario.run()
+    scenario.write()
+    return scenario
+
+
+def test_a_ping_crosses_the_nat_as_esp_in_udp_4500(tmp_path):
+    """RFC 3948: with NAT-T the ESP packets travel between the floated IKE ports, so the NAT
+    translates them like IKE, and every echo is answered."""
+    scenario = _with_ping("nat-t", tmp_path)
+    (ping,) = [p.to_json() for p in scenario.traffic.pings]
+    assert (ping["transmitted"], ping["received"]) == (4, 4)
+    esp = [c.datagram for c in scenario.world.network.capture
+           if c.datagram.dport == 4500 or c.datagram.sport == 4500]
+    data = [d for d in esp if len(d.payload) > 4 and d.payload[:4] != MARKER]
+    assert len(data) == 8  # 4 requests from the spoke, 4 replies from the hub
+    assert {(d.src, d.sport, d.dst, d.dport) for d in data} == {
+        (SPOKE, 4500, HUB, 4500), (HUB, 4500, PUBLIC, 49153)}
+
+
+def test_without_nat_traversal_no_echo_crosses_the_nat(tmp_path):
+    scenario = _with_ping("nat-no-natt", tmp_path)
+    (ping,) = [p.to_json() for p in scenario.traffic.pings]
+    assert (ping["transmitted"], ping["received"]) == (4, 0)
+    protocols = {c.datagram.protocol for c in scenario.world.network.capture
+                 if c.datagram.src == SPOKE and c.time >= 30}
+    assert protocols == {50}
