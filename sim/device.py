@@ -97,8 +97,9 @@ class Device:
                 url=cached.url, loaded_at=cached.loaded_at.isoformat(),
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
-            ike_sas=tuple(sa for sa in self.kmd.ike_sas if _alive(sa, self.now())),
-            ipsec_sas=tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now())),
+            # kmd's own state: an SA is listed until kmd deletes it (sim.sa_lifecycle)
+            ike_sas=tuple(self.kmd.ike_sas),
+            ipsec_sas=tuple(self.kmd.quick.ipsec_sas),
             kmd_log=tuple(self.kmd_log.lines),
             pkid_log=tuple(self.pkid_log.lines),
             messages_log=tuple(self.messages_log.lines))
@@ -115,12 +116,6 @@ class Device:
 
 def _parent_of(daemon: PkiDaemon, dynamic: str) -> str:
     return daemon.parents.get(dynamic, "")
-
-
-def _alive(sa, now: dt.datetime) -> bool:
-    """An SA past its lifetime is gone (rekeying is not simulated)."""
-    end = dt.datetime.fromisoformat(sa.established) + dt.timedelta(seconds=sa.lifetime_seconds)
-    return end > now
 
 
 def server_resolver(servers: dict[str, CrlServer]):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import simpy
 
@@ -50,8 +50,9 @@ from sim.junos.logs import DaemonLog
 from sim.network import Datagram
 from sim.phase2_plan import vpn_for
 from sim.pkid import Pkid
-from sim.quick_mode import QuickModes
+from sim.quick_mode import QmEntry, QuickModes
 from sim.results import Results
+from sim.sa_lifecycle import EndReason, Lifecycle
 
 IKE_PORT = 500
 # How `show security ike security-associations detail` names each authentication method
@@ -80,6 +81,11 @@ class SaEntry:
     done: Phase1Done | None = None
     failed: Phase1Failed | None = None
     id_mismatch: bool = False
+    record: IkeSaRecord | None = None  # what `show` lists while the SA is up
+    deleted: bool = False              # the SA ended (expired, replaced, deleted)
+    replaces: SaEntry | None = None    # a Phase-1 rekey: the SA this one replaces
+    replaces_ipsec: QmEntry | None = None  # a Phase 1 opened to rekey this IPsec SA
+    quick_after: bool = True           # initiator: negotiate the VPN once Phase 1 is done
 
 
 class Kmd:
@@ -106,11 +112,15 @@ class Kmd:
         self.sas: dict[bytes, SaEntry] = {}
         self.ike_sas: list[IkeSaRecord] = []
         self.quick = QuickModes(self)
+        self.life = Lifecycle(self)
         self._config_loaded()
 
     # -- starting negotiations ----------------------------------------------------------------
 
-    def initiate(self, gateway_name: str) -> None:
+    def initiate(self, gateway_name: str, *, reason: str = "initial",
+                 replaces: SaEntry | None = None, replaces_ipsec: QmEntry | None = None) -> None:
+        """Start a Phase 1 to the gateway's peer: the first (reason "initial"), or a rekey of
+        the IKE SA `replaces` (no Quick Mode follows) or for the IPsec SA `replaces_ipsec`."""
         try:
             gw = plan(self.config, gateway_name, device_address=self.address)
             sa_config = phase1_config(gw, self.store())
@@ -118,14 +128,18 @@ class Kmd:
             self.log.message(f"KMD_INTERNAL_ERROR: cannot initiate gateway {gateway_name}: {exc}")
             return
         peer = gw.gateway.addresses[0]
+        # The first SA with a peer since kmd started says so (RFC 2407 4.6.3.3), so the peer
+        # drops what it still holds from before a restart.
+        sa_config = replace(sa_config, initial_contact=peer not in self.life.contacted)
         sa = IkeSA.initiator(sa_config, rng=self._sa_rng())
         entry = SaEntry(sa=sa, peer=peer, local_address=gw.local_address,
                         gateway=gateway_name, plan=gw, started=self.env.now,
-                        index=self.rng.randrange(1_000_000, 9_999_999))
+                        index=self.rng.randrange(1_000_000, 9_999_999), replaces=replaces,
+                        replaces_ipsec=replaces_ipsec, quick_after=replaces is None)
         sa.start()
         self.sas[sa.icookie] = entry
         self.results.started(sa.icookie, initiator=self.device, peer_address=peer,
-                             gateway=gateway_name, at=self.env.now)
+                             gateway=gateway_name, at=self.env.now, reason=reason)
         self._trace(IkeTraceFlag.IKE, f"Initiating Phase-1 negotiation to {peer} for gateway "
                                       f"{gateway_name}")
         self.env.process(self._expire(entry))
@@ -155,6 +169,9 @@ class Kmd:
                                           f"{exc}")
             return
         entry = self.sas.get(header.icookie)
+        if entry is not None and entry.deleted:
+            self._trace(IkeTraceFlag.IKE, "ike_get_sa: Invalid cookie, no sa found, SA")
+            return
         if entry is None:
             if not opens_phase1(data):
                 self._trace(IkeTraceFlag.IKE, "ike_get_sa: Invalid cookie, no sa found, SA")
@@ -166,6 +183,9 @@ class Kmd:
             return
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
                                                            ExchangeType.INFORMATIONAL):
+            if header.exchange is ExchangeType.INFORMATIONAL and self.life.informational(
+                    entry, data, header):
+                return
             self.quick.receive(entry, data, header)
             return
         try:
@@ -237,13 +257,13 @@ class Kmd:
 
     # -- shared with Quick Mode ---------------------------------------------------------------
 
-    def transmit(self, entry: SaEntry, data: bytes) -> None:
-        """Put one of an IKE SA's datagrams (Phase 1 or Quick Mode) on the network and record
-        it for results.json."""
+    def transmit(self, entry: SaEntry, data: bytes, *, key: bytes | None = None) -> None:
+        """Put one of an IKE SA's datagrams (Phase 1, Quick Mode, Informational) on the network
+        and record it for results.json (in the negotiation `key`, by default the IKE SA's)."""
         self._send(Datagram(src=entry.local_address, dst=entry.peer, sport=IKE_PORT,
                             dport=IKE_PORT, payload=data))
         header = Header.decode(data)
-        self.results.message(entry.sa.icookie, at=self.env.now, sender=self.device,
+        self.results.message(key or entry.sa.icookie, at=self.env.now, sender=self.device,
                              receiver=entry.peer, exchange=header.exchange.name,
                              encrypted=header.encrypted, data=data)
 
@@ -327,7 +347,7 @@ class Kmd:
             vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
             remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role))
         statements = event.proposal.statements()
-        self.ike_sas.append(IkeSaRecord(
+        entry.record = IkeSaRecord(
             index=entry.index, gateway=entry.gateway, role=role.capitalize(), state="UP",
             initiator_cookie=event.icookie.hex(), responder_cookie=event.rcookie.hex(),
             mode=event.mode.name.capitalize(), local_address=entry.local_address,
@@ -339,11 +359,21 @@ class Kmd:
             dh_group=event.proposal.dh_group.value,
             lifetime_seconds=event.proposal.lifetime_seconds,
             established=self.clock().isoformat(),
-            local_id=render(event.local_id), remote_id=render(event.remote_id)))
+            local_id=render(event.local_id), remote_id=render(event.remote_id))
+        self.ike_sas.append(entry.record)
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
-        if event.role is Role.INITIATOR:
-            self.quick.start(entry)
+        self.life.ike_up(entry)
+        if event.role is Role.INITIATOR and entry.quick_after:
+            self.quick.start(entry, replaces=entry.replaces_ipsec)
+
+    def delete_ike_sa(self, entry: SaEntry, reason: EndReason, *,
+                      notify_peer: bool = True) -> None:
+        """Remove an established IKE SA and the IPsec SAs with its peer, with their log lines
+        (and KMD_VPN_DOWN_ALARM_USER for each VPN that goes down); the peer gets DELETE
+        payloads unless `notify_peer` is False (a dead peer, one that deleted them itself).
+        An SA that is not established, or already gone, is left as it is."""
+        self.life.delete_ike(entry, reason, notify_peer=notify_peer, with_ipsec=True)
 
     def _failed(self, entry: SaEntry, event: Phase1Failed) -> None:
         entry.failed = event

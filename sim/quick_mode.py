@@ -31,15 +31,25 @@ class QmEntry:
     sa: QuickModeSA
     ike: SaEntry
     plan: Phase2Plan
+    key: bytes = b""  # its results.json record: the IKE SA's, or its own for a rekey
     timer_generation: int = -1
     finished: bool = False
+    record: IpsecSaRecord | None = None  # the IPsec SA pair it installed
+    deleted: bool = False
+    replaces: QmEntry | None = None  # a rekey: the IPsec SA this one replaces
+    traffic: bool = False  # traffic used the SA: rekey it even if the VPN is on-traffic
 
 
 class QuickModes:
     def __init__(self, kmd: Kmd) -> None:
         self.kmd = kmd
         self.negotiations: list[QmEntry] = []
-        self.ipsec_sas: list[IpsecSaRecord] = []
+        self.ipsec_sas: list[IpsecSaRecord] = []  # the pairs that are up, for `show`
+        self._tunnels: dict[tuple[str, str], int] = {}  # (vpn, peer) -> tunnel index
+
+    def live(self) -> list[QmEntry]:
+        """The Quick Modes whose IPsec SA pair is up."""
+        return [q for q in self.negotiations if q.record is not None and not q.deleted]
 
     def _plan(self, ike: SaEntry) -> Phase2Plan | None:
         external = ike.plan.gateway.external_interface if ike.plan else None
@@ -49,16 +59,24 @@ class QuickModes:
             self.kmd.log.message(f"KMD_INTERNAL_ERROR: Phase-2 for gateway {ike.gateway}: {exc}")
             return None
 
-    def start(self, ike: SaEntry) -> None:
-        """After Phase 1 as initiator: negotiate the VPN that uses this gateway, if any."""
+    def start(self, ike: SaEntry, *, replaces: QmEntry | None = None) -> None:
+        """As initiator: negotiate the VPN that uses this gateway, if any, after Phase 1 or to
+        rekey the IPsec SA `replaces` (a negotiation of its own in results.json when the IKE
+        SA was up before)."""
         p2 = self._plan(ike)
         if p2 is None:
             return
         qm = QmEntry(sa=QuickModeSA.initiator(ike.done, p2.config, rng=self.kmd._sa_rng()),
-                     ike=ike, plan=p2)
+                     ike=ike, plan=p2, key=ike.sa.icookie, replaces=replaces)
         self.negotiations.append(qm)
         qm.sa.start()
-        self.kmd.results.phase2_started(ike.sa.icookie)
+        results = self.kmd.results
+        if replaces is not None and ike.replaces_ipsec is not replaces:
+            qm.key = ike.sa.icookie + qm.sa.message_id.to_bytes(4, "big")
+            results.quick_mode_rekey(qm.key, icookie=ike.sa.icookie, initiator=self.kmd.device,
+                                     responder=None, peer_address=ike.peer,
+                                     gateway=ike.gateway or "", at=self.kmd.env.now)
+        results.phase2_started(qm.key)
         self._pump(qm)
 
     def receive(self, ike: SaEntry, datagram: bytes, header: Header) -> None:
@@ -95,14 +113,17 @@ class QuickModes:
             self.kmd.dropped(ike, header, f"no VPN uses gateway {ike.gateway}", None)
             return
         qm = QmEntry(sa=QuickModeSA.responder(ike.done, p2.config, rng=self.kmd._sa_rng()),
-                     ike=ike, plan=p2)
+                     ike=ike, plan=p2, key=ike.sa.icookie)
         try:
             qm.sa.receive(datagram)
         except RemoteProtocolError as exc:
             self.kmd.dropped(ike, header, str(exc), exc.notify)
             return
         self.negotiations.append(qm)
-        self.kmd.results.phase2_started(ike.sa.icookie)
+        rekey = ike.sa.icookie + header.message_id.to_bytes(4, "big")
+        if self.kmd.results.responding_rekey(rekey, responder=self.kmd.device):
+            qm.key = rekey
+        self.kmd.results.phase2_started(qm.key)
         self._pump(qm)
 
     def _pump(self, qm: QmEntry) -> None:
@@ -110,7 +131,7 @@ class QuickModes:
         while True:
             event = qm.sa.next_event()
             if isinstance(event, SendDatagram):
-                kmd.transmit(ike, event.data)
+                kmd.transmit(ike, event.data, key=qm.key)
             elif isinstance(event, QuickModeDone):
                 self._done(qm, event)
             elif isinstance(event, QuickModeFailed):
@@ -133,8 +154,13 @@ class QuickModes:
                         f"p2_local={render(event.local_proxy_id)} "
                         f"p2_remote={render(event.remote_proxy_id)}")
         proposal = event.proposal.statements()
-        self.ipsec_sas.append(IpsecSaRecord(
-            index=131073 + len(self.ipsec_sas), vpn=qm.plan.vpn.name, gateway=ike.gateway or "",
+        # A VPN keeps its tunnel index across rekeys (the KMD_VPN_UP_ALARM_USER tunnel-id).
+        tunnel = (qm.plan.vpn.name, ike.peer)
+        index = self._tunnels.setdefault(tunnel, 131073 + len(self._tunnels))
+        was_up = any(q.plan.vpn.name == tunnel[0] and q.ike.peer == ike.peer
+                     for q in self.live())
+        qm.record = IpsecSaRecord(
+            index=index, vpn=qm.plan.vpn.name, gateway=ike.gateway or "",
             local_address=ike.local_address, remote_address=ike.peer,
             inbound_spi=f"{event.inbound_spi:08x}", outbound_spi=f"{event.outbound_spi:08x}",
             protocol="ESP", authentication_algorithm=proposal["authentication-algorithm"],
@@ -142,15 +168,19 @@ class QuickModes:
             lifetime_seconds=event.lifetime_seconds, established=kmd.clock().isoformat(),
             local_identity=render(event.local_proxy_id),
             remote_identity=render(event.remote_proxy_id), policy=qm.plan.tunnel_policy,
-            pfs_group=event.pfs_group.value if event.pfs_group else None))
-        kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=True, error=None,
+            pfs_group=event.pfs_group.value if event.pfs_group else None)
+        self.ipsec_sas.append(qm.record)
+        kmd.results.phase2(qm.key, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
         # A real SRX's trace lines for the SA pair being installed (junos-messages.md 5).
         kmd.log.trace(IkeTraceFlag.TIMER, f"Hardlife timer started for inbound "
                                           f"{qm.plan.vpn.name} with {event.lifetime_seconds} "
                                           "seconds/0 kilobytes")
         kmd.log.trace(IkeTraceFlag.DATABASE, "Successfully added ipsec SA PAIR")
-        record = self.ipsec_sas[-1]
+        record = qm.record
+        kmd.life.ipsec_up(qm)
+        if was_up:
+            return  # a rekey: the VPN never went down
         kmd._syslog(msg.vpn_up(
             vpn=qm.plan.vpn.name, gateway=ike.gateway or "", local=ike.local_address,
             remote=ike.peer, tunnel_id=record.index, tunnel_interface=qm.plan.vpn.bind_interface,
@@ -174,5 +204,5 @@ class QuickModes:
             local=ike.local_address, remote=ike.peer, role=role, icookie=ike.sa.icookie,
             rcookie=ike.sa.rcookie, exchange="quick", error=event.error,
             message_id=event.message_id, negotiation="0"))
-        kmd.results.phase2(ike.sa.icookie, device=kmd.device, role=role, ok=False,
+        kmd.results.phase2(qm.key, device=kmd.device, role=role, ok=False,
                            error=event.error.text, at=kmd.env.now, reason=event.reason)

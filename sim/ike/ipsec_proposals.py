@@ -45,6 +45,7 @@ ENCAPSULATION_TUNNEL = 1
 
 LIFETIME_RANGE = (180, 86400)
 DEFAULT_LIFETIME = 3600  # Junos default for `lifetime-seconds` in an IPsec proposal
+RFC2407_DEFAULT_LIFETIME = 28800  # an offer without SA Life Duration (RFC 2407 4.5)
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
@@ -243,7 +244,8 @@ def _parse(transform: TransformPayload) -> tuple[tuple, int] | None:
         return None
     if values.get(ATTR_SA_LIFE_TYPE, LIFE_SECONDS) != LIFE_SECONDS:
         return None
-    return (auth, cipher, group), values.get(ATTR_SA_LIFE_DURATION, DEFAULT_LIFETIME)
+    # No SA Life Duration: RFC 2407 4.5's default, 28800 seconds.
+    return (auth, cipher, group), values.get(ATTR_SA_LIFE_DURATION, RFC2407_DEFAULT_LIFETIME)
 
 
 def _negotiated(mine: Suite, lifetime: int) -> IpsecProposal:

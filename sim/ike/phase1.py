@@ -50,6 +50,7 @@ from pki.keys import PublicKey
 from sim.ike import crypto
 from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, id_matches_certificate
+from sim.ike.informational import delete_ike, initial_contact
 from sim.ike.payloads import (
     HEADER_LEN,
     CertPayload,
@@ -198,6 +199,7 @@ class IkeSA(Exchange):
         self._peer_proof = b""  # SIG_I/SIG_R, or HASH_I/HASH_R with pre-shared keys
         self._local_id_sent = False
         self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
+        self._initial_contact = False  # the peer's message 5 said INITIAL-CONTACT
 
     @classmethod
     def initiator(cls, config: Phase1Config, *, rng: random.Random) -> IkeSA:
@@ -384,8 +386,16 @@ class IkeSA(Exchange):
         self._local_id_sent = True
         signed = proof(self.proposal.authentication_method, self.config.private_key,
                        self._auth_hash(self.role))
+        main_initiator = self.role is Role.INITIATOR and self.mode is Mode.MAIN
+        crs = main_initiator and self._sends_crs and self.config.cr_message == 5
+        notify = ([initial_contact(self.icookie, self.rcookie)]
+                  if main_initiator and self.config.initial_contact else [])
         return [id_payload, *self._cert_and_cr_payloads(certs=not self._pre_shared_key,
-                                                        crs=False), signed]
+                                                        crs=crs), *notify, signed]
+
+    @property
+    def _sends_crs(self) -> bool:
+        return not self._pre_shared_key
 
     def _take_peer_id(self, message: Message) -> None:
         payload = self._require(message, IDPayload, "peer identity")
@@ -468,7 +478,21 @@ class IkeSA(Exchange):
         self._events.append(Phase1Done(
             role=self.role, mode=self.mode, icookie=self.icookie, rcookie=self.rcookie,
             proposal=self.proposal, local_id=self.config.local_id, remote_id=self.peer_id,
-            keys=self.keys, last_iv=self._iv, peer_certificate=certificate))
+            keys=self.keys, last_iv=self._iv, peer_certificate=certificate,
+            initial_contact=self._initial_contact))
+
+    def _fail(self, failure: Failure) -> None:
+        """A Main Mode initiator that refuses message 6 (the responder's certificate, identity
+        or signature) leaves a responder that is done: it tells it why and deletes the SA
+        (an encrypted notification and DELETE), or the responder would keep a dead SA for its
+        whole lifetime."""
+        if (self.role is Role.INITIATOR and self.mode is Mode.MAIN
+                and self.state is State.WAIT_VERDICT and self.keys is not None
+                and self.config.send_notifications):
+            message_id = self._rng.getrandbits(32) | 1
+            self._events.append(SendDatagram(data=delete_ike(self, message_id,
+                                                             notify=failure.error)))
+        super()._fail(failure)
 
     # ------------------------------------------------------------ Main Mode handlers
 
@@ -493,8 +517,8 @@ class IkeSA(Exchange):
         self.rcookie = message.header.rcookie
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.proposal.dh_group)
         self._send_clear([KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
-                          *self._cert_and_cr_payloads(certs=False,
-                                                      crs=not self._pre_shared_key)])
+                          *self._cert_and_cr_payloads(
+                              certs=False, crs=self._sends_crs and self.config.cr_message == 3)])
 
     def _main_on_3(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -518,7 +542,13 @@ class IkeSA(Exchange):
 
     def _main_on_5(self, datagram: bytes) -> None:
         message = self._decrypt(datagram)
+        # CR payloads may come with the identity too (RFC 2409 5.1 allows them in any
+        # message after the SA): they choose the chain we send in message 6, as in message 3.
+        self._take_crs(message)
         self._take_peer_id(message)
+        self._initial_contact = any(
+            n.notify_type == NotifyType.INITIAL_CONTACT and n.spi == self.icookie + self.rcookie
+            for n in message.all(NotificationPayload))
         self._take_peer_auth(message)
 
     def _main_on_6(self, datagram: bytes) -> None:

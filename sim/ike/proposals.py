@@ -61,6 +61,9 @@ _TABLES = {  # statement -> its keyword table, in the order statements() lists t
 }
 LIFETIME_RANGE = (180, 86400)
 DEFAULT_LIFETIME = 3600  # Junos default for `lifetime-seconds` in an IKE proposal
+# An offer with no SA Life Duration: "the default value of 28,800 seconds (8 hours)" (RFC 2407
+# 4.5, which RFC 2409 appendix A points to for Phase 1). strongSwan's IKEv1 offers carry none.
+RFC2407_DEFAULT_LIFETIME = 28800
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
@@ -150,7 +153,7 @@ def from_transform(transform: TransformPayload, name: str = "peer") -> IkePropos
         return None
     if cipher is None or values.get(ATTR_LIFE_TYPE, LIFE_SECONDS) != LIFE_SECONDS:
         return None
-    lifetime = values.get(ATTR_LIFE_DURATION, DEFAULT_LIFETIME)
+    lifetime = values.get(ATTR_LIFE_DURATION, RFC2407_DEFAULT_LIFETIME)
     lifetime = min(max(lifetime, LIFETIME_RANGE[0]), LIFETIME_RANGE[1])
     return IkeProposal(name=name, authentication_method=method, dh_group=group,
                        authentication_algorithm=hash_alg, encryption_algorithm=cipher,

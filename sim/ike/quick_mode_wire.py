@@ -27,6 +27,7 @@ from sim.ike.payloads import (
     FLAG_ENCRYPTED,
     HEADER_LEN,
     Attribute,
+    DeletePayload,
     ExchangeType,
     HashPayload,
     Header,
@@ -139,14 +140,18 @@ def seal(phase1: KeyedSA, message_id: int, iv: bytes, payloads: list, *,
     return header.encode() + ciphertext, ciphertext[-cipher.block_size:]
 
 
-def seal_informational(phase1: KeyedSA, message_id: int, notify: NotificationPayload) -> bytes:
-    """An encrypted Informational carrying `notify`, protected by HASH(1) = prf(SKEYID_a, M-ID |
-    the notify) (RFC 2409 5.7), its IV derived from the message ID like a Quick Mode's."""
+def seal_informational(phase1: KeyedSA, message_id: int,
+                       *payloads: NotificationPayload | DeletePayload) -> bytes:
+    """An encrypted Informational carrying `payloads` (notifications, DELETEs), protected by
+    HASH(1) = prf(SKEYID_a, M-ID | the payloads) (RFC 2409 5.7), its IV derived from the
+    message ID like a Quick Mode's."""
+    if not payloads:
+        raise ValueError("an Informational carries at least one payload")
     mid = message_id.to_bytes(4, "big")
     hash1 = crypto.prf(phase1.proposal.authentication_algorithm, phase1.keys.skeyid_a,
-                       mid + encode_payloads([notify])[1])
+                       mid + encode_payloads(list(payloads))[1])
     data, _ = seal(phase1, message_id, first_iv(phase1, message_id),
-                   [HashPayload(data=hash1), notify], exchange=ExchangeType.INFORMATIONAL)
+                   [HashPayload(data=hash1), *payloads], exchange=ExchangeType.INFORMATIONAL)
     return data
 
 

@@ -136,3 +136,35 @@ def all_done(*, icookie: bytes, rcookie: bytes, mode: str, role: str,
 
 def negotiation_done(*, local: str, remote: str, status: str) -> str:
     return f"IKE negotiation done for local:{local}, remote:{remote} IKEv1 with status: {status}"
+
+
+# -- the end of SAs: deletes, expiry, rekeys ---------------------------------------------------
+# KMD_VPN_DOWN_ALARM_USER is a real device's line (junos-messages.md section 4), its Reason
+# texts for expiry, rekey failure and the peer's DELETE are ours [I]: the one documented
+# reason is "Tunnel configuration is deleted. Corresponding IKE/IPSec SAs are deleted".
+
+
+def vpn_down(*, vpn: str, gateway: str, local: str, remote: str, tunnel_id: int,
+             tunnel_interface: str | None, local_id: IkeId | None, remote_id: IkeId | None,
+             p2_local: IkeId | str, p2_remote: IkeId | str, reason: str) -> str:
+    def ts(value: IkeId | str) -> str:
+        return value if isinstance(value, str) else render(value)
+
+    return (f"KMD_VPN_DOWN_ALARM_USER: VPN {vpn} from {remote} is down. Local-ip: {local}, "
+            f"gateway name: {gateway}, vpn name: {vpn}, tunnel-id: {tunnel_id}, local "
+            f"tunnel-if: {tunnel_interface or 'Not-Available'}, remote tunnel-ip: "
+            f"Not-Available, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
+            f"{_id_value(remote_id)}, AAA username: Not-Applicable, VR id: 0, "
+            f"Traffic-selector: , Traffic-selector local ID: {ts(p2_local)}, "
+            f"Traffic-selector remote ID: {ts(p2_remote)}, SA Type: Static, Reason: {reason}")
+
+
+def delete_line(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
+                message_id: int, sent: bool, what: str) -> str:
+    """The trace line for a DELETE sent or received: the SA line of the Informational, then
+    what it deletes ("ISAKMP SA", "ESP SPI 0x1a24eab9"). QuickSec's own wording of its delete
+    traces was not found; the shape follows its SA line [I]."""
+    verb = "sent" if sent else "received"
+    return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
+                exchange="info", message_id=message_id, negotiation="- 1")
+            + f"; Delete payload {verb}: {what}")
