@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import simpy
 
@@ -42,6 +42,7 @@ from sim.ike.phase1 import (
     RemoteProtocolError,
     Role,
     SendDatagram,
+    State,
     opens_phase1,
 )
 from sim.junos import kmd_messages as msg
@@ -61,6 +62,10 @@ _METHOD_NAMES = {"pre-shared-keys": "Pre-shared-keys",
                  "rsa-signatures": "RSA-signatures", "dsa-signatures": "DSA-signatures",
                  "ecdsa-signatures-256": "ECDSA-signatures-256",
                  "ecdsa-signatures-384": "ECDSA-signatures-384"}
+
+# Quick Mode datagrams kept for a Phase 1 waiting for pkid: the initiator's message 1 and its
+# retransmissions (QuickSec's 10) fit; anything beyond is dropped, not hoarded.
+_QUEUE_LIMIT = 16
 
 # Failures the guide prints with the local ID (the responder got as far as its gateway).
 _AUTH_ERRORS = frozenset({NotifyType.AUTHENTICATION_FAILED, NotifyType.INVALID_SIGNATURE,
@@ -86,6 +91,9 @@ class SaEntry:
     replaces: SaEntry | None = None    # a Phase-1 rekey: the SA this one replaces
     replaces_ipsec: QmEntry | None = None  # a Phase 1 opened to rekey this IPsec SA
     quick_after: bool = True           # initiator: negotiate the VPN once Phase 1 is done
+    # Quick Mode datagrams that came while pkid still verified the peer (Aggressive Mode's
+    # initiator starts Quick Mode as soon as it sent message 3): handled once Phase 1 is done.
+    queued: list[tuple[bytes, Header]] = field(default_factory=list)
 
 
 class Kmd:
@@ -181,6 +189,13 @@ class Kmd:
         if datagram.src != entry.peer:
             self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
             return
+        if entry.done is None and header.exchange is ExchangeType.QUICK_MODE \
+                and entry.sa.state is State.WAIT_VERDICT:
+            if len(entry.queued) < _QUEUE_LIMIT and all(data != kept for kept, _ in entry.queued):
+                self._trace(IkeTraceFlag.IKE, f"Quick Mode message from {entry.peer} queued: "
+                                              "Phase-1 is waiting for pkid")
+                entry.queued.append((data, header))
+            return  # a retransmission of a queued message: the queued copy will be answered
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
                                                            ExchangeType.INFORMATIONAL):
             if header.exchange is ExchangeType.INFORMATIONAL and self.life.informational(
@@ -366,6 +381,9 @@ class Kmd:
         self.life.ike_up(entry)
         if event.role is Role.INITIATOR and entry.quick_after:
             self.quick.start(entry, replaces=entry.replaces_ipsec)
+        queued, entry.queued = entry.queued, []
+        for data, header in queued:
+            self.quick.receive(entry, data, header)
 
     def delete_ike_sa(self, entry: SaEntry, reason: EndReason, *,
                       notify_peer: bool = True) -> None:

@@ -93,7 +93,7 @@ class Lifecycle:
             for other in older:
                 self.delete_ike(other, EndReason.INITIAL_CONTACT, notify_peer=False)
         if entry.replaces is not None and not entry.replaces.deleted:
-            self.delete_ike(entry.replaces, EndReason.REKEYED)
+            self.delete_ike(entry.replaces, EndReason.REKEYED, key=entry.sa.icookie)
         kmd.env.process(self._ike_timers(entry))
 
     def _ike_timers(self, entry: SaEntry):
@@ -114,9 +114,10 @@ class Lifecycle:
             self.delete_ike(entry, EndReason.EXPIRED)
 
     def delete_ike(self, entry: SaEntry, reason: EndReason, *, notify_peer: bool = True,
-                   with_ipsec: bool = False) -> None:
+                   with_ipsec: bool = False, key: bytes | None = None) -> None:
         """Remove an established IKE SA (and with `with_ipsec` the IPsec SAs with the same
-        peer), telling the peer with a DELETE unless it is the peer's own doing."""
+        peer), telling the peer with a DELETE unless it is the peer's own doing. `key`: the
+        results.json negotiation the DELETE belongs to (a rekey's), by default the SA's own."""
         kmd = self.kmd
         if entry.deleted or entry.done is None:
             return
@@ -127,7 +128,7 @@ class Lifecycle:
         done = entry.done
         if notify_peer:
             message_id = kmd.rng.getrandbits(32) | 1
-            kmd.transmit(entry, delete_ike(done, message_id))
+            kmd.transmit(entry, delete_ike(done, message_id), key=key)
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
                 icookie=done.icookie, rcookie=done.rcookie, message_id=message_id, sent=True,
@@ -149,7 +150,7 @@ class Lifecycle:
 
     def ipsec_up(self, qm: QmEntry) -> None:
         if qm.replaces is not None and not qm.replaces.deleted:
-            self.delete_ipsec(qm.replaces, EndReason.REKEYED)
+            self.delete_ipsec(qm.replaces, EndReason.REKEYED, key=qm.key)
         self.kmd.env.process(self._ipsec_timers(qm))
 
     def _ipsec_timers(self, qm: QmEntry):
@@ -195,9 +196,11 @@ class Lifecycle:
         elif ike.gateway is not None:
             kmd.initiate(ike.gateway, reason="rekey", replaces_ipsec=qm)
 
-    def delete_ipsec(self, qm: QmEntry, reason: EndReason, *, notify_peer: bool = True) -> None:
+    def delete_ipsec(self, qm: QmEntry, reason: EndReason, *, notify_peer: bool = True,
+                     key: bytes | None = None) -> None:
         """Remove an IPsec SA pair; the peer is told (under any IKE SA to it that is up) unless
-        it deleted it itself. The VPN is down when no other SA of it is left."""
+        it deleted it itself. The VPN is down when no other SA of it is left. `key` as for
+        delete_ike."""
         kmd = self.kmd
         if qm.deleted or qm.record is None:
             return
@@ -209,7 +212,7 @@ class Lifecycle:
         inbound = int(record.inbound_spi, 16)
         if notify_peer and ike is not None:
             message_id = kmd.rng.getrandbits(32) | 1
-            kmd.transmit(ike, delete_esp(ike.done, message_id, [inbound]))
+            kmd.transmit(ike, delete_esp(ike.done, message_id, [inbound]), key=key)
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=ike.local_address, remote=ike.peer, role=ike.sa.role.value,
                 icookie=ike.done.icookie, rcookie=ike.done.rcookie, message_id=message_id,
