@@ -266,7 +266,8 @@ class Kmd:
                 self._failed(entry, event)
             else:
                 break
-        self.arm_timer(entry, sa, finished=lambda: bool(entry.done or entry.failed),
+        self.arm_timer(entry, sa, finished=lambda: bool(entry.done or entry.failed
+                                                        or entry.deleted),
                        pump=lambda: self._pump(entry),
                        what=f"Retransmission timer fired for SA with {entry.peer}")
 
@@ -303,7 +304,7 @@ class Kmd:
     def _expire(self, entry: SaEntry):
         # The negotiation's overall expiry (QuickSec's 300 s unless the topology says).
         yield self.env.timeout(self.phase1_timeout or entry.sa.config.retransmit.expire)
-        if entry.done or entry.failed:
+        if entry.done or entry.failed or entry.deleted:
             return
         try:
             entry.sa.timeout()
@@ -333,8 +334,8 @@ class Kmd:
                                          trusted_ca=entry.plan.trusted_ca if entry.plan else None)
         self.results.step(entry.sa.icookie, device=self.device, what="pkid validation",
                           start=started, end=self.env.now)
-        if entry.done or entry.failed:
-            return  # the negotiation ended (timed out) while pkid worked
+        if entry.done or entry.failed or entry.deleted:
+            return  # the negotiation ended (timed out, kmd restarted) while pkid worked
         if verdict.ok:
             self._trace(IkeTraceFlag.CERTIFICATES,
                         "ike_policy_reply_find_public_key: Start (certificate accepted by pkid)")
@@ -384,6 +385,18 @@ class Kmd:
         queued, entry.queued = entry.queued, []
         for data, header in queued:
             self.quick.receive(entry, data, header)
+
+    def restart(self) -> None:
+        """kmd restarts (the device reboots): every SA and negotiation is forgotten without a
+        word to the peers, and the next SA with each peer says INITIAL-CONTACT."""
+        self.log.message("kmd restarted: all IKE and IPsec SAs are cleared")
+        for entry in self.sas.values():
+            entry.deleted = True
+        for qm in self.quick.negotiations:
+            qm.deleted = True
+        self.ike_sas.clear()
+        self.quick.ipsec_sas.clear()
+        self.life.contacted.clear()
 
     def delete_ike_sa(self, entry: SaEntry, reason: EndReason, *,
                       notify_peer: bool = True) -> None:

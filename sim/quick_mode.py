@@ -138,7 +138,8 @@ class QuickModes:
                 self._failed(qm, event)
             else:
                 break
-        kmd.arm_timer(qm, qm.sa, finished=lambda: qm.finished, pump=lambda: self._pump(qm),
+        kmd.arm_timer(qm, qm.sa, finished=lambda: qm.finished or qm.deleted,
+                      pump=lambda: self._pump(qm),
                       what=f"Quick Mode retransmission to {ike.peer}")
 
     def _phase1_ids(self, qm: QmEntry) -> tuple[IkeId, IkeId]:

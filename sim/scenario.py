@@ -177,6 +177,7 @@ class Scenario:
         "server-up": lambda self, args: self._server(args, down=False),
         "clock": _clock,
         "verify-local": _verify_local,
+        "restart": lambda self, args: self.devices[args["device"]].kmd.restart(),
     }
 
     # -- running and writing ----------------------------------------------------------------

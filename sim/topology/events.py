@@ -34,6 +34,7 @@ _EVENT_ARGS = {
     "publish-crl": {"ca"},
     "clock": {"device", "offset"},
     "verify-local": {"device", "certificate-id"},
+    "restart": {"device"},  # kmd forgets its SAs (a reboot): sim.kmd.Kmd.restart
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}

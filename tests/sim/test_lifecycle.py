@@ -235,3 +235,40 @@ def test_quick_mode_waits_for_the_responders_pkid_instead_of_being_dropped(tmp_p
     assert quick[1].time == pytest.approx(phase1_done)
     assert all(m.time < phase1_done for m in negotiation.messages
                if m.exchange == "QUICK_MODE" and m.retransmission)
+
+
+# -- INITIAL-CONTACT after a restart ------------------------------------------------------------
+
+
+def test_initial_contact_from_a_restarted_peer_clears_its_old_sas(tmp_path):
+    """Host-A reboots (a `restart` event) and loses its SAs without telling Host-B; its next
+    negotiation says INITIAL-CONTACT in message 5, so Host-B drops the SAs it still held and
+    lists only the new ones."""
+    events = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
+              "  - {at: 60s, restart: {device: Host-A}}\n"
+              "  - {at: 70s, initiate: {device: Host-A, gateway: gw}}")
+    scenario = build(vpn_pair(events=events, duration="2m"), tmp_path)
+    scenario.run()
+    first, second = scenario.results.in_order()
+    assert (second.phase1, second.phase2) == ("done", "done")
+    assert "kmd restarted: all IKE and IPsec SAs are cleared" in lines(scenario, "Host-A")
+    kmd_b = lines(scenario, "Host-B")
+    start = kmd_b.index(f"Initial contact received from {HOST_A}: deleting the older SAs with "
+                        "this peer")
+    assert kmd_b[start - 3].startswith("Phase-1 [responder] done")
+    assert kmd_b[start + 1].startswith("IPSec SA deleted for vpn v (the peer sent "
+                                       "INITIAL-CONTACT): inbound SPI 0x")
+    old = scenario.devices["Host-B"].kmd.sas[bytes.fromhex(first.icookie)]
+    assert old.deleted
+    assert kmd_b[start + 2] == (f"IKE SA with {HOST_A} deleted (the peer sent INITIAL-CONTACT):"
+                                f" {first.icookie} {old.done.rcookie.hex()}")
+    state = scenario.devices["Host-B"].snapshot()
+    ike = render_ike_sas(state).splitlines()
+    assert len(ike) == 2 and second.icookie in ike[1]
+    assert render_ipsec_sas(state).splitlines()[0] == "Total active tunnels: 1"
+    alarms = [line for line in lines(scenario, "Host-B", "messages")
+              if line.startswith("KMD_VPN")]
+    assert [line.split(" VPN v ")[0] for line in alarms] == [
+        "KMD_VPN_UP_ALARM_USER:", "KMD_VPN_DOWN_ALARM_USER:", "KMD_VPN_UP_ALARM_USER:"]
+    assert alarms[1].endswith("Reason: Peer sent initial contact. Corresponding IKE/IPSec "
+                              "SAs are deleted")
