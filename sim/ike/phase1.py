@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import enum
 import random
+from dataclasses import replace
 
 from cryptography import x509
 
@@ -53,6 +54,7 @@ from sim.ike.ids import IkeId, id_matches_certificate
 from sim.ike.informational import delete_ike, initial_contact
 from sim.ike.payloads import (
     HEADER_LEN,
+    PROTO_ISAKMP,
     CertPayload,
     CRPayload,
     ExchangeType,
@@ -96,7 +98,16 @@ from sim.ike.phase1_types import (
     SendDatagram,
     Timer,
 )
-from sim.ike.proposals import IkeProposal, NoProposalChosen, accepted, sa_offer, select
+from sim.ike.proposals import (
+    IkeProposal,
+    NoProposalChosen,
+    accepted,
+    life_attributes,
+    notified_lifetime,
+    sa_offer,
+    select,
+    settle_lifetime,
+)
 from sim.ike.quick_mode_wire import open_informational, seal, seal_informational
 
 __all__ = [
@@ -494,6 +505,25 @@ class IkeSA(Exchange):
                                                              notify=failure.error)))
         super()._fail(failure)
 
+    def _responder_lifetime(self) -> list:
+        """Responder, as it chooses: keep its own lifetime if shorter than the offer and say
+        so in message 2 (RESPONDER-LIFETIME), so both sides expire the SA together."""
+        settled = settle_lifetime(self.proposal, self.config.proposals)
+        if settled.lifetime_seconds == self.proposal.lifetime_seconds:
+            return []
+        self.proposal = settled
+        return [NotificationPayload(notify_type=NotifyType.RESPONDER_LIFETIME,
+                                    spi=self.icookie + self.rcookie,
+                                    data=life_attributes(settled.lifetime_seconds))]
+
+    def _take_responder_lifetime(self, message: Message) -> None:
+        for notify in message.all(NotificationPayload):
+            if notify.notify_type == NotifyType.RESPONDER_LIFETIME \
+                    and notify.protocol_id == PROTO_ISAKMP:
+                seconds = notified_lifetime(notify.data, self.proposal.lifetime_seconds)
+                if seconds is not None:
+                    self.proposal = replace(self.proposal, lifetime_seconds=seconds)
+
     # ------------------------------------------------------------ Main Mode handlers
 
     def _main_send_1(self, _: None) -> None:
@@ -508,13 +538,15 @@ class IkeSA(Exchange):
         offer = self._require(message, SAPayload, "message 1")
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
-        self._send_clear([reply, *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
+        self._send_clear([reply, *self._responder_lifetime(),
+                          *(VendorIDPayload(data=v) for v in self.config.vendor_ids)])
 
     def _main_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
+        self._take_responder_lifetime(message)
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.proposal.dh_group)
         self._send_clear([KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
                           *self._cert_and_cr_payloads(
@@ -589,18 +621,20 @@ class IkeSA(Exchange):
         self._take_peer_id(message)
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
+        notify = self._responder_lifetime()
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(self._gxi)
         *identity, signed = self._identity_payloads()
         self._send_clear([reply, KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
                           *identity, *self._cert_and_cr_payloads(
-                              certs=False, crs=not self._pre_shared_key), signed])
+                              certs=False, crs=not self._pre_shared_key), *notify, signed])
 
     def _aggr_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
+        self._take_responder_lifetime(message)
         self._gxr = self._require(message, KEPayload, "message 2").data
         self._nonce_r = self._require(message, NoncePayload, "message 2").data
         self._take_crs(message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sim.ike.crypto import AuthMethod, DHGroup, EncryptionAlgorithm, HashAlgorithm
 from sim.ike.payloads import (
@@ -24,6 +24,7 @@ from sim.ike.payloads import (
     ProposalPayload,
     SAPayload,
     TransformPayload,
+    decode_attributes,
 )
 from sim.ike.statements import keyword_values, keywords_of, reject_unknown
 
@@ -220,6 +221,35 @@ def accepted(reply: SAPayload, offered: Sequence[IkeProposal]) -> IkeProposal:
                        authentication_algorithm=mine.authentication_algorithm,
                        encryption_algorithm=mine.encryption_algorithm,
                        lifetime_seconds=got.lifetime_seconds)
+
+
+def settle_lifetime(chosen: IkeProposal, local: Sequence[IkeProposal]) -> IkeProposal:
+    """The responder's lifetime for the SA: the offered one, or its own configured lifetime
+    when that is shorter (it then says so with RESPONDER-LIFETIME, RFC 2407 4.6.3.1, as QuickSec
+    does for Phase 2; for Phase 1 the same rule is our inference)."""
+    mine = next((p for p in local if p.name == chosen.name), None)
+    if mine is None or mine.lifetime_seconds >= chosen.lifetime_seconds:
+        return chosen
+    return replace(chosen, lifetime_seconds=mine.lifetime_seconds)
+
+
+def life_attributes(seconds: int) -> bytes:
+    """A RESPONDER-LIFETIME notify's data for an ISAKMP SA: Phase-1 Life Type and Duration."""
+    return (Attribute(type=ATTR_LIFE_TYPE, value=LIFE_SECONDS).encode()
+            + Attribute(type=ATTR_LIFE_DURATION, value=_life_value(seconds)).encode())
+
+
+def notified_lifetime(data: bytes, offered: int) -> int | None:
+    """The lifetime a RESPONDER-LIFETIME notify for an ISAKMP SA sets, or None if its data
+    names no seconds. A peer can only shorten what we offered, never below LIFETIME_RANGE."""
+    try:
+        attrs = decode_attributes(data)
+    except PayloadMalformed:
+        return None
+    values = {a.type: a.int_value for a in attrs}
+    if values.get(ATTR_LIFE_TYPE) != LIFE_SECONDS or ATTR_LIFE_DURATION not in values:
+        return None
+    return max(min(values[ATTR_LIFE_DURATION], offered), LIFETIME_RANGE[0])
 
 
 def _predefined(name: str, method: AuthMethod, cipher: EncryptionAlgorithm) -> IkeProposal:

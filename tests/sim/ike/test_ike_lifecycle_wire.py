@@ -26,7 +26,7 @@ from sim.ike.payloads import (
     SAPayload,
     decode_message,
 )
-from sim.ike.phase1 import Phase1Done, Phase1Failed
+from sim.ike.phase1 import Mode, Phase1Done, Phase1Failed
 from sim.ike.proposals import select
 from sim.ike.quick_mode_wire import seal_informational
 from tests.sim.ike.ike_pair import Pair, configs, proposal
@@ -192,3 +192,30 @@ def test_an_initiator_refusing_message_6_tells_the_finished_responder_and_delete
     info = read(done, last)
     assert info.deleted_ike == (done.icookie + done.rcookie,)
     assert info.errors() == (NotifyType.AUTHENTICATION_FAILED,)
+
+
+# -- Phase-1 lifetimes that differ ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [Mode.MAIN, Mode.AGGRESSIVE], ids=lambda m: m.name.lower())
+@pytest.mark.parametrize(("offered", "configured", "notified"), [
+    (28800, 3600, True),    # the responder's is shorter: it says so in message 2
+    (3600, 28800, False),   # the initiator's is shorter: taken as offered
+    (7200, 7200, False),
+])
+def test_both_sides_settle_on_the_shorter_ike_lifetime(peers, ca, mode, offered, configured,
+                                                       notified):
+    ci, cr = configs(peers, ca, mode=mode)
+    ci = replace(ci, proposals=(replace(ci.proposals[0], lifetime_seconds=offered),))
+    cr = replace(cr, proposals=(replace(cr.proposals[0], lifetime_seconds=configured),))
+    pair = Pair.of(ci, cr, ca_cert=ca.cert).run()
+    i, r = pair.outcome("initiator"), pair.outcome("responder")
+    assert isinstance(i, Phase1Done) and isinstance(r, Phase1Done)
+    assert i.proposal.lifetime_seconds == r.proposal.lifetime_seconds == min(offered, configured)
+    message_2 = decode_message(pair.datagrams[1][1])
+    notes = [n for n in message_2.all(NotificationPayload)
+             if n.notify_type == NotifyType.RESPONDER_LIFETIME]
+    assert len(notes) == int(notified)
+    if notified:
+        assert (notes[0].protocol_id, notes[0].spi) == (1, r.icookie + r.rcookie)
+        assert notes[0].data == bytes.fromhex("800b0001800c0e10")  # seconds, 3600
