@@ -67,6 +67,7 @@ class IpsecSaRecord:
     remote_identity: str
     policy: str | None = None
     pfs_group: int | None = None
+    lifetime_kilobytes: int | None = None  # None: no size limit ("unlim", "Unlimited")
 
 
 @dataclass(frozen=True, kw_only=True)

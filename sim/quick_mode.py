@@ -169,14 +169,16 @@ class QuickModes:
             lifetime_seconds=event.lifetime_seconds, established=kmd.clock().isoformat(),
             local_identity=render(event.local_proxy_id),
             remote_identity=render(event.remote_proxy_id), policy=qm.plan.tunnel_policy,
-            pfs_group=event.pfs_group.value if event.pfs_group else None)
+            pfs_group=event.pfs_group.value if event.pfs_group else None,
+            lifetime_kilobytes=event.proposal.lifetime_kilobytes)
         self.ipsec_sas.append(qm.record)
         kmd.results.phase2(qm.key, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
         # A real SRX's trace lines for the SA pair being installed (junos-messages.md 5).
         kmd.log.trace(IkeTraceFlag.TIMER, f"Hardlife timer started for inbound "
                                           f"{qm.plan.vpn.name} with {event.lifetime_seconds} "
-                                          "seconds/0 kilobytes")
+                                          f"seconds/{event.proposal.lifetime_kilobytes or 0} "
+                                          "kilobytes")
         kmd.log.trace(IkeTraceFlag.DATABASE, "Successfully added ipsec SA PAIR")
         record = qm.record
         kmd.life.ipsec_up(qm)

@@ -133,7 +133,8 @@ def render_ipsec_sas(state: DeviceState, *, index: int | None = None,
              f"  {'ID':<8}{'Algorithm':<16}{'SPI':<9}{'Life:sec/kb':<13}{'Mon':<4}{'vsys':<5}"
              f"{'Port':<6}Gateway"]
     for sa in sas:
-        life = f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ unlim"
+        life = (f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ "
+                f"{sa.lifetime_kilobytes or 'unlim'}")
         for arrow, spi in (("<", sa.inbound_spi), (">", sa.outbound_spi)):
             lines.append(f"  {arrow + str(sa.index):<8}{_algorithm(sa):<16}{spi:<9}{life:<13}"
                          f"{'-':<4}{'root':<5}{IKE_PORT:<6}{sa.remote_address}")
@@ -145,6 +146,8 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
     df_bit = vpn.df_bit.value if vpn is not None and vpn.df_bit is not None else "clear"
     anti_replay = "disabled" if vpn is not None and vpn.no_anti_replay else "enabled"
     hard = remaining_seconds(sa.established, sa.lifetime_seconds, state.now)
+    # `lifetime-kilobytes` (traffic is not counted against it yet)
+    size = f"{sa.lifetime_kilobytes} kilobytes" if sa.lifetime_kilobytes else "Unlimited"
     soft = remaining_seconds(sa.established, sa.lifetime_seconds * SOFT_LIFETIME_PERCENT // 100,
                              state.now)
     lines = [
@@ -160,7 +163,7 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
         lines += [
             f"    Direction: {direction}, SPI: {spi}, AUX-SPI: 0",
             f"    Hard lifetime: Expires in {hard} seconds",
-            "    Lifesize Remaining: Unlimited",
+            f"    Lifesize Remaining: {size}",
             f"    Soft lifetime: Expires in {soft} seconds",
             "    Mode: tunnel, Type: dynamic, State: installed, VPN Monitoring: -",
             f"    Protocol: {sa.protocol.upper()}, Authentication: "

@@ -272,3 +272,23 @@ def test_initial_contact_from_a_restarted_peer_clears_its_old_sas(tmp_path):
         "KMD_VPN_UP_ALARM_USER:", "KMD_VPN_DOWN_ALARM_USER:", "KMD_VPN_UP_ALARM_USER:"]
     assert alarms[1].endswith("Reason: Peer sent initial contact. Corresponding IKE/IPSec "
                               "SAs are deleted")
+
+
+# -- lifetime-kilobytes -------------------------------------------------------------------------
+
+
+def test_a_responders_size_limit_reaches_the_initiator_and_both_show_it(tmp_path):
+    """Host-B has `lifetime-kilobytes 1024`, Host-A none: Host-B keeps its limit and says so
+    with RESPONDER-LIFETIME, so both SAs show it."""
+    b = VPN + "\nset security ipsec proposal p2 lifetime-kilobytes 1024"
+    a = VPN + "\nset security ike traceoptions flag timer"
+    scenario = build(pair(a={"extra": a}, b={"extra": b}), tmp_path)
+    scenario.run(until=60)
+    for device in ("Host-A", "Host-B"):
+        state = scenario.devices[device].snapshot()
+        rows = render_ipsec_sas(state).splitlines()
+        assert rows[2].split("/ ")[1].split()[0] == "1024", device
+        detail = render_ipsec_sas(state, detail=True).splitlines()
+        assert detail.count("    Lifesize Remaining: 1024 kilobytes") == 2, device
+    trace = [line for line in lines(scenario, "Host-A") if line.startswith("Hardlife")]
+    assert trace == ["Hardlife timer started for inbound v with 300 seconds/1024 kilobytes"]

@@ -11,7 +11,7 @@ from cryptography import x509
 
 from sim.ike import crypto
 from sim.ike.informational import delete_esp, delete_ike, initial_contact, read
-from sim.ike.ipsec_proposals import IpsecProposal, Suite
+from sim.ike.ipsec_proposals import LIFE_KILOBYTES, IpsecProposal, Suite
 from sim.ike.ipsec_proposals import select as select_esp
 from sim.ike.payloads import (
     HEADER_LEN,
@@ -28,7 +28,7 @@ from sim.ike.payloads import (
 )
 from sim.ike.phase1 import Mode, Phase1Done, Phase1Failed
 from sim.ike.proposals import select
-from sim.ike.quick_mode_wire import seal_informational
+from sim.ike.quick_mode_wire import lifetime_of, responder_lifetime, seal_informational
 from tests.sim.ike.ike_pair import Pair, configs, proposal
 
 # -- an offer with no SA Life Duration ----------------------------------------------------------
@@ -219,3 +219,40 @@ def test_both_sides_settle_on_the_shorter_ike_lifetime(peers, ca, mode, offered,
     if notified:
         assert (notes[0].protocol_id, notes[0].spi) == (1, r.icookie + r.rcookie)
         assert notes[0].data == bytes.fromhex("800b0001800c0e10")  # seconds, 3600
+
+
+# -- lifetime-kilobytes -------------------------------------------------------------------------
+
+
+def _esp(kilobytes: int | None, seconds: int = 3600) -> IpsecProposal:
+    statements = {"protocol": "esp", "authentication-algorithm": "hmac-sha1-96",
+                  "encryption-algorithm": "aes-128-cbc", "lifetime-seconds": seconds}
+    if kilobytes is not None:
+        statements["lifetime-kilobytes"] = kilobytes
+    return IpsecProposal.from_statements("p2", statements)
+
+
+def test_an_offer_with_both_lifetimes_carries_two_life_pairs():
+    transform = _esp(4608).to_transform(None)
+    life = [(a.type, a.int_value) for a in transform.attributes if a.type in (1, 2)]
+    assert life == [(1, 1), (2, 3600), (1, 2), (2, 4608)]
+
+
+@pytest.mark.parametrize(("offered", "mine", "settled", "notified"), [
+    (4608, None, 4608, False),     # the initiator's size limit is taken
+    (None, 1024, 1024, True),      # ours, told to an initiator that had none
+    (4608, 1024, 1024, True),
+    (1024, 4608, 1024, False),
+])
+def test_the_shorter_size_limit_wins_and_the_responder_says_so(offered, mine, settled,
+                                                              notified):
+    offer = SAPayload(proposals=(replace(
+        SAPayload.decode_body(STRONGSWAN_ESP).proposals[0],
+        transforms=(_esp(offered).to_transform(None),)),))
+    chosen = select_esp(offer, (Suite(proposal=_esp(mine), group=None),), b"\x0a\x0b\x0c\x0d")
+    assert chosen.proposal.lifetime_kilobytes == settled
+    assert chosen.shortened is notified
+    note = responder_lifetime(b"\x0a\x0b\x0c\x0d", chosen.proposal.lifetime_seconds,
+                              chosen.proposal.lifetime_kilobytes)
+    assert lifetime_of(note.data) == 3600
+    assert lifetime_of(note.data, LIFE_KILOBYTES) == settled
