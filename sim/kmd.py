@@ -30,7 +30,6 @@ from sim.gateway import (
     phase1_config,
     plan,
 )
-from sim.ike.ids import IkeId, render
 from sim.ike.payloads import ExchangeType, Header, NotifyType, PayloadMalformed
 from sim.ike.phase1 import (
     Cause,
@@ -54,23 +53,14 @@ from sim.pkid import Pkid
 from sim.quick_mode import QmEntry, QuickModes
 from sim.results import Results
 from sim.sa_lifecycle import EndReason, Lifecycle
+from sim.sa_records import ike_sa_record
 
 IKE_PORT = 500
-# How `show security ike security-associations detail` names each authentication method
-# ("Pre-shared-keys" is a real device's, junos-messages.md section 7).
-_METHOD_NAMES = {"pre-shared-keys": "Pre-shared-keys",
-                 "rsa-signatures": "RSA-signatures", "dsa-signatures": "DSA-signatures",
-                 "ecdsa-signatures-256": "ECDSA-signatures-256",
-                 "ecdsa-signatures-384": "ECDSA-signatures-384"}
 
 # Quick Mode datagrams kept for a Phase 1 waiting for pkid: the initiator's message 1 and its
 # retransmissions (QuickSec's 10) fit; anything beyond is dropped, not hoarded.
 _QUEUE_LIMIT = 16
 
-# Failures the guide prints with the local ID (the responder got as far as its gateway).
-_AUTH_ERRORS = frozenset({NotifyType.AUTHENTICATION_FAILED, NotifyType.INVALID_SIGNATURE,
-                          NotifyType.INVALID_CERTIFICATE, NotifyType.INVALID_ID_INFORMATION,
-                          NotifyType.CERTIFICATE_UNAVAILABLE})
 
 
 @dataclass
@@ -362,20 +352,10 @@ class Kmd:
         self._syslog(msg.negotiation_completed(
             vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
             remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role))
-        statements = event.proposal.statements()
-        entry.record = IkeSaRecord(
-            index=entry.index, gateway=entry.gateway, role=role.capitalize(), state="UP",
-            initiator_cookie=event.icookie.hex(), responder_cookie=event.rcookie.hex(),
-            mode=event.mode.name.capitalize(), local_address=entry.local_address,
-            remote_address=entry.peer,
-            authentication_method=_METHOD_NAMES[str(statements["authentication-method"])],
-            authentication_algorithm=statements["authentication-algorithm"],
-            encryption_algorithm=statements["encryption-algorithm"],
-            prf=f"hmac-{statements['authentication-algorithm']}",
-            dh_group=event.proposal.dh_group.value,
-            lifetime_seconds=event.proposal.lifetime_seconds,
-            established=self.clock().isoformat(),
-            local_id=render(event.local_id), remote_id=render(event.remote_id))
+        entry.record = ike_sa_record(event, index=entry.index, gateway=entry.gateway,
+                                     local_address=entry.local_address,
+                                     remote_address=entry.peer,
+                                     established=self.clock().isoformat())
         self.ike_sas.append(entry.record)
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
@@ -413,16 +393,11 @@ class Kmd:
             # The responder's gateway does not know the identity the peer sent.
             entry.id_mismatch = True
             self.log.message(msg.unknown_peer(entry.peer))
-        local = event.local_id
-        if local is None and event.error in _AUTH_ERRORS:
-            local = entry.sa.config.local_id
-        if event.error is NotifyType.NO_PROPOSAL_CHOSEN and entry.plan and entry.plan.remote_id:
-            remote: IkeId = entry.plan.remote_id
-        elif event.remote_id is not None and not entry.id_mismatch and \
-                event.error not in (NotifyType.TIMEOUT,):
-            remote = event.remote_id
-        else:
-            remote = msg.peer_address_id(entry.peer)
+        local, remote = msg.phase1_failure_ids(
+            error=event.error, local_id=event.local_id, remote_id=event.remote_id,
+            configured_local_id=entry.sa.config.local_id,
+            configured_remote_id=entry.plan.remote_id if entry.plan else None,
+            id_mismatch=entry.id_mismatch, peer=entry.peer)
         self.log.message(msg.phase1_failed(role, event.error, local, remote))
         self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
             local=entry.local_address, remote=entry.peer, status=event.error.text))

@@ -28,6 +28,28 @@ def phase1_failed(role: str, error: NotifyType, local: IkeId | None,
             f"remote={render(remote)}")
 
 
+# Failures the guide prints with the local ID (the responder got as far as its gateway).
+_AUTH_ERRORS = frozenset({NotifyType.AUTHENTICATION_FAILED, NotifyType.INVALID_SIGNATURE,
+                          NotifyType.INVALID_CERTIFICATE, NotifyType.INVALID_ID_INFORMATION,
+                          NotifyType.CERTIFICATE_UNAVAILABLE})
+
+
+def phase1_failure_ids(*, error: NotifyType, local_id: IkeId | None, remote_id: IkeId | None,
+                       configured_local_id: IkeId, configured_remote_id: IkeId | None,
+                       id_mismatch: bool, peer: str) -> tuple[IkeId | None, IkeId]:
+    """The (local, remote) IDs the "Phase-1 [...] failed" line names, as the guide's samples
+    do: the local ID once authentication was reached, the configured remote ID for a refused
+    proposal, the peer's ID when it was received and believed, else its address."""
+    local = local_id
+    if local is None and error in _AUTH_ERRORS:
+        local = configured_local_id
+    if error is NotifyType.NO_PROPOSAL_CHOSEN and configured_remote_id is not None:
+        return local, configured_remote_id
+    if remote_id is not None and not id_mismatch and error is not NotifyType.TIMEOUT:
+        return local, remote_id
+    return local, peer_address_id(peer)
+
+
 def _cookie(c: bytes) -> str:
     return f"{c[:4].hex()} {c[4:].hex()}"
 
