@@ -38,6 +38,7 @@ class QmEntry:
     deleted: bool = False
     replaces: QmEntry | None = None  # a rekey: the IPsec SA this one replaces
     traffic: bool = False  # traffic used the SA: rekey it even if the VPN is on-traffic
+    done: QuickModeDone | None = None  # the outcome: SPIs and ESP keys of both directions
 
 
 class QuickModes:
@@ -147,6 +148,7 @@ class QuickModes:
 
     def _done(self, qm: QmEntry, event: QuickModeDone) -> None:
         qm.finished = True
+        qm.done = event
         kmd, ike = self.kmd, qm.ike
         p1_local, p1_remote = self._phase1_ids(qm)
         role = event.role.value

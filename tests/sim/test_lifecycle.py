@@ -292,3 +292,25 @@ def test_a_responders_size_limit_reaches_the_initiator_and_both_show_it(tmp_path
         assert detail.count("    Lifesize Remaining: 1024 kilobytes") == 2, device
     trace = [line for line in lines(scenario, "Host-A") if line.startswith("Hardlife")]
     assert trace == ["Hardlife timer started for inbound v with 300 seconds/1024 kilobytes"]
+
+
+def test_a_rekey_the_peer_cannot_answer_lets_the_sa_expire(tmp_path):
+    """Host-B reboots at 100 s and forgets the SAs; at the soft lifetime Host-A's Quick Mode
+    under the old IKE SA finds no SA at Host-B and gets no answer, so at 300 s the IPsec SA
+    expires: deleted, the VPN down, `show` empty."""
+    events = ("  - {at: 0s, initiate: {device: Host-A, gateway: gw}}\n"
+              "  - {at: 100s, restart: {device: Host-B}}")
+    a = VPN + "\nset security ipsec vpn v establish-tunnels immediately"
+    b = VPN + "\nset security ike traceoptions flag ike"
+    scenario = build(pair(a={"extra": a}, b={"extra": b}, events=events), tmp_path)
+    scenario.run(until=302)
+    first, rekey = scenario.results.in_order()
+    assert (rekey.reason, rekey.sa, rekey.phase2, round(rekey.started)) == (
+        "rekey", "ipsec", "pending", 252)
+    kmd_a = lines(scenario, "Host-A")
+    assert kmd_a[-1].startswith("IPSec SA deleted for vpn v (lifetime expired): inbound SPI ")
+    assert lines(scenario, "Host-A", "messages")[-1].endswith(
+        "Reason: IPSec SA lifetime expired. Corresponding IPSec SAs are deleted")
+    assert render_ipsec_sas(scenario.devices["Host-A"].snapshot()).splitlines()[0] == (
+        "Total active tunnels: 0")
+    assert lines(scenario, "Host-B")[-1] == "ike_get_sa: Invalid cookie, no sa found, SA"
