@@ -8,6 +8,8 @@ from dataclasses import replace
 
 import pytest
 from cryptography import x509
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.ike import crypto
 from sim.ike.informational import delete_esp, delete_ike, initial_contact, read
@@ -23,6 +25,7 @@ from sim.ike.payloads import (
     NotificationPayload,
     NotifyType,
     PayloadMalformed,
+    RawPayload,
     SAPayload,
     decode_message,
 )
@@ -256,3 +259,27 @@ def test_the_shorter_size_limit_wins_and_the_responder_says_so(offered, mine, se
                               chosen.proposal.lifetime_kilobytes)
     assert lifetime_of(note.data) == 3600
     assert lifetime_of(note.data, LIFE_KILOBYTES) == settled
+
+
+# -- a peer's Informational, authenticated but arbitrary ---------------------------------------
+
+_BODIES = st.lists(st.tuples(st.sampled_from([11, 12]), st.binary(max_size=64)),
+                   min_size=1, max_size=4)
+
+
+@settings(max_examples=100)
+@given(bodies=_BODIES)
+def test_an_authenticated_informational_of_any_content_is_read_or_refused(established, bodies):
+    """The peer holds the keys, so whatever it puts in NOTIFICATION and DELETE payloads
+    authenticates: read() returns what it names, or refuses it with PayloadMalformed (a
+    dropped datagram), and never anything else."""
+    initiator, responder = established
+    data = seal_informational(initiator, 5, *(RawPayload(type=t, data=b) for t, b in bodies))
+    try:
+        info = read(responder, data)
+    except PayloadMalformed:
+        return
+    assert all(len(c) == 16 for c in info.deleted_ike)
+    assert all(0 <= spi <= 0xFFFFFFFF for spi in info.deleted_esp)
+    for error in info.errors():
+        assert isinstance(error, NotifyType)
