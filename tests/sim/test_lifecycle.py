@@ -64,7 +64,8 @@ def rekey_day(tmp_path_factory):
     for moment in range(600, 86400, 887):
         scenario.run(until=moment)
         state = scenario.devices["SRX-A"].snapshot()
-        shown.append((moment, render_ipsec_sas(state), render_ike_sas(state)))
+        shown.append((moment, render_ipsec_sas(state), render_ike_sas(state),
+                      render_ipsec_sas(state, detail=True), render_ike_sas(state, detail=True)))
     scenario.run(until=86400)
     return scenario, shown
 
@@ -123,7 +124,7 @@ def test_each_rekey_writes_the_quick_mode_and_delete_lines(rekey_day):
 def test_the_ipsec_sa_shown_at_any_moment_is_alive(rekey_day):
     scenario, shown = rekey_day
     installed = installed_at(scenario.results.in_order())
-    for moment, ipsec, ike in shown:
+    for moment, ipsec, ike, *_ in shown:
         rows = ipsec.splitlines()
         assert rows[0] == "Total active tunnels: 1", moment
         inbound, outbound = rows[2].split(), rows[3].split()
@@ -314,3 +315,23 @@ def test_a_rekey_the_peer_cannot_answer_lets_the_sa_expire(tmp_path):
     assert render_ipsec_sas(scenario.devices["Host-A"].snapshot()).splitlines()[0] == (
         "Total active tunnels: 0")
     assert lines(scenario, "Host-B")[-1] == "ike_get_sa: Invalid cookie, no sa found, SA"
+
+
+def test_the_soft_lifetime_shown_is_when_the_rekey_comes(rekey_day):
+    """`show ... detail` at any moment: the IPsec SA's soft lifetime runs out when SRX-A starts
+    the next Quick Mode, its hard lifetime 48 s later; the IKE SA's lifetime counts down from
+    its own (Phase-1) rekey."""
+    scenario, shown = rekey_day
+    negotiations = scenario.results.in_order()
+    quick = [n.started for n in negotiations if n.sa == "ipsec"]
+    phase1 = [n.finished for n in negotiations if n.sa == "ike"]
+    for moment, _, _, ipsec, ike in shown:
+        detail = ipsec.splitlines()
+        soft = int(next(x for x in detail if "Soft lifetime" in x).split()[-2])
+        hard = int(next(x for x in detail if "Hard lifetime" in x).split()[-2])
+        upcoming = min(t for t in quick if t > moment)
+        assert 0 <= (upcoming - moment) - soft < 1, moment  # whole seconds, as Junos shows
+        assert hard - soft == 48
+        lifetime = next(x for x in ike.splitlines() if "Lifetime: Expires in" in x)
+        last = max(t for t in phase1 if t <= moment)
+        assert lifetime == f"  Lifetime: Expires in {int(3600 - (moment - last))} seconds"
