@@ -111,6 +111,7 @@ class Kmd:
         self.ike_sas: list[IkeSaRecord] = []
         self.quick = QuickModes(self)
         self.life = Lifecycle(self)
+        self.halted = False  # the device is down: kmd does nothing more (sim.power)
         self._config_loaded()
 
     # -- starting negotiations ----------------------------------------------------------------

@@ -25,6 +25,7 @@ guide's device shows a larger margin, and we follow the guide.
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sim.ike.informational import delete_esp, delete_ike, read
@@ -101,14 +102,14 @@ class Lifecycle:
         lifetime = entry.done.proposal.lifetime_seconds
         soft = soft_lifetime(lifetime)
         yield kmd.env.timeout(soft)
-        if entry.deleted:
+        if entry.deleted or kmd.halted:
             return
         if entry.sa.role is Role.INITIATOR and self._stays_up(entry.gateway):
             kmd.log.trace(IkeTraceFlag.TIMER, f"Softlife timer expired for IKE SA with "
                                               f"{entry.peer}: rekeying Phase-1")
             kmd.initiate(entry.gateway, reason="rekey", replaces=entry)
         yield kmd.env.timeout(lifetime - soft)
-        if not entry.deleted:
+        if not entry.deleted and not kmd.halted:
             kmd.log.trace(IkeTraceFlag.TIMER, f"Hardlife timer expired for IKE SA with "
                                               f"{entry.peer}")
             self.delete_ike(entry, EndReason.EXPIRED)
@@ -151,14 +152,25 @@ class Lifecycle:
     def ipsec_up(self, qm: QmEntry) -> None:
         if qm.replaces is not None and not qm.replaces.deleted:
             self.delete_ipsec(qm.replaces, EndReason.REKEYED, key=qm.key)
+        self._count(qm.ike, created=2)
         self.kmd.env.process(self._ipsec_timers(qm))
+
+    def _count(self, entry: SaEntry, *, created: int = 0, deleted: int = 0) -> None:
+        """The IKE SA's "IPsec security associations: N created, M deleted" (one SA a
+        direction), for those negotiated under it while it is up."""
+        kmd, record = self.kmd, entry.record
+        if entry.deleted or record is None or record not in kmd.ike_sas:
+            return
+        new = replace(record, ipsec_sas_created=(record.ipsec_sas_created or 0) + created,
+                      ipsec_sas_deleted=record.ipsec_sas_deleted + deleted)
+        kmd.ike_sas[kmd.ike_sas.index(record)] = entry.record = new
 
     def _ipsec_timers(self, qm: QmEntry):
         kmd = self.kmd
         lifetime = qm.record.lifetime_seconds
         soft = soft_lifetime(lifetime)
         yield kmd.env.timeout(soft)
-        if qm.deleted:
+        if qm.deleted or kmd.halted:
             return
         if qm.sa.role is Role.INITIATOR:
             vpn = qm.plan.vpn.name
@@ -170,7 +182,7 @@ class Lifecycle:
                 kmd.log.trace(IkeTraceFlag.TIMER, f"Softlife timer expired for inbound {vpn}: "
                                                   "no traffic, not rekeyed")
         yield kmd.env.timeout(lifetime - soft)
-        if not qm.deleted:
+        if not qm.deleted and not kmd.halted:
             kmd.log.trace(IkeTraceFlag.TIMER, f"Hardlife timer expired for inbound "
                                               f"{qm.plan.vpn.name}")
             self.delete_ipsec(qm, EndReason.EXPIRED)
@@ -208,6 +220,7 @@ class Lifecycle:
         record = qm.record
         if record in kmd.quick.ipsec_sas:
             kmd.quick.ipsec_sas.remove(record)
+        self._count(qm.ike, deleted=2)
         ike = qm.ike if not qm.ike.deleted else self.live_ike(qm.ike.gateway, qm.ike.peer)
         inbound = int(record.inbound_spi, 16)
         if notify_peer and ike is not None:

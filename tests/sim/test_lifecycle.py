@@ -335,3 +335,14 @@ def test_the_soft_lifetime_shown_is_when_the_rekey_comes(rekey_day):
         lifetime = next(x for x in ike.splitlines() if "Lifetime: Expires in" in x)
         last = max(t for t in phase1 if t <= moment)
         assert lifetime == f"  Lifetime: Expires in {int(3600 - (moment - last))} seconds"
+
+
+def test_the_ike_sa_counts_the_ipsec_sas_it_created_and_deleted(tmp_path):
+    """`show security ike security-associations detail`'s "IPsec security associations: N
+    created, M deleted" (one SA a direction): by 3000 s the first IKE SA of rekey-day carried
+    the first Quick Mode and 11 rekeys, and 11 of those pairs were deleted again."""
+    scenario = Scenario.build(load_topology(TOPOLOGIES / "rekey-day.yaml"), out=tmp_path / "r")
+    scenario.run(until=3000)
+    for device in ("SRX-A", "SRX-B"):
+        (record,) = scenario.devices[device].snapshot().ike_sas
+        assert (record.ipsec_sas_created, record.ipsec_sas_deleted) == (24, 22), device
