@@ -45,12 +45,6 @@ class IkeSaRecord:
     established: str  # ISO time on the device's clock
     local_id: str  # rendered, e.g. ipv4(udp:500,[0..3]=30.1.1.31)
     remote_id: str
-    # "Traffic statistics:" of the detail form: what the SA's IPsec SAs carried (the traffic
-    # part counts it; zero until then, as on a tunnel nothing has crossed).
-    input_bytes: int = 0
-    output_bytes: int = 0
-    input_packets: int = 0
-    output_packets: int = 0
     # IPsec SAs (one a direction) this IKE SA created and deleted; None: two a live pair.
     ipsec_sas_created: int | None = None
     ipsec_sas_deleted: int = 0
