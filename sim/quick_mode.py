@@ -45,12 +45,21 @@ class QuickModes:
     def __init__(self, kmd: Kmd) -> None:
         self.kmd = kmd
         self.negotiations: list[QmEntry] = []
+        # Indexes that keep a long run linear: each IKE SA's Quick Modes (by its initiator
+        # cookie), and the Quick Modes whose SA pair is up.
+        self._by_ike: dict[bytes, list[QmEntry]] = {}
+        self._up: list[QmEntry] = []
         self.ipsec_sas: list[IpsecSaRecord] = []  # the pairs that are up, for `show`
         self._tunnels: dict[tuple[str, str], int] = {}  # (vpn, peer) -> tunnel index
 
     def live(self) -> list[QmEntry]:
         """The Quick Modes whose IPsec SA pair is up."""
-        return [q for q in self.negotiations if q.record is not None and not q.deleted]
+        self._up = [q for q in self._up if not q.deleted]
+        return list(self._up)
+
+    def _add(self, qm: QmEntry) -> None:
+        self.negotiations.append(qm)
+        self._by_ike.setdefault(qm.ike.sa.icookie, []).append(qm)
 
     def _plan(self, ike: SaEntry) -> Phase2Plan | None:
         external = ike.plan.gateway.external_interface if ike.plan else None
@@ -69,7 +78,7 @@ class QuickModes:
             return
         qm = QmEntry(sa=QuickModeSA.initiator(ike.done, p2.config, rng=self.kmd._sa_rng()),
                      ike=ike, plan=p2, key=ike.sa.icookie, replaces=replaces)
-        self.negotiations.append(qm)
+        self._add(qm)
         qm.sa.start()
         results = self.kmd.results
         if replaces is not None and ike.replaces_ipsec is not replaces:
@@ -84,7 +93,7 @@ class QuickModes:
         """A Quick Mode or Informational datagram under an established IKE SA. A new message
         ID opens a negotiation only if the new responder SA takes the message (it decrypts and
         its HASH(1) holds): garbage under real cookies leaves nothing behind."""
-        mine = [q for q in self.negotiations if q.ike is ike]
+        mine = self._by_ike.get(ike.sa.icookie, [])
         if header.exchange is ExchangeType.QUICK_MODE:
             # A finished negotiation still takes its own message ID: a repeat of the message
             # it answered last is answered again (the peer lost our last message).
@@ -120,7 +129,7 @@ class QuickModes:
         except RemoteProtocolError as exc:
             self.kmd.dropped(ike, header, str(exc), exc.notify)
             return
-        self.negotiations.append(qm)
+        self._add(qm)
         rekey = ike.sa.icookie + header.message_id.to_bytes(4, "big")
         if self.kmd.results.responding_rekey(rekey, responder=self.kmd.device):
             qm.key = rekey
@@ -174,6 +183,7 @@ class QuickModes:
             pfs_group=event.pfs_group.value if event.pfs_group else None,
             lifetime_kilobytes=event.proposal.lifetime_kilobytes)
         self.ipsec_sas.append(qm.record)
+        self._up.append(qm)
         kmd.results.phase2(qm.key, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
         # A real SRX's trace lines for the SA pair being installed (junos-messages.md 5).

@@ -75,6 +75,12 @@ class Lifecycle:
     def __init__(self, kmd: Kmd) -> None:
         self.kmd = kmd
         self.contacted: set[str] = set()  # peers we had an SA with since kmd started
+        self._up: list[SaEntry] = []  # the established IKE SAs (pruned of deleted ones)
+
+    def established(self) -> list[SaEntry]:
+        """The IKE SAs that are up, oldest first."""
+        self._up = [e for e in self._up if not e.deleted]
+        return list(self._up)
 
     # -- IKE SAs ---------------------------------------------------------------------------
 
@@ -83,8 +89,8 @@ class Lifecycle:
         start its lifetime timers."""
         kmd = self.kmd
         self.contacted.add(entry.peer)
-        older = [e for e in kmd.sas.values()
-                 if e is not entry and e.peer == entry.peer and e.done and not e.deleted]
+        older = [e for e in self.established() if e.peer == entry.peer]
+        self._up.append(entry)
         older_ipsec = [q for q in kmd.quick.live() if q.ike.peer == entry.peer]
         if entry.done.initial_contact and (older or older_ipsec):
             kmd.log.message(f"Initial contact received from {entry.peer}: deleting the older "
@@ -143,8 +149,7 @@ class Lifecycle:
 
     def live_ike(self, gateway: str | None, peer: str) -> SaEntry | None:
         """The newest established IKE SA to `peer` for `gateway`, if any."""
-        found = [e for e in self.kmd.sas.values() if e.done is not None and not e.deleted
-                 and e.peer == peer and e.gateway == gateway]
+        found = [e for e in self.established() if e.peer == peer and e.gateway == gateway]
         return found[-1] if found else None
 
     # -- IPsec SAs -------------------------------------------------------------------------
