@@ -38,6 +38,8 @@ class QmEntry:
     deleted: bool = False
     replaces: QmEntry | None = None  # a rekey: the IPsec SA this one replaces
     traffic: bool = False  # traffic used the SA: rekey it even if the VPN is on-traffic
+    octets: int = 0  # what the SA carried, against its lifetime-kilobytes
+    rekeyed: bool = False  # its replacement was started (by time or by volume)
     done: QuickModeDone | None = None  # the outcome: SPIs and ESP keys of both directions
 
 

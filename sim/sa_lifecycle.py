@@ -177,7 +177,7 @@ class Lifecycle:
         yield kmd.env.timeout(soft)
         if qm.deleted or kmd.halted:
             return
-        if qm.sa.role is Role.INITIATOR:
+        if qm.sa.role is Role.INITIATOR and not qm.rekeyed:
             vpn = qm.plan.vpn.name
             if qm.traffic or self._stays_up(qm.ike.gateway):
                 kmd.log.trace(IkeTraceFlag.TIMER, f"Softlife timer expired for inbound {vpn}: "
@@ -200,13 +200,37 @@ class Lifecycle:
     def mark_traffic(self, spi: int) -> None:
         """Traffic used the IPsec SA with this inbound or outbound SPI: rekey it when its soft
         lifetime comes (for the part of kmd that carries ESP)."""
-        for qm in self.kmd.quick.live():
-            if spi in (int(qm.record.inbound_spi, 16), int(qm.record.outbound_spi, 16)):
-                qm.traffic = True
+        self.carried(spi, 0)
+
+    def carried(self, spi: int, octets: int) -> None:
+        """The IPsec SA with this inbound or outbound SPI carried `octets` more bytes (for the
+        part of kmd that carries ESP). Against `lifetime-kilobytes`: at the soft share of it
+        the initiator rekeys, at all of it the SA is deleted, whatever its time left."""
+        kmd = self.kmd
+        for qm in kmd.quick.live():
+            record = qm.record
+            if spi not in (int(record.inbound_spi, 16), int(record.outbound_spi, 16)):
+                continue
+            qm.traffic = True
+            qm.octets += octets
+            limit = record.lifetime_kilobytes
+            if limit is None or kmd.halted:
+                continue
+            used = qm.octets // 1024
+            if used >= limit:
+                kmd.log.trace(IkeTraceFlag.TIMER, f"Lifesize of inbound {record.vpn} used up "
+                                                  f"({limit} kilobytes)")
+                self.delete_ipsec(qm, EndReason.EXPIRED)
+            elif used >= soft_lifetime(limit) and qm.sa.role is Role.INITIATOR \
+                    and not qm.rekeyed:
+                kmd.log.trace(IkeTraceFlag.TIMER, f"Soft lifesize of inbound {record.vpn} "
+                                                  f"reached ({used} kilobytes): rekeying")
+                self.rekey_ipsec(qm)
 
     def rekey_ipsec(self, qm: QmEntry) -> None:
         """A new Quick Mode for `qm`'s VPN under the IKE SA that is up, or a new Phase 1 first."""
         kmd, ike = self.kmd, qm.ike
+        qm.rekeyed = True
         current = self.live_ike(ike.gateway, ike.peer)
         if current is not None:
             kmd.quick.start(current, replaces=qm)

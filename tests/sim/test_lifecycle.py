@@ -346,3 +346,32 @@ def test_the_ike_sa_counts_the_ipsec_sas_it_created_and_deleted(tmp_path):
     for device in ("SRX-A", "SRX-B"):
         (record,) = scenario.devices[device].snapshot().ike_sas
         assert (record.ipsec_sas_created, record.ipsec_sas_deleted) == (24, 22), device
+
+
+def test_an_sa_that_carried_its_kilobytes_is_rekeyed_then_deleted(tmp_path):
+    """Volume against `lifetime-kilobytes 1024`, as the ESP engine reports it: past 84 % the
+    initiator rekeys at once (long before the 300 s), and an SA that carried all of it is
+    deleted with the VPN down alarm."""
+    vpn = VPN + "\nset security ipsec proposal p2 lifetime-kilobytes 1024"
+    scenario = build(pair(a={"extra": vpn + "\nset security ike traceoptions flag timer"},
+                          b={"extra": vpn}), tmp_path)
+    scenario.run(until=20)
+    kmd_a, kmd_b = (scenario.devices[d].kmd for d in ("Host-A", "Host-B"))
+    (first,) = kmd_a.quick.live()
+    kmd_a.life.carried(first.done.outbound_spi, 800 * 1024)  # 78 %: nothing yet
+    scenario.run(until=21)
+    assert kmd_a.quick.live() == [first]
+    kmd_a.life.carried(first.done.outbound_spi, 90 * 1024)  # 890 kB, past 860 (84 %)
+    scenario.run(until=22)
+    (second,) = kmd_a.quick.live()
+    assert second is not first and second.replaces is first
+    trace = lines(scenario, "Host-A")
+    assert "Soft lifesize of inbound v reached (890 kilobytes): rekeying" in trace
+    assert any(line.startswith("IPSec SA deleted for vpn v (replaced by its rekey)")
+               for line in trace)
+    (on_b,) = kmd_b.quick.live()
+    kmd_b.life.carried(on_b.done.inbound_spi, 1024 * 1024)
+    assert kmd_b.quick.live() == []
+    assert lines(scenario, "Host-B")[-1].startswith(
+        "IPSec SA deleted for vpn v (lifetime expired): inbound SPI 0x")
+    assert lines(scenario, "Host-B", "messages")[-1].startswith("KMD_VPN_DOWN_ALARM_USER: VPN v")
