@@ -99,7 +99,7 @@ class Device:
                 for name, cached in sorted(daemon.crls.items())},
             # kmd's own state: an SA is listed until kmd deletes it (sim.sa_lifecycle)
             ike_sas=tuple(self.kmd.ike_sas),
-            ipsec_sas=tuple(self.kmd.quick.ipsec_sas),
+            ipsec_sas=self.kmd.quick.records(),
             kmd_log=tuple(self.kmd_log.lines),
             pkid_log=tuple(self.pkid_log.lines),
             messages_log=tuple(self.messages_log.lines))

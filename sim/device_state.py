@@ -71,6 +71,14 @@ class IpsecSaRecord:
     policy: str | None = None
     pfs_group: int | None = None
     lifetime_kilobytes: int | None = None  # None: no size limit ("unlim", "Unlimited")
+    kilobytes_used: int = 0  # what the pair carried so far, against lifetime_kilobytes
+
+    @property
+    def kilobytes_remaining(self) -> int | None:
+        """Life:sec/kb's and "Lifesize Remaining:"'s number; None: no size limit."""
+        if self.lifetime_kilobytes is None:
+            return None
+        return max(0, self.lifetime_kilobytes - self.kilobytes_used)
 
 
 @dataclass(frozen=True, kw_only=True)

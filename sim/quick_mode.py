@@ -4,7 +4,7 @@ KMD_PM_P2_POLICY_LOOKUP_FAILURE and the QM error line) and the IPsec SAs they le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sim.device_state import IpsecSaRecord
@@ -58,6 +58,11 @@ class QuickModes:
         """The Quick Modes whose IPsec SA pair is up."""
         self._up = [q for q in self._up if not q.deleted]
         return list(self._up)
+
+    def records(self) -> tuple[IpsecSaRecord, ...]:
+        """The pairs that are up as `show` lists them, with what each carried so far."""
+        used = {id(q.record): q.octets // 1024 for q in self.live()}
+        return tuple(replace(r, kilobytes_used=used.get(id(r), 0)) for r in self.ipsec_sas)
 
     def _add(self, qm: QmEntry) -> None:
         self.negotiations.append(qm)

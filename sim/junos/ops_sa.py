@@ -134,7 +134,7 @@ def render_ipsec_sas(state: DeviceState, *, index: int | None = None,
              f"{'Port':<6}Gateway"]
     for sa in sas:
         life = (f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ "
-                f"{sa.lifetime_kilobytes or 'unlim'}")
+                f"{'unlim' if sa.kilobytes_remaining is None else sa.kilobytes_remaining}")
         for arrow, spi in (("<", sa.inbound_spi), (">", sa.outbound_spi)):
             lines.append(f"  {arrow + str(sa.index):<8}{_algorithm(sa):<16}{spi:<9}{life:<13}"
                          f"{'-':<4}{'root':<5}{IKE_PORT:<6}{sa.remote_address}")
@@ -146,8 +146,8 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
     df_bit = vpn.df_bit.value if vpn is not None and vpn.df_bit is not None else "clear"
     anti_replay = "disabled" if vpn is not None and vpn.no_anti_replay else "enabled"
     hard = remaining_seconds(sa.established, sa.lifetime_seconds, state.now)
-    # `lifetime-kilobytes` (traffic is not counted against it yet)
-    size = f"{sa.lifetime_kilobytes} kilobytes" if sa.lifetime_kilobytes else "Unlimited"
+    size = ("Unlimited" if sa.kilobytes_remaining is None
+            else f"{sa.kilobytes_remaining} kilobytes")
     soft = remaining_seconds(sa.established, sa.lifetime_seconds * SOFT_LIFETIME_PERCENT // 100,
                              state.now)
     lines = [

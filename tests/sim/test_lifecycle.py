@@ -361,6 +361,9 @@ def test_an_sa_that_carried_its_kilobytes_is_rekeyed_then_deleted(tmp_path):
     kmd_a.life.carried(first.done.outbound_spi, 800 * 1024)  # 78 %: nothing yet
     scenario.run(until=21)
     assert kmd_a.quick.live() == [first]
+    state = scenario.devices["Host-A"].snapshot()
+    assert render_ipsec_sas(state).splitlines()[2].split("/ ")[1].split()[0] == "224"
+    assert "    Lifesize Remaining: 224 kilobytes" in render_ipsec_sas(state, detail=True)
     kmd_a.life.carried(first.done.outbound_spi, 90 * 1024)  # 890 kB, past 860 (84 %)
     scenario.run(until=22)
     (second,) = kmd_a.quick.live()
