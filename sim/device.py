@@ -75,6 +75,12 @@ class Device:
                    send=self._send_ike, rng=self.world.rng(*stream),
                    results=self.results, clock=self.now, syslog=self.messages_log)
 
+    def restart(self) -> None:
+        """The `restart` event: kmd forgets its SAs without telling its peers, and the data
+        plane loses its SAs with them."""
+        self.kmd.restart()
+        self.traffic.rebooted(self.kmd)
+
     def rebooted(self) -> None:
         """After sim.power booted a new kmd: the data plane lost its SAs with the old one."""
         self.traffic.rebooted(self.kmd)
@@ -133,10 +139,9 @@ class Device:
                 url=cached.url, loaded_at=cached.loaded_at.isoformat(),
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
-            ike_sas=tuple(self.ike_traffic.record(sa) for sa in self.kmd.ike_sas
-                          if _alive(sa, self.now())),
-            ipsec_sas=self.traffic.records(
-                tuple(sa for sa in self.kmd.quick.ipsec_sas if _alive(sa, self.now()))),
+            # kmd's own state: an SA is listed until kmd deletes it (sim.sa_lifecycle)
+            ike_sas=tuple(self.ike_traffic.record(sa) for sa in self.kmd.ike_sas),
+            ipsec_sas=self.traffic.records(self.kmd.quick.records()),
             kmd_log=tuple(self.kmd_log.lines),
             pkid_log=tuple(self.pkid_log.lines),
             messages_log=tuple(self.messages_log.lines))
@@ -153,12 +158,6 @@ class Device:
 
 def _parent_of(daemon: PkiDaemon, dynamic: str) -> str:
     return daemon.parents.get(dynamic, "")
-
-
-def _alive(sa, now: dt.datetime) -> bool:
-    """An SA past its lifetime is gone (rekeying is not simulated)."""
-    end = dt.datetime.fromisoformat(sa.established) + dt.timedelta(seconds=sa.lifetime_seconds)
-    return end > now
 
 
 def server_resolver(servers: dict[str, CrlServer]):

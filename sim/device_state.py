@@ -83,6 +83,15 @@ class IpsecSaRecord(EspStatistics):
     port: int = 500  # the peer's IKE port: 500, 4500 with NAT-T, or a NAT's high port
     local_port: int = 500
     nat_t: bool = False  # UDP-encapsulated (RFC 3948): ESP travels between the IKE ports
+    lifetime_kilobytes: int | None = None  # None: no size limit ("unlim", "Unlimited")
+    kilobytes_used: int = 0  # what the pair carried so far, against lifetime_kilobytes
+
+    @property
+    def kilobytes_remaining(self) -> int | None:
+        """Life:sec/kb's and "Lifesize Remaining:"'s number; None: no size limit."""
+        if self.lifetime_kilobytes is None:
+            return None
+        return max(0, self.lifetime_kilobytes - self.kilobytes_used)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,6 +31,7 @@ from sim.ike.dpd import (
 from sim.ike.payloads import ExchangeType, Header, PayloadMalformed
 from sim.junos import kmd_messages as msg
 from sim.junos.config import IkeTraceFlag
+from sim.sa_lifecycle import EndReason
 
 if TYPE_CHECKING:
     from sim.kmd import Kmd, SaEntry
@@ -135,7 +136,7 @@ class DeadPeerDetector:
 
     def _current(self, watch: _Watch) -> bool:
         kmd, entry = self.kmd, watch.entry
-        return (not kmd.halted and kmd.env.now < watch.ends
+        return (not kmd.halted and kmd.env.now < watch.ends and not entry.deleted
                 and kmd.sas.get(entry.sa.icookie) is entry
                 and self._watches.get(entry.sa.icookie) is watch)
 
@@ -166,22 +167,5 @@ class DeadPeerDetector:
 
 def clear_peer_sas(kmd: Kmd, entry: SaEntry) -> None:
     """Remove a dead peer's IKE SA and the IPsec SAs with that peer, telling the peer nothing
-    (it is dead). The lifecycle part's Lifecycle.delete_ike(entry, EndReason.PEER_DEAD,
-    notify_peer=False, with_ipsec=True) does this with its own log lines: once both are merged,
-    this body becomes that call."""
-    done = entry.done
-    if kmd.sas.get(done.icookie) is entry:
-        del kmd.sas[done.icookie]
-    for qm in kmd.quick.negotiations:
-        if qm.ike is entry:
-            qm.finished = True  # no Quick Mode retransmits into the dead SA
-    gateway = entry.gateway or ""
-    for record in [r for r in kmd.quick.ipsec_sas
-                   if r.remote_address == entry.peer and r.gateway == gateway]:
-        kmd.quick.ipsec_sas.remove(record)
-        kmd.log.message(f"IPSec SA deleted for vpn {record.vpn} (the peer is dead): inbound "
-                        f"SPI 0x{record.inbound_spi}, outbound SPI 0x{record.outbound_spi}")
-    for record in [r for r in kmd.ike_sas if r.initiator_cookie == done.icookie.hex()]:
-        kmd.ike_sas.remove(record)
-    kmd.log.message(f"IKE SA with {entry.peer} deleted (the peer is dead): "
-                    f"{done.icookie.hex()} {done.rcookie.hex()}")
+    (it is dead): kmd's own delete, with its lines and the VPN-down alarm."""
+    kmd.delete_ike_sa(entry, EndReason.PEER_DEAD, notify_peer=False)

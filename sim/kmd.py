@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import simpy
 
@@ -32,7 +32,6 @@ from sim.gateway import (
     phase1_config,
     plan,
 )
-from sim.ike.ids import IkeId, render
 from sim.ike.payloads import ExchangeType, Header, NotifyType, PayloadMalformed
 from sim.ike.phase1 import (
     Cause,
@@ -44,6 +43,7 @@ from sim.ike.phase1 import (
     RemoteProtocolError,
     Role,
     SendDatagram,
+    State,
     opens_phase1,
 )
 from sim.junos import kmd_messages as msg
@@ -52,21 +52,17 @@ from sim.junos.logs import DaemonLog
 from sim.network import Datagram, Sent
 from sim.phase2_plan import vpn_for
 from sim.pkid import Pkid
-from sim.quick_mode import QuickModes
+from sim.quick_mode import QmEntry, QuickModes
 from sim.results import Results
+from sim.sa_lifecycle import EndReason, Lifecycle
+from sim.sa_records import ike_sa_record
 
 IKE_PORT = 500
-# How `show security ike security-associations detail` names each authentication method
-# ("Pre-shared-keys" is a real device's, junos-messages.md section 7).
-_METHOD_NAMES = {"pre-shared-keys": "Pre-shared-keys",
-                 "rsa-signatures": "RSA-signatures", "dsa-signatures": "DSA-signatures",
-                 "ecdsa-signatures-256": "ECDSA-signatures-256",
-                 "ecdsa-signatures-384": "ECDSA-signatures-384"}
 
-# Failures the guide prints with the local ID (the responder got as far as its gateway).
-_AUTH_ERRORS = frozenset({NotifyType.AUTHENTICATION_FAILED, NotifyType.INVALID_SIGNATURE,
-                          NotifyType.INVALID_CERTIFICATE, NotifyType.INVALID_ID_INFORMATION,
-                          NotifyType.CERTIFICATE_UNAVAILABLE})
+# Quick Mode datagrams kept for a Phase 1 waiting for pkid: the initiator's message 1 and its
+# retransmissions (QuickSec's 10) fit; anything beyond is dropped, not hoarded.
+_QUEUE_LIMIT = 16
+
 
 
 @dataclass
@@ -84,6 +80,14 @@ class SaEntry:
     id_mismatch: bool = False
     local_port: int = IKE_PORT  # 4500 once NAT-T floated the SA (sim.nat_traversal)
     peer_port: int = IKE_PORT   # where the peer's datagrams come from
+    record: IkeSaRecord | None = None  # what `show` lists while the SA is up
+    deleted: bool = False              # the SA ended (expired, replaced, deleted)
+    replaces: SaEntry | None = None    # a Phase-1 rekey: the SA this one replaces
+    replaces_ipsec: QmEntry | None = None  # a Phase 1 opened to rekey this IPsec SA
+    quick_after: bool = True           # initiator: negotiate the VPN once Phase 1 is done
+    # Quick Mode datagrams that came while pkid still verified the peer (Aggressive Mode's
+    # initiator starts Quick Mode as soon as it sent message 3): handled once Phase 1 is done.
+    queued: list[tuple[bytes, Header]] = field(default_factory=list)
 
 
 class Kmd:
@@ -111,12 +115,16 @@ class Kmd:
         self.ike_sas: list[IkeSaRecord] = []
         self.quick = QuickModes(self)
         self.dpd = DeadPeerDetector(self)
+        self.life = Lifecycle(self)
         self.halted = False  # the device is down: kmd does nothing more (sim.power)
         self._config_loaded()
 
     # -- starting negotiations ----------------------------------------------------------------
 
-    def initiate(self, gateway_name: str) -> None:
+    def initiate(self, gateway_name: str, *, reason: str = "initial",
+                 replaces: SaEntry | None = None, replaces_ipsec: QmEntry | None = None) -> None:
+        """Start a Phase 1 to the gateway's peer: the first (reason "initial"), or a rekey of
+        the IKE SA `replaces` (no Quick Mode follows) or for the IPsec SA `replaces_ipsec`."""
         try:
             gw = plan(self.config, gateway_name, device_address=self.address)
             sa_config = phase1_config(gw, self.store())
@@ -124,15 +132,19 @@ class Kmd:
             self.log.message(f"KMD_INTERNAL_ERROR: cannot initiate gateway {gateway_name}: {exc}")
             return
         peer = gw.gateway.addresses[0]
+        # The first SA with a peer since kmd started says so (RFC 2407 4.6.3.3), so the peer
+        # drops what it still holds from before a restart.
+        sa_config = replace(sa_config, initial_contact=peer not in self.life.contacted)
         sa = IkeSA.initiator(sa_config, rng=self._sa_rng())
         entry = SaEntry(sa=sa, peer=peer, local_address=gw.local_address,
                         gateway=gateway_name, plan=gw, started=self.env.now,
-                        index=self.rng.randrange(1_000_000, 9_999_999))
+                        index=self.rng.randrange(1_000_000, 9_999_999), replaces=replaces,
+                        replaces_ipsec=replaces_ipsec, quick_after=replaces is None)
         nat_traversal.opened(entry)
         sa.start()
         self.sas[sa.icookie] = entry
         self.results.started(sa.icookie, initiator=self.device, peer_address=peer,
-                             gateway=gateway_name, at=self.env.now)
+                             gateway=gateway_name, at=self.env.now, reason=reason)
         self._trace(IkeTraceFlag.IKE, f"Initiating Phase-1 negotiation to {peer} for gateway "
                                       f"{gateway_name}")
         self.env.process(self._expire(entry))
@@ -165,6 +177,9 @@ class Kmd:
                                           f"{exc}")
             return
         entry = self.sas.get(header.icookie)
+        if entry is not None and entry.deleted:
+            self._trace(IkeTraceFlag.IKE, "ike_get_sa: Invalid cookie, no sa found, SA")
+            return
         if entry is None:
             if not opens_phase1(data):
                 self._trace(IkeTraceFlag.IKE, "ike_get_sa: Invalid cookie, no sa found, SA")
@@ -175,10 +190,20 @@ class Kmd:
             self.dropped(entry, header, f"from {datagram.src}, not the SA's peer", None)
             return
         nat_traversal.observed(entry, datagram)
+        if entry.done is None and header.exchange is ExchangeType.QUICK_MODE \
+                and entry.sa.state is State.WAIT_VERDICT:
+            if len(entry.queued) < _QUEUE_LIMIT and all(data != kept for kept, _ in entry.queued):
+                self._trace(IkeTraceFlag.IKE, f"Quick Mode message from {entry.peer} queued: "
+                                              "Phase-1 is waiting for pkid")
+                entry.queued.append((data, header))
+            return  # a retransmission of a queued message: the queued copy will be answered
         if entry.done is not None and self.dpd.receive(entry, data, header):
             return
         if entry.done is not None and header.exchange in (ExchangeType.QUICK_MODE,
                                                            ExchangeType.INFORMATIONAL):
+            if header.exchange is ExchangeType.INFORMATIONAL and self.life.informational(
+                    entry, data, header):
+                return
             self.quick.receive(entry, data, header)
             return
         try:
@@ -252,16 +277,18 @@ class Kmd:
                 nat_traversal.on_event(self, entry, event)
             else:
                 break
-        self.arm_timer(entry, sa, finished=lambda: bool(entry.done or entry.failed),
+        self.arm_timer(entry, sa, finished=lambda: bool(entry.done or entry.failed
+                                                        or entry.deleted),
                        pump=lambda: self._pump(entry),
                        what=f"Retransmission timer fired for SA with {entry.peer}")
 
     # -- shared with Quick Mode ---------------------------------------------------------------
 
-    def transmit(self, entry: SaEntry, data: bytes, *, record: bool = True) -> None:
-        """Put one of an IKE SA's datagrams (Phase 1 or Quick Mode) on the network and record
-        it for results.json. DPD's datagrams (`record=False`) are neither recorded nor traffic
-        that DPD counts."""
+    def transmit(self, entry: SaEntry, data: bytes, *, record: bool = True,
+                 key: bytes | None = None) -> None:
+        """Put one of an IKE SA's datagrams (Phase 1, Quick Mode, Informational) on the network
+        and record it for results.json (in the negotiation `key`, by default the IKE SA's).
+        DPD's datagrams (`record=False`) are neither recorded nor traffic that DPD counts."""
         if self.halted:
             return
         sent = self.send_datagram(nat_traversal.datagram_for(entry, data))
@@ -269,7 +296,7 @@ class Kmd:
             return
         self.dpd.sent(entry)
         header = Header.decode(data)
-        self.results.message(entry.sa.icookie, at=self.env.now, sender=self.device,
+        self.results.message(key or entry.sa.icookie, at=self.env.now, sender=self.device,
                              receiver=entry.peer, exchange=header.exchange.name,
                              encrypted=header.encrypted, data=data, sent=sent)
 
@@ -297,7 +324,7 @@ class Kmd:
     def _expire(self, entry: SaEntry):
         # The negotiation's overall expiry (QuickSec's 300 s unless the topology says).
         yield self.env.timeout(self.phase1_timeout or entry.sa.config.retransmit.expire)
-        if entry.done or entry.failed:
+        if entry.done or entry.failed or entry.deleted:
             return
         try:
             entry.sa.timeout()
@@ -327,8 +354,8 @@ class Kmd:
                                          trusted_ca=entry.plan.trusted_ca if entry.plan else None)
         self.results.step(entry.sa.icookie, device=self.device, what="pkid validation",
                           start=started, end=self.env.now)
-        if entry.done or entry.failed:
-            return  # the negotiation ended (timed out) while pkid worked
+        if entry.done or entry.failed or entry.deleted:
+            return  # the negotiation ended (timed out, kmd restarted) while pkid worked
         if verdict.ok:
             self._trace(IkeTraceFlag.CERTIFICATES,
                         "ike_policy_reply_find_public_key: Start (certificate accepted by pkid)")
@@ -356,27 +383,42 @@ class Kmd:
             vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
             remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role,
             local_port=entry.local_port, remote_port=entry.peer_port))
-        statements = event.proposal.statements()
-        self.ike_sas.append(IkeSaRecord(
-            index=entry.index, gateway=entry.gateway, role=role.capitalize(), state="UP",
-            initiator_cookie=event.icookie.hex(), responder_cookie=event.rcookie.hex(),
-            mode=event.mode.name.capitalize(), local_address=entry.local_address,
-            remote_address=entry.peer,
-            authentication_method=_METHOD_NAMES[str(statements["authentication-method"])],
-            authentication_algorithm=statements["authentication-algorithm"],
-            encryption_algorithm=statements["encryption-algorithm"],
-            prf=f"hmac-{statements['authentication-algorithm']}",
-            dh_group=event.proposal.dh_group.value,
-            lifetime_seconds=event.proposal.lifetime_seconds,
-            established=self.clock().isoformat(),
-            local_id=render(event.local_id), remote_id=render(event.remote_id),
-            local_port=entry.local_port, remote_port=entry.peer_port))
+        entry.record = replace(
+            ike_sa_record(event, index=entry.index, gateway=entry.gateway,
+                          local_address=entry.local_address, remote_address=entry.peer,
+                          established=self.clock().isoformat()),
+            local_port=entry.local_port, remote_port=entry.peer_port)
+        self.ike_sas.append(entry.record)
         nat_traversal.established(self, entry, event)
         self.results.phase1(event.icookie, device=self.device, role=role, ok=True, error=None,
                             at=self.env.now)
+        self.life.ike_up(entry)
         self.dpd.start(entry)
-        if event.role is Role.INITIATOR:
-            self.quick.start(entry)
+        if event.role is Role.INITIATOR and entry.quick_after:
+            self.quick.start(entry, replaces=entry.replaces_ipsec)
+        queued, entry.queued = entry.queued, []
+        for data, header in queued:
+            self.quick.receive(entry, data, header)
+
+    def restart(self) -> None:
+        """kmd restarts (the device reboots): every SA and negotiation is forgotten without a
+        word to the peers, and the next SA with each peer says INITIAL-CONTACT."""
+        self.log.message("kmd restarted: all IKE and IPsec SAs are cleared")
+        for entry in self.sas.values():
+            entry.deleted = True
+        for qm in self.quick.negotiations:
+            qm.deleted = True
+        self.ike_sas.clear()
+        self.quick.ipsec_sas.clear()
+        self.life.contacted.clear()
+
+    def delete_ike_sa(self, entry: SaEntry, reason: EndReason, *,
+                      notify_peer: bool = True) -> None:
+        """Remove an established IKE SA and the IPsec SAs with its peer, with their log lines
+        (and KMD_VPN_DOWN_ALARM_USER for each VPN that goes down); the peer gets DELETE
+        payloads unless `notify_peer` is False (a dead peer, one that deleted them itself).
+        An SA that is not established, or already gone, is left as it is."""
+        self.life.delete_ike(entry, reason, notify_peer=notify_peer, with_ipsec=True)
 
     def _failed(self, entry: SaEntry, event: Phase1Failed) -> None:
         entry.failed = event
@@ -385,16 +427,11 @@ class Kmd:
             # The responder's gateway does not know the identity the peer sent.
             entry.id_mismatch = True
             self.log.message(msg.unknown_peer(entry.peer))
-        local = event.local_id
-        if local is None and event.error in _AUTH_ERRORS:
-            local = entry.sa.config.local_id
-        if event.error is NotifyType.NO_PROPOSAL_CHOSEN and entry.plan and entry.plan.remote_id:
-            remote: IkeId = entry.plan.remote_id
-        elif event.remote_id is not None and not entry.id_mismatch and \
-                event.error not in (NotifyType.TIMEOUT,):
-            remote = event.remote_id
-        else:
-            remote = msg.peer_address_id(entry.peer)
+        local, remote = msg.phase1_failure_ids(
+            error=event.error, local_id=event.local_id, remote_id=event.remote_id,
+            configured_local_id=entry.sa.config.local_id,
+            configured_remote_id=entry.plan.remote_id if entry.plan else None,
+            id_mismatch=entry.id_mismatch, peer=entry.peer)
         self.log.message(msg.phase1_failed(role, event.error, local, remote))
         self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
             local=entry.local_address, remote=entry.peer, status=event.error.text))

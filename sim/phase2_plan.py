@@ -57,6 +57,8 @@ def plan(config: DeviceConfig, gateway: str, *,
             "authentication-algorithm": configured.authentication_algorithm,
             "encryption-algorithm": configured.encryption_algorithm,
             "lifetime-seconds": configured.effective_lifetime_seconds,
+            **({} if configured.lifetime_kilobytes is None
+               else {"lifetime-kilobytes": configured.lifetime_kilobytes}),
         }, Phase2PlanError))
     if not proposals and policy.proposal_set is not None:
         proposals = list(PROPOSAL_SETS.get(policy.proposal_set.value, ()))

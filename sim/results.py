@@ -74,6 +74,8 @@ class Negotiation:
     # A failed negotiation whose message never got through: which, and what the path did.
     network_cause: str | None = None
     dpd: list[DpdEvent] = field(default_factory=list)
+    reason: str = "initial"  # initial | rekey
+    sa: str = "ike"  # ike: a Phase 1 (and the Quick Mode after it); ipsec: a Quick Mode alone
     _seen: dict[bytes, int] = field(default_factory=dict, repr=False)
 
     def to_json(self, start: dt.datetime) -> dict:
@@ -97,15 +99,32 @@ class Results:
         self.negotiations: dict[bytes, Negotiation] = {}
 
     def started(self, icookie: bytes, *, initiator: str, peer_address: str, gateway: str,
-                at: float) -> None:
+                at: float, reason: str = "initial") -> None:
         self.negotiations[icookie] = Negotiation(
             icookie=icookie.hex(), initiator=initiator, responder=None,
-            peer_address=peer_address, gateway=gateway, started=at)
+            peer_address=peer_address, gateway=gateway, started=at, reason=reason)
+
+    def quick_mode_rekey(self, key: bytes, *, icookie: bytes, initiator: str, responder: str,
+                         peer_address: str, gateway: str, at: float) -> None:
+        """A Quick Mode that rekeys an IPsec SA under an IKE SA that is up: a negotiation of
+        its own (`key` = the IKE SA's initiator cookie and the Quick Mode's message ID)."""
+        self.negotiations[key] = Negotiation(
+            icookie=icookie.hex(), initiator=initiator, responder=responder,
+            peer_address=peer_address, gateway=gateway, started=at, phase1="done",
+            phase2="pending", reason="rekey", sa="ipsec")
 
     def responding(self, icookie: bytes, *, responder: str, at: float) -> None:
         record = self.negotiations.get(icookie)
         if record is not None:
             record.responder = responder
+
+    def responding_rekey(self, key: bytes, *, responder: str) -> bool:
+        """The responder's side of a Quick Mode rekey: True if the initiator opened its record."""
+        record = self.negotiations.get(key)
+        if record is None or record.sa != "ipsec":
+            return False
+        record.responder = responder
+        return True
 
     def step(self, icookie: bytes, *, device: str, what: str, start: float, end: float) -> None:
         record = self.negotiations.get(icookie)

@@ -191,6 +191,7 @@ class Scenario:
         "device-down": lambda self, args: device_down(self.devices[args["device"]]),
         "device-up": lambda self, args: device_up(self.devices[args["device"]]),
         **TRAFFIC_ACTIONS,  # ping, flow (sim.traffic_events)
+        "restart": lambda self, args: self.devices[args["device"]].restart(),
     }
 
     # -- running and writing ----------------------------------------------------------------

@@ -39,6 +39,7 @@ from sim.traffic_results import FlowRecord, PingRecord, TrafficResults
 
 if TYPE_CHECKING:
     from sim.kmd import Kmd
+    from sim.quick_mode import QmEntry
 
 PING_INTERVAL = 1.0  # Junos `ping` sends one echo request a second
 TRIGGER_HOLD_DOWN = 10.0  # seconds between traffic-started negotiations of one gateway
@@ -56,6 +57,7 @@ class TunnelSa:
     inbound: Inbound
     counters: EspCounters
     keys: QuickModeDone
+    qm: QmEntry | None = None  # kmd's Quick Mode: its SA pair ends when kmd deletes it
 
 
 class Traffic:
@@ -98,7 +100,8 @@ class Traffic:
                               rng=random.Random(self._rng.getrandbits(64)), counters=counters),
             inbound=Inbound(suite(done.inbound_keys), spi=done.inbound_spi, counters=counters,
                             anti_replay=not (vpn is not None and vpn.no_anti_replay)),
-            counters=counters, keys=done)
+            counters=counters, keys=done,
+            qm=next((q for q in reversed(self.kmd.quick.live()) if q.record is record), None))
         self.sas.append(sa)
         self._by_spi[done.inbound_spi] = sa
 
@@ -110,6 +113,8 @@ class Traffic:
                      for r in records)
 
     def _alive(self, sa: TunnelSa) -> bool:
+        if sa.qm is not None and sa.qm.deleted:  # rekeyed, expired, deleted by the peer
+            return False
         end = dt.datetime.fromisoformat(sa.record.established) + dt.timedelta(
             seconds=sa.record.lifetime_seconds)
         return end > self.clock()
@@ -136,7 +141,19 @@ class Traffic:
             self.results.drops_of(self.device).no_sa += 1
             return False
         self._send(self.wrap(sa, esp))
+        self._carried(sa, sa.keys.outbound_spi, len(esp), sent=True)
         return True
+
+    def _carried(self, sa: TunnelSa, spi: int, octets: int, *, sent: bool) -> None:
+        """Tell kmd what the SA carried: its kilobyte lifetime and the rekey of a tunnel in
+        use count it (sim.sa_lifecycle), and DPD counts it as traffic (sim.dpd)."""
+        if sa.qm is None:
+            return
+        if sent:
+            self.kmd.dpd.esp_sent(sa.qm.ike)
+        else:
+            self.kmd.dpd.esp_received(sa.qm.ike)
+        self.kmd.life.carried(spi, octets)
 
     def _esp_datagram(self, sa: TunnelSa, esp: bytes) -> Datagram:
         record = sa.record
@@ -161,7 +178,7 @@ class Traffic:
         if last is not None and self.env.now - last < TRIGGER_HOLD_DOWN:
             return
         entries = [e for e in self.kmd.sas.values()
-                   if e.gateway == vpn.gateway and e.failed is None]
+                   if e.gateway == vpn.gateway and e.failed is None and not e.deleted]
         up = [e for e in entries if e.done is not None and self._ike_alive(e.sa.icookie)]
         if not entries and gateway.addresses:
             self.kmd.initiate(vpn.gateway)
@@ -227,9 +244,11 @@ class Traffic:
             return
         try:
             next_header, inner = sa.inbound.decapsulate(esp)
-            packet = parse(inner)
         except EspError:
             return  # counted on the SA
+        self._carried(sa, spi, len(esp), sent=False)
+        try:
+            packet = parse(inner)
         except InnerMalformed:
             drops.not_allowed += 1
             return

@@ -41,11 +41,14 @@ ATTR_ENCAPSULATION_MODE = 4
 ATTR_AUTHENTICATION_ALGORITHM = 5
 ATTR_KEY_LENGTH = 6
 LIFE_SECONDS = 1
+LIFE_KILOBYTES = 2
 ENCAPSULATION_TUNNEL = 1
 ENCAPSULATION_UDP_TUNNEL = 3  # UDP-Encapsulated-Tunnel, RFC 3947 5.1: NAT-T found a NAT
 
 LIFETIME_RANGE = (180, 86400)
 DEFAULT_LIFETIME = 3600  # Junos default for `lifetime-seconds` in an IPsec proposal
+RFC2407_DEFAULT_LIFETIME = 28800  # an offer without SA Life Duration (RFC 2407 4.5)
+KILOBYTES_RANGE = (64, 1048576)  # `lifetime-kilobytes`; none configured: no size limit
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
@@ -111,6 +114,7 @@ class IpsecProposal:
     encryption_algorithm: EspEncryption
     lifetime_seconds: int = DEFAULT_LIFETIME
     pfs_group: DHGroup | None = None
+    lifetime_kilobytes: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
@@ -127,23 +131,35 @@ class IpsecProposal:
         if not isinstance(self.lifetime_seconds, int) or not low <= self.lifetime_seconds <= high:
             raise ValueError(f"ipsec proposal {self.name}: lifetime-seconds "
                              f"{self.lifetime_seconds}: must be {low}..{high}")
+        low, high = KILOBYTES_RANGE
+        if self.lifetime_kilobytes is not None and (
+                not isinstance(self.lifetime_kilobytes, int)
+                or not low <= self.lifetime_kilobytes <= high):
+            raise ValueError(f"ipsec proposal {self.name}: lifetime-kilobytes "
+                             f"{self.lifetime_kilobytes}: must be {low}..{high}")
 
     @classmethod
     def from_statements(cls, name: str, statements: Mapping[str, str | int]) -> IpsecProposal:
         """From the proposal's Junos statements, e.g. {"protocol": "esp", ...}."""
         what = f"ipsec proposal {name}"
         reject_unknown(what, statements,
-                       {*_TABLES, "protocol", "lifetime-seconds", "description"})
+                       {*_TABLES, "protocol", "lifetime-seconds", "lifetime-kilobytes",
+                        "description"})
         protocol = statements.get("protocol", "esp")
         if protocol != "esp":
             raise ValueError(f"{what}: protocol {protocol} is not modelled (only esp)")
         values = keyword_values(what, statements, _TABLES, required=False)
         lifetime = int(statements.get("lifetime-seconds", DEFAULT_LIFETIME))
-        return cls(name=name, lifetime_seconds=lifetime, **values)  # type: ignore[arg-type]
+        kilobytes = statements.get("lifetime-kilobytes")
+        return cls(name=name, lifetime_seconds=lifetime,  # type: ignore[arg-type]
+                   lifetime_kilobytes=None if kilobytes is None else int(kilobytes), **values)
 
     def statements(self) -> dict[str, str | int]:
-        return {"protocol": "esp", **keywords_of(self, _TABLES),
-                "lifetime-seconds": self.lifetime_seconds}
+        out = {"protocol": "esp", **keywords_of(self, _TABLES),
+               "lifetime-seconds": self.lifetime_seconds}
+        if self.lifetime_kilobytes is not None:
+            out["lifetime-kilobytes"] = self.lifetime_kilobytes
+        return out
 
     @property
     def key_size(self) -> int:
@@ -154,6 +170,10 @@ class IpsecProposal:
                      encapsulation: int = ENCAPSULATION_TUNNEL) -> TransformPayload:
         attrs = [Attribute(type=ATTR_SA_LIFE_TYPE, value=LIFE_SECONDS),
                  Attribute(type=ATTR_SA_LIFE_DURATION, value=_life_value(self.lifetime_seconds))]
+        if self.lifetime_kilobytes is not None:  # a second Life Type/Duration pair (RFC 2407)
+            attrs += [Attribute(type=ATTR_SA_LIFE_TYPE, value=LIFE_KILOBYTES),
+                      Attribute(type=ATTR_SA_LIFE_DURATION,
+                                value=_life_value(self.lifetime_kilobytes))]
         if group is not None:
             attrs.append(Attribute(type=ATTR_GROUP_DESCRIPTION, value=group.value))
         attrs += [Attribute(type=ATTR_ENCAPSULATION_MODE, value=encapsulation),
@@ -212,6 +232,15 @@ class Chosen:
     peer_spi: bytes
     offered_lifetime: int
     reply: SAPayload
+    offered_kilobytes: int | None = None
+
+    @property
+    def shortened(self) -> bool:
+        """Did the responder keep a shorter lifetime (seconds or kilobytes) than offered?"""
+        mine = self.proposal.lifetime_kilobytes
+        return self.proposal.lifetime_seconds < self.offered_lifetime or (
+            mine is not None and (self.offered_kilobytes is None
+                                  or mine < self.offered_kilobytes))
 
 
 def sa_offer(suites: Sequence[Suite], spi: bytes,
@@ -224,11 +253,25 @@ def sa_offer(suites: Sequence[Suite], spi: bytes,
         for i, s in enumerate(suites)))
 
 
-def _parse(transform: TransformPayload, encapsulation: int) -> tuple[tuple, int] | None:
-    """(suite key, lifetime) of an ESP transform in the `encapsulation` mode the IKE SA
-    calls for, or None when we cannot use it."""
+def _parse(transform: TransformPayload,
+           encapsulation: int) -> tuple[tuple, int, int | None] | None:
+    """(suite key, lifetime in seconds, in kilobytes or None) of an ESP transform in the
+    `encapsulation` mode the IKE SA calls for, or None when we cannot use it. Life Type/Duration
+    pairs may come twice, once per type (RFC 2407 4.5)."""
     values: dict[int, int] = {}
+    lives: dict[int, int] = {}
+    life_type: int | None = None
     for attr in transform.attributes:
+        if attr.type == ATTR_SA_LIFE_TYPE:
+            if attr.int_value in lives or life_type is not None:
+                return None
+            life_type = attr.int_value
+            continue
+        if attr.type == ATTR_SA_LIFE_DURATION:
+            if life_type is None:
+                return None
+            lives[life_type], life_type = attr.int_value, None
+            continue
         if attr.type in values:
             return None
         values[attr.type] = attr.int_value
@@ -245,14 +288,22 @@ def _parse(transform: TransformPayload, encapsulation: int) -> tuple[tuple, int]
         return None
     if values.get(ATTR_ENCAPSULATION_MODE, ENCAPSULATION_TUNNEL) != encapsulation:
         return None
-    if values.get(ATTR_SA_LIFE_TYPE, LIFE_SECONDS) != LIFE_SECONDS:
+    if life_type is not None or set(lives) - {LIFE_SECONDS, LIFE_KILOBYTES}:
         return None
-    return (auth, cipher, group), values.get(ATTR_SA_LIFE_DURATION, DEFAULT_LIFETIME)
+    # No SA Life Duration: RFC 2407 4.5's default, 28800 seconds (and no size limit).
+    return ((auth, cipher, group), lives.get(LIFE_SECONDS, RFC2407_DEFAULT_LIFETIME),
+            lives.get(LIFE_KILOBYTES))
 
 
-def _negotiated(mine: Suite, lifetime: int) -> IpsecProposal:
+def _negotiated(mine: Suite, lifetime: int, kilobytes: int | None) -> IpsecProposal:
+    """Ours with the shorter of each lifetime; a peer's number is raised to Junos's minimum."""
+    own = mine.proposal.lifetime_kilobytes
+    if kilobytes is not None:
+        kilobytes = max(kilobytes, KILOBYTES_RANGE[0])
+        own = kilobytes if own is None else min(own, kilobytes)
     return replace(mine.proposal, lifetime_seconds=min(mine.proposal.lifetime_seconds,
-                                                       max(lifetime, LIFETIME_RANGE[0])))
+                                                       max(lifetime, LIFETIME_RANGE[0])),
+                   lifetime_kilobytes=own)
 
 
 def select(offer: SAPayload, local: Sequence[Suite], spi: bytes,
@@ -266,12 +317,13 @@ def select(offer: SAPayload, local: Sequence[Suite], spi: bytes,
         parsed = _parse(proposal.transforms[0], encapsulation)
         if parsed is None:
             continue
-        key, lifetime = parsed
+        key, lifetime, kilobytes = parsed
         mine = next((s for s in local if s.key() == key), None)
         if mine is not None:
             reply = SAPayload(proposals=(replace(proposal, spi=spi),))
-            return Chosen(proposal=_negotiated(mine, lifetime), group=mine.group,
-                          peer_spi=proposal.spi, offered_lifetime=lifetime, reply=reply)
+            return Chosen(proposal=_negotiated(mine, lifetime, kilobytes), group=mine.group,
+                          peer_spi=proposal.spi, offered_lifetime=lifetime, reply=reply,
+                          offered_kilobytes=kilobytes)
     raise NoProposalChosen("no offered ESP proposal matches a local proposal")
 
 
@@ -293,5 +345,6 @@ def accepted(reply: SAPayload, offered: Sequence[Suite],
     if parsed is None or not 0 <= index < len(offered) or offered[index].key() != parsed[0]:
         raise NoProposalChosen("responder chose a proposal that was not offered")
     mine = offered[index]
-    return Chosen(proposal=_negotiated(mine, parsed[1]), group=mine.group,
-                  peer_spi=proposal.spi, offered_lifetime=parsed[1], reply=reply)
+    return Chosen(proposal=_negotiated(mine, parsed[1], parsed[2]), group=mine.group,
+                  peer_spi=proposal.spi, offered_lifetime=parsed[1], reply=reply,
+                  offered_kilobytes=parsed[2])

@@ -263,6 +263,12 @@ class Attribute:
         return struct.pack("!HH", self.type, len(self.value)) + self.value
 
 
+def decode_attributes(data: bytes) -> tuple[Attribute, ...]:
+    """Data attributes as a transform or a notification's data carries them (PayloadMalformed
+    when they do not fit)."""
+    return _decode_attributes(data)
+
+
 def _decode_attributes(data: bytes) -> tuple[Attribute, ...]:
     out, pos = [], 0
     while pos < len(data):

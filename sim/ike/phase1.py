@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import enum
 import random
+from dataclasses import replace
 
 from cryptography import x509
 
@@ -50,9 +51,11 @@ from pki.keys import PublicKey
 from sim.ike import crypto
 from sim.ike.exchange import Exchange, Failure
 from sim.ike.ids import IkeId, id_matches_certificate
+from sim.ike.informational import delete_ike, initial_contact
 from sim.ike.natt import NatTraversal
 from sim.ike.payloads import (
     HEADER_LEN,
+    PROTO_ISAKMP,
     CertPayload,
     CRPayload,
     ExchangeType,
@@ -96,7 +99,16 @@ from sim.ike.phase1_types import (
     SendDatagram,
     Timer,
 )
-from sim.ike.proposals import IkeProposal, NoProposalChosen, accepted, sa_offer, select
+from sim.ike.proposals import (
+    IkeProposal,
+    NoProposalChosen,
+    accepted,
+    life_attributes,
+    notified_lifetime,
+    sa_offer,
+    select,
+    settle_lifetime,
+)
 from sim.ike.quick_mode_wire import open_informational, seal, seal_informational
 
 __all__ = [
@@ -200,6 +212,7 @@ class IkeSA(Exchange):
         self._local_id_sent: IkeId | None = None  # as its ID payload went out
         self._verdict: tuple[PublicKey, x509.Certificate | None] | None = None
         self.natt = NatTraversal(config.vendor_ids)  # RFC 3947; the driver observes ports
+        self._initial_contact = False  # the peer's message 5 said INITIAL-CONTACT
 
     @classmethod
     def initiator(cls, config: Phase1Config, *, rng: random.Random) -> IkeSA:
@@ -385,8 +398,16 @@ class IkeSA(Exchange):
             self._idir_b = id_payload.encode_body()
         signed = proof(self.proposal.authentication_method, self.config.private_key,
                        self._auth_hash(self.role))
+        main_initiator = self.role is Role.INITIATOR and self.mode is Mode.MAIN
+        crs = main_initiator and self._sends_crs and self.config.cr_message == 5
+        notify = ([initial_contact(self.icookie, self.rcookie)]
+                  if main_initiator and self.config.initial_contact else [])
         return [id_payload, *self._cert_and_cr_payloads(certs=not self._pre_shared_key,
-                                                        crs=False), signed]
+                                                        crs=crs), *notify, signed]
+
+    @property
+    def _sends_crs(self) -> bool:
+        return not self._pre_shared_key
 
     def _send_local_id(self) -> IDPayload:
         """Our ID payload; its port is the one the IKE SA runs on (4500 once NAT-T moved it,
@@ -479,7 +500,8 @@ class IkeSA(Exchange):
             proposal=self.proposal, local_id=self._local_id_sent or self.config.local_id,
             remote_id=self.peer_id,
             keys=self.keys, last_iv=self._iv, peer_certificate=certificate,
-            nat_t=self.natt.behind_nat, peer_vendor_ids=self.natt.peer_vendor_ids))
+            nat_t=self.natt.behind_nat, peer_vendor_ids=self.natt.peer_vendor_ids,
+            initial_contact=self._initial_contact))
 
     def _vendor_ids(self) -> list[VendorIDPayload]:
         return [VendorIDPayload(data=v) for v in self.config.vendor_ids]
@@ -498,6 +520,38 @@ class IkeSA(Exchange):
         if found is not None:
             self._events.append(found)
 
+    def _fail(self, failure: Failure) -> None:
+        """A Main Mode initiator that refuses message 6 (the responder's certificate, identity
+        or signature) leaves a responder that is done: it tells it why and deletes the SA
+        (an encrypted notification and DELETE), or the responder would keep a dead SA for its
+        whole lifetime."""
+        if (self.role is Role.INITIATOR and self.mode is Mode.MAIN
+                and self.state is State.WAIT_VERDICT and self.keys is not None
+                and self.config.send_notifications):
+            message_id = self._rng.getrandbits(32) | 1
+            self._events.append(SendDatagram(data=delete_ike(self, message_id,
+                                                             notify=failure.error)))
+        super()._fail(failure)
+
+    def _responder_lifetime(self) -> list:
+        """Responder, as it chooses: keep its own lifetime if shorter than the offer and say
+        so in message 2 (RESPONDER-LIFETIME), so both sides expire the SA together."""
+        settled = settle_lifetime(self.proposal, self.config.proposals)
+        if settled.lifetime_seconds == self.proposal.lifetime_seconds:
+            return []
+        self.proposal = settled
+        return [NotificationPayload(notify_type=NotifyType.RESPONDER_LIFETIME,
+                                    spi=self.icookie + self.rcookie,
+                                    data=life_attributes(settled.lifetime_seconds))]
+
+    def _take_responder_lifetime(self, message: Message) -> None:
+        for notify in message.all(NotificationPayload):
+            if notify.notify_type == NotifyType.RESPONDER_LIFETIME \
+                    and notify.protocol_id == PROTO_ISAKMP:
+                seconds = notified_lifetime(notify.data, self.proposal.lifetime_seconds)
+                if seconds is not None:
+                    self.proposal = replace(self.proposal, lifetime_seconds=seconds)
+
     # ------------------------------------------------------------ Main Mode handlers
 
     def _main_send_1(self, _: None) -> None:
@@ -513,7 +567,7 @@ class IkeSA(Exchange):
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
         self._read_vendor_ids(message)
-        self._send_clear([reply, *self._vendor_ids()])
+        self._send_clear([reply, *self._responder_lifetime(), *self._vendor_ids()])
 
     def _main_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
@@ -521,10 +575,11 @@ class IkeSA(Exchange):
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
         self._read_vendor_ids(message)
+        self._take_responder_lifetime(message)
         self._gxi, self._nonce_i = self._new_dh_and_nonce(self.proposal.dh_group)
         self._send_clear([KEPayload(data=self._gxi), NoncePayload(data=self._nonce_i),
-                          *self._cert_and_cr_payloads(certs=False,
-                                                      crs=not self._pre_shared_key),
+                          *self._cert_and_cr_payloads(
+                              certs=False, crs=self._sends_crs and self.config.cr_message == 3),
                           *self._nat_d()])
 
     def _main_on_3(self, datagram: bytes) -> None:
@@ -552,7 +607,13 @@ class IkeSA(Exchange):
 
     def _main_on_5(self, datagram: bytes) -> None:
         message = self._decrypt(datagram)
+        # CR payloads may come with the identity too (RFC 2409 5.1 allows them in any
+        # message after the SA): they choose the chain we send in message 6, as in message 3.
+        self._take_crs(message)
         self._take_peer_id(message)
+        self._initial_contact = any(
+            n.notify_type == NotifyType.INITIAL_CONTACT and n.spi == self.icookie + self.rcookie
+            for n in message.all(NotificationPayload))
         self._take_peer_auth(message)
 
     def _main_on_6(self, datagram: bytes) -> None:
@@ -593,12 +654,13 @@ class IkeSA(Exchange):
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
         self._read_vendor_ids(message)
+        notify = self._responder_lifetime()
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
         self._derive(self._gxi)
         *identity, signed = self._identity_payloads()
         self._send_clear([reply, KEPayload(data=self._gxr), NoncePayload(data=self._nonce_r),
                           *identity, *self._cert_and_cr_payloads(
-                              certs=False, crs=not self._pre_shared_key), signed,
+                              certs=False, crs=not self._pre_shared_key), *notify, signed,
                           *self._vendor_ids(), *self._nat_d()])
 
     def _aggr_on_2(self, datagram: bytes) -> None:
@@ -606,6 +668,7 @@ class IkeSA(Exchange):
         self.proposal = accepted(self._require(message, SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
+        self._take_responder_lifetime(message)
         self._gxr = self._require(message, KEPayload, "message 2").data
         self._nonce_r = self._require(message, NoncePayload, "message 2").data
         self._take_crs(message)

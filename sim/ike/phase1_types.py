@@ -72,6 +72,10 @@ class Phase1Config:
     vendor_ids: tuple[bytes, ...] = ()
     nonce_size: int = 32                   # bytes; Junos's own nonce length is unverified
     send_notifications: bool = True        # responder tells a waiting initiator why it failed
+    # Main Mode initiator: the message its CR payloads travel in. Junos sends them in message
+    # 3; other peers send them with their identity in message 5 (RFC 2409 allows both).
+    cr_message: int = 3
+    initial_contact: bool = False          # initiator: say INITIAL-CONTACT in message 5
     retransmit: RetransmitPolicy = field(default_factory=RetransmitPolicy)
 
     def __post_init__(self) -> None:
@@ -102,6 +106,8 @@ class Phase1Config:
             raise TypeError(f"local_id must be an IkeId, not {type(self.local_id).__name__}")
         if not all(isinstance(c, bytes) for c in (*self.certificates, *self.ca_dns)):
             raise TypeError("certificates and ca_dns must be tuples of DER bytes")
+        if self.cr_message not in (3, 5):
+            raise ValueError(f"cr_message {self.cr_message}: CR payloads go in message 3 or 5")
         if not 8 <= self.nonce_size <= 256:
             raise ValueError(f"nonce_size {self.nonce_size}: RFC 2409 allows 8..256 bytes")
 
@@ -148,6 +154,7 @@ class Phase1Done:
     # SAs are UDP-encapsulated tunnels.
     nat_t: bool = False
     peer_vendor_ids: tuple[bytes, ...] = ()  # the vendor IDs of the peer's message 1/2
+    initial_contact: bool = False  # the initiator's message 5 carried INITIAL-CONTACT
 
 
 class Cause(enum.Enum):

@@ -34,6 +34,8 @@ from sim.ike.ids import IkeId, render
 from sim.ike.ipsec_proposals import (
     ENCAPSULATION_TUNNEL,
     ENCAPSULATION_UDP_TUNNEL,
+    KILOBYTES_RANGE,
+    LIFE_KILOBYTES,
     LIFETIME_RANGE,
     PROTO_IPSEC_ESP,
     Chosen,
@@ -287,6 +289,7 @@ class QuickModeSA(Exchange):
         self._dh: crypto.DHPrivate | None = None
         self._peer_ke = self._gxy = b""
         self._lifetime_cap: int | None = None
+        self._kilobytes_cap: int | None = None
 
     @classmethod
     def initiator(cls, phase1: Phase1Done, config: Phase2Config, *,
@@ -436,6 +439,9 @@ class QuickModeSA(Exchange):
         proposal = self.chosen.proposal
         if self._lifetime_cap is not None and self._lifetime_cap < proposal.lifetime_seconds:
             proposal = replace(proposal, lifetime_seconds=self._lifetime_cap)
+        cap, own = self._kilobytes_cap, proposal.lifetime_kilobytes
+        if cap is not None and (own is None or cap < own):
+            proposal = replace(proposal, lifetime_kilobytes=cap)
         self._events.append(QuickModeDone(
             role=self.role, message_id=self.message_id, proposal=proposal,
             local_proxy_id=local, remote_proxy_id=remote, inbound_keys=inbound,
@@ -477,8 +483,10 @@ class QuickModeSA(Exchange):
         self._nonce_r = self._random(self.config.nonce_size)
         payloads = [self.chosen.reply, NoncePayload(data=self._nonce_r), *self._ke_payload(),
                     idci.to_payload(), idcr.to_payload()]
-        if self.chosen.proposal.lifetime_seconds < self.chosen.offered_lifetime:
-            payloads.append(responder_lifetime(self.spi, self.chosen.proposal.lifetime_seconds))
+        if self.chosen.shortened:
+            chosen = self.chosen.proposal
+            payloads.append(responder_lifetime(self.spi, chosen.lifetime_seconds,
+                                               chosen.lifetime_kilobytes))
         if self._dh is not None:
             self._gxy = self._dh.shared_secret(self._peer_ke)
         self._send([self._hash(self._mid + self._nonce_i, payloads), *payloads])
@@ -502,6 +510,9 @@ class QuickModeSA(Exchange):
                 # A peer's number: below the shortest lifetime Junos configures it is raised.
                 self._lifetime_cap = (None if seconds is None
                                       else max(seconds, LIFETIME_RANGE[0]))
+                kilobytes = lifetime_of(notify.data, LIFE_KILOBYTES)
+                self._kilobytes_cap = (None if kilobytes is None
+                                       else max(kilobytes, KILOBYTES_RANGE[0]))
         if self._dh is not None:
             self._gxy = self._dh.shared_secret(self._peer_ke)
         self._send([HashPayload(data=crypto.prf(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sim.ike.crypto import AuthMethod, DHGroup, EncryptionAlgorithm, HashAlgorithm
 from sim.ike.payloads import (
@@ -24,6 +24,7 @@ from sim.ike.payloads import (
     ProposalPayload,
     SAPayload,
     TransformPayload,
+    decode_attributes,
 )
 from sim.ike.statements import keyword_values, keywords_of, reject_unknown
 
@@ -61,6 +62,9 @@ _TABLES = {  # statement -> its keyword table, in the order statements() lists t
 }
 LIFETIME_RANGE = (180, 86400)
 DEFAULT_LIFETIME = 3600  # Junos default for `lifetime-seconds` in an IKE proposal
+# An offer with no SA Life Duration: "the default value of 28,800 seconds (8 hours)" (RFC 2407
+# 4.5, which RFC 2409 appendix A points to for Phase 1). strongSwan's IKEv1 offers carry none.
+RFC2407_DEFAULT_LIFETIME = 28800
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
@@ -150,7 +154,7 @@ def from_transform(transform: TransformPayload, name: str = "peer") -> IkePropos
         return None
     if cipher is None or values.get(ATTR_LIFE_TYPE, LIFE_SECONDS) != LIFE_SECONDS:
         return None
-    lifetime = values.get(ATTR_LIFE_DURATION, DEFAULT_LIFETIME)
+    lifetime = values.get(ATTR_LIFE_DURATION, RFC2407_DEFAULT_LIFETIME)
     lifetime = min(max(lifetime, LIFETIME_RANGE[0]), LIFETIME_RANGE[1])
     return IkeProposal(name=name, authentication_method=method, dh_group=group,
                        authentication_algorithm=hash_alg, encryption_algorithm=cipher,
@@ -217,6 +221,35 @@ def accepted(reply: SAPayload, offered: Sequence[IkeProposal]) -> IkeProposal:
                        authentication_algorithm=mine.authentication_algorithm,
                        encryption_algorithm=mine.encryption_algorithm,
                        lifetime_seconds=got.lifetime_seconds)
+
+
+def settle_lifetime(chosen: IkeProposal, local: Sequence[IkeProposal]) -> IkeProposal:
+    """The responder's lifetime for the SA: the offered one, or its own configured lifetime
+    when that is shorter (it then says so with RESPONDER-LIFETIME, RFC 2407 4.6.3.1, as QuickSec
+    does for Phase 2; for Phase 1 the same rule is our inference)."""
+    mine = next((p for p in local if p.name == chosen.name), None)
+    if mine is None or mine.lifetime_seconds >= chosen.lifetime_seconds:
+        return chosen
+    return replace(chosen, lifetime_seconds=mine.lifetime_seconds)
+
+
+def life_attributes(seconds: int) -> bytes:
+    """A RESPONDER-LIFETIME notify's data for an ISAKMP SA: Phase-1 Life Type and Duration."""
+    return (Attribute(type=ATTR_LIFE_TYPE, value=LIFE_SECONDS).encode()
+            + Attribute(type=ATTR_LIFE_DURATION, value=_life_value(seconds)).encode())
+
+
+def notified_lifetime(data: bytes, offered: int) -> int | None:
+    """The lifetime a RESPONDER-LIFETIME notify for an ISAKMP SA sets, or None if its data
+    names no seconds. A peer can only shorten what we offered, never below LIFETIME_RANGE."""
+    try:
+        attrs = decode_attributes(data)
+    except PayloadMalformed:
+        return None
+    values = {a.type: a.int_value for a in attrs}
+    if values.get(ATTR_LIFE_TYPE) != LIFE_SECONDS or ATTR_LIFE_DURATION not in values:
+        return None
+    return max(min(values[ATTR_LIFE_DURATION], offered), LIFETIME_RANGE[0])
 
 
 def _predefined(name: str, method: AuthMethod, cipher: EncryptionAlgorithm) -> IkeProposal:

@@ -20,6 +20,7 @@ from sim.ike.ids import ADDRESS_ID_TYPES, IkeId
 from sim.ike.ipsec_proposals import (
     ATTR_SA_LIFE_DURATION,
     ATTR_SA_LIFE_TYPE,
+    LIFE_KILOBYTES,
     LIFE_SECONDS,
     PROTO_IPSEC_ESP,
 )
@@ -27,6 +28,7 @@ from sim.ike.payloads import (
     FLAG_ENCRYPTED,
     HEADER_LEN,
     Attribute,
+    DeletePayload,
     ExchangeType,
     HashPayload,
     Header,
@@ -139,14 +141,18 @@ def seal(phase1: KeyedSA, message_id: int, iv: bytes, payloads: list, *,
     return header.encode() + ciphertext, ciphertext[-cipher.block_size:]
 
 
-def seal_informational(phase1: KeyedSA, message_id: int, notify: NotificationPayload) -> bytes:
-    """An encrypted Informational carrying `notify`, protected by HASH(1) = prf(SKEYID_a, M-ID |
-    the notify) (RFC 2409 5.7), its IV derived from the message ID like a Quick Mode's."""
+def seal_informational(phase1: KeyedSA, message_id: int,
+                       *payloads: NotificationPayload | DeletePayload) -> bytes:
+    """An encrypted Informational carrying `payloads` (notifications, DELETEs), protected by
+    HASH(1) = prf(SKEYID_a, M-ID | the payloads) (RFC 2409 5.7), its IV derived from the
+    message ID like a Quick Mode's."""
+    if not payloads:
+        raise ValueError("an Informational carries at least one payload")
     mid = message_id.to_bytes(4, "big")
     hash1 = crypto.prf(phase1.proposal.authentication_algorithm, phase1.keys.skeyid_a,
-                       mid + encode_payloads([notify])[1])
+                       mid + encode_payloads(list(payloads))[1])
     data, _ = seal(phase1, message_id, first_iv(phase1, message_id),
-                   [HashPayload(data=hash1), notify], exchange=ExchangeType.INFORMATIONAL)
+                   [HashPayload(data=hash1), *payloads], exchange=ExchangeType.INFORMATIONAL)
     return data
 
 
@@ -203,17 +209,23 @@ def keymat(alg: crypto.HashAlgorithm, skeyid_d: bytes, *, gxy: bytes, protocol: 
 # ---------------------------------------------------------------- RESPONDER-LIFETIME
 
 
-def responder_lifetime(spi: bytes, seconds: int) -> NotificationPayload:
-    """The notify that tells the initiator the SA lives only `seconds`."""
-    value: int | bytes = seconds if seconds <= 0xFFFF else seconds.to_bytes(4, "big")
-    data = (Attribute(type=ATTR_SA_LIFE_TYPE, value=LIFE_SECONDS).encode()
-            + Attribute(type=ATTR_SA_LIFE_DURATION, value=value).encode())
+def responder_lifetime(spi: bytes, seconds: int,
+                       kilobytes: int | None = None) -> NotificationPayload:
+    """The notify that tells the initiator the SA lives only `seconds` (and `kilobytes`)."""
+    data = b""
+    for life_type, amount in ((LIFE_SECONDS, seconds), (LIFE_KILOBYTES, kilobytes)):
+        if amount is None:
+            continue
+        value: int | bytes = amount if amount <= 0xFFFF else amount.to_bytes(4, "big")
+        data += (Attribute(type=ATTR_SA_LIFE_TYPE, value=life_type).encode()
+                 + Attribute(type=ATTR_SA_LIFE_DURATION, value=value).encode())
     return NotificationPayload(notify_type=NotifyType.RESPONDER_LIFETIME,
                                protocol_id=PROTO_IPSEC_ESP, spi=spi, data=data)
 
 
-def lifetime_of(data: bytes) -> int | None:
-    """The seconds in a RESPONDER-LIFETIME notify's attributes (TV or TLV), if any."""
+def lifetime_of(data: bytes, life: int = LIFE_SECONDS) -> int | None:
+    """The seconds (or with LIFE_KILOBYTES the kilobytes) in a RESPONDER-LIFETIME notify's
+    attributes (TV or TLV), if any."""
     pos, life_type, seconds = 0, None, None
     while pos + 4 <= len(data):
         af_type, value = struct.unpack_from("!HH", data, pos)
@@ -222,6 +234,6 @@ def lifetime_of(data: bytes) -> int | None:
             value, pos = int.from_bytes(data[pos:pos + value], "big"), pos + value
         if af_type & 0x7FFF == ATTR_SA_LIFE_TYPE:
             life_type = value
-        elif af_type & 0x7FFF == ATTR_SA_LIFE_DURATION and life_type == LIFE_SECONDS:
+        elif af_type & 0x7FFF == ATTR_SA_LIFE_DURATION and life_type == life:
             seconds = value
     return seconds

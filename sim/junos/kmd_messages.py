@@ -30,6 +30,28 @@ def phase1_failed(role: str, error: NotifyType, local: IkeId | None,
             f"remote={render(remote)}")
 
 
+# Failures the guide prints with the local ID (the responder got as far as its gateway).
+_AUTH_ERRORS = frozenset({NotifyType.AUTHENTICATION_FAILED, NotifyType.INVALID_SIGNATURE,
+                          NotifyType.INVALID_CERTIFICATE, NotifyType.INVALID_ID_INFORMATION,
+                          NotifyType.CERTIFICATE_UNAVAILABLE})
+
+
+def phase1_failure_ids(*, error: NotifyType, local_id: IkeId | None, remote_id: IkeId | None,
+                       configured_local_id: IkeId, configured_remote_id: IkeId | None,
+                       id_mismatch: bool, peer: str) -> tuple[IkeId | None, IkeId]:
+    """The (local, remote) IDs the "Phase-1 [...] failed" line names, as the guide's samples
+    do: the local ID once authentication was reached, the configured remote ID for a refused
+    proposal, the peer's ID when it was received and believed, else its address."""
+    local = local_id
+    if local is None and error in _AUTH_ERRORS:
+        local = configured_local_id
+    if error is NotifyType.NO_PROPOSAL_CHOSEN and configured_remote_id is not None:
+        return local, configured_remote_id
+    if remote_id is not None and not id_mismatch and error is not NotifyType.TIMEOUT:
+        return local, remote_id
+    return local, peer_address_id(peer)
+
+
 def _cookie(c: bytes) -> str:
     return f"{c[:4].hex()} {c[4:].hex()}"
 
@@ -182,3 +204,35 @@ def dpd_notification(*, local: str, remote: str, role: str, icookie: bytes, rcoo
 def dpd_peer_down(peer: str) -> str:
     """The line of a peer DPD declared dead (junos-messages.md section 4)."""
     return f"KMD_DPD_PEER_DOWN: DPD detected peer {peer} is dead"
+
+
+# -- the end of SAs: deletes, expiry, rekeys ---------------------------------------------------
+# KMD_VPN_DOWN_ALARM_USER is a real device's line (junos-messages.md section 4), its Reason
+# texts for expiry, rekey failure and the peer's DELETE are ours [I]: the one documented
+# reason is "Tunnel configuration is deleted. Corresponding IKE/IPSec SAs are deleted".
+
+
+def vpn_down(*, vpn: str, gateway: str, local: str, remote: str, tunnel_id: int,
+             tunnel_interface: str | None, local_id: IkeId | None, remote_id: IkeId | None,
+             p2_local: IkeId | str, p2_remote: IkeId | str, reason: str) -> str:
+    def ts(value: IkeId | str) -> str:
+        return value if isinstance(value, str) else render(value)
+
+    return (f"KMD_VPN_DOWN_ALARM_USER: VPN {vpn} from {remote} is down. Local-ip: {local}, "
+            f"gateway name: {gateway}, vpn name: {vpn}, tunnel-id: {tunnel_id}, local "
+            f"tunnel-if: {tunnel_interface or 'Not-Available'}, remote tunnel-ip: "
+            f"Not-Available, Local IKE-ID: {_id_value(local_id)}, Remote IKE-ID: "
+            f"{_id_value(remote_id)}, AAA username: Not-Applicable, VR id: 0, "
+            f"Traffic-selector: , Traffic-selector local ID: {ts(p2_local)}, "
+            f"Traffic-selector remote ID: {ts(p2_remote)}, SA Type: Static, Reason: {reason}")
+
+
+def delete_line(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
+                message_id: int, sent: bool, what: str) -> str:
+    """The trace line for a DELETE sent or received: the SA line of the Informational, then
+    what it deletes ("ISAKMP SA", "ESP SPI 0x1a24eab9"). QuickSec's own wording of its delete
+    traces was not found; the shape follows its SA line [I]."""
+    verb = "sent" if sent else "received"
+    return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
+                exchange="info", message_id=message_id, negotiation="- 1")
+            + f"; Delete payload {verb}: {what}")

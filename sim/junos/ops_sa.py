@@ -132,7 +132,8 @@ def render_ipsec_sas(state: DeviceState, *, index: int | None = None,
              f"  {'ID':<8}{'Algorithm':<15}{'SPI':<9}{'Life:sec/kb':<12}{'Mon':<4}{'vsys':<5}"
              f"{'Port':<5}Gateway"]
     for sa in sas:
-        life = f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ unlim"
+        life = (f"{remaining_seconds(sa.established, sa.lifetime_seconds, state.now)}/ "
+                f"{'unlim' if sa.kilobytes_remaining is None else sa.kilobytes_remaining}")
         for arrow, spi in (("<", sa.inbound_spi), (">", sa.outbound_spi)):
             lines.append(f"  {arrow + str(sa.index):<7} {_algorithm(sa):<14} {spi:<8} "
                          f"{life:<11} {'-':<3} {'root':<4} {sa.port:<4} {sa.remote_address}")
@@ -144,6 +145,8 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
     df_bit = vpn.df_bit.value if vpn is not None and vpn.df_bit is not None else "clear"
     anti_replay = "disabled" if vpn is not None and vpn.no_anti_replay else "enabled"
     hard = remaining_seconds(sa.established, sa.lifetime_seconds, state.now)
+    size = ("Unlimited" if sa.kilobytes_remaining is None
+            else f"{sa.kilobytes_remaining} kilobytes")
     soft = remaining_seconds(sa.established, sa.lifetime_seconds * SOFT_LIFETIME_PERCENT // 100,
                              state.now)
     lines = [
@@ -159,7 +162,7 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
         lines += [
             f"    Direction: {direction}, SPI: {spi}, AUX-SPI: 0",
             f"    Hard lifetime: Expires in {hard} seconds",
-            "    Lifesize Remaining: Unlimited",
+            f"    Lifesize Remaining: {size}",
             f"    Soft lifetime: Expires in {soft} seconds",
             "    Mode: tunnel, Type: dynamic, State: installed, VPN Monitoring: -",
             f"    Protocol: {sa.protocol.upper()}, Authentication: "

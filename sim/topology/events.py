@@ -39,6 +39,7 @@ _EVENT_ARGS = {
     "device-down": {"device"},  # sim.power
     "device-up": {"device"},
     **TRAFFIC_ARGS,  # checked by sim.topology.traffic
+    "restart": {"device"},  # kmd forgets its SAs (a reboot): sim.kmd.Kmd.restart
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}

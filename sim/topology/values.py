@@ -20,7 +20,7 @@ from sim.servers import ServerSpec
 CA_HEAD_START = dt.timedelta(days=30)
 EE_HEAD_START = dt.timedelta(days=1)
 EVENT_ACTIONS = ("initiate", "revoke", "server-down", "server-up", "publish-crl", "clock",
-                 "verify-local", "device-down", "device-up", "ping", "flow")
+                 "verify-local", "device-down", "device-up", "ping", "flow", "restart")
 
 
 class TopologyError(ValueError):

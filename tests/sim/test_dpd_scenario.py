@@ -87,8 +87,11 @@ def test_dpd_declares_the_dead_peer_at_the_time_interval_and_threshold_say(tmp_p
                                     "dead): ")
     assert kmd[down + 2:] == kmd[-1:]  # nothing after: no more probes
     messages = (out / "logs" / "Host-A" / "messages").read_text().splitlines()
-    assert messages[-1].endswith("kmd[1524]: KMD_DPD_PEER_DOWN: DPD detected peer 30.1.1.51 "
+    assert messages[-2].endswith("kmd[1524]: KMD_DPD_PEER_DOWN: DPD detected peer 30.1.1.51 "
                                  "is dead")
+    # The VPN went down with its SAs: the alarm says why.
+    assert "kmd[1524]: KMD_VPN_DOWN_ALARM_USER: VPN vpn_ab from 30.1.1.51 is down." in messages[-1]
+    assert messages[-1].endswith("Reason: Peer is dead. Corresponding IKE/IPSec SAs are deleted")
 
     # The responder answered every R-U-THERE it received while it was up.
     answers = [line for line in _kmd(out, "Host-B")

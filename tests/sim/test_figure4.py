@@ -28,7 +28,8 @@ def test_phase1_and_phase2_come_up_then_the_revoked_host_b_fails(figure4):
     first, second = figure4.results.in_order()
     assert (first.phase1, first.phase2, first.error) == ("done", "done", None)
     assert (second.phase1, second.error) == ("failed", "Authentication failed")
-    kmd = [line[16:] for line in figure4.devices["Host-A"].kmd_log.lines]
+    kmd = [line[16:] for line in figure4.devices["Host-A"].kmd_log.lines
+           if line[16:].startswith("Phase-")]
     assert kmd[0] == ("Phase-1 [initiator] done for local=ipv4(udp:500,[0..3]=30.1.1.31) "
                       "remote=ipv4(udp:500,[0..3]=30.1.1.51)")
     assert kmd[1].startswith("Phase-2 [initiator] done for p1_local=ipv4(udp:500,[0..3]="
@@ -83,7 +84,12 @@ def test_syslog_messages_of_later_releases(figure4):
                                "is up. Local-ip: 30.1.1.31, gateway name: ike_cert_gw_01, "
                                "vpn name: ipsec_cert_vpn_01, tunnel-id: 131073, local "
                                "tunnel-if: st0.1, ")
-    assert lines[2].startswith("IKE negotiation failed with error: Authentication failed. "
+    # The tunnel, idle and `on-traffic`, is not rekeyed: its IPsec SA expires after 3600 s.
+    assert lines[2].startswith("KMD_VPN_DOWN_ALARM_USER: VPN ipsec_cert_vpn_01 from 30.1.1.51 "
+                               "is down. Local-ip: 30.1.1.31, gateway name: ike_cert_gw_01, ")
+    assert lines[2].endswith("SA Type: Static, Reason: IPSec SA lifetime expired. "
+                             "Corresponding IPSec SAs are deleted")
+    assert lines[3].startswith("IKE negotiation failed with error: Authentication failed. "
                                "IKE Version: 1, VPN: ipsec_cert_vpn_01 Gateway: ike_cert_gw_01")
     assert figure4.devices["Host-A"].messages_log.lines[0][16:].startswith("Host-A kmd[")
 

@@ -73,9 +73,9 @@ def test_the_shipped_scenarios_capture_holds_message_5_as_two_fragments(fragment
                packets((fragments_dropped / "f.pcap").read_bytes())]
     allowed = bytes([30, 1, 2, 31])
     fragments = [f for f in written if f[4] == allowed and (f[2] or f[3])]
-    # Message 5 sent once: 1,884 bytes of ISAKMP + 8 of UDP = 1,480 + 412.
+    # Message 5 sent once: 1,916 bytes of ISAKMP + 8 of UDP = 1,480 + 444.
     assert [f[:4] for f in fragments] == [(1500, fragments[0][1], True, 0),
-                                          (432, fragments[0][1], False, 1480)]
+                                          (464, fragments[0][1], False, 1480)]
 
 
 @pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
@@ -92,17 +92,17 @@ def test_tshark_reassembles_the_fragments_into_the_isakmp_messages(fragments_dro
          "-e", "isakmp.length"],
         capture_output=True, text=True, env=env, check=True).stdout.splitlines()
     fields = [row.split("\t") for row in rows]
-    # Each pair's message 5 is one reassembled ISAKMP message of 1,884 bytes (two IP
-    # fragments) where the link let the fragments through; the Smaller pair's is 860 bytes in
-    # one packet, the Jumbo pair's 1,884 in one 9000-byte packet.
-    fives = {(f[0], f[2], f[3]) for f in fields if f[4] in ("1884", "860")}
-    assert ("30.1.2.31", "2", "1892") in fives  # Allowed
-    assert ("30.1.1.31", "2", "1892") in fives  # Blocked: the sender's capture has them
-    assert ("30.1.3.31", "", "868") in fives    # Smaller: the EE certificate alone
-    assert ("30.1.4.31", "", "1892") in fives   # Jumbo
+    # Each pair's message 5 is one reassembled ISAKMP message of 1,916 bytes (two IP
+    # fragments) where the link let the fragments through; the Smaller pair's is 892 bytes in
+    # one packet, the Jumbo pair's 1,916 in one 9000-byte packet.
+    fives = {(f[0], f[2], f[3]) for f in fields if f[4] in ("1916", "892")}
+    assert ("30.1.2.31", "2", "1924") in fives  # Allowed
+    assert ("30.1.1.31", "2", "1924") in fives  # Blocked: the sender's capture has them
+    assert ("30.1.3.31", "", "900") in fives    # Smaller: the EE certificate alone
+    assert ("30.1.4.31", "", "1924") in fives   # Jumbo
     decrypted = subprocess.run(
         ["tshark", "-r", str(fragments_dropped / "f.pcap"), "-V", "-Y",
-         "ip.src == 30.1.2.31 && isakmp.length == 1884"],
+         "ip.src == 30.1.2.31 && isakmp.length == 1916"],
         capture_output=True, text=True, env=env, check=True).stdout
     assert "Malformed" not in decrypted
     assert decrypted.count("Certificate Encoding: X.509 Certificate - Signature (4)") == 3

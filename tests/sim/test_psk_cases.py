@@ -93,7 +93,7 @@ def test_a_mismatched_key_in_main_mode_fails_as_quicksec_reports_it(tmp_path):
     (negotiation,) = s.results.in_order()
     assert (negotiation.phase1, negotiation.error, negotiation.failed_on) == (
         "failed", "Invalid payload type", "Host-B")
-    assert negotiation.error_detail == ("Incorrect pre-shared key (payload type 101 after "
+    assert negotiation.error_detail == ("Incorrect pre-shared key (payload type 24 after "
                                         "payload type 5)")
     responder = messages(s, "Host-B")
     assert responder[0] == ("Phase-1 [responder] failed with error(Invalid payload type) for "
@@ -101,7 +101,7 @@ def test_a_mismatched_key_in_main_mode_fails_as_quicksec_reports_it(tmp_path):
     assert responder[1].startswith(f"{HOST_B}:500 (Responder) <-> {HOST_A}:500 {{ ")
     assert responder[1].endswith("IP; Error = Invalid payload type (1)")
     dropped = [line for line in kmd(s, "Host-B") if "Packet dropped" in line]
-    assert dropped[0].endswith("IP; Packet dropped: payload type 101 after payload type 5 "
+    assert dropped[0].endswith("IP; Packet dropped: payload type 24 after payload type 5 "
                                "(Invalid payload type (1))")
     # The initiator's further retransmissions reach a negotiation that has ended.
     assert all(line.endswith("Packet dropped: this IKE SA has failed; it takes no more "

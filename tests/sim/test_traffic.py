@@ -359,8 +359,10 @@ def test_packets_while_the_tunnel_comes_up_start_one_negotiation(tmp_path):
 
 
 def test_traffic_after_the_ipsec_sa_expired_starts_quick_mode_on_the_ike_sa(tmp_path):
-    """lifetime-seconds 180: at 400 s the IPsec SA is gone, the IKE SA (28800 s) is not. The
-    first echo request is dropped and a new Quick Mode runs under the same IKE SA."""
+    """lifetime-seconds 180: the SA that carried the first ping is rekeyed at its soft
+    lifetime; the rekey carries nothing and expires, so at 400 s no IPsec SA is left while the
+    IKE SA (28800 s) is. The first echo request is dropped and a new Quick Mode runs under the
+    same IKE SA."""
     text = BASE.replace("lifetime-seconds 3600", "lifetime-seconds 180") + (
         "events:\n  - {at: 10s, ping: {from: SRX-A, to: 10.2.0.1, count: 2}}\n"
         "  - {at: 400s, ping: {from: SRX-A, to: 10.2.0.1, count: 3}}\n")
@@ -368,10 +370,13 @@ def test_traffic_after_the_ipsec_sa_expired_starts_quick_mode_on_the_ike_sa(tmp_
     scenario = build(tmp_path, text)
     scenario.run()
     assert [(p.transmitted, p.received) for p in scenario.traffic.pings] == [(2, 1), (3, 2)]
-    assert len(scenario.results.in_order()) == 1  # one IKE SA
+    assert [(n.sa, n.reason) for n in scenario.results.in_order()] == [
+        ("ike", "initial"), ("ipsec", "rekey")]  # one IKE SA
     kmd = [line[16:] for line in scenario.devices["SRX-A"].kmd_log.lines]
-    assert sum(line.startswith("Phase-2 [initiator] done") for line in kmd) == 2
-    assert len(scenario.devices["SRX-A"].traffic.sas) == 2
+    assert sum(line.startswith("Phase-2 [initiator] done") for line in kmd) == 3
+    assert any(line.startswith("IPSec SA deleted for vpn ipsec_cert_vpn_01 (lifetime expired)")
+               for line in kmd)
+    assert len(scenario.devices["SRX-A"].traffic.sas) == 3
 
 
 def test_a_peer_that_keeps_refusing_is_asked_again_only_every_ten_seconds(tmp_path):
@@ -437,3 +442,26 @@ def test_ipv6_traffic_crosses_an_ipv6_in_ipv4_tunnel(tmp_path):
     # Wireshark checks every checksum: 1 is Good.
     assert rows[:4] == [["2001:db8:a::1", "128", "1", ""], ["2001:db8:b::1", "129", "1", ""]] * 2
     assert rows[4:] == [["2001:db8:b::1", "", "", "1"]] * 10
+
+
+def test_a_flow_that_fills_the_kilobyte_lifetime_is_carried_on_by_its_rekey(tmp_path):
+    """lifetime-kilobytes 64: a flow of 1000-byte datagrams fills it in about 60 packets.
+    The initiator rekeys at the soft share, the new SA carries the rest of the flow and the
+    old one is deleted: no datagram of the flow is lost (sim.traffic tells kmd what each SA
+    carried)."""
+    text = BASE.replace("lifetime-seconds 3600",
+                        "lifetime-seconds 3600\n"
+                        "      set security ipsec proposal ipsec_prop_01 lifetime-kilobytes 64")
+    assert text.count("lifetime-kilobytes 64") == 2
+    text += ("events:\n  - {at: 10s, ping: {from: SRX-A, to: 10.2.0.1, count: 2}}\n"
+             "  - {at: 20s, flow: {from: SRX-A, to: 10.2.0.9, rate: 20pps, duration: 10s, "
+             "size: 1000}}\n")
+    scenario = build(tmp_path, text)
+    scenario.run()
+    (flow,) = scenario.traffic.flows
+    assert (flow.sent, flow.received) == (200, 200)
+    rekeys = [n for n in scenario.results.in_order() if n.reason == "rekey"]
+    assert len(rekeys) >= 2 and all(n.sa == "ipsec" and n.phase2 == "done" for n in rekeys)
+    kmd = [line[16:] for line in scenario.devices["SRX-A"].kmd_log.lines]
+    assert any(line.startswith("IPSec SA deleted for vpn ipsec_cert_vpn_01 (replaced by its "
+                               "rekey)") for line in kmd)
