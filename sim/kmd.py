@@ -144,7 +144,8 @@ class Kmd:
         sa.start()
         self.sas[sa.icookie] = entry
         self.results.started(sa.icookie, initiator=self.device, peer_address=peer,
-                             gateway=gateway_name, at=self.env.now, reason=reason)
+                             gateway=gateway_name, at=self.env.now, reason=reason,
+                             quick_mode=entry.quick_after)
         self._trace(IkeTraceFlag.IKE, f"Initiating Phase-1 negotiation to {peer} for gateway "
                                       f"{gateway_name}")
         self.env.process(self._expire(entry))

@@ -99,10 +99,13 @@ class Results:
         self.negotiations: dict[bytes, Negotiation] = {}
 
     def started(self, icookie: bytes, *, initiator: str, peer_address: str, gateway: str,
-                at: float, reason: str = "initial") -> None:
+                at: float, reason: str = "initial", quick_mode: bool = True) -> None:
+        """`quick_mode` False: a Phase 1 that no Quick Mode follows (the rekey of an IKE SA),
+        whose Phase 2 is "-" rather than "not started"."""
         self.negotiations[icookie] = Negotiation(
             icookie=icookie.hex(), initiator=initiator, responder=None,
-            peer_address=peer_address, gateway=gateway, started=at, reason=reason)
+            peer_address=peer_address, gateway=gateway, started=at, reason=reason,
+            phase2="not started" if quick_mode else "-")
 
     def quick_mode_rekey(self, key: bytes, *, icookie: bytes, initiator: str, responder: str,
                          peer_address: str, gateway: str, at: float) -> None:
