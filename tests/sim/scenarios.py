@@ -131,3 +131,16 @@ def policy_vpn(local: str, remote: str, proposal: str = "proposal-set standard")
         "set security policies from-zone untrust to-zone trust policy tunnel-policy-in "
         "then permit tunnel ipsec-vpn ike-vpn pair-policy tunnel-policy-out",
     ])
+
+
+def aggressive(text: str) -> str:
+    """`text` (a pair or VPN pair topology) in Aggressive Mode with ECDSA P-256 and group 19."""
+    for old, new in (("set security ike policy pol mode main",
+                      "set security ike policy pol mode aggressive"),
+                     ("authentication-method rsa-signatures",
+                      "authentication-method ecdsa-signatures-256"),
+                     ("dh-group group14", "dh-group group19"),
+                     ("key: rsa-1024", "key: ecdsa-256")):
+        assert old in text
+        text = text.replace(old, new)
+    return text

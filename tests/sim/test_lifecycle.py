@@ -13,7 +13,7 @@ import pytest
 from sim.junos.ops_sa import render_ike_sas, render_ipsec_sas
 from sim.scenario import Scenario
 from sim.topology import load_topology, parse_topology
-from tests.sim.scenarios import HOST_A, HOST_B, pair
+from tests.sim.scenarios import HOST_A, HOST_B, aggressive, pair
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 
@@ -199,24 +199,12 @@ def test_the_responder_forgets_an_sa_whose_initiator_refused_message_6(tmp_path)
 # -- Quick Mode while Aggressive Mode waits for pkid ------------------------------------------
 
 
-def _aggressive(text: str) -> str:
-    for old, new in (("set security ike policy pol mode main",
-                      "set security ike policy pol mode aggressive"),
-                     ("authentication-method rsa-signatures",
-                      "authentication-method ecdsa-signatures-256"),
-                     ("dh-group group14", "dh-group group19"),
-                     ("key: rsa-1024", "key: ecdsa-256")):
-        assert old in text
-        text = text.replace(old, new)
-    return text
-
-
 def test_quick_mode_waits_for_the_responders_pkid_instead_of_being_dropped(tmp_path):
     """Aggressive Mode: Host-A is done once it sent message 3 and starts Quick Mode at once;
     Host-B's pkid is still downloading CRLs from a slow server (3 s each way). Host-B keeps
     the Quick Mode message and answers it the moment Phase 1 completes: no message is dropped
     and Quick Mode is done without waiting for a retransmission."""
-    text = _aggressive(vpn_pair()).replace("latency: 10ms", "latency: 3s")
+    text = aggressive(vpn_pair()).replace("latency: 10ms", "latency: 3s")
     text = text.replace("set security ike gateway gw local-identity",
                         "set security ike traceoptions flag ike\n"
                         "      set security ike gateway gw local-identity")

@@ -11,7 +11,7 @@ from sim.ike.payloads import CertPayload, decode_message, encode_message
 from sim.junos.config import parse_config
 from sim.scenario import Scenario
 from sim.topology import parse_topology
-from tests.sim.scenarios import HOST_A, HOST_B, pair, policy_vpn, profiles
+from tests.sim.scenarios import HOST_A, HOST_B, aggressive, pair, policy_vpn, profiles
 
 
 def run(text: str, tmp_path) -> Scenario:
@@ -273,17 +273,6 @@ def test_the_chain_stops_at_a_ca_the_peer_names_in_its_certificate_requests(tmp_
     assert not any("dynamic" in line for line in pkid(s, "Host-A"))
 
 
-def _aggressive(text: str) -> str:
-    for old, new in (("set security ike policy pol mode main",
-                      "set security ike policy pol mode aggressive"),
-                     ("authentication-method rsa-signatures",
-                      "authentication-method ecdsa-signatures-256"),
-                     ("dh-group group14", "dh-group group19"),
-                     ("key: rsa-1024", "key: ecdsa-256")):
-        text = text.replace(old, new)
-    return text
-
-
 def test_a_damaged_certificate_sent_in_the_clear_fails_the_negotiation_not_the_device(tmp_path):
     """Aggressive Mode's message 3 carries Host-A's certificate in the clear: anyone on the
     path can damage it. The DER used to reach an unguarded x509 load in kmd and end the whole
@@ -291,7 +280,7 @@ def test_a_damaged_certificate_sent_in_the_clear_fails_the_negotiation_not_the_d
     and a later negotiation between the same devices still comes up."""
     events = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
               "  - {at: 20s, initiate: {device: Host-A, gateway: gw}}")
-    scenario = Scenario.build(parse_topology(_aggressive(pair(events=events)),
+    scenario = Scenario.build(parse_topology(aggressive(pair(events=events)),
                                              source="case.yaml"), out=tmp_path / "run")
     kmd_a = scenario.devices["Host-A"].kmd
     send, damaged = kmd_a._send, []
