@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sim.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
+from sim.esp.replay import REPLAY_WINDOW
 
 __all__ = [
     "SOFT_LIFETIME_PERCENT",
@@ -167,7 +168,8 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
             "    Mode: tunnel, Type: dynamic, State: installed, VPN Monitoring: -",
             f"    Protocol: {sa.protocol.upper()}, Authentication: "
             f"{sa.authentication_algorithm}, Encryption: {sa.encryption_algorithm}",
-            f"    Anti-replay service: {anti_replay}, Replay window size: 32",
+            f"    Anti-replay service: {anti_replay}, Replay window size: "
+            f"{REPLAY_WINDOW}",
         ]
     return lines
 

@@ -296,7 +296,7 @@ def test_ikesim_run_sums_up_each_ping_and_flow(tmp_path, monkeypatch, capsys):
 
 
 def _reordering(no_anti_replay: bool) -> str:
-    """A link whose jitter (4 ms) reorders a 10,000 packets/s flow far past a 64-packet
+    """A link whose jitter (4 ms) reorders a 10,000 packets/s flow far past a 32-packet
     window; with `no-anti-replay` on SRX-B's VPN."""
     text = BASE.replace("latency: 5ms}", "latency: 5ms, jitter: 4ms}")
     if no_anti_replay:
