@@ -132,6 +132,7 @@ class Lifecycle:
             for qm in [q for q in kmd.quick.live() if q.ike.peer == entry.peer]:
                 self.delete_ipsec(qm, reason, notify_peer=notify_peer)
         entry.deleted = True
+        self._abandon_quick_modes(entry, reason)
         done = entry.done
         if notify_peer:
             message_id = kmd.rng.getrandbits(32) | 1
@@ -146,6 +147,21 @@ class Lifecycle:
             kmd.ike_sas.remove(entry.record)
         # The entry stays in kmd.sas (the run's key table lists every SA that had keys), but
         # kmd treats a datagram for it as one for no SA.
+
+    def _abandon_quick_modes(self, entry: SaEntry, reason: EndReason) -> None:
+        """Quick Modes still in progress under a deleted IKE SA can never finish (the peer
+        drops what comes under it, or is dead): kmd stops them instead of retransmitting for
+        minutes. A rekey among them starts again under the IKE SA that replaced this one."""
+        kmd = self.kmd
+        for qm in [q for q in kmd.quick.negotiations if q.ike is entry and not q.finished]:
+            qm.finished = True
+            kmd.log.message(f"Phase-2 negotiation with {entry.peer} abandoned: its IKE SA was "
+                            f"deleted ({reason.value})")
+            kmd.results.phase2(qm.key, device=kmd.device, role=qm.sa.role.value, ok=False,
+                               error="IKE SA deleted", at=kmd.env.now, reason=reason.value)
+            if qm.replaces is not None and not qm.replaces.deleted \
+                    and self.live_ike(entry.gateway, entry.peer) is not None:
+                self.rekey_ipsec(qm.replaces)
 
     def live_ike(self, gateway: str | None, peer: str) -> SaEntry | None:
         """The newest established IKE SA to `peer` for `gateway`, if any."""

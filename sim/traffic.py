@@ -67,6 +67,7 @@ class Traffic:
         self.env, self.device, self.kmd = env, device, kmd
         self._send, self._rng, self.results, self.clock = send, rng, results, clock
         self.sas: list[TunnelSa] = []
+        self.earlier: list[TunnelSa] = []  # the SAs of earlier boots, for results and keys
         self._by_spi: dict[int, TunnelSa] = {}
         self._triggered: dict[str, float] = {}  # gateway -> when traffic last started one
         self.wrap: Callable[[TunnelSa, bytes], Datagram] = self._esp_datagram
@@ -78,7 +79,8 @@ class Traffic:
         """The device booted again (sim.power): its IPsec SAs are gone; its counters of
         dropped packets and the pings and flows under way stay."""
         self.kmd = kmd
-        self.sas.clear()
+        self.earlier += self.sas
+        self.sas = []
         self._by_spi.clear()
         self._triggered.clear()
 
@@ -104,6 +106,11 @@ class Traffic:
             qm=next((q for q in reversed(self.kmd.quick.live()) if q.record is record), None))
         self.sas.append(sa)
         self._by_spi[done.inbound_spi] = sa
+
+    def every_sa(self) -> list[TunnelSa]:
+        """Each SA pair installed in the run, earlier boots' first: the capture holds their
+        packets and results.json their counters, though a reboot cleared them from `show`."""
+        return [*self.earlier, *self.sas]
 
     def records(self, records: tuple[IpsecSaRecord, ...]) -> tuple[IpsecSaRecord, ...]:
         """`records` with the counters of their SA pairs (for the device's saved state)."""

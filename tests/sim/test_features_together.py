@@ -1,0 +1,213 @@
+"""Issue 9's features together, as a user meets them: dead peer detection on a tunnel that
+rekeys all day, a peer that loses power in the middle of a flow, a restart and a device-up that
+send INITIAL-CONTACT while traffic runs, and a NAT-T tunnel rekeyed every 300 s with traffic.
+Each topology is built here from a shipped one; the assertions are the kmd and syslog lines,
+`show` output and results.json a user reads."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from sim.junos.ops import show
+from sim.scenario import Scenario
+from sim.topology import parse_topology
+from sim.traffic_events import esp_sa_table
+
+TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
+COOKIES = re.compile(r"\{ ([0-9a-f]{8}) ([0-9a-f]{8}) - ([0-9a-f]{8}) ([0-9a-f]{8}) ")
+PROBE = "Sent notification DPD Are You There"
+
+
+def shipped(name: str) -> str:
+    """A shipped topology without its events."""
+    text = (TOPOLOGIES / f"{name}.yaml").read_text()
+    return text[:text.index("events:")] if "\nevents:" in text else text
+
+
+def after(text: str, anchor: str, *added: str) -> str:
+    """`text` with configuration lines added after each `anchor` line (one per device)."""
+    assert anchor in text, anchor
+    indent = anchor[:len(anchor) - len(anchor.lstrip())]
+    return text.replace(anchor + "\n", anchor + "\n" + "".join(
+        f"{indent}{line}\n" for line in added))
+
+
+def run(tmp_path: Path, text: str, *, write: bool = False) -> Scenario:
+    scenario = Scenario.build(parse_topology(text, source="together.yaml"),
+                              out=tmp_path / "run")
+    scenario.run()
+    if write:
+        scenario.write()
+    return scenario
+
+
+def kmd(scenario: Scenario, device: str) -> list[str]:
+    """kmd's lines without their timestamps."""
+    return [line[16:] for line in scenario.devices[device].kmd_log.lines]
+
+
+def syslog(scenario: Scenario, device: str) -> list[str]:
+    return [line.split(": ", 1)[1]
+            for line in scenario.devices[device].messages_log.lines]
+
+
+def alarms(scenario: Scenario, device: str) -> list[str]:
+    return [line.split(":")[0] for line in syslog(scenario, device)
+            if line.startswith("KMD_")]
+
+
+def sh(scenario: Scenario, device: str, command: str) -> str:
+    return show(scenario.devices[device].snapshot(), command)
+
+
+# -- DPD on a tunnel that rekeys all day ---------------------------------------------------------
+
+DPD_A = ("dead-peer-detection always-send", "dead-peer-detection interval 10",
+         "dead-peer-detection threshold 5")
+
+
+def _rekey_day_with_dpd(*, down_at: str, duration: str) -> str:
+    text = shipped("rekey-day").replace("duration: 1d", f"duration: {duration}")
+    text = after(text, "      set security ike gateway gw-day local-identity inet 30.1.1.31",
+                 *(f"set security ike gateway gw-day {line}" for line in DPD_A))
+    return text + f"events:\n  - {{at: {down_at}, device-down: {{device: SRX-B}}}}\n"
+
+
+def test_dpd_probes_follow_each_phase1_rekey_and_a_dead_peer_stops_the_rekeys(tmp_path):
+    """SRX-A rekeys its IPsec SA every 252 s and its IKE SA every 3024 s, and probes SRX-B
+    every 10 s. SRX-B loses power at 7050 s, six seconds before an IPsec rekey: the Quick
+    Mode goes unanswered, DPD declares SRX-B dead after five probes, and that ends the Quick
+    Mode too instead of leaving it to retransmit for minutes to a dead peer."""
+    scenario = run(tmp_path, _rekey_day_with_dpd(down_at="7050s", duration="2h10m"))
+    lines = kmd(scenario, "SRX-A")
+    phase1 = [i for i, line in enumerate(lines) if line.startswith("ike_st_o_all_done")]
+    assert len(phase1) == 3  # up at 0 s, rekeyed at 3024 s and 6048 s
+    for number, start in enumerate(phase1):
+        cookies = COOKIES.search(lines[start].replace("0x", "")).groups()
+        end = phase1[number + 1] if number + 1 < len(phase1) else len(lines)
+        probes = [COOKIES.search(line).groups() for line in lines[start:end] if PROBE in line]
+        # Every probe in between is on the newest IKE SA: none on the one the rekey deleted.
+        assert probes and set(probes) == {cookies}
+    old = COOKIES.search(lines[phase1[0]].replace("0x", "")).groups()
+    deleted = lines.index(f"IKE SA with 30.1.1.51 deleted (replaced by its rekey): "
+                          f"{old[0]}{old[1]} {old[2]}{old[3]}")
+    assert phase1[1] < deleted < phase1[2]
+
+    dead = lines.index("KMD_DPD_PEER_DOWN: DPD detected peer 30.1.1.51 is dead")
+    assert lines[dead + 1] == ("Phase-2 negotiation with 30.1.1.51 abandoned: its IKE SA was "
+                               "deleted (the peer is dead)")
+    assert lines[dead + 2].startswith("IKE SA with 30.1.1.51 deleted (the peer is dead): ")
+    # Nothing more goes to the dead peer: no probe, no Quick Mode, no rekey.
+    assert lines[dead + 3:] == []
+    unanswered = [line for line in lines[:dead] if PROBE in line][-5:]
+    assert all("Received" not in line for line in lines[lines.index(unanswered[0]):dead])
+    # The VPN went down once (its last IPsec SA expired while the rekey was unanswered); the
+    # IKE SA's end is DPD's own line.
+    assert alarms(scenario, "SRX-A") == ["KMD_VPN_UP_ALARM_USER", "KMD_VPN_DOWN_ALARM_USER",
+                                         "KMD_DPD_PEER_DOWN"]
+    (rekey,) = [n for n in scenario.results.in_order() if n.phase2 == "failed"]
+    assert (rekey.error, rekey.error_detail) == ("IKE SA deleted", "the peer is dead")
+    assert sh(scenario, "SRX-A", "show security ike security-associations") == ""
+    assert sh(scenario, "SRX-A", "show security ipsec security-associations").splitlines()[0] \
+        == "Total active tunnels: 0"
+
+
+# -- a peer loses power during a flow -------------------------------------------------------------
+
+DPD_PING = ("dead-peer-detection always-send", "dead-peer-detection interval 10",
+            "dead-peer-detection threshold 3")
+
+
+def _flow_through_a_power_cut(*, dpd: bool) -> str:
+    """traffic-ping's tunnel (on-traffic): a 10 pps flow from 10 s to 210 s; SRX-B is down
+    from 60 s to 120 s. With `dpd`, SRX-A probes every 10 s and gives up after 3."""
+    text = shipped("traffic-ping").replace("duration: 2m", "duration: 4m")
+    if dpd:
+        text = after(text, "      set security ike gateway ike_cert_gw_01 local-identity inet "
+                           "30.1.1.31",
+                     *(f"set security ike gateway ike_cert_gw_01 {line}" for line in DPD_PING))
+    return text + ("events:\n"
+                   "  - {at: 10s, flow: {from: SRX-A, to: 10.2.0.9, rate: 10pps, "
+                   "duration: 200s, size: 100}}\n"
+                   "  - {at: 60s, device-down: {device: SRX-B}}\n"
+                   "  - {at: 120s, device-up: {device: SRX-B}}\n")
+
+
+def _sa_counters(results: dict, device: str) -> list[dict]:
+    return [sa for sa in results["traffic"]["ipsec_sas"] if sa["device"] == device]
+
+
+def test_dpd_clears_the_tunnel_of_a_dead_peer_and_the_flow_brings_it_back(tmp_path):
+    """SRX-A declares SRX-B dead at 90 s (3 probes unanswered) and clears the SAs; the flow's
+    next packet finds no SA and starts Phase 1, which retransmits until SRX-B is back and
+    completes at 121.6 s. Every packet is accounted for: sent on the first SA (those from 60 s
+    to 90 s lost with SRX-B), dropped for want of an SA, or sent on the new one."""
+    scenario = run(tmp_path, _flow_through_a_power_cut(dpd=True), write=True)
+    results = json.loads((scenario.out / "results.json").read_text())
+    (flow,) = results["traffic"]["flows"]
+    assert (flow["sent"], flow["received"]) == (2000, 1381)
+    first_a, second_a = _sa_counters(results, "SRX-A")
+    first_b, second_b = _sa_counters(results, "SRX-B")  # one from each boot of SRX-B
+    assert first_b["inbound_spi"] == first_a["outbound_spi"]
+    assert second_b["inbound_spi"] == second_a["outbound_spi"]
+    no_sa = results["traffic"]["dropped"]["SRX-A"]["no_sa"]
+    assert (first_a["encrypted_packets"], no_sa, second_a["encrypted_packets"]) == (799, 318, 883)
+    assert first_a["encrypted_packets"] + no_sa + second_a["encrypted_packets"] == flow["sent"]
+    assert first_a["encrypted_packets"] - first_b["decrypted_packets"] == 301  # 60 s..90 s
+    assert second_b["decrypted_packets"] == second_a["encrypted_packets"]
+    assert first_b["decrypted_packets"] + second_b["decrypted_packets"] == flow["received"]
+
+    lines = kmd(scenario, "SRX-A")
+    dead = lines.index("KMD_DPD_PEER_DOWN: DPD detected peer 30.1.1.51 is dead")
+    assert lines[dead + 1:dead + 4] == [
+        f"IPSec SA deleted for vpn ipsec_cert_vpn_01 (the peer is dead): inbound SPI "
+        f"0x{first_a['inbound_spi']}, outbound SPI 0x{first_a['outbound_spi']}",
+        "IKE SA with 30.1.1.51 deleted (the peer is dead): "
+        + lines[dead + 2].rsplit(": ", 1)[1],
+        "Phase-1 [initiator] done for local=ipv4(udp:500,[0..3]=30.1.1.31) "
+        "remote=ipv4(udp:500,[0..3]=30.1.1.51)"]
+    assert [n.started for n in scenario.results.in_order()] == [10.0, 90.1]
+    assert alarms(scenario, "SRX-A") == ["KMD_VPN_UP_ALARM_USER", "KMD_DPD_PEER_DOWN",
+                                         "KMD_VPN_DOWN_ALARM_USER", "KMD_VPN_UP_ALARM_USER"]
+    # `show` lists the SA pair each side holds now, with its counters: a reboot cleared SRX-B's.
+    for device, counter, spi in (("SRX-A", "Encrypted packets", second_a["outbound_spi"]),
+                                 ("SRX-B", "Decrypted packets", second_b["inbound_spi"])):
+        statistics = sh(scenario, device, "show security ipsec statistics").splitlines()
+        assert f"  {counter}:{883:>15}" in statistics
+        sas = sh(scenario, device, "show security ipsec security-associations").splitlines()
+        assert sas[0] == "Total active tunnels: 1" and spi in sas[2] + sas[3]
+
+
+def test_the_written_esp_keys_cover_the_sas_of_each_boot(tmp_path):
+    """Wireshark decrypts what each SA carried: the key table lists every outbound SA of the
+    run, those SRX-B lost when it rebooted included."""
+    scenario = run(tmp_path, _flow_through_a_power_cut(dpd=True))
+    spis = [line.split(",")[3].strip('"') for line in esp_sa_table(scenario)]
+    # SRX-A did not reboot: its two SA pairs name all four SPIs, SRX-B's outbound ones
+    # being SRX-A's inbound.
+    both = {f"0x{spi:08x}" for sa in scenario.devices["SRX-A"].traffic.sas
+            for spi in (sa.keys.outbound_spi, sa.keys.inbound_spi)}
+    assert len(spis) == 4 and set(spis) == both
+
+
+def test_without_dpd_the_rebooted_peer_drops_the_flow_until_the_sa_expires(tmp_path):
+    """Without dead-peer-detection SRX-A never learns that SRX-B rebooted: it keeps sending
+    on its SA, and SRX-B, which lost it, drops each packet as an unknown SPI (Junos sends no
+    INVALID-SPI notification unless `respond-bad-spi` is configured). Nothing starts a new
+    negotiation before the SA's lifetime (3600 s) runs out, as on an SRX."""
+    scenario = run(tmp_path, _flow_through_a_power_cut(dpd=False), write=True)
+    results = json.loads((scenario.out / "results.json").read_text())
+    (flow,) = results["traffic"]["flows"]
+    (sa_a,) = _sa_counters(results, "SRX-A")
+    dropped = results["traffic"]["dropped"]
+    assert (flow["sent"], sa_a["encrypted_packets"], dropped["SRX-A"]["no_sa"]) == (2000, 1998, 2)
+    # Lost while SRX-B was down (60 s to 120 s), then refused by the rebooted SRX-B.
+    assert dropped["SRX-B"]["unknown_spi"] == 900
+    assert flow["received"] == 1998 - 600 - 900
+    assert len(scenario.results.in_order()) == 1
+    assert sh(scenario, "SRX-A", "show security ipsec security-associations").splitlines()[0] \
+        == "Total active tunnels: 1"
+    assert sh(scenario, "SRX-B", "show security ipsec security-associations").splitlines()[0] \
+        == "Total active tunnels: 0"
