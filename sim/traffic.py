@@ -137,6 +137,9 @@ class Traffic:
 
     def originate(self, packet: InnerPacket) -> bool:
         """A host behind this device sends `packet`; False when no SA could carry it."""
+        if self.kmd.halted:  # the device is down (sim.power): the packet meets nothing
+            self.results.drops_of(self.device).device_down += 1
+            return False
         sa = self._outbound_sa(packet)
         if sa is None:
             self.results.drops_of(self.device).no_sa += 1

@@ -10,6 +10,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from sim.junos.ops import show
 from sim.scenario import Scenario
 from sim.topology import parse_topology
@@ -211,3 +213,60 @@ def test_without_dpd_the_rebooted_peer_drops_the_flow_until_the_sa_expires(tmp_p
         == "Total active tunnels: 1"
     assert sh(scenario, "SRX-B", "show security ipsec security-associations").splitlines()[0] \
         == "Total active tunnels: 0"
+
+
+# -- restart and device-up: INITIAL-CONTACT while a flow runs ------------------------------------
+
+FLOW = ("  - {at: 10s, flow: {from: SRX-A, to: 10.2.0.9, rate: 10pps, duration: 200s, "
+        "size: 100}}\n")
+
+
+@pytest.mark.parametrize("events, back_at, lost", [
+    ("  - {at: 60s, restart: {device: SRX-A}}\n", 60.0, 0),
+    ("  - {at: 60s, device-down: {device: SRX-A}}\n"
+     "  - {at: 80s, device-up: {device: SRX-A}}\n", 80.0, 200),
+], ids=["restart", "device-up"])
+def test_the_next_sa_after_a_reboot_says_initial_contact_and_traffic_resumes(
+        tmp_path, events, back_at, lost):
+    """SRX-A loses its SAs (kmd restarts, or the device loses power and boots) and tells
+    SRX-B nothing. The flow's next packet starts a new negotiation, whose message 5 says
+    INITIAL-CONTACT: SRX-B deletes the SAs it still held for SRX-A, and the flow goes on
+    under the new pair. While SRX-A is down its hosts' packets meet nothing: no SA counts
+    them (results.json says `device_down`)."""
+    text = shipped("traffic-ping").replace("duration: 2m", "duration: 4m")
+    scenario = run(tmp_path, text + "events:\n" + FLOW + events, write=True)
+    first, second = scenario.results.in_order()
+    assert second.started == back_at and (second.phase1, second.phase2) == ("done", "done")
+    old = scenario.devices["SRX-B"].kmd.sas[bytes.fromhex(first.icookie)]
+    old_sa = scenario.devices["SRX-B"].traffic.sas[0]
+    lines = kmd(scenario, "SRX-B")
+    start = lines.index("Initial contact received from 30.1.1.31: deleting the older SAs "
+                        "with this peer")
+    assert lines[start + 1:start + 4] == [
+        f"IPSec SA deleted for vpn ipsec_cert_vpn_01 (the peer sent INITIAL-CONTACT): inbound "
+        f"SPI 0x{old_sa.record.inbound_spi}, outbound SPI 0x{old_sa.record.outbound_spi}",
+        f"IKE SA with 30.1.1.31 deleted (the peer sent INITIAL-CONTACT): {first.icookie} "
+        f"{old.done.rcookie.hex()}",
+        "Phase-2 [responder] done for p1_local=ipv4(udp:500,[0..3]=30.1.1.51) "
+        "p1_remote=ipv4(udp:500,[0..3]=30.1.1.31) p2_local=ipv4_subnet(any:0,[0..7]="
+        "10.2.0.0/24) p2_remote=ipv4_subnet(any:0,[0..7]=10.1.0.0/24)"]
+    assert alarms(scenario, "SRX-B") == ["KMD_VPN_UP_ALARM_USER", "KMD_VPN_DOWN_ALARM_USER",
+                                         "KMD_VPN_UP_ALARM_USER"]
+    assert syslog(scenario, "SRX-B")[3].endswith(
+        "Reason: Peer sent initial contact. Corresponding IKE/IPSec SAs are deleted")
+
+    results = json.loads((scenario.out / "results.json").read_text())
+    (flow,) = results["traffic"]["flows"]
+    first_a, second_a = _sa_counters(results, "SRX-A")
+    first_b, second_b = _sa_counters(results, "SRX-B")
+    dropped = results["traffic"]["dropped"]["SRX-A"]
+    # Two packets before the first SA, one when SRX-A came back; the rest under an SA.
+    assert (dropped["no_sa"], dropped["device_down"]) == (3, lost)
+    assert first_a["encrypted_packets"] == first_b["decrypted_packets"] == 498  # to 60 s
+    assert second_a["encrypted_packets"] == second_b["decrypted_packets"] == 1499 - lost
+    assert (flow["sent"], flow["received"]) == (2000, 2000 - 3 - lost)
+    for device, peer in (("SRX-A", "30.1.1.51"), ("SRX-B", "30.1.1.31")):
+        ike = sh(scenario, device, "show security ike security-associations").splitlines()
+        assert len(ike) == 2 and second.icookie in ike[1] and ike[1].endswith(peer)
+        ipsec = sh(scenario, device, "show security ipsec security-associations").splitlines()
+        assert ipsec[0] == "Total active tunnels: 1"
