@@ -140,7 +140,7 @@ class Lifecycle:
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
                 icookie=done.icookie, rcookie=done.rcookie, message_id=message_id, sent=True,
-                what="ISAKMP SA"))
+                what="ISAKMP SA", ports=(entry.local_port, entry.peer_port)))
         kmd.log.message(f"IKE SA with {entry.peer} deleted ({reason.value}): "
                         f"{done.icookie.hex()} {done.rcookie.hex()}")
         if entry.record in kmd.ike_sas:
@@ -274,7 +274,8 @@ class Lifecycle:
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=ike.local_address, remote=ike.peer, role=ike.sa.role.value,
                 icookie=ike.done.icookie, rcookie=ike.done.rcookie, message_id=message_id,
-                sent=True, what=f"ESP SPI 0x{record.inbound_spi}"))
+                sent=True, what=f"ESP SPI 0x{record.inbound_spi}",
+                ports=(ike.local_port, ike.peer_port)))
         kmd.log.message(f"IPSec SA deleted for vpn {record.vpn} ({reason.value}): inbound SPI "
                         f"0x{record.inbound_spi}, outbound SPI 0x{record.outbound_spi}")
         if reason is EndReason.REKEYED or any(
@@ -307,7 +308,7 @@ class Lifecycle:
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
                 icookie=done.icookie, rcookie=done.rcookie, message_id=info.message_id,
-                sent=False, what=what))
+                sent=False, what=what, ports=(entry.local_port, entry.peer_port)))
 
         for error in info.errors():
             kmd.log.message(f"IKE SA with {entry.peer}: peer sent notification "

@@ -270,3 +270,95 @@ def test_the_next_sa_after_a_reboot_says_initial_contact_and_traffic_resumes(
         assert len(ike) == 2 and second.icookie in ike[1] and ike[1].endswith(peer)
         ipsec = sh(scenario, device, "show security ipsec security-associations").splitlines()
         assert ipsec[0] == "Total active tunnels: 1"
+
+
+# -- NAT-T through two hours of 300 s IPsec rekeys, with traffic and DPD ---------------------------
+
+SPOKE, HUB, PUBLIC = "10.0.1.2", "203.0.113.1", "198.51.100.7"
+MARKER = b"\x00\x00\x00\x00"  # RFC 3948's non-ESP marker: IKE on 4500
+
+
+@pytest.fixture(scope="module")
+def nat_day(tmp_path_factory) -> tuple[Scenario, dict]:
+    """nat-t.yaml for two hours: a 300 s IPsec SA, DPD from the spoke every 10 s, and a
+    datagram a second each way from 10 s."""
+    text = shipped("nat-t").replace("duration: 2m", "duration: 2h")
+    text = after(text, "      set security ipsec proposal ipsec_prop encryption-algorithm "
+                       "aes-128-cbc", "set security ipsec proposal ipsec_prop lifetime-seconds 300")
+    text = after(text, "      set security ike gateway to_hub nat-keepalive 20",
+                 *(f"set security ike gateway to_hub {line}" for line in DPD_A))
+    text += ("events:\n"
+             "  - {at: 10s, flow: {from: Spoke, source: 10.1.0.1, to: 10.2.0.9, rate: 1pps, "
+             "duration: 7000s, size: 100}}\n"
+             "  - {at: 20s, flow: {from: Hub, source: 10.2.0.9, to: 10.1.0.1, rate: 1pps, "
+             "duration: 7000s, size: 100}}\n")
+    scenario = run(tmp_path_factory.mktemp("nat-day"), text, write=True)
+    return scenario, json.loads((scenario.out / "results.json").read_text())
+
+
+def test_each_rekeys_esp_stays_in_udp_4500_through_the_nat(nat_day):
+    scenario, results = nat_day
+    negotiations = scenario.results.in_order()
+    assert len(negotiations) == 29 and {(n.phase1, n.phase2) for n in negotiations} == {
+        ("done", "done")}  # the tunnel, then a Quick Mode every 252 s
+    wire = [c.datagram for c in scenario.world.network.capture]
+    assert not [d for d in wire if d.protocol == 50]  # no bare ESP: the NAT would drop it
+    esp = [d for d in wire if d.dport in (4500, 49153) and len(d.payload) > 4
+           and d.payload[:4] != MARKER]
+    assert {(d.src, d.sport, d.dst, d.dport) for d in esp} == {
+        (SPOKE, 4500, HUB, 4500), (HUB, 4500, PUBLIC, 49153)}
+    # Each SA pair carried the flows for its 252 s, a packet a second each way; the last one,
+    # up at 7066 s, after both flows ended, carried nothing.
+    for device in ("Spoke", "Hub"):
+        counters = _sa_counters(results, device)
+        assert len(counters) == 29
+        assert {(sa["encrypted_packets"], sa["decrypted_packets"])
+                for sa in counters[1:-2]} == {(252, 252)}
+        assert (counters[-1]["encrypted_packets"], counters[-1]["decrypted_packets"]) == (0, 0)
+    ends = [sa["encrypted_packets"] + sa["decrypted_packets"]
+            for sa in _sa_counters(results, "Spoke")]
+    assert sum(ends) == 6999 + 7000
+    spoke_flow, hub_flow = results["traffic"]["flows"]
+    assert (spoke_flow["sent"], spoke_flow["received"]) == (7000, 6999)  # 1st: no SA yet
+    assert (hub_flow["sent"], hub_flow["received"]) == (7000, 7000)
+
+
+def test_keepalives_keep_the_one_nat_mapping_all_along(nat_day):
+    scenario, _ = nat_day
+    wire = [c.datagram for c in scenario.world.network.capture]
+    keepalives = [d for d in wire if d.payload == b"\xff"]
+    assert len(keepalives) == (7200 - 10) // 20
+    # The router never forgot the mapping: the hub only ever saw its two public ports.
+    assert {d.dport for d in wire if d.src == HUB} == {49152, 49153}
+
+
+def test_dpd_and_deletes_run_over_4500_and_their_lines_say_so(nat_day):
+    scenario, _ = nat_day
+    spoke, hub = kmd(scenario, "Spoke"), kmd(scenario, "Hub")
+    probes = [line for line in spoke if PROBE in line]
+    acks = [line for line in hub if "Sent notification DPD I Am Here" in line]
+    assert len(probes) == len(acks) == 718  # 20 s .. 7190 s
+    assert all(line.startswith(f"{SPOKE}:4500 (Initiator) <-> {HUB}:4500 {{")
+               for line in probes)
+    assert all(line.startswith(f"{HUB}:4500 (Responder) <-> {PUBLIC}:49153 {{")
+               for line in acks)
+    sent = [line for line in spoke if "Delete payload sent: ESP SPI" in line]
+    received = [line for line in hub if "Delete payload received: ESP SPI" in line]
+    assert len(sent) == len(received) == 28
+    assert all(f"{SPOKE}:4500 (Initiator)" in line for line in sent)
+    assert all(f"<-> {PUBLIC}:49153 {{" in line for line in received)
+    assert "KMD_DPD_PEER_DOWN" not in "\n".join(spoke)
+
+
+def test_show_lists_the_live_pair_and_its_counters_after_the_day(nat_day):
+    scenario, results = nat_day
+    last = _sa_counters(results, "Hub")[-1]
+    sas = sh(scenario, "Hub", "show security ipsec security-associations").splitlines()
+    assert sas[0] == "Total active tunnels: 1"
+    assert [row.split()[2] for row in sas[2:]] == [last["inbound_spi"], last["outbound_spi"]]
+    assert all(" 49153 " in row and row.endswith(PUBLIC) for row in sas[2:])
+    statistics = sh(scenario, "Hub", "show security ipsec statistics").splitlines()
+    assert statistics[3:5] == [f"  Encrypted packets:{last['encrypted_packets']:>15}",
+                               f"  Decrypted packets:{last['decrypted_packets']:>15}"]
+    detail = sh(scenario, "Hub", "show security ike security-associations detail")
+    assert f"Local: {HUB}:4500, Remote: {PUBLIC}:49153" in detail
