@@ -91,11 +91,11 @@ class Device:
         if carries_esp(datagram):
             self.traffic.receive(datagram)
         else:
-            self.ike_traffic.received(datagram.payload)
+            self.ike_traffic.received(datagram)
             self.kmd.receive(datagram)
 
     def _send_ike(self, datagram: Datagram) -> Sent:
-        self.ike_traffic.sent(datagram.payload)
+        self.ike_traffic.sent(datagram)
         return self.world.network.send(datagram)
 
     def now(self) -> dt.datetime:

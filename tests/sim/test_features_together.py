@@ -361,4 +361,16 @@ def test_show_lists_the_live_pair_and_its_counters_after_the_day(nat_day):
     assert statistics[3:5] == [f"  Encrypted packets:{last['encrypted_packets']:>15}",
                                f"  Decrypted packets:{last['decrypted_packets']:>15}"]
     detail = sh(scenario, "Hub", "show security ike security-associations detail")
-    assert f"Local: {HUB}:4500, Remote: {PUBLIC}:49153" in detail
+    assert f"  Local: {HUB}:4500, Remote: {PUBLIC}:49153" in detail.splitlines()
+    # The IKE SA's traffic: every IKE datagram of the day (messages 1-4 on 500, then Quick
+    # Modes, DELETEs and DPD on 4500 behind the marker; keepalives are not IKE messages).
+    ike = [d for d in (c.datagram for c in scenario.world.network.capture)
+           if d.protocol == 17 and len(d.payload) > 4 and (d.sport == 500 or d.payload[:4]
+                                                           == MARKER)]
+    inbound = [d for d in ike if d.dst == HUB]
+    outbound = [d for d in ike if d.src == HUB]
+    size = sum(len(d.payload) - (4 if d.sport != 500 else 0) for d in inbound)
+    assert f"   Input  bytes  :{size:>21}" in detail.splitlines()
+    assert f"   Input  packets:{len(inbound):>21}" in detail.splitlines()
+    assert f"   Output packets:{len(outbound):>21}" in detail.splitlines()
+    assert len(inbound) > 700  # 718 R-U-THEREs alone
