@@ -377,3 +377,35 @@ def test_show_lists_the_live_pair_and_its_counters_after_the_day(nat_day):
     assert f"   Input  packets:{len(inbound):>21}" in detail.splitlines()
     assert f"   Output packets:{len(outbound):>21}" in detail.splitlines()
     assert len(inbound) > 700  # 718 R-U-THEREs alone
+
+
+# -- a Phase-1 rekey that completes while an IPsec rekey is under way ----------------------------
+
+
+def test_an_ipsec_rekey_caught_by_a_phase1_rekey_starts_again_and_the_vpn_stays_up(tmp_path):
+    """rekey-day with a 900 s IKE SA and 50 ms of latency: at 756 s the IPsec SA's rekey
+    starts under the old IKE SA a moment before the Phase-1 rekey completes and deletes that
+    SA. The peer drops what comes under the deleted SA, so kmd abandons that Quick Mode and
+    starts it again under the new IKE SA; the VPN never goes down."""
+    text = (TOPOLOGIES / "rekey-day.yaml").read_text()
+    for old, new in (("duration: 1d", "duration: 30m"), ("latency: 5ms}", "latency: 50ms}"),
+                     ("ike-day lifetime-seconds 3600", "ike-day lifetime-seconds 900")):
+        assert text.count(old) >= 1, old
+        text = text.replace(old, new)
+    scenario = run(tmp_path, text)
+    lines = kmd(scenario, "SRX-A")
+    abandoned = lines.index("Phase-2 negotiation with 30.1.1.51 abandoned: its IKE SA was "
+                            "deleted (replaced by its rekey)")
+    assert lines[abandoned - 3].startswith("Phase-1 [initiator] done")
+    assert lines[abandoned + 2].startswith("IKE SA with 30.1.1.51 deleted (replaced by its "
+                                           "rekey): ")
+    assert lines[abandoned + 3:abandoned + 5] == [
+        "ike_get_sa: Invalid cookie, no sa found, SA",  # the peer's answer under the old SA
+        "Phase-2 [initiator] done for p1_local=ipv4(udp:500,[0..3]=30.1.1.31) p1_remote="
+        "ipv4(udp:500,[0..3]=30.1.1.51) p2_local=ipv4_subnet(any:0,[0..7]=0.0.0.0/0) "
+        "p2_remote=ipv4_subnet(any:0,[0..7]=0.0.0.0/0)"]
+    assert not [line for line in lines if "retransmission" in line]
+    assert alarms(scenario, "SRX-A") == ["KMD_VPN_UP_ALARM_USER"]
+    outcomes = [(n.sa, n.phase2, n.error) for n in scenario.results.in_order()]
+    assert outcomes.count(("ipsec", "failed", "IKE SA deleted")) == 2  # at 756 s and 1512 s
+    assert ("ipsec", "failed", "Timeout") not in outcomes
