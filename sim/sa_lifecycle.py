@@ -157,8 +157,10 @@ class Lifecycle:
             qm.finished = True
             kmd.log.message(f"Phase-2 negotiation with {entry.peer} abandoned: its IKE SA was "
                             f"deleted ({reason.value})")
-            kmd.results.phase2(qm.key, device=kmd.device, role=qm.sa.role.value, ok=False,
-                               error="IKE SA deleted", at=kmd.env.now, reason=reason.value)
+            if qm.sa.role is Role.INITIATOR:  # the initiator's outcome is the record's
+                kmd.results.phase2(qm.key, device=kmd.device, role=qm.sa.role.value,
+                                   ok=False, error="IKE SA deleted", at=kmd.env.now,
+                                   reason=reason.value)
             if qm.replaces is not None and not qm.replaces.deleted \
                     and self.live_ike(entry.gateway, entry.peer) is not None:
                 self.rekey_ipsec(qm.replaces)
