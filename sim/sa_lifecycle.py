@@ -153,7 +153,7 @@ class Lifecycle:
         drops what comes under it, or is dead): kmd stops them instead of retransmitting for
         minutes. A rekey among them starts again under the IKE SA that replaced this one."""
         kmd = self.kmd
-        for qm in [q for q in kmd.quick.negotiations if q.ike is entry and not q.finished]:
+        for qm in [q for q in kmd.quick.under(entry) if q.ike is entry and not q.finished]:
             qm.finished = True
             kmd.log.message(f"Phase-2 negotiation with {entry.peer} abandoned: its IKE SA was "
                             f"deleted ({reason.value})")
