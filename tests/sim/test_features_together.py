@@ -409,3 +409,39 @@ def test_an_ipsec_rekey_caught_by_a_phase1_rekey_starts_again_and_the_vpn_stays_
     outcomes = [(n.sa, n.phase2, n.error) for n in scenario.results.in_order()]
     assert outcomes.count(("ipsec", "failed", "IKE SA deleted")) == 2  # at 756 s and 1512 s
     assert ("ipsec", "failed", "Timeout") not in outcomes
+
+
+def test_a_spoke_that_reboots_behind_the_nat_comes_back_with_initial_contact(tmp_path):
+    """nat-t.yaml with traffic both ways; the spoke loses power from 600 s to 700 s. Its first
+    packet after the boot starts Phase 1 again, through the NAT, with INITIAL-CONTACT: the hub
+    drops what it held for the spoke's public address and the tunnel carries on over 4500."""
+    text = shipped("nat-t").replace("duration: 2m", "duration: 20m")
+    text += ("events:\n"
+             "  - {at: 10s, flow: {from: Spoke, source: 10.1.0.1, to: 10.2.0.9, rate: 1pps, "
+             "duration: 1000s, size: 100}}\n"
+             "  - {at: 20s, flow: {from: Hub, source: 10.2.0.9, to: 10.1.0.1, rate: 1pps, "
+             "duration: 1000s, size: 100}}\n"
+             "  - {at: 600s, device-down: {device: Spoke}}\n"
+             "  - {at: 700s, device-up: {device: Spoke}}\n")
+    scenario = run(tmp_path, text, write=True)
+    first, second = scenario.results.in_order()
+    assert second.started == 700.0 and (second.phase1, second.phase2) == ("done", "done")
+    hub = kmd(scenario, "Hub")
+    start = hub.index(f"Initial contact received from {PUBLIC}: deleting the older SAs with "
+                      "this peer")
+    old = scenario.devices["Hub"].kmd.sas[bytes.fromhex(first.icookie)]
+    assert hub[start + 2] == (f"IKE SA with {PUBLIC} deleted (the peer sent INITIAL-CONTACT): "
+                              f"{first.icookie} {old.done.rcookie.hex()}")
+    assert alarms(scenario, "Hub") == ["KMD_VPN_UP_ALARM_USER", "KMD_VPN_DOWN_ALARM_USER",
+                                       "KMD_VPN_UP_ALARM_USER"]
+    assert not [c for c in scenario.world.network.capture if c.datagram.protocol == 50]
+    results = json.loads((scenario.out / "results.json").read_text())
+    spoke_flow, hub_flow = results["traffic"]["flows"]
+    dropped = results["traffic"]["dropped"]
+    # The spoke's hosts lost 100 packets with its power and one waited for each tunnel; the
+    # hub's 100 towards the dead spoke crossed the NAT into nothing.
+    assert (dropped["Spoke"]["device_down"], dropped["Spoke"]["no_sa"]) == (100, 2)
+    assert (spoke_flow["sent"], spoke_flow["received"]) == (1000, 898)
+    assert (hub_flow["sent"], hub_flow["received"]) == (1000, 899)
+    ike = sh(scenario, "Hub", "show security ike security-associations").splitlines()
+    assert len(ike) == 2 and second.icookie in ike[1] and ike[1].endswith(PUBLIC)
