@@ -176,6 +176,14 @@ def test_ipsec_sa_summary_keeps_a_space_after_a_long_algorithm():
     ]
 
 
+def test_ike_sa_summary_keeps_a_space_after_a_wide_index():
+    sa = ike(20901234, left=28000, initiator_cookie="285feacb50824495",
+             responder_cookie="59fca3f72b64da10", remote_address="30.1.1.51")
+    got = execute(device([sa]), "show security ike security-associations").output
+    assert got.splitlines()[1] == ("  20901234 UP     285feacb50824495  59fca3f72b64da10  Main"
+                                   "           30.1.1.51")
+
+
 def test_ch11_ipsec_sa_summary_same_fields():
     # Chapter 11 shows an older layout ("total configured sa", Gateway and Port first, vsys 0);
     # ikesim prints Chapter 14's (12.1X46). The same values are in each row.
