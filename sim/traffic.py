@@ -113,10 +113,12 @@ class Traffic:
         return [*self.earlier, *self.sas]
 
     def records(self, records: tuple[IpsecSaRecord, ...]) -> tuple[IpsecSaRecord, ...]:
-        """`records` with the counters of their SA pairs (for the device's saved state)."""
-        by_index = {sa.record.index: sa.counters for sa in self.sas}
-        return tuple(replace(r, **by_index[r.index].statistics().counters())
-                     if r.index in by_index else r
+        """`records` with the counters of their SA pairs (for the device's saved state). By
+        inbound SPI, not by tunnel index: a rekey keeps the index, and the old pair and its
+        replacement may both be up for a while (the peer's DELETE is late or lost)."""
+        by_spi = {sa.keys.inbound_spi: sa.counters for sa in self.sas}
+        return tuple(replace(r, **by_spi[int(r.inbound_spi, 16)].statistics().counters())
+                     if int(r.inbound_spi, 16) in by_spi else r
                      for r in records)
 
     def _alive(self, sa: TunnelSa) -> bool:

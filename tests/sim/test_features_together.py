@@ -445,3 +445,46 @@ def test_a_spoke_that_reboots_behind_the_nat_comes_back_with_initial_contact(tmp
     assert (hub_flow["sent"], hub_flow["received"]) == (1000, 899)
     ike = sh(scenario, "Hub", "show security ike security-associations").splitlines()
     assert len(ike) == 2 and second.icookie in ike[1] and ike[1].endswith(PUBLIC)
+
+
+# -- a rekey whose DELETE is lost: two SA pairs of one tunnel, each with its own counters --------
+
+
+def test_show_counts_each_pair_of_a_tunnel_when_the_old_one_outlives_its_rekey(tmp_path):
+    """traffic-ping with a 300 s IPsec SA and a flow: SRX-A rekeys at 262 s and deletes the old
+    pair, but its DELETE is lost on the way, so SRX-B keeps the old pair (same tunnel index)
+    until its lifetime ends at 310 s. At 300 s SRX-B lists both pairs, and `show security ipsec
+    statistics` counts what each carried: the old pair's packets, then the new one's."""
+    text = shipped("traffic-ping").replace(
+        "      set security ipsec proposal ipsec_prop_01 lifetime-seconds 3600",
+        "      set security ipsec proposal ipsec_prop_01 lifetime-seconds 300")
+    text += ("events:\n  - {at: 10s, flow: {from: SRX-A, to: 10.2.0.9, rate: 10pps, "
+             "duration: 390s, size: 100}}\n")
+    scenario = Scenario.build(parse_topology(text, source="together.yaml"),
+                              out=tmp_path / "run")
+    network, send = scenario.world.network, scenario.world.network.send
+    lost = []
+
+    def losing_the_first_delete(datagram) -> None:
+        informational = datagram.protocol == 17 and len(datagram.payload) > 18 \
+            and datagram.payload[18] == 5  # ISAKMP exchange type 5: DELETE, here
+        if informational and datagram.src == "30.1.1.31" and not lost:
+            lost.append(datagram)
+            return
+        send(datagram)
+
+    network.send = losing_the_first_delete
+    scenario.run(until=300)
+    assert len(lost) == 1
+    state = scenario.devices["SRX-B"].snapshot()
+    rows = show(state, "show security ipsec security-associations").splitlines()
+    assert rows[0] == "Total active tunnels: 2"
+    assert {row.split()[0] for row in rows[2:]} == {"<131073", ">131073"}
+    old, new = scenario.devices["SRX-B"].traffic.sas
+    assert old.counters.statistics().decrypted_packets > 2000  # 10.1 s to 262 s
+    assert 0 < new.counters.statistics().decrypted_packets < 500
+    total = (old.counters.statistics().decrypted_packets
+             + new.counters.statistics().decrypted_packets)
+    assert total == 2900 - 2  # from 10 s to 300 s, but the two before the first SA
+    statistics = show(state, "show security ipsec statistics").splitlines()
+    assert statistics[4] == f"  Decrypted packets:{total:>15}"
