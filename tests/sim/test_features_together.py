@@ -1,6 +1,8 @@
 """Issue 9's features together, as a user meets them: dead peer detection on a tunnel that
 rekeys all day, a peer that loses power in the middle of a flow, a restart and a device-up that
-send INITIAL-CONTACT while traffic runs, and a NAT-T tunnel rekeyed every 300 s with traffic.
+send INITIAL-CONTACT while traffic runs, a NAT-T tunnel rekeyed every 300 s with traffic (and
+a spoke rebooting behind the NAT), a Phase-1 rekey that overtakes an IPsec rekey, and a rekey
+whose DELETE is lost.
 Each topology is built here from a shipped one; the assertions are the kmd and syslog lines,
 `show` output and results.json a user reads."""
 
