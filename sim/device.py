@@ -91,11 +91,11 @@ class Device:
         if carries_esp(datagram):
             self.traffic.receive(datagram)
         else:
-            self.ike_traffic.received(datagram.payload)
+            self.ike_traffic.received(datagram)
             self.kmd.receive(datagram)
 
     def _send_ike(self, datagram: Datagram) -> Sent:
-        self.ike_traffic.sent(datagram.payload)
+        self.ike_traffic.sent(datagram)
         return self.world.network.send(datagram)
 
     def now(self) -> dt.datetime:
@@ -139,9 +139,11 @@ class Device:
                 url=cached.url, loaded_at=cached.loaded_at.isoformat(),
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
-            # kmd's own state: an SA is listed until kmd deletes it (sim.sa_lifecycle)
-            ike_sas=tuple(self.ike_traffic.record(sa) for sa in self.kmd.ike_sas),
-            ipsec_sas=self.traffic.records(self.kmd.quick.records()),
+            # kmd's own state: an SA is listed until kmd deletes it (sim.sa_lifecycle); a
+            # device that is down (sim.power) holds none: it will boot without them
+            ike_sas=() if self.kmd.halted else tuple(
+                self.ike_traffic.record(sa) for sa in self.kmd.ike_sas),
+            ipsec_sas=() if self.kmd.halted else self.traffic.records(self.kmd.quick.records()),
             kmd_log=tuple(self.kmd_log.lines),
             pkid_log=tuple(self.pkid_log.lines),
             messages_log=tuple(self.messages_log.lines))

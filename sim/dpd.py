@@ -152,7 +152,8 @@ class DeadPeerDetector:
         self.kmd.log.trace(IkeTraceFlag.IKE, msg.dpd_notification(
             local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
             icookie=done.icookie, rcookie=done.rcookie, message_id=message_id,
-            notify=message.kind.value, sequence=message.sequence, sent=sent))
+            notify=message.kind.value, sequence=message.sequence, sent=sent,
+            ports=(entry.local_port, entry.peer_port)))
 
     def _peer_dead(self, watch: _Watch) -> None:
         kmd, entry = self.kmd, watch.entry

@@ -7,8 +7,13 @@ carries first."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sim.device_state import IkeSaRecord
+from sim.ike.natt import NAT_T_PORT, NON_ESP_MARKER
+
+if TYPE_CHECKING:
+    from sim.network import Datagram
 
 COOKIE = 8
 
@@ -25,14 +30,23 @@ class IkeTrafficCounters:
         counts[direction] += len(message)
         counts[direction + 2] += 1
 
-    def received(self, message: bytes) -> None:
-        self._add(message, 0)
+    def received(self, datagram: Datagram) -> None:
+        self._add(_message(datagram), 0)
 
-    def sent(self, message: bytes) -> None:
-        self._add(message, 1)
+    def sent(self, datagram: Datagram) -> None:
+        self._add(_message(datagram), 1)
 
     def record(self, sa: IkeSaRecord) -> IkeSaRecord:
         """`sa` with its counters."""
         counts = self._counts.get(bytes.fromhex(sa.initiator_cookie), [0, 0, 0, 0])
         return replace(sa, input_bytes=counts[0], output_bytes=counts[1],
                        input_packets=counts[2], output_packets=counts[3])
+
+
+def _message(datagram: Datagram) -> bytes:
+    """The IKE message a datagram carries: on UDP 4500 (NAT-T) behind the non-ESP marker, which
+    would otherwise hide the cookie the message is counted under."""
+    payload = datagram.payload
+    if NAT_T_PORT in (datagram.sport, datagram.dport) and payload.startswith(NON_ESP_MARKER):
+        return payload[len(NON_ESP_MARKER):]
+    return payload

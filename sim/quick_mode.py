@@ -62,6 +62,10 @@ class QuickModes:
         self._up = [q for q in self._up if not q.deleted]
         return list(self._up)
 
+    def under(self, ike: SaEntry) -> list[QmEntry]:
+        """The Quick Modes negotiated under an IKE SA, finished or not."""
+        return list(self._by_ike.get(ike.sa.icookie, []))
+
     def records(self) -> tuple[IpsecSaRecord, ...]:
         """The pairs that are up as `show` lists them, with what each carried so far."""
         used = {id(q.record): q.octets // 1024 for q in self.live()}

@@ -132,6 +132,7 @@ class Lifecycle:
             for qm in [q for q in kmd.quick.live() if q.ike.peer == entry.peer]:
                 self.delete_ipsec(qm, reason, notify_peer=notify_peer)
         entry.deleted = True
+        self._abandon_quick_modes(entry, reason)
         done = entry.done
         if notify_peer:
             message_id = kmd.rng.getrandbits(32) | 1
@@ -139,13 +140,30 @@ class Lifecycle:
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
                 icookie=done.icookie, rcookie=done.rcookie, message_id=message_id, sent=True,
-                what="ISAKMP SA"))
+                what="ISAKMP SA", ports=(entry.local_port, entry.peer_port)))
         kmd.log.message(f"IKE SA with {entry.peer} deleted ({reason.value}): "
                         f"{done.icookie.hex()} {done.rcookie.hex()}")
         if entry.record in kmd.ike_sas:
             kmd.ike_sas.remove(entry.record)
         # The entry stays in kmd.sas (the run's key table lists every SA that had keys), but
         # kmd treats a datagram for it as one for no SA.
+
+    def _abandon_quick_modes(self, entry: SaEntry, reason: EndReason) -> None:
+        """Quick Modes still in progress under a deleted IKE SA can never finish (the peer
+        drops what comes under it, or is dead): kmd stops them instead of retransmitting for
+        minutes. A rekey among them starts again under the IKE SA that replaced this one."""
+        kmd = self.kmd
+        for qm in [q for q in kmd.quick.under(entry) if q.ike is entry and not q.finished]:
+            qm.finished = True
+            kmd.log.message(f"Phase-2 negotiation with {entry.peer} abandoned: its IKE SA was "
+                            f"deleted ({reason.value})")
+            if qm.sa.role is Role.INITIATOR:  # the initiator's outcome is the record's
+                kmd.results.phase2(qm.key, device=kmd.device, role=qm.sa.role.value,
+                                   ok=False, error="IKE SA deleted", at=kmd.env.now,
+                                   reason=reason.value)
+            if qm.replaces is not None and not qm.replaces.deleted \
+                    and self.live_ike(entry.gateway, entry.peer) is not None:
+                self.rekey_ipsec(qm.replaces)
 
     def live_ike(self, gateway: str | None, peer: str) -> SaEntry | None:
         """The newest established IKE SA to `peer` for `gateway`, if any."""
@@ -258,7 +276,8 @@ class Lifecycle:
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=ike.local_address, remote=ike.peer, role=ike.sa.role.value,
                 icookie=ike.done.icookie, rcookie=ike.done.rcookie, message_id=message_id,
-                sent=True, what=f"ESP SPI 0x{record.inbound_spi}"))
+                sent=True, what=f"ESP SPI 0x{record.inbound_spi}",
+                ports=(ike.local_port, ike.peer_port)))
         kmd.log.message(f"IPSec SA deleted for vpn {record.vpn} ({reason.value}): inbound SPI "
                         f"0x{record.inbound_spi}, outbound SPI 0x{record.outbound_spi}")
         if reason is EndReason.REKEYED or any(
@@ -291,7 +310,7 @@ class Lifecycle:
             kmd.log.trace(IkeTraceFlag.IKE, msg.delete_line(
                 local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
                 icookie=done.icookie, rcookie=done.rcookie, message_id=info.message_id,
-                sent=False, what=what))
+                sent=False, what=what, ports=(entry.local_port, entry.peer_port)))
 
         for error in info.errors():
             kmd.log.message(f"IKE SA with {entry.peer}: peer sent notification "

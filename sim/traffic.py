@@ -67,6 +67,7 @@ class Traffic:
         self.env, self.device, self.kmd = env, device, kmd
         self._send, self._rng, self.results, self.clock = send, rng, results, clock
         self.sas: list[TunnelSa] = []
+        self.earlier: list[TunnelSa] = []  # the SAs of earlier boots, for results and keys
         self._by_spi: dict[int, TunnelSa] = {}
         self._triggered: dict[str, float] = {}  # gateway -> when traffic last started one
         self.wrap: Callable[[TunnelSa, bytes], Datagram] = self._esp_datagram
@@ -78,7 +79,8 @@ class Traffic:
         """The device booted again (sim.power): its IPsec SAs are gone; its counters of
         dropped packets and the pings and flows under way stay."""
         self.kmd = kmd
-        self.sas.clear()
+        self.earlier += self.sas
+        self.sas = []
         self._by_spi.clear()
         self._triggered.clear()
 
@@ -105,11 +107,18 @@ class Traffic:
         self.sas.append(sa)
         self._by_spi[done.inbound_spi] = sa
 
+    def every_sa(self) -> list[TunnelSa]:
+        """Each SA pair installed in the run, earlier boots' first: the capture holds their
+        packets and results.json their counters, though a reboot cleared them from `show`."""
+        return [*self.earlier, *self.sas]
+
     def records(self, records: tuple[IpsecSaRecord, ...]) -> tuple[IpsecSaRecord, ...]:
-        """`records` with the counters of their SA pairs (for the device's saved state)."""
-        by_index = {sa.record.index: sa.counters for sa in self.sas}
-        return tuple(replace(r, **by_index[r.index].statistics().counters())
-                     if r.index in by_index else r
+        """`records` with the counters of their SA pairs (for the device's saved state). By
+        inbound SPI, not by tunnel index: a rekey keeps the index, and the old pair and its
+        replacement may both be up for a while (the peer's DELETE is late or lost)."""
+        by_spi = {sa.keys.inbound_spi: sa.counters for sa in self.sas}
+        return tuple(replace(r, **by_spi[int(r.inbound_spi, 16)].statistics().counters())
+                     if int(r.inbound_spi, 16) in by_spi else r
                      for r in records)
 
     def _alive(self, sa: TunnelSa) -> bool:
@@ -130,6 +139,9 @@ class Traffic:
 
     def originate(self, packet: InnerPacket) -> bool:
         """A host behind this device sends `packet`; False when no SA could carry it."""
+        if self.kmd.halted:  # the device is down (sim.power): the packet meets nothing
+            self.results.drops_of(self.device).device_down += 1
+            return False
         sa = self._outbound_sa(packet)
         if sa is None:
             self.results.drops_of(self.device).no_sa += 1

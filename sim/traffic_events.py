@@ -44,7 +44,7 @@ def traffic_json(scenario: Scenario) -> dict:
             {"device": name, "index": sa.record.index, "vpn": sa.record.vpn,
              "inbound_spi": sa.record.inbound_spi, "outbound_spi": sa.record.outbound_spi,
              **sa.counters.statistics().counters()}
-            for name, device in scenario.devices.items() for sa in device.traffic.sas],
+            for name, device in scenario.devices.items() for sa in device.traffic.every_sa()],
     }
 
 
@@ -62,7 +62,7 @@ def esp_sa_table(scenario: Scenario) -> list[str]:
     inbound, so every SA appears once)."""
     lines = []
     for device in scenario.devices.values():
-        for sa in device.traffic.sas:
+        for sa in device.traffic.every_sa():
             record, keys = sa.record, sa.keys.outbound_keys
             lines.append(",".join(f'"{field}"' for field in (
                 "IPv4", record.local_address, record.remote_address, f"0x{keys.spi:08x}",

@@ -58,11 +58,13 @@ class DeviceDrops:
     """Packets dropped outside any SA's counters: `no_sa` (no IPsec SA for the traffic yet; on
     Junos the packet also starts the negotiation), `unknown_spi` (ESP for an SPI the device
     does not hold), `not_allowed` (decrypted, but outside the SA's proxy IDs or not a packet
-    the tunnel carries)."""
+    the tunnel carries), `device_down` (sent by a host behind the device while it was down:
+    nothing took them)."""
 
     no_sa: int = 0
     unknown_spi: int = 0
     not_allowed: int = 0
+    device_down: int = 0
 
 
 class TrafficResults:

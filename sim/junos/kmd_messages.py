@@ -191,12 +191,13 @@ def negotiation_done(*, local: str, remote: str, status: str) -> str:
 
 
 def dpd_notification(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
-                     message_id: int, notify: NotifyType, sequence: int, sent: bool) -> str:
+                     message_id: int, notify: NotifyType, sequence: int, sent: bool,
+                     ports: tuple[int, int] = (500, 500)) -> str:
     """The trace line of an R-U-THERE or R-U-THERE-ACK: the Informational's SA line, then the
     notification by its Junos name ("DPD Are You There", "DPD I Am Here") and its sequence
     number [I]: no device sample of this line was found."""
     return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
-                exchange="info", message_id=message_id, negotiation="- 1")
+                exchange="info", message_id=message_id, negotiation="- 1", ports=ports)
             + f"; {'Sent' if sent else 'Received'} notification {notify.text} "
               f"({notify.value}), sequence number {sequence}")
 
@@ -228,11 +229,12 @@ def vpn_down(*, vpn: str, gateway: str, local: str, remote: str, tunnel_id: int,
 
 
 def delete_line(*, local: str, remote: str, role: str, icookie: bytes, rcookie: bytes,
-                message_id: int, sent: bool, what: str) -> str:
+                message_id: int, sent: bool, what: str,
+                ports: tuple[int, int] = (500, 500)) -> str:
     """The trace line for a DELETE sent or received: the SA line of the Informational, then
     what it deletes ("ISAKMP SA", "ESP SPI 0x1a24eab9"). QuickSec's own wording of its delete
     traces was not found; the shape follows its SA line [I]."""
     verb = "sent" if sent else "received"
     return (_sa(local=local, remote=remote, role=role, icookie=icookie, rcookie=rcookie,
-                exchange="info", message_id=message_id, negotiation="- 1")
+                exchange="info", message_id=message_id, negotiation="- 1", ports=ports)
             + f"; Delete payload {verb}: {what}")

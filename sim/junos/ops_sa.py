@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sim.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
+from sim.esp.replay import REPLAY_WINDOW
 
 __all__ = [
     "SOFT_LIFETIME_PERCENT",
@@ -62,8 +63,10 @@ def render_ike_sas(state: DeviceState, *, index: int | None = None,
         return ""
     if detail:
         return "\n\n".join("\n".join(_ike_detail(state, sa)) for sa in sas)
-    rows = [f"  {sa.index:<8d}{sa.state:<7}{sa.initiator_cookie:<18}{sa.responder_cookie:<18}"
-            f"{sa.mode:<15}{sa.remote_address}" for sa in sas]
+    # Each value then one space at least, as Junos's fixed-width printf: a wider value pushes
+    # the rest of its row right instead of running into the next column.
+    rows = [f"  {sa.index:<7d} {sa.state:<6} {sa.initiator_cookie:<17} "
+            f"{sa.responder_cookie:<17} {sa.mode:<14} {sa.remote_address}" for sa in sas]
     return "\n".join([_IKE_HEADER, *rows])
 
 
@@ -167,7 +170,8 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
             "    Mode: tunnel, Type: dynamic, State: installed, VPN Monitoring: -",
             f"    Protocol: {sa.protocol.upper()}, Authentication: "
             f"{sa.authentication_algorithm}, Encryption: {sa.encryption_algorithm}",
-            f"    Anti-replay service: {anti_replay}, Replay window size: 32",
+            f"    Anti-replay service: {anti_replay}, Replay window size: "
+            f"{REPLAY_WINDOW}",
         ]
     return lines
 

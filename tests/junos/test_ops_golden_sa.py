@@ -157,6 +157,33 @@ def test_ch14_ipsec_sa_summary():
         assert header.index(title) == row.index(value), title
 
 
+def test_ipsec_sa_summary_keeps_a_space_after_a_long_algorithm():
+    """The sample's 3des/sha1 fits its column; aes-128/sha1 and aes-256/sha256 are wider and
+    push the row's later columns right, one space apart, as Junos's fixed-width printf does."""
+    rows = []
+    for encryption, authentication in (("aes-128-cbc", "hmac-sha1-96"),
+                                       ("aes-256-cbc", "hmac-sha-256-128")):
+        sa = ipsec(131073, left=207, lifetime=300, inbound_spi="a4756de9",
+                   outbound_spi="af00fd78", remote_address="30.1.1.51",
+                   encryption_algorithm=encryption, authentication_algorithm=authentication)
+        got = execute(device(ipsec_sas=[sa]), "show security ipsec security-associations")
+        rows += got.output.splitlines()[2:]
+    assert rows == [
+        "  <131073 ESP:aes-128/sha1 a4756de9 207/ unlim  -   root 500  30.1.1.51",
+        "  >131073 ESP:aes-128/sha1 af00fd78 207/ unlim  -   root 500  30.1.1.51",
+        "  <131073 ESP:aes-256/sha256 a4756de9 207/ unlim  -   root 500  30.1.1.51",
+        "  >131073 ESP:aes-256/sha256 af00fd78 207/ unlim  -   root 500  30.1.1.51",
+    ]
+
+
+def test_ike_sa_summary_keeps_a_space_after_a_wide_index():
+    sa = ike(20901234, left=28000, initiator_cookie="285feacb50824495",
+             responder_cookie="59fca3f72b64da10", remote_address="30.1.1.51")
+    got = execute(device([sa]), "show security ike security-associations").output
+    assert got.splitlines()[1] == ("  20901234 UP     285feacb50824495  59fca3f72b64da10  Main"
+                                   "           30.1.1.51")
+
+
 def test_ch11_ipsec_sa_summary_same_fields():
     # Chapter 11 shows an older layout ("total configured sa", Gateway and Port first, vsys 0);
     # ikesim prints Chapter 14's (12.1X46). The same values are in each row.

@@ -61,7 +61,7 @@ def test_the_first_echo_request_brings_the_tunnel_up_and_the_others_cross_it(run
                     "loss_percent": 20.0,
                     "rtt": {"min_ms": 10.0, "avg_ms": 10.0, "max_ms": 10.0}}  # 2 x 5 ms
     assert results["traffic"]["dropped"]["SRX-A"] == {"no_sa": 1, "unknown_spi": 0,
-                                                      "not_allowed": 0}
+                                                      "not_allowed": 0, "device_down": 0}
     (flow,) = results["traffic"]["flows"]
     assert (flow["sent"], flow["received"]) == (200, 200)
 
@@ -279,7 +279,7 @@ def test_what_the_peer_tunnels_outside_the_proxy_ids_is_dropped_not_delivered(tm
     after = b_traffic.sas[-1].counters.statistics()
     assert after.decrypted_packets == before.decrypted_packets + 1  # authentic and decrypted
     assert vars(scenario.traffic.drops["SRX-B"]) == {"no_sa": 0, "unknown_spi": 0,
-                                                     "not_allowed": 1}
+                                                     "not_allowed": 1, "device_down": 0}
     assert after.encrypted_packets == before.encrypted_packets  # no answer went back
 
 
@@ -296,7 +296,7 @@ def test_ikesim_run_sums_up_each_ping_and_flow(tmp_path, monkeypatch, capsys):
 
 
 def _reordering(no_anti_replay: bool) -> str:
-    """A link whose jitter (4 ms) reorders a 10,000 packets/s flow far past a 64-packet
+    """A link whose jitter (4 ms) reorders a 10,000 packets/s flow far past a 32-packet
     window; with `no-anti-replay` on SRX-B's VPN."""
     text = BASE.replace("latency: 5ms}", "latency: 5ms, jitter: 4ms}")
     if no_anti_replay:

@@ -131,9 +131,9 @@ def test_window_takes_late_packets_inside_and_refuses_those_behind_it():
                                         EspAuthentication.HMAC_SHA1_96))
     packets = [out.encapsulate(PING.encode()) for _ in range(100)]
     inbound.decapsulate(packets[99])          # sequence 100 arrives first
-    inbound.decapsulate(packets[99 - 63])     # 37: the oldest the 64-packet window holds
+    inbound.decapsulate(packets[99 - 31])     # 69: the oldest the guide's 32-packet window holds
     with pytest.raises(ReplayError):
-        inbound.decapsulate(packets[99 - 64])  # 36: behind the window
+        inbound.decapsulate(packets[99 - 32])  # 68: behind the window
     seen = counters.statistics()
     assert (seen.decrypted_packets, seen.replay_errors) == (2, 1)
 
