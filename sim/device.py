@@ -73,11 +73,14 @@ class Device:
         return Kmd(self.world.env, device=self.name, address=self.address, config=self.config,
                    store=lambda: self.pki.store, pkid=self.pkid, log=self.kmd_log,
                    send=self._send_ike, rng=self.world.rng(*stream),
-                   results=self.results, clock=self.now, syslog=self.messages_log)
+                   results=self.results, clock=self.now, syslog=self.messages_log,
+                   boot=self.boots)
 
     def restart(self) -> None:
         """The `restart` event: kmd forgets its SAs without telling its peers, and the data
         plane loses its SAs with them."""
+        self.boots += 1
+        self.kmd.boot = self.boots  # a restarted kmd is another process (its pid)
         self.kmd.restart()
         self.traffic.rebooted(self.kmd)
 

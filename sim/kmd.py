@@ -96,7 +96,7 @@ class Kmd:
                  log: DaemonLog, send: Callable[[Datagram], Sent | None], rng: random.Random,
                  results: Results, clock: Callable[[], dt.datetime],
                  syslog: DaemonLog | None = None,
-                 phase1_timeout: float | None = None) -> None:
+                 phase1_timeout: float | None = None, boot: int = 0) -> None:
         self.env = env
         self.device = device
         self.address = address
@@ -111,6 +111,7 @@ class Kmd:
         self.results = results
         self.clock = clock
         self.phase1_timeout = phase1_timeout
+        self.boot = boot  # how many times the device rebooted before this kmd started
         self.sas: dict[bytes, SaEntry] = {}
         self.ike_sas: list[IkeSaRecord] = []
         self.quick = QuickModes(self)
@@ -456,8 +457,9 @@ class Kmd:
 
     @property
     def pid(self) -> int:
-        # A stable process id per device, so that logs repeat run after run.
-        return 1000 + sum(self.device.encode()) % 9000
+        # A stable process id per device and boot, so that logs repeat run after run; a
+        # rebooted device's kmd is another process.
+        return 1000 + (sum(self.device.encode()) + 7919 * self.boot) % 9000
 
     def _vpn_name(self, entry: SaEntry) -> str | None:
         vpn = vpn_for(self.config, entry.gateway or "")

@@ -259,6 +259,10 @@ def test_the_next_sa_after_a_reboot_says_initial_contact_and_traffic_resumes(
                                          "KMD_VPN_UP_ALARM_USER"]
     assert syslog(scenario, "SRX-B")[3].endswith(
         "Reason: Peer sent initial contact. Corresponding IKE/IPSec SAs are deleted")
+    # SRX-A's kmd after the restart or the boot is another process: another pid in syslog.
+    pids = [line.split(" kmd[", 1)[1].split("]", 1)[0]
+            for line in scenario.devices["SRX-A"].messages_log.lines if " kmd[" in line]
+    assert len(set(pids)) == 2 and pids[0] != pids[-1]
 
     results = json.loads((scenario.out / "results.json").read_text())
     (flow,) = results["traffic"]["flows"]
