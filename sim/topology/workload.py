@@ -1,0 +1,171 @@
+"""What a topology's configuration makes ikesim do on its own over the run, bounded before it
+runs: rekeys, DPD probes and NAT keepalives.
+
+Events and devices are counted as they are read (sim.topology.limits), but a few `set` lines
+schedule work without any event: a 180 s IPsec lifetime kept up by `establish-tunnels
+immediately` (or by traffic) is rekeyed 175,000 times over a year, DPD probes every 10 s while
+an IKE SA is up, and a device behind a NAT sends a keepalive every `nat-keepalive` seconds
+(5 by default), each datagram simulated and kept for the capture. This module counts that work
+from the configuration, as an upper bound, and refuses a topology past the limits in one line
+that names the duration and the device that needs the most.
+
+Per tunnel (a device's gateway with a static peer address, the side that initiates):
+- it stays up all run when one of its VPNs says `establish-tunnels immediately` or the device
+  sends traffic; otherwise it lasts at most one IKE SA lifetime per initiation;
+- while up all run, its IKE SA and every IPsec SA are rekeyed at their soft lifetime;
+- while up, DPD on either end probes every interval (an R-U-THERE and its ACK), and a NAT on a
+  link of either end sends a keepalive every `nat-keepalive` seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sim.junos.config import DeviceConfig
+from sim.junos.config_ike import IKE_LIFETIME_DEFAULT, IkeGateway
+from sim.junos.config_ipsec import IPSEC_LIFETIME_DEFAULT, EstablishTunnels
+from sim.topology.limits import MAX_PERIODIC_MESSAGES, MAX_REKEYS
+from sim.topology.values import DeviceEntry, EventEntry, LinkEntry, TopologyError
+
+__all__ = ["Workload", "check_workload", "workload"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workload:
+    """Upper bounds over the run, and the device and cause of the largest share of each."""
+
+    rekeys: int = 0
+    messages: int = 0  # DPD probes and ACKs, NAT keepalives
+    rekeys_by: tuple[int, str] = (0, "")
+    messages_by: tuple[int, str] = (0, "")
+
+    def __post_init__(self) -> None:
+        if self.rekeys < 0 or self.messages < 0:
+            raise ValueError("a workload counts what happens: not negative")
+
+
+def _ipsec_lifetime(config: DeviceConfig, gateway: str) -> tuple[int, int]:
+    """(the number of VPNs on the gateway, the shortest IPsec lifetime among them)."""
+    vpns = [v for v in config.ipsec.vpns.values() if v.gateway == gateway]
+    shortest = IPSEC_LIFETIME_DEFAULT
+    for vpn in vpns:
+        policy = config.ipsec.policies.get(vpn.ipsec_policy or "")
+        for name in policy.proposals if policy else ():
+            proposal = config.ipsec.proposals.get(name)
+            if proposal is not None:
+                shortest = min(shortest, proposal.effective_lifetime_seconds)
+    return len(vpns), shortest
+
+
+def _ike_lifetime(config: DeviceConfig, gateway: IkeGateway) -> int:
+    policy = config.ike.policies.get(gateway.ike_policy or "")
+    lifetimes = [config.ike.proposals[name].effective_lifetime_seconds
+                 for name in (policy.proposals if policy else ())
+                 if name in config.ike.proposals]
+    return min(lifetimes, default=IKE_LIFETIME_DEFAULT)
+
+
+def _dpd_interval(config: DeviceConfig) -> int | None:
+    """The shortest DPD interval among the device's gateways (a responder probes through the
+    gateway its peer matched: any of them)."""
+    intervals = [g.dead_peer_detection.interval for g in config.ike.gateways.values()
+                 if g.dead_peer_detection is not None]
+    return min(intervals, default=None)
+
+
+def _soft(lifetime: int) -> int:
+    """When the initiator rekeys."""
+    # Imported here: sim.sa_lifecycle imports the show commands, which import sim.device_state,
+    # which imports the topology reader this module is part of.
+    from sim.sa_lifecycle import soft_lifetime
+    return max(1, soft_lifetime(lifetime))
+
+
+def _traffic_until(events: Sequence[EventEntry]) -> dict[str, float]:
+    """When each device that sends traffic sends its last packet."""
+    until: dict[str, float] = {}
+    for event in events:
+        args = event.args
+        if event.action == "ping":
+            end = event.at + args["count"] * args["interval"]  # type: ignore[operator]
+        elif event.action == "flow":
+            end = event.at + args["duration"]  # type: ignore[operator]
+        else:
+            continue
+        sender = str(args["from"])
+        until[sender] = max(until.get(sender, 0.0), end)
+    return until
+
+
+def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
+             events: Sequence[EventEntry], duration: float) -> Workload:
+    by_address = {entry.address: entry for entry in devices.values()}
+    traffic_until = _traffic_until(events)
+    initiations: dict[tuple[str, str], int] = {}
+    for event in events:
+        if event.action == "initiate":
+            key = (str(event.args["device"]), str(event.args["gateway"]))
+            initiations[key] = initiations.get(key, 0) + 1
+    behind_nat = {link.nat.inside for link in links if link.nat is not None}
+    rekeys = messages = 0
+    rekeys_by: tuple[int, str] = (0, "")
+    messages_by: tuple[int, str] = (0, "")
+    for device in devices.values():
+        config = device.config
+        # How long each gateway's tunnel is kept up from the start: all run, or while the
+        # device sends traffic (rekey on use).
+        kept_until = dict.fromkeys((v.gateway for v in config.ipsec.vpns.values()),
+                                   min(duration, traffic_until.get(device.name, 0.0)))
+        for vpn in config.ipsec.vpns.values():
+            if vpn.establish_tunnels is EstablishTunnels.IMMEDIATELY:
+                kept_until[vpn.gateway] = duration
+        for gateway in config.ike.gateways.values():
+            if not gateway.addresses:
+                continue  # a dynamic peer: counted at the peer that initiates
+            peer = by_address.get(gateway.addresses[0])
+            kept = kept_until.get(gateway.name, 0.0)
+            ike = _ike_lifetime(config, gateway)
+            # Each initiation (establish-tunnels or traffic at the start, initiate events)
+            # keeps an IKE SA up for at most its lifetime.
+            span = min(duration, kept + ike * (1 + initiations.get((device.name, gateway.name),
+                                                                   0)))
+            if kept > 0:
+                count, ipsec = _ipsec_lifetime(config, gateway.name)
+                mine = int(kept // _soft(ike)) + count * int(kept // _soft(ipsec))
+                rekeys += mine
+                rekeys_by = max(rekeys_by, (mine, f"{device.name}'s gateway {gateway.name} "
+                                                  f"(IKE lifetime {ike} s, IPsec {ipsec} s, "
+                                                  f"kept up {kept:,.0f} s)"))
+            sent = 0
+            for end in (config, peer.config if peer else None):
+                interval = _dpd_interval(end) if end is not None else None
+                if interval is not None:
+                    sent += 2 * int(span // interval)
+            if device.address in behind_nat or (peer and peer.address in behind_nat):
+                sent += int(span // gateway.nat_keepalive)
+            messages += sent
+            messages_by = max(messages_by, (sent, f"{device.name}'s gateway {gateway.name} "
+                                                  f"(DPD probes and NAT keepalives over "
+                                                  f"{span:,.0f} s)"))
+    return Workload(rekeys=rekeys, messages=messages, rekeys_by=rekeys_by,
+                    messages_by=messages_by)
+
+
+def check_workload(source: str, line: int | None, devices: Mapping[str, DeviceEntry],
+                   links: Sequence[LinkEntry], events: Sequence[EventEntry],
+                   duration: float) -> Workload:
+    """The topology's workload, or a TopologyError at the `duration:` line."""
+    load = workload(devices, links, events, duration)
+    if load.rekeys > MAX_REKEYS:
+        raise TopologyError(source, line, f"duration: the configuration rekeys about "
+                            f"{load.rekeys:,} times in this run, at most {MAX_REKEYS:,} "
+                            f"(most: {load.rekeys_by[0]:,} by {load.rekeys_by[1]}); shorten "
+                            "the duration or lengthen the lifetimes")
+    if load.messages > MAX_PERIODIC_MESSAGES:
+        raise TopologyError(source, line, f"duration: the configuration sends about "
+                            f"{load.messages:,} DPD and NAT keepalive messages in this run, at "
+                            f"most {MAX_PERIODIC_MESSAGES:,} (most: {load.messages_by[0]:,} by "
+                            f"{load.messages_by[1]}); shorten the duration or lengthen the "
+                            "intervals")
+    return load
