@@ -95,3 +95,15 @@ def test_a_device_has_one_nat_and_is_not_outside_another(ikesim, tmp_path, secon
     line = text.splitlines().index(f"     nat: {second}}}") + 1
     assert_refused(ikesim("run", "nat.yaml"), f"nat.yaml line {line}: {fragment}")
     assert files_under(tmp_path) == before
+
+
+def test_a_nat_on_a_link_to_a_crl_server_is_refused(ikesim, tmp_path):
+    """Links join devices; a server is reached over the default path and has no NAT."""
+    text = pair().replace(LINK, "  - {between: [Host-A, crl-server],\n"
+                                "     nat: {inside: Host-A, address: 198.51.100.7}}", 1)
+    (tmp_path / "nat.yaml").write_text(text)
+    line = text.splitlines().index("  - {between: [Host-A, crl-server],") + 1
+    before = files_under(tmp_path)
+    assert_refused(ikesim("run", "nat.yaml"),
+                   f"nat.yaml line {line}: links[].between: no device named 'crl-server'")
+    assert files_under(tmp_path) == before
