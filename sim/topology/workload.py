@@ -1,18 +1,20 @@
 """What a topology's configuration makes ikesim do on its own over the run, bounded before it
-runs: rekeys, DPD probes and NAT keepalives.
+runs: rekeys, negotiations traffic starts, DPD probes and NAT keepalives.
 
 Events and devices are counted as they are read (sim.topology.limits), but a few `set` lines
 schedule work without any event: a 180 s IPsec lifetime kept up by `establish-tunnels
 immediately` (or by traffic) is rekeyed 175,000 times over a year, DPD probes every 10 s while
-an IKE SA is up, and a device behind a NAT sends a keepalive every `nat-keepalive` seconds
-(5 by default), each datagram simulated and kept for the capture. This module counts that work
-from the configuration, as an upper bound, and refuses a topology past the limits in one line
-that names the duration and the device that needs the most.
+an IKE SA is up, a device behind a NAT sends a keepalive every `nat-keepalive` seconds
+(5 by default), each datagram simulated and kept for the capture, and traffic towards a peer
+that keeps failing starts a negotiation every 10 s (sim.traffic's hold-down). This module
+counts that work from the configuration and events, as an upper bound, and refuses a topology
+past the limits in one line at its `duration:` that names what needs the most.
 
 Per tunnel (a device's gateway with a static peer address, the side that initiates):
 - it stays up all run when one of its VPNs says `establish-tunnels immediately` or the device
   sends traffic; otherwise it lasts at most one IKE SA lifetime per initiation;
 - while up all run, its IKE SA and every IPsec SA are rekeyed at their soft lifetime;
+- while the device sends traffic, each packet may start a negotiation, one every hold-down;
 - while up, DPD on either end probes every interval (an R-U-THERE and its ACK), and a NAT on a
   link of either end sends a keepalive every `nat-keepalive` seconds.
 """
@@ -35,7 +37,7 @@ __all__ = ["Workload", "check_workload", "workload"]
 class Workload:
     """Upper bounds over the run, and the device and cause of the largest share of each."""
 
-    rekeys: int = 0
+    rekeys: int = 0  # and negotiations traffic may start
     messages: int = 0  # DPD probes and ACKs, NAT keepalives
     rekeys_by: tuple[int, str] = (0, "")
     messages_by: tuple[int, str] = (0, "")
@@ -82,26 +84,35 @@ def _soft(lifetime: int) -> int:
     return max(1, soft_lifetime(lifetime))
 
 
-def _traffic_until(events: Sequence[EventEntry]) -> dict[str, float]:
-    """When each device that sends traffic sends its last packet."""
-    until: dict[str, float] = {}
+def _traffic(events: Sequence[EventEntry]) -> dict[str, tuple[float, int]]:
+    """When each device that sends traffic sends its last packet, and how many it sends."""
+    found: dict[str, tuple[float, int]] = {}
     for event in events:
         args = event.args
         if event.action == "ping":
-            end = event.at + args["count"] * args["interval"]  # type: ignore[operator]
+            count = int(args["count"])  # type: ignore[call-overload]
+            end = event.at + count * args["interval"]  # type: ignore[operator]
         elif event.action == "flow":
+            count = int(args["rate"] * args["duration"])  # type: ignore[operator]
             end = event.at + args["duration"]  # type: ignore[operator]
         else:
             continue
         sender = str(args["from"])
-        until[sender] = max(until.get(sender, 0.0), end)
-    return until
+        until, packets = found.get(sender, (0.0, 0))
+        found[sender] = max(until, end), packets + count
+    return found
+
+
+def _hold_down() -> float:
+    """How often traffic may start a negotiation per gateway while its tunnel is down."""
+    from sim.traffic import TRIGGER_HOLD_DOWN  # here for the reason _soft says
+    return TRIGGER_HOLD_DOWN
 
 
 def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
              events: Sequence[EventEntry], duration: float) -> Workload:
     by_address = {entry.address: entry for entry in devices.values()}
-    traffic_until = _traffic_until(events)
+    traffic = _traffic(events)
     initiations: dict[tuple[str, str], int] = {}
     for event in events:
         if event.action == "initiate":
@@ -115,8 +126,12 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
         config = device.config
         # How long each gateway's tunnel is kept up from the start: all run, or while the
         # device sends traffic (rekey on use).
+        sends_until, packets = traffic.get(device.name, (0.0, 0))
         kept_until = dict.fromkeys((v.gateway for v in config.ipsec.vpns.values()),
-                                   min(duration, traffic_until.get(device.name, 0.0)))
+                                   min(duration, sends_until))
+        # Traffic with no SA to carry it starts a negotiation, at most one per gateway every
+        # hold-down (a peer that keeps failing fast), and at most one per packet.
+        triggers = 0
         for vpn in config.ipsec.vpns.values():
             if vpn.establish_tunnels is EstablishTunnels.IMMEDIATELY:
                 kept_until[vpn.gateway] = duration
@@ -133,10 +148,12 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
             if kept > 0:
                 count, ipsec = _ipsec_lifetime(config, gateway.name)
                 mine = int(kept // _soft(ike)) + count * int(kept // _soft(ipsec))
+                if packets:
+                    triggers += int(kept // _hold_down()) + 1
                 rekeys += mine
-                rekeys_by = max(rekeys_by, (mine, f"{device.name}'s gateway {gateway.name} "
-                                                  f"(IKE lifetime {ike} s, IPsec {ipsec} s, "
-                                                  f"kept up {kept:,.0f} s)"))
+                rekeys_by = max(rekeys_by, (mine, f"rekeys of {device.name}'s gateway "
+                                                  f"{gateway.name} (IKE lifetime {ike} s, "
+                                                  f"IPsec {ipsec} s, kept up {kept:,.0f} s)"))
             sent = 0
             for end in (config, peer.config if peer else None):
                 interval = _dpd_interval(end) if end is not None else None
@@ -148,6 +165,11 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
             messages_by = max(messages_by, (sent, f"{device.name}'s gateway {gateway.name} "
                                                   f"(DPD probes and NAT keepalives over "
                                                   f"{span:,.0f} s)"))
+        triggers = min(triggers, packets)
+        rekeys += triggers
+        rekeys_by = max(rekeys_by, (triggers, f"{device.name}'s traffic, if its tunnels "
+                                              f"fail ({packets:,} packets, a negotiation "
+                                              f"every {_hold_down():g} s at most)"))
     return Workload(rekeys=rekeys, messages=messages, rekeys_by=rekeys_by,
                     messages_by=messages_by)
 
@@ -158,10 +180,11 @@ def check_workload(source: str, line: int | None, devices: Mapping[str, DeviceEn
     """The topology's workload, or a TopologyError at the `duration:` line."""
     load = workload(devices, links, events, duration)
     if load.rekeys > MAX_REKEYS:
-        raise TopologyError(source, line, f"duration: the configuration rekeys about "
-                            f"{load.rekeys:,} times in this run, at most {MAX_REKEYS:,} "
-                            f"(most: {load.rekeys_by[0]:,} by {load.rekeys_by[1]}); shorten "
-                            "the duration or lengthen the lifetimes")
+        raise TopologyError(source, line, f"duration: rekeys and traffic can start about "
+                            f"{load.rekeys:,} negotiations in this run, at most "
+                            f"{MAX_REKEYS:,} (most: {load.rekeys_by[0]:,}, "
+                            f"{load.rekeys_by[1]}); shorten the duration, lengthen the "
+                            "lifetimes or send less traffic")
     if load.messages > MAX_PERIODIC_MESSAGES:
         raise TopologyError(source, line, f"duration: the configuration sends about "
                             f"{load.messages:,} DPD and NAT keepalive messages in this run, at "
