@@ -114,10 +114,14 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
     by_address = {entry.address: entry for entry in devices.values()}
     traffic = _traffic(events)
     initiations: dict[tuple[str, str], int] = {}
+    reboots: dict[str, int] = {}  # a reboot or kmd restart renegotiates every tunnel it had
     for event in events:
         if event.action == "initiate":
             key = (str(event.args["device"]), str(event.args["gateway"]))
             initiations[key] = initiations.get(key, 0) + 1
+        elif event.action in ("restart", "device-up"):
+            name = str(event.args["device"])
+            reboots[name] = reboots.get(name, 0) + 1
     behind_nat = {link.nat.inside for link in links if link.nat is not None}
     rekeys = messages = 0
     rekeys_by: tuple[int, str] = (0, "")
@@ -141,10 +145,15 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
             peer = by_address.get(gateway.addresses[0])
             kept = kept_until.get(gateway.name, 0.0)
             ike = _ike_lifetime(config, gateway)
-            # Each initiation (establish-tunnels or traffic at the start, initiate events)
-            # keeps an IKE SA up for at most its lifetime.
-            span = min(duration, kept + ike * (1 + initiations.get((device.name, gateway.name),
-                                                                   0)))
+            # Each initiation (establish-tunnels or traffic at the start, initiate events, a
+            # reboot of either end) keeps an IKE SA up for at most its lifetime.
+            started = (initiations.get((device.name, gateway.name), 0)
+                       + reboots.get(device.name, 0) + (reboots.get(peer.name, 0) if peer else 0))
+            span = min(duration, kept + ike * (1 + started))
+            rekeys += started
+            rekeys_by = max(rekeys_by, (started, f"events that start {device.name}'s gateway "
+                                                 f"{gateway.name} (initiate, restart, "
+                                                 "device-up)"))
             if kept > 0:
                 count, ipsec = _ipsec_lifetime(config, gateway.name)
                 mine = int(kept // _soft(ike)) + count * int(kept // _soft(ipsec))

@@ -114,3 +114,18 @@ def test_initiate_events_each_count_an_ike_lifetime_of_probes(tmp_path):
                                   "traffic-ping", "dpd-peer-dies", "hub-and-spoke"])
 def test_the_shipped_topologies_are_within_the_limits(name):
     assert load_topology(TOPOLOGIES / f"{name}.yaml").name == name
+
+
+def test_restarting_a_hub_renegotiates_every_spokes_tunnel(ikesim, tmp_path):
+    """A kmd restart (or a reboot) of the hub clears the SAs of its thousand spokes: 200
+    restarts and the spokes' first negotiations are 201,000."""
+    restarts = "".join(f"  - {{at: {minute}m, restart: {{device: Hub}}}}\n"
+                       for minute in range(1, 201))
+    text = _shipped("hub-and-spoke", ("duration: 10m", "duration: 4h"))
+    text = text.rstrip("\n") + "\n" + restarts
+    _refused(ikesim, tmp_path, text, "duration: rekeys and traffic can start about 201,000 "
+             "negotiations in this run, at most 200,000 (most: 201, events that start "
+             "Spoke-1000's gateway to-hub (initiate, restart, device-up))")
+    (tmp_path / "t.yaml").write_text(text.replace(restarts, restarts[:restarts.index(
+        "  - {at: 200m,")]))
+    assert len(load_topology(tmp_path / "t.yaml").events) == 1000 + 199
