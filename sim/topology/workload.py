@@ -30,7 +30,7 @@ from sim.junos.config_ipsec import IPSEC_LIFETIME_DEFAULT, EstablishTunnels
 from sim.topology.limits import MAX_PERIODIC_MESSAGES, MAX_REKEYS
 from sim.topology.values import DeviceEntry, EventEntry, LinkEntry, TopologyError
 
-__all__ = ["Workload", "check_workload", "workload"]
+__all__ = ["Workload", "check_workload", "workload", "workload_problem"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,21 +183,26 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
                     messages_by=messages_by)
 
 
-def check_workload(source: str, line: int | None, devices: Mapping[str, DeviceEntry],
-                   links: Sequence[LinkEntry], events: Sequence[EventEntry],
-                   duration: float) -> Workload:
-    """The topology's workload, or a TopologyError at the `duration:` line."""
+def workload_problem(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
+                     events: Sequence[EventEntry], duration: float) -> str | None:
+    """What is past the limits in a run of `duration` seconds, or None."""
     load = workload(devices, links, events, duration)
     if load.rekeys > MAX_REKEYS:
-        raise TopologyError(source, line, f"duration: rekeys and traffic can start about "
-                            f"{load.rekeys:,} negotiations in this run, at most "
-                            f"{MAX_REKEYS:,} (most: {load.rekeys_by[0]:,}, "
-                            f"{load.rekeys_by[1]}); shorten the duration, lengthen the "
-                            "lifetimes or send less traffic")
+        return (f"rekeys and traffic can start about {load.rekeys:,} negotiations in this run, "
+                f"at most {MAX_REKEYS:,} (most: {load.rekeys_by[0]:,}, {load.rekeys_by[1]}); "
+                "shorten the duration, lengthen the lifetimes or send less traffic")
     if load.messages > MAX_PERIODIC_MESSAGES:
-        raise TopologyError(source, line, f"duration: the configuration sends about "
-                            f"{load.messages:,} DPD and NAT keepalive messages in this run, at "
-                            f"most {MAX_PERIODIC_MESSAGES:,} (most: {load.messages_by[0]:,} by "
-                            f"{load.messages_by[1]}); shorten the duration or lengthen the "
-                            "intervals")
-    return load
+        return (f"the configuration sends about {load.messages:,} DPD and NAT keepalive "
+                f"messages in this run, at most {MAX_PERIODIC_MESSAGES:,} (most: "
+                f"{load.messages_by[0]:,} by {load.messages_by[1]}); shorten the duration or "
+                "lengthen the intervals")
+    return None
+
+
+def check_workload(source: str, line: int | None, devices: Mapping[str, DeviceEntry],
+                   links: Sequence[LinkEntry], events: Sequence[EventEntry],
+                   duration: float) -> None:
+    """A TopologyError at the `duration:` line when the run would go past the limits."""
+    problem = workload_problem(devices, links, events, duration)
+    if problem is not None:
+        raise TopologyError(source, line, f"duration: {problem}")

@@ -129,3 +129,14 @@ def test_restarting_a_hub_renegotiates_every_spokes_tunnel(ikesim, tmp_path):
     (tmp_path / "t.yaml").write_text(text.replace(restarts, restarts[:restarts.index(
         "  - {at: 200m,")]))
     assert len(load_topology(tmp_path / "t.yaml").events) == 1000 + 199
+
+
+def test_until_past_the_duration_is_checked_against_the_limits_too(ikesim, tmp_path):
+    """`--until` may run a topology longer than its duration: the limits apply to that run."""
+    (tmp_path / "t.yaml").write_text(_shipped("rekey-day"))
+    before = files_under(tmp_path)
+    assert_refused(ikesim("run", "t.yaml", "--until", "1825d"),
+                   "--until 1825d, 5 years: rekeys and traffic can start about 677,856 "
+                   "negotiations in this run, at most 200,000")
+    assert files_under(tmp_path) == before
+    assert ikesim("run", "t.yaml", "--until", "2h", "--out", "ok").code == 0
