@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from sim.junos.config import DeviceConfig
 from sim.junos.config_ike import IKE_LIFETIME_DEFAULT, IkeGateway
-from sim.junos.config_ipsec import IPSEC_LIFETIME_DEFAULT, EstablishTunnels
+from sim.junos.config_ipsec import IPSEC_LIFETIME_DEFAULT, EstablishTunnels, IpsecVpn
 from sim.topology.limits import MAX_PERIODIC_MESSAGES, MAX_REKEYS
 from sim.topology.values import DeviceEntry, EventEntry, LinkEntry, TopologyError
 
@@ -47,9 +47,8 @@ class Workload:
             raise ValueError("a workload counts what happens: not negative")
 
 
-def _ipsec_lifetime(config: DeviceConfig, gateway: str) -> tuple[int, int]:
-    """(the number of VPNs on the gateway, the shortest IPsec lifetime among them)."""
-    vpns = [v for v in config.ipsec.vpns.values() if v.gateway == gateway]
+def _ipsec_lifetime(config: DeviceConfig, vpns: list[IpsecVpn]) -> tuple[int, int]:
+    """(the number of a gateway's VPNs, the shortest IPsec lifetime among them)."""
     shortest = IPSEC_LIFETIME_DEFAULT
     for vpn in vpns:
         policy = config.ipsec.policies.get(vpn.ipsec_policy or "")
@@ -122,6 +121,7 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
         elif event.action in ("restart", "device-up"):
             name = str(event.args["device"])
             reboots[name] = reboots.get(name, 0) + 1
+    dpd = {name: _dpd_interval(entry.config) for name, entry in devices.items()}
     behind_nat = {link.nat.inside for link in links if link.nat is not None}
     rekeys = messages = 0
     rekeys_by: tuple[int, str] = (0, "")
@@ -131,6 +131,9 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
         # How long each gateway's tunnel is kept up from the start: all run, or while the
         # device sends traffic (rekey on use).
         sends_until, packets = traffic.get(device.name, (0.0, 0))
+        vpns: dict[str | None, list[IpsecVpn]] = {}  # by gateway (a hub has thousands)
+        for vpn in config.ipsec.vpns.values():
+            vpns.setdefault(vpn.gateway, []).append(vpn)
         kept_until = dict.fromkeys((v.gateway for v in config.ipsec.vpns.values()),
                                    min(duration, sends_until))
         # Traffic with no SA to carry it starts a negotiation, at most one per gateway every
@@ -155,7 +158,7 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
                                                  f"{gateway.name} (initiate, restart, "
                                                  "device-up)"))
             if kept > 0:
-                count, ipsec = _ipsec_lifetime(config, gateway.name)
+                count, ipsec = _ipsec_lifetime(config, vpns.get(gateway.name, []))
                 mine = int(kept // _soft(ike)) + count * int(kept // _soft(ipsec))
                 if packets:
                     triggers += int(kept // _hold_down()) + 1
@@ -164,8 +167,8 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
                                                   f"{gateway.name} (IKE lifetime {ike} s, "
                                                   f"IPsec {ipsec} s, kept up {kept:,.0f} s)"))
             sent = 0
-            for end in (config, peer.config if peer else None):
-                interval = _dpd_interval(end) if end is not None else None
+            for end in (device, peer):
+                interval = dpd.get(end.name) if end is not None else None
                 if interval is not None:
                     sent += 2 * int(span // interval)
             if device.address in behind_nat or (peer and peer.address in behind_nat):
