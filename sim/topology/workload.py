@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sim.ike.dpd import DpdMode
 from sim.junos.config import DeviceConfig
 from sim.junos.config_ike import IKE_LIFETIME_DEFAULT, IkeGateway
 from sim.junos.config_ipsec import IPSEC_LIFETIME_DEFAULT, EstablishTunnels, IpsecVpn
@@ -67,11 +68,13 @@ def _ike_lifetime(config: DeviceConfig, gateway: IkeGateway) -> int:
     return min(lifetimes, default=IKE_LIFETIME_DEFAULT)
 
 
-def _dpd_interval(config: DeviceConfig) -> int | None:
+def _dpd_interval(config: DeviceConfig, *, traffic: bool) -> int | None:
     """The shortest DPD interval among the device's gateways (a responder probes through the
-    gateway its peer matched: any of them)."""
+    gateway its peer matched: any of them). `optimized` (the default mode) probes only when
+    what it sent had no answer: never on a tunnel that carries no traffic."""
     intervals = [g.dead_peer_detection.interval for g in config.ike.gateways.values()
-                 if g.dead_peer_detection is not None]
+                 if g.dead_peer_detection is not None
+                 and (traffic or g.dead_peer_detection.mode is not DpdMode.OPTIMIZED)]
     return min(intervals, default=None)
 
 
@@ -121,7 +124,8 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
         elif event.action in ("restart", "device-up"):
             name = str(event.args["device"])
             reboots[name] = reboots.get(name, 0) + 1
-    dpd = {name: _dpd_interval(entry.config) for name, entry in devices.items()}
+    dpd = {(name, traffic_): _dpd_interval(entry.config, traffic=traffic_)
+           for name, entry in devices.items() for traffic_ in (False, True)}
     behind_nat = {link.nat.inside for link in links if link.nat is not None}
     rekeys = messages = 0
     rekeys_by: tuple[int, str] = (0, "")
@@ -167,8 +171,9 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
                                                   f"{gateway.name} (IKE lifetime {ike} s, "
                                                   f"IPsec {ipsec} s, kept up {kept:,.0f} s)"))
             sent = 0
+            carries = device.name in traffic or (peer is not None and peer.name in traffic)
             for end in (device, peer):
-                interval = dpd.get(end.name) if end is not None else None
+                interval = dpd.get((end.name, carries)) if end is not None else None
                 if interval is not None:
                     sent += 2 * int(span // interval)
             if device.address in behind_nat or (peer and peer.address in behind_nat):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.topology import load_topology
+from sim.topology import load_topology, parse_topology
 from tests.badinput.conftest import assert_refused, files_under
 
 TOPOLOGIES = Path(__file__).parents[2] / "topologies"
@@ -78,6 +78,17 @@ def test_dpd_kept_up_for_five_years_is_refused(ikesim, tmp_path):
              "this run, at most 500,000 (most: 31,536,000 by Host-A's gateway ike_gw (DPD "
              "probes and NAT keepalives over 157,680,000 s)); shorten the duration or "
              "lengthen the intervals")
+
+
+def test_optimized_dpd_on_a_tunnel_without_traffic_sends_nothing_and_is_not_counted():
+    """`optimized` (Junos's default mode) probes only when what it sent had no answer."""
+    text = _shipped("dpd-peer-dies",
+                    ("duration: 4m", "duration: 1825d"),
+                    ("dead-peer-detection threshold 5\n",
+                     "dead-peer-detection threshold 5\n"
+                     "      set security ipsec vpn vpn_ab establish-tunnels immediately\n"),
+                    ("dead-peer-detection always-send", "dead-peer-detection optimized"))
+    assert parse_topology(text, source="t.yaml").duration == 1825 * 86400
 
 
 def test_nat_keepalives_through_a_parameter_are_refused(ikesim, tmp_path):
