@@ -68,8 +68,9 @@ def test_the_nat_t_tunnel_survives_garbage_on_4500_and_esp(tmp_path):
     sent = sum(1 for c in scenario.world.network.capture if c.datagram.src == STRANGER)
     assert sent > 500
     assert [(n.phase1, n.phase2) for n in scenario.results.in_order()] == [("done", "done")]
-    (ping,) = [p.to_json() for p in scenario.traffic.pings]
-    assert (ping["transmitted"], ping["received"]) == (8, 8)
+    pings = [p.to_json() for p in scenario.traffic.pings]  # ours, and any the file has
+    assert (8, 8) in [(p["transmitted"], p["received"]) for p in pings]
+    assert all(p["transmitted"] == p["received"] for p in pings)
     drops = scenario.traffic.drops_of("Hub")
     assert drops.unknown_spi > 100  # what reached the data plane with no SA behind it
     hub = scenario.devices["Hub"]
