@@ -26,6 +26,14 @@ MAX_MTU = 9216
 # Junos's kernel is FreeBSD's: IPFRAGTTL is 60 ticks of the slow timer, which runs twice a
 # second (PR_SLOWHZ), so 30 s; Linux's net.ipv4.ipfrag_time is also 30 s.
 REASSEMBLY_TIMEOUT = 30.0
+# Bounds on what a host holds for reassembly, whatever arrives (FreeBSD's maxfragpackets and
+# maxfragsperpacket, Linux's ipfrag_high_thresh): at most this many incomplete sets, the oldest
+# dropped to make room for a new one ...
+MAX_PENDING_SETS = 1024
+# ... and pieces in one set. The most a sender makes is 119 (a 65,535-byte packet over a
+# 576-byte MTU), so every real set fits; FreeBSD's default of 16 would refuse ikesim's own
+# datagrams at small MTUs. A set of 8-byte pieces (up to 8,189) is dropped as malformed.
+MAX_PIECES_PER_SET = 128
 
 
 class FragmentError(ValueError):
@@ -102,6 +110,7 @@ class Reassembly:
         self._sets: dict[Key, _Partial] = {}
         self.timed_out = 0  # sets dropped by the timer, as `netstat -s` counts them
         self.malformed = 0
+        self.overflowed = 0  # sets dropped to make room (MAX_PENDING_SETS)
 
     def pending(self) -> int:
         return len(self._sets)
@@ -110,10 +119,17 @@ class Reassembly:
         if len(data) != piece.length:
             raise ValueError(f"fragment data is {len(data)} bytes, the piece says "
                              f"{piece.length}")
-        partial = self._sets.setdefault(key, _Partial(started=now))
+        partial = self._sets.get(key)
+        if partial is None:
+            if len(self._sets) >= MAX_PENDING_SETS:
+                # The oldest set: dicts keep insertion order, and a key is inserted once.
+                del self._sets[next(iter(self._sets))]
+                self.overflowed += 1
+            partial = self._sets[key] = _Partial(started=now)
         end = piece.offset + piece.length
         held_end = max((o + len(d) for o, d in partial.parts.items()), default=0)
-        if (self._overlaps(partial, piece.offset, end)
+        if (len(partial.parts) >= MAX_PIECES_PER_SET
+                or self._overlaps(partial, piece.offset, end)
                 or (partial.total is not None and (end > partial.total or not piece.more))
                 or (not piece.more and held_end > end)):
             del self._sets[key]

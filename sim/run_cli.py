@@ -25,6 +25,7 @@ from sim.run_folder import RunFolder
 from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
 from sim.topology.limits import LONGEST_RUN, MAX_SEED
+from sim.topology.workload import workload_problem
 from sim.traffic_events import esp_sa_table, traffic_summary
 
 SEED_MAX = MAX_SEED  # as a topology's `seed`
@@ -78,6 +79,12 @@ def run_topology(args: argparse.Namespace) -> int:
             raise UsageError(f"--param {item}: expected NAME=VALUE")
         parameters[name.strip()] = value.strip()
     topology = load_topology(topology_path(args.topology), parameters=parameters or None)
+    if args.until is not None and args.until > topology.duration:
+        # The topology's limits were checked for its duration; a longer run, again.
+        problem = workload_problem(topology.devices, topology.links, topology.events,
+                                   args.until)
+        if problem is not None:
+            raise UsageError(f"--until {format_duration(args.until)}: {problem}")
     warn(topology, args.until)
     seed = topology.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out is not None else Path("runs") / f"{topology.name}-{seed}"

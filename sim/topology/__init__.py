@@ -48,6 +48,7 @@ from sim.topology.values import (
     TopologyError,
     Troubleshoot,
 )
+from sim.topology.workload import check_workload
 from sim.topology.yaml_lines import Located, YamlError
 
 __all__ = [
@@ -119,6 +120,8 @@ def parse_topology(text_: str, *, source: str,
         raise TopologyError(source, exc.line, exc.problem) from None
     events = read_events(r, expanded, cas=cas, servers=servers, devices=devices.entries,
                          cross=cross, fallback=root)
+    check_workload(source, root.lines.get("duration", root.line), devices.entries, links,
+                   events, duration)
     troubleshoot = read_troubleshoot(r, root, devices.entries)
     return Topology(name=name, description=r.convert(root, "description", "", text,
                                                      default="").strip(),

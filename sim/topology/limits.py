@@ -66,6 +66,14 @@ MAX_EXTRA_REVOKED_TOTAL = 2_000_000
 MAX_EXTRA_REVOKED_PUBLISHED = 100_000_000
 # basicConstraints pathLenConstraint.
 MAX_PATH_LENGTH = 255
+# What the configuration and traffic start on their own (sim.topology.workload). Rekeys and
+# negotiations traffic starts: each is a Quick Mode (or a Phase 1) with its DH and hashes,
+# about 8 ms here (measured); 200,000 is as many negotiations as the largest topology's first
+# ones (MAX_DEVICES), half an hour at most.
+MAX_REKEYS = 200_000
+# DPD R-U-THEREs and ACKs, NAT keepalives: each is a datagram simulated and kept for the
+# capture, and written to the logs (half a million keepalives: about 30 s and 700 MB measured).
+MAX_PERIODIC_MESSAGES = 500_000
 # Seeds seed Python's random.Random; a topology's seed is also printed and stored.
 MAX_SEED = 2**63 - 1
 

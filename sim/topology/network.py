@@ -68,6 +68,7 @@ def read_links(r: Reader, root: Located, devices: Mapping[str, DeviceEntry],
                servers: Mapping[str, ServerSpec] | None = None) -> tuple[LinkEntry, ...]:
     links = []
     taken = used_addresses(devices, servers)
+    nats: list[tuple[str, str, str]] = []
     for item in r.items(root, "links", ""):
         if not isinstance(item, Located):
             raise r.fail(root, "links", "links: each entry must be a mapping")
@@ -91,7 +92,7 @@ def read_links(r: Reader, root: Located, devices: Mapping[str, DeviceEntry],
                         fragments=r.convert(item, "fragments", "links[]", _fragments,
                                             default=Fragments.ALLOW))
         links.append(LinkEntry(a=pair[0], b=pair[1], spec=spec,
-                               nat=read_nat(r, item, pair, devices, taken)))
+                               nat=read_nat(r, item, pair, devices, taken, nats)))
     return tuple(links)
 
 

@@ -66,3 +66,29 @@ def test_dsa_and_ecdsa_signatures_repeat_in_the_capture(tmp_path, key, method):
         assert [n.phase1 for n in scenario.results.in_order()] == ["done", "failed"]
         captures.append(pcap_bytes(scenario.world.network.capture, start=topology.start))
     assert captures[0] == captures[1]
+
+
+@pytest.mark.parametrize("name", ["rekey-day", "nat-t", "nat-no-natt", "fragments-dropped",
+                                  "traffic-ping", "dpd-peer-dies"])
+def test_the_tunnel_life_scenarios_repeat_byte_for_byte(tmp_path, name):
+    """Rekeys, NAT-T, fragments, ESP traffic and DPD: the run folder, the capture and both key
+    tables (IKE and ESP) of two processes with different hash seeds are the same bytes."""
+    topology = ROOT / "topologies" / f"{name}.yaml"
+    runs = {}
+    for run, hash_seed in (("a", "2"), ("b", "9001")):
+        (tmp_path / run).mkdir()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": hash_seed}
+        runs[run] = subprocess.Popen(
+            [sys.executable, "-m", "sim", "run", str(topology), "--quiet", "--out",
+             f"{run}/run", "--pcap", f"{run}/c.pcap"],
+            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for process in runs.values():
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    a, b = files_under(tmp_path / "a"), files_under(tmp_path / "b")
+    assert sorted(a) == sorted(b)
+    assert [file for file in a if a[file] != b[file]] == []
+    for expected in ("run/results.json", "run/devices/", "run/logs/", "c.pcap", "c.pcap.keys",
+                     "c.pcap.esp_sa"):
+        assert any(file.startswith(expected) for file in a), expected
+    assert a["c.pcap.esp_sa"].strip() and len(a["c.pcap"]) > 1000
