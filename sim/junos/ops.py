@@ -13,6 +13,7 @@ commands return the new DeviceState and never touch the clock or the network
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sim.device_state import DeviceState
 from sim.junos import ops_clear, ops_ipsec_statistics, ops_request
 from sim.junos.config_tokens import shown
 from sim.junos.grammar_nodes import compile_pattern
+from sim.junos.ops_config import render_configuration
 from sim.junos.ops_grammar import Command, ParseError, parse, tokenize
 from sim.junos.ops_grammar import complete as _complete
 from sim.junos.ops_ipsec_statistics import render_ipsec_statistics
@@ -33,6 +35,7 @@ from sim.junos.ops_pki import (
     render_local_certificates,
 )
 from sim.junos.ops_sa import render_ike_sas, render_ipsec_sas, render_log
+from sim.junos.ops_version import render_version
 
 __all__ = [
     "Context",
@@ -56,6 +59,16 @@ __all__ = [
 _NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits: '²'.isdigit() holds, int('²') fails
 
 
+def _peer(cmd: Command) -> str | None:
+    value = cmd.get("peer-address")
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ParseError(f"error: invalid peer address '{shown(value)}'") from None
+
+
 def _index(cmd: Command) -> int | None:
     value = cmd.get("index")
     if value is None:
@@ -75,13 +88,20 @@ _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
         s, ca_profile=c.get("ca-profile"), detail=c.flag("detail")),
     "show pki certificate-request": lambda s, c: render_certificate_requests(
         s, certificate_id=c.get("certificate-id"), detail=c.flag("detail")),
-    "show ike sa": lambda s, c: render_ike_sas(s, index=_index(c), detail=c.flag("detail")),
+    "show ike sa": lambda s, c: render_ike_sas(s, index=_index(c), detail=c.flag("detail"),
+                                               peer=_peer(c)),
     "show ipsec sa": lambda s, c: render_ipsec_sas(s, index=_index(c), detail=c.flag("detail")),
     "show ipsec statistics": lambda s, c: render_ipsec_statistics(s, index=_index(c)),
     "show log kmd": lambda s, c: render_log(s, "kmd"),
     "show log messages": lambda s, c: render_log(s, "messages"),
     "show log pkid": lambda s, c: render_log(s, "pkid"),
+    "show version": lambda s, c: render_version(s),
 }
+
+# `show configuration [security [ike | ipsec | pki]]`: the keywords after `show configuration`.
+_CONFIGURATION = {" ".join(("show configuration", *level)).strip(): level
+                  for level in ((), ("security",), ("security", "ike"), ("security", "ipsec"),
+                                ("security", "pki"))}
 
 _HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_ipsec_statistics.HANDLERS}
 
@@ -90,12 +110,12 @@ _HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_ipsec_statistic
 class _Filter:
     """One `| ...` after a command: which, and its pattern or line count."""
 
-    verb: str  # "match", "except", "count", "last", "no-more"
+    verb: str  # "match", "except", "count", "last", "no-more", "display" (set)
     pattern: re.Pattern[str] | None = None
     count: int = 0  # for `last`: 0 keeps every line
 
 
-_VERBS = ("match", "except", "count", "last", "no-more")
+_VERBS = ("match", "except", "count", "last", "no-more", "display")
 
 
 def _filter(words: list[str]) -> _Filter:
@@ -113,6 +133,10 @@ def _filter(words: list[str]) -> _Filter:
             raise ParseError(f"error: invalid number of lines '{shown(rest)}'")
         return _Filter(verb, count=int(rest) if rest else 0)
     if verb in ("count", "no-more"):
+        return _Filter(verb)
+    if verb == "display":
+        if rest != "set":
+            raise ParseError("syntax error, expecting set.")
         return _Filter(verb)
     raise ParseError("syntax error, expecting <command>.")
 
@@ -167,6 +191,12 @@ def execute(state: DeviceState, line: str, *, read: Reader = no_files,
         raise TypeError(f"state must be a DeviceState, not {type(state).__name__}")
     head, filters = _split_pipes(line)
     cmd = parse(head)
+    display_set = any(f.verb == "display" for f in filters)
+    if cmd.key in _CONFIGURATION:
+        return success(state, _pipe(render_configuration(
+            state, _CONFIGURATION[cmd.key], display_set=display_set), filters))
+    if display_set:
+        raise ParseError("error: '| display set' is for show configuration")
     render = _SHOWS.get(cmd.key)
     if render is not None:
         try:

@@ -43,12 +43,16 @@ class Leaf:
     required: tuple[str, ...] = ()
     one_of: tuple[str, ...] = ()  # exactly one of these
     exclusive: tuple[tuple[str, ...], ...] = ()  # at most one of each group
+    # The option a bare word fills (`show security ike security-associations 2.2.2.2`), as
+    # Junos takes a peer address without a keyword before it.
+    positional: str | None = None
 
 
 @dataclass(frozen=True)
 class Node:
     help: str
     children: Mapping[str, Node | Leaf] = field(default_factory=dict)
+    key: str | None = None  # what runs when the line ends here (`show configuration`)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,11 @@ def _profile(help_text: str = "CA profile name") -> Opt:
     return Opt("ca-profile", help_text, "ca-profile-name", names="profile")
 
 
+_PEER_ADDRESS = Opt("peer-address", "IP address of security association's peer",
+                    "peer-address")
+_CONFIG_SECTIONS = (("ike", "Internet Key Exchange configuration"),
+                    ("ipsec", "IP Security configuration"),
+                    ("pki", "Public-key infrastructure configuration"))
 _FILENAME = Opt("filename", "File name", "path/filename")
 _SUBJECT_OPTS = (
     _cert_id(names="key"),
@@ -110,8 +119,9 @@ ROOT = Node("", {
             "ike": Node("Show Internet Key Exchange information", {
                 "security-associations": Leaf(
                     "show ike sa", "Show Internet Key Exchange security associations",
-                    (*_LEVEL, Opt("index", "Index of security association", "index")),
-                    exclusive=_BRIEF_DETAIL),
+                    (*_LEVEL, Opt("index", "Index of security association", "index"),
+                     _PEER_ADDRESS), exclusive=(*_BRIEF_DETAIL, ("index", "peer-address")),
+                    positional="peer-address"),
             }),
             "ipsec": Node("Show IP Security information", {
                 "security-associations": Leaf(
@@ -123,6 +133,13 @@ ROOT = Node("", {
                     (Opt("index", "Index of security association", "index"),)),
             }),
         }),
+        "configuration": Node("Show current configuration", {
+            "security": Node("Security configuration", {
+                section: Leaf(f"show configuration security {section}", text)
+                for section, text in _CONFIG_SECTIONS
+            }, key="show configuration security"),
+        }, key="show configuration"),
+        "version": Leaf("show version", "Show software process revision levels"),
         "log": Node("Show contents of log files", {
             "kmd": Leaf("show log kmd", "Key management daemon log"),
             "pkid": Leaf("show log pkid", "Public-key infrastructure daemon log"),
@@ -199,7 +216,15 @@ ROOT = Node("", {
                                              "generated certificate")),
                     one_of=("all", "certificate-id", "system-generated")),
             }),
+            "ike": Node("Clear Internet Key Exchange information", {
+                "security-associations": Leaf(
+                    "clear ike sa", "Clear Internet Key Exchange security associations",
+                    (_PEER_ADDRESS,), positional="peer-address"),
+            }),
             "ipsec": Node("Clear IP Security information", {
+                "security-associations": Leaf(
+                    "clear ipsec sa", "Clear IPSec security associations",
+                    (Opt("index", "Index of security association", "index"),)),
                 "statistics": Leaf("clear ipsec statistics", "Clear IPSec statistics",
                                    (Opt("index", "Index of security association", "index"),)),
             }),
@@ -279,7 +304,14 @@ def _options(leaf: Leaf, tokens: list[str], *, partial: bool = False) -> dict[st
     by_name = {opt.name: opt for opt in leaf.opts}
     pos = 0
     while pos < len(tokens):
-        name = _match(tokens[pos], [n for n in by_name if n not in args])
+        try:
+            name = _match(tokens[pos], [n for n in by_name if n not in args])
+        except ParseError:
+            if leaf.positional is None or leaf.positional in args:
+                raise
+            args[leaf.positional] = tokens[pos]
+            pos += 1
+            continue
         opt = by_name[name]
         pos += 1
         if opt.value is None:
@@ -310,7 +342,9 @@ def parse(line: str) -> Command:
         raise ParseError(EXPECTING)
     node, pos = _walk(tokens)
     if isinstance(node, Node):
-        raise ParseError(EXPECTING)
+        if node.key is None:
+            raise ParseError(EXPECTING)
+        return Command(node.key, {})
     args = _options(node, tokens[pos:])
     for name in node.required:
         if name not in args:
@@ -339,6 +373,9 @@ def complete(line: str, names: Names | None = None) -> str:
         node, pos = _walk(words)
         if isinstance(node, Node):
             items = [(name, child.help) for name, child in node.children.items()]
+            if node.key is not None:
+                items = [("<[Enter]>", "Execute this command"), *items,
+                         ("|", "Pipe through a command")]
         else:
             items = _leaf_items(node, words[pos:], names)
     except ParseError as error:
@@ -369,6 +406,10 @@ def _leaf_items(leaf: Leaf, tokens: list[str], names: Names | None) -> list[tupl
         not leaf.one_of or any(name in args for name in leaf.one_of))
     if complete_now:
         items.append(("<[Enter]>", "Execute this command"))
-    items += [(opt.name, opt.help) for opt in leaf.opts if opt.name not in taken]
+    if leaf.positional is not None and leaf.positional not in taken:
+        opt = next(o for o in leaf.opts if o.name == leaf.positional)
+        items.append((f"<{opt.value}>", opt.help))
+    items += [(opt.name, opt.help) for opt in leaf.opts
+              if opt.name not in taken and opt.name != leaf.positional]
     items.append(("|", "Pipe through a command"))
     return items

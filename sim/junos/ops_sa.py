@@ -55,10 +55,12 @@ _IKE_HEADER = ("  Index   State  Initiator cookie  Responder cookie  Mode       
                "Remote Address")
 
 
-def render_ike_sas(state: DeviceState, *, index: int | None = None,
-                   detail: bool = False) -> str:
-    """`show security ike security-associations [index N] [detail]`; nothing when none."""
-    sas = [sa for sa in _alive_ike(state) if index is None or sa.index == index]
+def render_ike_sas(state: DeviceState, *, index: int | None = None, detail: bool = False,
+                   peer: str | None = None) -> str:
+    """`show security ike security-associations [index N | PEER-ADDRESS] [detail]`; nothing
+    when none."""
+    sas = [sa for sa in _alive_ike(state) if (index is None or sa.index == index)
+           and (peer is None or sa.remote_address == peer)]
     if not sas:
         return ""
     if detail:

@@ -1,0 +1,133 @@
+"""`show configuration [security [ike | ipsec | pki]]` and its `| display set` form, from the
+device's configuration text (set or curly-brace form alike).
+
+Junos prints the candidate configuration in curly-brace form, four spaces a level, `key value;`
+for a leaf, `key [ a b ];` for a list, `name;` for a flag or an empty container; below a
+level (`show configuration security ike`) it prints that level's contents unwrapped, and
+`| display set` prints one `set` line a leaf, with a level's full path. Statements come in the
+order the configuration gave them (Junos sorts by its schema; ikesim keeps the text's order,
+which is the order the guide's samples give them in). Hierarchies ikesim reads but does not
+model (`system`, `interfaces ... gigether-options`) are shown too, read word by word: their
+last two words as one leaf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.device_state import DeviceState
+from sim.junos.config_tokens import Token
+from sim.junos.grammar import JUNOS, Container, Named, Unmodelled
+from sim.junos.grammar_nodes import Alias, Flag, LeafList
+from sim.junos.ops_grammar import tokenize
+from sim.junos.setcmd import Node, Value, parse_tree, statement_text
+
+__all__ = ["render_configuration"]
+
+INDENT = "    "
+
+
+@dataclass
+class _Level:
+    """One `{ ... }` block: statements by their leading words, each with its own block (None
+    for a `...;` statement), and the line each first appeared on, for the order."""
+
+    children: dict[tuple[str, ...], _Level | None] = field(default_factory=dict)
+    lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def add(self, head: tuple[str, ...], line: int, *, block: bool) -> _Level | None:
+        if head not in self.children or (block and self.children[head] is None):
+            self.children[head] = _Level() if block else None
+            self.lines.setdefault(head, line)
+        return self.children[head]
+
+    def ordered(self) -> list[tuple[tuple[str, ...], _Level | None]]:
+        return sorted(self.children.items(), key=lambda item: self.lines[item[0]])
+
+
+def _spec_of(spec: object, key: str) -> object:
+    child = spec.children.get(key) if isinstance(spec, Container) else None
+    return child.spec if isinstance(child, Unmodelled) else child
+
+
+def _fill(level: _Level, node: Node, spec: object) -> None:
+    for key, item in node.items.items():
+        child = _spec_of(spec, key)
+        if isinstance(item, Node):
+            sub = level.add((key,), item.line, block=True)
+            _fill(sub, item, child)
+        elif isinstance(item, dict):
+            entry = child.entry if isinstance(child, Named) else None
+            for name, sub_node in item.items():
+                sub = level.add((key, name), sub_node.line, block=True)
+                _fill(sub, sub_node, entry)
+        elif isinstance(item, Value):
+            if isinstance(spec, Container) and key == spec.positional:
+                head: tuple[str, ...] = (item.text,)
+            elif child is None or isinstance(child, (Alias, Flag)):
+                head = (key,)
+            else:
+                head = (key, item.text)
+            level.add(head, item.line, block=False)
+        elif isinstance(item, list) and item:
+            texts = tuple(v.text for v in item)
+            head = (key, *texts) if len(texts) == 1 or not isinstance(child, LeafList) \
+                else (key, "[", *texts, "]")
+            level.add(head, item[0].line, block=False)
+
+
+def _tree(state: DeviceState) -> _Level:
+    tree = parse_tree(state.config_text, source=state.name)
+    root = _Level()
+    _fill(root, tree.root, JUNOS)
+    for statement in tree.ignored:
+        words = tokenize(statement.text)  # statement_text quotes as the CLI reads
+        level: _Level | None = root
+        for word in words[:-2]:
+            level = level.add((word,), statement.line, block=True) if level else None
+        if level is not None:
+            level.add(tuple(words[-2:]), statement.line, block=False)
+    return root
+
+
+def _quote(head: tuple[str, ...]) -> str:
+    # `[` and `]` of a list are punctuation, not words to quote.
+    return " ".join(word if word in ("[", "]") else statement_text([Token(word, 1)])
+                    for word in head)
+
+
+def _curly(level: _Level, depth: int) -> list[str]:
+    lines = []
+    for head, sub in level.ordered():
+        pad = INDENT * depth
+        if sub is None or not sub.children:
+            lines.append(f"{pad}{_quote(head)};")
+        else:
+            lines += [f"{pad}{_quote(head)} {{", *_curly(sub, depth + 1), f"{pad}}}"]
+    return lines
+
+
+def _set(level: _Level, path: str) -> list[str]:
+    lines = []
+    for head, sub in level.ordered():
+        if head[1:2] == ("[",):  # one set line a list member
+            lines += [f"{path} {_quote((head[0], member))}" for member in head[2:-1]]
+        elif sub is None or not sub.children:
+            lines.append(f"{path} {_quote(head)}")
+        else:
+            lines += _set(sub, f"{path} {_quote(head)}")
+    return lines
+
+
+def render_configuration(state: DeviceState, level: tuple[str, ...] = (), *,
+                         display_set: bool = False) -> str:
+    """The configuration below `level` (keywords, e.g. ("security", "ike")); nothing when the
+    device has nothing configured there."""
+    at: _Level | None = _tree(state)
+    for word in level:
+        at = at.children.get((word,)) if at is not None else None
+    if at is None:
+        return ""
+    if display_set:
+        return "\n".join(_set(at, " ".join(("set", *level))))
+    return "\n".join(_curly(at, 0))
