@@ -17,30 +17,21 @@ relative to the current directory.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from pki.files import FileRefused, check_file_target, write_file
+from pki.files import FileRefused, check_file_target, inside, open_append, write_file
 from pki.loaders import LoadError, read_bytes
 from sim.device_state import DeviceState
 from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
 from sim.junos.ops import Outcome, ParseError, complete, execute, is_show
-from sim.junos.ops_grammar import MAX_LINE
+from sim.junos.ops_grammar import MAX_LINE, help_text
 from sim.run_folder import require_run_folder
 
-HELP = """\
-Commands (keywords may be shortened, `?` lists what may follow):
-  show security pki (local-certificate | ca-certificate | crl | certificate-request) ...
-  show security (ike | ipsec) security-associations [index N] [detail]
-  show log (kmd | pkid)
-  request security pki (generate-key-pair | generate-certificate-request | verify-integrity-status
-                        | local-certificate (load | verify | export | generate-self-signed)
-                        | ca-certificate (load | verify) | crl load) ...
-  clear security pki (key-pair | local-certificate | ca-certificate | crl) ...
-  ... | (match TEXT | except TEXT | count | last N | no-more)
-  help, exit, quit"""
+HELP = help_text()  # from the grammar, so that it lists every command
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -176,9 +167,10 @@ class Session:
             return
         self._say(text)
         if outcome.state is not self.state:
-            self.state = outcome.state
+            before, self.state = self.state, outcome.state
             # The store's folder is replaced whole, so cleared objects are gone from disk.
             self.state.save(self.run_dir)
+            _append_logs(self.run_dir, before, self.state)
 
     def _write_files(self, outcome: Outcome) -> str | None:
         """Make the command's file writes; a failure is the command's answer instead."""
@@ -192,6 +184,24 @@ class Session:
             except OSError as exc:
                 return f"error: {write.path}: {exc.strerror or exc}"
         return None
+
+
+def _append_logs(run_dir: Path, before: DeviceState, after: DeviceState) -> None:
+    """Add the lines a command logged (`clear security ike security-associations`) to the
+    device's log files, as kmd and syslogd append them."""
+    for name, field in (("kmd", "kmd_log"), ("pkid", "pkid_log"), ("messages", "messages_log")):
+        new = getattr(after, field)[len(getattr(before, field)):]
+        if not new:
+            continue
+        folder = inside(run_dir, "logs", after.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = open_append(inside(folder, name))
+        try:
+            view = memoryview("".join(line + "\n" for line in new).encode())
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
 
 
 def run_cli(args: argparse.Namespace) -> int:

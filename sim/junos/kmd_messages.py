@@ -127,7 +127,10 @@ def p2_policy_lookup_failure(*, role: str, local_address: str, peer_address: str
 # section 4); the failure line is the same line's documented "failed with error" variant.
 
 
-def _id_value(ike_id: IkeId | None) -> str:
+def _id_value(ike_id: IkeId | str | None) -> str:
+    # A str is the value already (from a saved SA record, as `clear` writes the line).
+    if isinstance(ike_id, str):
+        return ike_id
     return ike_id.value_text() if ike_id is not None else "Not-Available"
 
 
@@ -214,7 +217,8 @@ def dpd_peer_down(peer: str) -> str:
 
 
 def vpn_down(*, vpn: str, gateway: str, local: str, remote: str, tunnel_id: int,
-             tunnel_interface: str | None, local_id: IkeId | None, remote_id: IkeId | None,
+             tunnel_interface: str | None, local_id: IkeId | str | None,
+             remote_id: IkeId | str | None,
              p2_local: IkeId | str, p2_remote: IkeId | str, reason: str) -> str:
     def ts(value: IkeId | str) -> str:
         return value if isinstance(value, str) else render(value)

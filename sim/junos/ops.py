@@ -13,17 +13,24 @@ commands return the new DeviceState and never touch the clock or the network
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.device_state import DeviceState
-from sim.junos import ops_clear, ops_ipsec_statistics, ops_request
+from sim.junos import ops_clear, ops_clear_sa, ops_ipsec_statistics, ops_request
 from sim.junos.config_tokens import shown
 from sim.junos.grammar_nodes import compile_pattern
 from sim.junos.ops_config import render_configuration
-from sim.junos.ops_grammar import Command, ParseError, parse, tokenize
+from sim.junos.ops_grammar import (
+    NUMBER,
+    Command,
+    ParseError,
+    parse,
+    peer_address,
+    sa_index,
+    tokenize,
+)
 from sim.junos.ops_grammar import complete as _complete
 from sim.junos.ops_ipsec_statistics import render_ipsec_statistics
 from sim.junos.ops_outcome import Context, FileWrite, Outcome, Reader, failure, no_files, success
@@ -56,26 +63,6 @@ __all__ = [
 ]
 
 
-_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits: '²'.isdigit() holds, int('²') fails
-
-
-def _peer(cmd: Command) -> str | None:
-    value = cmd.get("peer-address")
-    if value is None:
-        return None
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        raise ParseError(f"error: invalid peer address '{shown(value)}'") from None
-
-
-def _index(cmd: Command) -> int | None:
-    value = cmd.get("index")
-    if value is None:
-        return None
-    if not _NUMBER.fullmatch(value):
-        raise ParseError(f"error: invalid index '{shown(value)}': expecting a number")
-    return int(value)
 
 
 _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
@@ -88,10 +75,10 @@ _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
         s, ca_profile=c.get("ca-profile"), detail=c.flag("detail")),
     "show pki certificate-request": lambda s, c: render_certificate_requests(
         s, certificate_id=c.get("certificate-id"), detail=c.flag("detail")),
-    "show ike sa": lambda s, c: render_ike_sas(s, index=_index(c), detail=c.flag("detail"),
-                                               peer=_peer(c)),
-    "show ipsec sa": lambda s, c: render_ipsec_sas(s, index=_index(c), detail=c.flag("detail")),
-    "show ipsec statistics": lambda s, c: render_ipsec_statistics(s, index=_index(c)),
+    "show ike sa": lambda s, c: render_ike_sas(s, index=sa_index(c), detail=c.flag("detail"),
+                                               peer=peer_address(c)),
+    "show ipsec sa": lambda s, c: render_ipsec_sas(s, index=sa_index(c), detail=c.flag("detail")),
+    "show ipsec statistics": lambda s, c: render_ipsec_statistics(s, index=sa_index(c)),
     "show log kmd": lambda s, c: render_log(s, "kmd"),
     "show log messages": lambda s, c: render_log(s, "messages"),
     "show log pkid": lambda s, c: render_log(s, "pkid"),
@@ -103,7 +90,8 @@ _CONFIGURATION = {" ".join(("show configuration", *level)).strip(): level
                   for level in ((), ("security",), ("security", "ike"), ("security", "ipsec"),
                                 ("security", "pki"))}
 
-_HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_ipsec_statistics.HANDLERS}
+_HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_clear_sa.HANDLERS,
+             **ops_ipsec_statistics.HANDLERS}
 
 
 @dataclass(frozen=True)
@@ -129,7 +117,7 @@ def _filter(words: list[str]) -> _Filter:
             raise ParseError(f"error: invalid regular expression '{shown(rest)}': {exc}"
                              ) from None
     if verb == "last":
-        if rest and not _NUMBER.fullmatch(rest):
+        if rest and not NUMBER.fullmatch(rest):
             raise ParseError(f"error: invalid number of lines '{shown(rest)}'")
         return _Filter(verb, count=int(rest) if rest else 0)
     if verb in ("count", "no-more"):

@@ -11,13 +11,16 @@ does not fit, "syntax error, expecting <certificate-id-name>." for a missing val
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pki.files import FileRefused, check_name
+from sim.junos.config_tokens import shown
 
-__all__ = ["Command", "Leaf", "Node", "Opt", "ParseError", "ROOT", "complete", "parse"]
+__all__ = ["Command", "Leaf", "Node", "Opt", "ParseError", "ROOT", "complete", "parse",
+           "commands", "help_text", "peer_address", "sa_index"]
 
 
 class ParseError(ValueError):
@@ -232,6 +235,29 @@ ROOT = Node("", {
     }),
 })
 
+def commands(node: Node | Leaf = ROOT, words: tuple[str, ...] = ()
+             ) -> list[tuple[str, str]]:
+    """Every command the grammar has, as (its words, its help), in the tree's order: the
+    list `help` prints, made from the tree so that it cannot miss one."""
+    if isinstance(node, Leaf):
+        return [(" ".join(words), node.help)]
+    found = [(" ".join(words), node.help)] if node.key is not None else []
+    for name, child in node.children.items():
+        found += commands(child, (*words, name))
+    return found
+
+
+def help_text() -> str:
+    """What `help` prints in `ikesim cli`: every command, then the pipes and the CLI's own."""
+    rows = [*commands(), ("... | match TEXT | except TEXT", "Filter the answer's lines"),
+            ("... | count | last N | no-more", "Count them, keep the last N, do not page"),
+            ("... | display set", "Show configuration as set commands"),
+            ("help | exit | quit", "This list; leave the CLI")]
+    width = max(len(words) for words, _ in rows)
+    return "\n".join(["Commands (keywords may be shortened, `?` lists what may follow):",
+                      *(f"  {words:<{width}}  {text}" for words, text in rows)])
+
+
 EXPECTING = "syntax error, expecting <command>."
 _FILE_NAMES = {_CERT_ID: "certificate-id", "ca-profile-name": "ca-profile"}
 
@@ -357,6 +383,30 @@ def parse(line: str) -> Command:
         if len(given) > 1:
             raise ParseError(f"error: {given[0]} and {given[1]} cannot be used together")
     return Command(node.key, args)
+
+
+NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits: '²'.isdigit() holds, int('²') fails
+
+
+def sa_index(cmd: Command) -> int | None:
+    """The command's `index N`, checked: ParseError with the CLI's line for anything else."""
+    value = cmd.get("index")
+    if value is None:
+        return None
+    if not NUMBER.fullmatch(value):
+        raise ParseError(f"error: invalid index '{shown(value)}': expecting a number")
+    return int(value)
+
+
+def peer_address(cmd: Command) -> str | None:
+    """The command's peer address, checked and in its usual spelling."""
+    value = cmd.get("peer-address")
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ParseError(f"error: invalid peer address '{shown(value)}'") from None
 
 
 Names = Callable[[str], list[str]]
