@@ -33,13 +33,20 @@ class _Level:
     for a `...;` statement), and the line each first appeared on, for the order."""
 
     children: dict[tuple[str, ...], _Level | None] = field(default_factory=dict)
-    lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # (where its list begins, its own line): a list's entries stay together, as in Junos.
+    lines: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
 
-    def add(self, head: tuple[str, ...], line: int, *, block: bool) -> _Level | None:
+    def add(self, head: tuple[str, ...], line: int, *, block: bool,
+            group: int | None = None) -> _Level | None:
         if head not in self.children or (block and self.children[head] is None):
             self.children[head] = _Level() if block else None
-            self.lines.setdefault(head, line)
+            self.lines.setdefault(head, (line if group is None else group, line))
         return self.children[head]
+
+    def put(self, head: tuple[str, ...], sub: _Level | None, line: int, *,
+            group: int | None = None) -> None:
+        self.children[head] = sub
+        self.lines.setdefault(head, (line if group is None else group, line))
 
     def ordered(self) -> list[tuple[tuple[str, ...], _Level | None]]:
         return sorted(self.children.items(), key=lambda item: self.lines[item[0]])
@@ -50,30 +57,90 @@ def _spec_of(spec: object, key: str) -> object:
     return child.spec if isinstance(child, Unmodelled) else child
 
 
+# Junos prints these lists of names as a level of their own (`interfaces { ge-0/0/1 { ... } }`),
+# and these containers joined to the one statement they hold (`family inet {`,
+# `local-identity inet 30.1.1.31;`), as its configuration samples show them.
+_LEVEL_LISTS = frozenset({"interfaces"})
+_JOINED = frozenset({"family", "local-identity", "remote-identity", "dynamic"})
+# Entries joined to the one statement they hold: `from-zone trust to-zone untrust {`,
+# `route 0.0.0.0/0 next-hop 1.1.1.1;`.
+_JOINED_ENTRIES = frozenset({"from-zone", "route"})
+# A container printed on one line, its statements after its name: `file kmd size 1m;`.
+_ONE_LINE = frozenset({"file"})
+# Lists whose members Junos prints one statement each (`flag ike;` `flag certificates;`), or
+# as a block of names (`system-services { all; }`), never in brackets.
+_ONE_EACH = frozenset({"flag"})
+_BLOCK_LISTS = frozenset({"system-services", "protocols"})
+
+
+def _join(level: _Level, key: str, sub: _Level, line: int, *, group: int | None = None
+          ) -> None:
+    """`sub`'s statements placed in `level` under `key` if it holds exactly one, else as a
+    block."""
+    if len(sub.children) != 1:
+        level.put((key,), sub, line, group=group)
+        return
+    (head, inner), = sub.children.items()
+    level.put((key, *head), inner, line, group=group)
+
+
 def _fill(level: _Level, node: Node, spec: object) -> None:
     for key, item in node.items.items():
         child = _spec_of(spec, key)
         if isinstance(item, Node):
-            sub = level.add((key,), item.line, block=True)
+            sub = _Level()
             _fill(sub, item, child)
+            if key in _JOINED:
+                _join(level, key, sub, item.line)
+            elif key in _ONE_LINE and sub.children and all(
+                    inner is None for inner in sub.children.values()):
+                words = [word for head, _ in sub.ordered() for word in head]
+                level.put((key, *words), None, item.line)
+            else:
+                level.put((key,), sub, item.line)
         elif isinstance(item, dict):
             entry = child.entry if isinstance(child, Named) else None
+            names = level.add((key,), node.line, block=True) if key in _LEVEL_LISTS else None
+            group = min(sub_node.line for sub_node in item.values()) if item else 0
             for name, sub_node in item.items():
-                sub = level.add((key, name), sub_node.line, block=True)
+                sub = _Level()
                 _fill(sub, sub_node, entry)
+                if names is not None:
+                    names.put((name,), sub, sub_node.line)
+                elif key in _JOINED_ENTRIES or entry is not None and entry.positional and \
+                        set(sub_node.items) == {entry.positional}:
+                    _join(level, key, _named(name, sub), sub_node.line, group=group)
+                else:
+                    level.put((key, name), sub, sub_node.line, group=group)
         elif isinstance(item, Value):
-            if isinstance(spec, Container) and key == spec.positional:
+            if isinstance(spec, Container) and key == spec.positional \
+                    and key not in spec.children:  # `file NAME`, `address NAME PREFIX`
                 head: tuple[str, ...] = (item.text,)
             elif child is None or isinstance(child, (Alias, Flag)):
                 head = (key,)
             else:
                 head = (key, item.text)
             level.add(head, item.line, block=False)
+        elif isinstance(item, list) and key in _ONE_EACH:
+            for value in item:
+                level.add((key, value.text), value.line, block=False)
+        elif isinstance(item, list) and key in _BLOCK_LISTS and item:
+            names = level.add((key,), item[0].line, block=True)
+            for value in item:
+                names.add((value.text,), value.line, block=False)
         elif isinstance(item, list) and item:
             texts = tuple(v.text for v in item)
             head = (key, *texts) if len(texts) == 1 or not isinstance(child, LeafList) \
                 else (key, "[", *texts, "]")
             level.add(head, item[0].line, block=False)
+
+
+def _named(name: str, sub: _Level) -> _Level:
+    """`sub`'s one statement under the entry's name, to be joined: `address A 10.0.0.0/24;`."""
+    (head, inner), = sub.children.items()
+    joined = _Level()
+    joined.put((name, *head), inner, sub.lines[head][1])
+    return joined
 
 
 def _tree(state: DeviceState) -> _Level:
@@ -90,10 +157,18 @@ def _tree(state: DeviceState) -> _Level:
     return root
 
 
+# Leaves whose value Junos always prints in quotes: the guide's samples quote every URL
+# (`url "www.example.net/scep/Root/";`) but no interface name (ge-0/0/3.0) or prefix.
+_QUOTED = frozenset({"url"})
+
+
 def _quote(head: tuple[str, ...]) -> str:
     # `[` and `]` of a list are punctuation, not words to quote.
-    return " ".join(word if word in ("[", "]") else statement_text([Token(word, 1)])
-                    for word in head)
+    words = [word if word in ("[", "]") else statement_text([Token(word, 1)])
+             for word in head]
+    if len(head) == 2 and head[0] in _QUOTED and not words[1].startswith('"'):
+        words[1] = f'"{words[1]}"'
+    return " ".join(words)
 
 
 def _curly(level: _Level, depth: int) -> list[str]:
