@@ -117,6 +117,13 @@ class DeviceState:
     kmd_log: tuple[str, ...] = ()
     pkid_log: tuple[str, ...] = ()
     messages_log: tuple[str, ...] = ()
+    # Trace files a traceoptions `file NAME` writes besides the daemons' logs, by name.
+    trace_logs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def log_files(self) -> tuple[str, ...]:
+        """The files `show log` reads, as `show log ?` lists them."""
+        return ("kmd", "pkid", "messages", *sorted(self.trace_logs))
 
     # -- disk -------------------------------------------------------------------------------
 
@@ -154,9 +161,22 @@ class DeviceState:
         store = CertificateStore.load(inside(run_dir, "pki", device))
         logs = {name: read_log(inside(run_dir, "logs", device, name))
                 for name in ("kmd", "pkid", "messages")}
-        return cls(name=device, config_text=text, config=parse_config(text, source=device),
+        config = parse_config(text, source=device)
+        traces = {name: read_log(inside(run_dir, "logs", device, name))
+                  for name in _trace_file_names(config) if name not in logs}
+        return cls(name=device, config_text=text, config=config,
                    store=store, kmd_log=logs["kmd"], pkid_log=logs["pkid"],
-                   messages_log=logs["messages"], **state)
+                   messages_log=logs["messages"], trace_logs=traces, **state)
+
+
+def _trace_file_names(config: DeviceConfig) -> list[str]:
+    """The trace files the configuration names (`security ike traceoptions file NAME`)."""
+    names = []
+    for trace in (config.ike.traceoptions, config.pki.traceoptions):
+        name = trace.file.name if trace is not None else None
+        if name is not None and name not in names:
+            names.append(check_name("trace file", name))
+    return names
 
 
 _RECORDS = {"ike_sas": IkeSaRecord, "ipsec_sas": IpsecSaRecord, "crl_sources": CrlSource}

@@ -82,6 +82,7 @@ _SHOWS: dict[str, Callable[[DeviceState, Command], str]] = {
     "show log kmd": lambda s, c: render_log(s, "kmd"),
     "show log messages": lambda s, c: render_log(s, "messages"),
     "show log pkid": lambda s, c: render_log(s, "pkid"),
+    "show log file": lambda s, c: render_log(s, c.get("filename")),
     "show version": lambda s, c: render_version(s),
 }
 
@@ -222,6 +223,8 @@ def complete(line: str, state: DeviceState | None = None) -> str:
             return sorted(store.requests)
         if kind == "key":
             return sorted(store.key_pairs)
+        if kind == "log":
+            return list(state.log_files)
         if kind == "profile":
             return [*state.config.pki.ca_profiles, *sorted(state.dynamic_profiles)]
         return []

@@ -56,6 +56,9 @@ class Node:
     help: str
     children: Mapping[str, Node | Leaf] = field(default_factory=dict)
     key: str | None = None  # what runs when the line ends here (`show configuration`)
+    # Where a word that is none of the keywords leads, as its positional value (`show log
+    # kmd-trace`: a trace file, named by the configuration, not by the grammar).
+    other: Leaf | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,9 @@ ROOT = Node("", {
             "kmd": Leaf("show log kmd", "Key management daemon log"),
             "pkid": Leaf("show log pkid", "Public-key infrastructure daemon log"),
             "messages": Leaf("show log messages", "System log (KMD_* messages)"),
-        }),
+        }, other=Leaf("show log file", "Trace file (traceoptions file)",
+                      (Opt("filename", "Name of log file", "filename", names="log"),),
+                      required=("filename",), positional="filename")),
     }),
     "request": Node("Make system-level requests", {
         "security": Node("Perform security maintenance", {
@@ -244,6 +249,9 @@ def commands(node: Node | Leaf = ROOT, words: tuple[str, ...] = ()
     found = [(" ".join(words), node.help)] if node.key is not None else []
     for name, child in node.children.items():
         found += commands(child, (*words, name))
+    if node.other is not None:
+        opt = next(o for o in node.other.opts if o.name == node.other.positional)
+        found.append((" ".join((*words, f"<{opt.value}>")), node.other.help))
     return found
 
 
@@ -259,7 +267,8 @@ def help_text() -> str:
 
 
 EXPECTING = "syntax error, expecting <command>."
-_FILE_NAMES = {_CERT_ID: "certificate-id", "ca-profile-name": "ca-profile"}
+_FILE_NAMES = {_CERT_ID: "certificate-id", "ca-profile-name": "ca-profile",
+               "filename": "log file"}
 
 # A generous bound on one command line: far more than any command needs, small enough that
 # reading a line costs nothing.
@@ -320,7 +329,12 @@ def _walk(tokens: list[str]) -> tuple[Node | Leaf, int]:
     node: Node | Leaf = ROOT
     pos = 0
     while isinstance(node, Node) and pos < len(tokens):
-        node = node.children[_match(tokens[pos], list(node.children))]
+        try:
+            node = node.children[_match(tokens[pos], list(node.children))]
+        except ParseError:
+            if node.other is None:
+                raise
+            return node.other, pos  # the word is the leaf's positional value
         pos += 1
     return node, pos
 
@@ -335,7 +349,7 @@ def _options(leaf: Leaf, tokens: list[str], *, partial: bool = False) -> dict[st
         except ParseError:
             if leaf.positional is None or leaf.positional in args:
                 raise
-            args[leaf.positional] = tokens[pos]
+            args[leaf.positional] = _checked(by_name[leaf.positional], tokens[pos])
             pos += 1
             continue
         opt = by_name[name]
@@ -348,17 +362,20 @@ def _options(leaf: Leaf, tokens: list[str], *, partial: bool = False) -> dict[st
                 args[name] = ""
                 break
             raise ParseError(f"syntax error, expecting <{opt.value}>.")
-        value = tokens[pos]
-        if opt.choices and value not in opt.choices:
-            raise ParseError(f"syntax error, expecting {' | '.join(opt.choices)}.")
-        if opt.value in _FILE_NAMES:
-            try:  # a certificate-id or ca-profile names files in the store: never a path
-                check_name(_FILE_NAMES[opt.value], value)
-            except FileRefused as exc:
-                raise ParseError(f"error: {exc}") from None
-        args[name] = value
+        args[name] = _checked(opt, tokens[pos])
         pos += 1
     return args
+
+
+def _checked(opt: Opt, value: str) -> str:
+    if opt.choices and value not in opt.choices:
+        raise ParseError(f"syntax error, expecting {' | '.join(opt.choices)}.")
+    if opt.value in _FILE_NAMES:
+        try:  # a certificate-id, ca-profile or log file names a file: never a path
+            check_name(_FILE_NAMES[opt.value], value)
+        except FileRefused as exc:
+            raise ParseError(f"error: {exc}") from None
+    return value
 
 
 def parse(line: str) -> Command:
@@ -423,6 +440,9 @@ def complete(line: str, names: Names | None = None) -> str:
         node, pos = _walk(words)
         if isinstance(node, Node):
             items = [(name, child.help) for name, child in node.children.items()]
+            if node.other is not None:  # Junos lists `<filename>` first, then the files
+                placeholder, *known = _other_items(node, node.other, names)
+                items = [placeholder, *items, *known]
             if node.key is not None:
                 items = [("<[Enter]>", "Execute this command"), *items,
                          ("|", "Pipe through a command")]
@@ -436,6 +456,14 @@ def complete(line: str, names: Names | None = None) -> str:
         return "No valid completions"
     return "\n".join(["Possible completions:",
                       *(f"  {name:<20} {help_text}" for name, help_text in items)])
+
+
+def _other_items(node: Node, leaf: Leaf, names: Names | None) -> list[tuple[str, str]]:
+    """What a word that is no keyword may be: `<filename>` and the names that exist."""
+    opt = next(o for o in leaf.opts if o.name == leaf.positional)
+    known = names(opt.names) if names and opt.names else []
+    return [(f"<{opt.value}>", opt.help),
+            *((name, leaf.help) for name in known if name not in node.children)]
 
 
 def _leaf_items(leaf: Leaf, tokens: list[str], names: Names | None) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ import datetime as dt
 
 from sim.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
 from sim.esp.replay import REPLAY_WINDOW
+from sim.junos.ops_pki import ShowError
 
 __all__ = [
     "SOFT_LIFETIME_PERCENT",
@@ -180,15 +181,15 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
 
 # -- logs --------------------------------------------------------------------------------------
 
-LOG_FILES = ("kmd", "pkid", "messages")
-
-
 def render_log(state: DeviceState, name: str) -> str:
-    """`show log kmd` / `show log pkid` / `show log messages`: as the run left them."""
+    """`show log kmd | pkid | messages | TRACE-FILE`: as the run left them."""
     if name == "kmd":
         return "\n".join(state.kmd_log)
     if name == "pkid":
         return "\n".join(state.pkid_log)
     if name == "messages":
         return "\n".join(state.messages_log)
-    raise ValueError(f"no log file {name!r} (one of {', '.join(LOG_FILES)})")
+    if name in state.trace_logs:
+        return "\n".join(state.trace_logs[name])
+    # Junos's answer for a file /var/log does not hold.
+    raise ShowError(f"error: could not resolve file: {name}")

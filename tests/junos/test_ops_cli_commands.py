@@ -15,6 +15,7 @@ from sim.junos.ops_grammar import commands
 from sim.run_folder import mark
 from tests.junos.ops_states import state
 from tests.junos.test_ops_golden_sa import CH11_CONFIG, NOW, ike, ipsec
+from tests.sim.scenarios import pair
 
 
 @pytest.fixture
@@ -90,3 +91,56 @@ def test_help_lists_every_command_of_the_grammar(run_dir, monkeypatch, capsys):
         assert words in listed
     assert {"show log messages", "show configuration security pki", "show version",
             "clear security ipsec security-associations"} <= listed
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory):
+    """A real run: Host-A traces kmd to its own file, `ike-trace`, and holds an IKE SA."""
+    folder = tmp_path_factory.mktemp("run")
+    topology = folder / "pair.yaml"
+    topology.write_text(pair(a={"extra": "set security ike traceoptions file ike-trace\n"
+                                          "set security ike traceoptions flag ike"}))
+    assert main(["run", str(topology), "--out", str(folder / "out"), "--quiet"]) == 0
+    return folder / "out"
+
+
+def test_show_log_question_mark_lists_the_log_files_the_device_has(real_run, capsys,
+                                                                   monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("show log ?\nshow log ike-trace | count\n"
+                                                  "show log nothing\n"))
+    assert main(["cli", str(real_run), "Host-A"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("Possible completions:")
+    assert lines[start + 1:start + 8] == [
+        "  <filename>           Name of log file",
+        "  kmd                  Key management daemon log",
+        "  pkid                 Public-key infrastructure daemon log",
+        "  messages             System log (KMD_* messages)",
+        "  ike-trace            Trace file (traceoptions file)",
+        "user@Host-A> show log ike-trace | count",
+        lines[start + 7],
+    ]
+    count = int(lines[start + 7].split()[1])
+    assert count > 0 and lines[start + 7] == f"Count: {count} lines"
+    assert "error: could not resolve file: nothing" in lines
+    trace = show_device(real_run, capsys, "Host-A", "show log ike-trace")
+    assert "Phase 1" in trace or "ike_" in trace
+
+
+def show_device(run_dir, capsys, device: str, line: str) -> str:
+    assert main(["show", str(run_dir), device, line]) == 0
+    return capsys.readouterr().out
+
+
+def test_clear_in_a_real_run_tears_the_ike_sa_down(real_run, capsys, monkeypatch):
+    before = show_device(real_run, capsys, "Host-A", "show security ike security-associations")
+    assert before.splitlines()[1].split()[1] == "UP"
+    peer = before.splitlines()[1].split()[-1]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(
+        f"clear security ike security-associations {peer}\n"))
+    assert main(["cli", str(real_run), "Host-A"]) == 0
+    capsys.readouterr()
+    assert show_device(real_run, capsys, "Host-A", "show security ike security-associations") \
+        == ""
+    last = show_device(real_run, capsys, "Host-A", "show log kmd | last 1")
+    assert f" IKE SA with {peer} deleted (cleared): " in last
