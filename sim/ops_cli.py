@@ -167,10 +167,14 @@ class Session:
             return
         self._say(text)
         if outcome.state is not self.state:
-            before, self.state = self.state, outcome.state
+            try:  # the log lines first: a log file that refuses them leaves the state as it was
+                _append_logs(self.run_dir, self.state, outcome.state)
+            except FileRefused as exc:
+                self._say(f"error: {exc}")
+                return
+            self.state = outcome.state
             # The store's folder is replaced whole, so cleared objects are gone from disk.
             self.state.save(self.run_dir)
-            _append_logs(self.run_dir, before, self.state)
 
     def _write_files(self, outcome: Outcome) -> str | None:
         """Make the command's file writes; a failure is the command's answer instead."""
@@ -188,19 +192,26 @@ class Session:
 
 def _append_logs(run_dir: Path, before: DeviceState, after: DeviceState) -> None:
     """Add the lines a command logged (`clear security ike security-associations`) to the
-    device's log files, as kmd and syslogd append them."""
-    for name, field in (("kmd", "kmd_log"), ("pkid", "pkid_log"), ("messages", "messages_log")):
-        new = getattr(after, field)[len(getattr(before, field)):]
-        if not new:
-            continue
-        folder = inside(run_dir, "logs", after.name)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = open_append(inside(folder, name))
-        try:
+    device's log files, as kmd and syslogd append them. Every file is opened before any is
+    written, so a refused one (a planted symlink) writes nothing."""
+    lines = {name: getattr(after, field)[len(getattr(before, field)):]
+             for name, field in (("kmd", "kmd_log"), ("pkid", "pkid_log"),
+                                 ("messages", "messages_log"))}
+    lines = {name: new for name, new in lines.items() if new}
+    if not lines:
+        return
+    folder = inside(run_dir, "logs", after.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    opened: list[tuple[int, tuple[str, ...]]] = []
+    try:
+        for name, new in lines.items():
+            opened.append((open_append(inside(folder, name)), new))
+        for fd, new in opened:
             view = memoryview("".join(line + "\n" for line in new).encode())
             while view:
                 view = view[os.write(fd, view):]
-        finally:
+    finally:
+        for fd, _ in opened:
             os.close(fd)
 
 
