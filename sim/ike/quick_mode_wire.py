@@ -3,7 +3,8 @@ first IV of an exchange under a Phase-1 SA (first_iv), encrypting and decrypting
 with the Phase-1 key (seal, open_encrypted), encrypted Informational notifications
 (seal_informational, open_informational), KEYMAT (keymat), and the RESPONDER-LIFETIME notify a
 responder sends when it shortens the SA lifetime. sim.ike.phase2 runs the exchange with them;
-sim.ike.phase1 uses seal and the Informational pair for its own encrypted messages.
+sim.ike.phase1 (and sim.ike.phase1_messages) use seal and the Informational pair for the IKE
+SA's own encrypted messages.
 """
 
 from __future__ import annotations
