@@ -29,9 +29,9 @@ class AggressiveModeHandlers:
         message = self._clear(datagram)
         self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
-        offer = self._require(message, SAPayload, "message 1")
-        self._gxi = self._require(message, KEPayload, "message 1").data
-        self._nonce_i = self._require(message, NoncePayload, "message 1").data
+        offer = message.only(SAPayload, "message 1")
+        self._gxi = message.only(KEPayload, "message 1").data
+        self._nonce_i = message.only(NoncePayload, "message 1").data
         self._take_crs(message)
         self._take_peer_id(message)
         self.rcookie = self._random(8)
@@ -48,12 +48,12 @@ class AggressiveModeHandlers:
 
     def _aggr_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        self.proposal = accepted(self._require(message, SAPayload, "message 2"),
+        self.proposal = accepted(message.only(SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
         self._take_responder_lifetime(message)
-        self._gxr = self._require(message, KEPayload, "message 2").data
-        self._nonce_r = self._require(message, NoncePayload, "message 2").data
+        self._gxr = message.only(KEPayload, "message 2").data
+        self._nonce_r = message.only(NoncePayload, "message 2").data
         self._take_crs(message)
         self._derive(self._gxr)
         self._read_vendor_ids(message)

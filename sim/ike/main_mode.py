@@ -22,7 +22,7 @@ class MainModeHandlers:
         message = self._clear(datagram)
         self.icookie = message.header.icookie
         self._sai_b = message.raw_body_of(SAPayload) or b""
-        offer = self._require(message, SAPayload, "message 1")
+        offer = message.only(SAPayload, "message 1")
         self.rcookie = self._random(8)
         reply, self.proposal = select(offer, self.config.proposals)
         self._read_vendor_ids(message)
@@ -30,7 +30,7 @@ class MainModeHandlers:
 
     def _main_on_2(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        self.proposal = accepted(self._require(message, SAPayload, "message 2"),
+        self.proposal = accepted(message.only(SAPayload, "message 2"),
                                  self.config.proposals)
         self.rcookie = message.header.rcookie
         self._read_vendor_ids(message)
@@ -43,8 +43,8 @@ class MainModeHandlers:
 
     def _main_on_3(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        peer_ke = self._require(message, KEPayload, "message 3").data
-        self._nonce_i = self._require(message, NoncePayload, "message 3").data
+        peer_ke = message.only(KEPayload, "message 3").data
+        self._nonce_i = message.only(NoncePayload, "message 3").data
         self._take_crs(message)
         self._gxi = peer_ke
         self._gxr, self._nonce_r = self._new_dh_and_nonce(self.proposal.dh_group)
@@ -57,8 +57,8 @@ class MainModeHandlers:
 
     def _main_on_4(self, datagram: bytes) -> None:
         message = self._clear(datagram)
-        self._gxr = self._require(message, KEPayload, "message 4").data
-        self._nonce_r = self._require(message, NoncePayload, "message 4").data
+        self._gxr = message.only(KEPayload, "message 4").data
+        self._nonce_r = message.only(NoncePayload, "message 4").data
         self._take_crs(message)
         self._derive(self._gxr)
         self._read_nat_d(message)  # a NAT found here moves message 5 to port 4500

@@ -216,7 +216,7 @@ class IkeSA(MainModeHandlers, AggressiveModeHandlers, PeerIdentity, Phase1Messag
         if self.state is State.IDLE and self.role is Role.RESPONDER:
             if header.exchange is not self.mode.value:
                 try:  # refused as a message only if it is one
-                    self._require(self._clear(datagram), SAPayload, "message 1")
+                    self._clear(datagram).only(SAPayload, "message 1")
                 except PayloadMalformed as exc:
                     raise RemoteProtocolError(str(exc), exc.notify) from None
                 self.icookie = header.icookie

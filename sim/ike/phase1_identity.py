@@ -82,7 +82,7 @@ class PeerIdentity:
         return self._local_id_sent.to_payload()
 
     def _take_peer_id(self, message: Message) -> None:
-        payload = self._require(message, IDPayload, "peer identity")
+        payload = message.only(IDPayload, "peer identity")
         raw = message.raw_body_of(IDPayload)
         if self.role is Role.RESPONDER:
             self._idii_b = raw
@@ -103,9 +103,9 @@ class PeerIdentity:
         """Keep the peer's proof (SIG, or HASH with pre-shared keys) and its certificates, and
         hand the certificates to pkid."""
         if self._pre_shared_key:
-            self._peer_proof = self._require(message, HashPayload, "peer hash").data
+            self._peer_proof = message.only(HashPayload, "peer hash").data
             return
-        self._peer_proof = self._require(message, SigPayload, "peer signature").data
+        self._peer_proof = message.only(SigPayload, "peer signature").data
         ders = tuple(c.data for c in message.all(CertPayload) if c.encoding == 4)
         try:
             decoded = peer_certificates(ders)

@@ -11,7 +11,6 @@ from dataclasses import replace
 from sim.ike import crypto
 from sim.ike.exchange import Failure
 from sim.ike.payloads import (
-    HEADER_LEN,
     PROTO_ISAKMP,
     ExchangeType,
     Header,
@@ -24,7 +23,7 @@ from sim.ike.payloads import (
     encode_message,
 )
 from sim.ike.proposals import life_attributes, notified_lifetime, settle_lifetime
-from sim.ike.quick_mode_wire import seal
+from sim.ike.quick_mode_wire import decrypt_body, seal
 
 
 class Phase1Messages:
@@ -43,15 +42,7 @@ class Phase1Messages:
         self._transmit(data)
 
     def _decrypt(self, datagram: bytes) -> Message:
-        header = Header.decode(datagram)
-        if not header.encrypted:
-            raise PayloadMalformed("message 5/6 is not encrypted", NotifyType.INVALID_FLAGS)
-        cipher = self.proposal.encryption_algorithm
-        ciphertext = datagram[HEADER_LEN:]
-        try:
-            body = crypto.decrypt(cipher, self.keys.enc_key, self._iv, ciphertext)
-        except ValueError as exc:
-            raise PayloadMalformed(str(exc)) from None
+        _, body, next_iv = decrypt_body(self, self._iv, datagram, "message 5/6")
         try:
             message = decode_message(datagram, body=body)
         except PayloadMalformed as exc:
@@ -62,19 +53,12 @@ class Phase1Messages:
             reason = (f"Incorrect pre-shared key ({exc})" if self._pre_shared_key
                       else f"message does not decrypt under the negotiated keys ({exc})")
             raise Failure(exc.notify, reason, tell_peer=self._peer_waits()) from None
-        self._iv = ciphertext[-cipher.block_size:]
+        self._iv = next_iv
         return message
 
     @staticmethod
     def _clear(datagram: bytes) -> Message:
         return decode_message(datagram)  # the encryption flag there is malformed input
-
-    @staticmethod
-    def _require(message: Message, cls: type, what: str):  # noqa: ANN205
-        found = message.all(cls)
-        if len(found) != 1:
-            raise PayloadMalformed(f"{what}: {len(found)} {cls.__name__}s")
-        return found[0]
 
     def _new_dh_and_nonce(self, group: crypto.DHGroup) -> tuple[bytes, bytes]:
         self._dh = crypto.DHPrivate(group, rng=self._rng)
