@@ -626,6 +626,13 @@ class Message:
     def first(self, cls: type):  # noqa: ANN201 - an instance of cls or None
         return next((p for p in self.payloads if isinstance(p, cls)), None)
 
+    def only(self, cls: type, what: str):  # noqa: ANN201 - an instance of cls
+        """The one payload of class `cls`: none or several is malformed `what`."""
+        found = self.all(cls)
+        if len(found) != 1:
+            raise PayloadMalformed(f"{what}: {len(found)} {cls.__name__}s")
+        return found[0]
+
     def raw_body_of(self, cls: type) -> bytes | None:
         for payload, raw in zip(self.payloads, self.raw_bodies, strict=True):
             if isinstance(payload, cls):

@@ -395,13 +395,6 @@ class QuickModeSA(Exchange):
     def _mid(self) -> bytes:
         return self.message_id.to_bytes(4, "big")
 
-    @staticmethod
-    def _one(message: Message, cls: type, what: str):  # noqa: ANN205
-        found = message.all(cls)
-        if len(found) != 1:
-            raise PayloadMalformed(f"{what}: {len(found)} {cls.__name__}s")
-        return found[0]
-
     def _ke_payload(self) -> list:
         group = self.chosen.group if self.chosen is not None else self.config.group
         if group is None:
@@ -468,8 +461,8 @@ class QuickModeSA(Exchange):
         esp = [p for p in offer.proposals if p.protocol_id == PROTO_IPSEC_ESP] if offer else []
         self.peer_spi = esp[0].spi if esp else b""  # names the negotiation in a notify
         self._check_hash(message, self._mid + after_hash)
-        offer = self._one(message, SAPayload, "message 1")
-        self._nonce_i = self._one(message, NoncePayload, "message 1").data
+        offer = message.only(SAPayload, "message 1")
+        self._nonce_i = message.only(NoncePayload, "message 1").data
         idci, idcr = self._peer_proxy_ids(message)
         # Policy lookup first, by the peer's IDs seen from our side; proposals come after.
         self.received_ids = ProxyIds(local=idcr, remote=idci)
@@ -494,10 +487,10 @@ class QuickModeSA(Exchange):
     def _on_2(self, datagram: bytes) -> None:
         message, after_hash = self._open(datagram)
         self._check_hash(message, self._mid + self._nonce_i + after_hash)
-        self.chosen = accepted(self._one(message, SAPayload, "message 2"), self.config.suites(),
+        self.chosen = accepted(message.only(SAPayload, "message 2"), self.config.suites(),
                                self._encapsulation)
         self.peer_spi = self.chosen.peer_spi
-        self._nonce_r = self._one(message, NoncePayload, "message 2").data
+        self._nonce_r = message.only(NoncePayload, "message 2").data
         self._take_peer_ke(message, self.chosen.group)
         sent = self.config.proxy_ids
         if [(i.id_type, i.protocol, i.port, i.data) for i in message.all(IDPayload)] not in (

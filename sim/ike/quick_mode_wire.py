@@ -3,7 +3,8 @@ first IV of an exchange under a Phase-1 SA (first_iv), encrypting and decrypting
 with the Phase-1 key (seal, open_encrypted), encrypted Informational notifications
 (seal_informational, open_informational), KEYMAT (keymat), and the RESPONDER-LIFETIME notify a
 responder sends when it shortens the SA lifetime. sim.ike.phase2 runs the exchange with them;
-sim.ike.phase1 uses seal and the Informational pair for its own encrypted messages.
+sim.ike.phase1 (and sim.ike.phase1_messages) use seal and the Informational pair for the IKE
+SA's own encrypted messages.
 """
 
 from __future__ import annotations
@@ -156,25 +157,33 @@ def seal_informational(phase1: KeyedSA, message_id: int,
     return data
 
 
-def open_encrypted(phase1: KeyedSA, iv: bytes, datagram: bytes
-                   ) -> tuple[Message, bytes, bytes]:
-    """(message, the received bytes after its first payload up to the end of its last one,
-    next IV). The middle part is what HASH(1)/HASH(2) cover: real bytes, not a re-encoding."""
+def decrypt_body(phase1: KeyedSA, iv: bytes, datagram: bytes, what: str = "message"
+                 ) -> tuple[Header, bytes, bytes]:
+    """(header, decrypted body, next IV) of an encrypted datagram under the Phase-1 key.
+    PayloadMalformed if it is not encrypted (naming `what`) or does not decrypt."""
     header = Header.decode(datagram)
     if not header.encrypted:
-        raise PayloadMalformed("message is not encrypted", NotifyType.INVALID_FLAGS)
+        raise PayloadMalformed(f"{what} is not encrypted", NotifyType.INVALID_FLAGS)
     cipher = phase1.proposal.encryption_algorithm
     ciphertext = datagram[HEADER_LEN:]
     try:
         body = crypto.decrypt(cipher, phase1.keys.enc_key, iv, ciphertext)
     except ValueError as exc:
         raise PayloadMalformed(str(exc)) from None
+    return header, body, ciphertext[-cipher.block_size:]
+
+
+def open_encrypted(phase1: KeyedSA, iv: bytes, datagram: bytes
+                   ) -> tuple[Message, bytes, bytes]:
+    """(message, the received bytes after its first payload up to the end of its last one,
+    next IV). The middle part is what HASH(1)/HASH(2) cover: real bytes, not a re-encoding."""
+    header, body, next_iv = decrypt_body(phase1, iv, datagram)
     parts = split_payloads(header.next_payload, body, allow_trailing=True)
     if not parts:
         raise PayloadMalformed("encrypted message without payloads")
     end = sum(4 + len(raw) for _, raw in parts)
     message = decode_message(datagram, body=body)
-    return message, body[4 + len(parts[0][1]):end], ciphertext[-cipher.block_size:]
+    return message, body[4 + len(parts[0][1]):end], next_iv
 
 
 def open_informational(phase1: KeyedSA, datagram: bytes) -> Message:
