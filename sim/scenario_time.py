@@ -123,7 +123,7 @@ def offset_text(seconds: float) -> str:
 def _read_index(run: Path) -> dict:
     path = inside(run, "pki", CA_FOLDER, INDEX_FILE)
     try:
-        index = json.loads(read_regular(path, limit=INDEX_MAX_BYTES))
+        index = json.loads(read_regular(path, limit=INDEX_MAX_BYTES, follow=False))
     except FileRefused as exc:
         raise UsageError(f"--at {KEYWORD}: {exc} (a run of an ikesim that kept no CRL "
                          f"history? run it again)") from None
