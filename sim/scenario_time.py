@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pki.files import FileRefused, check_name, inside, read_regular, shown
 from sim.crl_history import HISTORY_FOLDER, INDEX_FILE, INDEX_FORMAT, crl_file_name, iso
-from sim.durations import parse_duration
+from sim.durations import LONGEST_DURATION, parse_duration
 from sim.errors import UsageError
 from sim.run_folder import is_run_folder
 from sim.topology.limits import CA_FOLDER
@@ -74,7 +74,13 @@ def scenario_moment(text: str, cert: str) -> ScenarioMoment:
         raise UsageError(f"--at {shown(text)}: {shown(cert)} is not inside an ikesim run folder "
                          f"(no .ikesim-run above it); give an ISO 8601 time instead")
     index = _read_index(run)
-    start, end_s = _time(index, "start"), _seconds(index, "end_s")
+    try:
+        start, end_s = _time(index, "start"), _seconds(index, "end_s", LONGEST_DURATION)
+        start + dt.timedelta(seconds=end_s)
+    except OverflowError:
+        raise _bad(run, "end_s is past the year 9999") from None
+    except _Malformed as exc:
+        raise _bad(run, str(exc)) from None
     if text == KEYWORD:
         offset = end_s
     else:
@@ -86,10 +92,14 @@ def scenario_moment(text: str, cert: str) -> ScenarioMoment:
             raise UsageError(f"--at {shown(text)}: the run {shown(os.path.relpath(run))} "
                              f"lasted only {offset_text(end_s)}")
     cas = index.get("cas")
-    if not isinstance(cas, dict):
-        raise _bad(run, "'cas' is not a table")
-    crls = tuple(crl for ca, record in sorted(cas.items())
-                 if (crl := _current(run, ca, record, offset, text, start)) is not None)
+    try:
+        if not isinstance(cas, dict):
+            raise _Malformed("'cas' is not a table")
+        crls = tuple(crl for ca, record in sorted(cas.items())
+                     if (crl := _current(run, ca, record, offset, end_s, start, text))
+                     is not None)
+    except _Malformed as exc:
+        raise _bad(run, str(exc)) from None
     return ScenarioMoment(run=run, at=start + dt.timedelta(seconds=offset), offset_s=offset,
                           crls=crls)
 
@@ -127,22 +137,26 @@ def _read_index(run: Path) -> dict:
     except FileRefused as exc:
         raise UsageError(f"--at {KEYWORD}: {exc} (a run of an ikesim that kept no CRL "
                          f"history? run it again)") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
         raise _bad(run, "not JSON") from None
     if not isinstance(index, dict) or index.get("format") != INDEX_FORMAT:
         raise _bad(run, f"not format {INDEX_FORMAT}")
     return index
 
 
+class _Malformed(ValueError):
+    """crls.json says something ikesim never writes (the line names the file)."""
+
+
 def _bad(run: Path, problem: str) -> UsageError:
-    return UsageError(f"{shown(str(run / 'pki' / CA_FOLDER / INDEX_FILE))}: {problem}")
+    return UsageError(f"{shown(str(run / 'pki' / CA_FOLDER / INDEX_FILE), 200)}: {problem}")
 
 
-def _seconds(record: dict, key: str) -> float:
+def _seconds(record: dict, key: str, at_most: float) -> float:
     value = record.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) \
-            or not math.isfinite(value) or value < 0:
-        raise UsageError(f"{INDEX_FILE}: {key} {shown(value)} is not a number of seconds")
+            or not math.isfinite(value) or not 0 <= value <= at_most:
+        raise _Malformed(f"{key} {shown(value)} is not a number of seconds in the run")
     return float(value)
 
 
@@ -154,31 +168,33 @@ def _time(record: dict, key: str) -> dt.datetime:
     except ValueError:
         when = None
     if when is None:
-        raise UsageError(f"{INDEX_FILE}: {key} {shown(value)} is not a UTC time")
+        raise _Malformed(f"{key} {shown(value)} is not a UTC time")
     return when.replace(tzinfo=dt.UTC)
 
 
-def _current(run: Path, ca: object, record: object, offset: float, text: str,
-             start: dt.datetime) -> RunCrl | None:
+def _current(run: Path, ca: object, record: object, offset: float, end_s: float,
+             start: dt.datetime, text: str) -> RunCrl | None:
     """The CA's last CRL published at or before `offset`, or None if it had not published."""
     try:
         check_name("CA", ca)
     except FileRefused as exc:
-        raise _bad(run, str(exc)) from None
+        raise _Malformed(str(exc)) from None
     if not isinstance(record, dict) or not isinstance(record.get("crls"), list):
-        raise _bad(run, f"{ca}: no list of CRLs")
+        raise _Malformed(f"{ca}: no list of CRLs")
     chosen = None
     for entry in record["crls"]:
         if not isinstance(entry, dict):
-            raise _bad(run, f"{ca}: a CRL entry is not a table")
-        number, published_s = entry.get("n"), _seconds(entry, "published_s")
+            raise _Malformed(f"{ca}: a CRL entry is not a table")
+        number, published_s = entry.get("n"), _seconds(entry, "published_s", end_s)
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number < 10**6:
-            raise _bad(run, f"{ca}: CRL number {shown(number)} is not 1..999999")
+            raise _Malformed(f"{ca}: CRL number {shown(number)} is not 1..999999")
         if published_s <= offset and (chosen is None or published_s >= chosen[1]):
             chosen = (number, published_s)
     gap = record.get("not_kept")
-    if isinstance(gap, dict):
-        since, until = _seconds(gap, "from_s"), _seconds(gap, "until_s")
+    if gap is not None:
+        if not isinstance(gap, dict):
+            raise _Malformed(f"{ca}: not_kept is not a table")
+        since, until = _seconds(gap, "from_s", end_s), _seconds(gap, "until_s", end_s)
         if since <= offset < until:
             raise UsageError(f"--at {shown(text)}: the run did not keep {ca}'s CRLs published "
                              f"from start + {offset_text(since)} to {offset_text(until)} "
