@@ -77,7 +77,8 @@ def parse_time(text: str) -> dt.datetime:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--at {shown(text)}: not an ISO 8601 time "
-                         f"(e.g. 2012-09-17T22:30:00Z)") from None
+                         f"(e.g. 2012-09-17T22:30:00Z), nor scenario or scenario+OFFSET "
+                         f"(e.g. scenario+9m: a run's clock)") from None
     try:
         when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     except OverflowError:

@@ -33,7 +33,8 @@ INDEX = "run/pki/cas/crls.json"
     ("scenario+1e400", ("--at 'scenario+1e400': '1e400' is not a duration",)),
     ("scenario+6m", ("--at 'scenario+6m': the run 'run' lasted only 5m",)),
     ("scenario+99999999999999999999d", ("is too long (at most 36500d, 100 years)",)),
-    ("scenario\n+1m", ("--at 'scenario\\n+1m': not an ISO 8601 time",)),
+    ("scenario\n+1m", ("--at 'scenario\\n+1m': not an ISO 8601 time",
+                        "nor scenario or scenario+OFFSET (e.g. scenario+9m: a run's clock)")),
 ])
 def test_bad_at_values(ikesim, run, at, fragments):
     before = files_under(run)

@@ -140,3 +140,35 @@ def test_a_dropped_span_is_refused_for_its_moments(tmp_path, monkeypatch, capsys
     assert err == ("ikesim: --at 'scenario+3m': the run did not keep CA-B's CRLs published from "
                    "start + 2m to 5m (too many to keep)\n")
     assert _verify(run, "scenario+6m", capsys)[0] == 1
+
+
+def test_figure4_keeps_the_crl_that_revoked_host_b(tmp_path, monkeypatch, capsys):
+    """The README's example: Sales-CA's CRL of 17:29 (9 minutes in) revoked Host-B; the
+    second Host-A -> Host-B negotiation failed on it 8 hours later."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "figure4-multilevel", "--out", "f4"]) == 0
+    capsys.readouterr()
+    pki = "f4/pki"
+    status = main(["pki", "verify", f"{pki}/Host-B/local/Host-B.pem",
+                   "--ca", f"{pki}/cas/Root-CA.pem", "--untrusted", f"{pki}/cas/Sales-CA.pem",
+                   "--at", "scenario+8h25m"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Time: 2012-09-20T01:45:00Z (run f4, start + 8h25m)"
+    assert ("CRL: Sales-CA pki/cas/crls/Sales-CA/crl-0002.pem, published 2012-09-19T17:29:00Z "
+            "(start + 9m)") in lines
+    assert lines[-1].endswith("was revoked on 2012-09-19 17:29 UTC (keyCompromise)")
+    assert status == 1
+
+
+def test_the_history_is_the_same_bytes_for_the_same_seed(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.yaml").write_text(pair(events=EVENTS))
+    trees = []
+    for out in ("one", "two"):
+        assert main(["run", "t.yaml", "--out", out]) == 0
+        cas = tmp_path / out / "pki" / "cas"
+        trees.append({str(p.relative_to(cas)): p.read_bytes()
+                      for p in sorted(cas.rglob("*")) if p.is_file()})
+    capsys.readouterr()
+    assert trees[0] == trees[1]
+    assert "crls/CA-B/crl-0002.pem" in trees[0]
