@@ -1,7 +1,11 @@
 """`ikesim pki ...`: the PKI core on real files, with no simulation.
 
-    ikesim pki verify CERT --ca FILE [--untrusted FILE] [--crl FILE] [--at TIME]
-                      [--no-revocation] [--fetch] [--certificate-id ID]
+    ikesim pki verify CERT --ca FILE [--untrusted FILE] [--crl FILE]
+                      [--at TIME | --at scenario[+OFFSET]] [--no-revocation] [--fetch]
+                      [--certificate-id ID]
+
+`--at scenario+9m` checks a certificate of a run (CERT inside its folder) on the run's clock,
+with the CRLs its CAs had published by then (sim.scenario_time).
     ikesim pki demo [--out DIR]
 """
 
