@@ -1,7 +1,11 @@
 """`ikesim pki ...`: the PKI core on real files, with no simulation.
 
-    ikesim pki verify CERT --ca FILE [--untrusted FILE] [--crl FILE] [--at TIME]
-                      [--no-revocation] [--fetch] [--certificate-id ID]
+    ikesim pki verify CERT --ca FILE [--untrusted FILE] [--crl FILE]
+                      [--at TIME | --at scenario[+OFFSET]] [--no-revocation] [--fetch]
+                      [--certificate-id ID]
+
+`--at scenario+9m` checks a certificate of a run (CERT inside its folder) on the run's clock,
+with the CRLs its CAs had published by then (sim.scenario_time).
     ikesim pki demo [--out DIR]
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 from cryptography import x509
@@ -30,6 +35,7 @@ from pki.loaders import (
 )
 from sim.crl_fetch import FetchFailure, fetch_crl
 from sim.errors import UsageError
+from sim.scenario_time import describe, is_scenario_time, scenario_moment
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,7 +51,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("--crl", action="append", default=[], metavar="FILE",
                         help="CRLs (PEM/DER); repeatable")
     verify.add_argument("--at", metavar="TIME",
-                        help="validate at this time (ISO 8601, UTC if no zone); default now")
+                        help="validate at this time (ISO 8601, UTC if no zone); default now. "
+                             "`scenario` (the end of the run CERT is in) or `scenario+9m` "
+                             "(9 minutes into it) take the run's clock and the CRLs its CAs "
+                             "had published then")
     verify.add_argument("--no-revocation", action="store_true",
                         help="skip CRL checks (revocation-check disable)")
     verify.add_argument("--fetch", action="store_true",
@@ -72,7 +81,8 @@ def parse_time(text: str) -> dt.datetime:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--at {shown(text)}: not an ISO 8601 time "
-                         f"(e.g. 2012-09-17T22:30:00Z)") from None
+                         f"(e.g. 2012-09-17T22:30:00Z), nor scenario or scenario+OFFSET "
+                         f"(e.g. scenario+9m: a run's clock)") from None
     try:
         when = (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
     except OverflowError:
@@ -89,11 +99,26 @@ def _certificates(paths: list[str]) -> list[x509.Certificate]:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    at = parse_time(args.at) if args.at is not None else dt.datetime.now(dt.UTC)
+    moment = None
+    if args.at is not None and is_scenario_time(args.at):
+        moment = scenario_moment(args.at, args.cert)
+        at = moment.at
+    else:
+        at = parse_time(args.at) if args.at is not None else dt.datetime.now(dt.UTC)
     leaf = load_certificate(read_bytes(args.cert, limit=FILE_MAX_BYTES), source=args.cert)
     anchors = _certificates(args.ca)
     pool = _certificates(args.untrusted)
-    crls = [load_crl(read_bytes(path, limit=CRL_MAX_BYTES), source=path) for path in args.crl]
+    crl_paths = list(args.crl)
+    if moment is not None:
+        # The CRLs the run's CAs had published at that moment, unless the user chose some.
+        if not crl_paths:
+            crl_paths = [str(crl.path) for crl in moment.crls]
+        else:
+            moment = replace(moment, crls=())
+    crls = [load_crl(read_bytes(path, limit=CRL_MAX_BYTES), source=path) for path in crl_paths]
+    if moment is not None:
+        for line in describe(moment, chosen=not args.crl):
+            _say(line)
     name = args.certificate_id or Path(args.cert).stem
     return verify_and_report(name, leaf, anchors=anchors, pool=pool, crls=crls, at=at,
                              check_revocation=not args.no_revocation, fetch=args.fetch)

@@ -1,7 +1,8 @@
 """The files of a finished run, written under its folder and nowhere else:
 
     results.json          one record per negotiation (Scenario.results_json)
-    pki/cas/<CA>.pem, .crl   each CA's certificate and current CRL
+    pki/cas/<CA>.pem, .crl   each CA's certificate and the last CRL it published
+    pki/cas/crls/, crls.json every CRL each CA published, in order (sim.crl_history)
     pki/<device>/         the device's certificate store        (DeviceState.save)
     devices/<device>/     its configuration and state.json      (DeviceState.save)
 
@@ -17,6 +18,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
@@ -40,8 +42,12 @@ def write_run_files(scenario: Scenario, root: Path) -> Path:
         write_file(inside(cas, f"{ca}.pem"),
                    scenario.hierarchy.certificate(ca).public_bytes(pem))
         if scenario.topology.cas[ca].crl_urls:
-            crl = scenario.hierarchy.crl(ca, at=scenario.world.now())
+            # What the CA's servers held at the end, not a CRL signed afterwards.
+            der = scenario.crl_history.last(ca)
+            crl = (x509.load_der_x509_crl(der) if der is not None
+                   else scenario.hierarchy.crl(ca, at=scenario.world.now()))
             write_file(inside(cas, f"{ca}.crl"), crl.public_bytes(pem))
+    scenario.crl_history.write(cas, start=scenario.world.start, end_s=scenario.world.env.now)
     for device in scenario.devices.values():
         device.snapshot().save(root)
     path = inside(root, "results.json")

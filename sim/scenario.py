@@ -25,6 +25,7 @@ from pki.keys import KeySpec
 from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
 from pki.store import CertificateStore
 from sim import __version__
+from sim.crl_history import CrlHistory
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
@@ -52,6 +53,7 @@ class Scenario:
     out: Path
     _last_published: dict[str, float] = field(default_factory=dict)
     traffic: TrafficResults = field(default_factory=TrafficResults)
+    crl_history: CrlHistory = field(default_factory=CrlHistory)
 
     @classmethod
     def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
@@ -111,6 +113,7 @@ class Scenario:
         crl = self.hierarchy.crl(ca, at=self.world.now())
         self._last_published[ca] = self.world.env.now
         der = crl.public_bytes(Encoding.DER)
+        self.crl_history.record(ca, at_s=self.world.env.now, der=der)
         resolve = server_resolver(self.servers)
         for url in entry.crl_urls:
             server = resolve(host_of(url))

@@ -102,7 +102,8 @@ def test_malformed_file_exits_2_with_one_line(tmp_path, capsys, flag):
 
 
 @pytest.mark.parametrize(("at", "problem"), [
-    ("yesterday", "not an ISO 8601 time (e.g. 2012-09-17T22:30:00Z)"),
+    ("yesterday", "not an ISO 8601 time (e.g. 2012-09-17T22:30:00Z), nor scenario or "
+                  "scenario+OFFSET (e.g. scenario+9m: a run's clock)"),
     ("0001-01-01", "outside the years 1950 to 9998 (UTC) that validation uses"),
     ("9999-12-31T23:59:59", "outside the years 1950 to 9998 (UTC) that validation uses"),
     # Converting to UTC alone overflows datetime here.
