@@ -9,6 +9,7 @@ import io
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,12 @@ from tests.sim.tshark import needs_tshark
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 
 
-def run(here: Path, topology: Path | str, *options: str) -> str:
-    """`ikesim run TOPOLOGY --pcap cap.pcap --quiet` in `here`, as a user types it; stdout."""
+def run(here: Path, topology: Path | str, *options: str, pcap: str = "cap.pcap") -> Path:
+    """`ikesim run TOPOLOGY --pcap cap.pcap --quiet` in `here`, as a user types it."""
     cwd = os.getcwd()
     os.chdir(here)
     try:
-        code = main(["run", str(topology), "--out", "run", "--pcap", "cap.pcap", "--quiet",
+        code = main(["run", str(topology), "--out", "run", "--pcap", pcap, "--quiet",
                      *options])
     finally:
         os.chdir(cwd)
@@ -168,3 +169,38 @@ def test_a_run_without_keys_says_so():
     assert tshark_instructions("cap.pcap", [], []) == [
         "Wireshark: no negotiation derived keys; the capture reads as it is:",
         "  tshark -r cap.pcap"]
+
+
+# -- the README --------------------------------------------------------------------------------
+
+def readme_wireshark_blocks() -> list[str]:
+    """The shell blocks of the README's Wireshark subsection."""
+    text = (TOPOLOGIES.parent / "README.md").read_text()
+    section = text.split("### Wireshark\n", 1)[1].split("\n## ", 1)[0]
+    return [block.split("\n```", 1)[0] for block in section.split("```sh\n")[1:]]
+
+
+def test_the_readmes_tshark_command_is_the_one_the_run_prints(tmp_path, capsys):
+    run(tmp_path, "traffic-ping", pcap="esp.pcap")
+    (one_command, _) = readme_wireshark_blocks()
+    assert one_command.splitlines()[1:] == [line[2:].replace("      -o", "    -o")
+                                            for line in printed(capsys)]
+
+
+@needs_tshark
+def test_the_readmes_wireshark_commands_work_as_written(tmp_path):
+    """Each block pasted into a shell on a fresh machine (a home without Wireshark tables),
+    from a folder where `ikesim` is on the PATH."""
+    one_command, two_steps = readme_wireshark_blocks()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("XDG_CONFIG_HOME", None)
+    for block in (one_command, two_steps):
+        shown = subprocess.run(["sh", "-e", "-c", block], cwd=tmp_path, capture_output=True,
+                               text=True, env=env, check=True).stdout
+        assert "10.1.0.1 → 10.2.0.1     ICMP 200 Echo (ping) request" in shown
+        assert "ESP (SPI=" not in shown
+    assert (home / ".config" / "wireshark" / "esp_sa").read_text() == \
+        (tmp_path / "esp.pcap.esp_sa").read_text()
