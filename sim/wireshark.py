@@ -42,7 +42,7 @@ def tshark_instructions(pcap: str, ike_lines: Sequence[str],
         return [escape(line) for line in (
             "Wireshark: no negotiation derived keys; the capture reads as it is:", f"  {read}")]
     if len(" ".join([read, *options])) <= COMMAND_MAX:
-        lines = ["Wireshark: the capture with its messages 5 and 6"
+        lines = ["Wireshark: the capture with its IKE messages"
                  + (" and ESP packets" if esp_lines else "") + " decrypted:",
                  *_continued([read, *options])]
     else:

@@ -34,10 +34,11 @@ def run(here: Path, topology: Path | str, *options: str, pcap: str = "cap.pcap")
     return here
 
 
-def printed(capsys) -> list[str]:
-    """The shell lines ikesim printed under its `Wireshark:` heading."""
+def printed(capsys, *, heading: str | None = None) -> list[str]:
+    """The shell lines ikesim printed under its `Wireshark:` heading (which is `heading`)."""
     out = capsys.readouterr().out.splitlines()
     start = next(n for n, line in enumerate(out) if line.startswith("Wireshark:"))
+    assert heading is None or out[start] == heading
     return out[start + 1:]
 
 
@@ -96,7 +97,8 @@ def test_the_esp_sa_file_lists_each_quick_mode_in_the_order_it_installed(tmp_pat
 
 def test_run_prints_one_tshark_option_per_key_line(tmp_path, capsys):
     here = run(tmp_path, TOPOLOGIES / "traffic-ping.yaml")
-    lines = printed(capsys)
+    lines = printed(capsys, heading="Wireshark: the capture with its IKE messages and ESP "
+                    "packets decrypted:")
     (ike,) = (here / "cap.pcap.keys").read_text().splitlines()
     esp = (here / "cap.pcap.esp_sa").read_text().splitlines()
     assert lines == ["  tshark -r cap.pcap \\",
