@@ -27,6 +27,7 @@ from sim.topology import Topology, load_topology
 from sim.topology.limits import LONGEST_RUN, MAX_SEED
 from sim.topology.workload import workload_problem
 from sim.traffic_events import esp_sa_table, traffic_summary
+from sim.wireshark import ike_key_lines, tshark_instructions
 
 SEED_MAX = MAX_SEED  # as a topology's `seed`
 
@@ -212,7 +213,7 @@ def _write_capture(scenario: Scenario, path: Path) -> None:
     for target in (path, keys, esp_keys):  # again: the run took a while
         check_file_target(target)
     write_file(path, pcap_bytes(scenario.world.network.capture, start=scenario.topology.start))
-    lines = [f"{icookie.hex()},{key.hex()}" for icookie, key in scenario.key_table()]
+    lines = ike_key_lines(scenario.key_table())
     write_file(keys, "".join(f"{line}\n" for line in lines).encode(), mode=0o600)
     # The ESP SAs' keys in Wireshark's esp_sa table format (sim.traffic_events).
     write_file(esp_keys, "".join(f"{line}\n" for line in esp_sa_table(scenario)).encode(),
@@ -284,9 +285,15 @@ def where(scenario: Scenario, out: Path, pcap: str | None) -> str:
     if plots:
         lines.append(f"Plots:    {out / 'plots'}/ ({', '.join(plots)})")
     if pcap:
-        lines.append(f"Capture:  {pcap} (keys: {pcap}.keys, ESP keys: {pcap}.esp_sa)")
+        # The name came from the command line: escaped, as anything else not ikesim's.
+        lines.append(syslog_escape(f"Capture:  {pcap} (keys: {pcap}.keys, ESP keys: "
+                                   f"{pcap}.esp_sa)"))
     first = next(iter(scenario.devices), None)
     if first is not None:
         lines.append(f'Inspect:  ikesim show {out} {first} "show security pki crl"   '
                      f"(or: ikesim cli {out} {first})")
+    if pcap:
+        # The tshark command last, where a user copies it from.
+        lines += tshark_instructions(pcap, ike_key_lines(scenario.key_table()),
+                                     esp_sa_table(scenario))
     return "\n".join(lines)

@@ -237,13 +237,17 @@ class Scenario:
 
     def key_table(self) -> list[tuple[bytes, bytes]]:
         """(initiator cookie, Phase-1 encryption key) of every IKE SA that derived keys, for
-        Wireshark's ikev1_decryption_table."""
-        rows = {}
+        Wireshark's ikev1_decryption_table, in the order the negotiations started (as the
+        capture and the summary number them; the cookie breaks a tie)."""
+        rows: dict[bytes, tuple[float, bytes]] = {}
         for device in self.devices.values():
             for icookie, entry in known_sas(device):
                 if entry.sa.keys is not None:
-                    rows[icookie] = entry.sa.keys.enc_key
-        return sorted(rows.items())
+                    # Each side holds the SA; the initiator's is the earlier start.
+                    started = min(entry.started, rows.get(icookie, (entry.started,))[0])
+                    rows[icookie] = (started, entry.sa.keys.enc_key)
+        ordered = sorted(rows.items(), key=lambda row: (row[1][0], row[0]))
+        return [(icookie, key) for icookie, (_, key) in ordered]
 
     def results_json(self) -> dict:
         return {

@@ -58,6 +58,7 @@ class TunnelSa:
     counters: EspCounters
     keys: QuickModeDone
     qm: QmEntry | None = None  # kmd's Quick Mode: its SA pair ends when kmd deletes it
+    installed_at: float = 0.0  # simulated time Quick Mode installed it (the esp_sa order)
 
 
 class Traffic:
@@ -103,7 +104,8 @@ class Traffic:
             inbound=Inbound(suite(done.inbound_keys), spi=done.inbound_spi, counters=counters,
                             anti_replay=not (vpn is not None and vpn.no_anti_replay)),
             counters=counters, keys=done,
-            qm=next((q for q in reversed(self.kmd.quick.live()) if q.record is record), None))
+            qm=next((q for q in reversed(self.kmd.quick.live()) if q.record is record), None),
+            installed_at=self.env.now)
         self.sas.append(sa)
         self._by_spi[done.inbound_spi] = sa
 

@@ -59,17 +59,18 @@ _WIRESHARK_AUTHENTICATION = {"hmac-md5-96": "HMAC-MD5-96 [RFC2403]",
 def esp_sa_table(scenario: Scenario) -> list[str]:
     """One line per ESP SA direction, in Wireshark's `esp_sa` table format, so that the
     capture's ESP packets decrypt: each device's outbound SA (its peer holds the same keys
-    inbound, so every SA appears once)."""
+    inbound, so every SA appears once), in the order Quick Mode installed them."""
     lines = []
-    for device in scenario.devices.values():
-        for sa in device.traffic.every_sa():
-            record, keys = sa.record, sa.keys.outbound_keys
-            lines.append(",".join(f'"{field}"' for field in (
-                "IPv4", record.local_address, record.remote_address, f"0x{keys.spi:08x}",
-                _WIRESHARK_ENCRYPTION[record.encryption_algorithm],
-                f"0x{keys.encryption_key.hex()}",
-                _WIRESHARK_AUTHENTICATION[record.authentication_algorithm],
-                f"0x{keys.authentication_key.hex()}")))
+    installed = [sa for device in scenario.devices.values() for sa in device.traffic.every_sa()]
+    # sorted() is stable: SAs installed at the same moment keep the devices' order.
+    for sa in sorted(installed, key=lambda sa: sa.installed_at):
+        record, keys = sa.record, sa.keys.outbound_keys
+        lines.append(",".join(f'"{field}"' for field in (
+            "IPv4", record.local_address, record.remote_address, f"0x{keys.spi:08x}",
+            _WIRESHARK_ENCRYPTION[record.encryption_algorithm],
+            f"0x{keys.encryption_key.hex()}",
+            _WIRESHARK_AUTHENTICATION[record.authentication_algorithm],
+            f"0x{keys.authentication_key.hex()}")))
     return lines
 
 
