@@ -111,13 +111,15 @@ ROOT = Node("", {
             "ike": Node("Show Internet Key Exchange information", {
                 "security-associations": Leaf(
                     "show ike sa", "Show Internet Key Exchange security associations",
-                    (*_LEVEL, Opt("index", "Index of security association", "index", names="ike-sa")),
+                    (*_LEVEL, Opt("index", "Index of security association", "index",
+                                  names="ike-sa")),
                     exclusive=_BRIEF_DETAIL),
             }),
             "ipsec": Node("Show IP Security information", {
                 "security-associations": Leaf(
                     "show ipsec sa", "Show IPSec security associations",
-                    (*_LEVEL, Opt("index", "Index of security association", "index", names="ipsec-sa")),
+                    (*_LEVEL, Opt("index", "Index of security association", "index",
+                                  names="ipsec-sa")),
                     exclusive=_BRIEF_DETAIL),
                 "statistics": Leaf(
                     "show ipsec statistics", "Show IPSec statistics",
