@@ -11,9 +11,9 @@ may come from anyone: its certificates' names must not drive the terminal). `cli
 `user@DEVICE> ` prompt: `?` at the end of a line lists completions, `help` the commands,
 `exit` or `quit` leaves; a syntax error is marked with a `^` under the word at fault
 (sim.cli_syntax). At a terminal the line is edited as in Junos (sim.cli_editing: Tab, `?` at
-once, history, Ctrl-L, Ctrl-D); from a pipe, lines are read and echoed one by one. Request and clear commands that change the device are saved to the
-run directory at once. File names in commands (filename, key) are paths on this machine,
-relative to the current directory.
+once, history, Ctrl-L, Ctrl-D); from a pipe, lines are read and echoed one by one. Request
+and clear commands that change the device are saved to the run directory at once. File names
+in commands (filename, key) are paths on this machine, relative to the current directory.
 """
 
 from __future__ import annotations
@@ -152,7 +152,8 @@ class Session:
                 self._say(f"\nerror: line of {exc.length} characters (at most {MAX_LINE}).")
                 continue
             if line is None:
-                self.stdout.write("\n")
+                if self.editor is None:  # the editor has ended the line already
+                    self.stdout.write("\n")
                 return 0
             command = line.strip()
             if not command:
