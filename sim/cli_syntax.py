@@ -6,14 +6,15 @@ word that does not fit, a `^` under it, then the error:
     syntax error, expecting <command>.
 
 A first word that is no command at all is "unknown command."; a line that stops before the
-command is complete gets the `^` just past its last word. Errors that are not about syntax
+command is complete gets the `^` just past its last word; a word that may be the start of
+several is "'c' is ambiguous." and the list of what it may mean. Errors that are not about syntax
 (`error: ...`) are answered as they are, without a mark.
 """
 
 from __future__ import annotations
 
 from sim.junos.logs import syslog_escape
-from sim.junos.ops_grammar import EXPECTING, ParseError, choices, word_spans
+from sim.junos.ops_grammar import EXPECTING, ParseError, choices, complete, word_spans
 
 UNKNOWN = "unknown command."
 
@@ -47,7 +48,8 @@ def bad_word(line: str) -> int | None:
 def marked(line: str, message: str, *, indent: int) -> str:
     """The answer to `line` refused with `message`, a `^` under the word at fault; `indent` is
     the width of the prompt the line was typed after."""
-    if not message.startswith("syntax error"):
+    ambiguous = message.endswith(" is ambiguous.")
+    if not (message.startswith("syntax error") or ambiguous):
         return message
     try:
         column = bad_word(line)
@@ -57,6 +59,10 @@ def marked(line: str, message: str, *, indent: int) -> str:
         column = len(line.rstrip()) + 1
     elif column == word_spans(line)[0][1] and message == EXPECTING:
         message = UNKNOWN
+    elif ambiguous:
+        # As Junos does, the words the prefix could mean, with their help.
+        word_end = column + len(line[column:].split(maxsplit=1)[0])
+        message = f"{message}\n{complete(line[:word_end])}"
     # The line was echoed escaped: count the columns as they were shown.
     width = indent + len(syslog_escape((line + " ")[:column]))
     return f"{' ' * width}^\n{message}"

@@ -67,6 +67,18 @@ def test_the_caret_is_under_the_word_at_fault(run_dir, monkeypatch, capsys, line
     assert out == f"user@SRX-A> {line}\n{' ' * caret}^\n{message}\nuser@SRX-A> \n"
 
 
+def test_an_ambiguous_word_is_marked_and_what_it_may_mean_listed(run_dir, monkeypatch, capsys):
+    out = session(run_dir, monkeypatch, capsys, "show security pki c")
+    assert out == ("user@SRX-A> show security pki c\n"
+                   "                              ^\n"
+                   "'c' is ambiguous.\n"
+                   "Possible completions:\n"
+                   "  ca-certificate       Show certificate authority certificate information\n"
+                   "  certificate-request  Show certificate request information\n"
+                   "  crl                  Show certificate revocation list information\n"
+                   "user@SRX-A> \n")
+
+
 def test_an_error_that_is_not_about_syntax_has_no_caret(run_dir, monkeypatch, capsys):
     out = session(run_dir, monkeypatch, capsys,
                   "request security pki local-certificate load certificate-id x")
