@@ -9,9 +9,11 @@ folder that is not a complete run (`<dir>: not an ikesim run folder`) or whose s
 not read back. What the commands print is escaped as syslogd escapes a log line (a run folder
 may come from anyone: its certificates' names must not drive the terminal). `cli` is a
 `user@DEVICE> ` prompt: `?` at the end of a line lists completions, `help` the commands,
-`exit` or `quit` leaves. Request and clear commands that change the device are saved to the
-run directory at once. File names in commands (filename, key) are paths on this machine,
-relative to the current directory.
+`exit` or `quit` leaves; a syntax error is marked with a `^` under the word at fault
+(sim.cli_syntax). At a terminal the line is edited as in Junos (sim.cli_editing: Tab, `?` at
+once, history, Ctrl-L, Ctrl-D); from a pipe, lines are read and echoed one by one. Request
+and clear commands that change the device are saved to the run directory at once. File names
+in commands (filename, key) are paths on this machine, relative to the current directory.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import TextIO
 
 from pki.files import FileRefused, check_file_target, inside, open_append, write_file
 from pki.loaders import LoadError, read_bytes
+from sim.cli_syntax import marked
 from sim.device_state import DeviceState
 from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
@@ -98,6 +101,20 @@ class Session:
         # Piped input is not echoed by a terminal: echo it, so the output reads as a session.
         self.echo = not stdin.isatty()
         self.prompt = f"user@{state.name}> "
+        # A person at a terminal gets line editing; a pipe is read line by line, as before.
+        self.editor = None
+        if stdin.isatty() and stdout.isatty():
+            from sim.cli_editing import LineEditor  # only a terminal needs prompt_toolkit
+
+            self.editor = LineEditor(lambda: self.state)
+
+    def _ask(self, prompt: str, *, command: bool = True) -> str | None:
+        """One line typed after `prompt`: None at end of input (Ctrl-D)."""
+        if self.editor is not None:
+            return self.editor.read(prompt, command=command)
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        return self._read()
 
     def _read(self) -> str | None:
         line = self.stdin.readline(MAX_LINE + 1)
@@ -120,15 +137,14 @@ class Session:
 
     def run(self) -> int:
         while True:
-            self.stdout.write(self.prompt)
-            self.stdout.flush()
             try:
-                line = self._read()
+                line = self._ask(self.prompt)
             except _Overlong as exc:
                 self._say(f"\nerror: line of {exc.length} characters (at most {MAX_LINE}).")
                 continue
             if line is None:
-                self.stdout.write("\n")
+                if self.editor is None:  # the editor has ended the line already
+                    self.stdout.write("\n")
                 return 0
             command = line.strip()
             if not command:
@@ -140,18 +156,17 @@ class Session:
             elif command.endswith("?"):
                 self._say(complete(command, self.state))
             else:
-                self.one(command)
+                # Leading spaces were typed after the prompt: the caret counts them.
+                self.one(command, indent=len(self.prompt) + len(line) - len(line.lstrip()))
 
-    def one(self, command: str) -> None:
+    def one(self, command: str, *, indent: int = 0) -> None:
         try:
             outcome = execute(self.state, command, read=read_bytes)
             text = outcome.output
             if outcome.question is not None:
                 self._say(outcome.output)
-                self.stdout.write(terminal(outcome.question))
-                self.stdout.flush()
                 try:
-                    answer = self._read()
+                    answer = self._ask(terminal(outcome.question), command=False)
                 except _Overlong:
                     answer = "no"  # not an answer Junos takes: the default
                 if answer is None:
@@ -159,7 +174,7 @@ class Session:
                 outcome = execute(self.state, command, read=read_bytes, answer=answer or "no")
                 text = outcome.reply
         except ParseError as exc:
-            self._say(str(exc))
+            self._say(marked(command, str(exc), indent=indent))
             return
         problem = self._write_files(outcome)
         if problem is not None:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pki.files import FileRefused, check_name
 from sim.junos.config_tokens import shown
 
-__all__ = ["Command", "Leaf", "Node", "Opt", "ParseError", "ROOT", "complete", "parse",
-           "commands", "help_text", "peer_address", "sa_index"]
+__all__ = ["Command", "Leaf", "Node", "Opt", "ParseError", "ROOT", "choices", "commands",
+           "complete", "help_text", "parse", "peer_address", "sa_index", "word_spans"]
 
 
 class ParseError(ValueError):
@@ -88,7 +88,7 @@ def _profile(help_text: str = "CA profile name") -> Opt:
 
 
 _PEER_ADDRESS = Opt("peer-address", "IP address of security association's peer",
-                    "peer-address")
+                    "peer-address", names="peer")
 _CONFIG_SECTIONS = (("ike", "Internet Key Exchange configuration"),
                     ("ipsec", "IP Security configuration"),
                     ("pki", "Public-key infrastructure configuration"))
@@ -125,14 +125,16 @@ ROOT = Node("", {
             "ike": Node("Show Internet Key Exchange information", {
                 "security-associations": Leaf(
                     "show ike sa", "Show Internet Key Exchange security associations",
-                    (*_LEVEL, Opt("index", "Index of security association", "index"),
+                    (*_LEVEL, Opt("index", "Index of security association", "index",
+                                  names="ike-sa"),
                      _PEER_ADDRESS), exclusive=(*_BRIEF_DETAIL, ("index", "peer-address")),
                     positional="peer-address"),
             }),
             "ipsec": Node("Show IP Security information", {
                 "security-associations": Leaf(
                     "show ipsec sa", "Show IPSec security associations",
-                    (*_LEVEL, Opt("index", "Index of security association", "index")),
+                    (*_LEVEL, Opt("index", "Index of security association", "index",
+                                  names="ipsec-sa")),
                     exclusive=_BRIEF_DETAIL),
                 "statistics": Leaf(
                     "show ipsec statistics", "Show IPSec statistics",
@@ -283,23 +285,29 @@ _ESCAPE = re.compile(r'\\(["\\])')  # inside double quotes, as a POSIX shell
 
 def tokenize(line: str) -> list[str]:
     """The words of `line`, in time linear in its length."""
+    return [word for word, _ in word_spans(line)]
+
+
+def word_spans(line: str) -> list[tuple[str, int]]:
+    """The words of `line`, each with the column it starts at (where a caret marks it)."""
     if len(line) > MAX_LINE:
         raise ParseError(f"error: line of {len(line)} characters (at most {MAX_LINE}).")
-    words: list[str] = []
+    words: list[tuple[str, int]] = []
     pieces: list[str] | None = None  # the word being read, if any
-    at = 0
+    start = at = 0
     while at < len(line):
         match = _PIECE.match(line, at)
         if match is None:  # an opening quote without its closing one, or a final backslash
             raise ParseError("syntax error, unbalanced quotes.")
-        at = match.end()
         if match[4] is not None:  # whitespace ends a word
             if pieces is not None:
-                words.append("".join(pieces))
+                words.append(("".join(pieces), start))
                 pieces = None
+            at = match.end()
             continue
         if pieces is None:
-            pieces = []
+            pieces, start = [], at
+        at = match.end()
         if match[1] is not None:
             pieces.append(_ESCAPE.sub(r"\1", match[1]))
         elif match[2] is not None:
@@ -309,7 +317,7 @@ def tokenize(line: str) -> list[str]:
         else:
             pieces.append(match[0])
     if pieces is not None:
-        words.append("".join(pieces))
+        words.append(("".join(pieces), start))
     return words
 
 
@@ -432,26 +440,12 @@ Names = Callable[[str], list[str]]
 def complete(line: str, names: Names | None = None) -> str:
     """What `?` at the end of `line` answers: "Possible completions:" and a two-column list,
     or the one-line error the words typed so far already cause. `names(kind)` supplies
-    existing names ("local", "request", "key", "profile") to offer for a value."""
-    text = line[:-1] if line.endswith("?") else line
-    words = tokenize(text)
-    partial = "" if not text or text[-1].isspace() else words.pop()
+    existing names ("local", "request", "key", "profile", "ike-sa", "ipsec-sa") to offer for
+    a value."""
     try:
-        node, pos = _walk(words)
-        if isinstance(node, Node):
-            items = [(name, child.help) for name, child in node.children.items()]
-            if node.other is not None:  # Junos lists `<filename>` first, then the files
-                placeholder, *known = _other_items(node, node.other, names)
-                items = [placeholder, *items, *known]
-            if node.key is not None:
-                items = [("<[Enter]>", "Execute this command"), *items,
-                         ("|", "Pipe through a command")]
-        else:
-            items = _leaf_items(node, words[pos:], names)
+        items = choices(line[:-1] if line.endswith("?") else line, names)
     except ParseError as error:
         return str(error)
-    items = [(name, help_text) for name, help_text in items
-             if name.startswith(partial) or (name.startswith("<") and name != "<[Enter]>")]
     if not items:
         return "No valid completions"
     return "\n".join(["Possible completions:",
@@ -464,6 +458,27 @@ def _other_items(node: Node, leaf: Leaf, names: Names | None) -> list[tuple[str,
     known = names(opt.names) if names and opt.names else []
     return [(f"<{opt.value}>", opt.help),
             *((name, leaf.help) for name in known if name not in node.children)]
+
+
+def choices(text: str, names: Names | None = None) -> list[tuple[str, str]]:
+    """What may come at the end of `text` (its last word, when not followed by a space, is
+    the start of one): (choice, one-line help) pairs, placeholders such as
+    `<certificate-id-name>` and `<[Enter]>` included; ParseError for words that do not fit."""
+    words = tokenize(text)
+    partial = "" if not text or text[-1].isspace() else words.pop()
+    node, pos = _walk(words)
+    if isinstance(node, Node):
+        items = [(name, child.help) for name, child in node.children.items()]
+        if node.other is not None:  # Junos lists `<filename>` first, then the files
+            placeholder, *known = _other_items(node, node.other, names)
+            items = [placeholder, *items, *known]
+        if node.key is not None:
+            items = [("<[Enter]>", "Execute this command"), *items,
+                     ("|", "Pipe through a command")]
+    else:
+        items = _leaf_items(node, words[pos:], names)
+    return [(name, help_text) for name, help_text in items
+            if name.startswith(partial) or (name.startswith("<") and name != "<[Enter]>")]
 
 
 def _leaf_items(leaf: Leaf, tokens: list[str], names: Names | None) -> list[tuple[str, str]]:

@@ -125,7 +125,7 @@ def test_cli_with_piped_input_in_a_real_process(run_dir):
         "  Issued to: john doe, Issued by: emailAddress = certadmin@example.net, C = US,",
         "    ST = CA, L = Sunnyvale, O = Example, OU = Sales, CN = Sales",
     ]
-    assert "user@host> foo\nsyntax error, expecting <command>.\nuser@host> quit" in done.stdout
+    assert "user@host> foo\n           ^\nunknown command.\nuser@host> quit" in done.stdout
 
 
 def test_cli_replaces_a_file_it_exports_to_and_refuses_a_symlink_or_a_device(
