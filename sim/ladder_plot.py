@@ -159,9 +159,8 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
     if outcome == "done":
         outcome = "Phase-1 done" + (", Phase-2 done" if n["phase2"] == "done" else "")
     outcome += f": {n['error']}" if n["error"] and failed else ""
-    title = ax.set_title(f"{n['initiator']} → {responder} (gateway {n['gateway']}), {outcome}",
-                         color=outcome_colour(final_outcome(n)) if failed else "black", pad=12)
-    fit_width(title)
+    ax.set_title(f"{n['initiator']} → {responder} (gateway {n['gateway']}), {outcome}",
+                 color=outcome_colour(final_outcome(n)) if failed else "black", pad=12)
     notes = []
     if n.get("error_detail"):
         who = f"{n['failed_on']}: " if n.get("failed_on") else ""
@@ -169,7 +168,7 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
     if n.get("network_cause"):
         notes.append(f"On the path: {n['network_cause']}")
     if notes:
-        fit_width(ax.set_xlabel("\n".join(notes), fontsize=8, color=FAILED))
+        ax.set_xlabel("\n".join(notes), fontsize=8, color=FAILED)
     if failed and n.get("failed_on") in x and n.get("duration_s") is not None:
         at, column = y(start + n["duration_s"]), x[n["failed_on"]]
         colour = outcome_colour(final_outcome(n))
@@ -178,6 +177,8 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
                 color=colour, fontsize=8, fontweight="bold", zorder=5, va="top")
     ax.spines["left"].set_bounds(0, span)
     _ladder_legend(ax, n["messages"], n["steps"], downloads)
+    for text in (ax.title, ax.xaxis.label):  # once all else is in place: the layout is final
+        fit_width(text)
     return ax
 
 

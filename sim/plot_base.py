@@ -89,15 +89,18 @@ def time_scale(span: float) -> tuple[float, str]:
     return 1 / 3600, "h"
 
 
-def fit_width(text: Text, margin: float = 0.04) -> None:
-    """Wrap each line of `text` (a title, an axis label) so that it fits its figure's width
-    less a margin each side, measured with the figure's own renderer and font."""
+def fit_width(text: Text, margin: float = 0.02) -> None:
+    """Wrap each line of `text` (a title, an axis label) until it lies inside its figure, less
+    a margin each side, once the figure is laid out (a title is centred on its axes, not on
+    the figure): measured with the figure's own renderer and fonts."""
     figure = text.figure
-    room = figure.bbox.width * (1 - 2 * margin)
     lines = text.get_text().split("\n")
     width = max(len(line) for line in lines)
-    renderer = figure.canvas.get_renderer()
-    while width > 20 and text.get_window_extent(renderer).width > room:
+    while width > 20:
+        figure.draw_without_rendering()
+        extent, box = text.get_window_extent(), figure.bbox
+        if box.x0 + margin * box.width <= extent.x0 and extent.x1 <= box.x1 - margin * box.width:
+            return
         width = int(width * 0.9)
         text.set_text("\n".join(textwrap.fill(line, width) for line in lines))
 

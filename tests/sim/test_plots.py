@@ -414,21 +414,29 @@ def test_rekeys_count_once_by_their_own_outcome_hatched(revoked):
     assert legend(ax) == ["done", "Phase-1 failed", "rekeys"]
 
 
-def test_every_text_of_every_figure_is_inside_it(revoked, many, phase2_failed):
+@pytest.mark.parametrize("rc", [{}, plots._RC], ids=["defaults", "as-written"])
+def test_every_text_of_every_figure_is_inside_it(revoked, many, phase2_failed, rc):
+    """With matplotlib's defaults (a notebook) and the settings write_plots draws with."""
     import copy
+
+    import matplotlib
 
     long = copy.deepcopy(revoked)
     failed = long["negotiations"][1]
-    failed["gateway"] = "a-gateway-with-a-long-name-" + "x" * 36
+    failed["gateway"] = "ike_cert_gw_01"
     failed["error_detail"] = "the peer's certificate " + "is not what was expected " * 12
-    figures = [plots.ladder(r, i) for r in (revoked, long) for i in (0, 1)]
-    figures += [plots.ladder(phase2_failed, 0), plots.outcomes(revoked),
-                plots.outcomes(phase2_failed), plots.hierarchy(revoked),
-                plots.completion_times(many), plots.completions_over_time(many)]
-    for ax in figures:
-        assert outside_the_figure(ax) == [], ax.get_title()
-    title = figures[3].get_title()
+    long["crl_downloads"] = []  # two lifelines: the narrowest ladder
+    with matplotlib.rc_context(rc):
+        figures = [plots.ladder(r, i) for r in (revoked, long) for i in (0, 1)]
+        figures += [plots.ladder(phase2_failed, 0), plots.outcomes(revoked),
+                    plots.outcomes(phase2_failed), plots.hierarchy(revoked),
+                    plots.completion_times(many), plots.completions_over_time(many)]
+        for ax in figures:
+            assert outside_the_figure(ax) == [], ax.get_title()
+    title, notes = figures[3].get_title(), figures[3].get_xlabel()
     assert "\n" in title and "Phase-1 failed: Authentication failed" in title.replace("\n", " ")
+    assert notes.count("\n") >= 2 and " ".join(notes.split()) == \
+        "Host-A: " + " ".join(failed["error_detail"].split())
 
 
 def test_compressed_time_axis_has_round_ticks_with_units_and_marked_breaks(tmp_path):
