@@ -459,3 +459,23 @@ def test_troubleshoot_writes_the_case_plots_and_says_where(tmp_path, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert f"Plots: {out / 'plots'}/ (hierarchy.png, ladder.png, outcomes.png)" in printed
     assert png_size(out / "plots" / "ladder.png")[1] == 800
+
+
+def test_each_figure_names_its_axes_with_units_and_keys_what_it_draws(revoked, many):
+    ladder = plots.ladder(revoked, 1)
+    assert ladder.get_ylabel() == "simulated time since 2013-03-01T09:03:00Z (ms)"
+    assert legend(ladder) == ["IKE message (* encrypted)", "pkid validation", "CRL download"]
+    times = plots.completion_times(many)
+    middle = sorted(n["duration_s"] for n in many["negotiations"])[10] * 1000
+    assert times.get_xlabel() == "Phase-1 time, first message to done (ms)"
+    assert times.get_ylabel() == "negotiations"
+    assert legend(times) == [f"median {middle:.3g} ms"]
+    over = plots.completions_over_time(many)
+    assert over.get_xlabel() == "simulated time since 2013-03-01T09:00:00Z (s)"
+    assert over.get_ylabel() == "negotiations (cumulative)"
+    assert legend(over) == ["done (21)"]
+    for ax in (times, over, plots.outcomes(many)):
+        ax.figure.canvas.draw()
+        ticks = [t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels())]
+        numbers = [t.replace("\N{MINUS SIGN}", "-") for t in ticks if t and t[0] != "d"]
+        assert numbers and all(re.fullmatch(r"-?\d+(\.\d{1,2})?", t) for t in numbers), ticks
