@@ -115,9 +115,11 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
     y = times.y
 
     ax = axes_for(ax, (max(6.5, 2.6 * len(lifelines) + 1.5), 8.0))
-    span = y(end)
+    # The lifelines run on to the last arrow's head (a message arrives one delay after it is sent).
+    span = y(max([end, *(m["time"] + delay for m in n["messages"])]))
     for i in range(len(lifelines)):
-        ax.plot([i, i], [0, times.beyond(span, 0.02)], color="0.55", lw=1, zorder=1)
+        ax.plot([i, i], [0, times.beyond(span, 0.02)], color="0.55", lw=1, zorder=1,
+                gid="lifeline")
     roles = {n["initiator"]: "initiator", responder: "responder"}
     ax.set_xticks(range(len(lifelines)), [
         name + (f"\n({roles[name]})" if name in roles else "") for name in lifelines])

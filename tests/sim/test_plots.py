@@ -479,3 +479,12 @@ def test_each_figure_names_its_axes_with_units_and_keys_what_it_draws(revoked, m
         ticks = [t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels())]
         numbers = [t.replace("\N{MINUS SIGN}", "-") for t in ticks if t and t[0] != "d"]
         assert numbers and all(re.fullmatch(r"-?\d+(\.\d{1,2})?", t) for t in numbers), ticks
+
+
+def test_lifelines_reach_the_last_arrows_head(revoked):
+    ax = plots.ladder(revoked, 1)  # ends with kmd's Informational, arriving after the failure
+    heads = [a.xy[1] for a in arrows(ax, "message")]
+    lifelines = [line for line in ax.get_lines() if line.get_gid() == "lifeline"]
+    assert len(lifelines) == 3
+    assert all(max(line.get_ydata()) > max(heads) for line in lifelines)
+    assert ax.spines["left"].get_bounds()[1] == pytest.approx(max(heads))
