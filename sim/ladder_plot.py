@@ -10,6 +10,7 @@ negotiation (a responder answers a Main Mode message at once).
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
@@ -18,9 +19,18 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from sim.plot_base import FAILED, axes_for, checked, time_scale
+from sim.plot_base import (
+    FAILED,
+    axes_for,
+    checked,
+    final_outcome,
+    fit_width,
+    outcome_colour,
+    time_scale,
+)
 
 __all__ = ["ladder"]
 
@@ -105,9 +115,11 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
     y = times.y
 
     ax = axes_for(ax, (max(6.5, 2.6 * len(lifelines) + 1.5), 8.0))
-    span = y(end)
+    # The lifelines run on to the last arrow's head (a message arrives one delay after it is sent).
+    span = y(max([end, *(m["time"] + delay for m in n["messages"])]))
     for i in range(len(lifelines)):
-        ax.plot([i, i], [0, times.beyond(span, 0.02)], color="0.55", lw=1, zorder=1)
+        ax.plot([i, i], [0, times.beyond(span, 0.02)], color="0.55", lw=1, zorder=1,
+                gid="lifeline")
     roles = {n["initiator"]: "initiator", responder: "responder"}
     ax.set_xticks(range(len(lifelines)), [
         name + (f"\n({roles[name]})" if name in roles else "") for name in lifelines])
@@ -144,24 +156,31 @@ def ladder(results: Mapping, index: int = 0, ax: Axes | None = None) -> Axes:
     for d in downloads:
         _download(ax, d, device=x[d["device"]], server=x[servers[d["url"]]], y=y, delay=delay)
 
-    outcome = f"Phase-1 {n['phase1']}" + (f": {n['error']}" if n["error"] else "")
+    outcome = final_outcome(n)
+    failed = outcome.endswith("failed")
+    if outcome == "done":
+        outcome = "Phase-1 done" + (", Phase-2 done" if n["phase2"] == "done" else "")
+    outcome += f": {n['error']}" if n["error"] and failed else ""
     ax.set_title(f"{n['initiator']} → {responder} (gateway {n['gateway']}), {outcome}",
-                 color=FAILED if n["phase1"] == "failed" else "black", pad=12)
+                 color=outcome_colour(final_outcome(n)) if failed else "black", pad=12)
     notes = []
     if n.get("error_detail"):
         who = f"{n['failed_on']}: " if n.get("failed_on") else ""
-        notes.append(textwrap.fill(who + n["error_detail"], 110))
+        notes.append(who + n["error_detail"])
     if n.get("network_cause"):
-        notes.append(textwrap.fill(f"On the path: {n['network_cause']}", 95))
+        notes.append(f"On the path: {n['network_cause']}")
     if notes:
         ax.set_xlabel("\n".join(notes), fontsize=8, color=FAILED)
-    if n["phase1"] == "failed" and n.get("failed_on") in x and n.get("duration_s") is not None:
-        at = y(start + n["duration_s"])
-        ax.plot([x[n["failed_on"]]], [at], marker="X", color=FAILED, ms=11, zorder=5)
-        ax.text(x[n["failed_on"]] + 0.08, at, n["error"] or "failed", color=FAILED,
-                fontsize=8, fontweight="bold", va="center", zorder=5)
+    if failed and n.get("failed_on") in x and n.get("duration_s") is not None:
+        at, column = y(start + n["duration_s"]), x[n["failed_on"]]
+        colour = outcome_colour(final_outcome(n))
+        ax.plot([column], [at], marker="X", color=colour, ms=11, zorder=5)
+        _beside(ax, column, at, textwrap.fill(n["error"] or "failed", 24), last=len(x) - 1,
+                color=colour, fontsize=8, fontweight="bold", zorder=5, va="top")
     ax.spines["left"].set_bounds(0, span)
     _ladder_legend(ax, n["messages"], n["steps"], downloads)
+    for text in (ax.title, ax.xaxis.label):  # once all else is in place: the layout is final
+        fit_width(text)
     return ax
 
 
@@ -181,8 +200,17 @@ def _download(ax: Axes, d: Mapping, *, device: int, server: int,
         _arrow(ax, (device, y(d["started_s"])), (server, y(reach)), f"GET {file}",
                color=FAILED, gid="crl-request")
         ax.plot([device], [y(d["finished_s"])], marker="X", color=FAILED, ms=9, zorder=5)
-        ax.text(device + 0.08, y(d["finished_s"]), d["reason"] or "download failed",
-                color=FAILED, fontsize=7, va="center", zorder=5)
+        _beside(ax, device, y(d["finished_s"]), textwrap.fill(d["reason"] or "download failed",
+                                                              24),
+                last=None, color=FAILED, fontsize=7, zorder=5, va="bottom")
+
+
+def _beside(ax: Axes, column: int, at: float, text: str, *, last: int | None,
+            **style: object) -> None:
+    """Text beside a lifeline, on its right unless it is the last one (the figure ends there)."""
+    left = column == last
+    ax.text(column + (-0.08 if left else 0.08), at, text, ha="right" if left else "left",
+            **{"va": "center", **style})
 
 
 def _ladder_legend(ax: Axes, messages: list[dict], steps: list[dict],
@@ -212,9 +240,12 @@ class _TimeAxis:
     def __init__(self, moments: list[float], *, start: float) -> None:
         offsets = sorted({t - start for t in moments})
         self.start = start
-        self.scale, self.unit = time_scale(offsets[-1] - offsets[0])
         gaps = [(a, b) for a, b in zip(offsets, offsets[1:], strict=False) if b - a > self.IDLE]
-        busy = offsets[-1] - offsets[0] - sum(b - a for a, b in gaps)
+        span = offsets[-1] - offsets[0]
+        busy = span - sum(b - a for a, b in gaps)
+        # The unit of what is drawn at true scale (the breaks say their own): minutes for a
+        # 6 min wait would make every tick of its 5 ms bursts a long fraction.
+        self.scale, self.unit = time_scale(span if span < 1 else min(span, max(busy, 1.0)))
         squeezed = min(max(0.02, 0.12 * busy), self.IDLE)
         real, drawn = [0.0], [0.0]
         for a, b in gaps:
@@ -255,19 +286,41 @@ class _TimeAxis:
         height = float(self._forward(self.span)) or 1.0
         for a, b in zip(edges[::2], edges[1::2], strict=True):
             share = (float(self._forward(b)) - float(self._forward(a))) / height
-            if share < 0.15:  # a short burst: its start is enough, more would collide
-                ticks.append(a)
+            if share < 0.15:  # a short burst: one round tick in it, more would collide
+                near = 0.01 * height  # drawn as true time here: a hair's breadth
+                tick = _roundest(a, b)
+                tick = _roundest(a - near, b + near) if tick is None else tick
+                ticks += [] if tick is None else [tick]
                 continue
             ticks += [t for t in MaxNLocator(nbins=max(2, round(8 * share))).tick_values(a, b)
                       if a - 1e-9 <= t <= b + 1e-9]
         ax.yaxis.set_major_locator(FixedLocator(ticks))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.6g}"))
+        unit = self.unit
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.6g} {unit}"))
         ax.yaxis.set_minor_locator(NullLocator())
         for a, b in self.gaps:
             ax.axhspan(a, b, color="0.93", zorder=0, lw=0)
-            ax.text(0.01, self.middle(a, b), f"{(b - a):.3g} {self.unit} later",
-                    ha="left", va="center", fontsize=7, color="0.45", style="italic",
-                    transform=ax.get_yaxis_transform(), zorder=4, gid="time-break")
+            at = self.middle(a, b)
+            scale, unit = time_scale((b - a) / self.scale)
+            ax.annotate(f"{(b - a) / self.scale * scale:.3g} {unit} later", (0, at),
+                        xycoords=ax.get_yaxis_transform(), xytext=(9, 0),
+                        textcoords="offset points", ha="left", va="center", fontsize=7,
+                        color="0.45", style="italic", zorder=4, gid="time-break")
+            # The break marked on the axis itself: its scale is not continuous here.
+            ax.plot([0], [at], transform=ax.get_yaxis_transform(), marker="$\\approx$",
+                    ms=12, color="0.3", mfc="0.3", clip_on=False, zorder=6, gid="axis-break",
+                    path_effects=[withStroke(linewidth=4, foreground="white")])
+
+
+def _roundest(low: float, high: float) -> float | None:
+    """The number in [low, high] with the fewest significant decimals (6.002 for 6.00134 to
+    6.0045): a tick label a reader takes in at a glance, at its true place."""
+    for decimals in range(-4, 7):
+        step = 10.0 ** -decimals
+        value = math.ceil(low / step - 1e-9) * step
+        if value <= high + 1e-12:
+            return round(value, max(decimals, 0))
+    return None
 
 
 def _arrow(ax: Axes, tail: tuple[float, float], head: tuple[float, float], label: str, *,

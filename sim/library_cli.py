@@ -5,7 +5,8 @@ with ikesim, the guide's examples and its troubleshooting cases.
     ikesim troubleshoot proposal-mismatch
         runs topologies/cases/proposal-mismatch.yaml, prints the log lines that show the
         problem (device and log named), then "Resolution:" and what the guide says to do;
-        exit status 1 when a look-for entry finds no line (the case did not reproduce).
+        exit status 1 when a look-for entry finds no line (the case did not reproduce);
+        writes the run's plots too (the failed negotiation's ladder among them) and prints where.
 
 The library is the repository's `topologies/` folder. An installed ikesim carries it inside the
 `sim` package as `sim/library/` (pyproject.toml maps it there when the wheel is built); a
@@ -136,10 +137,12 @@ def troubleshoot(args: argparse.Namespace) -> int:
     warn(topology)
     out = Path(args.out) if args.out else Path("runs") / f"{args.case}-{topology.seed}"
     wall = time.perf_counter()
-    scenario = execute(topology, out=out, plots=False)
+    scenario = execute(topology, out=out)
     print(summary(scenario, time.perf_counter() - wall))
     missing = report(topology, scenario)
-    print(f"\nLogs: {out / 'logs'}/<device>/kmd, pkid")
+    print(f"\nLogs:  {out / 'logs'}/<device>/kmd, pkid")
+    plots = sorted(p.name for p in (out / "plots").glob("*.png"))
+    print(f"Plots: {out / 'plots'}/ ({', '.join(plots)})")
     return 1 if missing else 0
 
 

@@ -30,7 +30,17 @@ from matplotlib.ticker import MaxNLocator
 
 from pki.files import write_file
 from sim.ladder_plot import ladder
-from sim.plot_base import DONE, DPI, FAILED, PENDING, axes_for, checked, empty, time_scale
+from sim.plot_base import (
+    DONE,
+    DPI,
+    FAILED,
+    axes_for,
+    checked,
+    empty,
+    final_outcome,
+    outcome_colour,
+    time_scale,
+)
 
 __all__ = ["completion_times", "completions_over_time", "hierarchy", "ladder", "outcomes",
            "write_plots"]
@@ -45,32 +55,55 @@ STATE_COLOURS = {"ok": "#43a047", "revoked": "#d32f2f", "expired / not yet valid
 # -- outcomes ---------------------------------------------------------------------------------
 
 def outcomes(results: Mapping, ax: Axes | None = None) -> Axes:
-    """Negotiations by Phase-1 result: one bar for done, one per failure error text (as Junos
-    words it), one for still pending; each bar labelled with its count."""
+    """Negotiations by final outcome: one bar for done, one per failure (its phase and error
+    text, as Junos words it), one per phase still pending; coloured by outcome (Phase-1 failed
+    red, Phase-2 failed orange) and labelled with the count. A rekey (of an IKE SA or of an
+    IPsec SA, each a negotiation of its own in results.json) counts once, by its own outcome,
+    hatched on top of the first negotiations' part of its bar."""
     results = checked(results)
     negotiations = results["negotiations"]
     ax = axes_for(ax, (7.5, 4.5))
-    counts: Counter[str] = Counter()
+    counts: dict[str, Counter[bool]] = {}
     for n in negotiations:
-        if n["phase1"] == "failed":
-            counts[n["error"] or "failed (no error text)"] += 1
-        else:
-            counts[n["phase1"]] += 1
-    ax.set_title(f"{results['scenario']}: {len(negotiations)} Phase-1 negotiations")
+        outcome = final_outcome(n)
+        key = outcome if not outcome.endswith("failed") else \
+            f"{outcome.split()[0]}: {n['error'] or 'failed (no error text)'}"
+        counts.setdefault(key, Counter())[n.get("reason") == "rekey"] += 1
+    rekeys = sum(c[True] for c in counts.values())
+    ax.set_title(f"{results['scenario']}: {len(negotiations)} negotiation"
+                 + ("" if len(negotiations) == 1 else "s")
+                 + (f" ({rekeys} of them rekeys)" if rekeys else "") + ", by final outcome")
     if not counts:
         return empty(ax, "no negotiations")
-    failures = sorted((k for k in counts if k not in ("done", "pending")),
-                      key=lambda k: (-counts[k], k))
-    names = [k for k in ("done",) if k in counts] + failures + \
-        [k for k in ("pending",) if k in counts]
-    colours = [DONE if k == "done" else PENDING if k == "pending" else FAILED for k in names]
-    bars = ax.bar(range(len(names)), [counts[k] for k in names], color=colours, width=0.6)
-    ax.bar_label(bars, padding=2)
+
+    def order(key: str) -> tuple:
+        rank = 0 if key == "done" else 1 if key.startswith("Phase-1:") else \
+            2 if key.startswith("Phase-2:") else 3
+        return rank, -sum(counts[key].values()), key
+
+    names = sorted(counts, key=order)
+    outcomes_of = [key if ":" not in key else f"{key.split(':')[0]} failed" for key in names]
+    colours = [outcome_colour(o) for o in outcomes_of]
+    first = [counts[k][False] for k in names]
+    again = [counts[k][True] for k in names]
+    ax.bar(range(len(names)), first, color=colours, width=0.6)
+    if rekeys:
+        ax.bar(range(len(names)), again, bottom=first, color=colours, width=0.6,
+               hatch="//", edgecolor="white", gid="rekeys")
+    totals = [a + b for a, b in zip(first, again, strict=True)]
+    for i, total in enumerate(totals):
+        ax.annotate(str(total), (i, total), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", gid="count")
     ax.set_xticks(range(len(names)), [textwrap.fill(k, 18) for k in names])
     ax.set_ylabel("negotiations")
-    ax.set_ylim(0, max(counts.values()) * 1.15)
+    ax.set_ylim(0, max(totals) * 1.3)  # the top band holds the legend
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.spines[["top", "right"]].set_visible(False)
+    shown = list(dict.fromkeys(outcomes_of))
+    handles = [Patch(color=outcome_colour(o), label=o) for o in shown]
+    if rekeys:
+        handles.append(Patch(facecolor="0.6", hatch="//", edgecolor="white", label="rekeys"))
+    ax.legend(handles=handles, frameon=False, loc="upper center", ncol=len(handles), fontsize=8)
     return ax
 
 

@@ -267,6 +267,15 @@ def test_storm_run_accounts_for_every_spoke(storm):
     assert images(storm.cell("over-time")) == 1
 
 
+def test_one_storm_with_its_own_defaults_is_a_storm(storm):
+    """What the cell's text promises: spokes failing at the back of the CRL server's queue,
+    and Phase-1 times of seconds (a negotiation without the queue takes a fraction of one)."""
+    printed = text(storm.cell("one-run"))
+    failed = int(re.search(r"Phase-1: \d+ done, (\d+) failed", printed).group(1))
+    median_s = float(re.search(r"Phase-1 time median ([\d.]+) s", printed).group(1))
+    assert failed > 0 and median_s > 2.0
+
+
 def test_storm_sweep_has_a_point_per_capacity(storm):
     cell = storm.cell("sweep")
     capacities = assigned(cell, "CAPACITIES")

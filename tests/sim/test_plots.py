@@ -3,6 +3,7 @@ read back from the Axes, and the PNG files write_plots leaves."""
 
 from __future__ import annotations
 
+import re
 import struct
 
 import matplotlib.colors as mcolors
@@ -10,7 +11,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Annotation
 
-from sim import plots
+from sim import plot_base, plots
 from sim.scenario import Scenario
 from sim.topology import parse_topology
 from tests.sim.scenarios import HOST_B, pair, profiles
@@ -45,6 +46,29 @@ def arrows(ax, gid: str) -> list[Annotation]:
 
 def labels(ax) -> list[str]:
     return [t.get_text() for t in ax.texts if not isinstance(t, Annotation)]
+
+
+def legend(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def outside_the_figure(ax) -> list[str]:
+    """Every text a reader sees (labels, titles, notes, tick labels, legend entries) whose
+    rendered extent leaves the figure."""
+    figure = ax.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    texts = [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label]
+    if ax.axison:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            texts += [t.label1 for t in axis.get_major_ticks() if low <= t.get_loc() <= high]
+    if ax.get_legend() is not None:
+        texts += ax.get_legend().get_texts()
+    box = figure.bbox
+    return [t.get_text() for t in texts if t.get_visible() and t.get_text()
+            and not (box.x0 <= (e := t.get_window_extent(renderer)).x0 and e.x1 <= box.x1
+                     and box.y0 <= e.y0 and e.y1 <= box.y1)]
 
 
 def png_size(path) -> tuple[int, int]:
@@ -127,7 +151,7 @@ def test_long_waits_are_squeezed_into_labelled_breaks(tmp_path):
     results = run(lossy, tmp_path, seed=6)  # MM 6 lost again and again: timers 0.5, 1, 2, 4 s
     ax = plots.ladder(results, 0)
     breaks = [t.get_text() for t in ax.texts if t.get_gid() == "time-break"]
-    assert breaks == ["0.455 s later", "0.995 s later", "1.99 s later", "3.99 s later"]
+    assert breaks == ["455 ms later", "995 ms later", "1.99 s later", "3.99 s later"]
     # The squeeze bends the drawing only: arrows still sit at their true times.
     n = results["negotiations"][0]
     last = arrows(ax, "message")[-1]
@@ -163,8 +187,14 @@ def test_outcome_bars_count_done_and_each_error(revoked):
     ax = plots.outcomes(revoked)
     heights = [p.get_height() for p in ax.patches]
     assert heights == [1, 1]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["done", "Authentication\nfailed"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["done",
+                                                            "Phase-1:\nAuthentication\nfailed"]
     assert [t.get_text() for t in ax.texts] == ["1", "1"]  # the count on each bar
+    assert [p.get_facecolor() for p in ax.patches] == [mcolors.to_rgba(plots.DONE),
+                                                       mcolors.to_rgba(plots.FAILED)]
+    assert legend(ax) == ["done", "Phase-1 failed"]
+    assert ax.get_ylabel() == "negotiations"
+    assert ax.get_title() == "test: 2 negotiations, by final outcome"
 
 
 def test_outcomes_of_a_run_without_negotiations():
@@ -338,3 +368,123 @@ def test_text_a_peer_or_a_topology_chose_is_drawn_as_text(revoked, tmp_path):
     assert {p.name for p in paths} >= {"ladder.png", "ladder-failed.png", "outcomes.png"}
     assert "x\\$\\foo{\\$y^[[2J" in ax.get_xlabel()
     assert hostile["negotiations"][1]["gateway"] == "gw$^$"  # the caller's results untouched
+
+
+# -- what each figure claims, and that it fits ------------------------------------------------
+
+ROUND_TICK = r"(0|[1-9]\d*|\d+\.\d{1,3}) (ms|s|min)"
+
+
+@pytest.fixture(scope="module")
+def phase2_failed(tmp_path_factory) -> dict:
+    """The guide's Phase 2 proposal mismatch: Phase 1 done, Quick Mode: No proposal chosen."""
+    from sim.library_cli import CASES, topologies_dir
+    from sim.topology import load_topology
+
+    topology = load_topology(topologies_dir() / CASES / "phase2-proposal-mismatch.yaml")
+    scenario = Scenario.build(topology, out=tmp_path_factory.mktemp("p2") / "run")
+    scenario.run()
+    return scenario.results_json()
+
+
+def test_phase2_failure_is_its_own_colour_not_done(phase2_failed):
+    (n,) = phase2_failed["negotiations"]
+    assert (n["phase1"], n["phase2"]) == ("done", "failed")
+    ax = plots.outcomes(phase2_failed)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Phase-2: No\nproposal chosen"]
+    (bar,) = ax.patches
+    assert bar.get_facecolor() == mcolors.to_rgba(plot_base.PHASE2_FAILED) != \
+        mcolors.to_rgba(plots.DONE)
+    assert legend(ax) == ["Phase-2 failed"]
+    ladder = plots.ladder(phase2_failed, 0)
+    assert "Phase-2 failed: No proposal chosen" in ladder.get_title()
+    assert "Phase-1 done" not in ladder.get_title()
+
+
+def test_rekeys_count_once_by_their_own_outcome_hatched(revoked):
+    import copy
+
+    results = copy.deepcopy(revoked)
+    results["negotiations"][1]["reason"] = "rekey"  # the failed one, as if it were a rekey
+    ax = plots.outcomes(results)
+    assert ax.get_title() == "test: 2 negotiations (1 of them rekeys), by final outcome"
+    hatched = [p for p in ax.patches if p.get_hatch()]
+    assert [p.get_height() for p in hatched] == [0, 1]
+    assert [t.get_text() for t in ax.texts] == ["1", "1"]
+    assert legend(ax) == ["done", "Phase-1 failed", "rekeys"]
+
+
+@pytest.mark.parametrize("rc", [{}, plots._RC], ids=["defaults", "as-written"])
+def test_every_text_of_every_figure_is_inside_it(revoked, many, phase2_failed, rc):
+    """With matplotlib's defaults (a notebook) and the settings write_plots draws with."""
+    import copy
+
+    import matplotlib
+
+    long = copy.deepcopy(revoked)
+    failed = long["negotiations"][1]
+    failed["gateway"] = "ike_cert_gw_01"
+    failed["error_detail"] = "the peer's certificate " + "is not what was expected " * 12
+    long["crl_downloads"] = []  # two lifelines: the narrowest ladder
+    with matplotlib.rc_context(rc):
+        figures = [plots.ladder(r, i) for r in (revoked, long) for i in (0, 1)]
+        figures += [plots.ladder(phase2_failed, 0), plots.outcomes(revoked),
+                    plots.outcomes(phase2_failed), plots.hierarchy(revoked),
+                    plots.completion_times(many), plots.completions_over_time(many)]
+        for ax in figures:
+            assert outside_the_figure(ax) == [], ax.get_title()
+    title, notes = figures[3].get_title(), figures[3].get_xlabel()
+    assert "\n" in title and "Phase-1 failed: Authentication failed" in title.replace("\n", " ")
+    assert notes.count("\n") >= 2 and " ".join(notes.split()) == \
+        "Host-A: " + " ".join(failed["error_detail"].split())
+
+
+def test_compressed_time_axis_has_round_ticks_with_units_and_marked_breaks(tmp_path):
+    lossy = pair(duration="5m").replace("latency: 5ms}", "latency: 5ms, loss: 0.3}")
+    ax = plots.ladder(run(lossy, tmp_path, seed=6), 0)
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[0] == "0 s" and len(ticks) >= 5
+    assert all(re.fullmatch(ROUND_TICK, t) for t in ticks), ticks
+    breaks = [line for line in ax.get_lines() if line.get_gid() == "axis-break"]
+    assert len(breaks) == len([t for t in ax.texts if t.get_gid() == "time-break"]) == 4
+    assert ax.get_ylabel().endswith("(s)")
+
+
+def test_troubleshoot_writes_the_case_plots_and_says_where(tmp_path, capsys):
+    from sim.cli import main
+
+    out = tmp_path / "case"
+    assert main(["troubleshoot", "phase2-proposal-mismatch", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert f"Plots: {out / 'plots'}/ (hierarchy.png, ladder.png, outcomes.png)" in printed
+    assert png_size(out / "plots" / "ladder.png")[1] == 800
+
+
+def test_each_figure_names_its_axes_with_units_and_keys_what_it_draws(revoked, many):
+    ladder = plots.ladder(revoked, 1)
+    assert ladder.get_ylabel() == "simulated time since 2013-03-01T09:03:00Z (ms)"
+    assert legend(ladder) == ["IKE message (* encrypted)", "pkid validation", "CRL download"]
+    times = plots.completion_times(many)
+    middle = sorted(n["duration_s"] for n in many["negotiations"])[10] * 1000
+    assert times.get_xlabel() == "Phase-1 time, first message to done (ms)"
+    assert times.get_ylabel() == "negotiations"
+    assert legend(times) == [f"median {middle:.3g} ms"]
+    over = plots.completions_over_time(many)
+    assert over.get_xlabel() == "simulated time since 2013-03-01T09:00:00Z (s)"
+    assert over.get_ylabel() == "negotiations (cumulative)"
+    assert legend(over) == ["done (21)"]
+    for ax in (times, over, plots.outcomes(many)):
+        ax.figure.canvas.draw()
+        ticks = [t.get_text() for t in (*ax.get_xticklabels(), *ax.get_yticklabels())]
+        numbers = [t.replace("\N{MINUS SIGN}", "-") for t in ticks if t and t[0] != "d"]
+        assert numbers and all(re.fullmatch(r"-?\d+(\.\d{1,2})?", t) for t in numbers), ticks
+
+
+def test_lifelines_reach_the_last_arrows_head(revoked):
+    ax = plots.ladder(revoked, 1)  # ends with kmd's Informational, arriving after the failure
+    heads = [a.xy[1] for a in arrows(ax, "message")]
+    lifelines = [line for line in ax.get_lines() if line.get_gid() == "lifeline"]
+    assert len(lifelines) == 3
+    assert all(max(line.get_ydata()) > max(heads) for line in lifelines)
+    assert ax.spines["left"].get_bounds()[1] == pytest.approx(max(heads))
