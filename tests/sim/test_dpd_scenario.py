@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 import sim.gateway
 from sim.cli import main
+from tests.sim.tshark import needs_tshark
 
 TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "dpd-peer-dies.yaml"
 DPD_LINES = ("      set security ike gateway ike_gw dead-peer-detection always-send\n"
@@ -213,8 +213,7 @@ def test_the_key_table_still_decrypts_an_sa_dpd_cleared_and_the_peer_lost(tmp_pa
     assert row.startswith(f"{icookie},") and len(row.split(",")[1]) == 64  # aes-256-cbc
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
-                    "(.ci/run installs Debian's tshark)")
+@needs_tshark
 def test_wireshark_names_the_vendor_id_and_decrypts_each_r_u_there_and_ack(tmp_path, capsys):
     out, pcap = tmp_path / "run", tmp_path / "dpd.pcap"
     assert main(["run", str(TOPOLOGY), "--out", str(out), "--quiet", "--pcap", str(pcap)]) == 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from sim.network import Captured, Datagram
 from sim.pcap import _checksum, pcap_bytes
+from tests.sim.tshark import needs_tshark
 
 START = dt.datetime(2012, 9, 19, 17, 20, tzinfo=dt.UTC)
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
@@ -78,8 +78,7 @@ def test_the_shipped_scenarios_capture_holds_message_5_as_two_fragments(fragment
                                           (464, fragments[0][1], False, 1480)]
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
-                    "(.ci/run installs Debian's tshark)")
+@needs_tshark
 def test_tshark_reassembles_the_fragments_into_the_isakmp_messages(fragments_dropped, tmp_path):
     home = tmp_path / "home"
     (home / ".config" / "wireshark").mkdir(parents=True)

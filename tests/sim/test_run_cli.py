@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 
@@ -20,6 +19,7 @@ from sim.scenario import Scenario
 from sim.topology import parse_topology
 from tests.badinput.conftest import files_under
 from tests.sim.scenarios import pair
+from tests.sim.tshark import needs_tshark
 
 EVENTS = ("  - {at: 1s, initiate: {device: Host-A, gateway: gw}}\n"
           "  - {at: 2m, revoke: {ca: CA-B, certificate: Host-B}}\n"
@@ -100,8 +100,7 @@ def test_config_error_points_into_the_topology_file(tmp_path, capsys):
     assert err.count("\n") == 1
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
-                    "(.ci/run installs Debian's tshark)")
+@needs_tshark
 def test_capture_dissects_cleanly_and_decrypts_with_the_key_table(topology_file, tmp_path,
                                                                   capsys):
     pcap = tmp_path / "ike.pcap"

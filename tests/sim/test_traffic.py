@@ -25,6 +25,7 @@ from sim.pcap import pcap_bytes
 from sim.scenario import Scenario
 from sim.topology import parse_topology
 from sim.traffic_events import esp_sa_table
+from tests.sim.tshark import needs_tshark
 
 TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "traffic-ping.yaml"
 TEXT = TOPOLOGY.read_text()
@@ -221,8 +222,7 @@ def test_the_run_writes_the_esp_keys_in_wiresharks_esp_sa_format(capture):
         for line in lines] == [True, True]
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed "
-                    "(.ci/run installs Debian's tshark)")
+@needs_tshark
 def test_tshark_decrypts_the_esp_traffic_with_the_written_table(capture, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
