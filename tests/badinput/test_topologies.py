@@ -513,3 +513,34 @@ def test_a_certificate_id_enrolled_twice_by_one_device_is_refused(ikesim, tmp_pa
                  '                      {certificate-id: Host-A, ca: CA-B, ip-address: 10.0.0.1}]')
     _refused(ikesim, tmp_path, "twice.yaml", text, "devices.Host-A.enroll: certificate-id "
              "Host-A is already enrolled above", line_of="{certificate-id: Host-A, ca: CA-B,")
+
+
+def test_what_a_run_deletes_stays_in_its_run_folder_whatever_the_names(ikesim, tmp_path):
+    """Every delete ikesim makes (old logs and their rotations, the store's staging folder, an
+    earlier run replaced whole, its own stale partial folders) is inside the run folder or is
+    its own staging beside it. Names a topology may legally give that look like those files
+    (a device `kmd.0`, one `A..B`, a trace file `kmd.1`, a topology named like a staging
+    folder) change nothing outside `out/`, over two runs into the same folder."""
+    work = tmp_path / "work"
+    (work / "victim").mkdir(parents=True)
+    (work / "victim" / "kmd.1").write_text("mine\n")
+    (work / ".out.partial-mine").mkdir()  # looks like ours, but not our token pattern
+    (work / ".out.partial-mine" / "notes").write_text("mine\n")
+    (work / "kmd.0").write_text("mine\n")
+    text = _swap("duration: 10m", "duration: 2s",
+                 BASE.replace("Host-B", "kmd.0").replace("Host-A", "A..B"))
+    text = text.replace("set security pki traceoptions flag all",
+                        "set security pki traceoptions flag all\n"
+                        "      set security ike traceoptions file kmd.1\n"
+                        "      set security ike traceoptions flag all", 1)
+    text = text.replace("name: ", "name: x.partial-0011223344556677  # was: ", 1)
+    (work / "t.yaml").write_text(text)
+    os.chdir(work)
+    before = {k: v for k, v in files_under(work).items() if not k.startswith("out")}
+    for _ in range(2):
+        outcome = ikesim("run", str(work / "t.yaml"), "--out", "out")
+        assert outcome.code == 0, outcome.err
+    after = {k: v for k, v in files_under(work).items() if not k.startswith("out")}
+    assert after == before
+    assert (work / "out" / "logs" / "kmd.0" / "kmd").is_file()
+    assert (work / "out" / "logs" / "A..B" / "kmd.1").is_file()
