@@ -54,7 +54,7 @@ class QuickModes:
         self._up: list[QmEntry] = []
         self.ipsec_sas: list[IpsecSaRecord] = []  # the pairs that are up, for `show`
         # Told of each SA pair installed, with its keys (sim.traffic's ESP engine).
-        self.on_installed: list[Callable[[IpsecSaRecord, QuickModeDone], None]] = []
+        self.on_installed: list[Callable[[QmEntry], None]] = []
         self._tunnels: dict[tuple[str, str], int] = {}  # (vpn, peer) -> tunnel index
 
     def live(self) -> list[QmEntry]:
@@ -212,7 +212,7 @@ class QuickModes:
         kmd.log.trace(IkeTraceFlag.DATABASE, "Successfully added ipsec SA PAIR")
         record = qm.record
         for installed in self.on_installed:
-            installed(record, event)
+            installed(qm)
         kmd.life.ipsec_up(qm)
         if was_up:
             return  # a rekey: the VPN never went down

@@ -6,7 +6,7 @@ Timeline of one SA (IKE or IPsec) of lifetime L:
     up --- soft lifetime (the initiator starts the replacement) --- L: hard expiry (deleted)
 
 The initiator of an SA rekeys it at its soft lifetime when the tunnel is to stay up: its VPN
-says `establish-tunnels immediately`, or traffic used the IPsec SA (mark_traffic). An idle
+says `establish-tunnels immediately`, or traffic used the IPsec SA (carried_by). An idle
 `on-traffic` tunnel (Junos's default) is let expire, as an SRX does without VPN monitoring.
 When the new SA is up the old one is deleted at once and the peer told with a DELETE payload,
 so the SA `show` lists is always the live one. An SA nobody replaced (idle, the peer is gone,
@@ -215,35 +215,36 @@ class Lifecycle:
         vpn = vpn_for(self.kmd.config, gateway or "")
         return vpn is not None and vpn.establish_tunnels is EstablishTunnels.IMMEDIATELY
 
-    def mark_traffic(self, spi: int) -> None:
-        """Traffic used the IPsec SA with this inbound or outbound SPI: rekey it when its soft
-        lifetime comes (for the part of kmd that carries ESP)."""
-        self.carried(spi, 0)
-
     def carried(self, spi: int, octets: int) -> None:
-        """The IPsec SA with this inbound or outbound SPI carried `octets` more bytes (for the
-        part of kmd that carries ESP). Against `lifetime-kilobytes`: at the soft share of it
-        the initiator rekeys, at all of it the SA is deleted, whatever its time left."""
+        """The IPsec SA with this inbound or outbound SPI carried `octets` more bytes."""
+        for qm in self.kmd.quick.live():
+            if spi in (int(qm.record.inbound_spi, 16), int(qm.record.outbound_spi, 16)):
+                self.carried_by(qm, octets)
+
+    def carried_by(self, qm: QmEntry, octets: int) -> None:
+        """`qm`'s SA pair carried `octets` more bytes (sim.traffic, once per ESP packet): the
+        tunnel is in use, so it is rekeyed at its soft lifetime. Against
+        `lifetime-kilobytes`: at the soft share of it the initiator rekeys, at all of it the SA
+        is deleted, whatever its time left."""
         kmd = self.kmd
-        for qm in kmd.quick.live():
-            record = qm.record
-            if spi not in (int(record.inbound_spi, 16), int(record.outbound_spi, 16)):
-                continue
-            qm.traffic = True
-            qm.octets += octets
-            limit = record.lifetime_kilobytes
-            if limit is None or kmd.halted:
-                continue
-            used = qm.octets // 1024
-            if used >= limit:
-                kmd.log.trace(IkeTraceFlag.TIMER, f"Lifesize of inbound {record.vpn} used up "
-                                                  f"({limit} kilobytes)")
-                self.delete_ipsec(qm, EndReason.EXPIRED)
-            elif used >= soft_lifetime(limit) and qm.sa.role is Role.INITIATOR \
-                    and not qm.rekeyed:
-                kmd.log.trace(IkeTraceFlag.TIMER, f"Soft lifesize of inbound {record.vpn} "
-                                                  f"reached ({used} kilobytes): rekeying")
-                self.rekey_ipsec(qm)
+        if qm.deleted:
+            return
+        record = qm.record
+        qm.traffic = True
+        qm.octets += octets
+        limit = record.lifetime_kilobytes
+        if limit is None or kmd.halted:
+            return
+        used = qm.octets // 1024
+        if used >= limit:
+            kmd.log.trace(IkeTraceFlag.TIMER, f"Lifesize of inbound {record.vpn} used up "
+                                              f"({limit} kilobytes)")
+            self.delete_ipsec(qm, EndReason.EXPIRED)
+        elif used >= soft_lifetime(limit) and qm.sa.role is Role.INITIATOR \
+                and not qm.rekeyed:
+            kmd.log.trace(IkeTraceFlag.TIMER, f"Soft lifesize of inbound {record.vpn} "
+                                              f"reached ({used} kilobytes): rekeying")
+            self.rekey_ipsec(qm)
 
     def rekey_ipsec(self, qm: QmEntry) -> None:
         """A new Quick Mode for `qm`'s VPN under the IKE SA that is up, or a new Phase 1 first."""

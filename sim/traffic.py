@@ -57,7 +57,7 @@ class TunnelSa:
     inbound: Inbound
     counters: EspCounters
     keys: QuickModeDone
-    qm: QmEntry | None = None  # kmd's Quick Mode: its SA pair ends when kmd deletes it
+    qm: QmEntry  # kmd's Quick Mode: its SA pair ends when kmd deletes it
     installed_at: float = 0.0  # simulated time Quick Mode installed it (the esp_sa order)
 
 
@@ -85,8 +85,9 @@ class Traffic:
         self._by_spi.clear()
         self._triggered.clear()
 
-    def installed(self, record: IpsecSaRecord, done: QuickModeDone) -> None:
+    def installed(self, qm: QmEntry) -> None:
         """Quick Mode installed an SA pair (called by sim.quick_mode)."""
+        record, done = qm.record, qm.done
         encryption = ENCRYPTION_ALGORITHMS[record.encryption_algorithm]
         authentication = AUTHENTICATION_ALGORITHMS[record.authentication_algorithm]
 
@@ -104,7 +105,7 @@ class Traffic:
             inbound=Inbound(suite(done.inbound_keys), spi=done.inbound_spi, counters=counters,
                             anti_replay=not (vpn is not None and vpn.no_anti_replay)),
             counters=counters, keys=done,
-            qm=next((q for q in reversed(self.kmd.quick.live()) if q.record is record), None),
+            qm=qm,
             installed_at=self.env.now)
         self.sas.append(sa)
         self._by_spi[done.inbound_spi] = sa
@@ -124,7 +125,7 @@ class Traffic:
                      for r in records)
 
     def _alive(self, sa: TunnelSa) -> bool:
-        if sa.qm is not None and sa.qm.deleted:  # rekeyed, expired, deleted by the peer
+        if sa.qm.deleted:  # rekeyed, expired, deleted by the peer
             return False
         end = dt.datetime.fromisoformat(sa.record.established) + dt.timedelta(
             seconds=sa.record.lifetime_seconds)
@@ -155,19 +156,17 @@ class Traffic:
             self.results.drops_of(self.device).no_sa += 1
             return False
         self._send(self.wrap(sa, esp))
-        self._carried(sa, sa.keys.outbound_spi, len(esp), sent=True)
+        self._carried(sa, len(esp), sent=True)
         return True
 
-    def _carried(self, sa: TunnelSa, spi: int, octets: int, *, sent: bool) -> None:
+    def _carried(self, sa: TunnelSa, octets: int, *, sent: bool) -> None:
         """Tell kmd what the SA carried: its kilobyte lifetime and the rekey of a tunnel in
         use count it (sim.sa_lifecycle), and DPD counts it as traffic (sim.dpd)."""
-        if sa.qm is None:
-            return
         if sent:
             self.kmd.dpd.esp_sent(sa.qm.ike)
         else:
             self.kmd.dpd.esp_received(sa.qm.ike)
-        self.kmd.life.carried(spi, octets)
+        self.kmd.life.carried_by(sa.qm, octets)
 
     def _esp_datagram(self, sa: TunnelSa, esp: bytes) -> Datagram:
         record = sa.record
@@ -260,7 +259,7 @@ class Traffic:
             next_header, inner = sa.inbound.decapsulate(esp)
         except EspError:
             return  # counted on the SA
-        self._carried(sa, spi, len(esp), sent=False)
+        self._carried(sa, len(esp), sent=False)
         try:
             packet = parse(inner)
         except InnerMalformed:
