@@ -51,7 +51,6 @@ class DeadPeerDetector:
     def __init__(self, kmd: Kmd) -> None:
         self.kmd = kmd
         self._watches: dict[bytes, _Watch] = {}
-        self.cleared: list[SaEntry] = []  # SAs of peers declared dead, for the key table
 
     # -- hooks kmd calls ----------------------------------------------------------------------
 
@@ -162,7 +161,6 @@ class DeadPeerDetector:
         kmd.results.dpd(entry.sa.icookie, device=kmd.device, event="peer-dead", peer=entry.peer,
                         at=kmd.env.now, probes=watch.monitor.unanswered)
         self._watches.pop(entry.sa.icookie, None)
-        self.cleared.append(entry)
         clear_peer_sas(kmd, entry)
 
 

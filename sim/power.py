@@ -31,9 +31,8 @@ def device_up(device: Device) -> None:
 
 
 def known_sas(device: Device) -> Iterator[tuple[bytes, SaEntry]]:
-    """(initiator cookie, SA) of every IKE SA the device's kmd had in the run, those DPD
-    cleared and those of earlier boots included: the capture holds their packets, and the key
-    table must decrypt them."""
+    """(initiator cookie, SA) of every IKE SA the device's kmd had in the run, those it
+    deleted (kmd keeps them) and those of earlier boots included: the capture holds their
+    packets, and the key table must decrypt them."""
     for kmd in (*device.previous_kmds, device.kmd):
         yield from kmd.sas.items()
-        yield from ((entry.sa.icookie, entry) for entry in kmd.dpd.cleared)
