@@ -6,7 +6,7 @@ the next.
 
 from __future__ import annotations
 
-from sim.ike.payloads import KEPayload, NoncePayload, SAPayload
+from sim.ike.payloads import Header, KEPayload, NoncePayload, SAPayload
 from sim.ike.proposals import accepted, sa_offer, select
 
 
@@ -68,7 +68,10 @@ class AggressiveModeHandlers:
         self._done(certificate)
 
     def _aggr_on_3(self, datagram: bytes) -> None:
-        message = self._clear(datagram)
+        # RFC 2409 section 5 lets the initiator send message 3 encrypted (strongSwan does);
+        # then its last cipher block, not hash(g^xi | g^xr), is the IV Quick Mode builds on.
+        encrypted = Header.decode(datagram).encrypted
+        message = self._decrypt(datagram, "message 3") if encrypted else self._clear(datagram)
         self._read_nat_d(message)
         self._take_peer_auth(message)
 

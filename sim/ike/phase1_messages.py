@@ -41,8 +41,8 @@ class Phase1Messages:
         data, self._iv = seal(self, 0, self._iv, payloads, exchange=self.mode.value)
         self._transmit(data)
 
-    def _decrypt(self, datagram: bytes) -> Message:
-        _, body, next_iv = decrypt_body(self, self._iv, datagram, "message 5/6")
+    def _decrypt(self, datagram: bytes, what: str = "message 5/6") -> Message:
+        _, body, next_iv = decrypt_body(self, self._iv, datagram, what)
         try:
             message = decode_message(datagram, body=body)
         except PayloadMalformed as exc:

@@ -37,6 +37,7 @@ from sim.ike.phase1 import (
     State,
 )
 from sim.ike.proposals import IkeProposal
+from sim.ike.quick_mode_wire import seal
 from tests.sim.ike.ike_pair import A_ID, Pair, configs, proposal
 
 
@@ -391,3 +392,29 @@ def test_pre_shared_keys_config_checks(peers):
         Phase1Config(proposals=(proposal("rsa1024"),), local_id=A_ID, pre_shared_key=b"k")
     with pytest.raises(ValueError, match="non-empty bytes"):
         Phase1Config(proposals=i.proposals, local_id=A_ID, pre_shared_key=b"")
+
+
+def test_aggressive_mode_message_3_sent_encrypted_is_read_and_carries_the_iv(peers, ca):
+    """RFC 2409 section 5 lets the initiator encrypt message 3 (strongSwan does): the responder
+    decrypts it under the Phase-1 key with hash(g^xi | g^xr) as IV, and Quick Mode's IVs then
+    follow on from its last cipher block."""
+    sealed: list[bytes] = []
+
+    def encrypt_message_3(index, sender, data):
+        if index != 2:
+            return data
+        i = pair.initiator
+        clear = decode_message(data)
+        encrypted, _ = seal(i, 0, i.keys.iv, list(clear.payloads),
+                            exchange=ExchangeType.AGGRESSIVE)
+        sealed.append(encrypted)
+        return encrypted
+
+    pair = Pair.of(*configs(peers, ca, kind="rsa1024", mode=Mode.AGGRESSIVE), seed=1,
+                   ca_cert=ca.cert, tamper=encrypt_message_3)
+    pair.run()
+    r = pair.outcome("responder")
+    assert isinstance(r, Phase1Done), r
+    assert render(r.remote_id) == "ipv4(udp:500,[0..3]=30.1.1.31)"
+    block = r.proposal.encryption_algorithm.block_size
+    assert r.last_iv == sealed[0][-block:] != r.keys.iv
