@@ -281,3 +281,21 @@ def _render(name: x509.Name) -> str:
 def _first_line(exc: Exception) -> str:
     text = str(exc).splitlines()
     return text[0][:120] if text else type(exc).__name__
+
+
+def ocsp_urls_of(cert: x509.Certificate) -> tuple[str, ...]:
+    """The OCSP responder URLs of a certificate's AuthorityInfoAccess extension, in order."""
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, *PARSE_ERRORS):
+        return ()
+    return tuple(d.access_location.value for d in aia
+                 if d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP
+                 and isinstance(d.access_location, x509.UniformResourceIdentifier))
+
+
+def ocsp_access(urls: tuple[str, ...]) -> x509.AuthorityInformationAccess:
+    """The AuthorityInfoAccess a CA puts in the certificates it issues to name its responder."""
+    return x509.AuthorityInformationAccess([
+        x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.OCSP,
+                               x509.UniformResourceIdentifier(url)) for url in urls])

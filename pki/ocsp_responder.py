@@ -52,9 +52,11 @@ class Responder:
 def delegate_certificate(*, ca: x509.Certificate, ca_key: PrivateKey, key: PrivateKey,
                          subject: x509.Name, serial: int, not_before: dt.datetime,
                          not_after: dt.datetime, ocsp_signing: bool = True,
-                         nocheck: bool = False, digest: str | None = None) -> x509.Certificate:
+                         nocheck: bool = False, digest: str | None = None,
+                         crl_urls: tuple[str, ...] = ()) -> x509.Certificate:
     """A responder certificate issued by `ca`: id-kp-OCSPSigning (unless `ocsp_signing` is
-    False, as a misissued one), and id-pkix-ocsp-nocheck when `nocheck`."""
+    False, as a misissued one), id-pkix-ocsp-nocheck when `nocheck`, and the CA's CRL
+    distribution points, where a client checks the responder itself."""
     extensions = []
     if ocsp_signing:
         extensions.append(x509.Extension(
@@ -65,7 +67,8 @@ def delegate_certificate(*, ca: x509.Certificate, ca_key: PrivateKey, key: Priva
                                          x509.OCSPNoCheck()))
     template = CertificateTemplate(
         subject=subject, public_key=key.public_key(), serial=serial, not_before=not_before,
-        not_after=not_after, extra_extensions=tuple(extensions), digest=digest)
+        not_after=not_after, extra_extensions=tuple(extensions), digest=digest,
+        crl_urls=crl_urls)
     return issue(template, issuer_key=ca_key, issuer=ca)
 
 

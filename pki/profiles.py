@@ -233,6 +233,12 @@ def crl_urls(profile: CaProfile, *, cdp_urls: Iterable[str] = ()) -> tuple[str, 
     """
     if profile.revocation_check.method is not RevocationMethod.CRL:
         return ()
+    return crl_locations(profile, cdp_urls=cdp_urls)
+
+
+def crl_locations(profile: CaProfile, *, cdp_urls: Iterable[str] = ()) -> tuple[str, ...]:
+    """crl_urls whatever the method: where an OCSP profile falls back to (connection-failure
+    fallback-crl) and where an OCSP responder's own certificate is checked."""
     urls = list(dict.fromkeys(cdp_urls))
     crl = profile.revocation_check.crl
     if crl is not None and crl.url and crl.url not in urls:
