@@ -203,7 +203,9 @@ class PkiDaemon:
                 if isinstance(step, FetchOcsp | FetchCrl):
                     return step
                 if isinstance(step, Refusal):
-                    result = replace(shape, reason=step.reason, message=step.message,
+                    # Named as path validation names the certificate a CRL says is revoked.
+                    who = subject.subject.rfc4514_string() or f"serial {subject.serial_number:X}"
+                    result = replace(shape, reason=step.reason, message=f"{who}: {step.message}",
                                      revocation=step.revocation, public_key=None,
                                      failed_certificate=subject)
                     return Verdict(result=result, events=tuple(events))

@@ -18,6 +18,7 @@ from pki.store import CertificateStore
 
 URL = "http://10.0.0.9/ocsp"
 NONCE = b"sixteen-byte-nce"
+HOST_B = "C=US,ST=CA,L=Sunnyvale,O=PKI,OU=SALES,CN=Host-B,DC=example"
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_revoked_answer_fails_like_a_crl_revocation(figure4, start, at):
     verdict = _verify(daemon, figure4, at, ocsp={"Sales-CA": _answer(figure4, need, at)})
     serial = f"{figure4.certificate('Host-B').serial_number:X}"
     assert verdict.result.reason is ValidationFailure.REVOKED
-    assert verdict.result.message == (f"certificate serial {serial} was revoked on "
+    assert verdict.result.message == (f"{HOST_B}: certificate serial {serial} was revoked on "
                                       "2012-09-13 22:18 UTC (keyCompromise)")
     assert verdict.result.failed_certificate == figure4.certificate("Host-B")
 
@@ -124,7 +125,7 @@ def test_no_answer(figure4, start, at, action, ok, line):
     if ok:
         assert _lines(verdict) == [line]
     else:
-        assert verdict.result.message == "no OCSP response for CA profile Sales-CA"
+        assert verdict.result.message == f"{HOST_B}: no OCSP response for CA profile Sales-CA"
 
 
 def test_no_answer_falls_back_to_the_crl(figure4, start, at):
@@ -146,7 +147,8 @@ def test_refused_response_fails_with_one_line(figure4, start, at):
     need = _verify(daemon, figure4, at)
     verdict = _verify(daemon, figure4, at, ocsp={"Sales-CA": OcspReply(
         request=need.request, url=URL, data=b"\x30\x03\x0a\x01\x03")})
-    assert verdict.result.message == "OCSP response refused: OCSP responder answered try_later"
+    assert verdict.result.message == (f"{HOST_B}: OCSP response refused: OCSP responder "
+                                      "answered try_later")
     serial = f"{figure4.certificate('Host-B').serial_number:X}"
     assert _lines(verdict) == [f"OCSP response from {URL} for certificate serial {serial} "
                                "refused: OCSP responder answered try_later"]
@@ -178,8 +180,9 @@ def test_delegated_responder_is_checked_against_the_cas_crl(figure4, start, at):
     verdict = _verify(daemon, figure4, at, ocsp=replies, fetched=frozenset({"Sales-CA"}))
     assert verdict.result.reason is ValidationFailure.OCSP_FAILED
     serial = f"{responder.signer.serial_number:X}"
-    assert verdict.result.message == (f"OCSP responder certificate CN=Sales OCSP: certificate "
-                                      f"serial {serial} was revoked on 2012-09-13 19:19 UTC")
+    assert verdict.result.message == (f"{HOST_B}: OCSP responder certificate CN=Sales OCSP: "
+                                      f"certificate serial {serial} was revoked on 2012-09-13 "
+                                      "19:19 UTC")
 
 
 @pytest.mark.parametrize("nocheck, disable, why", [
