@@ -3,14 +3,17 @@ pkid and kmd lines, and the run folder's DER files read by openssl."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from sim.scenario import Scenario
 from sim.topology import load_topology
+from tests.badinput.conftest import files_under
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 OPENSSL = shutil.which("openssl")
@@ -183,3 +186,25 @@ def test_a_tampered_response_does_not_verify(revoked, tmp_path):
     checked = _openssl("ocsp", "-respin", str(tmp_path / "bad.ocsp"), "-CAfile", ca,
                        "-issuer", ca, "-attime", str(int(revoked.world.now().timestamp())))
     assert "Response verify OK" not in checked.stderr
+
+
+def test_the_same_seed_gives_the_same_bytes_another_seed_other_nonces(tmp_path):
+    """Two processes with different hash seeds write the same run folder, OCSP files and
+    responder certificate included; another --seed draws other nonces."""
+    topology = TOPOLOGIES / "ocsp-fallback-crl.yaml"
+    root = Path(__file__).resolve().parents[2]
+    runs = {}
+    for run, hash_seed, seed in (("a", "2", "1"), ("b", "9001", "1"), ("c", "2", "5")):
+        env = {**os.environ, "PYTHONPATH": str(root), "PYTHONHASHSEED": hash_seed}
+        runs[run] = subprocess.Popen(
+            [sys.executable, "-m", "sim", "run", str(topology), "--quiet", "--seed", seed,
+             "--out", str(tmp_path / run)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for process in runs.values():
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    a, b = files_under(tmp_path / "a"), files_under(tmp_path / "b")
+    assert sorted(a) == sorted(b) and [f for f in a if a[f] != b[f]] == []
+    assert "ocsp/0001-HQ-response.ocsp" in a and "ocsp/Corp-CA-responder.pem" in a
+    other = files_under(tmp_path / "c")
+    assert other["ocsp/0001-HQ-request.ocsp"] != a["ocsp/0001-HQ-request.ocsp"]
