@@ -37,7 +37,6 @@ from pki.profiles import (
     RevocationMethod,
     crl_locations,
     crl_refresh_interval,
-    crl_urls,
     dynamic_profile,
 )
 from pki.result import ValidationFailure, ValidationResult
@@ -139,7 +138,8 @@ class PkiDaemon:
         ca = self.ca_certificate(profile)
         if cached is None or ca is None or cached.url is None:
             return None
-        urls = crl_urls(self.profiles[profile], cdp_urls=(cached.url,))
+        # A CRL an OCSP profile fell back to is refreshed like any other.
+        urls = crl_locations(self.profiles[profile], cdp_urls=(cached.url,))
         return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=urls, events=(
             Event("online-crl-check", f"CRL for CA profile {profile} is due for refresh"),))
 

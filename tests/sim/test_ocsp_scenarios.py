@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pki.ocsp import ocsp_urls_of
 from sim.scenario import Scenario
 from sim.topology import load_topology
 from tests.badinput.conftest import files_under
@@ -60,6 +61,8 @@ def test_ocsp_refuses_the_revoked_branch_within_seconds_while_the_crl_says_good(
                                   ("DC", "done", None),
                                   ("HQ", "failed", "Authentication failed")]
     serial = _serial(revoked)
+    # HQ configures no `ocsp url`: the responder comes from the certificate's AIA.
+    assert ocsp_urls_of(revoked.hierarchy.certificate("branch")) == (URL,)
     hq = _pkid(revoked, "HQ", since="09:00:00")
     nonce = revoked.devices["HQ"].pkid.ocsp_exchanges[-1]
     assert hq[:4] == [
