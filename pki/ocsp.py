@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -39,6 +40,8 @@ from pki.working_key import UnusableKey, working_public_key
 # few more. Anything far past that is refused before it is parsed.
 RESPONSE_MAX_BYTES = 64 * 1024
 NONCE_BYTES = 16  # as OpenSSL's clients send
+AIA_URLS_MAX = 4  # responders pkid tries from one certificate
+URL_MAX = 255
 
 
 class OcspStatus(enum.Enum):
@@ -284,14 +287,27 @@ def _first_line(exc: Exception) -> str:
 
 
 def ocsp_urls_of(cert: x509.Certificate) -> tuple[str, ...]:
-    """The OCSP responder URLs of a certificate's AuthorityInfoAccess extension, in order."""
+    """The OCSP responder URLs of a certificate's AuthorityInfoAccess extension, in order:
+    the http ones with a host (Junos asks responders over HTTP), at most AIA_URLS_MAX of them,
+    since the certificate may be a peer's."""
     try:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except (x509.ExtensionNotFound, *PARSE_ERRORS):
         return ()
-    return tuple(d.access_location.value for d in aia
-                 if d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP
-                 and isinstance(d.access_location, x509.UniformResourceIdentifier))
+    urls = [d.access_location.value for d in aia
+            if d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP
+            and isinstance(d.access_location, x509.UniformResourceIdentifier)]
+    return tuple(url for url in urls if _http_with_host(url))[:AIA_URLS_MAX]
+
+
+def _http_with_host(url: str) -> bool:
+    if len(url) > URL_MAX or not url.isascii() or not url.isprintable():
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() == "http" and bool(parts.hostname)
+    except ValueError:  # an unbalanced IPv6 bracket, a bad port
+        return False
 
 
 def ocsp_access(urls: tuple[str, ...]) -> x509.AuthorityInformationAccess:

@@ -56,9 +56,9 @@ class Refusal:
 
 
 def ocsp_step(daemon: PkiDaemon, profile: str, ca: x509.Certificate, subject: x509.Certificate,
-               reply: OcspReply | None, *, at: dt.datetime, nonce: bytes | None,
-               events: list[Event], fetched: frozenset[str], unavailable: frozenset[str]
-               ) -> FetchOcsp | FetchCrl | Refusal | str:
+              reply: OcspReply | None, *, at: dt.datetime, nonce: bytes | None,
+              events: list[Event], fetched: frozenset[str], unavailable: frozenset[str]
+              ) -> FetchOcsp | FetchCrl | Refusal | str:
     """The OCSP check of `subject` (issued by `ca`, CA profile `profile`)."""
     config = daemon.profiles[profile].revocation_check.ocsp or Ocsp()
     if reply is None:
@@ -82,7 +82,7 @@ def ocsp_step(daemon: PkiDaemon, profile: str, ca: x509.Certificate, subject: x5
         events.append(Event(_OCSP, f"OCSP response from {reply.url} for certificate serial "
                                    f"{serial} refused: {refused}"))
         return Refusal(reason=ValidationFailure.OCSP_FAILED,
-                        message=f"OCSP response refused: {refused}")
+                       message=f"OCSP response refused: {refused}")
     until = (f", next update {answer.next_update:%Y-%m-%d %H:%M:%S} UTC"
              if answer.next_update else "")
     events.append(Event(_OCSP, f"OCSP response from {reply.url}: certificate serial "
@@ -91,20 +91,21 @@ def ocsp_step(daemon: PkiDaemon, profile: str, ca: x509.Certificate, subject: x5
                                f"{answer.this_update:%Y-%m-%d %H:%M:%S} UTC{until}"))
     if answer.delegate is not None:
         step = _responder_check(daemon, profile, ca, answer.delegate, config,
-                               nocheck=answer.nocheck, at=at, events=events, fetched=fetched,
-                                     unavailable=unavailable)
+                                nocheck=answer.nocheck, at=at, events=events, fetched=fetched,
+                                unavailable=unavailable)
         if step is not None:
             return step
     if answer.status is OcspStatus.REVOKED:
         entry = Revocation(serial=subject.serial_number, date=answer.revocation_time,
                            reason=answer.revocation_reason)
         return Refusal(reason=ValidationFailure.REVOKED, revocation=entry,
-                        message=revoked_message(entry))
+                       message=revoked_message(entry))
     if answer.status is OcspStatus.UNKNOWN:
         return Refusal(reason=ValidationFailure.OCSP_FAILED,
-                        message=f"OCSP responder does not know certificate serial {serial}"
-                                " (status unknown)")
+                       message=f"OCSP responder does not know certificate serial {serial}"
+                               " (status unknown)")
     return CHECKED
+
 
 def _no_answer(profile: str, config: Ocsp, events: list[Event]) -> Refusal | str:
     """No responder answered: connection-failure decides."""
@@ -118,7 +119,8 @@ def _no_answer(profile: str, config: Ocsp, events: list[Event]) -> Refusal | str
                                    "the CRL instead (connection-failure fallback-crl)"))
         return FALLBACK_CRL
     return Refusal(reason=ValidationFailure.OCSP_FAILED,
-                    message=f"no OCSP response for CA profile {profile}")
+                   message=f"no OCSP response for CA profile {profile}")
+
 
 def _responder_check(daemon: PkiDaemon, profile: str, ca: x509.Certificate,
                      delegate: x509.Certificate, config: Ocsp, *, nocheck: bool,
@@ -140,11 +142,11 @@ def _responder_check(daemon: PkiDaemon, profile: str, ca: x509.Certificate,
         if result.ok:
             return None
         return Refusal(reason=ValidationFailure.OCSP_FAILED,
-                        message=f"OCSP responder certificate {result.message}")
+                       message=f"OCSP responder certificate {result.message}")
     if profile in unavailable:
         return Refusal(reason=ValidationFailure.OCSP_FAILED,
-                        message=f"OCSP responder certificate {name}: CRL download failed "
-                                f"for CA profile {profile}")
+                       message=f"OCSP responder certificate {name}: CRL download failed "
+                               f"for CA profile {profile}")
     urls = crl_locations(daemon.profiles[profile], cdp_urls=crl_urls_of(delegate))
     return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=urls, events=tuple(events))
 

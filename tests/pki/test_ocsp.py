@@ -14,11 +14,14 @@ from pki.crl import Revocation
 from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.names import parse_subject
 from pki.ocsp import (
+    AIA_URLS_MAX,
     RESPONSE_MAX_BYTES,
     OcspRefused,
     OcspStatus,
     build_request,
     check_response,
+    ocsp_access,
+    ocsp_urls_of,
 )
 from pki.ocsp_responder import Responder, delegate_certificate, respond, status_from
 
@@ -244,3 +247,17 @@ def test_revoked_entry_reaches_status_from(start):
     entry = Revocation(serial=7, date=start)
     status = status_from(frozenset({7, 8}), {7: entry}, at=start)
     assert status(7) == entry and status(8) is True and status(9) is False
+
+
+def test_aia_urls_from_a_peer_are_filtered_and_bounded(figure4, start):
+    """A peer's certificate chooses its AIA: only http URLs with a host are asked, at most
+    AIA_URLS_MAX, never one that urlsplit refuses."""
+    urls = ("ldap://10.0.0.1/ocsp", "http://[::1/ocsp", "http:///no-host", "http://a\x1b/x",
+            *(f"http://10.0.0.{i}/ocsp" for i in range(1, 10)))
+    cert = figure4.issue_end_entity(
+        "Sales-CA", "Host-C", key=KEY, subject="CN=Host-C",
+        extra_extensions=(x509.Extension(x509.oid.ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+                                         False, ocsp_access(urls)),))
+    assert ocsp_urls_of(cert) == tuple(f"http://10.0.0.{i}/ocsp"
+                                       for i in range(1, AIA_URLS_MAX + 1))
+    assert ocsp_urls_of(figure4.certificate("Host-B")) == ()
