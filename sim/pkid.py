@@ -47,6 +47,7 @@ class OcspExchange:
     device: str
     url: str
     started: float
+    finished: float
     request: bytes
     response: bytes | None = field(default=None, repr=False)
     failure: str | None = None
@@ -147,17 +148,17 @@ class Pkid:
                 data = yield self.ocsp_transport(url, request.der,
                                                  self.timing.download_timeout)
             except DownloadFailed as failure:
-                self.ocsp_exchanges.append(OcspExchange(device=self.device, url=url,
-                                                        started=started, request=request.der,
-                                                        failure=failure.reason))
+                self.ocsp_exchanges.append(OcspExchange(
+                    device=self.device, url=url, started=started, finished=self.env.now,
+                    request=request.der, failure=failure.reason))
                 self.log.trace("online-crl-check", f"OCSP request to {url} failed: "
                                                    f"{failure.reason}")
                 continue
             # What a responder sends is kept only up to the limit the check applies anyway.
             data = bytes(data[:RESPONSE_MAX_BYTES + 1])
-            self.ocsp_exchanges.append(OcspExchange(device=self.device, url=url,
-                                                    started=started, request=request.der,
-                                                    response=data))
+            self.ocsp_exchanges.append(OcspExchange(
+                device=self.device, url=url, started=started, finished=self.env.now,
+                request=request.der, response=data))
             return OcspReply(request=request, url=url, data=data)
         return OcspReply(request=request)
 

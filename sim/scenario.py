@@ -31,7 +31,7 @@ from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
 from sim.nat import install_nat
-from sim.ocsp_files import write_ocsp_files
+from sim.ocsp_files import ocsp_json, write_ocsp_files
 from sim.ocsp_server import install_responders
 from sim.pkid import PkidTiming
 from sim.power import device_down, device_up, known_sas
@@ -272,6 +272,7 @@ class Scenario:
                  "finished_s": round(r.finished, 6), "ok": r.ok, "reason": r.reason}
                 for d in self.devices.values() for r in d.pkid.download_records],
             "traffic": traffic_json(self),
+            "ocsp_requests": ocsp_json(self),
         }
 
 

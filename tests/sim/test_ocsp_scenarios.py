@@ -123,6 +123,11 @@ def test_fallback_crl_and_disable_when_the_responder_is_down(fallback):
         "No OCSP response for CA profile Corp-CA; revocation check skipped "
         "(connection-failure disable)"]
     assert dc[-1] == "Certificate CN = branch, O = Example, C = US verification success"
+    requests = fallback.results_json()["ocsp_requests"]
+    assert [(r["number"], r["device"], r["answered"], r["reason"]) for r in requests] == [
+        (1, "HQ", True, None), (2, "DC", True, None),
+        (3, "HQ", False, "connection timed out"), (4, "DC", False, "connection timed out")]
+    assert requests[2]["finished_s"] - requests[2]["started_s"] == pytest.approx(5.0)
 
 
 def test_the_delegated_responder_signs_before_the_outage(fallback):
