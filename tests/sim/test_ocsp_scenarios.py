@@ -13,7 +13,7 @@ import pytest
 
 from pki.ocsp import ocsp_urls_of
 from sim.scenario import Scenario
-from sim.topology import load_topology
+from sim.topology import load_topology, parse_topology
 from tests.badinput.conftest import files_under
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
@@ -216,3 +216,25 @@ def test_the_same_seed_gives_the_same_bytes_another_seed_other_nonces(tmp_path):
     assert "ocsp/0001-HQ-response.ocsp" in a and "ocsp/Corp-CA-responder.pem" in a
     other = files_under(tmp_path / "c")
     assert other["ocsp/0001-HQ-request.ocsp"] != a["ocsp/0001-HQ-request.ocsp"]
+
+
+def test_a_delegated_responder_without_nocheck_is_checked_against_the_crl(tmp_path):
+    """Without ocsp-nocheck, HQ checks the responder's own certificate against Corp-CA's CRL
+    before it believes the answer (RFC 6960 4.2.2.2.1)."""
+    text = (TOPOLOGIES / "ocsp-fallback-crl.yaml").read_text()
+    assert "nocheck: true" in text
+    topology = parse_topology(text.replace("nocheck: true", "nocheck: false"), source="t.yaml")
+    scenario = Scenario.build(topology, out=tmp_path)
+    scenario.run(until=20)
+    assert [(n.initiator, n.phase1) for n in scenario.results.in_order()] == [
+        ("DC", "done"), ("HQ", "done")]
+    hq = _pkid(scenario, "HQ")
+    assert hq[3:6] == [
+        "CRL for CA profile Corp-CA is not loaded or due; trying http://203.0.113.10/corp.crl",
+        "Start downloading CRL for CA profile Corp-CA from http://203.0.113.10/corp.crl",
+        "CRL for CA profile Corp-CA loaded from http://203.0.113.10/corp.crl, 0 revoked, "
+        "next refresh 03-04-2014 08:00"]
+    assert hq[-1] == "Certificate CN = branch, O = Example, C = US verification success"
+    # DC's profile differs only in connection-failure: it checks the responder alike.
+    dc = _pkid(scenario, "DC")
+    assert "Start downloading CRL for CA profile Corp-CA from http://203.0.113.10/corp.crl" in dc
