@@ -85,8 +85,12 @@ def ocsp_step(daemon: PkiDaemon, profile: str, ca: x509.Certificate, subject: x5
                        message=f"OCSP response refused: {refused}")
     until = (f", next update {answer.next_update:%Y-%m-%d %H:%M:%S} UTC"
              if answer.next_update else "")
+    status = answer.status.value
+    if answer.revocation_time is not None:
+        why = f" ({answer.revocation_reason.value})" if answer.revocation_reason else ""
+        status += f" on {answer.revocation_time:%Y-%m-%d %H:%M:%S} UTC{why}"
     events.append(Event(_OCSP, f"OCSP response from {reply.url}: certificate serial "
-                               f"{serial} {answer.status.value}, responder "
+                               f"{serial} {status}, responder "
                                f"{answer.responder}, this update "
                                f"{answer.this_update:%Y-%m-%d %H:%M:%S} UTC{until}"))
     if answer.delegate is not None:

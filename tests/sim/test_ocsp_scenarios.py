@@ -69,7 +69,8 @@ def test_ocsp_refuses_the_revoked_branch_within_seconds_while_the_crl_says_good(
         f"Start verification of certificate CN = branch, O = Example, C = US (serial {serial})",
         f"OCSP request for certificate serial {serial} (CA profile Corp-CA) to {URL}, nonce "
         f"{_nonce_of(nonce.request)}",
-        f"OCSP response from {URL}: certificate serial {serial} revoked, responder C = US, "
+        f"OCSP response from {URL}: certificate serial {serial} revoked on 2014-03-03 "
+        "09:00:00 UTC (keyCompromise), responder C = US, "
         "O = Example, CN = Corp-CA, this update 2014-03-03 09:00:05 UTC, next update "
         "2014-03-03 10:00:05 UTC",
         "Path [0] CN = branch, O = Example, C = US",
