@@ -239,3 +239,25 @@ def test_a_delegated_responder_without_nocheck_is_checked_against_the_crl(tmp_pa
     # DC's profile differs only in connection-failure: it checks the responder alike.
     dc = _pkid(scenario, "DC")
     assert "Start downloading CRL for CA profile Corp-CA from http://203.0.113.10/corp.crl" in dc
+
+
+@pytest.mark.parametrize("offset, problem", [
+    ("2h", "OCSP response expired at 2014-03-03 09:00:10 UTC (nextUpdate)"),
+    ("-10m", "OCSP response is not valid before 2014-03-03 08:00:10 UTC (thisUpdate)"),
+])
+def test_a_device_clock_off_by_more_than_the_window_refuses_the_answer(tmp_path, offset,
+                                                                       problem):
+    """The responder signs at the true time; HQ judges at its own clock."""
+    text = (TOPOLOGIES / "ocsp-revoked.yaml").read_text()
+    events = "events:\n"
+    assert text.count(events) == 1
+    clock = f"events:\n  - {{at: 1s, clock: {{device: HQ, offset: {offset}}}}}\n"
+    scenario = Scenario.build(parse_topology(text.replace(events, clock), source="t.yaml"),
+                              out=tmp_path)
+    scenario.run(until=20)
+    hq = next(n for n in scenario.results.in_order() if n.initiator == "HQ")
+    assert (hq.phase1, hq.error) == ("failed", "Authentication failed")
+    refused = [line[16:] for line in scenario.devices["HQ"].pkid_log.lines
+               if "refused: " in line and line[16:].startswith("OCSP response from")]
+    assert refused == [f"OCSP response from {URL} for certificate serial {_serial(scenario)} "
+                       f"refused: {problem}"]
