@@ -11,6 +11,7 @@ from cryptography import x509
 from pki.daemon import FetchCrl, FetchOcsp, OcspReply, PkiDaemon, Verdict
 from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.names import parse_subject
+from pki.ocsp import ocsp_access
 from pki.ocsp_responder import Responder, delegate_certificate, respond, status_from
 from pki.profiles import CaProfile, Crl, Ocsp, OcspConnectionFailure, RevocationCheck
 from pki.result import ValidationFailure
@@ -199,3 +200,17 @@ def test_delegated_responder_revocation_not_checked(figure4, start, at, nocheck,
     assert isinstance(verdict, Verdict) and verdict.ok, verdict.result.message
     assert _lines(verdict)[-1] == (f"OCSP responder certificate CN = Sales OCSP: revocation "
                                    f"not checked ({why})")
+
+
+def test_configured_urls_first_then_the_certificates_aia(figure4, start, at):
+    """Junos: the (up to two) `ocsp url`s in order, then the certificate's AuthorityInfoAccess
+    responder; a URL named twice is asked once."""
+    aia = ocsp_access(("http://aia.example.net/ocsp", URL))
+    cert = figure4.issue_end_entity(
+        "Sales-CA", "Host-C", key=KeySpec(type=KeyType.ECDSA, size=256), subject="CN=Host-C",
+        extra_extensions=(x509.Extension(aia.oid, False, aia),))
+    daemon = _daemon(figure4, start)
+    daemon.profiles["Sales-CA"] = CaProfile(name="Sales-CA", revocation_check=RevocationCheck(
+        ocsp=Ocsp(urls=(URL, "http://10.0.0.10/ocsp")), use_ocsp=True))
+    need = daemon.verify(cert, (), at=at, nonce=NONCE)
+    assert need.urls == (URL, "http://10.0.0.10/ocsp", "http://aia.example.net/ocsp")
