@@ -16,6 +16,9 @@ Guide facts kept here:
 - Dynamic CA profiles `dynamic-nnn` inherit the parent's properties and exist only when the
   parent has `revocation-check crl` (Chapter 7).
 - traceoptions file size 10240..1073741824 bytes (default 128 KB), files 2..1000 (default 10).
+- revocation-check ocsp (12.1X46-D20; the Junos documentation, the guide gives the syntax
+  only): at most two http responder URLs, a nonce unless `nonce-payload disable`, and OCSP is
+  the method only with `use-ocsp` (CRLs stay the default).
 """
 
 from __future__ import annotations
