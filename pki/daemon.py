@@ -15,6 +15,7 @@ Junos behaviour followed (PKI guide):
 - CRL sources in order: a CRL already loaded, the CDP in the certificate, the CA profile's URL
   (Chapter 5). A failed download fails validation unless `crl disable on-download-failure`.
 - A downloaded CRL is kept until refresh-interval, else its nextUpdate, else one week.
+- With `use-ocsp` a CA profile's certificates are checked by OCSP instead (pki.ocsp_step).
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from cryptography import x509
 
 from pki.certs import crl_urls_of, is_self_signed
 from pki.context import RevocationCache
+from pki.daemon_answers import Event, FetchCrl, FetchOcsp, OcspReply, Verdict
 from pki.name_match import names_match
 from pki.names import render_oneline
+from pki.ocsp_step import CHECKED, Refusal, ocsp_step
 from pki.profiles import (
     CaProfile,
     RevocationMethod,
+    crl_locations,
     crl_refresh_interval,
-    crl_urls,
     dynamic_profile,
 )
 from pki.result import ValidationFailure, ValidationResult
@@ -48,37 +51,6 @@ class CachedCrl:
     loaded_at: dt.datetime
     refresh_at: dt.datetime | None  # None: loaded by hand, kept until cleared
     url: str | None = None
-
-
-# -- what verify answers ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something pkid did or found, for its log; `flag` is the traceoptions flag that shows it."""
-
-    flag: str  # "certificate-verification" or "online-crl-check"
-    text: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Verdict:
-    result: ValidationResult
-    events: tuple[Event, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.result.ok
-
-
-@dataclass(frozen=True, kw_only=True)
-class FetchCrl:
-    """Download the CRL of the CA behind `ca_profile`, trying `urls` in order."""
-
-    ca_profile: str
-    ca_certificate: x509.Certificate
-    urls: tuple[str, ...]
-    events: tuple[Event, ...]
 
 
 # -- the daemon's state -----------------------------------------------------------------------
@@ -166,7 +138,8 @@ class PkiDaemon:
         ca = self.ca_certificate(profile)
         if cached is None or ca is None or cached.url is None:
             return None
-        urls = crl_urls(self.profiles[profile], cdp_urls=(cached.url,))
+        # A CRL an OCSP profile fell back to is refreshed like any other.
+        urls = crl_locations(self.profiles[profile], cdp_urls=(cached.url,))
         return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=urls, events=(
             Event("online-crl-check", f"CRL for CA profile {profile} is due for refresh"),))
 
@@ -175,13 +148,18 @@ class PkiDaemon:
     def verify(self, leaf: x509.Certificate, peer_certificates: tuple[x509.Certificate, ...], *,
                at: dt.datetime, trusted_ca: str | None = None,
                unavailable: frozenset[str] = frozenset(),
-               fetched: frozenset[str] = frozenset()) -> Verdict | FetchCrl:
+               fetched: frozenset[str] = frozenset(),
+               ocsp: Mapping[str, OcspReply] | None = None,
+               nonce: bytes | None = None) -> Verdict | FetchCrl | FetchOcsp:
         """Validate a peer's certificate at `at` (the device's clock).
 
         `unavailable`: profiles whose CRL could not be downloaded during this verification;
         `fetched`: profiles whose CRL was downloaded during it (used even if already stale, so
-        that a CA publishing an expired CRL fails the check instead of looping).
+        that a CA publishing an expired CRL fails the check instead of looping); `ocsp`: the
+        OCSP replies of this verification, by CA profile; `nonce`: the nonce of an OCSP
+        request, should one be needed now (nonce-payload enable).
         """
+        ocsp = ocsp or {}
         events: list[Event] = []
         anchors = self.trust_anchors(trusted_ca)
         pool = [*peer_certificates, *self.store.ca_certificates.values()]
@@ -218,7 +196,23 @@ class PkiDaemon:
                 events.append(event)
             profiles_on_path.append(profile)
             method = self.profiles[profile].revocation_check.method
-            if method is not RevocationMethod.CRL:
+            if method is RevocationMethod.OCSP:
+                step = ocsp_step(self, profile, ca, subject, ocsp.get(profile), at=at,
+                                 nonce=nonce, events=events, fetched=fetched,
+                                       unavailable=unavailable)
+                if isinstance(step, FetchOcsp | FetchCrl):
+                    return step
+                if isinstance(step, Refusal):
+                    # Named as path validation names the certificate a CRL says is revoked.
+                    who = subject.subject.rfc4514_string() or f"serial {subject.serial_number:X}"
+                    result = replace(shape, reason=step.reason, message=f"{who}: {step.message}",
+                                     revocation=step.revocation, public_key=None,
+                                     failed_certificate=subject)
+                    return Verdict(result=result, events=tuple(events))
+                if step is CHECKED:
+                    exempt.append(ca.subject)
+                    continue
+            elif method is not RevocationMethod.CRL:
                 exempt.append(ca.subject)
                 continue
             cached = self.crls.get(profile)
@@ -241,7 +235,7 @@ class PkiDaemon:
             if cached is not None:
                 events.append(Event("online-crl-check",
                                     f"CRL for CA profile {profile} is due for refresh"))
-            urls = crl_urls(self.profiles[profile], cdp_urls=crl_urls_of(subject))
+            urls = crl_locations(self.profiles[profile], cdp_urls=crl_urls_of(subject))
             return FetchCrl(ca_profile=profile, ca_certificate=ca, urls=urls,
                             events=tuple(events))
         crls = [self.crls[p].crl for p in profiles_on_path if p in self.crls]
@@ -249,4 +243,3 @@ class PkiDaemon:
                                at=at, revocation_exempt=tuple(exempt),
                                revocation_cache=self.revocation_cache)
         return Verdict(result=result, events=tuple(events))
-

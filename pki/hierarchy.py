@@ -21,6 +21,7 @@ from pki.certs import CertificateTemplate, issue
 from pki.crl import ExtraRevoked, Revocation, build_crl
 from pki.keys import KeySpec, KeyType, PrivateKey, generate_key_pair
 from pki.names import is_email_address, parse_subject
+from pki.ocsp import ocsp_access
 from pki.signing import signature_is_valid
 
 UTC = dt.UTC
@@ -47,6 +48,8 @@ class CASpec:
     # (as Microsoft CAs' do: the guide's ms-ca).
     email: str | None = None
     cdp_on_own_certificate: bool = False
+    # Its OCSP responder, named in the AuthorityInfoAccess of the certificates it issues.
+    ocsp_urls: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -135,6 +138,7 @@ class CAHierarchy:
             not_after=not_before + spec.validity, ca=True, path_length=spec.path_length,
             crl_urls=spec.crl_urls if spec.cdp_on_own_certificate
             else self._issuer_crl_urls(spec.issuer),
+            extra_extensions=self._issuer_ocsp(spec.issuer),
             # The signer picks the hash: a root its own, any other CA its issuer's.
             digest=(spec if spec.issuer is None else self.graph.nodes[spec.issuer]["spec"]).digest,
         )
@@ -149,6 +153,13 @@ class CAHierarchy:
         if spec.extra_revoked:
             node["extra"] = ExtraRevoked(count=spec.extra_revoked, seed=f"{self.seed}/{name}",
                                          date=not_before)
+
+    def _issuer_ocsp(self, issuer: str | None) -> tuple[x509.Extension, ...]:
+        urls = () if issuer is None else self.graph.nodes[issuer]["spec"].ocsp_urls
+        if not urls:
+            return ()
+        aia = ocsp_access(urls)
+        return (x509.Extension(aia.oid, False, aia),)
 
     def _issuer_crl_urls(self, issuer: str | None) -> tuple[str, ...]:
         # A certificate's CDP points at where its issuer publishes CRLs.
@@ -204,7 +215,8 @@ class CAHierarchy:
         template = CertificateTemplate(
             subject=subject, public_key=public_key, serial=self.next_serial(),
             not_before=start, not_after=end, subject_alt_names=subject_alt_names,
-            crl_urls=ca_node["spec"].crl_urls, extra_extensions=extra_extensions,
+            crl_urls=ca_node["spec"].crl_urls,
+            extra_extensions=(*self._issuer_ocsp(ca), *extra_extensions),
             digest=ca_node["spec"].digest,
         )
         cert = issue(template, issuer_key=ca_node["key"], issuer=ca_cert)

@@ -16,6 +16,9 @@ Guide facts kept here:
 - Dynamic CA profiles `dynamic-nnn` inherit the parent's properties and exist only when the
   parent has `revocation-check crl` (Chapter 7).
 - traceoptions file size 10240..1073741824 bytes (default 128 KB), files 2..1000 (default 10).
+- revocation-check ocsp (12.1X46-D20; the Junos documentation, the guide gives the syntax
+  only): at most two http responder URLs, a nonce unless `nonce-payload disable`, and OCSP is
+  the method only with `use-ocsp` (CRLs stay the default).
 """
 
 from __future__ import annotations
@@ -123,21 +126,41 @@ class OcspConnectionFailure(enum.Enum):
     FALLBACK_CRL = "fallback-crl"
 
 
+OCSP_URLS_MAX = 2  # "A maximum of two HTTP URL addresses can be configured" (12.1X46-D20)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Ocsp:
-    """`revocation-check ocsp {...}` (12.1X46-D20): kept as data, not simulated."""
+    """`revocation-check ocsp {...}` (12.1X46-D20). It configures OCSP; `use-ocsp` selects it
+    (CRLs stay the default method, as the Junos documentation says).
 
-    url: str | None = None
+    `urls`: the responders asked first, in order, before the certificate's AIA OCSP URL.
+    `nonce_payload`: None (not configured) sends a nonce, as `enable` does.
+    """
+
+    urls: tuple[str, ...] = ()
     connection_failure: OcspConnectionFailure | None = None
     disable_responder_revocation_check: bool = False
     nonce_payload: bool | None = None  # enable / disable; None = not configured
 
     def __post_init__(self) -> None:
-        _check_text("ocsp url", self.url)
+        object.__setattr__(self, "urls", tuple(self.urls))
+        for url in self.urls:
+            _check_text("ocsp url", url)
+            if not url.lower().startswith("http://"):
+                raise ConfigError(f"ocsp url {url}", "value must be an http:// URL")
+        if len(self.urls) > OCSP_URLS_MAX:
+            raise ConfigError(f"ocsp url {self.urls[-1]}",
+                              f"at most {OCSP_URLS_MAX} URLs can be configured")
         if self.connection_failure is not None and not isinstance(
             self.connection_failure, OcspConnectionFailure
         ):
             raise TypeError("ocsp connection-failure must be an OcspConnectionFailure")
+
+    @property
+    def sends_nonce(self) -> bool:
+        """A nonce is sent unless `nonce-payload disable`."""
+        return self.nonce_payload is not False
 
 
 class RevocationMethod(enum.Enum):
@@ -213,6 +236,12 @@ def crl_urls(profile: CaProfile, *, cdp_urls: Iterable[str] = ()) -> tuple[str, 
     """
     if profile.revocation_check.method is not RevocationMethod.CRL:
         return ()
+    return crl_locations(profile, cdp_urls=cdp_urls)
+
+
+def crl_locations(profile: CaProfile, *, cdp_urls: Iterable[str] = ()) -> tuple[str, ...]:
+    """crl_urls whatever the method: where an OCSP profile falls back to (connection-failure
+    fallback-crl) and where an OCSP responder's own certificate is checked."""
     urls = list(dict.fromkeys(cdp_urls))
     crl = profile.revocation_check.crl
     if crl is not None and crl.url and crl.url not in urls:

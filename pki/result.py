@@ -37,6 +37,7 @@ class ValidationFailure(enum.Enum):
     CRL_EXPIRED = "CRL expired"
     CRL_NOT_YET_VALID = "CRL not yet valid"
     CRL_SIGNATURE_INVALID = "CRL signature does not verify"
+    OCSP_FAILED = "OCSP check failed"
 
 
 @dataclass(frozen=True, kw_only=True)

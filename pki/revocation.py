@@ -89,12 +89,16 @@ def check_revocation(cert: x509.Certificate, issuer: x509.Certificate, ctx: Vali
     for crl in _newest_of_each_issuer(full) if full else [crl for crl, _ in complete]:
         entry = _status(crl, deltas, cert, ctx)
         if entry is not None:
-            why = f" ({entry.reason.value})" if entry.reason else ""
-            return RevocationProblem(
-                reason=ValidationFailure.REVOKED, revocation=entry,
-                message=f"certificate serial {cert.serial_number:X} was revoked on "
-                        f"{entry.date:%Y-%m-%d %H:%M} UTC{why}")
+            return RevocationProblem(reason=ValidationFailure.REVOKED, revocation=entry,
+                                     message=revoked_message(entry))
     return None
+
+
+def revoked_message(entry: Revocation) -> str:
+    """How a revoked certificate is reported, whether a CRL or an OCSP responder said so."""
+    why = f" ({entry.reason.value})" if entry.reason else ""
+    return (f"certificate serial {entry.serial:X} was revoked on "
+            f"{entry.date:%Y-%m-%d %H:%M} UTC{why}")
 
 
 def _status(crl: x509.CertificateRevocationList, deltas: list[x509.CertificateRevocationList],

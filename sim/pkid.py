@@ -12,19 +12,25 @@ device: the daemon answers every request.
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import simpy
 from cryptography import x509
 
-from pki.daemon import Event, FetchCrl, PkiDaemon, Verdict
+from pki.daemon import Event, FetchCrl, FetchOcsp, OcspReply, PkiDaemon, Verdict
 from pki.loaders import LoadError, load_crl
 from pki.names import render_oneline
+from pki.ocsp import NONCE_BYTES, RESPONSE_MAX_BYTES
 from pki.parse_errors import PARSE_ERRORS
 from pki.result import ValidationFailure, ValidationResult
 from sim.junos.logs import DaemonLog
 from sim.servers import CrlServer, DownloadFailed, host_of
+
+# An OCSP exchange goes to a responder of the topology (sim.ocsp_server.OcspResponders.post):
+# url, request DER, timeout -> a process whose value is the response DER.
+OcspTransport = Callable[[str, bytes, float], simpy.Process]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +38,19 @@ class PkidTiming:
     processing: float = 0.005  # seconds of CPU per verification pass
     download_timeout: float = 5.0  # per URL
     stale_retry: float = 600.0  # a refresh that brought no newer CRL is tried again after
+
+
+@dataclass(frozen=True, kw_only=True)
+class OcspExchange:
+    """One OCSP request pkid sent and what came back (None: no answer), for the run folder."""
+
+    device: str
+    url: str
+    started: float
+    finished: float
+    request: bytes
+    response: bytes | None = field(default=None, repr=False)
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,10 @@ class Pkid:
         self._cpu = simpy.Resource(env, capacity=1)
         self._downloads: dict[str, simpy.Process] = {}
         self.download_records: list[DownloadRecord] = []
+        # OCSP: the scenario plugs in its responders and a seeded nonce stream.
+        self.ocsp_transport: OcspTransport | None = None
+        self.nonces = random.Random(f"ocsp-nonces/{device}")
+        self.ocsp_exchanges: list[OcspExchange] = []
 
     def verify(self, leaf: x509.Certificate, peer_certificates: tuple[x509.Certificate, ...],
                *, trusted_ca: str | None = None) -> simpy.Process:
@@ -71,6 +94,8 @@ class Pkid:
                                                                         Verdict]:
         unavailable: frozenset[str] = frozenset()
         fetched: frozenset[str] = frozenset()
+        replies: dict[str, OcspReply] = {}
+        written: set[Event] = set()
         self._trace_verification(f"Start verification of certificate "
                                  f"{_name(leaf)} (serial {leaf.serial_number:X})")
         while True:
@@ -78,11 +103,17 @@ class Pkid:
                 yield cpu
                 yield self.env.timeout(self.timing.processing)
                 answer = self._judge(leaf, peer_certificates, trusted_ca=trusted_ca,
-                                     unavailable=unavailable, fetched=fetched)
-            self._write(answer.events)
+                                     unavailable=unavailable, fetched=fetched, ocsp=replies,
+                                     nonce=self.nonces.randbytes(NONCE_BYTES))
+            # A later pass of the same verification says again what an earlier one said.
+            self._write(tuple(e for e in answer.events if e not in written))
+            written.update(answer.events)
             if isinstance(answer, Verdict):
                 self._report(leaf, answer)
                 return answer
+            if isinstance(answer, FetchOcsp):
+                replies[answer.ca_profile] = yield self.env.process(self._ask_ocsp(answer))
+                continue
             self.log.trace("online-crl-check", _lookup_order(answer))
             ok = yield self._download(answer)
             if ok:
@@ -91,7 +122,7 @@ class Pkid:
                 unavailable = unavailable | {answer.ca_profile}
 
     def _judge(self, leaf: x509.Certificate, peer_certificates: tuple[x509.Certificate, ...],
-               **kw) -> Verdict | FetchCrl:
+               **kw) -> Verdict | FetchCrl | FetchOcsp:
         try:
             return self.daemon.verify(leaf, peer_certificates, at=self.clock(), **kw)
         except PARSE_ERRORS as exc:  # a peer's certificate pki could not read: a verdict
@@ -99,6 +130,37 @@ class Pkid:
                                       message=f"certificate cannot be checked: {exc}",
                                       path=(leaf,), failed_certificate=leaf)
             return Verdict(result=result, events=())
+
+    def _ask_ocsp(self, need: FetchOcsp) -> Generator[simpy.Event, object, OcspReply]:
+        """Send the request to each responder in turn until one answers (not cached: the
+        Junos documentation says SRX devices keep no OCSP responses)."""
+        request = need.request
+        nonce = f", nonce {request.nonce.hex()}" if request.nonce is not None else ", no nonce"
+        for url in need.urls:
+            self.log.trace("online-crl-check", f"OCSP request for certificate serial "
+                                               f"{request.serial:X} (CA profile "
+                                               f"{need.ca_profile}) to {url}{nonce}")
+            started = self.env.now
+            try:
+                if self.ocsp_transport is None:
+                    yield self.env.timeout(self.timing.download_timeout)
+                    raise DownloadFailed(url, "host unreachable")
+                data = yield self.ocsp_transport(url, request.der,
+                                                 self.timing.download_timeout)
+            except DownloadFailed as failure:
+                self.ocsp_exchanges.append(OcspExchange(
+                    device=self.device, url=url, started=started, finished=self.env.now,
+                    request=request.der, failure=failure.reason))
+                self.log.trace("online-crl-check", f"OCSP request to {url} failed: "
+                                                   f"{failure.reason}")
+                continue
+            # What a responder sends is kept only up to the limit the check applies anyway.
+            data = bytes(data[:RESPONSE_MAX_BYTES + 1])
+            self.ocsp_exchanges.append(OcspExchange(
+                device=self.device, url=url, started=started, finished=self.env.now,
+                request=request.der, response=data))
+            return OcspReply(request=request, url=url, data=data)
+        return OcspReply(request=request)
 
     def _download(self, need: FetchCrl) -> simpy.Process:
         running = self._downloads.get(need.ca_profile)

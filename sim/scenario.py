@@ -22,6 +22,7 @@ from pki.files import inside
 from pki.hierarchy import CAHierarchy, CASpec
 from pki.keycache import cached_key_pair
 from pki.keys import KeySpec
+from pki.ocsp_responder import Responder
 from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
 from pki.store import CertificateStore
 from sim import __version__
@@ -30,6 +31,8 @@ from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
 from sim.nat import install_nat
+from sim.ocsp_files import ocsp_json, write_ocsp_files
+from sim.ocsp_server import install_responders
 from sim.pkid import PkidTiming
 from sim.power import device_down, device_up, known_sas
 from sim.results import Results
@@ -54,6 +57,7 @@ class Scenario:
     _last_published: dict[str, float] = field(default_factory=dict)
     traffic: TrafficResults = field(default_factory=TrafficResults)
     crl_history: CrlHistory = field(default_factory=CrlHistory)
+    ocsp_responders: dict[str, Responder] = field(default_factory=dict)  # by CA
 
     @classmethod
     def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
@@ -67,7 +71,8 @@ class Scenario:
                     validity=dt.timedelta(days=ca.validity_days),
                     crl_lifetime=dt.timedelta(seconds=ca.crl_lifetime),
                     extra_revoked=ca.extra_revoked, email=ca.email, digest=ca.digest,
-                    cdp_on_own_certificate=ca.cdp_on_own_certificate)
+                    cdp_on_own_certificate=ca.cdp_on_own_certificate,
+                    ocsp_urls=(ca.ocsp.url,) if ca.ocsp is not None and ca.ocsp.in_aia else ())
              for ca in topology.cas.values()],
             start=ca_start, seed=seed, key_source=cached_key_pair,
             # Keys belong to the topology, not to one run: another --seed reuses them (as
@@ -100,6 +105,7 @@ class Scenario:
                 traffic_results=traffic)
         scenario = cls(topology=topology, world=world, hierarchy=hierarchy, servers=servers,
                        devices=devices, results=results, out=out, traffic=traffic)
+        install_responders(scenario)
         scenario._schedule()
         return scenario
 
@@ -204,7 +210,9 @@ class Scenario:
 
     def write(self) -> Path:
         """results.json, each device's store and state, each CA's certificate and CRL."""
-        return write_run_files(self, self.out)
+        path = write_run_files(self, self.out)
+        write_ocsp_files(self, self.out)
+        return path
 
     def hierarchy_json(self) -> dict:
         """CAs and end entities with what a plot colours them by, at the end of the run."""
@@ -264,6 +272,7 @@ class Scenario:
                  "finished_s": round(r.finished, 6), "ok": r.ok, "reason": r.reason}
                 for d in self.devices.values() for r in d.pkid.download_records],
             "traffic": traffic_json(self),
+            "ocsp_requests": ocsp_json(self),
         }
 
 

@@ -58,6 +58,10 @@ class CrlServer:
     def publish(self, url: str, data: bytes) -> None:
         self.documents[_path(url)] = data
 
+    @property
+    def slots(self) -> simpy.Resource:
+        """The server's `capacity` connection slots, which its OCSP responder shares."""
+        return self._slots
 
     def download(self, url: str, *, timeout: float) -> Generator[simpy.Event, object, bytes]:
         scheme = urlsplit(url).scheme.lower()
@@ -91,6 +95,11 @@ class CrlServer:
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def path_of(url: str) -> str:
+    """The path (and query) under which a server keeps what a URL names."""
+    return _path(url)
 
 
 def host_of(url: str) -> str:

@@ -218,7 +218,7 @@ class _Builder:
         if ocsp_node is not None:
             nonce = self._text(ocsp_node, "nonce-payload")
             ocsp = self._make(
-                Ocsp, prefix, rc, url=self._text(ocsp_node, "url"),
+                Ocsp, prefix, rc, urls=tuple(v.text for v in ocsp_node.values("url")),
                 connection_failure=self._enum(ocsp_node, "connection-failure",
                                               OcspConnectionFailure),
                 disable_responder_revocation_check=ocsp_node.flag(

@@ -4,7 +4,7 @@ values it takes. sim.junos.setcmd walks statements through it; nothing here read
 
 Statements marked `Unmodelled` are real Junos statements of the 12.1X4x era that an SRX
 administrator pastes with a certificate VPN (dead-peer-detection, vpn-monitor,
-traffic selectors, static routes, OCSP, ...): their syntax and values are checked as Junos
+traffic selectors, static routes, ...): their syntax and values are checked as Junos
 checks them, and they are recorded as not modelled, since they change nothing in a simulated
 negotiation. Ranges marked "(from memory)" were not confirmed against the 12.1X46 reference.
 """
@@ -84,14 +84,14 @@ _PKI = Container({
                 "url": Leaf("url-name"),
             }),
             "disable": Flag(),
-            # pkid checks revocation with CRLs only
-            "ocsp": Unmodelled(Container({
+            # 12.1X46-D20; Junos takes up to two responder URLs (pki.profiles.Ocsp checks it)
+            "ocsp": Container({
                 "connection-failure": Leaf(choices=("disable", "fallback-crl")),
                 "disable-responder-revocation-check": Flag(),
                 "nonce-payload": Leaf(choices=("disable", "enable")),
-                "url": Leaf("ocsp-url"),
-            })),
-            "use-ocsp": Unmodelled(Flag()),
+                "url": LeafList("ocsp-url"),
+            }),
+            "use-ocsp": Flag(),
             "url": Alias(("crl", "url"), "'revocation-check url' (guide Chapter 12) read as "
                          "'revocation-check crl url'"),
         }),

@@ -33,6 +33,7 @@ from sim.topology.limits import (
     TOPOLOGY_MAX_BYTES,
 )
 from sim.topology.network import read_links, read_servers
+from sim.topology.ocsp import check_ocsp_hosts
 from sim.topology.parameters import load_with_parameters
 from sim.topology.reader import Reader, integer, key_spec, text
 from sim.topology.values import (
@@ -110,6 +111,7 @@ def parse_topology(text_: str, *, source: str,
     cas = read_cas(r, r.mapping(root, "cas", "", required=True), duration=duration)
     cross = read_cross_certify(r, root, cas)
     servers = read_servers(r, r.mapping(root, "servers", ""))
+    check_ocsp_hosts(r, r.mapping(root, "cas", ""), cas, servers)
     devices = read_devices(r, r.mapping(root, "devices", "", required=True), cas, cross,
                            start=start)
     links = read_links(r, root, devices.entries, servers)

@@ -29,6 +29,7 @@ from sim.topology.limits import (
     MAX_PATH_LENGTH,
     MAX_PUBLICATIONS,
 )
+from sim.topology.ocsp import read_ocsp
 from sim.topology.reader import Reader, integer, key_spec, subject, url_list
 from sim.topology.values import CaEntry
 from sim.topology.yaml_lines import Located
@@ -84,7 +85,8 @@ def _at_least_a_second(value: object) -> float:
 def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEntry]:
     cas: dict[str, CaEntry] = {}
     for name, entry, path in r.entries(section, "CA", "cas", {
-            "subject", "issuer", "key", "crl", "validity", "path-length", "email", "digest"}):
+            "subject", "issuer", "key", "crl", "validity", "path-length", "email", "digest",
+            "ocsp"}):
         crl = r.mapping(entry, "crl", path)
         r.only(crl, {"url", "lifetime", "publish-interval", "extra-revoked",
                      "in-own-certificate"}, f"{path}.crl")
@@ -120,6 +122,7 @@ def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEnt
             digest=r.convert(entry, "digest", path, _digest),
             cdp_on_own_certificate=r.convert(crl, "in-own-certificate", f"{path}.crl",
                                              _flag, default=False),
+            ocsp=read_ocsp(r, entry, path),
         )
         if cas[name].cdp_on_own_certificate and (issuer is not None or not urls):
             raise r.fail(crl, "in-own-certificate",

@@ -15,6 +15,7 @@ from sim.junos.config import DeviceConfig
 from sim.nat import NatSpec
 from sim.network import LinkSpec
 from sim.servers import ServerSpec
+from sim.topology.ocsp import OcspEntry
 
 # CAs exist a while before the simulation starts, and so do the devices' certificates.
 CA_HEAD_START = dt.timedelta(days=30)
@@ -47,6 +48,7 @@ class CaEntry:
     email: str | None = None  # emailAddress, first in the CA's name
     digest: str | None = None  # the hash it signs with (sha1 as Junos-era CAs did); None: SHA-2
     cdp_on_own_certificate: bool = False  # a root whose certificate names its own CRL's CDPs
+    ocsp: OcspEntry | None = None  # its OCSP responder (sim.topology.ocsp)
 
     def __post_init__(self) -> None:
         check_name("CA", self.name)

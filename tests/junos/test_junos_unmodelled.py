@@ -124,8 +124,6 @@ def test_each_gateway_gets_its_own_record():
     "security ipsec vpn v ike idle-time 300",
     "security ipsec vpn-monitor-options interval 2 threshold 65536",
     "security ipsec traceoptions flag security-associations",
-    "security pki ca-profile ca revocation-check use-ocsp",
-    "security pki ca-profile ca revocation-check ocsp url http://ocsp.example.net/",
     "security policies default-policy deny-all",
     "security zones security-zone vpn host-inbound-traffic protocols ospf",
     "security zones security-zone vpn screen untrust-screen",
