@@ -29,6 +29,7 @@ from sim.crl_history import CrlHistory
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
+from sim.manual_enrollment import MANUAL_ACTIONS
 from sim.nat import install_nat
 from sim.pkid import PkidTiming
 from sim.power import device_down, device_up, known_sas
@@ -195,6 +196,7 @@ class Scenario:
         "device-up": lambda self, args: device_up(self.devices[args["device"]]),
         **TRAFFIC_ACTIONS,  # ping, flow (sim.traffic_events)
         "restart": lambda self, args: self.devices[args["device"]].restart(),
+        **MANUAL_ACTIONS,  # generate-request, issue, load-local (sim.manual_enrollment)
     }
 
     # -- running and writing ----------------------------------------------------------------
