@@ -8,7 +8,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from pki import der
 from sim.scenario import Scenario
 from sim.topology import load_topology, parse_topology
 from tests.sim.scenarios import pair, profiles
@@ -123,3 +128,34 @@ def test_a_refresh_interval_longer_than_the_crl_refreshes_at_next_update(tmp_pat
     assert ("Mar  1 09:00:01 CRL for CA profile Root-CA expires 03-02-2013 09:00, before its "
             "refresh-interval: refreshed then") in pkid
     assert "Mar  2 09:00:00 CRL for CA profile Root-CA is due for refresh" in pkid
+
+
+def _without_next_update(crl: x509.CertificateRevocationList, key) -> bytes:
+    """`crl` as a CA that omits nextUpdate would publish it (RFC 5280 5.1.2.5 allows it;
+    `cryptography` cannot build one): the TBSCertList without it, signed again."""
+    tbs, algorithm, _ = der.read_one(crl.public_bytes(Encoding.DER)).children()
+    fields = tbs.children()  # version, signature, issuer, thisUpdate, nextUpdate, ...
+    assert fields[4].tag in (0x17, 0x18)
+    tbs_der = der.encode(der.SEQUENCE, b"".join(f.encoding for f in fields[:4] + fields[5:]))
+    signature = key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
+    return der.encode(der.SEQUENCE, tbs_der + algorithm.encoding
+                      + der.encode(der.BIT_STRING, b"\x00" + signature))
+
+
+def test_a_crl_without_next_update_is_refreshed_a_week_after_loading(tmp_path):
+    """The guide's default: "next-update time in CRL, or 1 week, if no next-update time is
+    specified"."""
+    text = pair(duration="8d", events="  - {at: 1s, initiate: {device: Host-A, gateway: gw}}")
+    scenario = Scenario.build(parse_topology(text, source="t.yaml"), out=tmp_path / "run")
+    scenario.run(until=0.5)  # Root-CA has published; it publishes again in 23 hours
+    crl = x509.load_der_x509_crl(scenario.servers["crl-server"].documents["/root.crl"])
+    published = _without_next_update(crl, scenario.hierarchy.key("Root-CA"))
+    assert x509.load_der_x509_crl(published).next_update_utc is None
+    scenario.servers["crl-server"].publish("http://192.0.2.10/root.crl", published)
+    scenario.run()
+    pkid = _lines(scenario, "Host-A", "pkid")
+    assert ("Mar  1 09:00:01 CRL for CA profile Root-CA loaded from http://192.0.2.10/root.crl, "
+            "0 revoked, next refresh 03-08-2013 09:00") in pkid
+    # Not before: then the CA's current CRL, which has a nextUpdate again.
+    assert [line for line in pkid if "Root-CA is due for refresh" in line][0] == \
+        "Mar  8 09:00:01 CRL for CA profile Root-CA is due for refresh"

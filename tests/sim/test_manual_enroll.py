@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pki.csr import fingerprint_lines, request_signature_holds
 from sim.scenario import Scenario
 from sim.topology import parse_topology
+from tests.badinput.conftest import files_under
 
 TOPOLOGY = (Path(__file__).parents[2] / "topologies" / "manual-enroll.yaml").read_text()
 SUBJECT = "CN = SRX-B, OU = VPN, O = example, C = US"
@@ -126,3 +127,16 @@ def test_a_device_with_a_key_pair_keeps_it(tmp_path):
     assert not any("Generated key pair" in line for line in pkid)
     assert any(line.startswith("Sep 19 08:02:00 Generated certificate request SRX-A (CN = "
                                "SRX-A), written to again.req") for line in pkid)
+
+
+def test_the_same_topology_and_seed_give_the_same_files(tmp_path):
+    """The request, the certificate, the CA's log and the stores, byte for byte."""
+    runs = []
+    for name in ("a", "b"):
+        scenario = Scenario.build(parse_topology(TOPOLOGY, source="t.yaml"), out=tmp_path / name)
+        scenario.run()
+        scenario.write()
+        runs.append(files_under(tmp_path / name))
+    a, b = runs
+    assert "devices/SRX-B/files/SRX-B.cert" in a and "logs/cas/Corp-CA" in a
+    assert sorted(a) == sorted(b) and [name for name in a if a[name] != b[name]] == []
