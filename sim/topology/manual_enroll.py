@@ -58,13 +58,7 @@ def read_manual(r: Reader, item: Located, action: str, args: Mapping[str, object
     """One manual-enrollment event, each value checked on its own (order: check_order)."""
     path = f"events.{action}"
     where = args if isinstance(args, Located) else item
-    for key in args:
-        if key not in MANUAL_ARGS[action]:
-            raise r.fail(where, key, f"{join(path, key)}: unknown argument (expected one of "
-                                     f"{', '.join(sorted(MANUAL_ARGS[action]))})")
-    for key in _REQUIRED[action]:
-        if args.get(key) is None:
-            raise r.fail(where, None, f"{path}: {key} is missing")
+    r.arguments(args, where, path, MANUAL_ARGS[action], _REQUIRED[action])
     values: dict[str, object] = {
         "device": r.reference(where, "device", path, devices, "device"),
         "certificate-id": r.named("certificate-id", where, "certificate-id", path)}

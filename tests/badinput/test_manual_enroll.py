@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.badinput.conftest import assert_refused, files_under
+from tests.badinput.load_refusals import refused_at_load
 
 TOPOLOGY = (Path(__file__).parents[2] / "topologies" / "manual-enroll.yaml").read_text()
 BASE = TOPOLOGY[:TOPOLOGY.index("events:")]
@@ -20,13 +20,7 @@ ISSUE = "{at: 1d, issue: {ca: Corp-CA, device: SRX-B, certificate-id: SRX-B}}"
 def _refused(ikesim, tmp_path: Path, events: list[str], *fragments: str) -> str:
     """The last of `events` is the one refused."""
     text = f"{BASE}events:\n" + "".join(f"  - {event}\n" for event in events)
-    (tmp_path / "t.yaml").write_text(text)
-    line = len(text.splitlines())
-    before = files_under(tmp_path)
-    refusal = assert_refused(ikesim("run", "t.yaml"), f"t.yaml line {line}:", *fragments)
-    assert not (tmp_path / "runs").exists()
-    assert files_under(tmp_path) == before
-    return refusal
+    return refused_at_load(ikesim, tmp_path, text, *fragments)
 
 
 @pytest.mark.parametrize(("events", "fragment"), [
