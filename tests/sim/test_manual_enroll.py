@@ -14,7 +14,7 @@ from sim.topology import parse_topology
 from tests.badinput.conftest import files_under
 
 TOPOLOGY = (Path(__file__).parents[2] / "topologies" / "manual-enroll.yaml").read_text()
-SUBJECT = "CN = SRX-B, OU = VPN, O = example, C = US"
+SUBJECT = "CN = Host-B, OU = VPN, O = example, C = US"
 
 
 def _run(text: str, tmp_path: Path, until: float | None = None) -> Scenario:
@@ -42,21 +42,21 @@ def _der(key) -> bytes:
 
 def test_srx_b_enrolled_by_hand_then_negotiates(tmp_path):
     scenario = _run(TOPOLOGY, tmp_path)
-    files = scenario.out / "devices" / "SRX-B" / "files"
-    request = x509.load_pem_x509_csr((files / "SRX-B.req").read_bytes())
-    cert = x509.load_pem_x509_certificate((files / "SRX-B.cert").read_bytes())
-    key = scenario.devices["SRX-B"].pki.store.key_pairs["SRX-B"]
+    files = scenario.out / "devices" / "Host-B" / "files"
+    request = x509.load_pem_x509_csr((files / "Host-B.req").read_bytes())
+    cert = x509.load_pem_x509_certificate((files / "Host-B.cert").read_bytes())
+    key = scenario.devices["Host-B"].pki.store.key_pairs["Host-B"]
     ca = scenario.hierarchy.certificate("Corp-CA")
 
     # The request: the device's key, its subject and address, a signature that holds.
     assert request_signature_holds(request)
     assert _der(request.public_key()) == _der(key.public_key())
     sha1 = fingerprint_lines(request.public_bytes(Encoding.DER), md5=False)[1]
-    assert _lines(scenario, "SRX-B", "pkid")[:3] == [
-        "Sep 19 08:01:00 Generated key pair SRX-B, key size 1024 bits",
-        f"Sep 19 08:01:00 Generated certificate request SRX-B ({SUBJECT}), written to "
-        f"SRX-B.req; fingerprint {sha1}",
-        f"Sep 20 08:30:00 Local certificate SRX-B loaded successfully from SRX-B.cert (serial "
+    assert _lines(scenario, "Host-B", "pkid")[:3] == [
+        "Sep 19 08:01:00 Generated key pair Host-B, key size 1024 bits",
+        f"Sep 19 08:01:00 Generated certificate request Host-B ({SUBJECT}), written to "
+        f"Host-B.req; fingerprint {sha1}",
+        f"Sep 20 08:30:00 Local certificate Host-B loaded successfully from Host-B.cert (serial "
         f"{cert.serial_number:X}, issued by C = us, O = example, CN = Corp-CA)"]
 
     # The CA's step: issued by Corp-CA, same DN, same key, a year from the day it issued.
@@ -65,68 +65,68 @@ def test_srx_b_enrolled_by_hand_then_negotiates(tmp_path):
     assert _der(cert.public_key()) == _der(key.public_key())
     assert _ca_log(scenario) == [
         f"Sep 20 08:00:00 Issued certificate serial {cert.serial_number:X} to {SUBJECT} for "
-        "certificate request SRX-B.req from SRX-B, valid 09-20-2012 08:00 to 09-20-2013 08:00; "
-        "written to SRX-B.cert"]
-    assert scenario.devices["SRX-B"].pki.store.local_certificates["SRX-B"] == cert
+        "certificate request Host-B.req from Host-B, valid 09-20-2012 08:00 to 09-20-2013 08:00; "
+        "written to Host-B.cert"]
+    assert scenario.devices["Host-B"].pki.store.local_certificates["Host-B"] == cert
 
-    # Before the load SRX-B has nothing to sign with; after it the tunnel comes up.
+    # Before the load Host-B has nothing to sign with; after it the tunnel comes up.
     assert ("Sep 19 08:05:00 KMD_INTERNAL_ERROR: gateway ike_cert_gw_01: local certificate "
-            "SRX-B is not loaded") in _lines(scenario, "SRX-B", "kmd")
+            "Host-B is not loaded") in _lines(scenario, "Host-B", "kmd")
     first, second = scenario.results.in_order()
     assert (first.phase1, first.error) == ("failed", "Timeout")
     assert (second.phase1, second.phase2, second.error) == ("done", "done", None)
 
 
 def test_a_certificate_for_another_key_pair_is_not_loaded(tmp_path):
-    """SRX-B has two key pairs; the certificate of one is loaded under the other's id."""
+    """Host-B has two key pairs; the certificate of one is loaded under the other's id."""
     text = _swap("  - {at: 5m, initiate",
-                 "  - {at: 2m, generate-request: {device: SRX-B, certificate-id: spare, key: "
+                 "  - {at: 2m, generate-request: {device: Host-B, certificate-id: spare, key: "
                  "ecdsa-256, subject: \"CN=spare\", ip-address: 30.1.1.51, filename: spare.req}}"
                  "\n  - {at: 5m, initiate")
-    text = _swap("load-local: {device: SRX-B, certificate-id: SRX-B,",
-                 "load-local: {device: SRX-B, certificate-id: spare,", text)
+    text = _swap("load-local: {device: Host-B, certificate-id: Host-B,",
+                 "load-local: {device: Host-B, certificate-id: spare,", text)
     scenario = _run(text, tmp_path)
-    assert ("Sep 20 08:30:00 Local certificate spare not loaded: SRX-B.cert: certificate does "
-            "not match the private key of certificate-id spare") in _lines(scenario, "SRX-B",
+    assert ("Sep 20 08:30:00 Local certificate spare not loaded: Host-B.cert: certificate does "
+            "not match the private key of certificate-id spare") in _lines(scenario, "Host-B",
                                                                            "pkid")
-    store = scenario.devices["SRX-B"].pki.store
-    assert "spare" not in store.local_certificates and "SRX-B" not in store.local_certificates
+    store = scenario.devices["Host-B"].pki.store
+    assert "spare" not in store.local_certificates and "Host-B" not in store.local_certificates
     assert [n.phase1 for n in scenario.results.in_order()] == ["failed", "failed"]
 
 
 def test_the_ca_refuses_a_request_whose_signature_does_not_verify(tmp_path):
     """The request file altered on its way to the CA (one byte of its signature): the CA's
-    check fails, no certificate is written, and SRX-B's load finds none."""
+    check fails, no certificate is written, and Host-B's load finds none."""
     scenario = _run(TOPOLOGY, tmp_path, until=3600)
-    path = scenario.out / "devices" / "SRX-B" / "files" / "SRX-B.req"
+    path = scenario.out / "devices" / "Host-B" / "files" / "Host-B.req"
     der = bytearray(x509.load_pem_x509_csr(path.read_bytes()).public_bytes(Encoding.DER))
     der[-1] ^= 0x01
     path.write_bytes(bytes(der))
     scenario.run()
     assert _ca_log(scenario) == [
-        "Sep 20 08:00:00 Certificate request SRX-B.req from SRX-B refused: certificate request "
-        "for SRX-B: its signature does not verify"]
-    assert not (path.parent / "SRX-B.cert").exists()
-    assert ("Sep 20 08:30:00 Local certificate SRX-B not loaded: SRX-B.cert: no such file"
-            ) in _lines(scenario, "SRX-B", "pkid")
+        "Sep 20 08:00:00 Certificate request Host-B.req from Host-B refused: certificate request "
+        "for Host-B: its signature does not verify"]
+    assert not (path.parent / "Host-B.cert").exists()
+    assert ("Sep 20 08:30:00 Local certificate Host-B not loaded: Host-B.cert: no such file"
+            ) in _lines(scenario, "Host-B", "pkid")
     assert [n.phase1 for n in scenario.results.in_order()] == ["failed", "failed"]
 
 
 def test_a_device_with_a_key_pair_keeps_it(tmp_path):
-    """SRX-A already holds SRX-A's key pair: a new request for it uses that key."""
+    """Host-A already holds Host-A's key pair: a new request for it uses that key."""
     text = _swap("  - {at: 5m, initiate",
-                 "  - {at: 2m, generate-request: {device: SRX-A, certificate-id: SRX-A, "
-                 "subject: \"CN=SRX-A\", ip-address: 30.1.1.31, filename: again.req}}\n"
+                 "  - {at: 2m, generate-request: {device: Host-A, certificate-id: Host-A, "
+                 "subject: \"CN=Host-A\", ip-address: 30.1.1.31, filename: again.req}}\n"
                  "  - {at: 5m, initiate")
     scenario = _run(text, tmp_path, until=600)
     request = x509.load_pem_x509_csr(
-        (scenario.out / "devices" / "SRX-A" / "files" / "again.req").read_bytes())
-    key = scenario.devices["SRX-A"].pki.store.key_pairs["SRX-A"]
+        (scenario.out / "devices" / "Host-A" / "files" / "again.req").read_bytes())
+    key = scenario.devices["Host-A"].pki.store.key_pairs["Host-A"]
     assert _der(request.public_key()) == _der(key.public_key())
-    pkid = _lines(scenario, "SRX-A", "pkid")
+    pkid = _lines(scenario, "Host-A", "pkid")
     assert not any("Generated key pair" in line for line in pkid)
-    assert any(line.startswith("Sep 19 08:02:00 Generated certificate request SRX-A (CN = "
-                               "SRX-A), written to again.req") for line in pkid)
+    assert any(line.startswith("Sep 19 08:02:00 Generated certificate request Host-A (CN = "
+                               "Host-A), written to again.req") for line in pkid)
 
 
 def test_the_same_topology_and_seed_give_the_same_files(tmp_path):
@@ -138,5 +138,5 @@ def test_the_same_topology_and_seed_give_the_same_files(tmp_path):
         scenario.write()
         runs.append(files_under(tmp_path / name))
     a, b = runs
-    assert "devices/SRX-B/files/SRX-B.cert" in a and "logs/cas/Corp-CA" in a
+    assert "devices/Host-B/files/Host-B.cert" in a and "logs/cas/Corp-CA" in a
     assert sorted(a) == sorted(b) and [name for name in a if a[name] != b[name]] == []
