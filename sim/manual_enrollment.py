@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pki.csr import RequestParams, build_request, fingerprint_lines
 from pki.files import FileRefused, check_name, inside, open_append, read_regular, write_file
 from pki.keycache import cached_key_pair
+from pki.keys import KeySpec
 from pki.loaders import FILE_MAX_BYTES, LoadError, load_certificate, load_csr
 from pki.names import render_oneline
 from pki.store import StoreError
@@ -56,10 +57,12 @@ def generate_request(scenario: Scenario, args: Mapping[str, object]) -> None:
     key = store.key_pairs.get(cid)
     if key is None:
         spec = args["key"]
+        if not isinstance(spec, KeySpec):
+            raise TypeError(f"generate-request key: a KeySpec, not {type(spec).__name__}")
         # Keys belong to the topology (as _enrolled_store's do): another --seed reuses them.
         key = cached_key_pair(spec, seed=f"keys/{scenario.topology.name}/{device.name}/{cid}")
         store = store.add_key_pair(cid, key)
-        log(f"Generated key pair {cid}, key size {spec.size} bits")  # type: ignore[attr-defined]
+        log(f"Generated key pair {cid}, key size {spec.size} bits")
     csr = build_request(key, RequestParams(
         certificate_id=cid, subject=str(args["subject"]),
         domain_name=_optional(args, "domain-name"), ip_address=_optional(args, "ip-address"),

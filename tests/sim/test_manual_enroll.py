@@ -40,7 +40,7 @@ def _der(key) -> bytes:
     return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
-def test_srx_b_enrolled_by_hand_then_negotiates(tmp_path):
+def test_host_b_enrolled_by_hand_then_negotiates(tmp_path):
     scenario = _run(TOPOLOGY, tmp_path)
     files = scenario.out / "devices" / "Host-B" / "files"
     request = x509.load_pem_x509_csr((files / "Host-B.req").read_bytes())
