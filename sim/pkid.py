@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import simpy
 from cryptography import x509
 
-from pki.daemon import Event, FetchCrl, FetchOcsp, OcspReply, PkiDaemon, Verdict
+from pki.daemon import CachedCrl, Event, FetchCrl, FetchOcsp, OcspReply, PkiDaemon, Verdict
 from pki.loaders import LoadError, load_crl
 from pki.names import render_oneline
 from pki.ocsp import NONCE_BYTES, RESPONSE_MAX_BYTES
@@ -38,6 +38,9 @@ class PkidTiming:
     processing: float = 0.005  # seconds of CPU per verification pass
     download_timeout: float = 5.0  # per URL
     stale_retry: float = 600.0  # a refresh that brought no newer CRL is tried again after
+    # A refresh whose download failed (the CRL server is down) is tried again after this; the
+    # guide says nothing of it, and an hour keeps a month-long outage to a few lines a day.
+    refresh_retry: float = 3600.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,28 +203,50 @@ class Pkid:
                 return True
         return False
 
-    def _schedule_refresh(self, profile: str, cached) -> None:
+    def _schedule_refresh(self, profile: str, cached: CachedCrl) -> None:
+        """One timer per cached CRL, whatever the length of the run: it wakes when the CRL is
+        due (refresh-interval, else nextUpdate, else a week: pki.daemon) and no earlier."""
         if cached.refresh_at is None:
             return  # loaded by hand: kept until cleared
         crl_config = self.daemon.profiles[profile].revocation_check.crl
         if crl_config is not None and crl_config.refresh_interval == 0:
             return  # refresh-interval 0: fetched for every verification instead
-        wait = (cached.refresh_at - self.clock()).total_seconds()
+        due = cached.refresh_at
+        expires = cached.crl.next_update_utc
+        if expires is not None and expires < due:
+            # A refresh-interval longer than the CRL's life: an expired CRL fails every check
+            # ("expired ... (nextUpdate)"), so pkid fetches its successor when it expires.
+            due = expires
+            self.log.trace("online-crl-check",
+                           f"CRL for CA profile {profile} expires {expires:%m-%d-%Y %H:%M}, "
+                           "before its refresh-interval: refreshed then")
+        wait = (due - self.clock()).total_seconds()
         if wait <= 0:
             # The CA has not published a newer CRL yet: ask again a little later.
             wait = self.timing.stale_retry
         self.env.process(self._refresh_when_due(profile, cached, wait))
 
-    def _refresh_when_due(self, profile: str, cached, wait: float
+    def _refresh_when_due(self, profile: str, cached: CachedCrl, wait: float
                           ) -> Generator[simpy.Event, object, None]:
-        """Download the CRL again when it is due, whether or not a negotiation needs it."""
+        """Download the CRL again when it is due, whether or not a negotiation needs it; a
+        download that fails is tried again every refresh_retry until one succeeds (a success,
+        here or by a negotiation, sets the next timer: _fetch)."""
         yield self.env.timeout(wait)
         if self.daemon.crls.get(profile) is not cached:
             return  # already refreshed (or cleared) in the meantime
         need = self.daemon.refresh(profile)
-        if need is not None:
-            self._write(need.events)
-            yield self._download(need)
+        if need is None:
+            return
+        self._write(need.events)
+        started = self.env.now
+        ok = yield self._download(need)
+        if not ok and self.daemon.crls.get(profile) is cached:
+            # On the hour from the attempt, however long the failing download took.
+            wait = max(0.0, started + self.timing.refresh_retry - self.env.now)
+            self.log.trace("online-crl-check",
+                           f"CRL refresh for CA profile {profile} failed; next attempt "
+                           f"{self.clock() + dt.timedelta(seconds=wait):%m-%d-%Y %H:%M}")
+            self.env.process(self._refresh_when_due(profile, cached, wait))
 
     def _record(self, url: str, started: float, *, ok: bool, reason: str | None = None) -> None:
         self.download_records.append(DownloadRecord(self.device, url, started, self.env.now,

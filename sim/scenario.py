@@ -30,6 +30,7 @@ from sim.crl_history import CrlHistory
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
 from sim.junos.config import EstablishTunnels
+from sim.manual_enrollment import MANUAL_ACTIONS
 from sim.nat import install_nat
 from sim.ocsp_files import ocsp_json, write_ocsp_files
 from sim.ocsp_server import install_responders
@@ -201,6 +202,7 @@ class Scenario:
         "device-up": lambda self, args: device_up(self.devices[args["device"]]),
         **TRAFFIC_ACTIONS,  # ping, flow (sim.traffic_events)
         "restart": lambda self, args: self.devices[args["device"]].restart(),
+        **MANUAL_ACTIONS,  # generate-request, issue, load-local (sim.manual_enrollment)
     }
 
     # -- running and writing ----------------------------------------------------------------

@@ -16,6 +16,7 @@ from cryptography import x509
 
 from pki.files import shown
 from sim.servers import ServerSpec
+from sim.topology.manual_enroll import MANUAL_ARGS, check_order, read_manual
 from sim.topology.reader import Reader, offset, run_time, text
 from sim.topology.traffic import TRAFFIC_ARGS, check_traffic_total, read_traffic
 from sim.topology.values import (
@@ -40,6 +41,7 @@ _EVENT_ARGS = {
     "device-up": {"device"},
     **TRAFFIC_ARGS,  # checked by sim.topology.traffic
     "restart": {"device"},  # kmd forgets its SAs (a reboot): sim.kmd.Kmd.restart
+    **MANUAL_ARGS,  # generate-request, issue, load-local: sim.topology.manual_enroll
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}
@@ -72,6 +74,9 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
         if action in TRAFFIC_ARGS:
             read.append(read_traffic(r, item, action, args, devices))
             continue
+        if action in MANUAL_ARGS:
+            read.append(read_manual(r, item, action, args, devices, cas))
+            continue
         for key in args:
             if key not in _EVENT_ARGS[action]:
                 raise r.fail(item, action, f"events.{action}.{shown(key)}: unknown argument")
@@ -93,7 +98,8 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
         read.append(EventEntry(at=at, action=action, args=MappingProxyType(dict(args)),
                                line=item.line))
     check_traffic_total(r, read)
-    return tuple(sorted(read, key=lambda e: e.at))
+    return check_order(r.source, tuple(sorted(read, key=lambda e: e.at)), devices=devices,
+                       cas=cas)
 
 
 def _event_problem(action: str, args: Mapping[str, object], cas: Mapping[str, CaEntry],

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -83,6 +83,17 @@ class Reader:
             if key not in allowed:
                 raise self.fail(entry, key, f"{join(path, key)}: unknown entry (expected one "
                                             f"of {', '.join(sorted(allowed))})")
+
+    def arguments(self, args: Mapping[str, object], where: Located | None, path: str,
+                  allowed: Collection[str], required: Iterable[str]) -> None:
+        """An event's arguments: each one known, the required ones given."""
+        for key in args:
+            if key not in allowed:
+                raise self.fail(where, key, f"{join(path, key)}: unknown argument (expected one "
+                                            f"of {', '.join(sorted(allowed))})")
+        for key in required:
+            if args.get(key) is None:
+                raise self.fail(where, None, f"{path}: {key} is missing")
 
     def convert(self, entry: Located, key: str, path: str, fn: Callable[[object], T],
                 default: T | None = None, *, required: bool = False) -> T | None:

@@ -24,7 +24,7 @@ from pki.files import shown
 from sim.durations import parse_duration
 from sim.ike.ids import render
 from sim.topology.limits import LONGEST_RUN
-from sim.topology.reader import Reader, integer, join, run_time
+from sim.topology.reader import Reader, integer, run_time
 from sim.topology.values import DeviceEntry, EventEntry, TopologyError
 from sim.topology.yaml_lines import Located
 from sim.traffic_plan import Protected, covers, first_host, protected
@@ -76,13 +76,7 @@ def read_traffic(r: Reader, item: Located, action: str, args: Mapping[str, objec
     """A ping or flow event, every value checked against the device's VPNs."""
     path = f"events.{action}"
     where = args if isinstance(args, Located) else item
-    for key in args:
-        if key not in TRAFFIC_ARGS[action]:
-            raise r.fail(where, key, f"{join(path, key)}: unknown argument (expected one of "
-                                     f"{', '.join(sorted(TRAFFIC_ARGS[action]))})")
-    for key in _REQUIRED[action]:
-        if args.get(key) is None:
-            raise r.fail(where, None, f"{path}: {key} is missing")
+    r.arguments(args, where, path, TRAFFIC_ARGS[action], _REQUIRED[action])
     device = r.reference(where, "from", path, devices, "device")
     vpns = protected(devices[device].config)
     to = r.convert(where, "to", path, address, required=True)

@@ -21,7 +21,8 @@ from sim.topology.ocsp import OcspEntry
 CA_HEAD_START = dt.timedelta(days=30)
 EE_HEAD_START = dt.timedelta(days=1)
 EVENT_ACTIONS = ("initiate", "revoke", "server-down", "server-up", "publish-crl", "clock",
-                 "verify-local", "device-down", "device-up", "ping", "flow", "restart")
+                 "verify-local", "device-down", "device-up", "ping", "flow", "restart",
+                 "generate-request", "issue", "load-local")
 
 
 class TopologyError(ValueError):

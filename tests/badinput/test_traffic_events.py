@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.badinput.conftest import assert_refused, files_under
+from tests.badinput.load_refusals import refused_at_load
 
 TOPOLOGY = (Path(__file__).parents[2] / "topologies" / "traffic-ping.yaml").read_text()
 BASE = TOPOLOGY[:TOPOLOGY.index("events:")]
@@ -15,13 +16,7 @@ BASE = TOPOLOGY[:TOPOLOGY.index("events:")]
 
 def _refused(ikesim, tmp_path: Path, event: str, *fragments: str) -> str:
     text = f"{BASE}events:\n  - {event}\n"
-    (tmp_path / "t.yaml").write_text(text)
-    line = len(text.splitlines())
-    before = files_under(tmp_path)
-    refusal = assert_refused(ikesim("run", "t.yaml"), f"t.yaml line {line}:", *fragments)
-    assert not (tmp_path / "runs").exists()
-    assert files_under(tmp_path) == before
-    return refusal
+    return refused_at_load(ikesim, tmp_path, text, *fragments)
 
 
 @pytest.mark.parametrize(("event", "fragments"), [
