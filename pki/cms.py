@@ -226,9 +226,14 @@ def _crypt(cipher: str, key: bytes, iv: bytes, data: bytes, *, encrypt: bool) ->
 
 # --- reading -------------------------------------------------------------------------------
 
-def _children(element: der.Element, what: str, count: tuple[int, int]) -> list[der.Element]:
-    if element.tag not in (der.SEQUENCE, der.SET) and element.tag & 0xE0 != 0xA0:
-        raise CmsError(f"{what}: expected a SEQUENCE")
+_TAG_NAMES = {der.SEQUENCE: "a SEQUENCE", der.SET: "a SET", 0xA0: "[0]"}
+
+
+def _children(element: der.Element, what: str, count: tuple[int, int],
+              tag: int = der.SEQUENCE) -> list[der.Element]:
+    """The fields of `element`, which must have `tag` and `count` (low, high) fields."""
+    if element.tag != tag:
+        raise CmsError(f"{what}: expected {_TAG_NAMES[tag]}")
     try:
         found = element.children()
     except der.DerError as error:
@@ -254,7 +259,7 @@ def _content(data: bytes, kind: bytes, what: str) -> der.Element:
         raise CmsError(f"{what}: content type is not the one expected")
     if wrapped.tag != 0xA0:
         raise CmsError(f"{what}: content is not [0] EXPLICIT")
-    (inner,) = _children(wrapped, what, (1, 1))
+    (inner,) = _children(wrapped, what, (1, 1), 0xA0)
     return inner
 
 
@@ -272,7 +277,7 @@ def _octets(element: der.Element, what: str) -> bytes:
 
 
 def _certificates(element: der.Element) -> tuple[x509.Certificate, ...]:
-    members = _children(element, "certificates", (0, _MAX_CERTIFICATES))
+    members = _children(element, "certificates", (0, _MAX_CERTIFICATES), 0xA0)
     found = []
     for member in members:
         try:
@@ -288,7 +293,7 @@ def _signed_data(data: bytes, what: str) -> tuple[list[der.Element], der.Element
     fields = _children(_content(data, ID_SIGNED_DATA, what), what, (4, 6))
     if _integer(fields[0], f"{what} version") not in (1, 3):
         raise CmsError(f"{what}: SignedData version is not 1 or 3")
-    digests = _children(fields[1], f"{what} digest algorithms", (0, 4))
+    digests = _children(fields[1], f"{what} digest algorithms", (0, 4), der.SET)
     encapsulated = _children(fields[2], f"{what} content", (1, 2))
     if encapsulated[0].encoding != ID_DATA:
         raise CmsError(f"{what}: encapsulated content is not id-data")
@@ -296,7 +301,7 @@ def _signed_data(data: bytes, what: str) -> tuple[list[der.Element], der.Element
     if len(encapsulated) == 2:
         if encapsulated[1].tag != 0xA0:
             raise CmsError(f"{what}: encapsulated content is not [0] EXPLICIT")
-        (content,) = _children(encapsulated[1], f"{what} content", (1, 1))
+        (content,) = _children(encapsulated[1], f"{what} content", (1, 1), 0xA0)
         if content.tag != der.OCTET_STRING:
             raise CmsError(f"{what}: encapsulated content is not an OCTET STRING")
     certificates: tuple[x509.Certificate, ...] = ()
@@ -307,7 +312,7 @@ def _signed_data(data: bytes, what: str) -> tuple[list[der.Element], der.Element
             raise CmsError(f"{what}: unexpected field in SignedData")
     if fields[-1].tag != der.SET:
         raise CmsError(f"{what}: signer infos are not a SET")
-    signers = _children(fields[-1], f"{what} signer infos", (0, 1))
+    signers = _children(fields[-1], f"{what} signer infos", (0, 1), der.SET)
     return digests, content, certificates, signers
 
 
@@ -374,13 +379,13 @@ def read_signed(data: bytes, *, what: str,
 
 def _attributes(element: der.Element, what: str) -> dict[bytes, der.Element]:
     found: dict[bytes, der.Element] = {}
-    for item in _children(element, f"{what} signed attributes", (1, _MAX_ATTRIBUTES)):
+    for item in _children(element, f"{what} signed attributes", (1, _MAX_ATTRIBUTES), 0xA0):
         oid, values = _children(item, f"{what} attribute", (2, 2))
         if oid.tag != der.OBJECT_IDENTIFIER or values.tag != der.SET:
             raise CmsError(f"{what}: malformed attribute")
         if oid.encoding in found:
             raise CmsError(f"{what}: an attribute appears twice")
-        (found[oid.encoding],) = _children(values, f"{what} attribute value", (1, 1))
+        (found[oid.encoding],) = _children(values, f"{what} attribute value", (1, 1), der.SET)
     return found
 
 
@@ -391,7 +396,7 @@ def open_envelope(data: bytes, *, certificate: x509.Certificate,
     fields = _children(_content(data, ID_ENVELOPED_DATA, what), what, (3, 3))
     if _integer(fields[0], "envelope version") != 0:
         raise CmsError("envelope: EnvelopedData version is not 0")
-    recipients = _children(fields[1], "envelope recipients", (1, 4))
+    recipients = _children(fields[1], "envelope recipients", (1, 4), der.SET)
     mine = issuer_and_serial(certificate)
     for recipient in recipients:
         parts = _children(recipient, "envelope recipient", (4, 4))

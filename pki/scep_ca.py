@@ -117,6 +117,7 @@ class ScepCa:
         self.issue = issue
         self.issued: dict[str, x509.Certificate] = {}
         self._pending: dict[str, _Pending] = {}
+        self._last_nonce: dict[str, bytes] = {}  # of the request each issue answered
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -188,6 +189,9 @@ class ScepCa:
         tid = message.transaction_id
         if tid in self._pending:  # the same request again: RFC 8894 3.3.3, as a poll
             return self._poll(message, signer, now)
+        if self._last_nonce.get(tid) == message.sender_nonce:
+            # The very message again (its answer was lost): the same certificate, once only.
+            return PkiStatus.SUCCESS, None, self.issued[tid]
         try:
             request = x509.load_der_x509_csr(message.content or b"")
             subject_ok = bool(request.subject.rfc4514_string())
@@ -207,7 +211,7 @@ class ScepCa:
             self._pending[tid] = _Pending(request=request, polls_left=self.policy.pending_polls,
                                           sender=signer)
             return PkiStatus.PENDING, None, None
-        return self._issue(tid, request, now)
+        return self._issue(tid, message.sender_nonce, request, now)
 
     def _poll(self, message: PkiMessage, signer: x509.Certificate, now: dt.datetime
               ) -> tuple[PkiStatus, FailInfo | None, x509.Certificate | None]:
@@ -226,19 +230,20 @@ class ScepCa:
         if pending.polls_left > 0:
             return PkiStatus.PENDING, None, None
         del self._pending[tid]
-        return self._issue(tid, pending.request, now)
+        return self._issue(tid, message.sender_nonce, pending.request, now)
 
     def _names_pending(self, content: bytes, request: x509.CertificateSigningRequest) -> bool:
         """Whether CertPoll's IssuerAndSubject names this CA and the pending subject."""
         return content == scep.issuer_and_subject(self.certificate.subject, request.subject)
 
-    def _issue(self, tid: str, request: x509.CertificateSigningRequest, now: dt.datetime
-               ) -> tuple[PkiStatus, FailInfo | None, x509.Certificate | None]:
+    def _issue(self, tid: str, sender_nonce: bytes, request: x509.CertificateSigningRequest,
+               now: dt.datetime) -> tuple[PkiStatus, FailInfo | None, x509.Certificate | None]:
         try:
             certificate = self.issue(request, now)
         except ValueError:
             return PkiStatus.FAILURE, FailInfo.BAD_REQUEST, None
         self.issued[tid] = certificate
+        self._last_nonce[tid] = sender_nonce
         return PkiStatus.SUCCESS, None, certificate
 
     def _issued_here(self, certificate: x509.Certificate) -> bool:
