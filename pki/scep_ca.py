@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AttributeOID
 
 from pki import cms, der, scep
+from pki.certs import CertificateTemplate, issue
 from pki.csr import request_signature_holds
 from pki.enrollment import CA_CERT, CA_RA_CERT, PKI_MESSAGE, HttpRequest, HttpResponse
 from pki.escape import escape
@@ -44,7 +45,8 @@ from pki.parse_errors import PARSE_ERRORS
 from pki.scep import FailInfo, MessageType, PkiMessage, PkiStatus
 from pki.signing import signature_is_valid
 
-__all__ = ["CAPABILITIES", "MAX_PENDING_POLLS", "ScepCa", "ScepPolicy", "ScepPolicyError"]
+__all__ = ["CAPABILITIES", "MAX_PENDING_POLLS", "KeyIssuer", "ScepCa", "ScepPolicy",
+           "ScepPolicyError"]
 
 # A 2012 Microsoft CA (NDES): POST, renewal, SHA-1 and SHA-256, DES3 (no AES).
 CAPABILITIES = ("POSTPKIOperation", "Renewal", "SHA-256", "SHA-1", "DES3")
@@ -283,6 +285,45 @@ class ScepCa:
                                   recipient=recipient, cipher=cms.DES_EDE3_CBC,
                                   algorithm=hashes.SHA256(), seed=seed)
         return HttpResponse(status=200, content_type=PKI_MESSAGE, body=body)
+
+
+class KeyIssuer:
+    """An `issue` for ScepCa that signs with the CA's key alone (no hierarchy at hand: the run
+    folder's CA in `ikesim cli`). Serial numbers derive from `serial_seed` and a count that
+    the caller keeps between sessions, so they never repeat; the certificate keeps the
+    request's subject, subjectAltName and key, names the CA's CRL distribution points, and
+    lasts `validity` (None: to the CA's notAfter)."""
+
+    def __init__(self, *, certificate: x509.Certificate, key: PrivateKey,
+                 crl_urls: tuple[str, ...], validity: dt.timedelta | None,
+                 digest: str | None, serial_seed: str, count: int = 0) -> None:
+        self.certificate = certificate
+        self.key = key
+        self.crl_urls = crl_urls
+        self.validity = validity
+        self.digest = digest
+        self.serial_seed = serial_seed
+        self.count = count
+
+    def __call__(self, request: x509.CertificateSigningRequest, now: dt.datetime
+                 ) -> x509.Certificate:
+        try:
+            sans = tuple(request.extensions.get_extension_for_class(
+                x509.SubjectAlternativeName).value)
+        except x509.ExtensionNotFound:
+            sans = ()
+        end = self.certificate.not_valid_after_utc
+        if self.validity is not None:
+            end = min(end, now + self.validity)
+        self.count += 1
+        digest = hashlib.sha256(f"{self.serial_seed}/{self.count}".encode()).digest()
+        # 63 bits with the top one set, as pki.hierarchy's serials: positive, eight octets.
+        serial = int.from_bytes(digest[:8], "big") >> 1 | 1 << 62
+        template = CertificateTemplate(
+            subject=request.subject, public_key=request.public_key(), serial=serial,
+            not_before=now, not_after=end, subject_alt_names=sans, crl_urls=self.crl_urls,
+            digest=self.digest)
+        return issue(template, issuer_key=self.key, issuer=self.certificate)
 
 
 def _text(status: int, text: str) -> HttpResponse:
