@@ -26,13 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AttributeOID
 
-from pki import cms, scep
+from pki import cms, cms_envelope, scep
 from pki.certs import CertificateTemplate, issue
 from pki.escape import escape
 from pki.keys import PrivateKey
 from pki.names import render_subject_string
 from pki.parse_errors import PARSE_ERRORS
 from pki.scep import FailInfo, MessageType, PkiMessage, PkiStatus
+from pki.scep_http import CA_CERT, CA_RA_CERT, PKI_MESSAGE, HttpRequest, HttpResponse
 from pki.signing import sign, signature_is_valid
 
 __all__ = [
@@ -57,46 +58,12 @@ __all__ = [
 # The guide: `enrollment retry` and `retry-interval` default to 10 and 900 seconds.
 DEFAULT_RETRY = 10
 DEFAULT_RETRY_INTERVAL = 900.0
-CA_CERT = "application/x-x509-ca-cert"
-CA_RA_CERT = "application/x-x509-ca-ra-cert"
-PKI_MESSAGE = "application/x-pki-message"
-_METHODS = ("GET", "POST")
-_MAX_URL = 8192
 # The transient self-signed certificate a requester signs with (RFC 8894 2.3): short-lived.
 _TRANSIENT_VALIDITY = dt.timedelta(days=1)
 
 
 class EnrollmentError(ValueError):
     """An enrollment that cannot go on; str() says what went wrong, in one line."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class HttpRequest:
-    method: str
-    url: str  # with its query: ?operation=...
-    body: bytes = b""
-
-    def __post_init__(self) -> None:
-        if self.method not in _METHODS:
-            raise ValueError(f"HTTP method {self.method!r}: GET or POST")
-        if not isinstance(self.url, str) or not self.url or len(self.url) > _MAX_URL:
-            raise ValueError("an HTTP request needs a URL of at most 8192 characters")
-        if not isinstance(self.body, bytes):
-            raise TypeError("an HTTP body is bytes")
-
-
-@dataclass(frozen=True, kw_only=True)
-class HttpResponse:
-    status: int
-    content_type: str
-    body: bytes
-
-    def __post_init__(self) -> None:
-        if isinstance(self.status, bool) or not isinstance(self.status, int) \
-                or not 100 <= self.status <= 599:
-            raise ValueError(f"HTTP status {self.status!r} is not one")
-        if not isinstance(self.content_type, str) or not isinstance(self.body, bytes):
-            raise TypeError("an HTTP response has a str content type and a bytes body")
 
 
 def operation_url(url: str, operation: str, message: str | None = None) -> str:
@@ -201,8 +168,11 @@ class LocalCertificateEnrollment:
                  retry: int, retry_interval: float, seed: str,
                  renewal_of: x509.Certificate | None = None,
                  renewal_key: PrivateKey | None = None,
-                 cipher: str = cms.DES_EDE3_CBC) -> None:
-        """`renewal_key`: the key of `renewal_of` when the renewal has a new key pair
+                 challenge_password: str | None = None,
+                 cipher: str = cms_envelope.DES_EDE3_CBC) -> None:
+        """`challenge_password`: put in the request as its PKCS#9 challengePassword (the
+        request is signed again with `key`); None: the request goes as it is.
+        `renewal_key`: the key of `renewal_of` when the renewal has a new key pair
         (re-generate-keypair; default: `key`). `cipher`: DES-EDE3-CBC, SCEP's default, or
         AES-128-CBC when the CA's GetCACaps offers AES."""
         if not isinstance(key, rsa.RSAPrivateKey):
@@ -223,6 +193,8 @@ class LocalCertificateEnrollment:
                 != signer_key.public_key().public_numbers()):
             raise EnrollmentError(f"certificate-id {certificate_id}: the certificate to renew "
                                   "is not for the renewal's signing key")
+        if challenge_password is not None:
+            request = with_challenge_password(request, key, challenge_password)
         self.certificate_id = certificate_id
         self.ca_profile = ca_profile
         self.url = url
@@ -239,6 +211,8 @@ class LocalCertificateEnrollment:
         self.messages: list[tuple[str, bytes]] = []
         self._signer: x509.Certificate | None = renewal_of
         self._sent: HttpRequest | None = None
+        self._sent_kind = ""
+        self._started = ""
         self._nonce: bytes = b""
         self._polls = 0
         self._done = False
@@ -246,8 +220,9 @@ class LocalCertificateEnrollment:
     # -- what goes out ----------------------------------------------------------------------
 
     def _derived(self, what: str) -> bytes:
+        # The start time too: a re-enrollment with the same seed and key sends new nonces.
         return hashlib.sha256(
-            f"scep/{self.seed}/{what}/{len(self.messages)}".encode()).digest()
+            f"scep/{self.seed}/{self._started}/{what}/{len(self.messages)}".encode()).digest()
 
     def _transient_certificate(self, now: dt.datetime) -> x509.Certificate:
         """RFC 8894 2.3: a self-signed certificate for the request's key and subject."""
@@ -266,6 +241,7 @@ class LocalCertificateEnrollment:
                                   recipient=self.ca_certificate, cipher=self.cipher,
                                   algorithm=hashes.SHA256(), seed=self._derived("envelope"))
         self.messages.append((message_type.label, body))
+        self._sent_kind = message_type.label
         self._sent = HttpRequest(method="POST", url=operation_url(self.url, "PKIOperation"),
                                  body=body)
         return self._sent
@@ -275,6 +251,7 @@ class LocalCertificateEnrollment:
         if self._sent is not None:
             raise EnrollmentError(f"certificate-id {self.certificate_id}: enrollment already "
                                   "started")
+        self._started = now.isoformat()
         if self._signer is None:
             self._signer = self._transient_certificate(now)
         kind = MessageType.PKCS_REQ if self.renewal_of is None else MessageType.RENEWAL_REQ
@@ -296,8 +273,7 @@ class LocalCertificateEnrollment:
         if resend:
             assert self._sent is not None
             request = self._sent
-            self.messages.append((self.messages[-1][0] if self.messages else "PKCSReq",
-                                  request.body))
+            self.messages.append((self._sent_kind, request.body))
             what = "resend the request"
         else:
             content = scep.issuer_and_subject(self.ca_certificate.subject, self.request.subject)

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from pki import cms, der
+from pki import cms, cms_envelope, der
 
 __all__ = [
     "NONCE_SIZE",
@@ -155,7 +155,8 @@ def build_message(message: PkiMessage, *, certificate: x509.Certificate,
     if message.content is not None:
         if recipient is None:
             raise ScepError("content to envelope needs a recipient")
-        content = cms.envelope(message.content, recipient=recipient, cipher=cipher, seed=seed)
+        content = cms_envelope.envelope(message.content, recipient=recipient, cipher=cipher,
+                                        seed=seed)
     return cms.sign(content=content, attributes=attributes, certificate=certificate, key=key,
                     algorithm=algorithm)
 
@@ -203,7 +204,7 @@ def read_message(data: bytes, *, certificate: x509.Certificate, key: rsa.RSAPriv
         raise ScepError("pkiMessage without messageType, transactionID or senderNonce")
     content = None
     if signed.content:
-        content = cms.open_envelope(signed.content, certificate=certificate, key=key)
+        content = cms_envelope.open_envelope(signed.content, certificate=certificate, key=key)
     message = PkiMessage(
         message_type=message_type, transaction_id=transaction_id, sender_nonce=sender_nonce,
         recipient_nonce=_nonce(attributes, RECIPIENT_NONCE, "recipientNonce"),

@@ -35,14 +35,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AttributeOID
 
-from pki import cms, der, scep
+from pki import cms, cms_envelope, der, scep
 from pki.certs import CertificateTemplate, issue
 from pki.csr import request_signature_holds
-from pki.enrollment import CA_CERT, CA_RA_CERT, PKI_MESSAGE, HttpRequest, HttpResponse
 from pki.escape import escape
 from pki.keys import PrivateKey
 from pki.parse_errors import PARSE_ERRORS
 from pki.scep import FailInfo, MessageType, PkiMessage, PkiStatus
+from pki.scep_http import CA_CERT, CA_RA_CERT, PKI_MESSAGE, HttpRequest, HttpResponse
 from pki.signing import signature_is_valid
 
 __all__ = ["CAPABILITIES", "MAX_PENDING_POLLS", "KeyIssuer", "ScepCa", "ScepPolicy",
@@ -119,7 +119,7 @@ class ScepCa:
         self.issue = issue
         self.issued: dict[str, x509.Certificate] = {}
         self._pending: dict[str, _Pending] = {}
-        self._last_nonce: dict[str, bytes] = {}  # of the request each issue answered
+        self._answered: dict[str, bytes] = {}  # by transaction ID: the message issued for
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -191,7 +191,7 @@ class ScepCa:
         tid = message.transaction_id
         if tid in self._pending:  # the same request again: RFC 8894 3.3.3, as a poll
             return self._poll(message, signer, now)
-        if self._last_nonce.get(tid) == message.sender_nonce:
+        if self._answered.get(tid) == _fingerprint(message):
             # The very message again (its answer was lost): the same certificate, once only.
             return PkiStatus.SUCCESS, None, self.issued[tid]
         try:
@@ -213,7 +213,7 @@ class ScepCa:
             self._pending[tid] = _Pending(request=request, polls_left=self.policy.pending_polls,
                                           sender=signer)
             return PkiStatus.PENDING, None, None
-        return self._issue(tid, message.sender_nonce, request, now)
+        return self._issue(tid, _fingerprint(message), request, now)
 
     def _poll(self, message: PkiMessage, signer: x509.Certificate, now: dt.datetime
               ) -> tuple[PkiStatus, FailInfo | None, x509.Certificate | None]:
@@ -232,20 +232,20 @@ class ScepCa:
         if pending.polls_left > 0:
             return PkiStatus.PENDING, None, None
         del self._pending[tid]
-        return self._issue(tid, message.sender_nonce, pending.request, now)
+        return self._issue(tid, _fingerprint(message), pending.request, now)
 
     def _names_pending(self, content: bytes, request: x509.CertificateSigningRequest) -> bool:
         """Whether CertPoll's IssuerAndSubject names this CA and the pending subject."""
         return content == scep.issuer_and_subject(self.certificate.subject, request.subject)
 
-    def _issue(self, tid: str, sender_nonce: bytes, request: x509.CertificateSigningRequest,
+    def _issue(self, tid: str, fingerprint: bytes, request: x509.CertificateSigningRequest,
                now: dt.datetime) -> tuple[PkiStatus, FailInfo | None, x509.Certificate | None]:
         try:
             certificate = self.issue(request, now)
         except ValueError:
             return PkiStatus.FAILURE, FailInfo.BAD_REQUEST, None
         self.issued[tid] = certificate
-        self._last_nonce[tid] = sender_nonce
+        self._answered[tid] = fingerprint
         return PkiStatus.SUCCESS, None, certificate
 
     def _issued_here(self, certificate: x509.Certificate) -> bool:
@@ -282,7 +282,7 @@ class ScepCa:
             content=None if certificate is None else cms.certs_only((certificate,)),
         )
         body = scep.build_message(reply, certificate=self.certificate, key=self.key,
-                                  recipient=recipient, cipher=cms.DES_EDE3_CBC,
+                                  recipient=recipient, cipher=cms_envelope.DES_EDE3_CBC,
                                   algorithm=hashes.SHA256(), seed=seed)
         return HttpResponse(status=200, content_type=PKI_MESSAGE, body=body)
 
@@ -324,6 +324,11 @@ class KeyIssuer:
             not_before=now, not_after=end, subject_alt_names=sans, crl_urls=self.crl_urls,
             digest=self.digest)
         return issue(template, issuer_key=self.key, issuer=self.certificate)
+
+
+def _fingerprint(message: PkiMessage) -> bytes:
+    """What tells a message sent again from a new one: its nonce and what it carries."""
+    return hashlib.sha256(message.sender_nonce + (message.content or b"")).digest()
 
 
 def _text(status: int, text: str) -> HttpResponse:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pki import cms, der
+from pki import cms, cms_envelope, der
 from pki.enrollment import (
     CA_CERT,
     CA_RA_CERT,
@@ -83,8 +83,8 @@ def _damaged(world, data: bytes) -> dict[str, bytes]:
         "overlong length": b"\x30\x84" + len(top.content).to_bytes(4, "big") + data[head:],
         "indefinite length": b"\x30\x80" + data[head:] + b"\x00\x00",
         "not a sequence": b"\x31" + data[1:],
-        "envelope instead of signed data": cms.envelope(
-            b"x", recipient=world["ca"].certificate, cipher=cms.AES_128_CBC, seed=b"x"),
+        "envelope instead of signed data": cms_envelope.envelope(
+            b"x", recipient=world["ca"].certificate, cipher=cms_envelope.AES_128_CBC, seed=b"x"),
         "certs-only": cms.certs_only((world["ca"].certificate,)),
         "text": b"operation=PKIOperation",
         "oversized": b"\x30" * (cms.MAX_MESSAGE + 1),

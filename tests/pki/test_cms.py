@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives import hashes
 
-from pki import cms, der
+from pki import cms, cms_envelope, der
 from pki.keys import KeySpec, KeyType, generate_key_pair
 
 from .scep_pki import hierarchy
@@ -72,31 +72,31 @@ def test_a_signed_message_is_not_certs_only(pki):
         cms.read_certs_only(_signed(pki))
 
 
-@pytest.mark.parametrize("cipher", [cms.AES_128_CBC, cms.DES_EDE3_CBC])
+@pytest.mark.parametrize("cipher", [cms_envelope.AES_128_CBC, cms_envelope.DES_EDE3_CBC])
 def test_envelope_round_trip_and_determinism(pki, cipher):
     recipient = pki.certificate("Eng-CA")
-    sealed = cms.envelope(b"secret" * 10, recipient=recipient, cipher=cipher, seed=b"s")
-    assert sealed == cms.envelope(b"secret" * 10, recipient=recipient, cipher=cipher,
-                                  seed=b"s")
-    assert sealed != cms.envelope(b"secret" * 10, recipient=recipient, cipher=cipher,
-                                  seed=b"t")
-    assert cms.open_envelope(sealed, certificate=recipient, key=pki.key("Eng-CA")) \
+    sealed = cms_envelope.envelope(b"secret" * 10, recipient=recipient, cipher=cipher, seed=b"s")
+    assert sealed == cms_envelope.envelope(b"secret" * 10, recipient=recipient, cipher=cipher,
+                                           seed=b"s")
+    assert sealed != cms_envelope.envelope(b"secret" * 10, recipient=recipient, cipher=cipher,
+                                           seed=b"t")
+    assert cms_envelope.open_envelope(sealed, certificate=recipient, key=pki.key("Eng-CA")) \
         == b"secret" * 10
 
 
 def test_envelope_for_someone_else(pki):
-    sealed = cms.envelope(b"x", recipient=pki.certificate("Eng-CA"), cipher=cms.AES_128_CBC,
-                          seed=b"s")
+    sealed = cms_envelope.envelope(b"x", recipient=pki.certificate("Eng-CA"),
+                                   cipher=cms_envelope.AES_128_CBC, seed=b"s")
     with pytest.raises(cms.CmsError, match="^envelope: not encrypted to this certificate$"):
-        cms.open_envelope(sealed, certificate=pki.certificate("Root-CA"),
+        cms_envelope.open_envelope(sealed, certificate=pki.certificate("Root-CA"),
                           key=pki.key("Root-CA"))
 
 
 def test_envelope_with_the_wrong_key(pki):
-    sealed = cms.envelope(b"x", recipient=pki.certificate("Eng-CA"), cipher=cms.AES_128_CBC,
-                          seed=b"s")
+    sealed = cms_envelope.envelope(b"x", recipient=pki.certificate("Eng-CA"),
+                                   cipher=cms_envelope.AES_128_CBC, seed=b"s")
     with pytest.raises(cms.CmsError, match="^envelope: "):
-        cms.open_envelope(sealed, certificate=pki.certificate("Eng-CA"),
+        cms_envelope.open_envelope(sealed, certificate=pki.certificate("Eng-CA"),
                           key=pki.key("Root-CA"))
 
 

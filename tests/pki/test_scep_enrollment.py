@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pki import cms, scep
+from pki import cms_envelope, scep
 from pki.enrollment import (
     CA_CERT,
     CA_RA_CERT,
@@ -218,7 +218,7 @@ def _forged_reply(ca, job, sent: HttpRequest, **changes) -> HttpResponse:
     key = changes.pop("key", ca.key)
     fields.update(changes)
     body = scep.build_message(PkiMessage(**fields), certificate=signer, key=key,
-                              recipient=signed.signer, cipher=cms.DES_EDE3_CBC,
+                              recipient=signed.signer, cipher=cms_envelope.DES_EDE3_CBC,
                               algorithm=hashes.SHA256(), seed=b"forged")
     return HttpResponse(status=200, content_type="application/x-pki-message", body=body)
 
@@ -291,3 +291,39 @@ def test_the_ca_answers_only_its_own_url():
     response = ca.handle(HttpRequest(
         method="GET", url="http://10.157.88.230:8080/scep/Dev/?operation=GetCACert"), now=NOW)
     assert response.status == 404
+
+
+def test_the_challenge_password_option_puts_it_in_the_request(key):
+    ca = scep_ca(hierarchy())
+    job = enrollment(ca, key, device_request(key, None), challenge_password="pass-1234")
+    step, _ = run(ca, job)
+    assert isinstance(step, Issued)
+    wrong = enrollment(ca, key, device_request(key, None), challenge_password="nope")
+    assert isinstance(run(ca, wrong)[0], Failed)
+
+
+def test_re_enrollment_with_the_same_key_and_seed_gets_a_new_certificate(key, request_):
+    h = hierarchy()
+    ca = scep_ca(h)
+    first, _ = run(ca, enrollment(ca, key, request_))
+    later = NOW + dt.timedelta(days=200)
+    again, _ = run(ca, enrollment(ca, key, request_, renewal_of=first.certificate), later)
+    assert isinstance(again, Issued)
+    assert again.certificate.serial_number != first.certificate.serial_number
+    assert again.certificate.not_valid_before_utc == later
+
+
+def test_a_resent_poll_is_kept_as_a_poll(key, request_):
+    ca = scep_ca(hierarchy(), ScepPolicy(url=URL, challenge_password="pass-1234",
+                                         pending_polls=2))
+    job = enrollment(ca, key, request_, retry=3, retry_interval=60)
+    sent, _ = job.start(NOW)
+    poll = job.receive(ca.handle(sent, now=NOW), NOW)
+    resent = job.no_answer("connection timed out", NOW)
+    assert resent.request == poll.request
+    assert [kind for kind, _ in job.messages] == ["PKCSReq", "CertRep", "CertPoll", "CertPoll"]
+    # The lost poll never counted: the CA answers this one as the first.
+    second = job.receive(ca.handle(resent.request, now=NOW), NOW)
+    assert isinstance(second, Poll) and second.lines[-1].startswith(
+        "Enrollment of host-a from CA profile Eng-CA: poll 3 of 3")
+    assert isinstance(job.receive(ca.handle(second.request, now=NOW), NOW), Issued)

@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from pki import cms
+from pki import cms, cms_envelope
 from pki.enrollment import CaCertificateEnrollment
 from pki.scep_ca import ScepPolicy
 
@@ -134,14 +134,14 @@ def test_openssl_reads_get_ca_cert_chain(tmp_path):
                         "subject=C = us, O = example, CN = Root-CA"]
 
 
-@pytest.mark.parametrize("cipher", [cms.AES_128_CBC, cms.DES_EDE3_CBC])
+@pytest.mark.parametrize("cipher", [cms_envelope.AES_128_CBC, cms_envelope.DES_EDE3_CBC])
 def test_openssl_decrypts_both_ciphers(tmp_path, cipher):
     h = hierarchy()
     recipient = h.certificate("Eng-CA")
     (tmp_path / "r.pem").write_bytes(recipient.public_bytes(PEM))
     (tmp_path / "r.key").write_bytes(_key_pem(h.key("Eng-CA")))
-    (tmp_path / "e.der").write_bytes(cms.envelope(b"hello SCEP", recipient=recipient,
-                                                  cipher=cipher, seed=b"s"))
+    sealed = cms_envelope.envelope(b"hello SCEP", recipient=recipient, cipher=cipher, seed=b"s")
+    (tmp_path / "e.der").write_bytes(sealed)
     decrypted = _openssl("cms", "-decrypt", "-inform", "DER", "-in", str(tmp_path / "e.der"),
                          "-recip", str(tmp_path / "r.pem"), "-inkey", str(tmp_path / "r.key"))
     assert decrypted.returncode == 0, decrypted.stderr
