@@ -24,7 +24,7 @@ from pki.enrollment import (
 )
 from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.scep import MessageType, PkiMessage, PkiStatus
-from pki.scep_ca import ScepPolicy
+from pki.scep_ca import ScepCa, ScepPolicy
 from pki.signing import signature_is_valid
 
 from .scep_pki import (
@@ -327,3 +327,26 @@ def test_a_resent_poll_is_kept_as_a_poll(key, request_):
     assert isinstance(second, Poll) and second.lines[-1].startswith(
         "Enrollment of host-a from CA profile Eng-CA: poll 3 of 3")
     assert isinstance(job.receive(ca.handle(second.request, now=NOW), NOW), Issued)
+
+
+def _ca_issuing(h, issue):
+    """Eng-CA's SCEP service, answering with what `issue(request, now)` makes."""
+    return ScepCa(name="Eng-CA", certificate=h.certificate("Eng-CA"), key=h.key("Eng-CA"),
+                  chain=(h.certificate("Root-CA"),), policy=ScepPolicy(url=URL), issue=issue)
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda h, request, now: h.issue_end_entity(
+        "Eng-CA", "other-name", subject="CN=Somebody Else", public_key=request.public_key(),
+        not_before=now), "issued certificate's subject is not the one requested"),
+    (lambda h, request, now: h.issue_from_request("Root-CA", "root-issued", request,
+                                                  not_before=now),
+     "issued certificate is not signed by the CA"),
+    (lambda h, request, now: h.certificate("Eng-CA"),
+     "CertRep holds no certificate for this key pair"),
+])
+def test_a_certificate_the_device_did_not_ask_for_is_refused(key, make, reason):
+    h = hierarchy()
+    ca = _ca_issuing(h, lambda request, now: make(h, request, now))
+    step, _ = run(ca, enrollment(ca, key, device_request(key, None)))
+    assert isinstance(step, Failed) and step.reason == reason
