@@ -51,7 +51,10 @@ __all__ = [
     "LocalCertificateEnrollment",
     "Poll",
     "Step",
+    "capabilities_request",
+    "cipher_for",
     "operation_url",
+    "read_capabilities",
     "with_challenge_password",
 ]
 
@@ -123,6 +126,34 @@ class CaCertificateEnrollment:
                                   "a DER certificate") from None
         raise EnrollmentError(f"CA profile {self.ca_profile}: GetCACert answer of type "
                               f"{escape(kind[:80])}, not a CA certificate")
+
+
+# --- GetCACaps -----------------------------------------------------------------------------
+
+_MAX_CAPABILITIES = 4096
+
+
+def capabilities_request(url: str) -> HttpRequest:
+    """GetCACaps: what the CA at `url` can do."""
+    return HttpRequest(method="GET", url=operation_url(url, "GetCACaps"))
+
+
+def read_capabilities(response: HttpResponse, url: str) -> frozenset[str]:
+    """The CA's capability keywords (RFC 8894 3.5.2: one a line, case-insensitive); an
+    unusable answer is EnrollmentError."""
+    why = _refused(response, url)
+    if why is not None:
+        raise EnrollmentError(why)
+    if len(response.body) > _MAX_CAPABILITIES:
+        raise EnrollmentError(f"GetCACaps answer of {len(response.body)} bytes, more than "
+                              f"{_MAX_CAPABILITIES}")
+    text = response.body.decode("ascii", errors="replace")
+    return frozenset(word.strip().upper() for word in text.splitlines() if word.strip())
+
+
+def cipher_for(capabilities: frozenset[str]) -> str:
+    """AES-128-CBC when the CA offers AES, else DES-EDE3-CBC (SCEP's default)."""
+    return cms_envelope.AES_128_CBC if "AES" in capabilities else cms_envelope.DES_EDE3_CBC
 
 
 # --- PKCSReq / RenewalReq and CertPoll ------------------------------------------------------

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from pki import cms_envelope, scep
+from pki import cms, cms_envelope, der, scep
 from pki.enrollment import (
     CA_CERT,
     CA_RA_CERT,
@@ -21,6 +21,9 @@ from pki.enrollment import (
     HttpResponse,
     Issued,
     Poll,
+    capabilities_request,
+    cipher_for,
+    read_capabilities,
 )
 from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.scep import MessageType, PkiMessage, PkiStatus
@@ -350,3 +353,20 @@ def test_a_certificate_the_device_did_not_ask_for_is_refused(key, make, reason):
     ca = _ca_issuing(h, lambda request, now: make(h, request, now))
     step, _ = run(ca, enrollment(ca, key, device_request(key, None)))
     assert isinstance(step, Failed) and step.reason == reason
+
+
+def test_get_ca_caps_picks_the_cipher(key, request_):
+    ca = scep_ca(hierarchy())
+    caps = read_capabilities(ca.handle(capabilities_request(URL), now=NOW), URL)
+    assert "DES3" in caps and cipher_for(caps) == cms_envelope.DES_EDE3_CBC
+    offered = read_capabilities(HttpResponse(status=200, content_type="text/plain",
+                                             body=b"POSTPKIOperation\r\nAES\nSHA-256\n"), URL)
+    assert cipher_for(offered) == cms_envelope.AES_128_CBC
+    job = enrollment(ca, key, request_, cipher=cipher_for(offered))
+    step, _ = run(ca, job)
+    assert isinstance(step, Issued)
+    printed = cms.read_signed(job.messages[0][1], what="PKCSReq").content
+    assert der.encode_oid("2.16.840.1.101.3.4.1.2") in printed  # aes128-CBC
+    with pytest.raises(EnrollmentError, match="^GetCACaps answer of 5000 bytes"):
+        read_capabilities(HttpResponse(status=200, content_type="text/plain",
+                                       body=b"A" * 5000), URL)
