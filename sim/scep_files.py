@@ -31,6 +31,7 @@ from pki.certs import DIGESTS
 from pki.files import FileRefused, check_name, inside, read_regular, write_file
 from pki.parse_errors import PARSE_ERRORS
 from pki.scep_ca import MAX_PENDING_POLLS, KeyIssuer, ScepCa, ScepPolicy, ScepPolicyError
+from sim.topology.cas import SCEP_INDEX
 from sim.topology.limits import CA_FOLDER
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ __all__ = ["ScepFilesError", "load_crl_documents", "load_scep_cas", "save_scep_c
            "write_scep_cas"]
 
 SCEP_FOLDER = "scep"
-INDEX = "scep.json"
+INDEX = SCEP_INDEX
 MAX_INDEX = 1024 * 1024
 MAX_PEM = 64 * 1024
 MAX_CRL = 16 * 1024 * 1024  # a CA with a realistic extra-revoked list

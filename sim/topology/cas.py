@@ -39,6 +39,7 @@ from sim.topology.values import CaEntry
 from sim.topology.yaml_lines import Located
 
 DEFAULT_CRL_LIFETIME = 7 * DAY
+SCEP_INDEX = "scep.json"  # sim.scep_files's index, beside a folder per SCEP CA
 DEFAULT_VALIDITY_DAYS = 5 * 365
 MAX_EMAIL = 128  # an emailAddress attribute's upper bound (RFC 5280's ub-emailaddress-length)
 
@@ -230,6 +231,9 @@ def read_scep(r: Reader, entry: Located, path: str, key: KeySpec) -> ScepPolicy 
     r.only(scep, {"url", "challenge-password", "pending-polls", "validity"}, where)
     if key.type is not KeyType.RSA:
         raise r.fail(entry, "scep", f"{where}: SCEP needs an RSA CA key (key: rsa-2048)")
+    if path == f"cas.{SCEP_INDEX}":
+        raise r.fail(entry, "scep", f"{where}: the name {SCEP_INDEX} is taken in the run "
+                                    "folder (pki/cas/scep/); rename the CA")
     validity = r.convert(scep, "validity", where, validity_days)
     try:
         return ScepPolicy(

@@ -85,3 +85,11 @@ def test_two_cas_cannot_answer_one_url(ikesim, tmp_path: Path):
     (tmp_path / "t.yaml").write_text(text)
     assert_refused(ikesim("run", "t.yaml"), "t.yaml line ",
                    "cas.Other-CA.scep.url: Scep-CA already answers SCEP there")
+
+
+def test_a_scep_ca_cannot_take_the_index_files_name(ikesim, tmp_path: Path):
+    text = pair(cas=SCEP_CA.replace("{SCEP}", '{url: "http://192.0.2.10/s/"}')
+                .replace("Scep-CA:", "scep.json:"))
+    (tmp_path / "t.yaml").write_text(text)
+    assert_refused(ikesim("run", "t.yaml"), "t.yaml line ",
+                   "cas.scep.json.scep: the name scep.json is taken in the run folder")
