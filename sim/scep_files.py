@@ -1,9 +1,8 @@
 """The run folder's SCEP CAs, so that `ikesim cli RUN DEVICE` answers SCEP as the run's CAs did:
 
     pki/cas/scep/scep.json       {"cas": {CA: {url, challenge_password?, pending_polls,
-                                               validity_s?, digest?, chain, crl_urls,
-                                               issued}},
-                                  "crls": {CA: [CRL URLs]}}
+                                               validity_s?, digest?, chain, issued}},
+                                  "crls": {CA: [CRL URLs]}}           (0600: passwords)
     pki/cas/scep/<CA>/key.pem    the CA's private key (0600)
     pki/cas/<CA>.pem, .crl       the CA's certificate and last CRL (sim.run_files)
 
@@ -116,7 +115,7 @@ def _write_index(root: Path, cas: dict[str, dict], crls: dict[str, list[str]]) -
     folder = _folder(root, SCEP_FOLDER)
     folder.mkdir(parents=True, exist_ok=True)
     data = {"cas": cas, "crls": crls}
-    write_file(inside(folder, INDEX), (json.dumps(data, indent=2) + "\n").encode())
+    _write_json(inside(folder, INDEX), data)
 
 
 def save_scep_cas(run_dir: Path, cas: dict[str, ScepCa]) -> None:
@@ -127,7 +126,12 @@ def save_scep_cas(run_dir: Path, cas: dict[str, ScepCa]) -> None:
     for ca in cas.values():
         if isinstance(ca.issue, KeyIssuer) and ca.name in data["cas"]:
             data["cas"][ca.name]["issued"] = ca.issue.count
-    write_file(path, (json.dumps(data, indent=2) + "\n").encode())
+    _write_json(path, data)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    # 0600: it holds the CAs' challenge passwords.
+    write_file(path, (json.dumps(data, indent=2) + "\n").encode(), mode=0o600)
 
 
 # --- reading -------------------------------------------------------------------------------

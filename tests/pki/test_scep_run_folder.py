@@ -49,6 +49,8 @@ def test_the_run_folder_keeps_the_scep_ca_with_its_key_0600(run_dir):
     out, hierarchy = run_dir
     key = out / "pki" / "cas" / "scep" / "Scep-CA" / "key.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    # The index holds the challenge password.
+    assert stat.S_IMODE((key.parent.parent / "scep.json").stat().st_mode) == 0o600
     (ca,) = load_scep_cas(out).values()
     assert ca.name == "Scep-CA"
     assert ca.policy == ScepPolicy(url=URL, challenge_password=PASSWORD,
@@ -109,3 +111,15 @@ def test_a_run_without_scep_has_none(tmp_path):
     assert not (tmp_path / "run" / "pki" / "cas" / "scep").exists()
     assert load_scep_cas(tmp_path / "run") == {}
     assert load_crl_documents(tmp_path / "run") == {}
+
+
+def test_the_same_run_writes_the_same_scep_files(run_dir, tmp_path):
+    out, _ = run_dir
+    again = tmp_path / "again"
+    scenario = Scenario.build(parse_topology(pair(cas=SCEP_CA, duration="1m"),
+                                             source="t.yaml"), out=again)
+    scenario.run()
+    scenario.write()
+    scep = ("pki", "cas", "scep")
+    for name in ("scep.json", "Scep-CA/key.pem"):
+        assert again.joinpath(*scep, name).read_bytes() == out.joinpath(*scep, name).read_bytes()
