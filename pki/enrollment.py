@@ -212,6 +212,10 @@ class LocalCertificateEnrollment:
         if request.public_key().public_numbers() != key.public_key().public_numbers():
             raise EnrollmentError(f"certificate-id {certificate_id}: the certificate request "
                                   "is not for this key pair")
+        if not isinstance(ca_certificate.public_key(), rsa.RSAPublicKey):
+            raise EnrollmentError(f"CA profile {ca_profile}: the CA certificate's key is not "
+                                  "RSA, and SCEP encrypts to it")
+        operation_url(url, "PKIOperation")  # a URL SCEP can use, or EnrollmentError now
         if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
             raise EnrollmentError(f"CA profile {ca_profile}: enrollment retry {retry!r} is "
                                   "not a count")

@@ -66,7 +66,7 @@ def enrollment(ca: ScepCa, key: PrivateKey, request: x509.CertificateSigningRequ
                **extra) -> LocalCertificateEnrollment:
     return LocalCertificateEnrollment(
         certificate_id="host-a", ca_profile="Eng-CA", url=ca.policy.url, key=key,
-        request=request, ca_certificate=ca.certificate, retry=retry,
+        request=request, ca_certificate=extra.pop("ca_certificate", ca.certificate), retry=retry,
         retry_interval=retry_interval, seed=seed, **extra)
 
 

@@ -20,15 +20,18 @@ from pki.enrollment import (
     HttpRequest,
     HttpResponse,
     Issued,
+    LocalCertificateEnrollment,
     Poll,
     capabilities_request,
     cipher_for,
     read_capabilities,
 )
+from pki.hierarchy import CAHierarchy, CASpec
 from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.scep import MessageType, PkiMessage, PkiStatus
 from pki.scep_ca import ScepCa, ScepPolicy
 from pki.signing import signature_is_valid
+from tests.conftest import FAST_KEY
 
 from .scep_pki import (
     NOW,
@@ -370,3 +373,17 @@ def test_get_ca_caps_picks_the_cipher(key, request_):
     with pytest.raises(EnrollmentError, match="^GetCACaps answer of 5000 bytes"):
         read_capabilities(HttpResponse(status=200, content_type="text/plain",
                                        body=b"A" * 5000), URL)
+
+
+def test_a_ca_certificate_without_an_rsa_key_is_refused_before_sending(key, request_):
+    ec_ca = CAHierarchy([CASpec(name="EC-CA", subject="CN=EC-CA", key=FAST_KEY)],
+                        start=NOW, seed="ec").certificate("EC-CA")
+    ca = scep_ca(hierarchy())
+    with pytest.raises(EnrollmentError, match="^CA profile Eng-CA: the CA certificate's key "
+                                              "is not RSA, and SCEP encrypts to it$"):
+        enrollment(ca, key, request_, ca_certificate=ec_ca)
+    with pytest.raises(EnrollmentError, match="already has a query"):
+        LocalCertificateEnrollment(
+            certificate_id="host-a", ca_profile="Eng-CA", url=URL + "?x=1", key=key,
+            request=request_, ca_certificate=ca.certificate, retry=0, retry_interval=1,
+            seed="s")
