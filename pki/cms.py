@@ -274,7 +274,10 @@ def read_signed(data: bytes, *, what: str,
     if _children(signature_algorithm, f"{what} signature algorithm", (1, 2))[0].encoding \
             not in _RSA_SIGNATURES:
         raise CmsError(f"{what}: signature algorithm is not RSA")
-    public = found.public_key()
+    try:
+        public = found.public_key()
+    except PARSE_ERRORS:
+        public = None
     if not isinstance(public, rsa.RSAPublicKey):
         raise CmsError(f"{what}: the signer's key is not RSA")
     try:

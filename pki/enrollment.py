@@ -90,6 +90,12 @@ def _refused(response: HttpResponse, url: str) -> str | None:
     return None
 
 
+def _one_line(error: Exception) -> str:
+    """An error's text as one escaped line (ours are; a library's may not be)."""
+    lines = str(error).splitlines()
+    return escape(lines[0][:300]) if lines else type(error).__name__
+
+
 # --- GetCACert -----------------------------------------------------------------------------
 
 class CaCertificateEnrollment:
@@ -346,8 +352,8 @@ class LocalCertificateEnrollment:
         self._check_running()
         try:
             reply = self._read(response)
-        except (EnrollmentError, scep.ScepError, cms.CmsError) as error:
-            return self._fail(str(error))
+        except PARSE_ERRORS as error:  # ours (one line each) and cryptography's, on a peer's
+            return self._fail(_one_line(error))
         if reply.status is PkiStatus.FAILURE:
             assert reply.fail_info is not None
             return self._fail(f"CA refused the request ({reply.fail_info.label}"
@@ -359,8 +365,8 @@ class LocalCertificateEnrollment:
             return self._poll((line,), now, resend=False)
         try:
             certificate = self._issued(reply.content or b"")
-        except EnrollmentError as error:
-            return self._fail(str(error))
+        except PARSE_ERRORS as error:
+            return self._fail(_one_line(error))
         self._done = True
         return Issued(certificate=certificate, lines=(
             f"Received local certificate {self.certificate_id} from CA profile "

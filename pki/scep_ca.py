@@ -129,6 +129,10 @@ class ScepCa:
             return self._route(request, now)
         except _Refused as refusal:
             return _text(400, str(refusal))
+        except PARSE_ERRORS as error:
+            # What a peer's certificate or key makes `cryptography` raise deep inside (lazy
+            # parsing, a key too small to encrypt to): refused the same way, never raised.
+            return _text(400, f"request not usable: {_one_line(error)}")
 
     def _route(self, request: HttpRequest, now: dt.datetime) -> HttpResponse:
         if not isinstance(request, HttpRequest):
@@ -329,6 +333,11 @@ class KeyIssuer:
 def _fingerprint(message: PkiMessage) -> bytes:
     """What tells a message sent again from a new one: its nonce and what it carries."""
     return hashlib.sha256(message.sender_nonce + (message.content or b"")).digest()
+
+
+def _one_line(error: Exception) -> str:
+    lines = str(error).splitlines()
+    return escape(lines[0][:200]) if lines else type(error).__name__
 
 
 def _text(status: int, text: str) -> HttpResponse:

@@ -219,3 +219,4 @@ def test_get_ca_cert_damaged_certificate_and_types(world):
         "CA profile Eng-CA: GetCACert answer of type text/plain, not a CA certificate"
     assert _get_ca_cert(world["request"], CA_RA_CERT) == \
         "CA profile Eng-CA: certificates-only message: it has content or a signer"
+
