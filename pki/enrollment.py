@@ -16,6 +16,7 @@ style of pkid's CRL lines ("Start downloading CRL for CA profile ...").
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -50,6 +51,7 @@ __all__ = [
     "Issued",
     "LocalCertificateEnrollment",
     "Poll",
+    "State",
     "Step",
     "capabilities_request",
     "cipher_for",
@@ -186,6 +188,20 @@ class Failed:
 Step = Issued | Poll | Failed
 
 
+class State(enum.Enum):
+    NEW = "not started"
+    WAITING = "waiting for the CA"  # a request out (or to send again after a Poll)
+    DONE = "over"  # Issued or Failed
+
+
+# What each state accepts: start once, then answers (or their absence) until Issued or Failed.
+_CALLS: dict[State, frozenset[str]] = {
+    State.NEW: frozenset({"start"}),
+    State.WAITING: frozenset({"receive", "no_answer"}),
+    State.DONE: frozenset(),
+}
+
+
 def with_challenge_password(request: x509.CertificateSigningRequest, key: PrivateKey,
                             password: str) -> x509.CertificateSigningRequest:
     """`request` again, with the PKCS#9 challengePassword the CA asks for (signed by `key`
@@ -256,7 +272,7 @@ class LocalCertificateEnrollment:
         self._started = ""
         self._nonce: bytes = b""
         self._polls = 0
-        self._done = False
+        self.state = State.NEW
 
     # -- what goes out ----------------------------------------------------------------------
 
@@ -289,9 +305,8 @@ class LocalCertificateEnrollment:
 
     def start(self, now: dt.datetime) -> tuple[HttpRequest, tuple[str, ...]]:
         """The PKCSReq (RenewalReq when renewing) to send, and pkid's lines for it."""
-        if self._sent is not None:
-            raise EnrollmentError(f"certificate-id {self.certificate_id}: enrollment already "
-                                  "started")
+        self._enter("start")
+        self.state = State.WAITING
         self._started = now.isoformat()
         if self._signer is None:
             self._signer = self._transient_certificate(now)
@@ -327,7 +342,7 @@ class LocalCertificateEnrollment:
         return Poll(after=self.retry_interval, request=request, lines=(*lines, line))
 
     def _fail(self, reason: str, lines: tuple[str, ...] = ()) -> Failed:
-        self._done = True
+        self.state = State.DONE
         line = (f"Enrollment of local certificate {self.certificate_id} from CA profile "
                 f"{self.ca_profile} failed: {reason}")
         return Failed(reason=reason, lines=(*lines, line))
@@ -336,20 +351,21 @@ class LocalCertificateEnrollment:
 
     def no_answer(self, reason: str, now: dt.datetime) -> Step:
         """The CA did not answer (unreachable, timed out): try again like a poll."""
-        self._check_running()
+        self._enter("no_answer")
         line = (f"No answer from CA profile {self.ca_profile} at {escape(self.url)} for "
                 f"{self.certificate_id}: {escape(reason)}")
         return self._poll((line,), now, resend=True)
 
-    def _check_running(self) -> None:
-        if self._sent is None or self._done:
-            raise EnrollmentError(f"certificate-id {self.certificate_id}: no enrollment "
-                                  "waiting for an answer")
+    def _enter(self, call: str) -> None:
+        """Refuse `call` unless the state allows it (see _CALLS)."""
+        if call not in _CALLS[self.state]:
+            raise EnrollmentError(f"certificate-id {self.certificate_id}: {call} refused, the "
+                                  f"enrollment is {self.state.value}")
 
     def receive(self, response: HttpResponse, now: dt.datetime) -> Step:
         """The next step after the CA's answer. Never raises for what the CA sent: an
         unreadable, forged or misdirected answer is Failed, with its reason."""
-        self._check_running()
+        self._enter("receive")
         try:
             reply = self._read(response)
         except PARSE_ERRORS as error:  # ours (one line each) and cryptography's, on a peer's
@@ -367,7 +383,7 @@ class LocalCertificateEnrollment:
             certificate = self._issued(reply.content or b"")
         except PARSE_ERRORS as error:
             return self._fail(_one_line(error))
-        self._done = True
+        self.state = State.DONE
         return Issued(certificate=certificate, lines=(
             f"Received local certificate {self.certificate_id} from CA profile "
             f"{self.ca_profile}: subject {escape(render_subject_string(certificate.subject))}, "

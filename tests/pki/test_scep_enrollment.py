@@ -153,8 +153,15 @@ def test_unreachable_ca_is_retried_then_given_up(key, request_):
     )
     last = job.no_answer("connection timed out", NOW)
     assert isinstance(last, Failed) and last.reason == "gave up, 1 retries done"
-    with pytest.raises(EnrollmentError):
+    with pytest.raises(EnrollmentError, match="^certificate-id host-a: receive refused, the "
+                                              "enrollment is over$"):
         job.receive(ca.handle(first, now=NOW), NOW)
+    with pytest.raises(EnrollmentError, match="start refused, the enrollment is over$"):
+        job.start(NOW)
+    fresh = enrollment(ca, key, request_)
+    with pytest.raises(EnrollmentError, match="no_answer refused, the enrollment is not "
+                                              "started$"):
+        fresh.no_answer("timeout", NOW)
 
 
 def test_resent_request_after_a_lost_answer_is_answered_as_before(key, request_):
