@@ -19,7 +19,6 @@ import datetime as dt
 import enum
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -29,12 +28,28 @@ from cryptography.x509.oid import AttributeOID
 
 from pki import cms, cms_envelope, scep
 from pki.certs import CertificateTemplate, issue
+from pki.enrollment_ca import (
+    CaCertificateEnrollment,
+    capabilities_request,
+    cipher_for,
+    read_capabilities,
+)
 from pki.escape import escape
 from pki.keys import PrivateKey
 from pki.names import render_subject_string
 from pki.parse_errors import PARSE_ERRORS
 from pki.scep import FailInfo, MessageType, PkiMessage, PkiStatus
-from pki.scep_http import CA_CERT, CA_RA_CERT, PKI_MESSAGE, HttpRequest, HttpResponse
+from pki.scep_http import (
+    CA_CERT,
+    CA_RA_CERT,
+    PKI_MESSAGE,
+    EnrollmentError,
+    HttpRequest,
+    HttpResponse,
+    one_line,
+    operation_url,
+    refusal_of,
+)
 from pki.signing import sign, signature_is_valid
 
 __all__ = [
@@ -65,103 +80,6 @@ DEFAULT_RETRY = 10
 DEFAULT_RETRY_INTERVAL = 900.0
 # The transient self-signed certificate a requester signs with (RFC 8894 2.3): short-lived.
 _TRANSIENT_VALIDITY = dt.timedelta(days=1)
-
-
-class EnrollmentError(ValueError):
-    """An enrollment that cannot go on; str() says what went wrong, in one line."""
-
-
-def operation_url(url: str, operation: str, message: str | None = None) -> str:
-    """The enrollment URL with SCEP's query: ?operation=OP[&message=M]."""
-    if urlsplit(url).query:
-        raise EnrollmentError(f"enrollment URL {escape(url)} already has a query")
-    query = f"operation={operation}"
-    if message is not None:
-        query += f"&message={quote(message, safe='')}"
-    return f"{url}?{query}"
-
-
-def _refused(response: HttpResponse, url: str) -> str | None:
-    """Why `response` is no answer to a request for `url`, or None when it is one."""
-    if not isinstance(response, HttpResponse):
-        return "no HTTP response"
-    if response.status != 200:
-        first = response.body[:200].decode("ascii", errors="replace").splitlines()
-        detail = f": {escape(first[0])}" if first else ""
-        return f"HTTP {response.status} from {escape(url)}{detail}"
-    return None
-
-
-def _one_line(error: Exception) -> str:
-    """An error's text as one escaped line (ours are; a library's may not be)."""
-    lines = str(error).splitlines()
-    return escape(lines[0][:300]) if lines else type(error).__name__
-
-
-# --- GetCACert -----------------------------------------------------------------------------
-
-class CaCertificateEnrollment:
-    """`request security pki ca-certificate enroll ca-profile NAME`: one GetCACert."""
-
-    def __init__(self, *, ca_profile: str, url: str, ca_identity: str | None) -> None:
-        self.ca_profile = ca_profile
-        self.url = url
-        self.ca_identity = ca_identity
-
-    def request(self) -> HttpRequest:
-        return HttpRequest(method="GET",
-                           url=operation_url(self.url, "GetCACert", self.ca_identity))
-
-    def receive(self, response: HttpResponse) -> tuple[x509.Certificate, ...]:
-        """The CA certificate(s) received, in the order the CA sent them (the guide's sample:
-        the RA certificates, then the CA); EnrollmentError for anything else."""
-        why = _refused(response, self.url)
-        if why is not None:
-            raise EnrollmentError(f"CA profile {self.ca_profile}: {why}")
-        if len(response.body) > cms.MAX_MESSAGE:
-            raise EnrollmentError(f"CA profile {self.ca_profile}: GetCACert answer of "
-                                  f"{len(response.body)} bytes, more than {cms.MAX_MESSAGE}")
-        kind = response.content_type.split(";")[0].strip().lower()
-        try:
-            if kind == CA_CERT:
-                return (x509.load_der_x509_certificate(response.body),)
-            if kind == CA_RA_CERT:
-                return cms.read_certs_only(response.body)
-        except cms.CmsError as error:
-            raise EnrollmentError(f"CA profile {self.ca_profile}: {error}") from None
-        except PARSE_ERRORS:
-            raise EnrollmentError(f"CA profile {self.ca_profile}: GetCACert answer is not "
-                                  "a DER certificate") from None
-        raise EnrollmentError(f"CA profile {self.ca_profile}: GetCACert answer of type "
-                              f"{escape(kind[:80])}, not a CA certificate")
-
-
-# --- GetCACaps -----------------------------------------------------------------------------
-
-_MAX_CAPABILITIES = 4096
-
-
-def capabilities_request(url: str) -> HttpRequest:
-    """GetCACaps: what the CA at `url` can do."""
-    return HttpRequest(method="GET", url=operation_url(url, "GetCACaps"))
-
-
-def read_capabilities(response: HttpResponse, url: str) -> frozenset[str]:
-    """The CA's capability keywords (RFC 8894 3.5.2: one a line, case-insensitive); an
-    unusable answer is EnrollmentError."""
-    why = _refused(response, url)
-    if why is not None:
-        raise EnrollmentError(why)
-    if len(response.body) > _MAX_CAPABILITIES:
-        raise EnrollmentError(f"GetCACaps answer of {len(response.body)} bytes, more than "
-                              f"{_MAX_CAPABILITIES}")
-    text = response.body.decode("ascii", errors="replace")
-    return frozenset(word.strip().upper() for word in text.splitlines() if word.strip())
-
-
-def cipher_for(capabilities: frozenset[str]) -> str:
-    """AES-128-CBC when the CA offers AES, else DES-EDE3-CBC (SCEP's default)."""
-    return cms_envelope.AES_128_CBC if "AES" in capabilities else cms_envelope.DES_EDE3_CBC
 
 
 # --- PKCSReq / RenewalReq and CertPoll ------------------------------------------------------
@@ -369,7 +287,7 @@ class LocalCertificateEnrollment:
         try:
             reply = self._read(response)
         except PARSE_ERRORS as error:  # ours (one line each) and cryptography's, on a peer's
-            return self._fail(_one_line(error))
+            return self._fail(one_line(error))
         if reply.status is PkiStatus.FAILURE:
             assert reply.fail_info is not None
             return self._fail(f"CA refused the request ({reply.fail_info.label}"
@@ -382,7 +300,7 @@ class LocalCertificateEnrollment:
         try:
             certificate = self._issued(reply.content or b"")
         except PARSE_ERRORS as error:
-            return self._fail(_one_line(error))
+            return self._fail(one_line(error))
         self.state = State.DONE
         return Issued(certificate=certificate, lines=(
             f"Received local certificate {self.certificate_id} from CA profile "
@@ -390,7 +308,7 @@ class LocalCertificateEnrollment:
             f"serial {certificate.serial_number:x}",))
 
     def _read(self, response: HttpResponse) -> PkiMessage:
-        why = _refused(response, self.url)
+        why = refusal_of(response, self.url)
         if why is not None:
             raise EnrollmentError(why)
         kind = response.content_type.split(";")[0].strip().lower()

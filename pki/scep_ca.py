@@ -42,7 +42,14 @@ from pki.escape import escape
 from pki.keys import PrivateKey
 from pki.parse_errors import PARSE_ERRORS
 from pki.scep import FailInfo, MessageType, PkiMessage, PkiStatus
-from pki.scep_http import CA_CERT, CA_RA_CERT, PKI_MESSAGE, HttpRequest, HttpResponse
+from pki.scep_http import (
+    CA_CERT,
+    CA_RA_CERT,
+    PKI_MESSAGE,
+    HttpRequest,
+    HttpResponse,
+    one_line,
+)
 from pki.signing import signature_is_valid
 
 __all__ = ["CAPABILITIES", "MAX_PENDING_POLLS", "KeyIssuer", "ScepCa", "ScepPolicy",
@@ -132,7 +139,7 @@ class ScepCa:
         except PARSE_ERRORS as error:
             # What a peer's certificate or key makes `cryptography` raise deep inside (lazy
             # parsing, a key too small to encrypt to): refused the same way, never raised.
-            return _text(400, f"request not usable: {_one_line(error)}")
+            return _text(400, f"request not usable: {one_line(error)}")
 
     def _route(self, request: HttpRequest, now: dt.datetime) -> HttpResponse:
         if not isinstance(request, HttpRequest):
@@ -333,11 +340,6 @@ class KeyIssuer:
 def _fingerprint(message: PkiMessage) -> bytes:
     """What tells a message sent again from a new one: its nonce and what it carries."""
     return hashlib.sha256(message.sender_nonce + (message.content or b"")).digest()
-
-
-def _one_line(error: Exception) -> str:
-    lines = str(error).splitlines()
-    return escape(lines[0][:200]) if lines else type(error).__name__
 
 
 def _text(status: int, text: str) -> HttpResponse:

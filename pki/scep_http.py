@@ -1,4 +1,5 @@
-"""The HTTP that SCEP rides on, as values: what pkid sends a SCEP server and what it gets back.
+"""The HTTP that SCEP rides on, as values: what pkid sends a SCEP server and what it gets back,
+and how the device's side reads an answer that is no answer (EnrollmentError, one line).
 
 Sans I/O: whoever carries them (SimPy in a run, the cli's transport) moves these values; the
 SCEP CA (pki.scep_ca) and pkid's enrollment (pki.enrollment) only make and read them.
@@ -7,8 +8,12 @@ SCEP CA (pki.scep_ca) and pkid's enrollment (pki.enrollment) only make and read 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
-__all__ = ["CA_CERT", "CA_RA_CERT", "PKI_MESSAGE", "HttpRequest", "HttpResponse"]
+from pki.escape import escape
+
+__all__ = ["CA_CERT", "CA_RA_CERT", "PKI_MESSAGE", "EnrollmentError", "HttpRequest",
+           "HttpResponse", "one_line", "operation_url", "refusal_of"]
 
 # RFC 8894's content types: one CA certificate (DER), a CA with its RA or issuers (a
 # certificates-only PKCS#7), and a pkiMessage.
@@ -46,3 +51,34 @@ class HttpResponse:
             raise ValueError(f"HTTP status {self.status!r} is not one")
         if not isinstance(self.content_type, str) or not isinstance(self.body, bytes):
             raise TypeError("an HTTP response has a str content type and a bytes body")
+
+
+class EnrollmentError(ValueError):
+    """An enrollment that cannot go on; str() says what went wrong, in one line."""
+
+
+def operation_url(url: str, operation: str, message: str | None = None) -> str:
+    """The enrollment URL with SCEP's query: ?operation=OP[&message=M]."""
+    if urlsplit(url).query:
+        raise EnrollmentError(f"enrollment URL {escape(url)} already has a query")
+    query = f"operation={operation}"
+    if message is not None:
+        query += f"&message={quote(message, safe='')}"
+    return f"{url}?{query}"
+
+
+def refusal_of(response: HttpResponse, url: str) -> str | None:
+    """Why `response` is no answer to a request for `url`, or None when it is one."""
+    if not isinstance(response, HttpResponse):
+        return "no HTTP response"
+    if response.status != 200:
+        first = response.body[:200].decode("ascii", errors="replace").splitlines()
+        detail = f": {escape(first[0])}" if first else ""
+        return f"HTTP {response.status} from {escape(url)}{detail}"
+    return None
+
+
+def one_line(error: Exception) -> str:
+    """An error's text as one escaped line (ours are; a library's may not be)."""
+    lines = str(error).splitlines()
+    return escape(lines[0][:300]) if lines else type(error).__name__
