@@ -251,6 +251,9 @@ class ScepCa:
 
     def _issue(self, tid: str, fingerprint: bytes, request: x509.CertificateSigningRequest,
                now: dt.datetime) -> tuple[PkiStatus, FailInfo | None, x509.Certificate | None]:
+        ca = self.certificate
+        if not ca.not_valid_before_utc <= now < ca.not_valid_after_utc:
+            return PkiStatus.FAILURE, FailInfo.BAD_TIME, None  # the CA cannot sign now
         try:
             certificate = self.issue(request, now)
         except ValueError:

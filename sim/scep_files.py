@@ -121,6 +121,8 @@ def _write_index(root: Path, cas: dict[str, dict], crls: dict[str, list[str]]) -
 def save_scep_cas(run_dir: Path, cas: dict[str, ScepCa]) -> None:
     """After a cli session: how many certificates each CA has issued, so that the next session
     goes on from there."""
+    if not cas:
+        return
     path = _to_read(run_dir, SCEP_FOLDER, INDEX)
     data = _read_index(path)
     for ca in cas.values():

@@ -394,3 +394,11 @@ def test_a_ca_certificate_without_an_rsa_key_is_refused_before_sending(key, requ
             certificate_id="host-a", ca_profile="Eng-CA", url=URL + "?x=1", key=key,
             request=request_, ca_certificate=ca.certificate, retry=0, retry_interval=1,
             seed="s")
+
+
+def test_a_ca_past_its_own_validity_answers_bad_time(key, request_):
+    h = hierarchy()
+    ca = scep_ca(h)
+    after = h.certificate("Eng-CA").not_valid_after_utc + dt.timedelta(days=1)
+    step, _ = run(ca, enrollment(ca, key, request_), after)
+    assert isinstance(step, Failed) and step.reason == "CA refused the request (badTime)"

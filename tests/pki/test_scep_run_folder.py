@@ -111,6 +111,8 @@ def test_a_run_without_scep_has_none(tmp_path):
     assert not (tmp_path / "run" / "pki" / "cas" / "scep").exists()
     assert load_scep_cas(tmp_path / "run") == {}
     assert load_crl_documents(tmp_path / "run") == {}
+    save_scep_cas(tmp_path / "run", {})  # a cli session of such a run saves nothing
+    assert not (tmp_path / "run" / "pki" / "cas" / "scep").exists()
 
 
 def test_the_same_run_writes_the_same_scep_files(run_dir, tmp_path):
