@@ -4,6 +4,7 @@ and a device's key, certificate request and enrollment, all seeded."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from cryptography import x509
 
@@ -49,6 +50,7 @@ def scep_ca(h: CAHierarchy, policy: ScepPolicy | None = None, ca: str = "Eng-CA"
                   policy=policy, issue=issue)
 
 
+@functools.cache
 def device_key(seed: str = "host-a") -> PrivateKey:
     return generate_key_pair(RSA_1024, seed=seed)
 

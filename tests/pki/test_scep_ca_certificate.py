@@ -34,16 +34,6 @@ from .scep_pki import (
 )
 
 
-@pytest.fixture(scope="module")
-def key():
-    return device_key()
-
-
-@pytest.fixture(scope="module")
-def request_(key):
-    return device_request(key)
-
-
 def test_get_ca_cert_one_certificate_is_der():
     h = hierarchy()
     ca = scep_ca(h, ScepPolicy(url="http://10.157.88.230:8080/scep/Root/"), ca="Root-CA")
@@ -90,7 +80,8 @@ def test_the_ca_answers_only_its_own_url():
     assert response.status == 404
 
 
-def test_get_ca_caps_picks_the_cipher(key, request_):
+def test_get_ca_caps_picks_the_cipher():
+    key, request_ = device_key(), device_request(device_key())
     ca = scep_ca(hierarchy())
     caps = read_capabilities(ca.handle(capabilities_request(URL), now=NOW), URL)
     assert "DES3" in caps and cipher_for(caps) == cms_envelope.DES_EDE3_CBC

@@ -32,16 +32,6 @@ from .scep_pki import (
 )
 
 
-@pytest.fixture(scope="module")
-def key():
-    return device_key()
-
-
-@pytest.fixture(scope="module")
-def request_(key):
-    return device_request(key)
-
-
 def test_scep_supports_rsa_only():
     ec_key = generate_key_pair(KeySpec(type=KeyType.ECDSA, size=256), seed="ec")
     ca = scep_ca(hierarchy())
@@ -73,7 +63,8 @@ def _forged_reply(ca, job, sent: HttpRequest, **changes) -> HttpResponse:
     ({"key": "other", "signer": "other"},
      "pkiMessage: signed by a certificate other than the CA's"),
 ])
-def test_forged_or_misdirected_certrep_is_refused(key, request_, changes, reason):
+def test_forged_or_misdirected_certrep_is_refused(changes, reason):
+    key, request_ = device_key(), device_request(device_key())
     h = hierarchy()
     ca = scep_ca(h)
     if changes.get("key") == "other":
@@ -105,14 +96,16 @@ def _ca_issuing(h, issue):
     (lambda h, request, now: h.certificate("Eng-CA"),
      "CertRep holds no certificate for this key pair"),
 ])
-def test_a_certificate_the_device_did_not_ask_for_is_refused(key, make, reason):
+def test_a_certificate_the_device_did_not_ask_for_is_refused(make, reason):
+    key = device_key()
     h = hierarchy()
     ca = _ca_issuing(h, lambda request, now: make(h, request, now))
     step, _ = run(ca, enrollment(ca, key, device_request(key, None)))
     assert isinstance(step, Failed) and step.reason == reason
 
 
-def test_a_ca_certificate_without_an_rsa_key_is_refused_before_sending(key, request_):
+def test_a_ca_certificate_without_an_rsa_key_is_refused_before_sending():
+    key, request_ = device_key(), device_request(device_key())
     ec_ca = CAHierarchy([CASpec(name="EC-CA", subject="CN=EC-CA", key=FAST_KEY)],
                         start=NOW, seed="ec").certificate("EC-CA")
     ca = scep_ca(hierarchy())
