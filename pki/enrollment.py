@@ -314,6 +314,9 @@ class LocalCertificateEnrollment:
         kind = response.content_type.split(";")[0].strip().lower()
         if kind != PKI_MESSAGE:
             raise EnrollmentError(f"answer of type {escape(kind[:80])}, not {PKI_MESSAGE}")
+        if len(response.body) > cms.MAX_MESSAGE:  # not kept either: the run folder holds it
+            raise EnrollmentError(f"CertRep of {len(response.body)} bytes, more than "
+                                  f"{cms.MAX_MESSAGE}")
         self.messages.append(("CertRep", response.body))
         assert self._signer is not None
         reply, _ = scep.read_message(response.body, certificate=self._signer,

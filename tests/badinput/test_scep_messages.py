@@ -220,3 +220,13 @@ def test_get_ca_cert_damaged_certificate_and_types(world):
     assert _get_ca_cert(world["request"], CA_RA_CERT) == \
         "CA profile Eng-CA: certificates-only message: it has content or a signer"
 
+
+
+def test_an_oversized_certrep_is_neither_read_nor_kept(world):
+    job = enrollment(world["ca"], world["key"], device_request(world["key"]))
+    job.start(NOW)
+    step = job.receive(HttpResponse(status=200, content_type=PKI_MESSAGE,
+                                    body=b"\x30" * (100 * 1024 * 1024)), NOW)
+    assert isinstance(step, Failed)
+    assert step.reason == "CertRep of 104857600 bytes, more than 65536"
+    assert [kind for kind, _ in job.messages] == ["PKCSReq"]
