@@ -18,7 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.device_state import DeviceState
-from sim.junos import ops_clear, ops_clear_sa, ops_ipsec_statistics, ops_request
+from sim.junos import (
+    ops_clear,
+    ops_clear_sa,
+    ops_group_load,
+    ops_ipsec_statistics,
+    ops_request,
+)
 from sim.junos.config_tokens import shown
 from sim.junos.grammar_nodes import compile_pattern
 from sim.junos.ops_config import render_configuration
@@ -92,7 +98,7 @@ _CONFIGURATION = {" ".join(("show configuration", *level)).strip(): level
                                 ("security", "pki"))}
 
 _HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_clear_sa.HANDLERS,
-             **ops_ipsec_statistics.HANDLERS}
+             **ops_ipsec_statistics.HANDLERS, **ops_group_load.HANDLERS}
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,16 @@ ROOT = Node("", {
         "security": Node("Perform security maintenance", {
             "pki": Node("Public-key infrastructure operations", {
                 "ca-certificate": Node("Certificate authority certificate operations", {
+                    "ca-profile-group": Node("CA profile group operations", {
+                        "load": Leaf("request pki ca-certificate ca-profile-group load",
+                                     "Load a group of CA certificates from a PEM file",
+                                     (Opt("ca-group-name", "CA profile group name",
+                                          "ca-group-name"), _FILENAME),
+                                     required=("ca-group-name", "filename")),
+                    }),
+                    "enroll": Leaf("request pki ca-certificate enroll",
+                                   "Enroll a CA certificate online (SCEP)", (_profile(),),
+                                   required=("ca-profile",)),
                     "load": Leaf("request pki ca-certificate load",
                                  "Load a CA certificate from a file",
                                  (_profile(), _FILENAME), required=("ca-profile", "filename")),
@@ -184,6 +194,16 @@ ROOT = Node("", {
                      Opt("type", "Key type", "type", choices=("rsa", "dsa", "ecdsa"))),
                     required=("certificate-id",)),
                 "local-certificate": Node("Local certificate operations", {
+                    "enroll": Leaf(
+                        "request pki local-certificate enroll",
+                        "Enroll a local certificate online (SCEP)",
+                        (_profile(), _cert_id(names="key"),
+                         Opt("challenge-password", "Challenge password", "password"),
+                         *(opt for opt in _SUBJECT_OPTS
+                           if opt.name in ("subject", "domain-name", "ip-address", "email"))),
+                        # Chapter 16's syntax: only email and ip-address are optional.
+                        required=("ca-profile", "certificate-id", "challenge-password",
+                                  "domain-name", "subject")),
                     "export": Leaf("request pki local-certificate export",
                                    "Export a local certificate to a file",
                                    (_cert_id(), _FILENAME,
@@ -270,7 +290,7 @@ def help_text() -> str:
 
 EXPECTING = "syntax error, expecting <command>."
 _FILE_NAMES = {_CERT_ID: "certificate-id", "ca-profile-name": "ca-profile",
-               "filename": "log file"}
+               "filename": "log file", "ca-group-name": "ca-profile-group"}
 
 # A generous bound on one command line: far more than any command needs, small enough that
 # reading a line costs nothing.

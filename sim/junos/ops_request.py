@@ -42,6 +42,7 @@ from pki.store import StoreError
 from sim.device_state import CrlSource, DeviceState
 from sim.junos.ops_format import fingerprint_block
 from sim.junos.ops_grammar import Command
+from sim.junos.ops_group_load import group_profiles
 from sim.junos.ops_outcome import Context, FileWrite, Outcome, confirm, failure, success
 
 __all__ = ["HANDLERS", "daemon_for"]
@@ -186,7 +187,7 @@ def daemon_for(state: DeviceState, *, leave_out: str | None = None) -> PkiDaemon
     """pkid as the run left it: configured and dynamic CA profiles, the CRLs with their
     refresh times. `leave_out`: a CA profile whose certificate is not trusted (the one being
     verified, so it is checked against the CA above it)."""
-    profiles = dict(state.config.pki.ca_profiles)
+    profiles = {**state.config.pki.ca_profiles, **group_profiles(state)}
     store = state.store
     dynamic: dict[str, x509.Certificate] = {}
     parents: dict[str, str] = {}
