@@ -192,11 +192,16 @@ class Session:
             self.state.save(self.run_dir)
 
     def _write_files(self, outcome: Outcome) -> str | None:
-        """Make the command's file writes; a failure is the command's answer instead."""
+        """Make the command's file writes; a failure is the command's answer instead. Every
+        target is checked before any is written (a request and its e-mail go together)."""
         for write in outcome.writes:
             # A regular file is replaced whole; a symlink, device or folder is refused.
             try:
                 check_file_target(write.path)
+            except FileRefused as exc:
+                return f"error: {exc}"
+        for write in outcome.writes:
+            try:
                 write_file(write.path, write.data)
             except FileRefused as exc:
                 return f"error: {exc}"

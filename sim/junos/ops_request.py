@@ -44,6 +44,7 @@ from sim.junos.ops_format import fingerprint_block
 from sim.junos.ops_grammar import Command
 from sim.junos.ops_group_load import group_profiles
 from sim.junos.ops_outcome import Context, FileWrite, Outcome, confirm, failure, success
+from sim.junos.ops_request_mail import request_mail
 
 __all__ = ["HANDLERS", "daemon_for"]
 
@@ -89,10 +90,15 @@ def _certificate_request(state: DeviceState, cmd: Command, ctx: Context) -> Outc
     except (StoreError, ValueError) as exc:
         return failure(state, str(exc))
     filename = cmd.get("filename")
-    writes = () if filename in (None, "terminal") else (
-        FileWrite(path=filename, data=csr.public_bytes(PEM)),)
-    return success(dataclasses.replace(state, store=store), render_generated_request(csr),
-                   writes=writes)
+    if filename in (None, "terminal"):
+        return success(dataclasses.replace(state, store=store), render_generated_request(csr))
+    # With a CA administrator's address configured, the request file is also e-mailed: the
+    # message is written beside it (sim.junos.ops_request_mail).
+    mail = request_mail(state, cid, csr)
+    writes = (FileWrite(path=filename, data=csr.public_bytes(PEM)),
+              *((FileWrite(path=f"{filename}.eml", data=mail.data),) if mail.data else ()))
+    lines = (render_generated_request(csr), *((mail.note,) if mail.note else ()))
+    return success(dataclasses.replace(state, store=store), *lines, writes=writes)
 
 
 def _self_signed(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
