@@ -3,8 +3,9 @@ verifying and exporting (guide, Chapter 16 and the procedures of Chapters 9-13).
 
 Each handler takes the state, the parsed command and a Context, and returns an Outcome; none
 touches the clock (the state's `now` is the time) or the network. Verification asks pki.daemon
-with the CRLs the store holds: when pkid would have to download one first, the answer is the
-guide's "CRL verification in progress" line, as on a device before the download ends.
+with the CRLs the store holds: when pkid would have to download one first, the download goes
+through the Context's transport (sim.junos.ops_crl_download), and without one the answer is
+the guide's "CRL verification in progress" line, as on a device before the download ends.
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ from pki.selfsigned import generate_self_signed
 from pki.signing import crl_signed_by_certificate
 from pki.store import StoreError
 from sim.device_state import CrlSource, DeviceState
+from sim.junos.ops_crl_download import verify_downloading
 from sim.junos.ops_format import fingerprint_block
 from sim.junos.ops_grammar import Command
 from sim.junos.ops_group_load import group_profiles
 from sim.junos.ops_outcome import Context, FileWrite, Outcome, confirm, failure, success
 from sim.junos.ops_request_mail import request_mail
 
-__all__ = ["HANDLERS", "daemon_for"]
+__all__ = ["HANDLERS", "daemon_for", "request_params"]
 
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
@@ -69,7 +71,7 @@ def _key_pair(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
                    f"Generated key pair {cid}, key size {spec.size} bits")
 
 
-def _params(state: DeviceState, cmd: Command) -> RequestParams:
+def request_params(state: DeviceState, cmd: Command) -> RequestParams:
     digest = cmd.get("digest")
     return RequestParams(
         certificate_id=cmd.get("certificate-id"), subject=cmd.get("subject"),
@@ -83,7 +85,7 @@ def _certificate_request(state: DeviceState, cmd: Command, ctx: Context) -> Outc
     unless it is `terminal` (the guide's samples with a filename still print it)."""
     cid = cmd.get("certificate-id")
     try:
-        params = _params(state, cmd)
+        params = request_params(state, cmd)
         key = state.store.key_pair(cid)
         csr = build_request(key, params)
         store = state.store.add_request(cid, csr)
@@ -104,7 +106,7 @@ def _certificate_request(state: DeviceState, cmd: Command, ctx: Context) -> Outc
 def _self_signed(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
     cid = cmd.get("certificate-id")
     try:
-        params = _params(state, cmd)
+        params = request_params(state, cmd)
         key = state.store.key_pair(cid)
         cert = generate_self_signed(key, params, now=state.now,
                                     serial=random.Random(ctx.seed_for(state, f"serial/{cid}")))
@@ -232,12 +234,12 @@ def _verify_local(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
     cert = state.store.local_certificates.get(cid)
     if cert is None:
         return failure(state, f"Local certificate {cid} does not exist")
-    answer = daemon_for(state).verify(cert, (), at=state.now)
+    answer, after = verify_downloading(state, daemon_for(state), cert, ctx)
     if isinstance(answer, FetchCrl):
         return success(state, f"Local certificate {cid}{_IN_PROGRESS}")
     if answer.ok:
-        return success(state, f"Local certificate {cid} verification success")
-    return _failed(state, f"Local certificate {cid} verification failed: "
+        return success(after, f"Local certificate {cid} verification success")
+    return _failed(after, f"Local certificate {cid} verification failed: "
                           f"{answer.result.message}")
 
 
@@ -248,12 +250,12 @@ def _verify_ca(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
         return failure(state, f"CA certificate for profile {profile} does not exist")
     # A root is its own anchor; any other CA certificate is checked against the CAs above it.
     daemon = daemon_for(state, leave_out=None if is_self_signed(cert) else profile)
-    answer = daemon.verify(cert, (), at=state.now)
+    answer, after = verify_downloading(state, daemon, cert, ctx)
     if isinstance(answer, FetchCrl):
         return success(state, f"CA certificate {profile}{_IN_PROGRESS}")
     if answer.ok:
-        return success(state, f"CA certificate {profile} verified successfully")
-    return _failed(state, f"CA certificate {profile} verification failed: "
+        return success(after, f"CA certificate {profile} verified successfully")
+    return _failed(after, f"CA certificate {profile} verification failed: "
                           f"{answer.result.message}")
 
 
