@@ -81,15 +81,22 @@ def group_profiles(state: DeviceState) -> dict[str, CaProfile]:
 
 
 def _blocks(data: bytes) -> list[bytes]:
-    """Each `-----BEGIN CERTIFICATE-----` ... `-----END CERTIFICATE-----` block, in order; a
-    block without its end runs to the end of the file (and will not parse)."""
+    """Each `-----BEGIN CERTIFICATE-----` ... `-----END CERTIFICATE-----` block, in order, one
+    for each BEGIN line: a block without its END runs to the next BEGIN or the end of the file
+    (and will not parse). Each search starts where the last one stopped: linear time."""
     blocks = []
+    end = 0  # where the next END line starts (-1: there is none)
     at = data.find(_BEGIN)
     while at >= 0:
-        end = data.find(_END, at + len(_BEGIN))
-        stop = len(data) if end < 0 else end + len(_END)
+        following = data.find(_BEGIN, at + len(_BEGIN))
+        if 0 <= end < at + len(_BEGIN):
+            end = data.find(_END, at + len(_BEGIN))
+        if end >= 0 and (following < 0 or end < following):
+            stop = end + len(_END)
+        else:
+            stop = following if following >= 0 else len(data)
         blocks.append(data[at:stop])
-        at = data.find(_BEGIN, stop)
+        at = following
     return blocks
 
 
