@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -205,3 +206,17 @@ def test_scep_messages_are_der_pkcs7(replay):
         data = path.read_bytes()
         # ContentInfo { contentType signedData (1.2.840.113549.1.7.2) ... }
         assert data[0] == 0x30 and b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in data[:24]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not on PATH")
+def test_openssl_reads_the_kept_messages_and_verifies_their_signatures(replay):
+    run_dir, _ = replay
+    for path in sorted((run_dir / "scep").iterdir()):
+        printed = subprocess.run(["openssl", "cms", "-cmsout", "-print", "-inform", "DER",
+                                  "-in", str(path)], capture_output=True, text=True, timeout=30)
+        assert printed.returncode == 0, (path.name, printed.stderr)
+        if path.name.endswith(("PKCSReq.p7", "CertRep.p7")):  # signed pkiMessages
+            checked = subprocess.run(["openssl", "cms", "-verify", "-noverify", "-inform", "DER",
+                                      "-in", str(path), "-out", "/dev/null"],
+                                     capture_output=True, text=True, timeout=30)
+            assert "Verification successful" in checked.stderr, (path.name, checked.stderr)
