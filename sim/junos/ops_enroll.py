@@ -20,7 +20,8 @@ local-certificate enroll answers at once with Chapter 16's asynchronous text; pk
 enrollment and logs it. In `ikesim cli` no time passes, so the exchange runs here to its end:
 SUCCESS installs the local certificate, PENDING leaves the request pending (shown by `show
 security pki certificate-request`, with pkid's log saying when it would poll), a failure is
-pkid's log line. What is wrong before anything is sent -- no such CA profile or URL, no CA
+pkid's log line. The same command again sends the same request (same transaction ID), which
+the CA takes as a poll: that is how a cli session collects a pending certificate. What is wrong before anything is sent -- no such CA profile or URL, no CA
 certificate to encrypt to, no key pair, not an RSA key (SCEP supports RSA only) -- is one
 `error:` line and nothing is sent.
 """

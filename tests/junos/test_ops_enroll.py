@@ -242,6 +242,21 @@ def test_pending_without_retry_fails_and_with_retry_stays_pending():
                                               "  Issued to: Host-A"]
 
 
+def test_the_same_enrollment_again_collects_a_pending_certificate():
+    # The request is the same (RSA signatures are deterministic), so its transaction ID is:
+    # the CA takes it as a poll (RFC 8894 3.3.3) and answers with the certificate.
+    polling = CONFIG + "set security pki ca-profile Dev-CA enrollment retry 3\n"
+    world = World(pending=1)
+    st = dataclasses.replace(ready(world), config=device(polling).config)
+    first = run(st, world, ENROLL)
+    assert "Host-A" in first.state.store.requests
+    second = run(first.state, world, ENROLL)
+    cert = second.state.store.local_certificates["Host-A"]
+    assert cert.issuer == world.h.certificate("Dev-CA").subject
+    assert "Host-A" not in second.state.store.requests
+    assert "Received local certificate Host-A" in second.state.pkid_log[-1]
+
+
 def test_wrong_challenge_password_is_pkids_failure():
     world = World(password="not-example")
     out = run(ready(world), world, ENROLL)
