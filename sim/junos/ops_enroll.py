@@ -21,9 +21,11 @@ enrollment and logs it. In `ikesim cli` no time passes, so the exchange runs her
 SUCCESS installs the local certificate, PENDING leaves the request pending (shown by `show
 security pki certificate-request`, with pkid's log saying when it would poll), a failure is
 pkid's log line. The same command again sends the same request (same transaction ID), which
-the CA takes as a poll: that is how a cli session collects a pending certificate. What is wrong before anything is sent -- no such CA profile or URL, no CA
-certificate to encrypt to, no key pair, not an RSA key (SCEP supports RSA only) -- is one
-`error:` line and nothing is sent.
+the CA takes as a poll: that is how a cli session collects a pending certificate.
+
+What is wrong before anything is sent -- no such CA profile or URL, no CA certificate to
+encrypt to, no key pair, not an RSA key (SCEP supports RSA only) -- is one `error:` line and
+nothing is sent.
 """
 
 from __future__ import annotations
