@@ -15,7 +15,7 @@ from pki.loaders import LoadError
 from pki.store import CertificateStore
 from sim.device_state import DeviceState
 from sim.junos import ops_group_load
-from sim.junos.ops import execute
+from sim.junos.ops import ParseError, execute
 from tests.junos.ops_states import FAST, at, state
 
 PEM = serialization.Encoding.PEM
@@ -168,3 +168,10 @@ def test_a_configured_profile_with_a_group_name_is_refused():
     out = load(device("set security pki ca-profile g_1_sysgen ca-identity x\n"), pem("Trust-1"),
                group="g", answer=None)
     assert out.output == "error: ca-profile-group 'g': CA profile g_1_sysgen is configured"
+
+
+@pytest.mark.parametrize("group", ["../etc", "a/b", ".", "x" * 64])
+def test_a_group_name_that_is_no_name_is_refused_before_reading(group):
+    with pytest.raises(ParseError) as refused:
+        execute(device(), LOAD.format(f'"{group}"'), read=reader(pem("Trust-1")))
+    assert str(refused.value).startswith("error: ca-profile-group ")
