@@ -14,6 +14,9 @@ may come from anyone: its certificates' names must not drive the terminal). `cli
 once, history, Ctrl-L, Ctrl-D); from a pipe, lines are read and echoed one by one. Request
 and clear commands that change the device are saved to the run directory at once. File names
 in commands (filename, key) are paths on this machine, relative to the current directory.
+The device's HTTP requests (SCEP enrollment, CRL downloads for `verify`) are answered by the
+run folder's CA server (sim.ops_transport); the SCEP messages go to the run folder's `scep/`,
+and what its CAs issued is saved back with them (sim.scep_files).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sim.errors import UsageError
 from sim.junos.logs import syslog_escape
 from sim.junos.ops import Outcome, ParseError, complete, execute, is_show
 from sim.junos.ops_grammar import MAX_LINE, help_text
+from sim.ops_transport import RunFolderServers, keep_messages
 from sim.run_folder import require_run_folder
 
 HELP = help_text()  # from the grammar, so that it lists every command
@@ -101,6 +105,8 @@ class Session:
         # Piped input is not echoed by a terminal: echo it, so the output reads as a session.
         self.echo = not stdin.isatty()
         self.prompt = f"user@{state.name}> "
+        # The run folder's CA server answers the device's SCEP requests and CRL downloads.
+        self.servers = RunFolderServers(lambda: _run_servers(run_dir), now=state.now)
         # A person at a terminal gets line editing; a pipe is read line by line, as before.
         self.editor = None
         if stdin.isatty() and stdout.isatty():
@@ -161,7 +167,7 @@ class Session:
 
     def one(self, command: str, *, indent: int = 0) -> None:
         try:
-            outcome = execute(self.state, command, read=read_bytes)
+            outcome = execute(self.state, command, read=read_bytes, transport=self.servers)
             text = outcome.output
             if outcome.question is not None:
                 self._say(outcome.output)
@@ -171,12 +177,13 @@ class Session:
                     answer = "no"  # not an answer Junos takes: the default
                 if answer is None:
                     self.stdout.write("\n")
-                outcome = execute(self.state, command, read=read_bytes, answer=answer or "no")
+                outcome = execute(self.state, command, read=read_bytes, answer=answer or "no",
+                                  transport=self.servers)
                 text = outcome.reply
         except ParseError as exc:
             self._say(marked(command, str(exc), indent=indent))
             return
-        problem = self._write_files(outcome)
+        problem = self._write_files(outcome) or self._keep_exchange(outcome)
         if problem is not None:
             self._say(problem)
             return
@@ -192,17 +199,45 @@ class Session:
             self.state.save(self.run_dir)
 
     def _write_files(self, outcome: Outcome) -> str | None:
-        """Make the command's file writes; a failure is the command's answer instead."""
+        """Make the command's file writes; a failure is the command's answer instead. Every
+        target is checked before any is written (a request and its e-mail go together)."""
         for write in outcome.writes:
             # A regular file is replaced whole; a symlink, device or folder is refused.
             try:
                 check_file_target(write.path)
+            except FileRefused as exc:
+                return f"error: {exc}"
+        for write in outcome.writes:
+            try:
                 write_file(write.path, write.data)
             except FileRefused as exc:
                 return f"error: {exc}"
             except OSError as exc:
                 return f"error: {write.path}: {exc.strerror or exc}"
         return None
+
+
+    def _keep_exchange(self, outcome: Outcome) -> str | None:
+        """Keep the SCEP messages exchanged (scep/) and what the CAs issued, in the run
+        folder; a failure is the command's answer instead."""
+        try:
+            keep_messages(self.run_dir, self.state.name, outcome.messages)
+            if outcome.messages and self.servers.cas:
+                from sim.scep_files import save_scep_cas
+
+                save_scep_cas(self.run_dir, self.servers.cas)
+        except FileRefused as exc:
+            return f"error: {exc}"
+        except OSError as exc:
+            return f"error: {self.run_dir}: {exc.strerror or exc}"
+        return None
+
+
+def _run_servers(run_dir: Path) -> tuple[dict, dict]:
+    """The run folder's SCEP CAs by enrollment URL, and its CRLs by URL (sim.scep_files)."""
+    from sim.scep_files import load_crl_documents, load_scep_cas  # read when first asked
+
+    return load_scep_cas(run_dir), load_crl_documents(run_dir)
 
 
 def _append_logs(run_dir: Path, before: DeviceState, after: DeviceState) -> None:

@@ -13,12 +13,20 @@ commands return the new DeviceState and never touch the clock or the network
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.device_state import DeviceState
-from sim.junos import ops_clear, ops_clear_sa, ops_ipsec_statistics, ops_request
+from sim.junos import (
+    ops_clear,
+    ops_clear_sa,
+    ops_enroll,
+    ops_group_load,
+    ops_ipsec_statistics,
+    ops_request,
+)
 from sim.junos.config_tokens import shown
 from sim.junos.grammar_nodes import compile_pattern
 from sim.junos.ops_config import render_configuration
@@ -33,7 +41,16 @@ from sim.junos.ops_grammar import (
 )
 from sim.junos.ops_grammar import complete as _complete
 from sim.junos.ops_ipsec_statistics import render_ipsec_statistics
-from sim.junos.ops_outcome import Context, FileWrite, Outcome, Reader, failure, no_files, success
+from sim.junos.ops_outcome import (
+    Context,
+    FileWrite,
+    Outcome,
+    Reader,
+    Transport,
+    failure,
+    no_files,
+    success,
+)
 from sim.junos.ops_pki import (
     ShowError,
     render_ca_certificates,
@@ -92,7 +109,8 @@ _CONFIGURATION = {" ".join(("show configuration", *level)).strip(): level
                                 ("security", "pki"))}
 
 _HANDLERS = {**ops_request.HANDLERS, **ops_clear.HANDLERS, **ops_clear_sa.HANDLERS,
-             **ops_ipsec_statistics.HANDLERS}
+             **ops_ipsec_statistics.HANDLERS, **ops_group_load.HANDLERS,
+             **ops_enroll.HANDLERS}
 
 
 @dataclass(frozen=True)
@@ -168,13 +186,15 @@ def is_show(line: str) -> bool:
 
 
 def execute(state: DeviceState, line: str, *, read: Reader = no_files,
-            answer: str | None = None, seed: str | None = None) -> Outcome:
+            answer: str | None = None, seed: str | None = None,
+            transport: Transport | None = None) -> Outcome:
     """Run one operational command on `state`.
 
     Raises ParseError (str(): the CLI's one-line answer) for a line that is not a command.
     Anything the device itself refuses comes back as an Outcome with `error` set.
     `answer` answers the command's "[yes,no] (no)" question; without it, a command that asks
-    one returns with `question` set and the state unchanged.
+    one returns with `question` set and the state unchanged. `transport` carries the device's
+    HTTP requests (SCEP, CRL downloads); without it no server answers.
     """
     if not isinstance(state, DeviceState):
         raise TypeError(f"state must be a DeviceState, not {type(state).__name__}")
@@ -193,11 +213,10 @@ def execute(state: DeviceState, line: str, *, read: Reader = no_files,
         except ShowError as exc:
             return failure(state, str(exc))
         return success(state, _pipe(text, filters))
-    outcome = _HANDLERS[cmd.key](state, cmd, Context(read=read, answer=answer, seed=seed))
+    outcome = _HANDLERS[cmd.key](state, cmd, Context(read=read, answer=answer, seed=seed,
+                                                         transport=transport))
     if filters:
-        outcome = Outcome(output=_pipe(outcome.output, filters), state=outcome.state,
-                          writes=outcome.writes, question=outcome.question,
-                          after=outcome.after, error=outcome.error)
+        outcome = dataclasses.replace(outcome, output=_pipe(outcome.output, filters))
     return outcome
 
 

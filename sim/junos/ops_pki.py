@@ -36,6 +36,7 @@ from sim.junos.ops_format import (
     signature_algorithm,
     use_for_key_items,
 )
+from sim.junos.ops_group_load import natural_key
 from sim.junos.ops_wrap import continuation, wrap_groups, wrap_items, wrap_words
 
 __all__ = [
@@ -56,10 +57,11 @@ class ShowError(LookupError):
 
 def profile_order(state: DeviceState, names: list[str] | set[str]) -> list[str]:
     """Configured CA profiles in configuration order, then dynamic ones (dynamic-001, ...),
-    then any others the store holds, by name."""
+    then any others the store holds, by name (numbers in names compared as numbers)."""
     configured = [n for n in state.config.pki.ca_profiles if n in names]
     dynamic = sorted(n for n in names if n in state.dynamic_profiles and n not in configured)
-    rest = sorted(set(names) - set(configured) - set(dynamic))
+    # A ca-profile-group's profiles in their bundle's order: g_2_sysgen before g_10_sysgen.
+    rest = sorted(set(names) - set(configured) - set(dynamic), key=natural_key)
     return [*configured, *dynamic, *rest]
 
 

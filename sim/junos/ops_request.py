@@ -3,8 +3,9 @@ verifying and exporting (guide, Chapter 16 and the procedures of Chapters 9-13).
 
 Each handler takes the state, the parsed command and a Context, and returns an Outcome; none
 touches the clock (the state's `now` is the time) or the network. Verification asks pki.daemon
-with the CRLs the store holds: when pkid would have to download one first, the answer is the
-guide's "CRL verification in progress" line, as on a device before the download ends.
+with the CRLs the store holds: when pkid would have to download one first, the download goes
+through the Context's transport (sim.junos.ops_crl_download), and without one the answer is
+the guide's "CRL verification in progress" line, as on a device before the download ends.
 """
 
 from __future__ import annotations
@@ -40,11 +41,14 @@ from pki.selfsigned import generate_self_signed
 from pki.signing import crl_signed_by_certificate
 from pki.store import StoreError
 from sim.device_state import CrlSource, DeviceState
+from sim.junos.ops_crl_download import verify_downloading
 from sim.junos.ops_format import fingerprint_block
 from sim.junos.ops_grammar import Command
+from sim.junos.ops_group_load import group_profiles
 from sim.junos.ops_outcome import Context, FileWrite, Outcome, confirm, failure, success
+from sim.junos.ops_request_mail import request_mail
 
-__all__ = ["HANDLERS", "daemon_for"]
+__all__ = ["HANDLERS", "daemon_for", "request_params"]
 
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
@@ -67,7 +71,7 @@ def _key_pair(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
                    f"Generated key pair {cid}, key size {spec.size} bits")
 
 
-def _params(state: DeviceState, cmd: Command) -> RequestParams:
+def request_params(state: DeviceState, cmd: Command) -> RequestParams:
     digest = cmd.get("digest")
     return RequestParams(
         certificate_id=cmd.get("certificate-id"), subject=cmd.get("subject"),
@@ -81,23 +85,28 @@ def _certificate_request(state: DeviceState, cmd: Command, ctx: Context) -> Outc
     unless it is `terminal` (the guide's samples with a filename still print it)."""
     cid = cmd.get("certificate-id")
     try:
-        params = _params(state, cmd)
+        params = request_params(state, cmd)
         key = state.store.key_pair(cid)
         csr = build_request(key, params)
         store = state.store.add_request(cid, csr)
     except (StoreError, ValueError) as exc:
         return failure(state, str(exc))
     filename = cmd.get("filename")
-    writes = () if filename in (None, "terminal") else (
-        FileWrite(path=filename, data=csr.public_bytes(PEM)),)
-    return success(dataclasses.replace(state, store=store), render_generated_request(csr),
-                   writes=writes)
+    if filename in (None, "terminal"):
+        return success(dataclasses.replace(state, store=store), render_generated_request(csr))
+    # With a CA administrator's address configured, the request file is also e-mailed: the
+    # message is written beside it (sim.junos.ops_request_mail).
+    mail = request_mail(state, cid, csr)
+    writes = (FileWrite(path=filename, data=csr.public_bytes(PEM)),
+              *((FileWrite(path=f"{filename}.eml", data=mail.data),) if mail.data else ()))
+    lines = (render_generated_request(csr), *((mail.note,) if mail.note else ()))
+    return success(dataclasses.replace(state, store=store), *lines, writes=writes)
 
 
 def _self_signed(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
     cid = cmd.get("certificate-id")
     try:
-        params = _params(state, cmd)
+        params = request_params(state, cmd)
         key = state.store.key_pair(cid)
         cert = generate_self_signed(key, params, now=state.now,
                                     serial=random.Random(ctx.seed_for(state, f"serial/{cid}")))
@@ -186,7 +195,7 @@ def daemon_for(state: DeviceState, *, leave_out: str | None = None) -> PkiDaemon
     """pkid as the run left it: configured and dynamic CA profiles, the CRLs with their
     refresh times. `leave_out`: a CA profile whose certificate is not trusted (the one being
     verified, so it is checked against the CA above it)."""
-    profiles = dict(state.config.pki.ca_profiles)
+    profiles = {**state.config.pki.ca_profiles, **group_profiles(state)}
     store = state.store
     dynamic: dict[str, x509.Certificate] = {}
     parents: dict[str, str] = {}
@@ -225,12 +234,12 @@ def _verify_local(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
     cert = state.store.local_certificates.get(cid)
     if cert is None:
         return failure(state, f"Local certificate {cid} does not exist")
-    answer = daemon_for(state).verify(cert, (), at=state.now)
+    answer, after = verify_downloading(state, daemon_for(state), cert, ctx)
     if isinstance(answer, FetchCrl):
         return success(state, f"Local certificate {cid}{_IN_PROGRESS}")
     if answer.ok:
-        return success(state, f"Local certificate {cid} verification success")
-    return _failed(state, f"Local certificate {cid} verification failed: "
+        return success(after, f"Local certificate {cid} verification success")
+    return _failed(after, f"Local certificate {cid} verification failed: "
                           f"{answer.result.message}")
 
 
@@ -241,12 +250,12 @@ def _verify_ca(state: DeviceState, cmd: Command, ctx: Context) -> Outcome:
         return failure(state, f"CA certificate for profile {profile} does not exist")
     # A root is its own anchor; any other CA certificate is checked against the CAs above it.
     daemon = daemon_for(state, leave_out=None if is_self_signed(cert) else profile)
-    answer = daemon.verify(cert, (), at=state.now)
+    answer, after = verify_downloading(state, daemon, cert, ctx)
     if isinstance(answer, FetchCrl):
         return success(state, f"CA certificate {profile}{_IN_PROGRESS}")
     if answer.ok:
-        return success(state, f"CA certificate {profile} verified successfully")
-    return _failed(state, f"CA certificate {profile} verification failed: "
+        return success(after, f"CA certificate {profile} verified successfully")
+    return _failed(after, f"CA certificate {profile} verification failed: "
                           f"{answer.result.message}")
 
 
