@@ -23,7 +23,7 @@ def _detail_tail(config: str) -> list[str]:
 @pytest.mark.parametrize("percentage,trigger", [
     # hello is valid 08- 8-2012 17:02 .. 08- 8-2014 17:02: 730 days.
     (10, "05-27-2014 17:02"),   # 73 days before it expires
-    (25, "02- 6-2014 05:02"),   # 182.5 days before it expires
+    (25, "02- 7-2014 05:02"),   # 182.5 days before it expires
     (99, "08-16-2012 00:14"),   # 1 % gone: 7.3 days (7 d 7 h 12 min) after it began
 ])
 def test_the_trigger_is_the_percentage_of_the_lifetime_that_remains(percentage, trigger):
