@@ -55,6 +55,11 @@ class CrlServer:
     def __post_init__(self) -> None:
         self._slots = simpy.Resource(self.env, capacity=self.spec.capacity)
 
+    @property
+    def slots(self) -> simpy.Resource:
+        """The server's one queue: CRL downloads and the SCEP requests of sim.scep_server."""
+        return self._slots
+
     def publish(self, url: str, data: bytes) -> None:
         self.documents[_path(url)] = data
 

@@ -16,6 +16,7 @@ from cryptography import x509
 
 from pki.files import shown
 from sim.servers import ServerSpec
+from sim.topology.enroll_events import ENROLL_ARGS, read_enroll, scep_endpoints
 from sim.topology.reader import Reader, offset, run_time, text
 from sim.topology.traffic import TRAFFIC_ARGS, check_traffic_total, read_traffic
 from sim.topology.values import (
@@ -40,6 +41,7 @@ _EVENT_ARGS = {
     "device-up": {"device"},
     **TRAFFIC_ARGS,  # checked by sim.topology.traffic
     "restart": {"device"},  # kmd forgets its SAs (a reboot): sim.kmd.Kmd.restart
+    **ENROLL_ARGS,  # enroll-ca, enroll-local: checked by sim.topology.enroll_events
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}
@@ -51,6 +53,8 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
                 cross: tuple[tuple[str, str], ...], fallback: Located) -> tuple[EventEntry, ...]:
     """`events` as sim.topology.expand left them (wildcards made into one event each)."""
     read = []
+    holders = {e.certificate_id: d.name for d in devices.values() for e in d.enroll}
+    answered = scep_endpoints(cas)
     for item in events:
         if not isinstance(item, Located) or "at" not in item:
             raise r.fail(item if isinstance(item, Located) else fallback, "events",
@@ -71,6 +75,9 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
                                        f"{', '.join(sorted(_EVENT_ARGS[action]))}")
         if action in TRAFFIC_ARGS:
             read.append(read_traffic(r, item, action, args, devices))
+            continue
+        if action in ENROLL_ARGS:
+            read.append(read_enroll(r, item, action, args, devices, answered, holders, cas))
             continue
         for key in args:
             if key not in _EVENT_ARGS[action]:

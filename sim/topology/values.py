@@ -20,7 +20,8 @@ from sim.servers import ServerSpec
 CA_HEAD_START = dt.timedelta(days=30)
 EE_HEAD_START = dt.timedelta(days=1)
 EVENT_ACTIONS = ("initiate", "revoke", "server-down", "server-up", "publish-crl", "clock",
-                 "verify-local", "device-down", "device-up", "ping", "flow", "restart")
+                 "verify-local", "device-down", "device-up", "ping", "flow", "restart",
+                 "enroll-ca", "enroll-local")
 
 
 class TopologyError(ValueError):
