@@ -28,6 +28,7 @@ from sim import __version__
 from sim.crl_history import CrlHistory
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
+from sim.enrollment_setup import Enrollments
 from sim.junos.config import EstablishTunnels
 from sim.nat import install_nat
 from sim.pkid import PkidTiming
@@ -54,6 +55,7 @@ class Scenario:
     _last_published: dict[str, float] = field(default_factory=dict)
     traffic: TrafficResults = field(default_factory=TrafficResults)
     crl_history: CrlHistory = field(default_factory=CrlHistory)
+    enrollments: Enrollments | None = None  # SCEP CAs and clients (sim.enrollment_setup)
 
     @classmethod
     def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
@@ -100,6 +102,7 @@ class Scenario:
                 traffic_results=traffic)
         scenario = cls(topology=topology, world=world, hierarchy=hierarchy, servers=servers,
                        devices=devices, results=results, out=out, traffic=traffic)
+        scenario.enrollments = Enrollments(scenario, resolve)
         scenario._schedule()
         return scenario
 
@@ -195,6 +198,8 @@ class Scenario:
         "device-up": lambda self, args: device_up(self.devices[args["device"]]),
         **TRAFFIC_ACTIONS,  # ping, flow (sim.traffic_events)
         "restart": lambda self, args: self.devices[args["device"]].restart(),
+        "enroll-ca": lambda self, args: self.enrollments.enroll_ca(args),
+        "enroll-local": lambda self, args: self.enrollments.enroll_local(args),
     }
 
     # -- running and writing ----------------------------------------------------------------
@@ -228,6 +233,9 @@ class Scenario:
             nodes.append(node)
         owners = {e.certificate_id: d.name for d in self.topology.devices.values()
                   for e in d.enroll}
+        for record in self.enrollments.records if self.enrollments else ():
+            if record.certificate_id is not None:  # enrolled online (sim.enrollment)
+                owners.setdefault(record.certificate_id, record.device)
         for node in nodes:
             if node["kind"] == "ee":
                 node["device"] = owners.get(node["name"])
@@ -264,6 +272,7 @@ class Scenario:
                  "finished_s": round(r.finished, 6), "ok": r.ok, "reason": r.reason}
                 for d in self.devices.values() for r in d.pkid.download_records],
             "traffic": traffic_json(self),
+            **(self.enrollments.to_json() if self.enrollments else {}),
         }
 
 
