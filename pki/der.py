@@ -16,6 +16,9 @@ INTEGER = 0x02
 BIT_STRING = 0x03
 NULL = 0x05
 OBJECT_IDENTIFIER = 0x06
+OCTET_STRING = 0x04
+PRINTABLE_STRING = 0x13
+SET = 0x31
 
 
 class DerError(ValueError):
@@ -103,3 +106,24 @@ def decode_integer(element: Element) -> int:
     if element.tag != INTEGER or not element.content:
         raise DerError("expected an INTEGER")
     return int.from_bytes(element.content, "big", signed=True)
+
+
+def encode_oid(dotted: str) -> bytes:
+    """The DER encoding of an OBJECT IDENTIFIER given as "1.2.840.113549.1.7.2"."""
+    arcs = [int(arc) for arc in dotted.split(".")]
+    if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] > 39):
+        raise ValueError(f"{dotted!r} is not an object identifier")
+    body = bytearray()
+    for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        body.extend(reversed(chunk))
+    return encode(OBJECT_IDENTIFIER, bytes(body))
+
+
+def encode_set(members: list[bytes]) -> bytes:
+    """A SET OF: DER sorts its members by their encodings."""
+    return encode(SET, b"".join(sorted(members)))

@@ -186,11 +186,19 @@ class CAHierarchy:
 
         With `public_key` (from a device's certificate request) the EE keeps its own key;
         otherwise the hierarchy generates one from its seed, like a CA-side key escrow would.
+
+        An EE may be issued again by the same CA (re-enrollment): the new certificate becomes
+        its certificate, and the ones before stay in `previous_certificates`, revocable by
+        serial (`revoke(name, serial=...)`).
         """
         if self.kind(ca) != "ca":
             raise ValueError(f"{ca} is not a CA of this hierarchy")
+        previous: list[x509.Certificate] = []
         if name in self.graph:
-            raise ValueError(f"{name} already exists in this hierarchy")
+            if self.kind(name) != "ee" or self.issuer_of(name) != ca:
+                raise ValueError(f"{name} already exists in this hierarchy")
+            node = self.graph.nodes[name]
+            previous = [*node.get("previous", []), node["certificate"]]
         ca_node = self.graph.nodes[ca]
         ca_cert: x509.Certificate = ca_node["certificate"]
         own_key: PrivateKey | None = None
@@ -208,9 +216,14 @@ class CAHierarchy:
             digest=ca_node["spec"].digest,
         )
         cert = issue(template, issuer_key=ca_node["key"], issuer=ca_cert)
-        self.graph.add_node(name, kind="ee", certificate=cert, key=own_key)
+        self.graph.add_node(name, kind="ee", certificate=cert, key=own_key, previous=previous)
         self.graph.add_edge(ca, name, primary=True, certificate=cert)
         return cert
+
+    def previous_certificates(self, name: str) -> list[x509.Certificate]:
+        """The certificates `name` had before its current one, oldest first."""
+        self.kind(name)
+        return list(self.graph.nodes[name].get("previous", []))
 
     def issue_from_request(self, ca: str, name: str, request: x509.CertificateSigningRequest, *,
                            not_before: dt.datetime | None = None,
@@ -232,12 +245,20 @@ class CAHierarchy:
     # -- revocation -------------------------------------------------------------------------
 
     def revoke(self, name: str, *, at: dt.datetime,
-               reason: x509.ReasonFlags | None = None, by: str | None = None) -> Revocation:
-        """The issuer of `name`'s primary certificate (or CA `by`) revokes it."""
+               reason: x509.ReasonFlags | None = None, by: str | None = None,
+               serial: int | None = None) -> Revocation:
+        """The issuer of `name`'s primary certificate (or CA `by`) revokes it; with `serial`,
+        the certificate of `name` with that serial (one it had before re-enrollment)."""
         issuer = by or self.issuer_of(name)
         if issuer is None:
             raise ValueError(f"{name} is a root: nobody can revoke its certificate")
         cert = self.graph.edges[issuer, name]["certificate"]
+        if serial is not None:
+            known = [c for c in (*self.previous_certificates(name), cert)
+                     if c.serial_number == serial and c.issuer == cert.issuer]
+            if not known:
+                raise ValueError(f"{name} has no certificate with serial {serial:x} from {issuer}")
+            cert = known[0]
         entry = Revocation(serial=cert.serial_number, date=at, reason=reason)
         self.graph.nodes[issuer]["revoked"][cert.serial_number] = entry
         return entry

@@ -3,6 +3,7 @@
     results.json          one record per negotiation (Scenario.results_json)
     pki/cas/<CA>.pem, .crl   each CA's certificate and the last CRL it published
     pki/cas/crls/, crls.json every CRL each CA published, in order (sim.crl_history)
+    pki/cas/scep/         the SCEP CAs' keys and policies, for `ikesim cli` (sim.scep_files)
     pki/<device>/         the device's certificate store        (DeviceState.save)
     devices/<device>/     its configuration and state.json      (DeviceState.save)
 
@@ -22,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
+from sim.scep_files import write_scep_cas
 from sim.topology.limits import CA_FOLDER
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ def write_run_files(scenario: Scenario, root: Path) -> Path:
                    else scenario.hierarchy.crl(ca, at=scenario.world.now()))
             write_file(inside(cas, f"{ca}.crl"), crl.public_bytes(pem))
     scenario.crl_history.write(cas, start=scenario.world.start, end_s=scenario.world.env.now)
+    write_scep_cas(scenario, root)
     for device in scenario.devices.values():
         device.snapshot().save(root)
     path = inside(root, "results.json")

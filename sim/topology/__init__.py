@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 from pki.files import FileRefused, check_name, read_regular, shown
 from sim.durations import parse_duration
-from sim.topology.cas import read_cas, read_cross_certify
+from sim.topology.cas import check_scep_servers, read_cas, read_cross_certify
 from sim.topology.devices import read_devices
 from sim.topology.events import read_events, read_troubleshoot
 from sim.topology.expand import expand_devices, expand_events
@@ -110,6 +110,7 @@ def parse_topology(text_: str, *, source: str,
     cas = read_cas(r, r.mapping(root, "cas", "", required=True), duration=duration)
     cross = read_cross_certify(r, root, cas)
     servers = read_servers(r, r.mapping(root, "servers", ""))
+    check_scep_servers(r, root["cas"], cas, servers)
     devices = read_devices(r, r.mapping(root, "devices", "", required=True), cas, cross,
                            start=start)
     links = read_links(r, root, devices.entries, servers)

@@ -15,11 +15,16 @@ root's own certificate carry its CRL distribution points, as a Microsoft CA's do
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import urlsplit
+
 from pki.certs import DIGESTS
 from pki.files import shown
-from pki.keys import KeySpec
+from pki.keys import KeySpec, KeyType
 from pki.names import is_email_address
+from pki.scep_ca import MAX_PENDING_POLLS, ScepPolicy, ScepPolicyError
 from sim.durations import format_duration, parse_duration
+from sim.servers import ServerSpec
 from sim.topology.limits import (
     DAY,
     LONGEST_PERIOD,
@@ -29,11 +34,12 @@ from sim.topology.limits import (
     MAX_PATH_LENGTH,
     MAX_PUBLICATIONS,
 )
-from sim.topology.reader import Reader, integer, key_spec, subject, url_list
+from sim.topology.reader import Reader, integer, key_spec, subject, text, url_list
 from sim.topology.values import CaEntry
 from sim.topology.yaml_lines import Located
 
 DEFAULT_CRL_LIFETIME = 7 * DAY
+SCEP_INDEX = "scep.json"  # sim.scep_files's index, beside a folder per SCEP CA
 DEFAULT_VALIDITY_DAYS = 5 * 365
 MAX_EMAIL = 128  # an emailAddress attribute's upper bound (RFC 5280's ub-emailaddress-length)
 
@@ -84,7 +90,8 @@ def _at_least_a_second(value: object) -> float:
 def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEntry]:
     cas: dict[str, CaEntry] = {}
     for name, entry, path in r.entries(section, "CA", "cas", {
-            "subject", "issuer", "key", "crl", "validity", "path-length", "email", "digest"}):
+            "subject", "issuer", "key", "crl", "validity", "path-length", "email", "digest",
+            "scep"}):
         crl = r.mapping(entry, "crl", path)
         r.only(crl, {"url", "lifetime", "publish-interval", "extra-revoked",
                      "in-own-certificate"}, f"{path}.crl")
@@ -103,11 +110,12 @@ def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEnt
             raise r.fail(crl, key, f"{path}.crl.{key}: {_every(lifetime, interval)} "
                                    f"publishes more than {MAX_PUBLICATIONS:,} CRLs in a "
                                    f"{format_duration(duration)} run")
+        key = r.convert(entry, "key", path, key_spec, default=KeySpec(size=2048))
         cas[name] = CaEntry(
             name=name,
             subject=r.convert(entry, "subject", path, subject, default=f"CN={name}"),
             issuer=issuer,
-            key=r.convert(entry, "key", path, key_spec, default=KeySpec(size=2048)),
+            key=key,
             crl_urls=urls,
             crl_lifetime=lifetime,
             publish_interval=interval,
@@ -120,6 +128,7 @@ def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEnt
             digest=r.convert(entry, "digest", path, _digest),
             cdp_on_own_certificate=r.convert(crl, "in-own-certificate", f"{path}.crl",
                                              _flag, default=False),
+            scep=read_scep(r, entry, path, key),
         )
         if cas[name].cdp_on_own_certificate and (issuer is not None or not urls):
             raise r.fail(crl, "in-own-certificate",
@@ -187,3 +196,74 @@ def read_cross_certify(r: Reader, root: Located, cas: dict[str, CaEntry]
         pairs.append((issuer, subject_))
     return tuple(pairs)
 
+
+
+# --- scep: a CA's SCEP service --------------------------------------------------------------
+
+def _scep_url(value: object) -> str:
+    """An http URL with a host and a path, no query (SCEP adds ?operation=...)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{shown(value)} is not one URL")
+    (url,) = url_list([value])
+    parts = urlsplit(url)
+    if parts.scheme != "http" or parts.query or parts.fragment:
+        raise ValueError(f"{shown(url)} is not an http URL without a query, such as "
+                         "http://10.157.88.230:8080/scep/Root/")
+    return url
+
+
+def _challenge_password(value: object) -> str:
+    # The guide's own example is `challenge-password 123`: YAML reads that as a number.
+    password = str(value) if isinstance(value, int) and not isinstance(value, bool) \
+        else text(value)
+    if not password or len(password) > 255 or not password.isprintable():
+        raise ValueError(f"{shown(value)}: 1 to 255 printable characters")
+    return password
+
+
+def read_scep(r: Reader, entry: Located, path: str, key: KeySpec) -> ScepPolicy | None:
+    """`scep: {url: ..., challenge-password: ..., pending-polls: N, validity: 365d}`: the CA
+    answers SCEP at `url` (a Microsoft-style CA: RSA only, as the guide says)."""
+    if entry.get("scep") is None:
+        return None
+    scep = r.mapping(entry, "scep", path)
+    where = f"{path}.scep"
+    r.only(scep, {"url", "challenge-password", "pending-polls", "validity"}, where)
+    if key.type is not KeyType.RSA:
+        raise r.fail(entry, "scep", f"{where}: SCEP needs an RSA CA key (key: rsa-2048)")
+    if path == f"cas.{SCEP_INDEX}":
+        raise r.fail(entry, "scep", f"{where}: the name {SCEP_INDEX} is taken in the run "
+                                    "folder (pki/cas/scep/); rename the CA")
+    validity = r.convert(scep, "validity", where, validity_days)
+    try:
+        return ScepPolicy(
+            url=r.convert(scep, "url", where, _scep_url, required=True),
+            challenge_password=r.convert(scep, "challenge-password", where,
+                                         _challenge_password),
+            pending_polls=r.convert(scep, "pending-polls", where,
+                                    integer(0, MAX_PENDING_POLLS), default=0),
+            validity=None if validity is None else dt.timedelta(days=validity),
+        )
+    except ScepPolicyError as exc:
+        raise r.fail(scep, None, f"{where}: {exc}") from None
+
+
+def check_scep_servers(r: Reader, section: Located, cas: dict[str, CaEntry],
+                       servers: dict[str, ServerSpec]) -> None:
+    """Each SCEP URL's host is a server of the topology, and no two CAs share a URL."""
+    hosts = {spec.address: name for name, spec in servers.items()}
+    hosts.update({host.lower(): name for name, spec in servers.items()
+                  for host in spec.hostnames})
+    seen: dict[str, str] = {}
+    for name, ca in cas.items():
+        if ca.scep is None:
+            continue
+        where = section[name]["scep"]
+        host = (urlsplit(ca.scep.url).hostname or "").lower()
+        if host not in hosts:
+            raise r.fail(where, "url", f"cas.{name}.scep.url: host {shown(host)} is not a "
+                                       "server of this topology (servers:)")
+        if ca.scep.url in seen:
+            raise r.fail(where, "url", f"cas.{name}.scep.url: {seen[ca.scep.url]} already "
+                                       "answers SCEP there")
+        seen[ca.scep.url] = name

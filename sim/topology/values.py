@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pki.files import check_name
 from pki.keys import KeySpec
+from pki.scep_ca import ScepPolicy
 from sim.junos.config import DeviceConfig
 from sim.nat import NatSpec
 from sim.network import LinkSpec
@@ -48,6 +49,7 @@ class CaEntry:
     email: str | None = None  # emailAddress, first in the CA's name
     digest: str | None = None  # the hash it signs with (sha1 as Junos-era CAs did); None: SHA-2
     cdp_on_own_certificate: bool = False  # a root whose certificate names its own CRL's CDPs
+    scep: ScepPolicy | None = None  # its SCEP service (sim.topology.cas.read_scep)
 
     def __post_init__(self) -> None:
         check_name("CA", self.name)
