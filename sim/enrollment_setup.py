@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pki.csr import RequestParams
 from pki.keycache import cached_key_pair
 from pki.keys import PublicKey
-from pki.scep_ca import ScepCa, ScepPolicy
+from pki.scep_ca import ScepCa
 from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.enrollment import OnlineEnrollment
 from sim.enrollment_records import EnrollmentRecord, LocalRequest, ScepMessageFiles
@@ -67,13 +67,11 @@ class Enrollments:
         self.issuer = ScepIssuer(scenario.hierarchy)
         cas: dict[str, ScepCa] = {}
         for name, entry in topology.cas.items():
-            scep = getattr(entry, "scep", None)
-            if scep is None:
+            policy = entry.scep
+            if policy is None:
                 continue
-            policy = ScepPolicy(url=scep.url, challenge_password=scep.challenge_password,
-                                pending_polls=scep.pending_polls, validity=scep.validity)
             chain = tuple(scenario.hierarchy.chain(name))
-            cas[scep.url] = ScepCa(name=name, certificate=chain[0],
+            cas[policy.url] = ScepCa(name=name, certificate=chain[0],
                                    key=scenario.hierarchy.key(name), chain=chain[1:],
                                    policy=policy,
                                    issue=self.issuer.issue_for(name, policy.validity))

@@ -160,7 +160,6 @@ def scep_endpoints(cas: Mapping[str, CaEntry]) -> dict[str, str]:
     """SCEP endpoint -> the CA whose `scep:` entry answers it."""
     found: dict[str, str] = {}
     for name, entry in cas.items():
-        scep = getattr(entry, "scep", None)  # TODO(merge scep): CaEntry.scep
-        if scep is not None:
-            found[endpoint(scep.url)] = name
+        if entry.scep is not None:
+            found[endpoint(entry.scep.url)] = name
     return found
