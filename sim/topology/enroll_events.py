@@ -18,6 +18,7 @@ event: one line naming the event, exit 2.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -163,3 +164,51 @@ def scep_endpoints(cas: Mapping[str, CaEntry]) -> dict[str, str]:
         if entry.scep is not None:
             found[endpoint(entry.scep.url)] = name
     return found
+
+
+# -- the work auto-re-enrollment schedules by itself ------------------------------------------
+
+MAX_RE_ENROLLMENTS = 20_000  # in a run: each is SCEP messages, signatures, maybe a new key
+_SHORTEST_GAP = 1.0  # seconds: certificates' dates are whole seconds
+
+
+def re_enrollments(devices: Mapping[str, DeviceEntry], cas: Mapping[str, CaEntry],
+                   duration: float) -> tuple[int, tuple[int, str]]:
+    """An upper bound of the re-enrollments `auto-re-enrollment` makes in a run of `duration`
+    seconds, and the largest share (count, device and certificate-id). A certificate the CA
+    issues for `validity` is renewed every validity x (100 - N) %; one that ends with the CA's
+    own certificate (no validity) is renewed ever closer to that end, each time N % of the
+    time left: at most log(time left) / -log(N %) times."""
+    answered = scep_endpoints(cas)
+    total, most = 0, (0, "")
+    for device in devices.values():
+        pki = device.config.pki
+        for entry in pki.auto_re_enrollment.values():
+            percentage = entry.re_enroll_trigger_time_percentage
+            profile = pki.ca_profiles.get(entry.ca_profile_name or "")
+            url = profile.enrollment.url if profile is not None else None
+            ca = answered.get(endpoint(url)) if url is not None else None
+            if percentage is None or ca is None:
+                continue  # the timer never starts, or it fails once and waits
+            policy = cas[ca].scep
+            if policy is not None and policy.validity is not None:
+                period = policy.validity.total_seconds() * (100 - percentage) / 100
+                count = 1 + int(duration // period)
+            else:
+                left = cas[ca].validity_days * 86400.0 / _SHORTEST_GAP
+                count = 1 + math.ceil(math.log(left) / -math.log(percentage / 100))
+            total += count
+            if count > most[0]:  # the first of the largest
+                most = (count, f"{device.name} certificate-id {entry.certificate_id}")
+    return total, most
+
+
+def re_enrollment_problem(devices: Mapping[str, DeviceEntry], cas: Mapping[str, CaEntry],
+                          duration: float) -> str | None:
+    """What is past MAX_RE_ENROLLMENTS in a run of `duration` seconds, or None."""
+    total, (count, what) = re_enrollments(devices, cas, duration)
+    if total <= MAX_RE_ENROLLMENTS:
+        return None
+    return (f"auto-re-enrollment can re-enroll about {total:,} times in this run, at most "
+            f"{MAX_RE_ENROLLMENTS:,} (most: {count:,}, {what}); shorten the duration, lengthen "
+            "the CA's scep validity or lower re-enroll-trigger-time-percentage")

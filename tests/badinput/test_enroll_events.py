@@ -94,3 +94,37 @@ def _refused(ikesim, tmp_path: Path, base: str, event: str, *fragments: str) -> 
     assert not (tmp_path / "runs").exists()
     assert files_under(tmp_path) == before
     return refusal
+
+
+# -- the work auto-re-enrollment schedules by itself, bounded before the run ----------------
+
+YEAR = (Path(__file__).parents[2] / "topologies" / "re-enroll-hub-year.yaml").read_text()
+
+
+def _renewing(percentage: int, duration: str) -> str:
+    """re-enroll-hub-year with one-day certificates renewed at `percentage` % remaining."""
+    return (YEAR.replace("validity: 90d}}", "validity: 1d}}")
+            .replace("re-enroll-trigger-time-percentage 20",
+                     f"re-enroll-trigger-time-percentage {percentage}")
+            .replace("duration: 365d", f"duration: {duration}"))
+
+
+def test_auto_re_enrollment_that_would_renew_too_often_is_refused_at_duration(ikesim,
+                                                                              tmp_path):
+    text = _renewing(99, "365d")  # every 14.4 minutes, for a year, on four devices
+    (tmp_path / "t.yaml").write_text(text)
+    line = text.splitlines().index("duration: 365d") + 1
+    before = files_under(tmp_path)
+    assert_refused(ikesim("run", "t.yaml"), f"t.yaml line {line}: duration: auto-re-enrollment "
+                   "can re-enroll about 146,004 times in this run, at most 20,000 (most: "
+                   "36,501, Hub certificate-id hub); shorten the duration, lengthen the CA's "
+                   "scep validity or lower re-enroll-trigger-time-percentage")
+    assert files_under(tmp_path) == before
+
+
+def test_a_longer_run_by_until_is_checked_again(ikesim, tmp_path):
+    (tmp_path / "t.yaml").write_text(_renewing(90, "1d").replace(
+        "events:\n", "events: []\nunused:\n").split("unused:\n")[0])
+    assert ikesim("run", "t.yaml", "--until", "1h").code == 0
+    assert_refused(ikesim("run", "t.yaml", "--until", "1000d"),
+                   "--until 1000d: auto-re-enrollment can re-enroll about 40,004 times")

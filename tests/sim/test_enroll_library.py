@@ -24,6 +24,7 @@ from sim.plot_base import DONE, FAILED
 from sim.plots import write_plots
 from sim.scenario import Scenario
 from sim.topology import load_topology
+from sim.topology.enroll_events import re_enrollments
 from tests.badinput.conftest import files_under
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,6 +147,10 @@ def test_a_year_of_automatic_re_enrollment_keeps_every_tunnel_up(runs):
     assert {(r.kind, r.outcome, r.polls) for r in records} == {("re-enrollment", "issued", 0)}
     assert Counter(r.device for r in records) == {
         "Hub": 5, "Spoke-0001": 5, "Spoke-0002": 5, "Spoke-0003": 5}
+    # What the topology's load counted beforehand is an upper bound (sim.topology.enroll_events).
+    topology = scenario.topology
+    assert re_enrollments(topology.devices, topology.cas, topology.duration) == (
+        24, (6, "Spoke-0003 certificate-id Spoke-0003"))
 
 
 def test_each_re_enrollment_starts_at_the_trigger_of_the_certificate_before_it(runs):
