@@ -150,7 +150,7 @@ def test_a_year_of_automatic_re_enrollment_keeps_every_tunnel_up(runs):
     # What the topology's load counted beforehand is an upper bound (sim.topology.enroll_events).
     topology = scenario.topology
     assert re_enrollments(topology.devices, topology.cas, topology.duration) == (
-        24, (6, "Spoke-0003 certificate-id Spoke-0003"))
+        24, (6, "Hub certificate-id hub"))
 
 
 def test_each_re_enrollment_starts_at_the_trigger_of_the_certificate_before_it(runs):
