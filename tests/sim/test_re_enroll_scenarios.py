@@ -5,7 +5,10 @@ certificate is installed, used by the next negotiation and shown with its own ne
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,15 @@ def test_a_device_clock_ahead_of_the_ca_renews_once_and_stops_the_timer(tmp_path
     assert scenario.devices["Host-A"].pkid_log.lines[-1][16:] == (
         "Auto-re-enrollment of local certificate Host-A: the trigger of the new certificate "
         "(2013-03-09 09:00:00) has passed already; timer not started")
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_the_renewal_request_is_signed_with_the_certificate_it_renews(renewed, tmp_path):
+    scenario, before, _, _, _ = renewed
+    signer = tmp_path / "signer.pem"
+    done = subprocess.run(["openssl", "cms", "-verify", "-noverify", "-inform", "DER", "-in",
+                           str(scenario.out / "scep" / "0001-Host-A-RenewalReq.p7"),
+                           "-signer", str(signer), "-out", os.devnull],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "Verification successful" in done.stderr, done.stderr
+    assert x509.load_pem_x509_certificate(signer.read_bytes()) == before
