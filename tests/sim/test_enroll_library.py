@@ -78,6 +78,9 @@ def test_figure4_hosts_enroll_online_and_then_negotiate(runs):
         ("Host-B", "initial", "Sales-CA", 0, "issued"),
         ("Host-A", "initial", "Dev-CA", 2, "issued"),  # Dev-CA's PENDING, polled twice
     ]
+    for device in ("Host-A", "Host-B"):
+        assert (f"Sep 19 17:23:00 Local certificate {device} verification success"
+                in scenario.devices[device].pkid_log.lines)
     (negotiation,) = scenario.results.in_order()
     assert (negotiation.initiator, negotiation.phase1, negotiation.phase2) == ("Host-A", "done",
                                                                              "done")

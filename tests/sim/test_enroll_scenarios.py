@@ -220,3 +220,11 @@ def test_enroll_ca_from_a_server_that_is_down_fails_after_the_timeout(tmp_path):
         "Mar  1 09:00:30 CA certificate enrollment for CA profile CA-A failed: connection "
         "timed out"]
     assert "CA-A" not in scenario.devices["Host-A"].pki.store.ca_certificates
+
+
+def test_a_certificate_enrolled_online_can_be_verified_by_a_later_event(tmp_path):
+    events = "\n".join([f"  - {{at: 10s, enroll-local: {ENROLL_A}}}",
+                        "  - {at: 20s, verify-local: {device: Host-A, certificate-id: Host-A}}"])
+    scenario = run(tmp_path, events=events)
+    assert scenario.devices["Host-A"].pkid_log.lines[-1] == (
+        "Mar  1 09:00:20 Local certificate Host-A verification success")
