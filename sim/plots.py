@@ -29,6 +29,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from pki.files import write_file
+from sim.certificates_plot import certificates
 from sim.ladder_plot import ladder
 from sim.plot_base import (
     DONE,
@@ -307,6 +308,8 @@ def write_plots(results: dict, out_dir: Path) -> list[Path]:
     if len(negotiations) >= MANY:
         jobs += [("completion-times.png", lambda: completion_times(results)),
                  ("completions.png", lambda: completions_over_time(results))]
+    if results.get("enrollments"):  # a run with online enrollment (sim.certificates_plot)
+        jobs.append(("certificates.png", lambda: certificates(results)))
     paths = []
     with matplotlib.rc_context(_RC):
         for name, draw in jobs:

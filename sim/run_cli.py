@@ -24,6 +24,7 @@ from sim.plots import write_plots
 from sim.run_folder import RunFolder
 from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
+from sim.topology.enroll_events import re_enrollment_problem
 from sim.topology.limits import LONGEST_RUN, MAX_SEED
 from sim.topology.workload import workload_problem
 from sim.traffic_events import esp_sa_table, traffic_summary
@@ -83,7 +84,8 @@ def run_topology(args: argparse.Namespace) -> int:
     if args.until is not None and args.until > topology.duration:
         # The topology's limits were checked for its duration; a longer run, again.
         problem = workload_problem(topology.devices, topology.links, topology.events,
-                                   args.until)
+                                   args.until) or re_enrollment_problem(
+            topology.devices, topology.cas, args.until)
         if problem is not None:
             raise UsageError(f"--until {format_duration(args.until)}: {problem}")
     warn(topology, args.until)

@@ -29,6 +29,7 @@ from sim import __version__
 from sim.crl_history import CrlHistory
 from sim.device import Device, server_resolver
 from sim.durations import signed_duration
+from sim.enrollment_setup import Enrollments
 from sim.junos.config import EstablishTunnels
 from sim.manual_enrollment import MANUAL_ACTIONS
 from sim.nat import install_nat
@@ -59,6 +60,7 @@ class Scenario:
     traffic: TrafficResults = field(default_factory=TrafficResults)
     crl_history: CrlHistory = field(default_factory=CrlHistory)
     ocsp_responders: dict[str, Responder] = field(default_factory=dict)  # by CA
+    enrollments: Enrollments | None = None  # SCEP CAs and clients (sim.enrollment_setup)
 
     @classmethod
     def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
@@ -107,6 +109,7 @@ class Scenario:
         scenario = cls(topology=topology, world=world, hierarchy=hierarchy, servers=servers,
                        devices=devices, results=results, out=out, traffic=traffic)
         install_responders(scenario)
+        scenario.enrollments = Enrollments(scenario, resolve)
         scenario._schedule()
         return scenario
 
@@ -203,6 +206,8 @@ class Scenario:
         **TRAFFIC_ACTIONS,  # ping, flow (sim.traffic_events)
         "restart": lambda self, args: self.devices[args["device"]].restart(),
         **MANUAL_ACTIONS,  # generate-request, issue, load-local (sim.manual_enrollment)
+        "enroll-ca": lambda self, args: self.enrollments.enroll_ca(args),
+        "enroll-local": lambda self, args: self.enrollments.enroll_local(args),
     }
 
     # -- running and writing ----------------------------------------------------------------
@@ -238,6 +243,9 @@ class Scenario:
             nodes.append(node)
         owners = {e.certificate_id: d.name for d in self.topology.devices.values()
                   for e in d.enroll}
+        for record in self.enrollments.records if self.enrollments else ():
+            if record.certificate_id is not None:  # enrolled online (sim.enrollment)
+                owners.setdefault(record.certificate_id, record.device)
         for node in nodes:
             if node["kind"] == "ee":
                 node["device"] = owners.get(node["name"])
@@ -275,6 +283,7 @@ class Scenario:
                 for d in self.devices.values() for r in d.pkid.download_records],
             "traffic": traffic_json(self),
             "ocsp_requests": ocsp_json(self),
+            **(self.enrollments.to_json() if self.enrollments else {}),
         }
 
 

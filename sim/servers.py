@@ -9,11 +9,14 @@ as a real fetch against an unreachable server would.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import simpy
+
+T = TypeVar("T")
 
 
 class DownloadFailed(Exception):
@@ -63,7 +66,11 @@ class CrlServer:
         """The server's `capacity` connection slots, which its OCSP responder shares."""
         return self._slots
 
-    def download(self, url: str, *, timeout: float) -> Generator[simpy.Event, object, bytes]:
+    def exchange(self, url: str, answer: Callable[[], tuple[T, int]], *, timeout: float
+                 ) -> Generator[simpy.Event, object, T]:
+        """One request and its answer, as a SimPy process: queue for a slot, then `answer()`
+        (the server's reply and the bytes that cross the network) and the time it takes, or
+        DownloadFailed. CRL downloads and the SCEP requests of sim.scep_server share it."""
         scheme = urlsplit(url).scheme.lower()
         if scheme not in self.spec.protocols:
             raise DownloadFailed(url, f"{scheme} is not served by {self.spec.name}")
@@ -75,8 +82,7 @@ class CrlServer:
             got = yield slot | self.env.timeout(timeout)
             if slot not in got:
                 raise DownloadFailed(url, "connection timed out")
-            data = self.documents.get(_path(url))
-            size = len(data) if data is not None else 0
+            value, size = answer()
             spent = self.spec.latency + size / self.spec.bandwidth
             remaining = deadline - self.env.now
             if spent > remaining:
@@ -85,8 +91,17 @@ class CrlServer:
             yield self.env.timeout(spent)
         if self.down:
             raise DownloadFailed(url, "connection reset")
+        return value
+
+    def download(self, url: str, *, timeout: float) -> Generator[simpy.Event, object, bytes]:
+        def document() -> tuple[bytes | None, int]:
+            data = self.documents.get(_path(url))
+            return data, len(data) if data is not None else 0
+
+        data = yield from self.exchange(url, document, timeout=timeout)
         if data is None:
-            raise DownloadFailed(url, "not found (HTTP 404)" if scheme == "http"
+            raise DownloadFailed(url, "not found (HTTP 404)"
+                                 if urlsplit(url).scheme.lower() == "http"
                                  else "no such object (LDAP 32)")
         self.downloads += 1
         return data

@@ -38,6 +38,7 @@ from sim.junos.ops_format import (
 )
 from sim.junos.ops_group_load import natural_key
 from sim.junos.ops_wrap import continuation, wrap_groups, wrap_items, wrap_words
+from sim.junos.re_enrollment import DISABLED, ENABLED, TIMER_NOT_STARTED, configured_trigger
 
 __all__ = [
     "ShowError",
@@ -156,20 +157,18 @@ def _distribution_urls(cert: x509.Certificate) -> list[str]:
     return found
 
 
-_NOT_STARTED = ("Disabled", "Timer not started")
+_NOT_STARTED = (DISABLED, TIMER_NOT_STARTED)
 
 
 def _re_enrollment(state: DeviceState, certificate_id: str,
                    cert: x509.Certificate) -> tuple[str, str]:
     """(Status, Next trigger time). Enabled when `auto-re-enrollment certificate-id` names the
-    certificate; the trigger is re-enroll-trigger-time-percentage of the validity period after
-    Not before (the guide describes the percentage but shows no enabled sample)."""
-    config = state.config.pki.auto_re_enrollment.get(certificate_id)
-    if config is None or config.re_enroll_trigger_time_percentage is None:
+    certificate; the trigger is when re-enroll-trigger-time-percentage of its lifetime remains
+    (sim.junos.re_enrollment; the guide shows no enabled sample)."""
+    trigger = configured_trigger(state.config.pki.auto_re_enrollment.get(certificate_id), cert)
+    if trigger is None:
         return _NOT_STARTED
-    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-    trigger = start + (end - start) * config.re_enroll_trigger_time_percentage / 100
-    return "Enabled", junos_date(trigger.replace(microsecond=0))
+    return ENABLED, junos_date(trigger.replace(microsecond=0))
 
 
 def render_local_certificates(state: DeviceState, *, certificate_id: str | None = None,

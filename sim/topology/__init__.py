@@ -23,6 +23,7 @@ from pki.files import FileRefused, check_name, read_regular, shown
 from sim.durations import parse_duration
 from sim.topology.cas import check_scep_servers, read_cas, read_cross_certify
 from sim.topology.devices import read_devices
+from sim.topology.enroll_events import re_enrollment_problem
 from sim.topology.events import read_events, read_troubleshoot
 from sim.topology.expand import expand_devices, expand_events
 from sim.topology.limits import (
@@ -125,6 +126,9 @@ def parse_topology(text_: str, *, source: str,
                          cross=cross, fallback=root)
     check_workload(source, root.lines.get("duration", root.line), devices.entries, links,
                    events, duration)
+    problem = re_enrollment_problem(devices.entries, cas, duration)
+    if problem is not None:
+        raise TopologyError(source, root.lines.get("duration", root.line), f"duration: {problem}")
     troubleshoot = read_troubleshoot(r, root, devices.entries)
     return Topology(name=name, description=r.convert(root, "description", "", text,
                                                      default="").strip(),

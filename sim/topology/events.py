@@ -16,6 +16,7 @@ from cryptography import x509
 
 from pki.files import shown
 from sim.servers import ServerSpec
+from sim.topology.enroll_events import ENROLL_ARGS, read_enroll, scep_endpoints
 from sim.topology.manual_enroll import MANUAL_ARGS, check_order, read_manual
 from sim.topology.reader import Reader, offset, run_time, text
 from sim.topology.traffic import TRAFFIC_ARGS, check_traffic_total, read_traffic
@@ -42,6 +43,7 @@ _EVENT_ARGS = {
     **TRAFFIC_ARGS,  # checked by sim.topology.traffic
     "restart": {"device"},  # kmd forgets its SAs (a reboot): sim.kmd.Kmd.restart
     **MANUAL_ARGS,  # generate-request, issue, load-local: sim.topology.manual_enroll
+    **ENROLL_ARGS,  # enroll-ca, enroll-local: checked by sim.topology.enroll_events
 }
 assert set(_EVENT_ARGS) == set(EVENT_ACTIONS)
 _REASONS = {flag.value for flag in x509.ReasonFlags}
@@ -53,6 +55,8 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
                 cross: tuple[tuple[str, str], ...], fallback: Located) -> tuple[EventEntry, ...]:
     """`events` as sim.topology.expand left them (wildcards made into one event each)."""
     read = []
+    holders = {e.certificate_id: d.name for d in devices.values() for e in d.enroll}
+    answered = scep_endpoints(cas)
     for item in events:
         if not isinstance(item, Located) or "at" not in item:
             raise r.fail(item if isinstance(item, Located) else fallback, "events",
@@ -76,6 +80,8 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
             continue
         if action in MANUAL_ARGS:
             read.append(read_manual(r, item, action, args, devices, cas))
+        if action in ENROLL_ARGS:
+            read.append(read_enroll(r, item, action, args, devices, answered, holders, cas))
             continue
         for key in args:
             if key not in _EVENT_ARGS[action]:
@@ -91,7 +97,10 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
             if key in args and args[key] not in refs[key]:
                 raise r.fail(item, action, f"events.{action}.{key}: no {key} named "
                                            f"{shown(args[key])}")
-        problem = _event_problem(action, args, cas, devices, cross)
+        # A certificate-id an earlier enroll-local gives the device can be verified too.
+        online = action == "verify-local" and holders.get(args["certificate-id"]) == \
+            args["device"]
+        problem = None if online else _event_problem(action, args, cas, devices, cross)
         if problem:
             raise r.fail(item, action, f"events.{action}: {problem}")
         at = r.convert(item, "at", "events", run_time, required=True)

@@ -23,7 +23,7 @@ CA_HEAD_START = dt.timedelta(days=30)
 EE_HEAD_START = dt.timedelta(days=1)
 EVENT_ACTIONS = ("initiate", "revoke", "server-down", "server-up", "publish-crl", "clock",
                  "verify-local", "device-down", "device-up", "ping", "flow", "restart",
-                 "generate-request", "issue", "load-local")
+                 "generate-request", "issue", "load-local", "enroll-ca", "enroll-local")
 
 
 class TopologyError(ValueError):
