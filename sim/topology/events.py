@@ -80,6 +80,7 @@ def read_events(r: Reader, events: list, *, cas: Mapping[str, CaEntry],
             continue
         if action in MANUAL_ARGS:
             read.append(read_manual(r, item, action, args, devices, cas))
+            continue
         if action in ENROLL_ARGS:
             read.append(read_enroll(r, item, action, args, devices, answered, holders, cas))
             continue
