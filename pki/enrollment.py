@@ -305,7 +305,7 @@ class LocalCertificateEnrollment:
         return Issued(certificate=certificate, lines=(
             f"Received local certificate {self.certificate_id} from CA profile "
             f"{self.ca_profile}: subject {escape(render_subject_string(certificate.subject))}, "
-            f"serial {certificate.serial_number:x}",))
+            f"serial {certificate.serial_number:X}",))
 
     def _read(self, response: HttpResponse) -> PkiMessage:
         why = refusal_of(response, self.url)

@@ -233,7 +233,7 @@ class OnlineEnrollment:
             return
         self.device.pki.store = store
         self.log.message(f"Local certificate {cid} installed: serial "
-                         f"{certificate.serial_number:x}, valid until "
+                         f"{certificate.serial_number:X}, valid until "
                          f"{certificate.not_valid_after_utc:%Y-%m-%d %H:%M:%S}")
         waiting = self._installed.pop(cid, None)
         if waiting is not None:
@@ -324,7 +324,7 @@ class OnlineEnrollment:
         self.records.append(EnrollmentRecord(
             device=self.device.name, kind=kind, ca_profile=ca_profile, certificate_id=cid,
             started=started, finished=self.env.now, polls=polls, outcome=outcome,
-            serial=None if certificate is None else f"{certificate.serial_number:x}",
+            serial=None if certificate is None else f"{certificate.serial_number:X}",
             reason=reason,
             not_before=None if certificate is None else certificate.not_valid_before_utc,
             not_after=None if certificate is None else certificate.not_valid_after_utc,

@@ -106,7 +106,7 @@ class Enrollments:
                 continue
             trigger = configured_trigger(device.config.pki.auto_re_enrollment.get(cid), cert)
             found.append({"device": device.name, "certificate_id": cid,
-                          "serial": f"{cert.serial_number:x}",
+                          "serial": f"{cert.serial_number:X}",
                           "not_before_s": self._seconds(cert.not_valid_before_utc),
                           "not_after_s": self._seconds(cert.not_valid_after_utc),
                           "trigger_s": None if trigger is None else self._seconds(trigger)})

@@ -207,7 +207,7 @@ def test_chapter14_local_enroll_installs_the_certificate_and_logs_it():
                         r"[0-9A-F]+", texts[1])
     assert texts[2] == ("Received local certificate Host-A from CA profile Dev-CA: subject "
                         "DC=example, CN=Host-A, OU=DEV, O=PKI, L=Sunnyvale, ST=CA, C=US, "
-                        f"serial {cert.serial_number:x}")
+                        f"serial {cert.serial_number:X}")
     assert [kind for kind, _ in out.messages] == ["PKCSReq", "CertRep"]
     shown = execute(out.state, "show security pki local-certificate certificate-id Host-A")
     assert shown.output.split("\n")[1] == \

@@ -59,7 +59,7 @@ def test_enrolled_certificate_is_the_cas_with_the_requests_name_san_and_key(key,
         f"Sent PKCSReq for host-a to CA profile Eng-CA, transaction ID {tid}",
         "Received local certificate host-a from CA profile Eng-CA: subject "
         f"DC=example, CN=Host-A, OU=DEV, O=PKI, L=Sunnyvale, ST=CA, C=US, "
-        f"serial {cert.serial_number:x}",
+        f"serial {cert.serial_number:X}",
     ]
     assert list(ca.issued) == [tid] and ca.issued[tid] == cert
 

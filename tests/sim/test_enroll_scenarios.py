@@ -52,8 +52,8 @@ def test_an_enrollment_logs_each_step_installs_the_certificate_and_the_tunnel_us
         f"{A_URL}",
         "Mar  1 09:00:10 Sent PKCSReq for Host-A to CA profile CA-A, transaction ID TID",
         "Mar  1 09:00:10 Received local certificate Host-A from CA profile CA-A: subject "
-        f"{SUBJECT}, serial {cert.serial_number:x}",
-        f"Mar  1 09:00:10 Local certificate Host-A installed: serial {cert.serial_number:x}, "
+        f"{SUBJECT}, serial {cert.serial_number:X}",
+        f"Mar  1 09:00:10 Local certificate Host-A installed: serial {cert.serial_number:X}, "
         "valid until 2018-01-29 09:00:00",
     ]
     ca_a = scenario.hierarchy.certificate("CA-A")
@@ -75,7 +75,7 @@ def test_a_pending_answer_is_polled_every_retry_interval_until_issued(tmp_path):
     scenario = run(tmp_path, events=f"  - {{at: 10s, enroll-local: {ENROLL_A}}}\n{INITIATE}",
                    scep_a="challenge-password: s3cret, pending-polls: 2",
                    enrollment="retry 3,retry-interval 60")
-    serial = f"{local(scenario).serial_number:x}"
+    serial = f"{local(scenario).serial_number:X}"
     assert enrollment_lines(scenario)[1:] == [
         "Mar  1 09:00:10 Sent PKCSReq for Host-A to CA profile CA-A, transaction ID TID",
         "Mar  1 09:00:10 CA profile CA-A answered PENDING for Host-A, transaction ID TID",

@@ -80,7 +80,7 @@ def test_the_timer_runs_to_the_trigger_of_the_certificate_in_use(renewed):
 def test_at_the_trigger_pkid_renews_the_certificate_with_a_renewal_request(renewed):
     scenario, before, _, _, _ = renewed
     after = certificate(scenario)
-    serial = f"{after.serial_number:x}"
+    serial = f"{after.serial_number:X}"
     assert trigger_lines(scenario) == [
         "Mar  8 09:00:00 Auto-re-enrollment of local certificate Host-A: 20% of its lifetime "
         "remains (trigger 2013-03-08 09:00:00)",
