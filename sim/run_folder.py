@@ -76,7 +76,7 @@ def is_run_folder(path: Path) -> bool:
 
 # What a run leaves in its folder (an ikesim before the marker: all but the marker).
 _UNMARKED_ENTRIES = frozenset({"results.json", "logs", "pki", "devices", "plots"})
-_RUN_ENTRIES = _UNMARKED_ENTRIES | {MARKER}
+_RUN_ENTRIES = _UNMARKED_ENTRIES | {MARKER, "scep", "ocsp"}  # scep/, ocsp/: since 0.1.0
 
 
 def is_unmarked_run(path: Path) -> bool:

@@ -60,6 +60,18 @@ def test_a_second_run_into_the_same_folder_replaces_the_first_whole(here, capsys
     assert partials(here) == []
 
 
+@pytest.mark.parametrize(("scenario", "folder"), [("enroll-figure4", "scep"),
+                                                   ("ocsp-revoked", "ocsp")])
+def test_a_run_that_kept_scep_or_ocsp_messages_is_replaced_by_the_next(here, scenario, folder):
+    """scep/ and ocsp/ are a run's own: running the scenario again into its folder works."""
+    assert ikesim("run", scenario, "--out", "out", "--quiet") == 0
+    assert (here / "out" / folder).is_dir()
+    first = files_under(here / "out")
+    assert ikesim("run", scenario, "--out", "out", "--quiet") == 0
+    assert files_under(here / "out") == first
+    assert partials(here) == []
+
+
 def test_a_run_from_an_ikesim_that_did_not_mark_runs_is_replaced_not_read(here, capsys):
     """Run folders written before the marker (results.json, logs, pki, devices, plots): `show`
     says what they are, and a new run replaces them whole. A folder that merely holds a
