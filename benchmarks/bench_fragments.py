@@ -16,7 +16,7 @@ import time
 
 import simpy
 
-from sim.network import Datagram, Fragments, LinkSpec, Network
+from sim.world.network import Datagram, Fragments, LinkSpec, Network
 
 A, B = "30.1.1.31", "30.1.1.51"
 

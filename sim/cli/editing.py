@@ -22,7 +22,7 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.shortcuts import CompleteStyle
 
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.logs import syslog_escape
 from sim.junos.ops_grammar import ParseError, choices, complete, word_spans
 from sim.junos.ops_sa import remaining_seconds

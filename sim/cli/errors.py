@@ -1,7 +1,8 @@
 """The error types of the `ikesim` command, in one module that every command imports.
 
-They live apart from sim.cli so that `python -m sim.cli`, which runs sim/cli.py as `__main__`
-beside the imported `sim.cli`, still catches the very class a command raises.
+They live apart from sim.cli.main so that `python -m sim.cli.main`, which runs
+sim/cli/main.py as `__main__` beside the imported `sim.cli.main`, still catches the very class
+a command raises.
 """
 
 from __future__ import annotations

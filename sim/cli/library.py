@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sim
-from sim.errors import UsageError
+from sim.cli.errors import UsageError
 from sim.scenario import Scenario
 from sim.topology import LookFor, Topology, TopologyError, load_topology
 
@@ -121,7 +121,7 @@ def list_library(args: argparse.Namespace) -> int:
 
 
 def troubleshoot(args: argparse.Namespace) -> int:
-    from sim.run_cli import execute, summary, warn
+    from sim.cli.run import execute, summary, warn
 
     root = _library()
     known = case_names(root)

@@ -18,11 +18,11 @@ from pki.files import FileRefused
 from pki.loaders import LoadError
 from pki.store import StoreError
 from sim import __version__
-from sim.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, UsageError
+from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, UsageError
 from sim.junos.logs import syslog_escape
 from sim.topology import TopologyError
 
-__all__ = ["UsageError", "build_parser", "main"]
+__all__ = ["build_parser", "main"]
 
 Command = Callable[[argparse.Namespace], int]
 # The errors that mean bad input, each with a message that is one line naming what is wrong.
@@ -46,12 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ikesim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from sim import library_cli, ops_cli, pki_cli, run_cli
+    from sim.cli import library, ops, pki, run
 
-    run_cli.register(commands)
-    pki_cli.register(commands)
-    ops_cli.register(commands)
-    library_cli.register(commands)
+    run.register(commands)
+    pki.register(commands)
+    ops.register(commands)
+    library.register(commands)
     return parser
 
 

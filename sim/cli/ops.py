@@ -10,13 +10,13 @@ not read back. What the commands print is escaped as syslogd escapes a log line 
 may come from anyone: its certificates' names must not drive the terminal). `cli` is a
 `user@DEVICE> ` prompt: `?` at the end of a line lists completions, `help` the commands,
 `exit` or `quit` leaves; a syntax error is marked with a `^` under the word at fault
-(sim.cli_syntax). At a terminal the line is edited as in Junos (sim.cli_editing: Tab, `?` at
+(sim.cli.syntax). At a terminal the line is edited as in Junos (sim.cli.editing: Tab, `?` at
 once, history, Ctrl-L, Ctrl-D); from a pipe, lines are read and echoed one by one. Request
 and clear commands that change the device are saved to the run directory at once. File names
 in commands (filename, key) are paths on this machine, relative to the current directory.
 The device's HTTP requests (SCEP enrollment, CRL downloads for `verify`) are answered by the
-run folder's CA server (sim.ops_transport); the SCEP messages go to the run folder's `scep/`,
-and what its CAs issued is saved back with them (sim.scep_files).
+run folder's CA server (sim.cli.ops_transport); the SCEP messages go to the run folder's `scep/`,
+and what its CAs issued is saved back with them (sim.report.scep_files).
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from typing import TextIO
 
 from pki.files import FileRefused, check_file_target, inside, open_append, write_file
 from pki.loaders import LoadError, read_bytes
-from sim.cli_syntax import marked
-from sim.device_state import DeviceState
-from sim.errors import UsageError
+from sim.cli.errors import UsageError
+from sim.cli.ops_transport import RunFolderServers, keep_messages
+from sim.cli.syntax import marked
+from sim.junos.device_state import DeviceState
 from sim.junos.logs import syslog_escape
 from sim.junos.ops import Outcome, ParseError, complete, execute, is_show
 from sim.junos.ops_grammar import MAX_LINE, help_text
-from sim.ops_transport import RunFolderServers, keep_messages
-from sim.run_folder import require_run_folder
+from sim.report.run_folder import require_run_folder
 
 HELP = help_text()  # from the grammar, so that it lists every command
 
@@ -110,7 +110,7 @@ class Session:
         # A person at a terminal gets line editing; a pipe is read line by line, as before.
         self.editor = None
         if stdin.isatty() and stdout.isatty():
-            from sim.cli_editing import LineEditor  # only a terminal needs prompt_toolkit
+            from sim.cli.editing import LineEditor  # only a terminal needs prompt_toolkit
 
             self.editor = LineEditor(lambda: self.state)
 
@@ -223,7 +223,7 @@ class Session:
         try:
             keep_messages(self.run_dir, self.state.name, outcome.messages)
             if outcome.messages and self.servers.cas:
-                from sim.scep_files import save_scep_cas
+                from sim.report.scep_files import save_scep_cas
 
                 save_scep_cas(self.run_dir, self.servers.cas)
         except FileRefused as exc:
@@ -234,8 +234,8 @@ class Session:
 
 
 def _run_servers(run_dir: Path) -> tuple[dict, dict]:
-    """The run folder's SCEP CAs by enrollment URL, and its CRLs by URL (sim.scep_files)."""
-    from sim.scep_files import load_crl_documents, load_scep_cas  # read when first asked
+    """The run folder's SCEP CAs by enrollment URL, and its CRLs by URL (sim.report.scep_files)."""
+    from sim.report.scep_files import load_crl_documents, load_scep_cas  # read when first asked
 
     return load_scep_cas(run_dir), load_crl_documents(run_dir)
 

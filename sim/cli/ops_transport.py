@@ -1,6 +1,6 @@
 """The network a device has in `ikesim cli`: the run folder's CA server.
 
-A run keeps its SCEP CAs and their last CRLs (sim.scep_files); `ikesim cli` answers the
+A run keeps its SCEP CAs and their last CRLs (sim.report.scep_files); `ikesim cli` answers the
 device's HTTP requests with them, at the device's clock (no time passes in the cli):
 
 - a request to a CA's enrollment URL (`?operation=GetCACert`, `PKIOperation`, ...) is answered

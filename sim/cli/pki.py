@@ -5,7 +5,7 @@
                       [--certificate-id ID]
 
 `--at scenario+9m` checks a certificate of a run (CERT inside its folder) on the run's clock,
-with the CRLs its CAs had published by then (sim.scenario_time).
+with the CRLs its CAs had published by then (sim.cli.scenario_time).
     ikesim pki demo [--out DIR]
 """
 
@@ -33,9 +33,9 @@ from pki.loaders import (
     load_crl,
     read_bytes,
 )
-from sim.crl_fetch import FetchFailure, fetch_crl
-from sim.errors import UsageError
-from sim.scenario_time import describe, is_scenario_time, scenario_moment
+from sim.cli.errors import UsageError
+from sim.cli.scenario_time import describe, is_scenario_time, scenario_moment
+from sim.world.crl_fetch import FetchFailure, fetch_crl
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -215,7 +215,7 @@ def run_demo(args: argparse.Namespace) -> int:
         if sales_crl is not None:
             argv += ["--crl", str(sales_crl)]
         print("$ ikesim pki verify " + shlex.join(argv))
-        from sim.cli import main
+        from sim.cli.main import main
 
         verdict = main(["pki", "verify", *argv])
         print()

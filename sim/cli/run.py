@@ -2,7 +2,7 @@
 
 Loads and checks the topology (a bad one fails before anything runs, in one line naming the
 file and line), runs it into a staging folder that replaces the run folder only once complete
-(sim.run_folder), then prints a summary table and where everything was written. TOPOLOGY is a
+(sim.report.run_folder), then prints a summary table and where everything was written. TOPOLOGY is a
 file, or the name of a topology in the library (`ikesim list`).
 """
 
@@ -16,19 +16,19 @@ from pathlib import Path
 from pki.files import FileRefused, check_file_target, inside, shown, write_file
 from pki.loaders import LoadError
 from pki.store import StoreError
-from sim.durations import format_duration, parse_duration
-from sim.errors import UsageError
+from sim.cli.errors import UsageError
 from sim.junos.logs import syslog_escape
-from sim.pcap import pcap_bytes
-from sim.plots import write_plots
-from sim.run_folder import RunFolder
+from sim.report.pcap import pcap_bytes
+from sim.report.plots import write_plots
+from sim.report.run_folder import RunFolder
+from sim.report.traffic_events import esp_sa_table, traffic_summary
+from sim.report.wireshark import ike_key_lines, tshark_instructions
 from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
+from sim.topology.durations import format_duration, parse_duration
 from sim.topology.enroll_events import re_enrollment_problem
 from sim.topology.limits import LONGEST_RUN, MAX_SEED
 from sim.topology.workload import workload_problem
-from sim.traffic_events import esp_sa_table, traffic_summary
-from sim.wireshark import ike_key_lines, tshark_instructions
 
 SEED_MAX = MAX_SEED  # as a topology's `seed`
 
@@ -107,7 +107,7 @@ def topology_path(argument: str) -> Path:
     path = Path(argument)
     if path.exists():
         return path
-    from sim.library_cli import LibraryNotFound, entries, topologies_dir
+    from sim.cli.library import LibraryNotFound, entries, topologies_dir
 
     try:
         found = [e.path for e in entries(topologies_dir()) if e.name == argument]
@@ -159,7 +159,7 @@ def capture_path(argument: str, out: Path) -> Path:
 def execute(topology: Topology, *, out: Path, seed: int | None = None,
             until: float | None = None, plots: bool = True, capture: Path | None = None,
             progress: bool = False) -> Scenario:
-    """Build, run and write a scenario into `out`, all or nothing (sim.run_folder); a file
+    """Build, run and write a scenario into `out`, all or nothing (sim.report.run_folder); a file
     system that refuses a write is one UsageError, and `out` is left as it was. The capture
     is written once the run is in place."""
     with RunFolder.open(out) as folder:
@@ -217,7 +217,7 @@ def _write_capture(scenario: Scenario, path: Path) -> None:
     write_file(path, pcap_bytes(scenario.world.network.capture, start=scenario.topology.start))
     lines = ike_key_lines(scenario.key_table())
     write_file(keys, "".join(f"{line}\n" for line in lines).encode(), mode=0o600)
-    # The ESP SAs' keys in Wireshark's esp_sa table format (sim.traffic_events).
+    # The ESP SAs' keys in Wireshark's esp_sa table format (sim.report.traffic_events).
     write_file(esp_keys, "".join(f"{line}\n" for line in esp_sa_table(scenario)).encode(),
                mode=0o600)
 
@@ -238,7 +238,7 @@ def summary(scenario: Scenario, elapsed: float) -> str:
     table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                       .rstrip() for row in rows)
     tail = "\n(one record per negotiation in results.json)\n" if count > MANY else "\n"
-    traffic = traffic_summary(scenario)  # pings and flows (sim.traffic_events)
+    traffic = traffic_summary(scenario)  # pings and flows (sim.report.traffic_events)
     return f"{head}\n\n{table}\n{tail}" + (f"{traffic}\n\n" if traffic else "")
 
 

@@ -2,7 +2,7 @@
 
 A run's certificates are checked as its devices saw them: at the run's date (its CAs may have
 expired years ago in real time), with each CA's CRL current at that moment, taken from the
-CRL history the run kept (sim.crl_history). `scenario` is the end of the run; `scenario+9m`
+CRL history the run kept (sim.report.crl_history). `scenario` is the end of the run; `scenario+9m`
 is 9 minutes after its start, as the topology's event times are written.
 
 The run folder is the nearest folder above the certificate that holds a complete run. Its
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pki.files import FileRefused, check_name, inside, read_regular, shown
-from sim.crl_history import HISTORY_FOLDER, INDEX_FILE, INDEX_FORMAT, crl_file_name, iso
-from sim.durations import LONGEST_DURATION, parse_duration
-from sim.errors import UsageError
-from sim.run_folder import is_run_folder
+from sim.cli.errors import UsageError
+from sim.report.crl_history import HISTORY_FOLDER, INDEX_FILE, INDEX_FORMAT, crl_file_name, iso
+from sim.report.run_folder import is_run_folder
+from sim.topology.durations import LONGEST_DURATION, parse_duration
 from sim.topology.limits import CA_FOLDER
 
 KEYWORD = "scenario"

@@ -20,8 +20,8 @@ from pki.loaders import LoadError
 from pki.store import CertificateStore
 from sim.esp.sa import EspStatistics
 from sim.junos.config import DeviceConfig, parse_config
-from sim.run_files import write_json
-from sim.state_file import CONFIG_LIMIT, read_log, read_state, read_text
+from sim.junos.state_file import CONFIG_LIMIT, read_log, read_state, read_text
+from sim.report.run_files import write_json
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,7 +147,7 @@ class DeviceState:
     @classmethod
     def load(cls, run_dir: Path, device: str) -> DeviceState:
         """Raises LoadError (or FileRefused) naming what is missing or broken; everything read
-        is checked first (sim.state_file), as the folder may come from anyone."""
+        is checked first (sim.junos.state_file), as the folder may come from anyone."""
         check_name("device", device)
         folder = inside(run_dir, "devices", device)
         state_file = inside(folder, "state.json")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sim.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
 from sim.esp.replay import REPLAY_WINDOW
+from sim.junos.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
 from sim.junos.ops_pki import ShowError
 
 __all__ = [

@@ -54,7 +54,7 @@ def _text(value: object, where: str) -> str:
     if len(value) > TEXT_LIMIT:
         raise _Bad(where, f"longer than {TEXT_LIMIT} characters")
     # Control characters are allowed: a peer's IKE ID may hold them, and what show prints is
-    # escaped on the way to the terminal (sim.ops_cli).
+    # escaped on the way to the terminal (sim.cli.ops).
     if where.rsplit(".", 1)[-1] in _TIMES:
         _time(value, where)
     return value

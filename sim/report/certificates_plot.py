@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.plot_base import DONE, FAILED, axes_for, checked, empty, final_outcome, time_scale
+from sim.report.plot_base import DONE, FAILED, axes_for, checked, empty, final_outcome, time_scale
 
 DAY = 86400.0
 BAR = "#90caf9"

@@ -1,7 +1,7 @@
 """The ladder (sequence diagram) of one negotiation, drawn from a run's results.json dict:
 `ladder(results, index)` puts the devices' lifelines (and the CRL servers they downloaded
 from meanwhile) side by side, time running down, and squeezes idle stretches to a shaded break
-(_TimeAxis). sim.plots re-exports it and writes it to ladder.png.
+(_TimeAxis). sim.report.plots re-exports it and writes it to ladder.png.
 
 results.json records when each datagram was sent, not when it arrived, so the ladder draws an
 arrow's head one link delay later, taking the delay as the quickest answer seen in that
@@ -22,7 +22,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from sim.plot_base import (
+from sim.report.plot_base import (
     FAILED,
     axes_for,
     checked,

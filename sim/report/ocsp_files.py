@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pki.files import check_name, inside, write_file
 
 if TYPE_CHECKING:
-    from sim.pkid import OcspExchange
     from sim.scenario import Scenario
+    from sim.world.pkid import OcspExchange
 
 OCSP_FOLDER = "ocsp"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pki.files import write_file
 from sim.esp.inner import checksum as _checksum
-from sim.ip_fragments import IPV4_HEADER, Piece, pieces
-from sim.network import PROTO_UDP, Captured, Datagram
+from sim.world.ip_fragments import IPV4_HEADER, Piece, pieces
+from sim.world.network import PROTO_UDP, Captured, Datagram
 
 _MORE_FRAGMENTS = 0x2000
 

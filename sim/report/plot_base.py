@@ -1,7 +1,7 @@
-"""What the figures of sim.plots and sim.ladder_plot share: the resolution, a negotiation's
-final outcome and its colour, a fresh constrained-layout Agg axes when the caller gives none,
-the check that results are the results.json dict, a readable unit for a span of seconds, and
-the note an empty figure shows.
+"""What the figures of sim.report.plots and sim.report.ladder_plot share: the resolution, a
+negotiation's final outcome and its colour, a fresh constrained-layout Agg axes when the caller
+gives none, the check that results are the results.json dict, a readable unit for a span of
+seconds, and the note an empty figure shows.
 """
 
 from __future__ import annotations

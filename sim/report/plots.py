@@ -7,8 +7,8 @@ figure of a fixed size, and returns the Axes. Figures are built with `Figure` an
 canvas directly, never through pyplot: nothing global changes for the caller (backend, open
 figures), and nothing is left open after `write_plots`.
 
-The ladder of one negotiation is drawn by sim.ladder_plot (re-exported here); what the
-figures share (colours, a fresh axes, the results check) is in sim.plot_base.
+The ladder of one negotiation is drawn by sim.report.ladder_plot (re-exported here); what the
+figures share (colours, a fresh axes, the results check) is in sim.report.plot_base.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from pki.files import write_file
-from sim.certificates_plot import certificates
-from sim.ladder_plot import ladder
-from sim.plot_base import (
+from sim.report.certificates_plot import certificates
+from sim.report.ladder_plot import ladder
+from sim.report.plot_base import (
     DONE,
     DPI,
     FAILED,
@@ -308,7 +308,7 @@ def write_plots(results: dict, out_dir: Path) -> list[Path]:
     if len(negotiations) >= MANY:
         jobs += [("completion-times.png", lambda: completion_times(results)),
                  ("completions.png", lambda: completions_over_time(results))]
-    if results.get("enrollments"):  # a run with online enrollment (sim.certificates_plot)
+    if results.get("enrollments"):  # a run with online enrollment (sim.report.certificates_plot)
         jobs.append(("certificates.png", lambda: certificates(results)))
     paths = []
     with matplotlib.rc_context(_RC):

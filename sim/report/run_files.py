@@ -2,12 +2,12 @@
 
     results.json          one record per negotiation (Scenario.results_json)
     pki/cas/<CA>.pem, .crl   each CA's certificate and the last CRL it published
-    pki/cas/crls/, crls.json every CRL each CA published, in order (sim.crl_history)
-    pki/cas/scep/         the SCEP CAs' keys and policies, for `ikesim cli` (sim.scep_files)
+    pki/cas/crls/, crls.json every CRL each CA published, in order (sim.report.crl_history)
+    pki/cas/scep/         the SCEP CAs' keys and policies, for `ikesim cli` (sim.report.scep_files)
     pki/<device>/         the device's certificate store        (DeviceState.save)
     devices/<device>/     its configuration and state.json      (DeviceState.save)
 
-(logs/<device>/ are written while the run goes, plots/ by sim.plots.) Every path is checked
+(logs/<device>/ are written while the run goes, plots/ by sim.report.plots.) Every path is checked
 with pki.files.inside, so that no name, however it got past the topology's checks, and no
 symlink planted in the folder, puts a file outside it; files are replaced atomically and never
 written through a symlink.
@@ -23,7 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
-from sim.scep_files import write_scep_cas
+from sim.report.scep_files import write_scep_cas
 from sim.topology.limits import CA_FOLDER
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ from pki.files import (
     write_file,
 )
 from sim import __version__
-from sim.errors import UsageError
+from sim.cli.errors import UsageError
 
 MARKER = ".ikesim-run"
 MARKER_FORMAT = 1

@@ -4,7 +4,7 @@
                                                validity_s?, digest?, chain, issued}},
                                   "crls": {CA: [CRL URLs]}}           (0600: passwords)
     pki/cas/scep/<CA>/key.pem    the CA's private key (0600)
-    pki/cas/<CA>.pem, .crl       the CA's certificate and last CRL (sim.run_files)
+    pki/cas/<CA>.pem, .crl       the CA's certificate and last CRL (sim.report.run_files)
 
 Written at the end of a run (`write_scep_cas`), read back by `load_scep_cas` (one ScepCa per
 enrollment URL, issuing with the CA key) and `load_crl_documents` (what each CRL URL serves),

@@ -1,12 +1,12 @@
 """The scenario's side of traffic: a ping or flow event starts its process on the sending
-device's data plane (sim.traffic), and results.json's "traffic" section: pings, flows, drops
+device's data plane (sim.world.traffic), and results.json's "traffic" section: pings, flows, drops
 outside any SA, and the ESP counters of every IPsec SA pair installed during the run."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.traffic_results import FlowRecord, PingRecord
+from sim.world.traffic_results import FlowRecord, PingRecord
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario

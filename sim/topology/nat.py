@@ -5,7 +5,7 @@
 
 `inside` is one of the link's two devices; `address` is the NAT's public address, a unicast
 IPv4 address no device or server has; `timeout` is how long the NAT keeps an unused mapping
-(default 120 s). See sim.nat for what the NAT does.
+(default 120 s). See sim.world.nat for what the NAT does.
 
 A NAT translates everything its inside device sends, whatever the destination (it is that
 device's way out), so a device is behind one NAT at most, and a device behind a NAT is not the
@@ -19,12 +19,12 @@ import ipaddress
 from collections.abc import Mapping
 
 from pki.files import shown
-from sim.durations import parse_duration
-from sim.nat import DEFAULT_TIMEOUT, NatSpec
-from sim.servers import ServerSpec
+from sim.topology.durations import parse_duration
 from sim.topology.reader import Reader, ipv4
 from sim.topology.values import DeviceEntry
 from sim.topology.yaml_lines import Located
+from sim.world.nat import DEFAULT_TIMEOUT, NatSpec
+from sim.world.servers import ServerSpec
 
 __all__ = ["read_nat", "used_addresses"]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from sim.gateway import proposal_from_config
 from sim.ike.crypto import DHGroup
 from sim.ike.ipsec_proposals import PROPOSAL_SETS, IpsecProposal
 from sim.ike.phase2 import Phase2Config, ProxyIds
 from sim.junos.config import DeviceConfig, IpsecVpn, SecurityPolicy
+from sim.topology.gateway import proposal_from_config
 
 # Predefined applications a tunnel policy may match, as (IP protocol, port).
 APPLICATIONS = {"any": (0, 0), "junos-http": (6, 80), "junos-https": (6, 443),

@@ -1,7 +1,7 @@
 """Which traffic a device's IPsec VPNs protect: each VPN's proxy IDs (its tunnel policy's
 addresses, its `proxy-identity`, or 0.0.0.0/0 both ways for a route-based VPN without one), and
 whether an address lies in a proxy ID. Read by the topology's traffic events (checked at load)
-and by sim.traffic (which VPN a packet with no SA would bring up)."""
+and by sim.world.traffic (which VPN a packet with no SA would bring up)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sim.ike.ids import IkeId
 from sim.junos.config import DeviceConfig
-from sim.phase2_plan import Phase2PlanError, plan
+from sim.topology.phase2_plan import Phase2PlanError, plan
 
 
 @dataclass(frozen=True, kw_only=True)

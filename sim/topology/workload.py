@@ -6,7 +6,7 @@ schedule work without any event: a 180 s IPsec lifetime kept up by `establish-tu
 immediately` (or by traffic) is rekeyed 175,000 times over a year, DPD probes every 10 s while
 an IKE SA is up, a device behind a NAT sends a keepalive every `nat-keepalive` seconds
 (5 by default), each datagram simulated and kept for the capture, and traffic towards a peer
-that keeps failing starts a negotiation every 10 s (sim.traffic's hold-down). This module
+that keeps failing starts a negotiation every 10 s (sim.world.traffic's hold-down). This module
 counts that work from the configuration and events, as an upper bound, and refuses a topology
 past the limits in one line at its `duration:` that names what needs the most.
 
@@ -80,9 +80,9 @@ def _dpd_interval(config: DeviceConfig, *, traffic: bool) -> int | None:
 
 def _soft(lifetime: int) -> int:
     """When the initiator rekeys."""
-    # Imported here: sim.sa_lifecycle imports the show commands, which import sim.device_state,
-    # which imports the topology reader this module is part of.
-    from sim.sa_lifecycle import soft_lifetime
+    # Imported here: sim.world.sa_lifecycle imports the show commands, which import
+    # sim.junos.device_state, which imports the topology reader this module is part of.
+    from sim.world.sa_lifecycle import soft_lifetime
     return max(1, soft_lifetime(lifetime))
 
 
@@ -107,7 +107,7 @@ def _traffic(events: Sequence[EventEntry]) -> dict[str, tuple[float, int]]:
 
 def _hold_down() -> float:
     """How often traffic may start a negotiation per gateway while its tunnel is down."""
-    from sim.traffic import TRIGGER_HOLD_DOWN  # here for the reason _soft says
+    from sim.world.traffic import TRIGGER_HOLD_DOWN  # here for the reason _soft says
     return TRIGGER_HOLD_DOWN
 
 

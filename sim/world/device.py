@@ -9,18 +9,18 @@ from pathlib import Path
 from pki.daemon import PkiDaemon
 from pki.profiles import PkiTraceFlag
 from pki.store import CertificateStore
-from sim.device_state import CrlSource, DeviceState
-from sim.ike_statistics import IkeTrafficCounters
 from sim.junos.config import DeviceConfig
+from sim.junos.device_state import CrlSource, DeviceState
 from sim.junos.logs import DaemonLog
-from sim.kmd import Kmd
-from sim.network import Datagram, Sent
-from sim.pkid import Pkid, PkidTiming
-from sim.results import Results
-from sim.servers import CrlServer
-from sim.traffic import Traffic, carries_esp
-from sim.traffic_results import TrafficResults
-from sim.world import World
+from sim.world.ike_statistics import IkeTrafficCounters
+from sim.world.kmd import Kmd
+from sim.world.network import Datagram, Sent
+from sim.world.pkid import Pkid, PkidTiming
+from sim.world.results import Results
+from sim.world.servers import CrlServer
+from sim.world.traffic import Traffic, carries_esp
+from sim.world.traffic_results import TrafficResults
+from sim.world.world import World
 
 
 class Device:
@@ -57,7 +57,7 @@ class Device:
                          clock=self.now, resolve=resolve, timing=pkid_timing)
         self.results = results
         self.boots = 0
-        self.previous_kmds: list[Kmd] = []  # kmd of each earlier boot (sim.power)
+        self.previous_kmds: list[Kmd] = []  # kmd of each earlier boot (sim.world.power)
         self.kmd = self.start_kmd()
         self.traffic = Traffic(world.env, device=name, kmd=self.kmd, send=world.network.send,
                                rng=world.rng("esp", name), clock=self.now,
@@ -67,7 +67,7 @@ class Device:
         world.network.attach(address, self._receive)
 
     def start_kmd(self) -> Kmd:
-        """kmd as the device boots (sim.power boots it again after a device-down). Each boot
+        """kmd as the device boots (sim.world.power boots it again after a device-down). Each boot
         draws from its own stream: a rebooted device does not repeat its cookies."""
         stream = ("kmd", self.name) if not self.boots else ("kmd", self.name, f"boot-{self.boots}")
         return Kmd(self.world.env, device=self.name, address=self.address, config=self.config,
@@ -85,7 +85,7 @@ class Device:
         self.traffic.rebooted(self.kmd)
 
     def rebooted(self) -> None:
-        """After sim.power booted a new kmd: the data plane lost its SAs with the old one."""
+        """After sim.world.power booted a new kmd: the data plane lost its SAs with the old one."""
         self.traffic.rebooted(self.kmd)
         self.kmd.quick.on_installed.append(self.traffic.installed)
 
@@ -142,8 +142,8 @@ class Device:
                 url=cached.url, loaded_at=cached.loaded_at.isoformat(),
                 refresh_at=cached.refresh_at.isoformat() if cached.refresh_at else None)
                 for name, cached in sorted(daemon.crls.items())},
-            # kmd's own state: an SA is listed until kmd deletes it (sim.sa_lifecycle); a
-            # device that is down (sim.power) holds none: it will boot without them
+            # kmd's own state: an SA is listed until kmd deletes it (sim.world.sa_lifecycle); a
+            # device that is down (sim.world.power) holds none: it will boot without them
             ike_sas=() if self.kmd.halted else tuple(
                 self.ike_traffic.record(sa) for sa in self.kmd.ike_sas),
             ipsec_sas=() if self.kmd.halted else self.traffic.records(self.kmd.quick.records()),

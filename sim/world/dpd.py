@@ -31,10 +31,10 @@ from sim.ike.dpd import (
 from sim.ike.payloads import ExchangeType, Header, PayloadMalformed
 from sim.junos import kmd_messages as msg
 from sim.junos.config import IkeTraceFlag
-from sim.sa_lifecycle import EndReason
+from sim.world.sa_lifecycle import EndReason
 
 if TYPE_CHECKING:
-    from sim.kmd import Kmd, SaEntry
+    from sim.world.kmd import Kmd, SaEntry
 
 
 @dataclass

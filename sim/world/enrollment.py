@@ -1,5 +1,5 @@
 """pkid's online enrollment in simulated time: SimPy processes that drive pki.enrollment's
-state machines over sim.scep_server.
+state machines over sim.world.scep_server.
 
 - enroll-ca (`request security pki ca-certificate enroll ca-profile P`, answered yes): one
   GetCACert; the CA profile's certificate is loaded.
@@ -47,19 +47,19 @@ from pki.keys import KeySpec, KeyType, PrivateKey, PublicKey
 from pki.names import render_oneline
 from pki.profiles import ReEnrollment
 from pki.store import StoreError
-from sim.enrollment_records import (
+from sim.junos.re_enrollment import trigger_time
+from sim.world.enrollment_records import (
     EnrollmentRecord,
     Kind,
     LocalRequest,
     Outcome,
     ScepMessageFiles,
 )
-from sim.junos.re_enrollment import trigger_time
-from sim.scep_server import ScepEndpoints
-from sim.servers import DownloadFailed
+from sim.world.scep_server import ScepEndpoints
+from sim.world.servers import DownloadFailed
 
 if TYPE_CHECKING:
-    from sim.device import Device
+    from sim.world.device import Device
 
 EXCHANGE_TIMEOUT = 30.0  # seconds an SCEP request waits for its answer
 

@@ -1,5 +1,5 @@
 """Online enrollment in a run, put together: each CA with a `scep:` entry becomes a SCEP CA
-(pki.scep_ca) answering on the servers, each device gets its SCEP client (sim.enrollment) with
+(pki.scep_ca) answering on the servers, each device gets its SCEP client (sim.world.enrollment) with
 its auto-re-enrollment timers, and the run's enrollments go to results.json.
 
 The CA hierarchy names certificates by certificate-id (revoke events, the hierarchy plot), so a
@@ -21,15 +21,15 @@ from pki.keycache import cached_key_pair
 from pki.keys import PublicKey
 from pki.scep_ca import ScepCa
 from pki.selfsigned import SYSTEM_GENERATED_ID
-from sim.enrollment import OnlineEnrollment
-from sim.enrollment_records import EnrollmentRecord, LocalRequest, ScepMessageFiles
 from sim.junos.re_enrollment import configured_trigger
-from sim.scep_server import ScepEndpoints
+from sim.world.enrollment import OnlineEnrollment
+from sim.world.enrollment_records import EnrollmentRecord, LocalRequest, ScepMessageFiles
+from sim.world.scep_server import ScepEndpoints
 
 if TYPE_CHECKING:
     from pki.hierarchy import CAHierarchy
-    from sim.device import Device
     from sim.scenario import Scenario
+    from sim.world.device import Device
 
 
 def _spki(key: PublicKey) -> bytes:

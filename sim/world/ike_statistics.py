@@ -1,7 +1,7 @@
 """The `Traffic statistics` of an IKE SA (`show security ike security-associations index N
 detail`): the IKE datagrams, and their bytes, a device sent and received under the SA's
 cookies, Phase 1, Quick Mode and Informational alike. Counted where datagrams enter and leave
-the device (sim.device), keyed by the initiator's cookie, which every message of the SA
+the device (sim.world.device), keyed by the initiator's cookie, which every message of the SA
 carries first."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sim.device_state import IkeSaRecord
 from sim.ike.natt import NAT_T_PORT, NON_ESP_MARKER
+from sim.junos.device_state import IkeSaRecord
 
 if TYPE_CHECKING:
-    from sim.network import Datagram
+    from sim.world.network import Datagram
 
 COOKIE = 8
 

@@ -21,17 +21,6 @@ from dataclasses import dataclass, field, replace
 import simpy
 
 from pki.store import CertificateStore
-from sim import nat_traversal
-from sim.device_state import IkeSaRecord
-from sim.dpd import DeadPeerDetector
-from sim.gateway import (
-    GatewayError,
-    GatewayPlan,
-    gateway_for_peer,
-    peer_matches,
-    phase1_config,
-    plan,
-)
 from sim.ike.payloads import ExchangeType, Header, NotifyType, PayloadMalformed
 from sim.ike.phase1 import (
     Cause,
@@ -48,14 +37,25 @@ from sim.ike.phase1 import (
 )
 from sim.junos import kmd_messages as msg
 from sim.junos.config import DeviceConfig, IkeTraceFlag
+from sim.junos.device_state import IkeSaRecord
 from sim.junos.logs import DaemonLog
-from sim.network import Datagram, Sent
-from sim.phase2_plan import vpn_for
-from sim.pkid import Pkid
-from sim.quick_mode import QmEntry, QuickModes
-from sim.results import Results
-from sim.sa_lifecycle import EndReason, Lifecycle
-from sim.sa_records import ike_sa_record
+from sim.topology.gateway import (
+    GatewayError,
+    GatewayPlan,
+    gateway_for_peer,
+    peer_matches,
+    phase1_config,
+    plan,
+)
+from sim.topology.phase2_plan import vpn_for
+from sim.world import nat_traversal
+from sim.world.dpd import DeadPeerDetector
+from sim.world.network import Datagram, Sent
+from sim.world.pkid import Pkid
+from sim.world.quick_mode import QmEntry, QuickModes
+from sim.world.results import Results
+from sim.world.sa_lifecycle import EndReason, Lifecycle
+from sim.world.sa_records import ike_sa_record
 
 IKE_PORT = 500
 
@@ -78,7 +78,7 @@ class SaEntry:
     done: Phase1Done | None = None
     failed: Phase1Failed | None = None
     id_mismatch: bool = False
-    local_port: int = IKE_PORT  # 4500 once NAT-T floated the SA (sim.nat_traversal)
+    local_port: int = IKE_PORT  # 4500 once NAT-T floated the SA (sim.world.nat_traversal)
     peer_port: int = IKE_PORT   # where the peer's datagrams come from
     record: IkeSaRecord | None = None  # what `show` lists while the SA is up
     deleted: bool = False              # the SA ended (expired, replaced, deleted)
@@ -117,7 +117,7 @@ class Kmd:
         self.quick = QuickModes(self)
         self.dpd = DeadPeerDetector(self)
         self.life = Lifecycle(self)
-        self.halted = False  # the device is down: kmd does nothing more (sim.power)
+        self.halted = False  # the device is down: kmd does nothing more (sim.world.power)
         self._config_loaded()
 
     # -- starting negotiations ----------------------------------------------------------------

@@ -33,8 +33,8 @@ from sim.topology.limits import CA_FOLDER
 from sim.topology.manual_enroll import FIRST, REQUEST, certificate_file
 
 if TYPE_CHECKING:
-    from sim.device import Device
     from sim.scenario import Scenario
+    from sim.world.device import Device
 
 FILES = "files"
 

@@ -20,7 +20,7 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sim.network import Datagram, LinkSpec, Network
+from sim.world.network import Datagram, LinkSpec, Network
 
 __all__ = ["FIRST_PORT", "Nat", "NatSpec", "UDP", "install_nat"]
 

@@ -27,10 +27,10 @@ from sim.ike.natt import (
 from sim.ike.phase1 import Phase1Done, Role
 from sim.junos import natt_messages as msg
 from sim.junos.config import IkeTraceFlag
-from sim.network import Datagram
+from sim.world.network import Datagram
 
 if TYPE_CHECKING:
-    from sim.kmd import Kmd, SaEntry
+    from sim.world.kmd import Kmd, SaEntry
 
 __all__ = ["EVENTS", "KEEPALIVE", "accepted", "datagram_for", "established", "observed",
            "on_event", "opened", "unwrap"]

@@ -5,7 +5,7 @@ Every datagram put on the network is recorded in `capture` (for the pcap), wheth
 link then loses it, as a capture point at the sender would see it: one entry per datagram,
 with the IP identification and the link MTU that say how it was fragmented.
 
-A datagram larger than the link MTU crosses as IP fragments (sim.ip_fragments): each has its
+A datagram larger than the link MTU crosses as IP fragments (sim.world.ip_fragments): each has its
 own loss draw and delay, and the receiving address reassembles them, or drops the set when
 the reassembly timer runs out. A link with `fragments: drop` (a firewall that drops IP
 fragments) loses every fragment and passes whole packets.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import simpy
 
-from sim.ip_fragments import (
+from sim.world.ip_fragments import (
     DEFAULT_MTU,
     REASSEMBLY_TIMEOUT,
     UDP_HEADER,
@@ -143,7 +143,7 @@ class Network:
         # Addresses of devices that are down (a device-down event): they send and receive
         # nothing, and what is on its way to them when they go down is lost.
         self.down: set[str] = set()
-        # NAT devices on links (sim.nat): each rewrites or drops what crosses it.
+        # NAT devices on links (sim.world.nat): each rewrites or drops what crosses it.
         self.translators: list[Callable[[Datagram], Datagram | None]] = []
 
     def attach(self, address: str, receiver: Receiver) -> None:

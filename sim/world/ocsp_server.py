@@ -1,5 +1,5 @@
 """OCSP responders on the topology's servers: an HTTP POST of a DER request, answered with the
-server's latency, capacity and outages, as its CRL downloads are (sim.servers).
+server's latency, capacity and outages, as its CRL downloads are (sim.world.servers).
 
 The answer is signed when the request arrives, from what the CA knows at that moment: a
 `revoke` event is seen by the next request at once, while a CRL says so only once the device
@@ -19,9 +19,9 @@ from cryptography.x509.oid import NameOID
 from pki.hierarchy import CAHierarchy
 from pki.keycache import cached_key_pair
 from pki.ocsp_responder import Responder, delegate_certificate, respond, status_from
-from sim.device import server_resolver
-from sim.servers import CrlServer, DownloadFailed, host_of, path_of
 from sim.topology.ocsp import OcspEntry, ResponderKind
+from sim.world.device import server_resolver
+from sim.world.servers import CrlServer, DownloadFailed, host_of, path_of
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario

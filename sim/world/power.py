@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sim.device import Device
-    from sim.kmd import SaEntry
+    from sim.world.device import Device
+    from sim.world.kmd import SaEntry
 
 
 def device_down(device: Device) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sim.device_state import IpsecSaRecord
 from sim.ike.ids import IkeId, render
 from sim.ike.payloads import ExchangeType, Header
 from sim.ike.phase1 import LocalProtocolError, RemoteProtocolError, SendDatagram
@@ -21,10 +20,11 @@ from sim.ike.phase2 import (
 )
 from sim.junos import kmd_messages as msg
 from sim.junos.config import IkeTraceFlag
-from sim.phase2_plan import Phase2Plan, Phase2PlanError, plan
+from sim.junos.device_state import IpsecSaRecord
+from sim.topology.phase2_plan import Phase2Plan, Phase2PlanError, plan
 
 if TYPE_CHECKING:
-    from sim.kmd import Kmd, SaEntry
+    from sim.world.kmd import Kmd, SaEntry
 
 
 @dataclass
@@ -53,7 +53,7 @@ class QuickModes:
         self._by_ike: dict[bytes, list[QmEntry]] = {}
         self._up: list[QmEntry] = []
         self.ipsec_sas: list[IpsecSaRecord] = []  # the pairs that are up, for `show`
-        # Told of each SA pair installed, with its keys (sim.traffic's ESP engine).
+        # Told of each SA pair installed, with its keys (sim.world.traffic's ESP engine).
         self.on_installed: list[Callable[[QmEntry], None]] = []
         self._tunnels: dict[tuple[str, str], int] = {}  # (vpn, peer) -> tunnel index
 

@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from sim.undelivered import undelivered
+from sim.world.undelivered import undelivered
 
 if TYPE_CHECKING:
-    from sim.network import Sent
+    from sim.world.network import Sent
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Message:
 @dataclass
 class DpdEvent:
     """Dead peer detection on the negotiation's IKE SA: `event` is "peer-dead" after `probes`
-    R-U-THERE went unanswered (sim.dpd)."""
+    R-U-THERE went unanswered (sim.world.dpd)."""
 
     device: str
     event: str

@@ -35,11 +35,11 @@ from sim.junos import kmd_messages as msg
 from sim.junos.config import IkeTraceFlag
 from sim.junos.config_ipsec import EstablishTunnels
 from sim.junos.ops_sa import SOFT_LIFETIME_PERCENT
-from sim.phase2_plan import vpn_for
+from sim.topology.phase2_plan import vpn_for
 
 if TYPE_CHECKING:
-    from sim.kmd import Kmd, SaEntry
-    from sim.quick_mode import QmEntry
+    from sim.world.kmd import Kmd, SaEntry
+    from sim.world.quick_mode import QmEntry
 
 
 class EndReason(enum.Enum):
@@ -222,7 +222,7 @@ class Lifecycle:
                 self.carried_by(qm, octets)
 
     def carried_by(self, qm: QmEntry, octets: int) -> None:
-        """`qm`'s SA pair carried `octets` more bytes (sim.traffic, once per ESP packet): the
+        """`qm`'s SA pair carried `octets` more bytes (sim.world.traffic, once per ESP packet): the
         tunnel is in use, so it is rekeyed at its soft lifetime. Against
         `lifetime-kilobytes`: at the soft share of it the initiator rekeys, at all of it the SA
         is deleted, whatever its time left."""

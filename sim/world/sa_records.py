@@ -1,11 +1,11 @@
 """The record `show security ike security-associations` lists for an IKE SA kmd established
-(sim.device_state.IkeSaRecord), made from the Phase-1 outcome."""
+(sim.junos.device_state.IkeSaRecord), made from the Phase-1 outcome."""
 
 from __future__ import annotations
 
-from sim.device_state import IkeSaRecord
 from sim.ike.ids import render
 from sim.ike.phase1 import Phase1Done
+from sim.junos.device_state import IkeSaRecord
 
 # How `show security ike security-associations detail` names each authentication method
 # ("Pre-shared-keys" is a real device's, junos-messages.md section 7).

@@ -2,7 +2,7 @@
 `scep:` URL, answered by the server that holds the URL's host.
 
 A SCEP request waits for the same server as CRL downloads do (one queue of `capacity` slots,
-the same latency, bandwidth and outages: sim.servers), so that a CA server busy with CRLs is
+the same latency, bandwidth and outages: sim.world.servers), so that a CA server busy with CRLs is
 slow to enroll too. The CA itself (pki.scep_ca.ScepCa) answers when the request arrives; the
 answer then takes the server's latency plus both messages' transfer time. A server that is
 down gives no answer and the request fails when its timeout runs out ("connection timed out"),
@@ -19,8 +19,8 @@ import simpy
 
 from pki.enrollment import HttpRequest, HttpResponse
 from pki.scep_ca import ScepCa
-from sim.servers import CrlServer, DownloadFailed, host_of
 from sim.topology.enroll_events import endpoint
+from sim.world.servers import CrlServer, DownloadFailed, host_of
 
 
 class ScepEndpoints:

@@ -70,7 +70,7 @@ class CrlServer:
                  ) -> Generator[simpy.Event, object, T]:
         """One request and its answer, as a SimPy process: queue for a slot, then `answer()`
         (the server's reply and the bytes that cross the network) and the time it takes, or
-        DownloadFailed. CRL downloads and the SCEP requests of sim.scep_server share it."""
+        DownloadFailed. CRL downloads and the SCEP requests of sim.world.scep_server share it."""
         scheme = urlsplit(url).scheme.lower()
         if scheme not in self.spec.protocols:
             raise DownloadFailed(url, f"{scheme} is not served by {self.spec.name}")

@@ -9,7 +9,7 @@ SA is dropped and starts Phase 1, or Quick Mode when the gateway's IKE SA is up 
 
 Seams for the other parts of issue 9: `wrap` turns an ESP packet into the datagram that carries
 it (protocol 50; NAT-T replaces it to put the packet in UDP 4500), and `carries_esp` already
-tells ESP in UDP 4500 (RFC 3948) from IKE there, so sim.device hands either to `receive`; the
+tells ESP in UDP 4500 (RFC 3948) from IKE there, so sim.world.device hands either to `receive`; the
 network applies the link's loss, latency (and, with fragmentation, its MTU) to that datagram
 as to any other. A rekey installs a new SA pair through `installed`: outbound traffic moves to
 the newest live SA that matches, while the old inbound SA keeps receiving until its lifetime
@@ -26,20 +26,20 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from sim.device_state import IpsecSaRecord
 from sim.esp.inner import PROTO_UDP, InnerMalformed, InnerPacket, parse
 from sim.esp.packet import NEXT_HEADER_IPV4, NEXT_HEADER_IPV6, EspError, EspSuite, header
 from sim.esp.sa import EspCounters, Inbound, Outbound, SequenceExhausted
 from sim.ike.ids import IkeId
 from sim.ike.ipsec_proposals import AUTHENTICATION_ALGORITHMS, ENCRYPTION_ALGORITHMS
 from sim.ike.phase2 import QuickModeDone
-from sim.network import PROTO_ESP, Datagram
-from sim.traffic_plan import covers, route
-from sim.traffic_results import FlowRecord, PingRecord, TrafficResults
+from sim.junos.device_state import IpsecSaRecord
+from sim.topology.traffic_plan import covers, route
+from sim.world.network import PROTO_ESP, Datagram
+from sim.world.traffic_results import FlowRecord, PingRecord, TrafficResults
 
 if TYPE_CHECKING:
-    from sim.kmd import Kmd
-    from sim.quick_mode import QmEntry
+    from sim.world.kmd import Kmd
+    from sim.world.quick_mode import QmEntry
 
 PING_INTERVAL = 1.0  # Junos `ping` sends one echo request a second
 TRIGGER_HOLD_DOWN = 10.0  # seconds between traffic-started negotiations of one gateway
@@ -77,7 +77,7 @@ class Traffic:
     # -- SAs ------------------------------------------------------------------------------
 
     def rebooted(self, kmd: Kmd) -> None:
-        """The device booted again (sim.power): its IPsec SAs are gone; its counters of
+        """The device booted again (sim.world.power): its IPsec SAs are gone; its counters of
         dropped packets and the pings and flows under way stay."""
         self.kmd = kmd
         self.earlier += self.sas
@@ -86,7 +86,7 @@ class Traffic:
         self._triggered.clear()
 
     def installed(self, qm: QmEntry) -> None:
-        """Quick Mode installed an SA pair (called by sim.quick_mode)."""
+        """Quick Mode installed an SA pair (called by sim.world.quick_mode)."""
         record, done = qm.record, qm.done
         encryption = ENCRYPTION_ALGORITHMS[record.encryption_algorithm]
         authentication = AUTHENTICATION_ALGORITHMS[record.authentication_algorithm]
@@ -142,7 +142,7 @@ class Traffic:
 
     def originate(self, packet: InnerPacket) -> bool:
         """A host behind this device sends `packet`; False when no SA could carry it."""
-        if self.kmd.halted:  # the device is down (sim.power): the packet meets nothing
+        if self.kmd.halted:  # the device is down (sim.world.power): the packet meets nothing
             self.results.drops_of(self.device).device_down += 1
             return False
         sa = self._outbound_sa(packet)
@@ -161,7 +161,7 @@ class Traffic:
 
     def _carried(self, sa: TunnelSa, octets: int, *, sent: bool) -> None:
         """Tell kmd what the SA carried: its kilobyte lifetime and the rekey of a tunnel in
-        use count it (sim.sa_lifecycle), and DPD counts it as traffic (sim.dpd)."""
+        use count it (sim.world.sa_lifecycle), and DPD counts it as traffic (sim.world.dpd)."""
         if sent:
             self.kmd.dpd.esp_sent(sa.qm.ike)
         else:
@@ -241,7 +241,7 @@ class Traffic:
     # -- receiving ------------------------------------------------------------------------
 
     def receive(self, datagram: Datagram) -> None:
-        """An ESP datagram for this device (sim.device dispatches protocol 50 here)."""
+        """An ESP datagram for this device (sim.world.device dispatches protocol 50 here)."""
         esp = self.unwrap(datagram)
         if esp is None:
             return

@@ -11,7 +11,7 @@ import random
 
 import simpy
 
-from sim.network import Network
+from sim.world.network import Network
 
 
 class World:

@@ -1,4 +1,4 @@
-"""IPv4 fragmentation and reassembly (sim.ip_fragments): where a datagram is cut, and how a
+"""IPv4 fragmentation and reassembly (sim.world.ip_fragments): where a datagram is cut, and how a
 receiver puts it back together or gives up."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.ip_fragments import (
+from sim.world.ip_fragments import (
     FragmentError,
     Piece,
     Reassembly,
