@@ -34,6 +34,7 @@ from sim.report.traffic_events import TRAFFIC_ACTIONS, traffic_json
 from sim.topology import CA_HEAD_START, EE_HEAD_START, EventEntry, Topology
 from sim.topology.cas import publish_interval
 from sim.topology.durations import signed_duration
+from sim.topology.specs import host_of
 from sim.world.device import Device, server_resolver
 from sim.world.enrollment_setup import Enrollments
 from sim.world.manual_enrollment import MANUAL_ACTIONS
@@ -42,7 +43,7 @@ from sim.world.ocsp_server import install_responders
 from sim.world.pkid import PkidTiming
 from sim.world.power import device_down, device_up, known_sas
 from sim.world.results import Results
-from sim.world.servers import CrlServer, host_of
+from sim.world.servers import CrlServer
 from sim.world.traffic_results import TrafficResults
 from sim.world.world import World
 

@@ -8,76 +8,21 @@ with ikesim, the guide's examples and its troubleshooting cases.
         exit status 1 when a look-for entry finds no line (the case did not reproduce);
         writes the run's plots too (the failed negotiation's ladder among them) and prints where.
 
-The library is the repository's `topologies/` folder. An installed ikesim carries it inside the
-`sim` package as `sim/library/` (pyproject.toml maps it there when the wheel is built); a
-source checkout or an editable install finds `topologies/` beside the `sim` package; the
-IKESIM_TOPOLOGIES environment variable, when set, overrides both.
+Where the library is: sim.topology.library.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import textwrap
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import sim
 from sim.cli.errors import UsageError
+from sim.cli.run import execute, summary, warn
 from sim.scenario import Scenario
 from sim.topology import LookFor, Topology, TopologyError, load_topology
-
-ENVIRONMENT = "IKESIM_TOPOLOGIES"
-CASES = "cases"
-PACKAGED = "library"  # sim/library/ in an installed package
-
-
-class LibraryNotFound(Exception):
-    """Neither the package's topologies/ directory nor IKESIM_TOPOLOGIES exists."""
-
-
-def topologies_dir(*, package_file: str | None = None,
-                   environ: dict[str, str] | None = None) -> Path:
-    """IKESIM_TOPOLOGIES when set, else `library/` inside the installed `sim` package, else
-    `topologies/` beside the package (a source checkout)."""
-    configured = (os.environ if environ is None else environ).get(ENVIRONMENT)
-    if configured:
-        if not Path(configured).is_dir():
-            raise LibraryNotFound(f"cannot find the topology library: {ENVIRONMENT}="
-                                  f"{configured} is not a directory")
-        return Path(configured)
-    package = Path(package_file or sim.__file__).resolve().parent
-    for candidate in (package / PACKAGED, package.parent / "topologies"):
-        if candidate.is_dir():
-            return candidate
-    raise LibraryNotFound(f"cannot find the topology library: neither {package / PACKAGED} nor "
-                          f"{package.parent / 'topologies'} exists; set {ENVIRONMENT} to the "
-                          "directory holding them")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Entry:
-    """One file of the library: its name (a case's is what `troubleshoot` takes), kind, path."""
-
-    name: str
-    kind: str  # "case" or "topology"
-    path: Path
-
-
-def entries(root: Path) -> list[Entry]:
-    found = []
-    for path in sorted(root.rglob("*.yaml")):
-        relative = path.relative_to(root)
-        is_case = relative.parts[0] == CASES and len(relative.parts) == 2
-        found.append(Entry(name=path.stem if is_case else str(relative.with_suffix("")),
-                           kind="case" if is_case else "topology", path=path))
-    return sorted(found, key=lambda e: (e.name, e.kind))
-
-
-def case_names(root: Path) -> list[str]:
-    return [e.name for e in entries(root) if e.kind == "case"]
-
+from sim.topology.library import CASES, LibraryNotFound, case_names, entries, topologies_dir
 
 # -- commands ---------------------------------------------------------------------------------
 
@@ -121,8 +66,6 @@ def list_library(args: argparse.Namespace) -> int:
 
 
 def troubleshoot(args: argparse.Namespace) -> int:
-    from sim.cli.run import execute, summary, warn
-
     root = _library()
     known = case_names(root)
     if args.case not in known:

@@ -20,13 +20,14 @@ from pki.store import StoreError
 from sim import __version__
 from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, UsageError
 from sim.junos.logs import syslog_escape
+from sim.report.run_folder import RunFolderError
 from sim.topology import TopologyError
 
 __all__ = ["build_parser", "main"]
 
 Command = Callable[[argparse.Namespace], int]
 # The errors that mean bad input, each with a message that is one line naming what is wrong.
-EXPECTED = (UsageError, LoadError, StoreError, TopologyError, FileRefused)
+EXPECTED = (UsageError, RunFolderError, LoadError, StoreError, TopologyError, FileRefused)
 DEBUG = "IKESIM_DEBUG"
 
 

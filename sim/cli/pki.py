@@ -205,6 +205,9 @@ def run_demo(args: argparse.Namespace) -> int:
         ("Host-B", ["Sales-CA"], ["Root-CA"], revoked_crl),
     ]
     print(f"Figure 4 PKI written to {out}/ (seed {args.seed}); verifying at {when}:\n")
+    # Each check is `ikesim pki verify` as printed, parsed by this module's own subcommands.
+    parser = argparse.ArgumentParser(prog="ikesim")
+    register(parser.add_subparsers(dest="command", required=True))
     status = 0
     for host, pool, crl_cas, sales_crl in checks:
         argv = [str(out / f"{host}.pem"), "--at", when, "--ca", str(cas / "Root-CA.pem")]
@@ -215,9 +218,7 @@ def run_demo(args: argparse.Namespace) -> int:
         if sales_crl is not None:
             argv += ["--crl", str(sales_crl)]
         print("$ ikesim pki verify " + shlex.join(argv))
-        from sim.cli.main import main
-
-        verdict = main(["pki", "verify", *argv])
+        verdict = run_verify(parser.parse_args(["pki", "verify", *argv]))
         print()
         expected = 1 if sales_crl is not None else 0
         status |= int(verdict != expected)

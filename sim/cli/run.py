@@ -27,6 +27,7 @@ from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
 from sim.topology.durations import format_duration, parse_duration
 from sim.topology.enroll_events import re_enrollment_problem
+from sim.topology.library import LibraryNotFound, entries, topologies_dir
 from sim.topology.limits import LONGEST_RUN, MAX_SEED
 from sim.topology.workload import workload_problem
 
@@ -107,8 +108,6 @@ def topology_path(argument: str) -> Path:
     path = Path(argument)
     if path.exists():
         return path
-    from sim.cli.library import LibraryNotFound, entries, topologies_dir
-
     try:
         found = [e.path for e in entries(topologies_dir()) if e.name == argument]
     except LibraryNotFound:

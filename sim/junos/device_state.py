@@ -20,8 +20,7 @@ from pki.loaders import LoadError
 from pki.store import CertificateStore
 from sim.esp.sa import EspStatistics
 from sim.junos.config import DeviceConfig, parse_config
-from sim.junos.state_file import CONFIG_LIMIT, read_log, read_state, read_text
-from sim.report.run_files import write_json
+from sim.junos.state_file import CONFIG_LIMIT, read_log, read_state, read_text, write_json
 
 
 @dataclass(frozen=True, kw_only=True)

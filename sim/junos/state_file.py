@@ -1,4 +1,5 @@
-"""Reading a device's saved state back from a run folder, as input ikesim did not write.
+"""A device's saved state (state.json): written, and read back from a run folder as input
+ikesim did not write.
 
 A run folder can come from anyone (a colleague's archive, a folder edited by hand), so what
 `ikesim show` and `ikesim cli` read is checked before it is used: state.json must have exactly
@@ -17,7 +18,7 @@ import types
 import typing
 from pathlib import Path
 
-from pki.files import check_name, read_regular
+from pki.files import check_name, read_regular, write_file
 from pki.loaders import LoadError
 from sim.junos.logs import syslog_escape
 
@@ -166,6 +167,11 @@ def parse_state(data: bytes, *, device: str, records: dict[str, type]) -> dict:
                         for key, item in sources.items()},
         **lists,
     }
+
+
+def write_json(path: Path, data: object) -> None:
+    """state.json (and the run's other JSON files), indented, atomically replaced."""
+    write_file(path, (json.dumps(data, indent=2) + "\n").encode())
 
 
 def read_state(path: Path, *, device: str, records: dict[str, type]) -> dict:

@@ -15,7 +15,6 @@ written through a symlink.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,15 +22,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
+from sim.junos.state_file import write_json
 from sim.report.scep_files import write_scep_cas
 from sim.topology.limits import CA_FOLDER
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
-
-
-def write_json(path: Path, data: object) -> None:
-    write_file(path, (json.dumps(data, indent=2) + "\n").encode())
 
 
 def write_run_files(scenario: Scenario, root: Path) -> Path:

@@ -39,7 +39,6 @@ from pki.files import (
     write_file,
 )
 from sim import __version__
-from sim.cli.errors import UsageError
 
 MARKER = ".ikesim-run"
 MARKER_FORMAT = 1
@@ -48,6 +47,11 @@ _MARKER_LIMIT = 4096
 _UNMARKED_RESULTS = re.compile(rb'\{\n  "scenario": "[^"\n]*",\n  "seed": \d+,\n  '
                                rb'"ikesim_version": "')
 _TOKEN = re.compile(r"[0-9a-f]{16}")
+
+
+class RunFolderError(ValueError):
+    """A folder that is not a run, or cannot become one, named in one line (exit status 2:
+    `ikesim` reports it as bad input)."""
 
 
 def _partial_name(target: Path, token: str) -> str:
@@ -99,15 +103,15 @@ def is_unmarked_run(path: Path) -> bool:
 
 
 def require_run_folder(path: Path) -> None:
-    """UsageError `<path>: not an ikesim run folder` unless `path` is a complete run."""
+    """RunFolderError `<path>: not an ikesim run folder` unless `path` is a complete run."""
     if not path.exists():
-        raise UsageError(f"{path}: no such run folder")
+        raise RunFolderError(f"{path}: no such run folder")
     if is_run_folder(path):
         return
     if path.is_dir() and is_unmarked_run(path):
-        raise UsageError(f"{path}: not an ikesim run folder (written by an earlier ikesim, "
+        raise RunFolderError(f"{path}: not an ikesim run folder (written by an earlier ikesim, "
                          "which did not mark complete runs); run the scenario again")
-    raise UsageError(f"{path}: not an ikesim run folder")
+    raise RunFolderError(f"{path}: not an ikesim run folder")
 
 
 def _remove(path: Path) -> None:
@@ -129,7 +133,7 @@ class RunFolder:
     @classmethod
     def open(cls, target: Path) -> RunFolder:
         """Check that a run may go to `target`, remove stale partial folders there, and make
-        the staging folder. UsageError (one line) when `target` is not for us."""
+        the staging folder. RunFolderError (one line) when `target` is not for us."""
         check_target(target)
         created = _make_parents(target.parent)
         _remove_stale(target)
@@ -145,7 +149,7 @@ class RunFolder:
             if lock is not None:
                 break
         else:
-            raise UsageError(f"{target}: cannot make a staging folder beside it")
+            raise RunFolderError(f"{target}: cannot make a staging folder beside it")
         return cls(target, path, lock, created)
 
     def commit(self, *, scenario: str, seed: int) -> None:
@@ -191,29 +195,29 @@ def check_target(target: Path) -> None:
     """A run may go to `target` when it does not exist, is an empty folder or holds a complete
     earlier run (marked, or from an ikesim that did not mark runs)."""
     if target.name in ("", ".", ".."):
-        raise UsageError(f"{target}: name a folder for the run (e.g. runs/mine)")
+        raise RunFolderError(f"{target}: name a folder for the run (e.g. runs/mine)")
     if target.is_symlink():
-        raise UsageError(f"{target}: is a symbolic link; name the run folder itself")
+        raise RunFolderError(f"{target}: is a symbolic link; name the run folder itself")
     for parent in target.parents:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
-                raise UsageError(f"{target}: {parent} is not a folder")
+                raise RunFolderError(f"{target}: {parent} is not a folder")
             break
     if not target.exists():
         return
     if not target.is_dir():
-        raise UsageError(f"{target}: exists and is not a folder")
+        raise RunFolderError(f"{target}: exists and is not a folder")
     if is_run_folder(target):
         others = sorted({entry.name for entry in target.iterdir()} - _RUN_ENTRIES)
         if others:
-            raise UsageError(f"{target}: holds {', '.join(map(shown, others[:3]))}"
+            raise RunFolderError(f"{target}: holds {', '.join(map(shown, others[:3]))}"
                              f"{', ...' if len(others) > 3 else ''}, which no run wrote; a "
                              "run replaces its folder whole (move them, or choose another "
                              "--out)")
         return
     if not any(target.iterdir()) or is_unmarked_run(target):
         return
-    raise UsageError(f"{target}: not empty and not an ikesim run folder; a run replaces only "
+    raise RunFolderError(f"{target}: not empty and not an ikesim run folder; a run replaces only "
                      "an earlier run (choose another --out)")
 
 

@@ -35,9 +35,9 @@ from sim.topology.limits import (
 )
 from sim.topology.ocsp import read_ocsp
 from sim.topology.reader import Reader, integer, key_spec, subject, text, url_list
+from sim.topology.specs import ServerSpec
 from sim.topology.values import CaEntry
 from sim.topology.yaml_lines import Located
-from sim.world.servers import ServerSpec
 
 DEFAULT_CRL_LIFETIME = 7 * DAY
 SCEP_INDEX = "scep.json"  # sim.report.scep_files's index, beside a folder per SCEP CA

@@ -18,6 +18,7 @@ from pki.files import shown
 from sim.topology.enroll_events import ENROLL_ARGS, read_enroll, scep_endpoints
 from sim.topology.manual_enroll import MANUAL_ARGS, check_order, read_manual
 from sim.topology.reader import Reader, offset, run_time, text
+from sim.topology.specs import ServerSpec
 from sim.topology.traffic import TRAFFIC_ARGS, check_traffic_total, read_traffic
 from sim.topology.values import (
     EVENT_ACTIONS,
@@ -28,7 +29,6 @@ from sim.topology.values import (
     Troubleshoot,
 )
 from sim.topology.yaml_lines import Located
-from sim.world.servers import ServerSpec
 
 _EVENT_ARGS = {
     "initiate": {"device", "gateway"},

@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from pki.files import shown
 from sim.topology.durations import parse_duration
 from sim.topology.reader import Reader, ipv4
+from sim.topology.specs import DEFAULT_NAT_TIMEOUT, NatSpec, ServerSpec
 from sim.topology.values import DeviceEntry
 from sim.topology.yaml_lines import Located
-from sim.world.nat import DEFAULT_TIMEOUT, NatSpec
-from sim.world.servers import ServerSpec
 
 __all__ = ["read_nat", "used_addresses"]
 
@@ -79,7 +78,7 @@ def read_nat(r: Reader, link: Located, pair: list[str], devices: Mapping[str, De
                                           "through its own NAT and be dropped")
     taken.add(address)
     read.append((inside, outside, address))
-    timeout = r.convert(entry, "timeout", _PATH, _timeout, default=DEFAULT_TIMEOUT)
+    timeout = r.convert(entry, "timeout", _PATH, _timeout, default=DEFAULT_NAT_TIMEOUT)
     return NatSpec(inside=devices[inside].address, address=address, timeout=timeout)
 
 

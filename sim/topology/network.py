@@ -23,11 +23,9 @@ from sim.topology.limits import (
 )
 from sim.topology.nat import read_nat, used_addresses
 from sim.topology.reader import Reader, delay, integer, ipv4, number, strings
+from sim.topology.specs import DEFAULT_MTU, MAX_MTU, MIN_MTU, Fragments, LinkSpec, ServerSpec
 from sim.topology.values import DeviceEntry, LinkEntry
 from sim.topology.yaml_lines import Located
-from sim.world.ip_fragments import DEFAULT_MTU, MAX_MTU, MIN_MTU
-from sim.world.network import Fragments, LinkSpec
-from sim.world.servers import ServerSpec
 
 _PROTOCOLS = ("http", "ldap")
 _FRAGMENTS = tuple(f.value for f in Fragments)

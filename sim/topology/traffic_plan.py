@@ -13,6 +13,8 @@ from sim.ike.ids import IkeId
 from sim.junos.config import DeviceConfig
 from sim.topology.phase2_plan import Phase2PlanError, plan
 
+TRIGGER_HOLD_DOWN = 10.0  # seconds between traffic-started negotiations of one gateway
+
 
 @dataclass(frozen=True, kw_only=True)
 class Protected:

@@ -14,9 +14,7 @@ from pki.keys import KeySpec
 from pki.scep_ca import ScepPolicy
 from sim.junos.config import DeviceConfig
 from sim.topology.ocsp import OcspEntry
-from sim.world.nat import NatSpec
-from sim.world.network import LinkSpec
-from sim.world.servers import ServerSpec
+from sim.topology.specs import LinkSpec, NatSpec, ServerSpec
 
 # CAs exist a while before the simulation starts, and so do the devices' certificates.
 CA_HEAD_START = dt.timedelta(days=30)

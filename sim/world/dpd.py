@@ -157,7 +157,7 @@ class DeadPeerDetector:
     def _peer_dead(self, watch: _Watch) -> None:
         kmd, entry = self.kmd, watch.entry
         kmd.log.message(msg.dpd_peer_down(entry.peer))
-        kmd._syslog(msg.dpd_peer_down(entry.peer))
+        kmd.syslog_message(msg.dpd_peer_down(entry.peer))
         kmd.results.dpd(entry.sa.icookie, device=kmd.device, event="peer-dead", peer=entry.peer,
                         at=kmd.env.now, probes=watch.monitor.unanswered)
         self._watches.pop(entry.sa.icookie, None)

@@ -6,9 +6,7 @@ an offset counted in 8-byte units, with More Fragments set on all but the last, 
 IP identification. The receiver holds the pieces until it has them all, or drops the set when
 the reassembly timer runs out.
 
-Limits: MTU 576..9216. RFC 791's floor is 68 (a router must forward 68 octets unfragmented),
-but every IPv4 host must accept 576-byte datagrams and no Internet path carrying IKE runs
-below it; 9216 is the largest jumbo frame SRX interfaces take. A topology's outer addresses are
+Limits: MTU 576..9216 (sim.topology.specs says why). A topology's outer addresses are
 IPv4 only (devices.*.address), so there are no IPv6 links to fragment (an IPv6 link would need
 1280 at least, RFC 8200, and a 40-byte header plus an 8-byte fragment header).
 """
@@ -17,12 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.topology.specs import FragmentError, check_mtu
+
 IPV4_HEADER = 20
 UDP_HEADER = 8
 MAX_IP_PACKET = 65_535  # the IPv4 total-length field
-DEFAULT_MTU = 1500
-MIN_MTU = 576
-MAX_MTU = 9216
 # Junos's kernel is FreeBSD's: IPFRAGTTL is 60 ticks of the slow timer, which runs twice a
 # second (PR_SLOWHZ), so 30 s; Linux's net.ipv4.ipfrag_time is also 30 s.
 REASSEMBLY_TIMEOUT = 30.0
@@ -34,10 +31,6 @@ MAX_PENDING_SETS = 1024
 # 576-byte MTU), so every real set fits; FreeBSD's default of 16 would refuse ikesim's own
 # datagrams at small MTUs. A set of 8-byte pieces (up to 8,189) is dropped as malformed.
 MAX_PIECES_PER_SET = 128
-
-
-class FragmentError(ValueError):
-    """A datagram that no IPv4 packet can carry (over 65,535 bytes), or a bad MTU."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,14 +56,6 @@ class Piece:
     def units(self) -> int:
         """The offset as the IP header carries it, in 8-byte units."""
         return self.offset // 8
-
-
-def check_mtu(mtu: int) -> int:
-    if isinstance(mtu, bool) or not isinstance(mtu, int):
-        raise FragmentError(f"mtu {mtu!r}: a whole number of bytes")
-    if not MIN_MTU <= mtu <= MAX_MTU:
-        raise FragmentError(f"mtu {mtu}: out of range ({MIN_MTU}..{MAX_MTU})")
-    return mtu
 
 
 def pieces(ip_payload: int, mtu: int) -> tuple[Piece, ...]:

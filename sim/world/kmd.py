@@ -136,7 +136,7 @@ class Kmd:
         # The first SA with a peer since kmd started says so (RFC 2407 4.6.3.3), so the peer
         # drops what it still holds from before a restart.
         sa_config = replace(sa_config, initial_contact=peer not in self.life.contacted)
-        sa = IkeSA.initiator(sa_config, rng=self._sa_rng())
+        sa = IkeSA.initiator(sa_config, rng=self.sa_rng())
         entry = SaEntry(sa=sa, peer=peer, local_address=gw.local_address,
                         gateway=gateway_name, plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999), replaces=replaces,
@@ -162,7 +162,8 @@ class Kmd:
                                         "messages")
         self._trace(IkeTraceFlag.PARSE, "Config download time: 0 seconds")
 
-    def _sa_rng(self) -> random.Random:
+    def sa_rng(self) -> random.Random:
+        """A random source of its own for one SA (Phase-1 or Quick Mode), drawn from kmd's."""
         return random.Random(self.rng.getrandbits(64))
 
     # -- datagrams ------------------------------------------------------------------------------
@@ -243,7 +244,7 @@ class Kmd:
         except GatewayError as exc:
             self.log.message(f"KMD_INTERNAL_ERROR: gateway {name}: {exc}")
             return
-        sa = IkeSA.responder(sa_config, rng=self._sa_rng())
+        sa = IkeSA.responder(sa_config, rng=self.sa_rng())
         entry = SaEntry(sa=sa, peer=datagram.src, local_address=gw.local_address, gateway=name,
                         plan=gw, started=self.env.now,
                         index=self.rng.randrange(1_000_000, 9_999_999))
@@ -381,7 +382,7 @@ class Kmd:
             key_bytes=len(event.keys.enc_key), group=event.proposal.dh_group.value))
         self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
             local=entry.local_address, remote=entry.peer, status="Error ok"))
-        self._syslog(msg.negotiation_completed(
+        self.syslog_message(msg.negotiation_completed(
             vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
             remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role,
             local_port=entry.local_port, remote_port=entry.peer_port))
@@ -437,7 +438,7 @@ class Kmd:
         self.log.message(msg.phase1_failed(role, event.error, local, remote))
         self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
             local=entry.local_address, remote=entry.peer, status=event.error.text))
-        self._syslog(msg.negotiation_failed(
+        self.syslog_message(msg.negotiation_failed(
             error=event.error, vpn=self._vpn_name(entry), gateway=entry.gateway or "",
             local=entry.local_address, remote=entry.peer, local_id=event.local_id,
             remote_id=event.remote_id, role=role))
@@ -451,7 +452,8 @@ class Kmd:
     def _trace(self, flag: IkeTraceFlag, text: str) -> None:
         self.log.trace(flag, text)
 
-    def _syslog(self, text: str) -> None:
+    def syslog_message(self, text: str) -> None:
+        """One kmd line of the messages log (VPN up/down, DPD), when the device has one."""
         if self.syslog is not None:
             self.syslog.message(f"{self.device} kmd[{self.pid}]: {text}")
 

@@ -16,35 +16,17 @@ in UDP 4500.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sim.world.network import Datagram, LinkSpec, Network
+from sim.topology.specs import LinkSpec, NatSpec
+from sim.world.network import Datagram, Network
 
-__all__ = ["FIRST_PORT", "Nat", "NatSpec", "UDP", "install_nat"]
+__all__ = ["FIRST_PORT", "Nat", "UDP", "install_nat"]
 
 UDP = 17
 FIRST_PORT = 49152  # RFC 6335's dynamic ports
 LAST_PORT = 65535
-DEFAULT_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class NatSpec:
-    """The NAT of one link: the inside device's address and the public address it gets."""
-
-    inside: str
-    address: str
-    timeout: float = DEFAULT_TIMEOUT
-
-    def __post_init__(self) -> None:
-        for what in ("inside", "address"):
-            ipaddress.IPv4Address(getattr(self, what))  # ValueError for anything else
-        if self.inside == self.address:
-            raise ValueError(f"nat address {self.address} is the inside device's own address")
-        if not 1.0 <= self.timeout <= 86400.0:
-            raise ValueError(f"nat timeout {self.timeout}: must be 1 s .. 1 day")
 
 
 @dataclass(kw_only=True)

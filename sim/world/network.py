@@ -21,45 +21,8 @@ from dataclasses import dataclass, replace
 
 import simpy
 
-from sim.world.ip_fragments import (
-    DEFAULT_MTU,
-    REASSEMBLY_TIMEOUT,
-    UDP_HEADER,
-    FragmentError,
-    Key,
-    Piece,
-    Reassembly,
-    check_mtu,
-    pieces,
-)
-
-
-class Fragments(enum.Enum):
-    """What a link does with IP fragments."""
-
-    ALLOW = "allow"
-    DROP = "drop"
-
-
-@dataclass(frozen=True, kw_only=True)
-class LinkSpec:
-    """One direction-agnostic link: one-way delay in seconds, jitter, and loss probability."""
-
-    latency: float = 0.005
-    jitter: float = 0.0
-    loss: float = 0.0
-    mtu: int = DEFAULT_MTU
-    fragments: Fragments = Fragments.ALLOW
-
-    def __post_init__(self) -> None:
-        if self.latency < 0 or self.jitter < 0:
-            raise ValueError(f"latency {self.latency} and jitter {self.jitter} must be >= 0")
-        if not 0.0 <= self.loss <= 1.0:
-            raise ValueError(f"loss {self.loss}: must be between 0 and 1")
-        check_mtu(self.mtu)
-        if not isinstance(self.fragments, Fragments):
-            raise TypeError(f"fragments {self.fragments!r}: a Fragments value")
-
+from sim.topology.specs import FragmentError, Fragments, LinkSpec
+from sim.world.ip_fragments import REASSEMBLY_TIMEOUT, UDP_HEADER, Key, Piece, Reassembly, pieces
 
 PROTO_UDP = 17
 PROTO_ESP = 50

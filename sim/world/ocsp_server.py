@@ -20,8 +20,9 @@ from pki.hierarchy import CAHierarchy
 from pki.keycache import cached_key_pair
 from pki.ocsp_responder import Responder, delegate_certificate, respond, status_from
 from sim.topology.ocsp import OcspEntry, ResponderKind
+from sim.topology.specs import host_of, path_of
 from sim.world.device import server_resolver
-from sim.world.servers import CrlServer, DownloadFailed, host_of, path_of
+from sim.world.servers import CrlServer, DownloadFailed
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario

@@ -26,7 +26,8 @@ from pki.ocsp import NONCE_BYTES, RESPONSE_MAX_BYTES
 from pki.parse_errors import PARSE_ERRORS
 from pki.result import ValidationFailure, ValidationResult
 from sim.junos.logs import DaemonLog
-from sim.world.servers import CrlServer, DownloadFailed, host_of
+from sim.topology.specs import host_of
+from sim.world.servers import CrlServer, DownloadFailed
 
 # An OCSP exchange goes to a responder of the topology (sim.world.ocsp_server.OcspResponders.post):
 # url, request DER, timeout -> a process whose value is the response DER.

@@ -90,7 +90,7 @@ class QuickModes:
         p2 = self._plan(ike)
         if p2 is None:
             return
-        qm = QmEntry(sa=QuickModeSA.initiator(ike.done, p2.config, rng=self.kmd._sa_rng()),
+        qm = QmEntry(sa=QuickModeSA.initiator(ike.done, p2.config, rng=self.kmd.sa_rng()),
                      ike=ike, plan=p2, key=ike.sa.icookie, replaces=replaces)
         self._add(qm)
         qm.sa.start()
@@ -137,7 +137,7 @@ class QuickModes:
         if p2 is None:
             self.kmd.dropped(ike, header, f"no VPN uses gateway {ike.gateway}", None)
             return
-        qm = QmEntry(sa=QuickModeSA.responder(ike.done, p2.config, rng=self.kmd._sa_rng()),
+        qm = QmEntry(sa=QuickModeSA.responder(ike.done, p2.config, rng=self.kmd.sa_rng()),
                      ike=ike, plan=p2, key=ike.sa.icookie)
         try:
             qm.sa.receive(datagram)
@@ -216,7 +216,7 @@ class QuickModes:
         kmd.life.ipsec_up(qm)
         if was_up:
             return  # a rekey: the VPN never went down
-        kmd._syslog(msg.vpn_up(
+        kmd.syslog_message(msg.vpn_up(
             vpn=qm.plan.vpn.name, gateway=ike.gateway or "", local=ike.local_address,
             remote=ike.peer, tunnel_id=record.index, tunnel_interface=qm.plan.vpn.bind_interface,
             local_id=p1_local, remote_id=p1_remote, p2_local=event.local_proxy_id,

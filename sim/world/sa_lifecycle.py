@@ -34,7 +34,7 @@ from sim.ike.phase1 import Role
 from sim.junos import kmd_messages as msg
 from sim.junos.config import IkeTraceFlag
 from sim.junos.config_ipsec import EstablishTunnels
-from sim.junos.ops_sa import SOFT_LIFETIME_PERCENT
+from sim.junos.ops_sa import soft_lifetime
 from sim.topology.phase2_plan import vpn_for
 
 if TYPE_CHECKING:
@@ -62,11 +62,6 @@ class EndReason(enum.Enum):
                                            "SAs are deleted",
                 EndReason.PEER_DEAD: "Peer is dead. Corresponding IKE/IPSec SAs are deleted",
                 }.get(self, f"{self.value.capitalize()}. Corresponding IPSec SAs are deleted")
-
-
-def soft_lifetime(lifetime: int) -> int:
-    """Seconds after establishment at which the initiator rekeys."""
-    return lifetime * SOFT_LIFETIME_PERCENT // 100
 
 
 class Lifecycle:
@@ -286,7 +281,7 @@ class Lifecycle:
                 for other in kmd.quick.ipsec_sas):
             return
         done = qm.ike.done
-        kmd._syslog(msg.vpn_down(
+        kmd.syslog_message(msg.vpn_down(
             vpn=record.vpn, gateway=record.gateway, local=record.local_address,
             remote=record.remote_address, tunnel_id=record.index,
             tunnel_interface=qm.plan.vpn.bind_interface, local_id=done.local_id,

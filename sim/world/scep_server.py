@@ -20,7 +20,8 @@ import simpy
 from pki.enrollment import HttpRequest, HttpResponse
 from pki.scep_ca import ScepCa
 from sim.topology.enroll_events import endpoint
-from sim.world.servers import CrlServer, DownloadFailed, host_of
+from sim.topology.specs import host_of
+from sim.world.servers import CrlServer, DownloadFailed
 
 
 class ScepEndpoints:

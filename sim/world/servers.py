@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import simpy
 
+from sim.topology.specs import ServerSpec, path_of
+
 T = TypeVar("T")
 
 
@@ -30,23 +32,6 @@ class DownloadFailed(Exception):
         return f"{self.url}: {self.reason}"
 
 
-@dataclass(frozen=True, kw_only=True)
-class ServerSpec:
-    name: str
-    address: str
-    hostnames: tuple[str, ...] = ()
-    latency: float = 0.02  # seconds, one request-response
-    capacity: int = 4  # concurrent downloads
-    bandwidth: float = 1_250_000.0  # bytes per second (10 Mbit/s)
-    protocols: tuple[str, ...] = ("http", "ldap")
-
-    def __post_init__(self) -> None:
-        if self.capacity < 1:
-            raise ValueError(f"server {self.name}: capacity must be at least 1")
-        if self.latency < 0 or self.bandwidth <= 0:
-            raise ValueError(f"server {self.name}: latency >= 0 and bandwidth > 0 required")
-
-
 @dataclass
 class CrlServer:
     spec: ServerSpec
@@ -59,7 +44,7 @@ class CrlServer:
         self._slots = simpy.Resource(self.env, capacity=self.spec.capacity)
 
     def publish(self, url: str, data: bytes) -> None:
-        self.documents[_path(url)] = data
+        self.documents[path_of(url)] = data
 
     @property
     def slots(self) -> simpy.Resource:
@@ -95,7 +80,7 @@ class CrlServer:
 
     def download(self, url: str, *, timeout: float) -> Generator[simpy.Event, object, bytes]:
         def document() -> tuple[bytes | None, int]:
-            data = self.documents.get(_path(url))
+            data = self.documents.get(path_of(url))
             return data, len(data) if data is not None else 0
 
         data = yield from self.exchange(url, document, timeout=timeout)
@@ -106,16 +91,3 @@ class CrlServer:
         self.downloads += 1
         return data
 
-
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def path_of(url: str) -> str:
-    """The path (and query) under which a server keeps what a URL names."""
-    return _path(url)
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()

@@ -33,7 +33,7 @@ from sim.ike.ids import IkeId
 from sim.ike.ipsec_proposals import AUTHENTICATION_ALGORITHMS, ENCRYPTION_ALGORITHMS
 from sim.ike.phase2 import QuickModeDone
 from sim.junos.device_state import IpsecSaRecord
-from sim.topology.traffic_plan import covers, route
+from sim.topology.traffic_plan import TRIGGER_HOLD_DOWN, covers, route
 from sim.world.network import PROTO_ESP, Datagram
 from sim.world.traffic_results import FlowRecord, PingRecord, TrafficResults
 
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from sim.world.quick_mode import QmEntry
 
 PING_INTERVAL = 1.0  # Junos `ping` sends one echo request a second
-TRIGGER_HOLD_DOWN = 10.0  # seconds between traffic-started negotiations of one gateway
 _NEXT_HEADER = {4: NEXT_HEADER_IPV4, 6: NEXT_HEADER_IPV6}  # tunnel mode: IP in ESP
 
 

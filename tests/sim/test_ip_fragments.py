@@ -9,12 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.world.ip_fragments import (
-    FragmentError,
-    Piece,
-    Reassembly,
-    pieces,
-)
+from sim.topology.specs import FragmentError
+from sim.world.ip_fragments import Piece, Reassembly, pieces
 
 KEY = ("30.1.1.31", "30.1.1.51", 17, 3)
 

@@ -19,9 +19,10 @@ import pki
 from sim.cli import library
 from sim.cli.errors import UsageError
 from sim.scenario import Scenario
+from sim.topology import library as topology_library
 from sim.topology import load_topology
 
-ROOT = library.topologies_dir()
+ROOT = topology_library.topologies_dir()
 FILES = sorted(ROOT.rglob("*.yaml"))
 CASE_FILES = sorted((ROOT / "cases").glob("*.yaml"))
 OPENSSL = shutil.which("openssl")
@@ -267,11 +268,11 @@ def test_troubleshoot_unknown_case_names_the_known_ones(capsys):
 
 def test_library_found_through_the_environment_when_not_beside_the_package(tmp_path):
     elsewhere = str(tmp_path / "site-packages" / "sim" / "__init__.py")
-    found = library.topologies_dir(package_file=elsewhere,
+    found = topology_library.topologies_dir(package_file=elsewhere,
                                        environ={"IKESIM_TOPOLOGIES": str(ROOT)})
     assert found == ROOT
-    with pytest.raises(library.LibraryNotFound, match="set IKESIM_TOPOLOGIES"):
-        library.topologies_dir(package_file=elsewhere, environ={})
+    with pytest.raises(topology_library.LibraryNotFound, match="set IKESIM_TOPOLOGIES"):
+        topology_library.topologies_dir(package_file=elsewhere, environ={})
 
 
 # -- openssl agrees -----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from sim.world.nat import Nat, NatSpec
+from sim.topology.specs import NatSpec
+from sim.world.nat import Nat
 from sim.world.network import Datagram
 
 SPOKE, PUBLIC, HUB = "10.0.1.2", "198.51.100.7", "203.0.113.1"
