@@ -378,8 +378,8 @@ ROUND_TICK = r"(0|[1-9]\d*|\d+\.\d{1,3}) (ms|s|min)"
 @pytest.fixture(scope="module")
 def phase2_failed(tmp_path_factory) -> dict:
     """The guide's Phase 2 proposal mismatch: Phase 1 done, Quick Mode: No proposal chosen."""
-    from sim.cli.library import CASES, topologies_dir
     from sim.topology import load_topology
+    from sim.topology.library import CASES, topologies_dir
 
     topology = load_topology(topologies_dir() / CASES / "phase2-proposal-mismatch.yaml")
     scenario = Scenario.build(topology, out=tmp_path_factory.mktemp("p2") / "run")
