@@ -3,8 +3,9 @@ imports, read with `ast` (at the top and inside functions), make a graph that ha
 whose edges point down the layer table below.
 
 Imports under `if TYPE_CHECKING:` are annotations only: they name a type a caller passes in
-(kmd's helpers take the Kmd that owns them) and never run, so they make no import circle. They
-still point down, but for the few named in ANNOTATED_UP.
+(kmd's helpers take the Kmd that owns them) and never run, so they make no import circle; they
+point down like any other import (a handler that reads the run above it names a Protocol of
+what it reads: sim.world.run.Run, sim.report.finished.FinishedRun).
 """
 
 from __future__ import annotations
@@ -39,17 +40,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 # Only the device world touches SimPy.
 SIMPY = ("sim.world",)
-# Annotations that still name a layer above: the handlers of topology events and the run-file
-# writers take the Scenario that calls them (a Protocol of what each reads would remove them).
-ANNOTATED_UP = frozenset({
-    ("sim.report.ocsp_files", "sim.scenario"),
-    ("sim.report.run_files", "sim.scenario"),
-    ("sim.report.scep_files", "sim.scenario"),
-    ("sim.report.traffic_events", "sim.scenario"),
-    ("sim.world.enrollment_setup", "sim.scenario"),
-    ("sim.world.manual_enrollment", "sim.scenario"),
-    ("sim.world.ocsp_server", "sim.scenario"),
-})
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -127,9 +117,9 @@ def violations(graph: nx.DiGraph) -> list[str]:
     run_time = graph.edge_subgraph(
         [(s, t) for s, t, annotation in graph.edges(data="annotation") if not annotation])
     found = [f"import circle: {' -> '.join(cycle)}" for cycle in nx.simple_cycles(run_time)]
-    for source, target, annotation in graph.edges(data="annotation"):
+    for source, target in graph.edges:
         (low, here), (high, there) = layer_of(source), layer_of(target)
-        if high > low and not (annotation and (source, target) in ANNOTATED_UP):
+        if high > low:
             found.append(f"{source} imports {target}: {there} is not below {here}")
     for module, simpy in graph.nodes(data="simpy"):
         if simpy and layer_of(module)[1] not in SIMPY:

@@ -22,13 +22,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pki.files import check_name, inside, write_file
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.report.finished import FinishedRun
     from sim.world.pkid import OcspExchange
 
 OCSP_FOLDER = "ocsp"
 
 
-def _in_order(scenario: Scenario) -> list[OcspExchange]:
+def _in_order(scenario: FinishedRun) -> list[OcspExchange]:
     rows = sorted(((exchange.started, name, index, exchange)
                    for name, device in scenario.devices.items()
                    for index, exchange in enumerate(device.pkid.ocsp_exchanges)),
@@ -36,7 +36,7 @@ def _in_order(scenario: Scenario) -> list[OcspExchange]:
     return [row[3] for row in rows]
 
 
-def ocsp_json(scenario: Scenario) -> list[dict]:
+def ocsp_json(scenario: FinishedRun) -> list[dict]:
     """results.json's `ocsp_requests`, numbered as the files are."""
     return [{"number": number, "device": e.device, "url": e.url,
              "started_s": round(e.started, 6), "finished_s": round(e.finished, 6),
@@ -44,7 +44,7 @@ def ocsp_json(scenario: Scenario) -> list[dict]:
             for number, e in enumerate(_in_order(scenario), start=1)]
 
 
-def write_ocsp_files(scenario: Scenario, root: Path) -> None:
+def write_ocsp_files(scenario: FinishedRun, root: Path) -> None:
     exchanges = _in_order(scenario)
     if not exchanges and not scenario.ocsp_responders:
         return

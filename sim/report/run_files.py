@@ -27,10 +27,10 @@ from sim.report.scep_files import write_scep_cas
 from sim.topology.limits import CA_FOLDER
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.report.finished import FinishedRun
 
 
-def write_run_files(scenario: Scenario, root: Path) -> Path:
+def write_run_files(scenario: FinishedRun, root: Path) -> Path:
     """Everything but the logs and plots; returns the path of results.json."""
     pem = Encoding.PEM
     cas = inside(root, "pki", CA_FOLDER)

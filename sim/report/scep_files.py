@@ -34,7 +34,7 @@ from sim.topology.cas import SCEP_INDEX
 from sim.topology.limits import CA_FOLDER
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.report.finished import FinishedRun
 
 __all__ = ["ScepFilesError", "load_crl_documents", "load_scep_cas", "save_scep_cas",
            "write_scep_cas"]
@@ -67,7 +67,7 @@ def _to_read(run_dir: Path, *parts: str) -> Path:
 
 # --- writing -------------------------------------------------------------------------------
 
-def write_scep_cas(scenario: Scenario, root: Path) -> None:
+def write_scep_cas(scenario: FinishedRun, root: Path) -> None:
     """The run's SCEP CAs and every CA's CRL URLs, beside the CA certificates and CRLs."""
     cas = {name: entry for name, entry in scenario.topology.cas.items()
            if entry.scep is not None}

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from sim.world.traffic_results import FlowRecord, PingRecord
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.report.finished import FinishedRun
 
 
-def _ping(scenario: Scenario, args) -> None:
+def _ping(scenario: FinishedRun, args) -> None:
     device = scenario.devices[args["from"]]
     record = PingRecord(device=device.name, source=args["source"], destination=args["to"],
                         at=scenario.world.env.now, count=args["count"], size=args["size"],
@@ -21,7 +21,7 @@ def _ping(scenario: Scenario, args) -> None:
     scenario.world.env.process(device.traffic.ping(record, interval=args["interval"]))
 
 
-def _flow(scenario: Scenario, args) -> None:
+def _flow(scenario: FinishedRun, args) -> None:
     device = scenario.devices[args["from"]]
     record = FlowRecord(device=device.name, source=args["source"], destination=args["to"],
                         at=scenario.world.env.now, rate=args["rate"],
@@ -34,7 +34,7 @@ def _flow(scenario: Scenario, args) -> None:
 TRAFFIC_ACTIONS = {"ping": _ping, "flow": _flow}
 
 
-def traffic_json(scenario: Scenario) -> dict:
+def traffic_json(scenario: FinishedRun) -> dict:
     traffic = scenario.traffic
     return {
         "pings": [p.to_json() for p in traffic.pings],
@@ -56,7 +56,7 @@ _WIRESHARK_AUTHENTICATION = {"hmac-md5-96": "HMAC-MD5-96 [RFC2403]",
                              "hmac-sha-256-128": "HMAC-SHA-256-128 [RFC4868]"}
 
 
-def esp_sa_table(scenario: Scenario) -> list[str]:
+def esp_sa_table(scenario: FinishedRun) -> list[str]:
     """One line per ESP SA direction, in Wireshark's `esp_sa` table format, so that the
     capture's ESP packets decrypt: each device's outbound SA (its peer holds the same keys
     inbound, so every SA appears once), in the order Quick Mode installed them."""
@@ -74,7 +74,7 @@ def esp_sa_table(scenario: Scenario) -> list[str]:
     return lines
 
 
-def traffic_summary(scenario: Scenario) -> str:
+def traffic_summary(scenario: FinishedRun) -> str:
     """What `ikesim run` prints after its table: each ping summed up as Junos's ping ends
     (its statistics lines), each flow's packets sent and received."""
     lines = []

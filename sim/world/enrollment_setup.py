@@ -28,8 +28,8 @@ from sim.world.scep_server import ScepEndpoints
 
 if TYPE_CHECKING:
     from pki.hierarchy import CAHierarchy
-    from sim.scenario import Scenario
     from sim.world.device import Device
+    from sim.world.run import Run
 
 
 def _spki(key: PublicKey) -> bytes:
@@ -60,7 +60,7 @@ class ScepIssuer:
 class Enrollments:
     """The run's SCEP CAs, clients, message files and enrollment records."""
 
-    def __init__(self, scenario: Scenario, resolve) -> None:
+    def __init__(self, scenario: Run, resolve) -> None:
         topology = scenario.topology
         env = scenario.world.env
         self.start = topology.start

@@ -33,8 +33,8 @@ from sim.topology.limits import CA_FOLDER
 from sim.topology.manual_enroll import FIRST, REQUEST, certificate_file
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
     from sim.world.device import Device
+    from sim.world.run import Run
 
 FILES = "files"
 
@@ -47,7 +47,7 @@ def device_file(out: Path, device: str, name: str) -> Path:
     return path
 
 
-def generate_request(scenario: Scenario, args: Mapping[str, object]) -> None:
+def generate_request(scenario: Run, args: Mapping[str, object]) -> None:
     """`request security pki generate-certificate-request ... filename F`, the key pair made
     first when the certificate-id has none (`generate-key-pair`)."""
     device = scenario.devices[str(args["device"])]
@@ -79,7 +79,7 @@ def generate_request(scenario: Scenario, args: Mapping[str, object]) -> None:
         f"{filename}; fingerprint {sha1}")
 
 
-def issue(scenario: Scenario, args: Mapping[str, object]) -> None:
+def issue(scenario: Run, args: Mapping[str, object]) -> None:
     """The CA's out-of-band step: it reads the device's request file, checks the request's
     signature, issues, and writes `<certificate-id>.cert` beside the request."""
     ca, device = str(args["ca"]), str(args["device"])
@@ -107,7 +107,7 @@ def issue(scenario: Scenario, args: Mapping[str, object]) -> None:
         f"{_when(cert.not_valid_after_utc)}; written to {name}")
 
 
-def load_local(scenario: Scenario, args: Mapping[str, object]) -> None:
+def load_local(scenario: Run, args: Mapping[str, object]) -> None:
     """`request security pki local-certificate load certificate-id ID filename F`: the
     certificate must carry the public key of the certificate-id's key pair."""
     device: Device = scenario.devices[str(args["device"])]
@@ -144,7 +144,7 @@ def _when(at: dt.datetime) -> str:
     return f"{at:%m-%d-%Y %H:%M}"
 
 
-def _ca_log(scenario: Scenario, ca: str, *, first: bool):
+def _ca_log(scenario: Run, ca: str, *, first: bool):
     """A writer of lines to `logs/cas/<CA>`, begun afresh by the CA's first issue of the run."""
     path = inside(scenario.out, "logs", CA_FOLDER, check_name("CA", ca))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from sim.world.device import server_resolver
 from sim.world.servers import CrlServer, DownloadFailed
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.world.run import Run
 
 DELEGATE_VALIDITY = dt.timedelta(days=365)  # responder certificates are short-lived
 
@@ -86,7 +86,7 @@ class OcspResponders:
         return response
 
 
-def install_responders(scenario: Scenario) -> OcspResponders:
+def install_responders(scenario: Run) -> OcspResponders:
     """The responder of every CA with an `ocsp:` entry, reachable by every device's pkid."""
     world, hierarchy = scenario.world, scenario.hierarchy
     responders = OcspResponders(world.env, clock=world.now,
@@ -102,7 +102,7 @@ def install_responders(scenario: Scenario) -> OcspResponders:
     return responders
 
 
-def _responder(scenario: Scenario, ca: str, entry: OcspEntry) -> Responder:
+def _responder(scenario: Run, ca: str, entry: OcspEntry) -> Responder:
     hierarchy = scenario.hierarchy
     certificate, key = hierarchy.certificate(ca), hierarchy.key(ca)
     if entry.responder is ResponderKind.CA:
