@@ -16,7 +16,8 @@ import time
 
 import simpy
 
-from sim.network import Datagram, Fragments, LinkSpec, Network
+from sim.topology.specs import Fragments, LinkSpec
+from sim.world.network import Datagram, Network
 
 A, B = "30.1.1.31", "30.1.1.51"
 

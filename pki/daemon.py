@@ -1,7 +1,7 @@
 """pkid's decisions, without its clock or its network: which CA profile covers which CA, when a
 dynamic CA profile is created, which CRL is needed and where to look for it, and the verdict.
 
-The simulator's pkid process (sim/pkid.py) drives this: it calls `verify`, and when the answer
+The simulator's pkid process (sim/world/pkid.py) drives this: it calls `verify`, and when the answer
 is `FetchCrl` it downloads (with simulated time passing), reports back with `crl_downloaded` or
 `crl_unavailable`, and calls `verify` again. Everything that happens is returned as `Event`s,
 which the driver writes to the pkid log.

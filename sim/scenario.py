@@ -26,25 +26,26 @@ from pki.ocsp_responder import Responder
 from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
 from pki.store import CertificateStore
 from sim import __version__
-from sim.crl_history import CrlHistory
-from sim.device import Device, server_resolver
-from sim.durations import signed_duration
-from sim.enrollment_setup import Enrollments
 from sim.junos.config import EstablishTunnels
-from sim.manual_enrollment import MANUAL_ACTIONS
-from sim.nat import install_nat
-from sim.ocsp_files import ocsp_json, write_ocsp_files
-from sim.ocsp_server import install_responders
-from sim.pkid import PkidTiming
-from sim.power import device_down, device_up, known_sas
-from sim.results import Results
-from sim.run_files import write_run_files
-from sim.servers import CrlServer, host_of
+from sim.report.crl_history import CrlHistory
+from sim.report.ocsp_files import ocsp_json, write_ocsp_files
+from sim.report.run_files import write_run_files
+from sim.report.traffic_events import TRAFFIC_ACTIONS, traffic_json
 from sim.topology import CA_HEAD_START, EE_HEAD_START, EventEntry, Topology
 from sim.topology.cas import publish_interval
-from sim.traffic_events import TRAFFIC_ACTIONS, traffic_json
-from sim.traffic_results import TrafficResults
-from sim.world import World
+from sim.topology.durations import signed_duration
+from sim.topology.specs import host_of
+from sim.world.device import Device, server_resolver
+from sim.world.enrollment_setup import Enrollments
+from sim.world.manual_enrollment import MANUAL_ACTIONS
+from sim.world.nat import install_nat
+from sim.world.ocsp_server import install_responders
+from sim.world.pkid import PkidTiming
+from sim.world.power import device_down, device_up, known_sas
+from sim.world.results import Results
+from sim.world.servers import CrlServer
+from sim.world.traffic_results import TrafficResults
+from sim.world.world import World
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Scenario:
     traffic: TrafficResults = field(default_factory=TrafficResults)
     crl_history: CrlHistory = field(default_factory=CrlHistory)
     ocsp_responders: dict[str, Responder] = field(default_factory=dict)  # by CA
-    enrollments: Enrollments | None = None  # SCEP CAs and clients (sim.enrollment_setup)
+    enrollments: Enrollments | None = None  # SCEP CAs and clients (sim.world.enrollment_setup)
 
     @classmethod
     def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
@@ -203,9 +204,9 @@ class Scenario:
         "verify-local": _verify_local,
         "device-down": lambda self, args: device_down(self.devices[args["device"]]),
         "device-up": lambda self, args: device_up(self.devices[args["device"]]),
-        **TRAFFIC_ACTIONS,  # ping, flow (sim.traffic_events)
+        **TRAFFIC_ACTIONS,  # ping, flow (sim.report.traffic_events)
         "restart": lambda self, args: self.devices[args["device"]].restart(),
-        **MANUAL_ACTIONS,  # generate-request, issue, load-local (sim.manual_enrollment)
+        **MANUAL_ACTIONS,  # generate-request, issue, load-local (sim.world.manual_enrollment)
         "enroll-ca": lambda self, args: self.enrollments.enroll_ca(args),
         "enroll-local": lambda self, args: self.enrollments.enroll_local(args),
     }
@@ -244,7 +245,7 @@ class Scenario:
         owners = {e.certificate_id: d.name for d in self.topology.devices.values()
                   for e in d.enroll}
         for record in self.enrollments.records if self.enrollments else ():
-            if record.certificate_id is not None:  # enrolled online (sim.enrollment)
+            if record.certificate_id is not None:  # enrolled online (sim.world.enrollment)
                 owners.setdefault(record.certificate_id, record.device)
         for node in nodes:
             if node["kind"] == "ee":

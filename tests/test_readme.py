@@ -1,6 +1,6 @@
 """The README's every `ikesim ...` command works as written.
 
-Each command of the README's ```sh blocks runs in order, in-process (sim.cli.main, as the
+Each command of the README's ```sh blocks runs in order, in-process (sim.cli.main.main, as the
 console script does), in a fresh folder that holds what a clone has (topologies/); a command
 exits 0 unless its comment says `exits N`. Commands that cannot run here are listed in SKIPPED
 with the reason.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

@@ -3,5 +3,5 @@
 `packet` seals and opens one ESP packet with an SA's algorithms and keys, `replay` is the
 receiver's anti-replay window, `sa` holds one direction's state and counters (what `show
 security ipsec statistics` prints), `inner` builds and reads the IPv4 packets inside (ICMP echo
-and UDP). Nothing here knows about time or a network: the driver is sim.traffic.
+and UDP). Nothing here knows about time or a network: the driver is sim.world.traffic.
 """

@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sim.device_state import DeviceState
 from sim.junos import (
     ops_clear,
     ops_clear_sa,
@@ -28,6 +27,7 @@ from sim.junos import (
     ops_request,
 )
 from sim.junos.config_tokens import shown
+from sim.junos.device_state import DeviceState
 from sim.junos.grammar_nodes import compile_pattern
 from sim.junos.ops_config import render_configuration
 from sim.junos.ops_grammar import (

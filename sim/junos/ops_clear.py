@@ -16,7 +16,7 @@ import random
 from pki.keys import KeySpec, generate_key_pair
 from pki.selfsigned import SYSTEM_GENERATED_ID, generate_system_certificate
 from pki.store import StoreError
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.ops_grammar import Command
 from sim.junos.ops_outcome import Context, Outcome, confirm, failure, success
 

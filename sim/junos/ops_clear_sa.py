@@ -5,7 +5,7 @@ commands.
 Like the other clear commands, they print nothing. kmd logs each SA it deletes in the words it
 uses when an SA ends for any other reason ("IKE SA with 2.2.2.2 deleted (cleared): ...",
 "IPSec SA deleted for vpn ike-vpn (cleared): ..."), and syslog gets KMD_VPN_DOWN_ALARM_USER
-for each tunnel that goes down, as sim.sa_lifecycle writes them during a run. As in Junos's
+for each tunnel that goes down, as sim.world.sa_lifecycle writes them during a run. As in Junos's
 IKEv1, clearing the IKE SA leaves the IPsec SAs it negotiated in place (they live until their
 own lifetime ends); the DELETE a real device sends to its peer is not modelled: the saved state
 is a snapshot, with no network behind it.
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from sim.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
 from sim.junos import kmd_messages as msg
+from sim.junos.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
 from sim.junos.logs import syslog_escape, syslog_time
 from sim.junos.ops_grammar import Command, peer_address, sa_index
 from sim.junos.ops_outcome import Context, Outcome, failure, success
@@ -24,7 +24,7 @@ from sim.junos.ops_sa import remaining_seconds
 
 __all__ = ["CLEARED", "CLEARED_ALARM", "HANDLERS"]
 
-CLEARED = "cleared"  # the reason in kmd's lines (sim.sa_lifecycle.EndReason.CLEARED)
+CLEARED = "cleared"  # the reason in kmd's lines (sim.world.sa_lifecycle.EndReason.CLEARED)
 CLEARED_ALARM = "Cleared. Corresponding IPSec SAs are deleted"  # its KMD_VPN_DOWN Reason [I]
 
 

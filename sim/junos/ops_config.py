@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.device_state import DeviceState
 from sim.junos.config_tokens import Token
+from sim.junos.device_state import DeviceState
 from sim.junos.grammar import JUNOS, Container, Named, Unmodelled
 from sim.junos.grammar_nodes import Alias, Flag, LeafList
 from sim.junos.ops_grammar import tokenize

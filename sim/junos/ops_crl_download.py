@@ -1,5 +1,5 @@
 """CRL downloads for `request security pki ca-certificate verify` and `local-certificate
-verify` in `ikesim cli`: what sim/pkid.py does in a run, without simulated time.
+verify` in `ikesim cli`: what sim/world/pkid.py does in a run, without simulated time.
 
 pki.daemon answers a verification with FetchCrl when a CA profile's CRL is missing or due; with
 a transport in the Context each URL is tried in pkid's order (the certificate's CDP, then the
@@ -22,7 +22,7 @@ from pki.daemon import Event, FetchCrl, PkiDaemon, Verdict
 from pki.enrollment import HttpRequest
 from pki.loaders import LoadError, load_crl
 from pki.profiles import PkiTraceFlag
-from sim.device_state import CrlSource, DeviceState
+from sim.junos.device_state import CrlSource, DeviceState
 from sim.junos.ops_outcome import Context, NoAnswer, logged
 
 __all__ = ["verify_downloading"]
@@ -38,7 +38,7 @@ def _traced(state: DeviceState, events: tuple[Event, ...] | list[Event]) -> list
 
 
 def _lookup_order(need: FetchCrl) -> str:
-    # The words sim/pkid.py traces before a download.
+    # The words sim/world/pkid.py traces before a download.
     if not need.urls:
         return (f"CRL for CA profile {need.ca_profile} is not loaded; no CDP in the "
                 "certificate and no URL in the CA profile")

@@ -51,7 +51,7 @@ from pki.keys import key_spec_of
 from pki.names import render_subject_string
 from pki.profiles import CaProfile
 from pki.store import StoreError
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.ops_format import fingerprint_block
 from sim.junos.ops_grammar import Command
 from sim.junos.ops_outcome import (

@@ -37,7 +37,7 @@ from pki.files import NAME_MAX, FileRefused, check_name
 from pki.loaders import LoadError, load_certificate
 from pki.names import render_oneline
 from pki.profiles import CaProfile
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.ops_grammar import Command
 from sim.junos.ops_outcome import Context, Outcome, confirm, failure, success
 

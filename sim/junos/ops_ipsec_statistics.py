@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from sim.device_state import DeviceState
 from sim.esp.sa import EspStatistics
 from sim.junos.config_tokens import shown
+from sim.junos.device_state import DeviceState
 from sim.junos.ops_grammar import Command
 from sim.junos.ops_outcome import Context, Outcome, failure, success
 from sim.junos.ops_sa import remaining_seconds

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pki.enrollment import HttpRequest, HttpResponse
 from pki.loaders import LoadError
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.logs import syslog_escape, syslog_time
 
 __all__ = ["Context", "FileWrite", "NoAnswer", "Outcome", "Transport", "confirm", "failure",

@@ -20,7 +20,7 @@ from pki.csr import request_signature_holds
 from pki.escape import escape
 from pki.names import issued_to, render_field_groups, render_oneline, render_subject_string
 from pki.selfsigned import SYSTEM_GENERATED_ID
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.ops_format import (
     SIGNATURE_OCTETS,
     alternate_subject,

@@ -40,7 +40,7 @@ from pki.profiles import dynamic_profile
 from pki.selfsigned import generate_self_signed
 from pki.signing import crl_signed_by_certificate
 from pki.store import StoreError
-from sim.device_state import CrlSource, DeviceState
+from sim.junos.device_state import CrlSource, DeviceState
 from sim.junos.ops_crl_download import verify_downloading
 from sim.junos.ops_format import fingerprint_block
 from sim.junos.ops_grammar import Command

@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pki.names import is_email_address
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 
 __all__ = ["RequestMail", "request_mail"]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sim.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
 from sim.esp.replay import REPLAY_WINDOW
+from sim.junos.device_state import DeviceState, IkeSaRecord, IpsecSaRecord
 from sim.junos.ops_pki import ShowError
 
 __all__ = [
@@ -27,11 +27,17 @@ __all__ = [
     "render_ike_sas",
     "render_ipsec_sas",
     "render_log",
+    "soft_lifetime",
 ]
 
 # The guide's sample (hard 1667 s left, soft 1093 s left, of a 3600 s proposal-set lifetime)
 # puts the soft lifetime at about 84 % of the hard one; kmd's own jitter is not modelled.
 SOFT_LIFETIME_PERCENT = 84
+
+
+def soft_lifetime(lifetime: int) -> int:
+    """Seconds after establishment at which the initiator rekeys."""
+    return lifetime * SOFT_LIFETIME_PERCENT // 100
 
 
 def remaining_seconds(established: str, lifetime: int, now: dt.datetime) -> int:
@@ -153,8 +159,7 @@ def _ipsec_detail(state: DeviceState, sa: IpsecSaRecord) -> list[str]:
     hard = remaining_seconds(sa.established, sa.lifetime_seconds, state.now)
     size = ("Unlimited" if sa.kilobytes_remaining is None
             else f"{sa.kilobytes_remaining} kilobytes")
-    soft = remaining_seconds(sa.established, sa.lifetime_seconds * SOFT_LIFETIME_PERCENT // 100,
-                             state.now)
+    soft = remaining_seconds(sa.established, soft_lifetime(sa.lifetime_seconds), state.now)
     lines = [
         "  Virtual-system: Root",
         f"  Local Gateway: {sa.local_address}, Remote Gateway: {sa.remote_address}",

@@ -7,7 +7,7 @@ guide has no sample of it. The model is ikesim's default device, an SRX240.
 
 from __future__ import annotations
 
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 
 __all__ = ["JUNOS_RELEASE", "MODEL", "render_version"]
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from pki.files import FileRefused, check_name, read_regular, shown
-from sim.durations import parse_duration
 from sim.topology.cas import check_scep_servers, read_cas, read_cross_certify
 from sim.topology.devices import read_devices
+from sim.topology.durations import parse_duration
 from sim.topology.enroll_events import re_enrollment_problem
 from sim.topology.events import read_events, read_troubleshoot
 from sim.topology.expand import expand_devices, expand_events

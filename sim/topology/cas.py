@@ -23,8 +23,7 @@ from pki.files import shown
 from pki.keys import KeySpec, KeyType
 from pki.names import is_email_address
 from pki.scep_ca import MAX_PENDING_POLLS, ScepPolicy, ScepPolicyError
-from sim.durations import format_duration, parse_duration
-from sim.servers import ServerSpec
+from sim.topology.durations import format_duration, parse_duration
 from sim.topology.limits import (
     DAY,
     LONGEST_PERIOD,
@@ -36,11 +35,12 @@ from sim.topology.limits import (
 )
 from sim.topology.ocsp import read_ocsp
 from sim.topology.reader import Reader, integer, key_spec, subject, text, url_list
+from sim.topology.specs import ServerSpec
 from sim.topology.values import CaEntry
 from sim.topology.yaml_lines import Located
 
 DEFAULT_CRL_LIFETIME = 7 * DAY
-SCEP_INDEX = "scep.json"  # sim.scep_files's index, beside a folder per SCEP CA
+SCEP_INDEX = "scep.json"  # sim.report.scep_files's index, beside a folder per SCEP CA
 DEFAULT_VALIDITY_DAYS = 5 * 365
 MAX_EMAIL = 128  # an emailAddress attribute's upper bound (RFC 5280's ub-emailaddress-length)
 

@@ -26,10 +26,10 @@ from pki.files import shown
 from pki.keys import KeySpec, KeyType
 from pki.profiles import ConfigError
 from pki.selfsigned import SYSTEM_GENERATED_ID
-from sim.gateway import GatewayError, interface_address, plan
 from sim.junos.config import AuthenticationMethod, DeviceConfig, parse_config
 from sim.junos.setcmd import ConfigSyntaxError, parse_tree
 from sim.topology.cas import validity_days
+from sim.topology.gateway import GatewayError, interface_address, plan
 from sim.topology.limits import CA_FOLDER, MAX_DEVICES
 from sim.topology.reader import (
     Reader,

@@ -15,10 +15,10 @@ from types import MappingProxyType
 from cryptography import x509
 
 from pki.files import shown
-from sim.servers import ServerSpec
 from sim.topology.enroll_events import ENROLL_ARGS, read_enroll, scep_endpoints
 from sim.topology.manual_enroll import MANUAL_ARGS, check_order, read_manual
 from sim.topology.reader import Reader, offset, run_time, text
+from sim.topology.specs import ServerSpec
 from sim.topology.traffic import TRAFFIC_ARGS, check_traffic_total, read_traffic
 from sim.topology.values import (
     EVENT_ACTIONS,
@@ -38,10 +38,10 @@ _EVENT_ARGS = {
     "publish-crl": {"ca"},
     "clock": {"device", "offset"},
     "verify-local": {"device", "certificate-id"},
-    "device-down": {"device"},  # sim.power
+    "device-down": {"device"},  # sim.world.power
     "device-up": {"device"},
     **TRAFFIC_ARGS,  # checked by sim.topology.traffic
-    "restart": {"device"},  # kmd forgets its SAs (a reboot): sim.kmd.Kmd.restart
+    "restart": {"device"},  # kmd forgets its SAs (a reboot): sim.world.kmd.Kmd.restart
     **MANUAL_ARGS,  # generate-request, issue, load-local: sim.topology.manual_enroll
     **ENROLL_ARGS,  # enroll-ca, enroll-local: checked by sim.topology.enroll_events
 }

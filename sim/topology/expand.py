@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from pki.files import FileRefused, check_name, shown
-from sim.durations import format_duration, parse_duration
+from sim.topology.durations import format_duration, parse_duration
 from sim.topology.limits import (
     LONGEST_RUN,
     MAX_DEVICES,

@@ -5,7 +5,7 @@
 
 `inside` is one of the link's two devices; `address` is the NAT's public address, a unicast
 IPv4 address no device or server has; `timeout` is how long the NAT keeps an unused mapping
-(default 120 s). See sim.nat for what the NAT does.
+(default 120 s). See sim.world.nat for what the NAT does.
 
 A NAT translates everything its inside device sends, whatever the destination (it is that
 device's way out), so a device is behind one NAT at most, and a device behind a NAT is not the
@@ -19,10 +19,9 @@ import ipaddress
 from collections.abc import Mapping
 
 from pki.files import shown
-from sim.durations import parse_duration
-from sim.nat import DEFAULT_TIMEOUT, NatSpec
-from sim.servers import ServerSpec
+from sim.topology.durations import parse_duration
 from sim.topology.reader import Reader, ipv4
+from sim.topology.specs import DEFAULT_NAT_TIMEOUT, NatSpec, ServerSpec
 from sim.topology.values import DeviceEntry
 from sim.topology.yaml_lines import Located
 
@@ -79,7 +78,7 @@ def read_nat(r: Reader, link: Located, pair: list[str], devices: Mapping[str, De
                                           "through its own NAT and be dropped")
     taken.add(address)
     read.append((inside, outside, address))
-    timeout = r.convert(entry, "timeout", _PATH, _timeout, default=DEFAULT_TIMEOUT)
+    timeout = r.convert(entry, "timeout", _PATH, _timeout, default=DEFAULT_NAT_TIMEOUT)
     return NatSpec(inside=devices[inside].address, address=address, timeout=timeout)
 
 

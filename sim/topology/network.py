@@ -7,7 +7,7 @@ devices, with delays, capacities and loss in ranges a real network has.
       - {between: [Host-A, Host-B], latency: 5ms, jitter: 1ms, loss: 0.01}
       - {between: [Host-A, Host-C], mtu: 1400, fragments: drop}
 
-`mtu` is the path MTU in bytes (576..9216, default 1500; see sim.ip_fragments for the range);
+`mtu` is the path MTU in bytes (576..9216, default 1500; see sim.world.ip_fragments for the range);
 `fragments: drop` is a firewall on the path that drops IP fragments (`allow` by default).
 """
 
@@ -16,9 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pki.files import shown
-from sim.ip_fragments import DEFAULT_MTU, MAX_MTU, MIN_MTU
-from sim.network import Fragments, LinkSpec
-from sim.servers import ServerSpec
 from sim.topology.limits import (
     MAX_BANDWIDTH,
     MAX_SERVER_CAPACITY,
@@ -26,6 +23,7 @@ from sim.topology.limits import (
 )
 from sim.topology.nat import read_nat, used_addresses
 from sim.topology.reader import Reader, delay, integer, ipv4, number, strings
+from sim.topology.specs import DEFAULT_MTU, MAX_MTU, MIN_MTU, Fragments, LinkSpec, ServerSpec
 from sim.topology.values import DeviceEntry, LinkEntry
 from sim.topology.yaml_lines import Located
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pki.files import shown
-from sim.servers import host_of
+from sim.topology.specs import host_of
 
 if TYPE_CHECKING:  # the reader's values include this module's OcspEntry
     from sim.topology.reader import Reader

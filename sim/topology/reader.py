@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from pki.files import FileRefused, check_name, shown
 from pki.keys import KeySpec, KeyType
 from pki.names import SubjectError, parse_subject
-from sim.durations import parse_duration, signed_duration
+from sim.topology.durations import parse_duration, signed_duration
 from sim.topology.limits import LONGEST_DELAY, LONGEST_PERIOD, LONGEST_RUN
 from sim.topology.values import TopologyError
 from sim.topology.yaml_lines import Located

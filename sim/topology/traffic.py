@@ -21,13 +21,13 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from pki.files import shown
-from sim.durations import parse_duration
 from sim.ike.ids import render
+from sim.topology.durations import parse_duration
 from sim.topology.limits import LONGEST_RUN
 from sim.topology.reader import Reader, integer, run_time
+from sim.topology.traffic_plan import Protected, covers, first_host, protected
 from sim.topology.values import DeviceEntry, EventEntry, TopologyError
 from sim.topology.yaml_lines import Located
-from sim.traffic_plan import Protected, covers, first_host, protected
 
 TRAFFIC_ARGS = {
     "ping": {"from", "to", "source", "count", "size", "interval"},

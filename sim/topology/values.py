@@ -13,10 +13,8 @@ from pki.files import check_name
 from pki.keys import KeySpec
 from pki.scep_ca import ScepPolicy
 from sim.junos.config import DeviceConfig
-from sim.nat import NatSpec
-from sim.network import LinkSpec
-from sim.servers import ServerSpec
 from sim.topology.ocsp import OcspEntry
+from sim.topology.specs import LinkSpec, NatSpec, ServerSpec
 
 # CAs exist a while before the simulation starts, and so do the devices' certificates.
 CA_HEAD_START = dt.timedelta(days=30)

@@ -6,7 +6,7 @@ schedule work without any event: a 180 s IPsec lifetime kept up by `establish-tu
 immediately` (or by traffic) is rekeyed 175,000 times over a year, DPD probes every 10 s while
 an IKE SA is up, a device behind a NAT sends a keepalive every `nat-keepalive` seconds
 (5 by default), each datagram simulated and kept for the capture, and traffic towards a peer
-that keeps failing starts a negotiation every 10 s (sim.traffic's hold-down). This module
+that keeps failing starts a negotiation every 10 s (sim.world.traffic's hold-down). This module
 counts that work from the configuration and events, as an upper bound, and refuses a topology
 past the limits in one line at its `duration:` that names what needs the most.
 
@@ -28,7 +28,9 @@ from sim.ike.dpd import DpdMode
 from sim.junos.config import DeviceConfig
 from sim.junos.config_ike import IKE_LIFETIME_DEFAULT, IkeGateway
 from sim.junos.config_ipsec import IPSEC_LIFETIME_DEFAULT, EstablishTunnels, IpsecVpn
+from sim.junos.ops_sa import soft_lifetime
 from sim.topology.limits import MAX_PERIODIC_MESSAGES, MAX_REKEYS
+from sim.topology.traffic_plan import TRIGGER_HOLD_DOWN
 from sim.topology.values import DeviceEntry, EventEntry, LinkEntry, TopologyError
 
 __all__ = ["Workload", "check_workload", "workload", "workload_problem"]
@@ -80,9 +82,6 @@ def _dpd_interval(config: DeviceConfig, *, traffic: bool) -> int | None:
 
 def _soft(lifetime: int) -> int:
     """When the initiator rekeys."""
-    # Imported here: sim.sa_lifecycle imports the show commands, which import sim.device_state,
-    # which imports the topology reader this module is part of.
-    from sim.sa_lifecycle import soft_lifetime
     return max(1, soft_lifetime(lifetime))
 
 
@@ -103,12 +102,6 @@ def _traffic(events: Sequence[EventEntry]) -> dict[str, tuple[float, int]]:
         until, packets = found.get(sender, (0.0, 0))
         found[sender] = max(until, end), packets + count
     return found
-
-
-def _hold_down() -> float:
-    """How often traffic may start a negotiation per gateway while its tunnel is down."""
-    from sim.traffic import TRIGGER_HOLD_DOWN  # here for the reason _soft says
-    return TRIGGER_HOLD_DOWN
 
 
 def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
@@ -165,7 +158,7 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
                 count, ipsec = _ipsec_lifetime(config, vpns.get(gateway.name, []))
                 mine = int(kept // _soft(ike)) + count * int(kept // _soft(ipsec))
                 if packets:
-                    triggers += int(kept // _hold_down()) + 1
+                    triggers += int(kept // TRIGGER_HOLD_DOWN) + 1
                 rekeys += mine
                 rekeys_by = max(rekeys_by, (mine, f"rekeys of {device.name}'s gateway "
                                                   f"{gateway.name} (IKE lifetime {ike} s, "
@@ -186,7 +179,7 @@ def workload(devices: Mapping[str, DeviceEntry], links: Sequence[LinkEntry],
         rekeys += triggers
         rekeys_by = max(rekeys_by, (triggers, f"{device.name}'s traffic, if its tunnels "
                                               f"fail ({packets:,} packets, a negotiation "
-                                              f"every {_hold_down():g} s at most)"))
+                                              f"every {TRIGGER_HOLD_DOWN:g} s at most)"))
     return Workload(rekeys=rekeys, messages=messages, rekeys_by=rekeys_by,
                     messages_by=messages_by)
 

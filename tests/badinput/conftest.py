@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 
 @dataclass(frozen=True)

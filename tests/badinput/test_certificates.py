@@ -25,8 +25,8 @@ from pki import der
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import generate_key_pair
 from pki.store import CertificateStore
-from sim.cli import main
-from sim.run_folder import mark
+from sim.cli.main import main
+from sim.report.run_folder import mark
 from tests.badinput.conftest import assert_refused, files_under
 from tests.conftest import FAST_KEY
 from tests.junos.ops_states import state

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from tests.badinput.conftest import files_under
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from pki.store import CertificateStore
-from sim.cli import main
-from sim.run_folder import mark
+from sim.cli.main import main
+from sim.report.run_folder import mark
 from tests.badinput.conftest import assert_refused, files_under
 from tests.junos.ops_states import state
 from tests.junos.test_ops_golden_sa import CH11_CONFIG, NOW, ike, ipsec

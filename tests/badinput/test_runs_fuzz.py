@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
+from sim.cli.main import main
 
 COMMANDS = [
     "show security ike security-associations",

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
+from sim.cli.main import main
 from tests.badinput.test_runs_fuzz import COMMANDS, mutations
 
 NEW_COMMANDS = [

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.report.scep_files import MAX_INDEX, ScepFilesError, load_crl_documents, load_scep_cas
 from sim.scenario import Scenario
-from sim.scep_files import MAX_INDEX, ScepFilesError, load_crl_documents, load_scep_cas
 from sim.topology import parse_topology
 from tests.sim.scenarios import pair
 

@@ -23,8 +23,8 @@ from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.names import parse_subject
 from pki.selfsigned import generate_system_certificate
 from pki.store import CertificateStore
-from sim.device_state import DeviceState
 from sim.junos.config import parse_config
+from sim.junos.device_state import DeviceState
 
 UTC = dt.UTC
 RSA1024 = KeySpec(type=KeyType.RSA, size=1024)

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from pki.hierarchy import CAHierarchy, CASpec
 from pki.loaders import LoadError
 from pki.store import CertificateStore
-from sim.device_state import DeviceState
 from sim.junos import ops_group_load
+from sim.junos.device_state import DeviceState
 from sim.junos.ops import ParseError, execute
 from tests.junos.ops_states import FAST, at, state
 

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import serialization
 
 from pki.crl import build_crl
 from pki.store import CertificateStore
-from sim.cli import main
-from sim.run_folder import mark
+from sim.cli.main import main
+from sim.report.run_folder import mark
 from tests.junos.ops_states import MS_CONFIG, at, ms_certificates, state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +115,7 @@ def test_cli_cleared_objects_stay_cleared(run_dir, capsys, monkeypatch):
 
 def test_cli_with_piped_input_in_a_real_process(run_dir):
     done = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "cli", str(run_dir), "host"],
+        [sys.executable, "-m", "sim.cli.main", "cli", str(run_dir), "host"],
         input="sh sec pki local-certificate certificate-id ms-cert\nfoo\nquit\n",
         capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert done.returncode == 0, done.stderr

@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from pki.store import CertificateStore
-from sim.cli import main
+from sim.cli.main import main
 from sim.junos.ops_grammar import commands
-from sim.run_folder import mark
+from sim.report.run_folder import mark
 from tests.junos.ops_states import state
 from tests.junos.test_ops_golden_sa import CH11_CONFIG, NOW, ike, ipsec
 from tests.sim.scenarios import pair

@@ -22,7 +22,7 @@ from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.names import parse_subject
 from pki.scep_ca import ScepCa, ScepPolicy
 from pki.store import CertificateStore
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.ops import execute
 from sim.junos.ops_enroll import ENROLLMENT_STARTED, QUESTION
 from sim.junos.ops_outcome import NoAnswer

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pki.crl import build_crl
 from pki.loaders import LoadError, read_bytes
 from pki.store import CertificateStore
-from sim.cli import main
+from sim.cli.main import main
 from sim.junos.ops import ParseError, complete, execute
 from sim.junos.ops_grammar import MAX_LINE, ROOT, Leaf, Node, tokenize
 from tests.junos.ops_states import MS_CONFIG, at, ms_certificates, state

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 from pki.store import CertificateStore
-from sim.device_state import IkeSaRecord, IpsecSaRecord
+from sim.junos.device_state import IkeSaRecord, IpsecSaRecord
 from sim.junos.ops import execute
 from tests.junos.ops_states import assert_like, at, state
 

@@ -1,5 +1,5 @@
-"""The run folder's SCEP CAs (sim.scep_files): written at the end of a run, read back as ScepCa
-objects that answer SCEP with the run's CA key, with serials that never repeat across cli
+"""The run folder's SCEP CAs (sim.report.scep_files): written at the end of a run, read back as
+ScepCa objects that answer SCEP with the run's CA key, with serials that never repeat across cli
 sessions, and the CRLs each URL serves."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.enrollment import CaCertificateEnrollment, Issued
 from pki.scep_ca import ScepPolicy
+from sim.report.scep_files import load_crl_documents, load_scep_cas, save_scep_cas
 from sim.scenario import Scenario
-from sim.scep_files import load_crl_documents, load_scep_cas, save_scep_cas
 from sim.topology import parse_topology
 from tests.sim.scenarios import pair
 

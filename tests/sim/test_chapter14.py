@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes
 from pki.csr import colon_hex
 from pki.loaders import load_certificate, load_crl
 from pki.names import parse_subject, render_subject_string
-from sim.cli import main
-from sim.device_state import DeviceState
+from sim.cli.main import main
+from sim.cli.ops import Session
+from sim.junos.device_state import DeviceState
 from sim.junos.ops_format import junos_date
-from sim.ops_cli import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPOLOGY = ROOT / "topologies" / "chapter14-fresh.yaml"

@@ -1,4 +1,4 @@
-"""The network `ikesim cli` gives a device (sim.ops_transport): the run folder's CA server
+"""The network `ikesim cli` gives a device (sim.cli.ops_transport): the run folder's CA server
 answers its enrollment URLs and CRL URLs, another path on that server is HTTP 404, another
 address never answers; SCEP messages are numbered on in scep/."""
 
@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from pki.enrollment import HttpRequest
+from sim.cli.ops_transport import RunFolderServers, keep_messages
 from sim.junos.ops_outcome import NoAnswer
-from sim.ops_transport import RunFolderServers, keep_messages
 
 NOW = dt.datetime(2012, 9, 17, 22, 20, tzinfo=dt.UTC)
 CRL = "http://10.157.88.230:8080/crl/Root.crl"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "user@SRX-A> "
@@ -86,7 +86,7 @@ def pane(run_dir, tmp_path):
     socket = Path(f"/tmp/ikesim-cli-{os.getpid()}-{tmp_path.name[-20:]}")
     try:
         # The shell says how the CLI left, on the screen.
-        cli = shlex.join([sys.executable, "-m", "sim.cli", "cli", str(run_dir), "SRX-A"])
+        cli = shlex.join([sys.executable, "-m", "sim.cli.main", "cli", str(run_dir), "SRX-A"])
         pane = Pane(socket, ["sh", "-c", f'{cli}; echo "exit status $?"'])
     except (OSError, subprocess.CalledProcessError) as exc:
         pytest.skip(f"no terminal could be opened for tmux: {exc}")

@@ -9,9 +9,9 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from sim.cli import main
-from sim.cli_editing import _Words, state_names
-from sim.device_state import DeviceState
+from sim.cli.editing import _Words, state_names
+from sim.cli.main import main
+from sim.junos.device_state import DeviceState
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from sim import cli_syntax
-from sim.cli import main
-from sim.cli_syntax import marked
+from sim.cli import syntax
+from sim.cli.main import main
+from sim.cli.syntax import marked
 from sim.junos.ops_grammar import choices
 
 
@@ -102,7 +102,7 @@ def test_a_long_line_is_marked_after_a_few_parses(monkeypatch):
         parses.append(len(text))
         return choices(text, names)
 
-    monkeypatch.setattr(cli_syntax, "choices", counted)
+    monkeypatch.setattr(syntax, "choices", counted)
     line = "show log kmd " + "x " * 20_000
     assert marked(line, "syntax error, expecting <command>.", indent=0) == \
         f"{' ' * 13}^\nsyntax error, expecting <command>."

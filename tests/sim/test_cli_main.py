@@ -1,4 +1,4 @@
-"""The `ikesim` command itself: `python -m sim`, `python -m sim.cli`, --version, the exit
+"""The `ikesim` command itself: `python -m sim`, `python -m sim.cli.main`, --version, the exit
 statuses, and a library topology run by its name."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim import library_cli
-from sim.cli import main
+from sim.cli import library
+from sim.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,8 +27,8 @@ def python(*argv: str, cwd: Path, env: dict[str, str] | None = None
 
 
 def test_python_m_sim_cli_catches_the_usage_error_its_commands_raise(tmp_path):
-    # sim/cli.py runs as __main__ beside the imported sim.cli: the error class must be one.
-    done = python("-m", "sim.cli", "troubleshoot", "nope", cwd=tmp_path)
+    # sim/cli/main.py runs as __main__ beside the imported sim.cli.main: one error class.
+    done = python("-m", "sim.cli.main", "troubleshoot", "nope", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("ikesim: no case 'nope'; known cases: chain-too-long, ")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
@@ -58,7 +58,7 @@ def test_a_library_topology_runs_by_the_name_ikesim_list_shows(tmp_path, capsys,
 
 def test_an_unexpected_exception_is_one_line_with_exit_70(tmp_path, capsys, monkeypatch):
     # A bug planted in `ikesim list`: the library's entries come back as None.
-    monkeypatch.setattr(library_cli, "entries", lambda root: None)
+    monkeypatch.setattr(library, "entries", lambda root: None)
     assert main(["list"]) == 70
     assert capsys.readouterr().err == (
         "ikesim: internal error: TypeError: 'NoneType' object is not iterable "

@@ -7,8 +7,8 @@ import json
 import pytest
 from cryptography import x509
 
-import sim.crl_history
-from sim.cli import main
+import sim.report.crl_history
+from sim.cli.main import main
 from tests.sim.scenarios import pair
 
 START = dt.datetime(2013, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -113,7 +113,7 @@ def test_given_crls_are_used_as_given(run, capsys):
 
 def test_past_the_budget_the_last_crl_is_kept_and_the_gap_is_said(tmp_path, monkeypatch,
                                                                   capsys):
-    monkeypatch.setattr(sim.crl_history, "KEEP_MAX_FILES", 4)
+    monkeypatch.setattr(sim.report.crl_history, "KEEP_MAX_FILES", 4)
     run = _run(tmp_path, monkeypatch, capsys, events=EVENTS.replace("2m", "9m"),
                cas="  Extra-CA: {subject: \"CN=Extra\", key: ecdsa-256,\n"
                    "             crl: {url: \"http://192.0.2.10/x.crl\", lifetime: 1d}}")
@@ -126,7 +126,7 @@ def test_past_the_budget_the_last_crl_is_kept_and_the_gap_is_said(tmp_path, monk
 
 
 def test_a_dropped_span_is_refused_for_its_moments(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.crl_history, "KEEP_MAX_FILES", 3)
+    monkeypatch.setattr(sim.report.crl_history, "KEEP_MAX_FILES", 3)
     events = EVENTS + "  - {at: 5m, publish-crl: {ca: CA-B}}\n"
     run = _run(tmp_path, monkeypatch, capsys, events=events)
     index = json.loads((run / "pki" / "cas" / "crls.json").read_text())

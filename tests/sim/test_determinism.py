@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.pcap import pcap_bytes
+from sim.report.pcap import pcap_bytes
 from sim.scenario import Scenario
 from sim.topology import parse_topology
 from tests.badinput.conftest import files_under

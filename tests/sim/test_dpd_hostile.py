@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from sim.ike.payloads import HEADER_LEN, ExchangeType, Header, NotificationPayload, NotifyType
 from sim.ike.quick_mode_wire import seal_informational
-from sim.network import Datagram
 from sim.scenario import Scenario
 from sim.topology import load_topology
+from sim.world.network import Datagram
 from tests.sim.fuzz.mutations import fuzz_settings
 from tests.sim.test_dpd_scenario import TOPOLOGY
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import sim.gateway
-from sim.cli import main
+import sim.topology.gateway
+from sim.cli.main import main
 from tests.sim.tshark import needs_tshark
 
 TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "dpd-peer-dies.yaml"
@@ -148,7 +148,7 @@ def test_optimized_dpd_does_not_probe_an_idle_tunnel(tmp_path, capsys):
 
 def test_dpd_needs_the_peers_vendor_id(tmp_path, capsys, monkeypatch):
     """RFC 3706: no R-U-THERE to a peer that did not say it speaks DPD."""
-    monkeypatch.setattr(sim.gateway, "VENDOR_IDS", ())
+    monkeypatch.setattr(sim.topology.gateway, "VENDOR_IDS", ())
     out = _run(tmp_path, capsys)
     kmd = _kmd(out, "Host-A")
     assert [line[16:] for line in kmd if "DPD" in line] == [

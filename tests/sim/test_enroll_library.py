@@ -18,13 +18,13 @@ import pytest
 from cryptography import x509
 
 from pki.names import parse_subject
-from sim.certificates_plot import certificates
-from sim.library_cli import topologies_dir
-from sim.plot_base import DONE, FAILED
-from sim.plots import write_plots
+from sim.report.certificates_plot import certificates
+from sim.report.plot_base import DONE, FAILED
+from sim.report.plots import write_plots
 from sim.scenario import Scenario
 from sim.topology import load_topology
 from sim.topology.enroll_events import re_enrollments
+from sim.topology.library import topologies_dir
 from tests.badinput.conftest import files_under
 
 ROOT = Path(__file__).resolve().parents[2]

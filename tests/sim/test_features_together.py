@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from sim.junos.ops import show
+from sim.report.traffic_events import esp_sa_table
 from sim.scenario import Scenario
 from sim.topology import parse_topology
-from sim.traffic_events import esp_sa_table
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 COOKIES = re.compile(r"\{ ([0-9a-f]{8}) ([0-9a-f]{8}) - ([0-9a-f]{8}) ([0-9a-f]{8}) ")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.device_state import DeviceState
+from sim.junos.device_state import DeviceState
 from sim.junos.ops import show
-from sim.pcap import write_pcap
+from sim.report.pcap import write_pcap
 from sim.scenario import Scenario
 from sim.topology import load_topology
 from tests.sim.tshark import dissect, needs_tshark

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import library_cli
-from sim.cli import UsageError
+from sim.cli import library
+from sim.cli.errors import UsageError
 from sim.scenario import Scenario
 from sim.topology import load_topology
 
@@ -100,7 +100,7 @@ def test_the_topology_shows_the_failure_beside_three_fixes(tmp_path):
 
 def test_troubleshoot_shows_the_lines_the_path_and_the_fix(capsys, tmp_path):
     parser = argparse.ArgumentParser(prog="ikesim")
-    library_cli.register(parser.add_subparsers(dest="command", required=True))
+    library.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["troubleshoot", "dropped-fragments", "--out", str(tmp_path / "r")])
     try:
         code = args.handler(args)
@@ -122,7 +122,7 @@ def test_troubleshoot_shows_the_lines_the_path_and_the_fix(capsys, tmp_path):
 def test_the_ladder_stops_each_lost_copy_of_message_5_on_the_way(case):
     from matplotlib.text import Annotation
 
-    from sim import plots
+    from sim.report import plots
     ax = plots.ladder(case.results_json(), 0)
     gids = [t.get_gid() for t in ax.texts if isinstance(t, Annotation)]
     assert gids.count("lost-message") == 12
@@ -138,7 +138,7 @@ def test_a_link_that_loses_everything_is_named_as_the_cause_too(tmp_path):
 
 
 def test_a_message_that_got_through_once_is_no_cause(case):
-    from sim.undelivered import undelivered
+    from sim.world.undelivered import undelivered
     (n,) = case.results.in_order()
     fours = [m for m in n.messages if m.number <= 4]
     assert undelivered(fours) is None  # message 4's copies all arrived

@@ -1,4 +1,4 @@
-"""IPv4 fragmentation and reassembly (sim.ip_fragments): where a datagram is cut, and how a
+"""IPv4 fragmentation and reassembly (sim.world.ip_fragments): where a datagram is cut, and how a
 receiver puts it back together or gives up."""
 
 from __future__ import annotations
@@ -9,12 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.ip_fragments import (
-    FragmentError,
-    Piece,
-    Reassembly,
-    pieces,
-)
+from sim.topology.specs import FragmentError
+from sim.world.ip_fragments import Piece, Reassembly, pieces
 
 KEY = ("30.1.1.31", "30.1.1.51", 17, 3)
 

@@ -16,12 +16,13 @@ import pytest
 from cryptography import x509
 
 import pki
-from sim import library_cli
-from sim.cli import UsageError
+from sim.cli import library
+from sim.cli.errors import UsageError
 from sim.scenario import Scenario
+from sim.topology import library as topology_library
 from sim.topology import load_topology
 
-ROOT = library_cli.topologies_dir()
+ROOT = topology_library.topologies_dir()
 FILES = sorted(ROOT.rglob("*.yaml"))
 CASE_FILES = sorted((ROOT / "cases").glob("*.yaml"))
 OPENSSL = shutil.which("openssl")
@@ -101,7 +102,7 @@ def test_case_shows_its_look_for_lines_and_ends_as_it_says(path, runs):
     scenario = runs(path)
     topology = scenario.topology
     for look in topology.troubleshoot.look_for:
-        assert library_cli.matches(scenario, look), \
+        assert library.matches(scenario, look), \
             f"{look.device} {look.log}: no line contains {look.contains!r}"
     n = only_negotiation(scenario)
     assert (n.phase1, n.phase2, n.error) == OUTCOMES[path.stem]
@@ -213,9 +214,9 @@ def test_cross_certified_paths_run_across_the_domains(runs):
 
 
 def ikesim(argv: list[str]) -> int:
-    """`ikesim ARGS` with the library commands, handling errors as sim.cli.main does."""
+    """`ikesim ARGS` with the library commands, handling errors as sim.cli.main.main does."""
     parser = argparse.ArgumentParser(prog="ikesim")
-    library_cli.register(parser.add_subparsers(dest="command", required=True))
+    library.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -267,11 +268,11 @@ def test_troubleshoot_unknown_case_names_the_known_ones(capsys):
 
 def test_library_found_through_the_environment_when_not_beside_the_package(tmp_path):
     elsewhere = str(tmp_path / "site-packages" / "sim" / "__init__.py")
-    found = library_cli.topologies_dir(package_file=elsewhere,
+    found = topology_library.topologies_dir(package_file=elsewhere,
                                        environ={"IKESIM_TOPOLOGIES": str(ROOT)})
     assert found == ROOT
-    with pytest.raises(library_cli.LibraryNotFound, match="set IKESIM_TOPOLOGIES"):
-        library_cli.topologies_dir(package_file=elsewhere, environ={})
+    with pytest.raises(topology_library.LibraryNotFound, match="set IKESIM_TOPOLOGIES"):
+        topology_library.topologies_dir(package_file=elsewhere, environ={})
 
 
 # -- openssl agrees -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The NAT on a link (sim.nat): port translation out, mapping back in, unsolicited and
+"""The NAT on a link (sim.world.nat): port translation out, mapping back in, unsolicited and
 portless datagrams dropped, idle mappings forgotten."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from sim.nat import Nat, NatSpec
-from sim.network import Datagram
+from sim.topology.specs import NatSpec
+from sim.world.nat import Nat
+from sim.world.network import Datagram
 
 SPOKE, PUBLIC, HUB = "10.0.1.2", "198.51.100.7", "203.0.113.1"
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from sim.device_state import DeviceState
-from sim.gateway import plan
 from sim.ike.payloads import ExchangeType, Header, VendorIDPayload, encode_message
 from sim.ike.proposals import sa_offer
+from sim.junos.device_state import DeviceState
 from sim.junos.ops import show
-from sim.network import Datagram
-from sim.pcap import pcap_bytes, write_pcap
+from sim.report.pcap import pcap_bytes, write_pcap
 from sim.scenario import Scenario
 from sim.topology import load_topology
+from sim.topology.gateway import plan
+from sim.world.network import Datagram
 from tests.sim.tshark import dissect, needs_tshark
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"

@@ -8,7 +8,8 @@ import random
 import pytest
 import simpy
 
-from sim.network import Datagram, Fragments, LinkSpec, Loss, Network, Sent
+from sim.topology.specs import Fragments, LinkSpec
+from sim.world.network import Datagram, Loss, Network, Sent
 
 A, B = "30.1.1.31", "30.1.1.51"
 

@@ -10,9 +10,9 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.ocsp import RESPONSE_MAX_BYTES
-from sim.ocsp_server import OcspResponders
 from sim.scenario import Scenario
 from sim.topology import load_topology
+from sim.world.ocsp_server import OcspResponders
 
 TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "ocsp-revoked.yaml"
 URL = "http://203.0.113.10/ocsp/corp"

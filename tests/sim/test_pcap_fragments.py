@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.network import Captured, Datagram
-from sim.pcap import _checksum, pcap_bytes
+from sim.report.pcap import _checksum, pcap_bytes
+from sim.world.network import Captured, Datagram
 from tests.sim.tshark import needs_tshark
 
 START = dt.datetime(2012, 9, 19, 17, 20, tzinfo=dt.UTC)
@@ -61,7 +61,7 @@ def test_a_capture_without_an_mtu_is_written_whole_as_before():
 
 @pytest.fixture(scope="module")
 def fragments_dropped(tmp_path_factory):
-    from sim.cli import main
+    from sim.cli.main import main
     out = tmp_path_factory.mktemp("fragments-dropped")
     assert main(["run", str(TOPOLOGIES / "fragments-dropped.yaml"), "--out", str(out / "run"),
                  "--quiet", "--pcap", str(out / "f.pcap")]) == 0

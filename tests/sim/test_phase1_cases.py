@@ -176,7 +176,8 @@ def test_ike_traceoptions_write_the_selected_flags_to_their_file(tmp_path):
     folder = tmp_path / "run" / "logs" / "Host-B"
     traced = [line[16:] for line in (folder / "ike-trace").read_text().splitlines()]
     assert traced[0] == f"Phase-1 policy lookup for peer {HOST_A}: gateway gw"
-    # The peer's NAT-T vendor IDs, and its NAT-D payloads that find no NAT (sim.nat_traversal).
+    # The peer's NAT-T vendor IDs, and its NAT-D payloads that find no NAT
+    # (sim.world.nat_traversal).
     assert traced[1:7] == [
         "ike_st_i_vid: VID[0] = RFC 3947", "ike_st_i_vid: VID[1] = draft-ietf-ipsec-nat-t-ike-03",
         "ike_st_i_vid: VID[2] = draft-ietf-ipsec-nat-t-ike-02\\n",

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
-from sim.cli import main
-from sim.crl_fetch import FetchFailure, fetch_crl
-from sim.pki_cli import _download
+from sim.cli.main import main
+from sim.cli.pki import _download
+from sim.world.crl_fetch import FetchFailure, fetch_crl
 from tests.conftest import FAST_KEY
 
 PEM = serialization.Encoding.PEM

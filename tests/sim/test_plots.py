@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Annotation
 
-from sim import plot_base, plots
+from sim.report import plot_base, plots
 from sim.scenario import Scenario
 from sim.topology import parse_topology
 from tests.sim.scenarios import HOST_B, pair, profiles
@@ -378,8 +378,8 @@ ROUND_TICK = r"(0|[1-9]\d*|\d+\.\d{1,3}) (ms|s|min)"
 @pytest.fixture(scope="module")
 def phase2_failed(tmp_path_factory) -> dict:
     """The guide's Phase 2 proposal mismatch: Phase 1 done, Quick Mode: No proposal chosen."""
-    from sim.library_cli import CASES, topologies_dir
     from sim.topology import load_topology
+    from sim.topology.library import CASES, topologies_dir
 
     topology = load_topology(topologies_dir() / CASES / "phase2-proposal-mismatch.yaml")
     scenario = Scenario.build(topology, out=tmp_path_factory.mktemp("p2") / "run")
@@ -452,7 +452,7 @@ def test_compressed_time_axis_has_round_ticks_with_units_and_marked_breaks(tmp_p
 
 
 def test_troubleshoot_writes_the_case_plots_and_says_where(tmp_path, capsys):
-    from sim.cli import main
+    from sim.cli.main import main
 
     out = tmp_path / "case"
     assert main(["troubleshoot", "phase2-proposal-mismatch", "--out", str(out)]) == 0

@@ -8,10 +8,10 @@ import textwrap
 
 import pytest
 
-from sim.gateway import GatewayError, check
 from sim.junos.config import parse_config
 from sim.junos.ops import execute
 from sim.scenario import Scenario
+from sim.topology.gateway import GatewayError, check
 from tests.sim.scenarios import HOST_A, HOST_B, pair, topology
 from tests.sim.test_phase1_cases import kmd, run
 
@@ -177,7 +177,7 @@ def test_a_hostname_identity_that_is_not_ascii_is_a_commit_error():
 def test_ikesim_run_refuses_a_pre_shared_keys_proposal_without_a_key(tmp_path, monkeypatch,
                                                                       capsys):
     """The commit check runs when the topology loads: one line naming the gateway's line."""
-    from sim.cli import main
+    from sim.cli.main import main
 
     text = psk_topology(psk_config(me=HOST_A, peer=HOST_B, key=""),
                         psk_config(me=HOST_B, peer=HOST_A))
@@ -196,7 +196,7 @@ def test_ikesim_run_refuses_a_pre_shared_keys_proposal_without_a_key(tmp_path, m
 def test_the_saved_configuration_holding_the_key_is_not_world_readable(tmp_path, monkeypatch):
     import stat
 
-    from sim.cli import main
+    from sim.cli.main import main
 
     (tmp_path / "psk.yaml").write_text(psk_topology(psk_config(me=HOST_A, peer=HOST_B),
                                                     psk_config(me=HOST_B, peer=HOST_A)))

@@ -11,10 +11,10 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from sim.cli import main
+from sim.cli.main import main
+from sim.cli.run import summary
 from sim.junos.logs import syslog_escape
-from sim.run_cli import summary
-from sim.run_folder import mark
+from sim.report.run_folder import mark
 from sim.scenario import Scenario
 from sim.topology import parse_topology
 from tests.badinput.conftest import files_under

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pki import files
-from sim import run_folder
-from sim.cli import main
+from sim.cli.main import main
+from sim.report import run_folder
 from tests.badinput.conftest import Outcome, assert_refused, files_under
 from tests.sim.scenarios import pair
 
@@ -234,7 +234,7 @@ def hook(event, args):
             os.kill(os.getpid(), signal.SIGKILL)
 
 sys.addaudithook(hook)
-from sim.cli import main
+from sim.cli.main import main
 code = main(sys.argv[2:])
 with open(os.path.join(here, "changes"), "w") as out:
     out.write(f"{count} {marker}")

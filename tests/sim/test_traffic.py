@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.device_state import DeviceState
+from sim.cli.main import main
 from sim.esp.inner import InnerPacket
+from sim.junos.device_state import DeviceState
 from sim.junos.ops import show
-from sim.network import PROTO_ESP, Datagram
-from sim.pcap import pcap_bytes
+from sim.report.pcap import pcap_bytes
+from sim.report.traffic_events import esp_sa_table
 from sim.scenario import Scenario
 from sim.topology import parse_topology
-from sim.traffic_events import esp_sa_table
+from sim.world.network import PROTO_ESP, Datagram
 from tests.sim.tshark import needs_tshark
 
 TOPOLOGY = Path(__file__).resolve().parents[2] / "topologies" / "traffic-ping.yaml"
@@ -447,7 +447,7 @@ def test_ipv6_traffic_crosses_an_ipv6_in_ipv4_tunnel(tmp_path):
 def test_a_flow_that_fills_the_kilobyte_lifetime_is_carried_on_by_its_rekey(tmp_path):
     """lifetime-kilobytes 64: a flow of 1000-byte datagrams fills it in about 60 packets.
     The initiator rekeys at the soft share, the new SA carries the rest of the flow and the
-    old one is deleted: no datagram of the flow is lost (sim.traffic tells kmd what each SA
+    old one is deleted: no datagram of the flow is lost (sim.world.traffic tells kmd what each SA
     carried)."""
     text = BASE.replace("lifetime-seconds 3600",
                         "lifetime-seconds 3600\n"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.wireshark import tshark_instructions
+from sim.cli.main import main
+from sim.report.wireshark import tshark_instructions
 from tests.sim.tshark import needs_tshark
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"

@@ -24,8 +24,8 @@ from sim.esp.packet import (
 )
 from sim.esp.sa import EspCounters, Inbound, Outbound, ReplayError
 from sim.ike.ipsec_proposals import EspAuthentication, EspEncryption
-from sim.network import Datagram
-from sim.traffic import carries_esp
+from sim.world.network import Datagram
+from sim.world.traffic import carries_esp
 
 PING = InnerPacket(src="10.1.0.1", dst="10.2.0.1", protocol=1, ident=0x1234, seq=1,
                    data=bytes(range(56)))

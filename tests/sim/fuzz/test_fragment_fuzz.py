@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.ip_fragments import (
+from sim.world.ip_fragments import (
     MAX_IP_PACKET,
     MAX_PENDING_SETS,
     MAX_PIECES_PER_SET,

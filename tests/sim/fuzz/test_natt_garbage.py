@@ -10,9 +10,9 @@ import random
 import re
 from pathlib import Path
 
-from sim.network import Datagram
 from sim.scenario import Scenario
 from sim.topology import load_topology
+from sim.world.network import Datagram
 from tests.sim.fuzz.test_scenario_garbage import damage
 
 TOPOLOGY = Path(__file__).parents[3] / "topologies" / "nat-t.yaml"

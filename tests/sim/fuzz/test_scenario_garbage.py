@@ -13,9 +13,9 @@ import random
 import struct
 
 from sim.ike.payloads import HEADER_LEN
-from sim.network import Datagram
 from sim.scenario import Scenario
 from sim.topology import parse_topology
+from sim.world.network import Datagram
 from tests.sim.scenarios import HOST_A, HOST_B, pair, policy_vpn
 
 STRANGER = "10.0.0.99"

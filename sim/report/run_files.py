@@ -1,0 +1,54 @@
+"""The files of a finished run, written under its folder and nowhere else:
+
+    results.json          one record per negotiation (Scenario.results_json)
+    pki/cas/<CA>.pem, .crl   each CA's certificate and the last CRL it published
+    pki/cas/crls/, crls.json every CRL each CA published, in order (sim.report.crl_history)
+    pki/cas/scep/         the SCEP CAs' keys and policies, for `ikesim cli` (sim.report.scep_files)
+    pki/<device>/         the device's certificate store        (DeviceState.save)
+    devices/<device>/     its configuration and state.json      (DeviceState.save)
+
+(logs/<device>/ are written while the run goes, plots/ by sim.report.plots.) Every path is checked
+with pki.files.inside, so that no name, however it got past the topology's checks, and no
+symlink planted in the folder, puts a file outside it; files are replaced atomically and never
+written through a symlink.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from pki.files import check_name, inside, write_file
+from sim.junos.state_file import write_json
+from sim.report.scep_files import write_scep_cas
+from sim.topology.limits import CA_FOLDER
+
+if TYPE_CHECKING:
+    from sim.report.finished import FinishedRun
+
+
+def write_run_files(scenario: FinishedRun, root: Path) -> Path:
+    """Everything but the logs and plots; returns the path of results.json."""
+    pem = Encoding.PEM
+    cas = inside(root, "pki", CA_FOLDER)
+    cas.mkdir(parents=True, exist_ok=True)
+    for ca in scenario.hierarchy.cas():
+        check_name("CA", ca)
+        write_file(inside(cas, f"{ca}.pem"),
+                   scenario.hierarchy.certificate(ca).public_bytes(pem))
+        if scenario.topology.cas[ca].crl_urls:
+            # What the CA's servers held at the end, not a CRL signed afterwards.
+            der = scenario.crl_history.last(ca)
+            crl = (x509.load_der_x509_crl(der) if der is not None
+                   else scenario.hierarchy.crl(ca, at=scenario.world.now()))
+            write_file(inside(cas, f"{ca}.crl"), crl.public_bytes(pem))
+    scenario.crl_history.write(cas, start=scenario.world.start, end_s=scenario.world.env.now)
+    write_scep_cas(scenario, root)
+    for device in scenario.devices.values():
+        device.snapshot().save(root)
+    path = inside(root, "results.json")
+    write_json(path, scenario.results_json())
+    return path
