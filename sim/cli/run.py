@@ -285,6 +285,13 @@ def where(scenario: Scenario, out: Path, pcap: str | None) -> str:
         if (out / "plots").is_dir() else []
     if plots:
         lines.append(f"Plots:    {out / 'plots'}/ ({', '.join(plots)})")
+    for folder, label, reader in (
+            ("scep", "SCEP:    ", "openssl cms -cmsout -print -inform DER -in FILE"),
+            ("ocsp", "OCSP:    ", "openssl ocsp -respin FILE -resp_text -noverify")):
+        kept = sorted((out / folder).glob("*.p7" if folder == "scep" else "*.ocsp")) \
+            if (out / folder).is_dir() else []
+        if kept:
+            lines.append(f"{label} {out / folder}/ ({len(kept):,} messages, DER: {reader})")
     if pcap:
         # The name came from the command line: escaped, as anything else not ikesim's.
         lines.append(syslog_escape(f"Capture:  {pcap} (keys: {pcap}.keys, ESP keys: "

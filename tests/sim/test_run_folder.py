@@ -72,6 +72,17 @@ def test_a_run_that_kept_scep_or_ocsp_messages_is_replaced_by_the_next(here, sce
     assert partials(here) == []
 
 
+def test_the_summary_points_at_the_kept_scep_and_ocsp_messages(here, capsys):
+    assert ikesim("run", "enroll-figure4", "--out", "e") == 0
+    assert "SCEP:     e/scep/ (11 messages, DER: openssl cms -cmsout -print -inform DER -in " \
+           "FILE)" in capsys.readouterr().out
+    assert ikesim("run", "ocsp-revoked", "--out", "o") == 0
+    out = capsys.readouterr().out
+    assert "OCSP:     o/ocsp/ (4 messages, DER: openssl ocsp -respin FILE -resp_text " \
+           "-noverify)" in out
+    assert "SCEP:" not in out
+
+
 def test_a_run_from_an_ikesim_that_did_not_mark_runs_is_replaced_not_read(here, capsys):
     """Run folders written before the marker (results.json, logs, pki, devices, plots): `show`
     says what they are, and a new run replaces them whole. A folder that merely holds a
