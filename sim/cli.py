@@ -46,12 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ikesim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from sim import library_cli, ops_cli, pki_cli, run_cli
+    from sim import library_cli, ops_cli, peer_cli, pki_cli, run_cli
 
     run_cli.register(commands)
     pki_cli.register(commands)
     ops_cli.register(commands)
     library_cli.register(commands)
+    peer_cli.register(commands)
     return parser
 
 

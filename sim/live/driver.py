@@ -1,0 +1,150 @@
+"""A live peer: the device a simulation of the topology would build, its time the real clock
+(simpy.rt, not strict: a slow signature makes the device late, as a busy SRX is, instead of
+failing the run) and its network one UDP socket (sim.live.transport).
+
+    peer = LivePeer.start(topology, device="Host-B", listen=..., gateways={...}, out=folder)
+    code = peer.run(initiate=None, once=True)   # None: stopped by Ctrl-C
+    peer.finish()                               # results.json, stores, the socket's pcap
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Generator, Mapping
+from pathlib import Path
+
+import simpy
+import simpy.rt
+
+from pki.files import inside, write_file
+from sim.device import Device
+from sim.errors import UsageError
+from sim.junos import kmd_messages as msg
+from sim.live.endpoints import Endpoint
+from sim.live.results import LiveResults
+from sim.live.transport import LiveNetwork
+from sim.pcap import pcap_bytes
+from sim.phase2_plan import vpn_for
+from sim.scenario import Scenario
+from sim.topology import Topology
+from sim.wireshark import ike_key_lines
+from sim.world import World
+
+WATCH = 0.05  # seconds between looks at the first negotiation's outcome (--once)
+CAPTURE = "socket.pcap"  # in logs/<device>/: what crossed the socket, and its .keys
+
+
+class LivePeer:
+    def __init__(self, scenario: Scenario, device: Device, network: LiveNetwork) -> None:
+        self.scenario = scenario
+        self.device = device
+        self.network = network
+
+    @classmethod
+    def start(cls, topology: Topology, *, device: str, listen: Endpoint,
+              gateways: Mapping[str, Endpoint], out: Path) -> LivePeer:
+        """Bind the socket, then build the device as the simulation does (same seed, keys
+        and certificates). `gateways` maps gateway names of the device to real endpoints;
+        the caller checked that each names a gateway with an address."""
+        config = topology.devices[device].config
+        peers: dict[str, Endpoint] = {}
+        for name, endpoint in gateways.items():
+            address = config.ike.gateways[name].addresses[0]
+            if endpoint in peers.values() or address in peers:
+                raise UsageError(f"--gateway-address {name}={endpoint}: another gateway "
+                                 "already uses that address; one endpoint per peer")
+            peers[address] = endpoint
+        sock = _bind(listen)
+        env = simpy.rt.RealtimeEnvironment(strict=False)
+        world = World(start=topology.start, seed=topology.seed, env=env)
+        holder: list[Device] = []
+        network = LiveNetwork(env, sock=sock, address=topology.devices[device].address,
+                              peers=peers, unknown=lambda host: _unknown(holder, host))
+        world.network = network
+        try:
+            scenario = Scenario.build(topology, out=out, world=world, results=LiveResults(),
+                                      only=device)
+        except BaseException:
+            sock.close()
+            raise
+        holder.append(scenario.devices[device])
+        return cls(scenario, holder[0], network)
+
+    def run(self, *, initiate: str | None, once: bool) -> int | None:
+        """Until Ctrl-C (None), or with `once` until the first negotiation ended: 0 when its
+        Phase-1 (and Quick Mode, if a VPN uses the gateway) succeeded, 1 when it failed."""
+        env = self.scenario.world.env
+        assert isinstance(env, simpy.rt.RealtimeEnvironment)
+        env.sync()  # building took a while: the device's time starts now
+        if initiate is not None:
+            self.device.kmd.initiate(initiate)
+        stop = env.event()
+        if once:
+            env.process(self._watch(stop))
+        try:
+            return env.run(until=stop)
+        except KeyboardInterrupt:
+            return None
+
+    def outcome(self) -> int | None:
+        """The first negotiation's end as an exit status, None while it goes on."""
+        self._settle()
+        records = self.scenario.results.in_order()
+        if not records:
+            return None
+        first = records[0]
+        if "failed" in (first.phase1, first.phase2):
+            return 1
+        if first.phase1 != "done":
+            return None
+        if first.phase2 in ("done", "-") or vpn_for(self.device.config, first.gateway) is None:
+            return 0
+        return None
+
+    def finish(self) -> None:
+        """The run folder's files, as a simulation writes them, and the socket's capture."""
+        self._settle()
+        self.scenario.write()
+        logs = inside(self.scenario.out, "logs", self.device.name)
+        write_file(inside(logs, CAPTURE),
+                   pcap_bytes(self.network.capture, start=self.scenario.topology.start))
+        keys = ike_key_lines(self.scenario.key_table())
+        write_file(inside(logs, f"{CAPTURE}.keys"), "".join(f"{k}\n" for k in keys).encode(),
+                   mode=0o600)
+
+    def close(self) -> None:
+        self.network.close()
+
+    def _watch(self, stop: simpy.Event) -> Generator[simpy.Event, object, None]:
+        while (code := self.outcome()) is None:
+            yield self.scenario.world.env.timeout(WATCH)
+        stop.succeed(code)
+
+    def _settle(self) -> None:
+        """Name the real initiator of each negotiation this device answered (kmd's SA knows
+        the gateway it matched and the peer's topology address)."""
+        for record in self.scenario.results.negotiations.values():
+            entry = self.device.kmd.sas.get(bytes.fromhex(record.icookie))
+            if not record.gateway and entry is not None:
+                record.gateway = entry.gateway or ""
+                record.peer_address = record.initiator = entry.peer
+
+
+def _unknown(holder: list[Device], host: str) -> None:
+    """kmd's line for a datagram from a peer no gateway is configured for."""
+    if holder:
+        holder[0].kmd_log.message(msg.unknown_peer(host))
+
+
+def _bind(listen: Endpoint) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((listen.host, listen.port))
+    except OSError as exc:
+        sock.close()
+        hint = (" (ports below 1024 need privileges: try --listen "
+                f"{listen.host}:5000)" if exc.errno == errno.EACCES else "")
+        raise UsageError(f"--listen {listen}: cannot listen there: "
+                         f"{exc.strerror or exc}{hint}") from None
+    return sock
