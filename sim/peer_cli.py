@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pki.files import shown
 from sim.errors import UsageError
-from sim.live.driver import CAPTURE, LivePeer
+from sim.live.driver import CAPTURE, LivePeer, bind, peer_endpoints
 from sim.live.endpoints import Endpoint, parse_endpoint, parse_gateway_address
 from sim.run_cli import topology_path, warn
 from sim.run_folder import RunFolder
@@ -56,11 +56,18 @@ def run_peer(args: argparse.Namespace) -> int:
             raise UsageError(f"--initiate {args.initiate}: say where its peer is with "
                              f"--gateway-address {args.initiate}=ADDR[:PORT] (ikesim sends "
                              "only where you say)")
+    peers = peer_endpoints(topology, device, gateways)
     warn(topology)
     out = (Path(args.out) if args.out is not None
            else Path("runs") / f"{topology.name}-peer-{device}")
-    with RunFolder.open(out) as folder:
-        peer = LivePeer.start(topology, device=device, listen=listen, gateways=gateways,
+    sock = bind(listen)  # before the run folder: a port in use leaves nothing behind
+    try:
+        folder_cm = RunFolder.open(out)
+    except BaseException:
+        sock.close()
+        raise
+    with folder_cm as folder:
+        peer = LivePeer.start(topology, device=device, sock=sock, peers=peers,
                               out=folder.path)
         print(f"ikesim peer: {device} of {topology.name} listening on {peer.network.local}"
               + "".join(f"; {name} is {where}" for name, where in gateways.items()),

@@ -42,27 +42,18 @@ class LivePeer:
         self.network = network
 
     @classmethod
-    def start(cls, topology: Topology, *, device: str, listen: Endpoint,
-              gateways: Mapping[str, Endpoint], out: Path) -> LivePeer:
-        """Bind the socket, then build the device as the simulation does (same seed, keys
-        and certificates). `gateways` maps gateway names of the device to real endpoints;
-        the caller checked that each names a gateway with an address."""
-        config = topology.devices[device].config
-        peers: dict[str, Endpoint] = {}
-        for name, endpoint in gateways.items():
-            address = config.ike.gateways[name].addresses[0]
-            if endpoint in peers.values() or address in peers:
-                raise UsageError(f"--gateway-address {name}={endpoint}: another gateway "
-                                 "already uses that address; one endpoint per peer")
-            peers[address] = endpoint
-        sock = _bind(listen)
-        env = simpy.rt.RealtimeEnvironment(strict=False)
-        world = World(start=topology.start, seed=topology.seed, env=env)
-        holder: list[Device] = []
-        network = LiveNetwork(env, sock=sock, address=topology.devices[device].address,
-                              peers=peers, unknown=lambda host: _unknown(holder, host))
-        world.network = network
+    def start(cls, topology: Topology, *, device: str, sock: socket.socket,
+              peers: Mapping[str, Endpoint], out: Path) -> LivePeer:
+        """Build the device as the simulation does (same seed, keys and certificates) on the
+        bound socket `sock` (`bind`), which it then owns; `peers` (`peer_endpoints`) maps
+        the topology addresses of its peers to the real endpoints."""
         try:
+            env = simpy.rt.RealtimeEnvironment(strict=False)
+            world = World(start=topology.start, seed=topology.seed, env=env)
+            holder: list[Device] = []
+            network = LiveNetwork(env, sock=sock, address=topology.devices[device].address,
+                                  peers=peers, unknown=lambda host: _unknown(holder, host))
+            world.network = network
             scenario = Scenario.build(topology, out=out, world=world, results=LiveResults(),
                                       only=device)
         except BaseException:
@@ -137,7 +128,23 @@ def _unknown(holder: list[Device], host: str) -> None:
         holder[0].kmd_log.message(msg.unknown_peer(host))
 
 
-def _bind(listen: Endpoint) -> socket.socket:
+def peer_endpoints(topology: Topology, device: str,
+                   gateways: Mapping[str, Endpoint]) -> dict[str, Endpoint]:
+    """Each gateway's topology address -> the real endpoint the user named for it (`gateways`:
+    gateway names of the device, each checked to have an address)."""
+    config = topology.devices[device].config
+    peers: dict[str, Endpoint] = {}
+    for name, endpoint in gateways.items():
+        address = config.ike.gateways[name].addresses[0]
+        if endpoint in peers.values() or address in peers:
+            raise UsageError(f"--gateway-address {name}={endpoint}: another gateway already "
+                             "uses that peer; one endpoint per peer")
+        peers[address] = endpoint
+    return peers
+
+
+def bind(listen: Endpoint) -> socket.socket:
+    """The peer's UDP socket, or a UsageError saying why it cannot listen there."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.bind((listen.host, listen.port))
