@@ -33,13 +33,13 @@ class Endpoint:
 def parse_endpoint(option: str, text: str, *, default_port: int = IKE_PORT) -> Endpoint:
     """`ADDR[:PORT]` as an Endpoint, or a UsageError naming the option."""
     host, sep, port_text = text.partition(":")
-    if sep and not (port_text.isascii() and port_text.isdigit()):
-        raise UsageError(f"{option} {shown(text)}: the port must be a number 1..65535")
     try:
         address = ipaddress.IPv4Address(host)
     except ValueError:
         raise UsageError(f"{option} {shown(text)}: not an IPv4 address (ADDR[:PORT], "
-                         "e.g. 127.0.0.1:5000)") from None
+                         "e.g. 127.0.0.1:5000; IPv6 is not served yet)") from None
+    if sep and not (port_text.isascii() and port_text.isdigit()):
+        raise UsageError(f"{option} {shown(text)}: the port must be a number 1..65535")
     port = int(port_text) if sep else default_port
     if not 1 <= port <= 65535:
         raise UsageError(f"{option} {shown(text)}: the port must be a number 1..65535")
