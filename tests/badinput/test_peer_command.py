@@ -1,4 +1,5 @@
-"""`ikesim peer` refuses bad input before it listens or writes anything: one line, exit 2."""
+"""`ikesim peer` refuses bad input before it listens or writes anything, and `ikesim pki export`
+before it writes: one line, exit 2."""
 
 from __future__ import annotations
 
@@ -51,3 +52,13 @@ def test_a_port_in_use_is_one_line_and_leaves_no_run_folder(ikesim, tmp_path: Pa
 
 def test_an_unknown_topology_is_one_line(ikesim) -> None:
     assert_refused(ikesim("peer", "no-such.yaml", "Host-A"), "no-such.yaml", "no such file")
+
+
+def test_export_never_writes_into_a_folder_that_holds_something(ikesim, tmp_path: Path) -> None:
+    (tmp_path / "pki").mkdir()
+    (tmp_path / "pki" / "mine.txt").write_text("keep")
+    before = files_under(tmp_path)
+    assert_refused(ikesim("pki", "export", FIGURE4, "--out", "pki"),
+                   "--out pki: exists and is not an empty folder")
+    assert files_under(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pki"]
