@@ -39,6 +39,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                            "repeatable. Only these are ever sent to or answered")
     peer.add_argument("--out", metavar="DIR",
                       help="run folder (default: runs/<name>-peer-<device>/)")
+    peer.add_argument("--fetch-crls", action="store_true",
+                      help="download CRLs whose host is no server of the topology over real "
+                           "HTTP (default: such a download fails, as in a simulation)")
     peer.add_argument("--once", action="store_true",
                       help="stop when the first negotiation ends: exit 0 if it succeeded "
                            "(Phase-1, and Quick Mode when a VPN uses the gateway), 1 if not")
@@ -68,7 +71,7 @@ def run_peer(args: argparse.Namespace) -> int:
         raise
     with folder_cm as folder:
         peer = LivePeer.start(topology, device=device, sock=sock, peers=peers,
-                              out=folder.path)
+                              out=folder.path, fetch_crls=args.fetch_crls)
         print(f"ikesim peer: {device} of {topology.name} listening on {peer.network.local}"
               + "".join(f"; {name} is {where}" for name, where in gateways.items()),
               file=sys.stderr, flush=True)

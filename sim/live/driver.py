@@ -21,6 +21,7 @@ from pki.files import inside, write_file
 from sim.device import Device
 from sim.errors import UsageError
 from sim.junos import kmd_messages as msg
+from sim.live.crl_source import fetching
 from sim.live.endpoints import Endpoint
 from sim.live.results import LiveResults
 from sim.live.transport import LiveNetwork
@@ -43,10 +44,11 @@ class LivePeer:
 
     @classmethod
     def start(cls, topology: Topology, *, device: str, sock: socket.socket,
-              peers: Mapping[str, Endpoint], out: Path) -> LivePeer:
+              peers: Mapping[str, Endpoint], out: Path, fetch_crls: bool = False) -> LivePeer:
         """Build the device as the simulation does (same seed, keys and certificates) on the
         bound socket `sock` (`bind`), which it then owns; `peers` (`peer_endpoints`) maps
-        the topology addresses of its peers to the real endpoints."""
+        the topology addresses of its peers to the real endpoints; `fetch_crls`: a CRL
+        from a host that is no server of the topology comes over real HTTP."""
         try:
             env = simpy.rt.RealtimeEnvironment(strict=False)
             world = World(start=topology.start, seed=topology.seed, env=env)
@@ -60,6 +62,8 @@ class LivePeer:
             sock.close()
             raise
         holder.append(scenario.devices[device])
+        if fetch_crls:
+            holder[0].pkid.resolve = fetching(holder[0].pkid.resolve, env)
         return cls(scenario, holder[0], network)
 
     def run(self, *, initiate: str | None, once: bool) -> int | None:

@@ -32,9 +32,11 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def traced_figure4(folder: Path, *, revoke_at_start: bool = False) -> Path:
+def traced_figure4(folder: Path, *, revoke_at_start: bool = False,
+                   sales_crl_url: str | None = None) -> Path:
     """figure4-multilevel with `ike traceoptions flag all` on both hosts (so kmd logs every
-    step), and optionally Sales-CA revoking Host-B at 0 s instead of 9 min."""
+    step), and optionally Sales-CA revoking Host-B at 0 s instead of 9 min, or publishing its
+    CRL at another URL."""
     text = FIGURE4.read_text()
     pki = "      set security pki traceoptions flag all\n"
     assert text.count(pki) == 2
@@ -42,6 +44,10 @@ def traced_figure4(folder: Path, *, revoke_at_start: bool = False) -> Path:
     if revoke_at_start:
         assert text.count("{at: 9m, revoke:") == 1
         text = text.replace("{at: 9m, revoke:", "{at: 0s, revoke:")
+    if sales_crl_url is not None:
+        old = "http://10.157.88.230:8080/crl/Sales.crl"
+        assert text.count(old) == 1
+        text = text.replace(old, sales_crl_url)
     path = folder / "figure4-traced.yaml"
     path.write_text(text)
     return path
