@@ -15,6 +15,7 @@ from pki.files import shown
 from sim.errors import UsageError
 from sim.live.driver import CAPTURE, LivePeer, bind, peer_endpoints
 from sim.live.endpoints import Endpoint, parse_endpoint, parse_gateway_address
+from sim.live.start import started
 from sim.run_cli import topology_path, warn
 from sim.run_folder import RunFolder
 from sim.topology import Topology, load_topology
@@ -45,11 +46,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     peer.add_argument("--once", action="store_true",
                       help="stop when the first negotiation ends: exit 0 if it succeeded "
                            "(Phase-1, and Quick Mode when a VPN uses the gateway), 1 if not")
+    peer.add_argument("--start", metavar="TIME",
+                      help="move the topology's start (its certificates' and CRLs' dates) "
+                           "to TIME (ISO 8601, or now): a real peer checks them against "
+                           "its real clock")
     peer.set_defaults(handler=run_peer)
 
 
 def run_peer(args: argparse.Namespace) -> int:
-    topology = load_topology(topology_path(args.topology))
+    topology = started(load_topology(topology_path(args.topology)), args.start)
     device = _device(topology, args.device)
     listen = parse_endpoint("--listen", args.listen)
     gateways = _gateways(topology, device, args.gateway_address)

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
 from pki.files import check_name, inside, write_file
 from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.errors import UsageError
+from sim.live.start import started
 from sim.run_cli import topology_path
 from sim.scenario import Scenario
 from sim.topology import Topology, load_topology
@@ -43,11 +44,14 @@ def register(actions: argparse._SubParsersAction) -> None:
     export.add_argument("--out", metavar="DIR",
                         help="a folder that does not exist yet, or is empty (default: "
                              "runs/<name>-pki/)")
+    export.add_argument("--start", metavar="TIME",
+                        help="move the topology's start (its certificates' and CRLs' dates) "
+                             "to TIME (ISO 8601, or now); give `ikesim peer` the same TIME")
     export.set_defaults(handler=run_export)
 
 
 def run_export(args: argparse.Namespace) -> int:
-    topology = load_topology(topology_path(args.topology))
+    topology = started(load_topology(topology_path(args.topology)), args.start)
     out = Path(args.out) if args.out is not None else Path("runs") / f"{topology.name}-pki"
     if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
         raise UsageError(f"--out {out}: exists and is not an empty folder; export writes a "

@@ -31,6 +31,8 @@ GW = "ike_cert_gw_01"
                                                           "not an IPv4")),
     (["Host-A", "--gateway-address", f"{GW}=127.0.0.1:5000",
       "--gateway-address", f"{GW}=127.0.0.1:5001"], (f"--gateway-address {GW}: given twice",)),
+    (["Host-A", "--start", "yesterday"], ("--start 'yesterday'", "not an ISO 8601 time")),
+    (["Host-A", "--start", "2200-01-01T00:00:00Z"], ("--start", "outside 1970..2099")),
 ])
 def test_bad_peer_arguments_are_one_line(ikesim, tmp_path: Path, argv, fragments) -> None:
     before = files_under(tmp_path)

@@ -3,6 +3,7 @@ certificates the simulation builds, verifying with openssl against the exported 
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import stat
 import subprocess
@@ -13,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from sim.cli import main
+from tests.sim.live.peers import Peer, free_ports
 
 FIGURE4 = str(Path(__file__).resolve().parents[3] / "topologies" / "figure4-multilevel.yaml")
 CHAINS = {"Host-A": ("Eng-CA", "Dev-CA"), "Host-B": ("Sales-CA",)}
@@ -73,3 +75,34 @@ def test_openssl_verifies_each_device_certificate_and_the_crls(exported: Path,
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     assert verdict.stdout.strip().endswith(f"{device}.pem: OK")
 
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not on PATH")
+def test_start_now_gives_a_real_peer_certificates_valid_today_the_live_peer_holds(
+        tmp_path: Path) -> None:
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = tmp_path / "pki"
+    assert main(["pki", "export", FIGURE4, "--out", str(out), "--start", start]) == 0
+    folder = out / "Host-B"
+    verdict = subprocess.run(  # openssl's own clock: today
+        ["openssl", "verify", "-crl_check_all", "-CRLfile", str(folder / "x509crl" /
+                                                               "Sales-CA.pem"),
+         "-CRLfile", str(folder / "x509crl" / "Root-CA.pem"),
+         "-CAfile", str(folder / "x509ca" / "Root-CA.pem"),
+         "-untrusted", str(folder / "x509ca" / "Sales-CA.pem"),
+         str(folder / "x509" / "Host-B.pem")], capture_output=True, text=True, timeout=30)
+    assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+    # The live peer given the same --start holds that very certificate.
+    (port,) = free_ports(1)
+    peer = Peer(tmp_path, Path(FIGURE4), "Host-B", port=port, gateway_port=port + 1,
+                out="live", once=False, extra=("--start", start))
+    try:
+        peer.listening()
+        peer.interrupt()
+        code, _, err = peer.wait()
+    finally:
+        peer.kill()
+    assert code == 0, err
+    held = next((peer.run / "pki" / "Host-B" / "local").glob("Host-B*")).read_bytes()
+    assert x509.load_pem_x509_certificate(held) == x509.load_pem_x509_certificate(
+        (folder / "x509" / "Host-B.pem").read_bytes())
