@@ -67,7 +67,7 @@ class LiveNetwork:
             self._sock.sendto(datagram.payload, (peer.host, peer.port))
         except OSError:
             return Sent(packets=0, loss=Loss.LINK)
-        self._captured(datagram, src=self.local, dst=peer)
+        self._captured(datagram)
         return Sent(packets=1)
 
     def close(self) -> None:
@@ -98,14 +98,13 @@ class LiveNetwork:
                 continue
             arrived = Datagram(src=name, dst=self.address, sport=IKE_PORT, dport=IKE_PORT,
                                payload=data)
-            self._captured(arrived, src=sender, dst=self.local)
+            self._captured(arrived)
             if self._receiver is not None:
                 self._receiver(arrived)
 
-    def _captured(self, datagram: Datagram, *, src: Endpoint, dst: Endpoint) -> None:
-        """The pcap holds what crossed the socket, with the real addresses and ports."""
+    def _captured(self, datagram: Datagram) -> None:
+        """The capture holds the bytes that crossed the socket as kmd saw them: between the
+        topology's addresses on port 500. Wireshark then dissects them as ISAKMP and decrypts
+        them with the key file, which it cannot between two peers on one loopback address."""
         self._ident = (self._ident + 1) & 0xFFFF
-        real = Datagram(src=src.host, dst=dst.host, sport=src.port, dport=dst.port,
-                        payload=datagram.payload)
-        self.capture.append(Captured(self.env.now, real, ident=self._ident))
-
+        self.capture.append(Captured(self.env.now, datagram, ident=self._ident))

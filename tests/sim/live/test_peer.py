@@ -4,7 +4,11 @@ sockets in real time, and each logs what the simulation of the same topology log
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,7 @@ from tests.sim.live.peers import (
     untimed,
     untimed_text,
 )
+from tests.sim.tshark import needs_tshark
 
 
 @pytest.fixture
@@ -36,21 +41,36 @@ def peers(tmp_path: Path):
         peer.kill()
 
 
-def test_main_mode_and_quick_mode_between_two_live_peers_log_as_the_simulation(
-        tmp_path: Path, peers) -> None:
-    topology = traced_figure4(tmp_path)
+@pytest.fixture(scope="module")
+def negotiated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Peer, Peer, str, Path]:
+    """Host-B responding, Host-A initiating, both --once: (a, b, a's stdout, the folder)."""
+    folder = tmp_path_factory.mktemp("live")
+    topology = traced_figure4(folder)
     port_a, port_b = free_ports(2)
-    b = peers(topology, "Host-B", port=port_b, gateway_port=port_a, out="b")
-    b.listening()
-    a = peers(topology, "Host-A", port=port_a, gateway_port=port_b, out="a", initiate=True)
-    code_a, out_a, err_a = a.wait()
-    code_b, _, err_b = b.wait()
+    b = Peer(folder, topology, "Host-B", port=port_b, gateway_port=port_a, out="b")
+    a = None
+    try:
+        b.listening()
+        a = Peer(folder, topology, "Host-A", port=port_a, gateway_port=port_b, out="a",
+                 initiate=True)
+        code_a, out_a, err_a = a.wait()
+        code_b, _, err_b = b.wait()
+    finally:
+        for peer in (a, b):
+            if peer is not None:
+                peer.kill()
     assert (code_a, code_b) == (0, 0), (err_a, err_b)
-    sim = simulated(topology, tmp_path / "sim")
+    simulated(topology, folder / "sim")
+    return a, b, out_a, folder
+
+
+def test_main_mode_and_quick_mode_between_two_live_peers_log_as_the_simulation(
+        negotiated) -> None:
+    a, b, out_a, folder = negotiated
     for run, device in ((a.run, "Host-A"), (b.run, "Host-B")):
         live_kmd = untimed(run / "logs" / device / "kmd")
         # Cookies and SPIs too: the live kmd draws from the simulation's seeded streams.
-        assert live_kmd == untimed(sim / "logs" / device / "kmd")
+        assert live_kmd == untimed(folder / "sim" / "logs" / device / "kmd")
         assert f"Phase-2 [{'initiator' if device == 'Host-A' else 'responder'}] done" \
             in live_kmd
     assert "Phase-1 [initiator] done for local=ipv4(udp:500,[0..3]=30.1.1.31) " \
@@ -60,6 +80,23 @@ def test_main_mode_and_quick_mode_between_two_live_peers_log_as_the_simulation(
     assert (record["initiator"], record["responder"], record["gateway"], record["phase1"],
             record["phase2"]) == ("30.1.1.31", "Host-B", "ike_cert_gw_01", "done", "done")
     assert "Capture:  a/logs/Host-A/socket.pcap" in out_a
+
+
+@needs_tshark
+def test_the_socket_capture_decrypts_with_its_key_file(negotiated, tmp_path: Path) -> None:
+    a, _, _, _ = negotiated
+    logs = a.run / "logs" / "Host-A"
+    assert stat.S_IMODE((logs / "socket.pcap.keys").stat().st_mode) == 0o600
+    config = tmp_path / ".config" / "wireshark"
+    config.mkdir(parents=True)
+    shutil.copy(logs / "socket.pcap.keys", config / "ikev1_decryption_table")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config")}
+    dissected = subprocess.run(["tshark", "-r", str(logs / "socket.pcap"), "-V"],
+                               capture_output=True, text=True, env=env, check=True,
+                               timeout=60).stdout
+    # Main Mode 5 and 6 carry the identities, readable only once decrypted with the key.
+    assert "ID type: IPV4_ADDR (1)" in dissected
+    assert "Payload: Certificate (6)" in dissected
 
 
 def test_a_revoked_peer_certificate_fails_live_with_the_simulation_lines(
