@@ -80,11 +80,13 @@ def run_peer(args: argparse.Namespace) -> int:
         print(f"ikesim peer: {device} of {topology.name} listening on {peer.network.local}"
               + "".join(f"; {name} is {where}" for name, where in gateways.items()),
               file=sys.stderr, flush=True)
-        previous = signal.signal(signal.SIGTERM, _interrupt)  # stop as on Ctrl-C
+        previous = {number: signal.signal(number, lambda *_: peer.stop())
+                    for number in (signal.SIGINT, signal.SIGTERM)}  # Ctrl-C, kill: stop
         try:
             code = peer.run(initiate=args.initiate, once=args.once)
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for number, handler in previous.items():
+                signal.signal(number, handler)
             peer.close()
         peer.finish()
         folder.commit(scenario=topology.name, seed=topology.seed)
@@ -95,10 +97,6 @@ def run_peer(args: argparse.Namespace) -> int:
     if code is None:  # Ctrl-C: a responder's normal end; --once had no outcome yet
         return 1 if args.once else 0
     return code
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _device(topology: Topology, name: str) -> str:

@@ -41,6 +41,7 @@ class LivePeer:
         self.scenario = scenario
         self.device = device
         self.network = network
+        self._stopping = False
 
     @classmethod
     def start(cls, topology: Topology, *, device: str, sock: socket.socket,
@@ -67,7 +68,7 @@ class LivePeer:
         return cls(scenario, holder[0], network)
 
     def run(self, *, initiate: str | None, once: bool) -> int | None:
-        """Until Ctrl-C (None), or with `once` until the first negotiation ended: 0 when its
+        """Until `stop()` (None), or with `once` until the first negotiation ended: 0 when its
         Phase-1 (and Quick Mode, if a VPN uses the gateway) succeeded, 1 when it failed."""
         env = self.scenario.world.env
         assert isinstance(env, simpy.rt.RealtimeEnvironment)
@@ -75,12 +76,14 @@ class LivePeer:
         if initiate is not None:
             self.device.kmd.initiate(initiate)
         stop = env.event()
-        if once:
-            env.process(self._watch(stop))
-        try:
-            return env.run(until=stop)
-        except KeyboardInterrupt:
-            return None
+        env.process(self._watch(stop, once=once))
+        return env.run(until=stop)
+
+    def stop(self) -> None:
+        """Ask the run to end (a signal handler may call it): seen within WATCH seconds.
+        A KeyboardInterrupt instead would land inside whichever SimPy process runs, which
+        SimPy turns into that process's failure, not the run's end."""
+        self._stopping = True
 
     def outcome(self) -> int | None:
         """The first negotiation's end as an exit status, None while it goes on."""
@@ -111,10 +114,14 @@ class LivePeer:
     def close(self) -> None:
         self.network.close()
 
-    def _watch(self, stop: simpy.Event) -> Generator[simpy.Event, object, None]:
-        while (code := self.outcome()) is None:
+    def _watch(self, stop: simpy.Event, *, once: bool) -> Generator[simpy.Event, object, None]:
+        while not self._stopping:
+            code = self.outcome() if once else None
+            if code is not None:
+                stop.succeed(code)
+                return
             yield self.scenario.world.env.timeout(WATCH)
-        stop.succeed(code)
+        stop.succeed(None)
 
     def _settle(self) -> None:
         """Name the real initiator of each negotiation this device answered (kmd's SA knows

@@ -33,10 +33,10 @@ def free_ports(count: int) -> list[int]:
 
 
 def traced_figure4(folder: Path, *, revoke_at_start: bool = False,
-                   sales_crl_url: str | None = None) -> Path:
+                   sales_crl_url: str | None = None, b_without_root: bool = False) -> Path:
     """figure4-multilevel with `ike traceoptions flag all` on both hosts (so kmd logs every
-    step), and optionally Sales-CA revoking Host-B at 0 s instead of 9 min, or publishing its
-    CRL at another URL."""
+    step), and optionally Sales-CA revoking Host-B at 0 s instead of 9 min, publishing its
+    CRL at another URL, or Host-B without the Root-CA profile (Host-A's CA unknown to it)."""
     text = FIGURE4.read_text()
     pki = "      set security pki traceoptions flag all\n"
     assert text.count(pki) == 2
@@ -48,6 +48,15 @@ def traced_figure4(folder: Path, *, revoke_at_start: bool = False,
         old = "http://10.157.88.230:8080/crl/Sales.crl"
         assert text.count(old) == 1
         text = text.replace(old, sales_crl_url)
+    if b_without_root:
+        profile = ("      set security pki ca-profile Root-CA ca-identity Root-CA\n"
+                   "      set security pki ca-profile Root-CA enrollment url "
+                   "http://10.157.88.230:8080/scep/Root/\n"
+                   "      set security pki ca-profile Root-CA revocation-check crl\n")
+        certificates = "    ca-certificates: {Root-CA: Root-CA, Sales-CA: Sales-CA}\n"
+        assert text.count(profile) == 1 and text.count(certificates) == 1
+        text = text.replace(profile, "").replace(
+            certificates, "    ca-certificates: {Sales-CA: Sales-CA}\n")
     path = folder / "figure4-traced.yaml"
     path.write_text(text)
     return path
@@ -82,8 +91,8 @@ class Peer:
             assert line, f"the peer ended before listening: {self.err}"
             self.err += line
 
-    def interrupt(self) -> None:
-        self.process.send_signal(signal.SIGINT)
+    def interrupt(self, number: int = signal.SIGINT) -> None:
+        self.process.send_signal(number)
 
     def wait(self) -> tuple[int, str, str]:
         out, err = self.process.communicate(timeout=DEADLINE)

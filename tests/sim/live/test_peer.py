@@ -122,6 +122,25 @@ def test_a_revoked_peer_certificate_fails_live_with_the_simulation_lines(
     assert "peer sent notification Authentication failed (24)" in expected_b
 
 
+def test_an_unknown_ca_fails_the_live_responder_with_the_simulation_lines(
+        tmp_path: Path, peers) -> None:
+    topology = traced_figure4(tmp_path, b_without_root=True)
+    port_a, port_b = free_ports(2)
+    b = peers(topology, "Host-B", port=port_b, gateway_port=port_a, out="b")
+    b.listening()
+    a = peers(topology, "Host-A", port=port_a, gateway_port=port_b, out="a", initiate=True)
+    (code_a, _, err_a), (code_b, _, err_b) = a.wait(), b.wait()
+    assert (code_a, code_b) == (1, 1), (err_a, err_b)
+    sim = simulated(topology, tmp_path / "sim")
+    for run, device in ((a.run, "Host-A"), (b.run, "Host-B")):
+        assert untimed(run / "logs" / device / "kmd") == untimed(sim / "logs" / device / "kmd")
+    assert "Phase-1 [responder] failed with error(Authentication failed) for " \
+           "local=ipv4(udp:500,[0..3]=30.1.1.51) remote=ipv4(udp:500,[0..3]=30.1.1.31)" \
+        in untimed(b.run / "logs" / "Host-B" / "kmd").splitlines()
+    (record,) = json.loads((b.run / "results.json").read_text())["negotiations"]
+    assert (record["phase1"], record["error"]) == ("failed", "Authentication failed")
+
+
 def test_garbage_and_strangers_are_logged_and_dropped_and_the_run_loads_in_show(
         tmp_path: Path, peers, capsys: pytest.CaptureFixture[str]) -> None:
     topology = traced_figure4(tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -98,7 +99,7 @@ def test_start_now_gives_a_real_peer_certificates_valid_today_the_live_peer_hold
                 out="live", once=False, extra=("--start", start))
     try:
         peer.listening()
-        peer.interrupt()
+        peer.interrupt(signal.SIGTERM)  # as Ctrl-C: the run folder is written
         code, _, err = peer.wait()
     finally:
         peer.kill()
