@@ -20,11 +20,13 @@ import simpy.rt
 from pki.files import inside, write_file
 from sim.device import Device
 from sim.errors import UsageError
+from sim.ike.payloads import Header, PayloadMalformed
 from sim.junos import kmd_messages as msg
 from sim.live.crl_source import fetching
 from sim.live.endpoints import Endpoint
 from sim.live.results import LiveResults
 from sim.live.transport import LiveNetwork
+from sim.network import Datagram
 from sim.pcap import pcap_bytes
 from sim.phase2_plan import vpn_for
 from sim.scenario import Scenario
@@ -42,6 +44,7 @@ class LivePeer:
         self.device = device
         self.network = network
         self._stopping = False
+        network.heard.append(self._heard)
 
     @classmethod
     def start(cls, topology: Topology, *, device: str, sock: socket.socket,
@@ -122,6 +125,20 @@ class LivePeer:
                 return
             yield self.scenario.world.env.timeout(WATCH)
         stop.succeed(None)
+
+    def _heard(self, datagram: Datagram) -> None:
+        """The peer's messages in results.json too (a simulation records each side's sends;
+        here the other side is not ours)."""
+        try:
+            header = Header.decode(datagram.payload)
+        except PayloadMalformed:
+            return  # kmd traced and dropped it
+        results = self.scenario.results
+        assert isinstance(results, LiveResults)
+        results.heard(
+            header.icookie, at=self.scenario.world.env.now, sender=datagram.src,
+            receiver=datagram.dst, exchange=header.exchange.name,
+            encrypted=header.encrypted, data=datagram.payload)
 
     def _settle(self) -> None:
         """Name the real initiator of each negotiation this device answered (kmd's SA knows

@@ -11,12 +11,29 @@ from sim.results import Negotiation, Results
 
 
 class LiveResults(Results):
+    def __init__(self) -> None:
+        super().__init__()
+        # The peer's datagram kmd is handling: the one that opens a negotiation is recorded
+        # once kmd opened the record (one slot, so garbage never accumulates).
+        self._opening: tuple[bytes, dict] | None = None
+
+    def heard(self, icookie: bytes, **message) -> None:
+        """A message from the peer, told before kmd handles it, so it is numbered before the
+        answer kmd sends."""
+        if icookie in self.negotiations:
+            self.message(icookie, **message)
+        else:
+            self._opening = (icookie, message)
+
     def responding(self, icookie: bytes, *, responder: str, at: float) -> None:
         if icookie not in self.negotiations:
             # The initiator is the real peer: sim.live.driver names it once kmd's SA says who.
             self.negotiations[icookie] = Negotiation(
                 icookie=icookie.hex(), initiator="", responder=responder, peer_address="",
                 gateway="", started=at)
+            if self._opening is not None and self._opening[0] == icookie:
+                self.message(icookie, **self._opening[1])
+        self._opening = None
         super().responding(icookie, responder=responder, at=at)
 
     def phase1(self, icookie: bytes, *, device: str, role: str, ok: bool, error: str | None,

@@ -39,6 +39,7 @@ class LiveNetwork:
         self._in = {endpoint: name for name, endpoint in peers.items()}
         self._unknown = unknown
         self._receiver: Receiver | None = None
+        self.heard: list[Receiver] = []  # told of each datagram for kmd, before kmd
         self.capture: list[Captured] = []
         self.down: set[str] = set()
         self.translators: list[Callable[[Datagram], Datagram | None]] = []
@@ -99,6 +100,8 @@ class LiveNetwork:
             arrived = Datagram(src=name, dst=self.address, sport=IKE_PORT, dport=IKE_PORT,
                                payload=data)
             self._captured(arrived)
+            for hear in self.heard:
+                hear(arrived)
             if self._receiver is not None:
                 self._receiver(arrived)
 

@@ -82,6 +82,22 @@ def test_main_mode_and_quick_mode_between_two_live_peers_log_as_the_simulation(
     assert "Capture:  a/logs/Host-A/socket.pcap" in out_a
 
 
+def test_the_responders_results_hold_both_sides_messages_as_the_simulation(negotiated) -> None:
+    _, b, _, folder = negotiated
+
+    def ladder(run: Path) -> list[tuple]:
+        (record,) = json.loads((run / "results.json").read_text())["negotiations"]
+        return [({"Host-A": "30.1.1.31"}.get(m["sender"], m["sender"]), m["receiver"],
+                 m["exchange"], m["number"], m["encrypted"], m["size"])
+                for m in record["messages"]]
+
+    live = ladder(b.run)
+    # Main Mode 1-6 and Quick Mode 1-3, the peer's (heard on the socket) and Host-B's own.
+    assert [(sender, number) for sender, _, _, number, _, _ in live] == [
+        ("30.1.1.31" if n % 2 else "Host-B", n) for n in range(1, 10)]
+    assert live == ladder(folder / "sim")
+
+
 @needs_tshark
 def test_the_socket_capture_decrypts_with_its_key_file(negotiated, tmp_path: Path) -> None:
     a, _, _, _ = negotiated
