@@ -2,8 +2,11 @@
 (simpy.rt, not strict: a slow signature makes the device late, as a busy SRX is, instead of
 failing the run) and its network one UDP socket (sim.live.transport).
 
-    peer = LivePeer.start(topology, device="Host-B", listen=..., gateways={...}, out=folder)
-    code = peer.run(initiate=None, once=True)   # None: stopped by Ctrl-C
+    peers = peer_endpoints(topology, "Host-B", {"ike_cert_gw_01": endpoint})
+    peer = LivePeer.start(topology, device="Host-B", sock=bind(listen), peers=peers,
+                          out=folder)
+    code = peer.run(initiate=None, once=True)   # None: stopped (peer.stop(), on a signal)
+    peer.close()
     peer.finish()                               # results.json, stores, the socket's pcap
 """
 
