@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cryptography import x509
@@ -64,9 +64,14 @@ class Scenario:
     enrollments: Enrollments | None = None  # SCEP CAs and clients (sim.world.enrollment_setup)
 
     @classmethod
-    def build(cls, topology: Topology, *, out: Path, seed: int | None = None) -> Scenario:
+    def build(cls, topology: Topology, *, out: Path, seed: int | None = None,
+              world: World | None = None, results: Results | None = None,
+              only: str | None = None) -> Scenario:
+        """`world` and `results`: the live driver's (sim.live); `only`: build that device
+        alone (every device's certificates are still issued, in order, so the hierarchy and
+        serial numbers are the simulation's), without the links and other devices' events."""
         seed = topology.seed if seed is None else seed
-        world = World(start=topology.start, seed=seed)
+        world = world if world is not None else World(start=topology.start, seed=seed)
         out.mkdir(parents=True, exist_ok=True)
         ca_start = topology.start - CA_HEAD_START
         hierarchy = CAHierarchy(
@@ -84,6 +89,7 @@ class Scenario:
             key_seed=f"keys/{topology.name}")
         for issuer, subject in topology.cross_certify:
             hierarchy.cross_certify(issuer, subject)
+        full, topology = topology, topology if only is None else alone(topology, only)
         servers = {name: CrlServer(spec=spec, env=world.env)
                    for name, spec in topology.servers.items()}
         for link in topology.links:
@@ -93,12 +99,14 @@ class Scenario:
                 install_nat(world.network, link.nat, outside=b if link.nat.inside == a else a,
                             link=link.spec)
         resolve = server_resolver(servers)
-        results = Results()
+        results = results if results is not None else Results()
         traffic = TrafficResults()
         devices = {}
+        stores = {entry.name: _enrolled_store(entry, hierarchy, topology.start, seed,
+                                              key_seed=f"keys/{topology.name}")
+                  for entry in full.devices.values()}
         for entry in topology.devices.values():
-            store = _enrolled_store(entry, hierarchy, topology.start, seed,
-                                    key_seed=f"keys/{topology.name}")
+            store = stores[entry.name]
             devices[entry.name] = Device(
                 world, name=entry.name, address=entry.address, serial=entry.serial,
                 config=entry.config, config_text=entry.config_text, store=store,
@@ -286,6 +294,15 @@ class Scenario:
             "ocsp_requests": ocsp_json(self),
             **(self.enrollments.to_json() if self.enrollments else {}),
         }
+
+
+def alone(topology: Topology, device: str) -> Topology:
+    """The topology as one device of it sees it alone (a live peer): its own events and those
+    of the CAs and servers, without its `initiate` events (the user initiates) or links."""
+    events = tuple(e for e in topology.events if e.action != "initiate"
+                   and e.args.get("device", e.args.get("from", device)) == device)
+    return replace(topology, devices={device: topology.devices[device]}, links=(),
+                   events=events)
 
 
 def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,

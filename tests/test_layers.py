@@ -36,10 +36,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.world",),
     ("sim.report",),
     ("sim.scenario",),
+    ("sim.live",),  # the second driver: a scenario's device on the real clock and a socket
     ("sim.cli", "sim.__main__"),
 )
-# Only the device world touches SimPy.
-SIMPY = ("sim.world",)
+# Only the device world and the live driver (simpy.rt's real-time clock) touch SimPy.
+SIMPY = ("sim.world", "sim.live")
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -20,6 +20,7 @@ from pki.store import StoreError
 from sim import __version__
 from sim.cli.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, UsageError
 from sim.junos.logs import syslog_escape
+from sim.live.endpoints import PeerSetupError
 from sim.report.run_folder import RunFolderError
 from sim.topology import TopologyError
 
@@ -27,7 +28,8 @@ __all__ = ["build_parser", "main"]
 
 Command = Callable[[argparse.Namespace], int]
 # The errors that mean bad input, each with a message that is one line naming what is wrong.
-EXPECTED = (UsageError, RunFolderError, LoadError, StoreError, TopologyError, FileRefused)
+EXPECTED = (UsageError, PeerSetupError, RunFolderError, LoadError, StoreError, TopologyError,
+            FileRefused)
 DEBUG = "IKESIM_DEBUG"
 
 
@@ -47,12 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ikesim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from sim.cli import library, ops, pki, run
+    from sim.cli import library, ops, peer, pki, run
 
     run.register(commands)
     pki.register(commands)
     ops.register(commands)
     library.register(commands)
+    peer.register(commands)
     return parser
 
 

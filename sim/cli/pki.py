@@ -68,6 +68,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(handler=run_demo)
 
+    from sim.cli import pki_export
+
+    pki_export.register(sub)
+
 
 # X.509 times start in 1950 (UTCTime); 9999-12-31 is RFC 5280's "no well-defined expiration
 # date", and a year's margin keeps any arithmetic on the time (refresh intervals, CRL windows)

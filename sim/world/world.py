@@ -15,10 +15,12 @@ from sim.world.network import Network
 
 
 class World:
-    def __init__(self, *, start: dt.datetime, seed: int = 1) -> None:
+    def __init__(self, *, start: dt.datetime, seed: int = 1,
+                 env: simpy.Environment | None = None) -> None:
         if start.tzinfo is None:
             raise ValueError("the world's start must be timezone-aware")
-        self.env = simpy.Environment()
+        # `env`: another driver of time, e.g. the real clock of `ikesim peer` (sim.live).
+        self.env = env if env is not None else simpy.Environment()
         self.start = start
         self.seed = seed
         self.network = Network(self.env, rng=self.rng("network"),
