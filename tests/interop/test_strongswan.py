@@ -189,3 +189,18 @@ def test_main_mode_and_quick_mode(tmp_path: Path, initiator: str, ecdsa: bool) -
                      outcome.charon), outcome.charon
     assert f"xchg = Identity protect, auth_method = {'ECDSA' if ecdsa else 'RSA'}" in \
         "\n".join(outcome.kmd)
+
+
+@pytest.mark.parametrize("initiator", ["ikesim", "strongswan"])
+def test_aggressive_mode(tmp_path: Path, initiator: str) -> None:
+    """strongSwan sends Aggressive Mode's third message encrypted (RFC 2409 section 5 allows
+    either): ikesim's responder reads it under the Phase-1 key."""
+    device = "Host-A" if initiator == "ikesim" else "Host-B"
+    outcome = negotiate(tmp_path, figure4(tmp_path, aggressive=True), ikesim_device=device,
+                        initiator=initiator, aggressive=True)
+    assert_agreed(outcome, initiator=initiator)
+    assert_logs_as_simulated(outcome, uncommitted=_uncommitted(outcome, initiator))
+    assert "xchg = Aggressive" in "\n".join(outcome.kmd)
+    # the third message, which charon sends and reads encrypted
+    assert re.search(r"(generating|parsed) AGGRESSIVE request 0 \[ CERT[A-Z -]* SIG \]",
+                     outcome.charon), outcome.charon
