@@ -31,14 +31,20 @@ _COOKIES = re.compile(r"\{ (?:0x)?[0-9a-f]{8} [0-9a-f]{8} - (?:0x)?[0-9a-f]{8} [
 # The peer's identity payload: ikesim's says udp:500, strongSwan's protocol 0 port 0.
 _PEER_ID = re.compile(r"((?:p1_)?remote=ipv4)\((?:udp:500|any:0),")
 
+# How many CERT payloads the peer sent: strongSwan sends the issuers its peer asked for.
+_CERTIFICATES = re.compile(r"^(Received )\d+( certificate\(s\) from )")
+
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
 
 
 def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
-            revoke_at_start: bool = False, b_without_root: bool = False) -> Path:
+            revoke_at_start: str | None = None, b_without_root: bool = False,
+            a_proposal: bool = False, expects: str | None = None) -> Path:
     """figure4-multilevel with `ike traceoptions flag all` on both hosts, and optionally
-    ECDSA P-256 device keys and signatures, Aggressive Mode, Sales-CA revoking Host-B at
-    0 s, or Host-B without the Root-CA profile (Host-A's CA unknown to it)."""
+    ECDSA P-256 device keys and signatures, Aggressive Mode, a host's certificate revoked at
+    0 s (Host-B by Sales-CA, Host-A by Dev-CA), Host-B without the Root-CA profile (Host-A's
+    CA unknown to it), Host-A proposing AES-128, SHA-256 and group 14 (Host-B's proposal
+    then mismatches), or a host expecting its peer's identity to be 30.1.1.99."""
     text = FIGURE4.read_text()
 
     def replace(old: str, new: str, count: int) -> None:
@@ -54,8 +60,22 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
                 "authentication-method ecdsa-signatures-256", 2)
     if aggressive:
         replace("ike_cert_pol_01 mode main", "ike_cert_pol_01 mode aggressive", 2)
-    if revoke_at_start:
-        replace("{at: 9m, revoke:", "{at: 0s, revoke:", 1)
+    if revoke_at_start is not None:
+        ca = {"Host-A": "Dev-CA", "Host-B": "Sales-CA"}[revoke_at_start]
+        replace("{at: 9m, revoke: {ca: Sales-CA, certificate: Host-B,",
+                f"{{at: 0s, revoke: {{ca: {ca}, certificate: {revoke_at_start},", 1)
+    if a_proposal:
+        for old, new in (("dh-group group5", "dh-group group14"),
+                         ("authentication-algorithm sha1", "authentication-algorithm sha-256"),
+                         ("encryption-algorithm aes-256-cbc", "encryption-algorithm aes-128-cbc")):
+            replace(f"ike_cert_prop_01 {old}\n", f"ike_cert_prop_01 {new}\n", 2)
+            text = text.replace(f"ike_cert_prop_01 {new}\n", f"ike_cert_prop_01 {old}\n")
+            text = text.replace(f"ike_cert_prop_01 {old}\n", f"ike_cert_prop_01 {new}\n", 1)
+    if expects is not None:
+        line = ("      set security ike gateway ike_cert_gw_01 local-identity inet "
+                f"{ADDRESS[expects]}\n")
+        replace(line, line + "      set security ike gateway ike_cert_gw_01 remote-identity "
+                "inet 30.1.1.99\n", 1)
     if b_without_root:
         replace("      set security pki ca-profile Root-CA ca-identity Root-CA\n"
                 "      set security pki ca-profile Root-CA enrollment url "
@@ -113,6 +133,7 @@ def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: 
 
 
 def _same(line: str) -> str:
+    line = _CERTIFICATES.sub(r"\1N\2", line)
     return _PEER_ID.sub(r"\1(*,", _COOKIES.sub("{ cookies ", line))
 
 
@@ -204,3 +225,61 @@ def test_aggressive_mode(tmp_path: Path, initiator: str) -> None:
     # the third message (charon sends it encrypted)
     assert re.search(r"(generating|parsed) AGGRESSIVE request 0 \[ CERT[A-Z -]* SIG\b",
                      outcome.charon), outcome.charon
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure:
+    """A negotiation that fails: the topology's change, who plays what, and what charon logs
+    of the notification it received (or of its own refusal)."""
+
+    variant: dict
+    ikesim_device: str
+    initiator: str
+    charon: str
+    proposals: str = IKE
+
+
+FAILURES = {
+    # Host-B (strongSwan) revoked: ikesim's Host-A finds its serial in Sales-CA's CRL.
+    "revoked-strongswan-responds": Failure(
+        variant={"revoke_at_start": "Host-B"}, ikesim_device="Host-A", initiator="ikesim",
+        charon=r"received AUTHENTICATION_FAILED error notify"),
+    "revoked-strongswan-initiates": Failure(
+        variant={"revoke_at_start": "Host-A"}, ikesim_device="Host-B", initiator="strongswan",
+        charon=r"received AUTHENTICATION_FAILED error notify"),
+    "unknown-ca": Failure(
+        variant={"b_without_root": True}, ikesim_device="Host-B", initiator="strongswan",
+        charon=r"received AUTHENTICATION_FAILED error notify"),
+    "proposal-mismatch-strongswan-initiates": Failure(
+        variant={"a_proposal": True}, ikesim_device="Host-B", initiator="strongswan",
+        proposals="aes128-sha256-modp2048", charon=r"received NO_PROPOSAL_CHOSEN error notify"),
+    "proposal-mismatch-ikesim-initiates": Failure(
+        variant={"a_proposal": True}, ikesim_device="Host-A", initiator="ikesim",
+        charon=r"no proposal found"),  # charon's own refusal: it notifies ikesim
+    # ikesim's initiator, refusing the responder's identity after Main Mode's last message,
+    # tells charon nothing (as in the simulation): charon's IKE_SA stands until it expires.
+    "wrong-identity-ikesim-initiates": Failure(
+        variant={"expects": "Host-A"}, ikesim_device="Host-A", initiator="ikesim",
+        charon=r"IKE_SA ike_cert_gw_01\[\d+\] established"),
+    "wrong-identity-strongswan-initiates": Failure(
+        variant={"expects": "Host-B"}, ikesim_device="Host-B", initiator="strongswan",
+        charon=r"received \S+ error notify"),
+}
+
+
+@pytest.mark.parametrize("name", FAILURES)
+def test_failure(tmp_path: Path, name: str) -> None:
+    """ikesim's kmd logs the failure the simulation of the same topology logs, and charon
+    logs what it was told."""
+    case = FAILURES[name]
+    outcome = negotiate(tmp_path, figure4(tmp_path, **case.variant),
+                        ikesim_device=case.ikesim_device, initiator=case.initiator,
+                        proposals=case.proposals)
+    context = "\n".join(outcome.kmd) + "\n--- charon:\n" + outcome.charon
+    assert outcome.code == 1, context
+    [negotiation] = outcome.results["negotiations"]
+    assert negotiation["phase1"] == "failed", context
+    assert any("failed" in line or "Error =" in line for line in outcome.simulated), \
+        "\n".join(outcome.simulated)
+    assert_logs_as_simulated(outcome)
+    assert re.search(case.charon, outcome.charon), context
