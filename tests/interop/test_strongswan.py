@@ -25,6 +25,7 @@ FIGURE4 = Path(__file__).resolve().parents[2] / "topologies" / "figure4-multilev
 GATEWAY, VPN = "ike_cert_gw_01", "ipsec_cert_vpn_01"
 ADDRESS = {"Host-A": "30.1.1.31", "Host-B": "30.1.1.51"}
 OTHER = {"Host-A": "Host-B", "Host-B": "Host-A"}
+ROLE = {"ikesim": "Host-A", "strongswan": "Host-B"}  # ikesim's device: the simulation's role
 IKE = "aes256-sha1-modp1536"  # figure4's ike_cert_prop_01
 ESP = "3des-sha1"  # its ipsec_prop_01
 _COOKIES = re.compile(r"\{ (?:0x)?[0-9a-f]{8} [0-9a-f]{8} - (?:0x)?[0-9a-f]{8} [0-9a-f]{8} ")
@@ -200,7 +201,7 @@ _ECDSA = pytest.param(True, id="ecdsa", marks=pytest.mark.xfail(
 @pytest.mark.parametrize("ecdsa", [False, _ECDSA], ids=["rsa", "ecdsa"])
 @pytest.mark.parametrize("initiator", ["ikesim", "strongswan"])
 def test_main_mode_and_quick_mode(tmp_path: Path, initiator: str, ecdsa: bool) -> None:
-    device = "Host-A" if initiator == "ikesim" else "Host-B"  # the simulation's role
+    device = ROLE[initiator]
     outcome = negotiate(tmp_path, figure4(tmp_path, ecdsa=ecdsa), ikesim_device=device,
                         initiator=initiator)
     assert_agreed(outcome, initiator=initiator)
@@ -216,7 +217,7 @@ def test_main_mode_and_quick_mode(tmp_path: Path, initiator: str, ecdsa: bool) -
 def test_aggressive_mode(tmp_path: Path, initiator: str) -> None:
     """strongSwan sends Aggressive Mode's third message encrypted (RFC 2409 section 5 allows
     either): ikesim's responder reads it under the Phase-1 key."""
-    device = "Host-A" if initiator == "ikesim" else "Host-B"
+    device = ROLE[initiator]
     outcome = negotiate(tmp_path, figure4(tmp_path, aggressive=True), ikesim_device=device,
                         initiator=initiator, aggressive=True)
     assert_agreed(outcome, initiator=initiator)
@@ -233,36 +234,36 @@ class Failure:
     of the notification it received (or of its own refusal)."""
 
     variant: dict
-    ikesim_device: str
-    initiator: str
+    initiator: str  # ikesim plays Host-A when it initiates, Host-B when charon does
     charon: str
     proposals: str = IKE
 
 
+_AUTH_FAILED = r"received AUTHENTICATION_FAILED error notify"
 FAILURES = {
     # Host-B (strongSwan) revoked: ikesim's Host-A finds its serial in Sales-CA's CRL.
     "revoked-strongswan-responds": Failure(
-        variant={"revoke_at_start": "Host-B"}, ikesim_device="Host-A", initiator="ikesim",
-        charon=r"received AUTHENTICATION_FAILED error notify"),
+        variant={"revoke_at_start": "Host-B"}, initiator="ikesim",
+        charon=_AUTH_FAILED),
     "revoked-strongswan-initiates": Failure(
-        variant={"revoke_at_start": "Host-A"}, ikesim_device="Host-B", initiator="strongswan",
-        charon=r"received AUTHENTICATION_FAILED error notify"),
+        variant={"revoke_at_start": "Host-A"}, initiator="strongswan",
+        charon=_AUTH_FAILED),
     "unknown-ca": Failure(
-        variant={"b_without_root": True}, ikesim_device="Host-B", initiator="strongswan",
-        charon=r"received AUTHENTICATION_FAILED error notify"),
+        variant={"b_without_root": True}, initiator="strongswan",
+        charon=_AUTH_FAILED),
     "proposal-mismatch-strongswan-initiates": Failure(
-        variant={"a_proposal": True}, ikesim_device="Host-B", initiator="strongswan",
+        variant={"a_proposal": True}, initiator="strongswan",
         proposals="aes128-sha256-modp2048", charon=r"received NO_PROPOSAL_CHOSEN error notify"),
     "proposal-mismatch-ikesim-initiates": Failure(
-        variant={"a_proposal": True}, ikesim_device="Host-A", initiator="ikesim",
+        variant={"a_proposal": True}, initiator="ikesim",
         charon=r"no proposal found"),  # charon's own refusal: it notifies ikesim
     # ikesim's initiator, refusing the responder's identity after Main Mode's last message,
     # tells charon nothing (as in the simulation): charon's IKE_SA stands until it expires.
     "wrong-identity-ikesim-initiates": Failure(
-        variant={"expects": "Host-A"}, ikesim_device="Host-A", initiator="ikesim",
+        variant={"expects": "Host-A"}, initiator="ikesim",
         charon=r"IKE_SA ike_cert_gw_01\[\d+\] established"),
     "wrong-identity-strongswan-initiates": Failure(
-        variant={"expects": "Host-B"}, ikesim_device="Host-B", initiator="strongswan",
+        variant={"expects": "Host-B"}, initiator="strongswan",
         charon=r"received \S+ error notify"),
 }
 
@@ -273,7 +274,7 @@ def test_failure(tmp_path: Path, name: str) -> None:
     logs what it was told."""
     case = FAILURES[name]
     outcome = negotiate(tmp_path, figure4(tmp_path, **case.variant),
-                        ikesim_device=case.ikesim_device, initiator=case.initiator,
+                        ikesim_device=ROLE[case.initiator], initiator=case.initiator,
                         proposals=case.proposals)
     context = "\n".join(outcome.kmd) + "\n--- charon:\n" + outcome.charon
     assert outcome.code == 1, context
