@@ -25,12 +25,21 @@ FIGURE4 = Path(__file__).resolve().parents[2] / "topologies" / "figure4-multilev
 GATEWAY, VPN = "ike_cert_gw_01", "ipsec_cert_vpn_01"
 ADDRESS = {"Host-A": "30.1.1.31", "Host-B": "30.1.1.51"}
 OTHER = {"Host-A": "Host-B", "Host-B": "Host-A"}
+SUBJECT = {"Host-A": "DC=example, CN=Host-A, OU=DEV, O=PKI, L=Sunnyvale, ST=CA, C=US",
+           "Host-B": "DC=example, CN=Host-B, OU=SALES, O=PKI, L=Sunnyvale, ST=CA, C=US"}
+# local-identity in Junos and id in swanctl.conf, per kind of identity
+JUNOS_ID = {"inet": lambda device: f"inet {ADDRESS[device]}",
+            "fqdn": lambda device: f"hostname {device.lower()}.example.net",
+            "dn": lambda device: "distinguished-name"}
+SWAN_ID = {"inet": lambda device: ADDRESS[device],
+           "fqdn": lambda device: f"{device.lower()}.example.net",
+           "dn": lambda device: f'"{SUBJECT[device]}"'}
 ROLE = {"ikesim": "Host-A", "strongswan": "Host-B"}  # ikesim's device: the simulation's role
 IKE = "aes256-sha1-modp1536"  # figure4's ike_cert_prop_01
 ESP = "3des-sha1"  # its ipsec_prop_01
 _COOKIES = re.compile(r"\{ (?:0x)?[0-9a-f]{8} [0-9a-f]{8} - (?:0x)?[0-9a-f]{8} [0-9a-f]{8} ")
 # The peer's identity payload: ikesim's says udp:500, strongSwan's protocol 0 port 0.
-_PEER_ID = re.compile(r"((?:p1_)?remote=ipv4)\((?:udp:500|any:0),")
+_PEER_ID = re.compile(r"((?:p1_)?remote=[a-z_0-9]+)\((?:udp:500|any:0),")
 
 # How many CERT payloads the peer sent: strongSwan sends the issuers its peer asked for.
 _CERTIFICATES = re.compile(r"^(Received )\d+( certificate\(s\) from )")
@@ -40,12 +49,14 @@ pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailabl
 
 def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
             revoke_at_start: str | None = None, b_without_root: bool = False,
-            a_proposal: bool = False, expects: str | None = None) -> Path:
+            a_proposal: bool = False, expects: str | None = None,
+            identity: str = "inet", pfs: bool = False) -> Path:
     """figure4-multilevel with `ike traceoptions flag all` on both hosts, and optionally
     ECDSA P-256 device keys and signatures, Aggressive Mode, a host's certificate revoked at
     0 s (Host-B by Sales-CA, Host-A by Dev-CA), Host-B without the Root-CA profile (Host-A's
     CA unknown to it), Host-A proposing AES-128, SHA-256 and group 14 (Host-B's proposal
-    then mismatches), or a host expecting its peer's identity to be 30.1.1.99."""
+    then mismatches), a host expecting its peer's identity to be 30.1.1.99, both hosts'
+    local-identity a hostname or their distinguished-name, or PFS (group 5) in Quick Mode."""
     text = FIGURE4.read_text()
 
     def replace(old: str, new: str, count: int) -> None:
@@ -72,6 +83,13 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
             replace(f"ike_cert_prop_01 {old}\n", f"ike_cert_prop_01 {new}\n", 2)
             text = text.replace(f"ike_cert_prop_01 {new}\n", f"ike_cert_prop_01 {old}\n")
             text = text.replace(f"ike_cert_prop_01 {old}\n", f"ike_cert_prop_01 {new}\n", 1)
+    for device in ("Host-A", "Host-B"):
+        line = f"ike_cert_gw_01 local-identity inet {ADDRESS[device]}\n"
+        replace(line, f"ike_cert_gw_01 local-identity {JUNOS_ID[identity](device)}\n", 1)
+    if pfs:
+        line = "      set security ipsec policy ipsec_pol_01 proposals ipsec_prop_01\n"
+        replace(line, line + "      set security ipsec policy ipsec_pol_01 "
+                "perfect-forward-secrecy keys group5\n", 2)
     if expects is not None:
         line = ("      set security ike gateway ike_cert_gw_01 local-identity inet "
                 f"{ADDRESS[expects]}\n")
@@ -99,16 +117,18 @@ class Outcome:
 
 
 def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: str,
-              aggressive: bool = False, proposals: str = IKE) -> Outcome:
+              aggressive: bool = False, proposals: str = IKE, identity: str = "inet",
+              esp: str = ESP) -> Outcome:
     """`ikesim peer` as `ikesim_device`, charon as the other host of figure4, the
     `initiator` ("ikesim" or "strongswan") starting; and the simulation of the topology."""
     swan_device = OTHER[ikesim_device]
     start = datetime.now(UTC).replace(microsecond=0).isoformat()
     ikesim(tmp_path, "pki", "export", str(topology), "--out", "pki", "--start", start)
     ikesim(tmp_path, "run", str(topology), "--out", "sim", "--until", "60s", "--quiet")
-    connection = Connection(name=GATEWAY, child=VPN, local_id=ADDRESS[swan_device],
-                            remote_id=ADDRESS[ikesim_device], certificate=f"{swan_device}.pem",
-                            proposals=proposals, esp_proposals=ESP, esp_lifetime=300,
+    connection = Connection(name=GATEWAY, child=VPN, local_id=SWAN_ID[identity](swan_device),
+                            remote_id=SWAN_ID[identity](ikesim_device),
+                            certificate=f"{swan_device}.pem",
+                            proposals=proposals, esp_proposals=esp, esp_lifetime=300,
                             aggressive=aggressive)
     lab = Lab.open(ADDRESS[ikesim_device], ADDRESS[swan_device])
     charon = peer = None
@@ -174,8 +194,8 @@ def assert_agreed(outcome: Outcome, *, initiator: str) -> None:
     assert negotiation["phase1"] == "done", context
     assert re.search(rf"IKE_SA {GATEWAY}\[\d+\] established between", outcome.charon), context
     if _uncommitted(outcome, initiator):
-        assert re.search(r"parsed QUICK_MODE response \d+ \[ HASH SA No ID ID .*\n.*"
-                         r"selected proposal: ESP:3DES_CBC/HMAC_SHA1_96/NO_EXT_SEQ",
+        assert re.search(r"parsed QUICK_MODE response \d+ \[ HASH SA No (KE )?ID ID .*\n.*"
+                         r"selected proposal: ESP:3DES_CBC/HMAC_SHA1_96/(MODP_1536/)?NO_EXT_SEQ",
                          outcome.charon), context
         assert (negotiation["phase2"], negotiation["error_detail"]) == (
             "failed", "peer sent notification No proposal chosen"), context
@@ -226,6 +246,27 @@ def test_aggressive_mode(tmp_path: Path, initiator: str) -> None:
     # the third message (charon sends it encrypted)
     assert re.search(r"(generating|parsed) AGGRESSIVE request 0 \[ CERT[A-Z -]* SIG\b",
                      outcome.charon), outcome.charon
+
+
+@pytest.mark.parametrize("case", ["fqdn", "dn", "pfs"])
+@pytest.mark.parametrize("initiator", ["ikesim", "strongswan"])
+def test_identities_and_pfs(tmp_path: Path, initiator: str, case: str) -> None:
+    """Hostname (FQDN) and distinguished-name identities, and PFS in Quick Mode."""
+    identity = case if case != "pfs" else "inet"
+    outcome = negotiate(tmp_path, figure4(tmp_path, identity=identity, pfs=case == "pfs"),
+                        ikesim_device=ROLE[initiator], initiator=initiator, identity=identity,
+                        esp=ESP + "-modp1536" if case == "pfs" else ESP)
+    assert_agreed(outcome, initiator=initiator)
+    assert_logs_as_simulated(outcome, uncommitted=_uncommitted(outcome, initiator))
+    peer = OTHER[ROLE[initiator]]
+    seen = {"fqdn": f"{peer.lower()}.example.net", "dn": SUBJECT[peer],
+            "pfs": ADDRESS[peer]}[case]
+    assert f"[{SWAN_ID[identity](ROLE[initiator]).strip(chr(34))}]" in outcome.charon, \
+        outcome.charon
+    assert seen in outcome.charon
+    if case == "pfs":
+        assert re.search(r"selected proposal: ESP:3DES_CBC/HMAC_SHA1_96/MODP_1536",
+                         outcome.charon), outcome.charon
 
 
 @dataclass(frozen=True, kw_only=True)
