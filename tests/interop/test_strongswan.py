@@ -50,13 +50,14 @@ pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailabl
 def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
             revoke_at_start: str | None = None, b_without_root: bool = False,
             a_proposal: bool = False, expects: str | None = None,
-            identity: str = "inet", pfs: bool = False) -> Path:
+            identity: str = "inet", pfs: bool = False, expired: str | None = None) -> Path:
     """figure4-multilevel with `ike traceoptions flag all` on both hosts, and optionally
     ECDSA P-256 device keys and signatures, Aggressive Mode, a host's certificate revoked at
     0 s (Host-B by Sales-CA, Host-A by Dev-CA), Host-B without the Root-CA profile (Host-A's
     CA unknown to it), Host-A proposing AES-128, SHA-256 and group 14 (Host-B's proposal
     then mismatches), a host expecting its peer's identity to be 30.1.1.99, both hosts'
-    local-identity a hostname or their distinguished-name, or PFS (group 5) in Quick Mode."""
+    local-identity a hostname or their distinguished-name, PFS (group 5) in Quick Mode, or a
+    host's certificate expired the day before the start."""
     text = FIGURE4.read_text()
 
     def replace(old: str, new: str, count: int) -> None:
@@ -86,6 +87,9 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
     for device in ("Host-A", "Host-B"):
         line = f"ike_cert_gw_01 local-identity inet {ADDRESS[device]}\n"
         replace(line, f"ike_cert_gw_01 local-identity {JUNOS_ID[identity](device)}\n", 1)
+    if expired is not None:
+        replace(f"{{certificate-id: {expired}, ", f"{{certificate-id: {expired}, "
+                "not-before: -2d, validity: 1d, ", 1)
     if pfs:
         line = "      set security ipsec policy ipsec_pol_01 proposals ipsec_prop_01\n"
         replace(line, line + "      set security ipsec policy ipsec_pol_01 "
@@ -289,6 +293,10 @@ FAILURES = {
     "revoked-strongswan-initiates": Failure(
         variant={"revoke_at_start": "Host-A"}, initiator="strongswan",
         charon=_AUTH_FAILED),
+    "expired-strongswan-responds": Failure(
+        variant={"expired": "Host-B"}, initiator="ikesim", charon=_AUTH_FAILED),
+    "expired-strongswan-initiates": Failure(
+        variant={"expired": "Host-A"}, initiator="strongswan", charon=_AUTH_FAILED),
     "unknown-ca": Failure(
         variant={"b_without_root": True}, initiator="strongswan",
         charon=_AUTH_FAILED),
