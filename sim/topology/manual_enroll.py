@@ -42,10 +42,8 @@ _REQUIRED = {
     "issue": ("ca", "device", "certificate-id"),
     "load-local": ("device", "certificate-id", "filename"),
 }
-# Added to an `issue` event when the topology is read: the request file it answers, and
-# whether it is its CA's first (which starts the CA's log afresh).
+# Added to an `issue` event when the topology is read: the request file it answers.
 REQUEST = "request"
-FIRST = "first-of-ca"
 
 
 def certificate_file(certificate_id: str) -> str:
@@ -112,7 +110,6 @@ def check_order(source: str, events: tuple[EventEntry, ...], *,
     taken = {e.certificate_id: d.name for d in devices.values() for e in d.enroll}
     requests: dict[tuple[str, str], str] = {}  # (device, certificate-id) -> request file
     written: set[tuple[str, str]] = set()  # (device, file name)
-    issuing: set[str] = set()  # CAs with an earlier issue
     out = []
     for event in events:
         if event.action not in MANUAL_ARGS:
@@ -133,11 +130,8 @@ def check_order(source: str, events: tuple[EventEntry, ...], *,
                            "hierarchy names certificates by certificate-id")
             taken[cid] = device
             written.add((device, certificate_file(cid)))
-            first = args["ca"] not in issuing
-            issuing.add(str(args["ca"]))
             event = EventEntry(at=event.at, action=event.action, line=event.line,
-                               args=MappingProxyType({**args, REQUEST: requests[device, cid],
-                                                      FIRST: first}))
+                               args=MappingProxyType({**args, REQUEST: requests[device, cid]}))
         elif (device, str(args["filename"])) not in written:
             raise fail(f"no earlier event writes {shown(args['filename'])} on {device} "
                        "(a generate-request's filename, or <certificate-id>.cert from issue)")

@@ -30,7 +30,7 @@ from pki.names import render_oneline
 from pki.store import StoreError
 from sim.junos.logs import syslog_escape, syslog_time
 from sim.topology.limits import CA_FOLDER
-from sim.topology.manual_enroll import FIRST, REQUEST, certificate_file
+from sim.topology.manual_enroll import REQUEST, certificate_file
 
 if TYPE_CHECKING:
     from sim.world.device import Device
@@ -84,7 +84,7 @@ def issue(scenario: Run, args: Mapping[str, object]) -> None:
     signature, issues, and writes `<certificate-id>.cert` beside the request."""
     ca, device = str(args["ca"]), str(args["device"])
     cid, request = str(args["certificate-id"]), str(args[REQUEST])
-    say = _ca_log(scenario, ca, first=bool(args[FIRST]))
+    say = _ca_log(scenario, ca)
     source = f"{request} from {device}"
     try:
         data = read_regular(device_file(scenario.out, device, request), limit=FILE_MAX_BYTES)
@@ -144,12 +144,10 @@ def _when(at: dt.datetime) -> str:
     return f"{at:%m-%d-%Y %H:%M}"
 
 
-def _ca_log(scenario: Run, ca: str, *, first: bool):
-    """A writer of lines to `logs/cas/<CA>`, begun afresh by the CA's first issue of the run."""
+def _ca_log(scenario: Run, ca: str):
+    """A writer of lines to `logs/cas/<CA>` (a run writes into a new folder: nothing to clear)."""
     path = inside(scenario.out, "logs", CA_FOLDER, check_name("CA", ca))
     path.parent.mkdir(parents=True, exist_ok=True)
-    if first and path.is_file() and not path.is_symlink():
-        path.unlink()  # what an earlier run into this folder left
 
     def say(text: str) -> None:
         line = f"{syslog_time(scenario.world.now())} {syslog_escape(text)}\n".encode()
