@@ -64,3 +64,22 @@ def test_export_never_writes_into_a_folder_that_holds_something(ikesim, tmp_path
                    "--out pki: exists and is not an empty folder")
     assert files_under(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pki"]
+
+
+def test_an_export_that_fails_midway_removes_only_its_own_staging_folder(
+        ikesim, tmp_path: Path, monkeypatch) -> None:
+    """The one delete of `ikesim pki export` takes the folder it made itself, never `--out`'s
+    neighbours, whatever the export's name."""
+    (tmp_path / "pki").mkdir()
+    (tmp_path / "pki" / "mine.txt").write_text("keep")
+    (tmp_path / ".out.partial-keep").mkdir()
+    before = files_under(tmp_path)
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("sim.cli.pki_export.export_pki", full_disk)
+    outcome = ikesim("pki", "export", FIGURE4, "--out", "out")
+    assert outcome.code != 0 and "Traceback" not in outcome.err
+    assert files_under(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.partial-keep", "pki"]
