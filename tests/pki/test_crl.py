@@ -1,5 +1,4 @@
 import datetime as dt
-import shutil
 import subprocess
 
 import pytest
@@ -7,6 +6,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pki.crl import Revocation, RevocationIndex, build_crl, crl_number_of
+from tests.openssl import needs_openssl
 
 
 def _revocations(start, n):
@@ -64,7 +64,7 @@ def test_hierarchy_crl_numbers_increase_and_list_revoked(figure4, start):
     assert RevocationIndex(second).lookup(serial).reason is x509.ReasonFlags.superseded
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+@needs_openssl
 def test_openssl_accepts_the_crl(figure4, start, tmp_path):
     ca = figure4.certificate("Sales-CA")
     crl = build_crl(issuer=ca, issuer_key=figure4.key("Sales-CA"),

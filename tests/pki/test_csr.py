@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import ipaddress
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -26,9 +25,7 @@ from pki.csr import (
 from pki.keys import KeySpec, KeyType, generate_key_pair
 from pki.names import SubjectError, parse_subject
 from pki.signing import sign, signature_is_valid
-
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
-                                   reason="openssl is not on PATH")
+from tests.openssl import needs_openssl
 
 
 @pytest.fixture(scope="module")

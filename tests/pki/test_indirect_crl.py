@@ -23,6 +23,7 @@ from pki.crl import Revocation, RevocationIndex, build_crl
 from pki.keys import generate_key_pair
 from pki.result import ValidationFailure
 from pki.signing import sign
+from tests.openssl import needs_openssl
 from tests.pki.pathworld import AT, CRL_TIME, EC, FIGURE4_START, Scenario, name
 
 OPENSSL = shutil.which("openssl")
@@ -222,7 +223,7 @@ NOT_COMPARABLE = {"signer-without-crl-sign"}
 COMPARED = [case for case in CASES if case[0] not in NOT_COMPARABLE]
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@needs_openssl
 @pytest.mark.parametrize(("make", "expected"), [c[1:] for c in COMPARED],
                          ids=[c[0] for c in COMPARED])
 def test_openssl_agrees(make, expected, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 
 import pytest
@@ -22,6 +21,7 @@ from pki.names import (
     render_subject_string,
 )
 from pki.selfsigned import system_generated_name
+from tests.openssl import needs_openssl
 
 
 def values(name: x509.Name) -> list[tuple[str, str]]:
@@ -291,7 +291,7 @@ def ec_key():
     return generate_key_pair(KeySpec(type=KeyType.ECDSA), seed="names")
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not on PATH")
+@needs_openssl
 @pytest.mark.parametrize("value", TRICKY_VALUES)
 def test_oneline_forms_match_openssl(ec_key, value):
     name = x509.Name([

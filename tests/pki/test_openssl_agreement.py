@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from pki.certs import is_self_signed
+from tests.openssl import needs_openssl
 from tests.pki.test_validate_path import CASES
 
 OPENSSL = shutil.which("openssl")
@@ -59,7 +60,7 @@ def _openssl_verdict(scenario, tmp_path) -> tuple[bool, str]:
     return done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@needs_openssl
 @pytest.mark.parametrize(("make", "reason", "length"), [c[1:] for c in COMPARED],
                          ids=[c[0] for c in COMPARED])
 def test_openssl_agrees(make, reason, length, tmp_path):

@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives import serialization
 from pki import cms, cms_envelope
 from pki.enrollment import CaCertificateEnrollment
 from pki.scep_ca import ScepPolicy
+from tests.openssl import needs_openssl
 
 from .scep_pki import NOW, URL, device_key, device_request, enrollment, hierarchy, run, scep_ca
 
 OPENSSL = shutil.which("openssl")
-pytestmark = pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+pytestmark = needs_openssl
 PEM = serialization.Encoding.PEM
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import random
-import shutil
 import subprocess
 
 import pytest
@@ -24,9 +23,7 @@ from pki.selfsigned import (
     system_generated_name,
 )
 from pki.signing import signature_is_valid
-
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
-                                   reason="openssl is not on PATH")
+from tests.openssl import needs_openssl
 
 # show security pki local-certificate system-generated: Not before: 10-30-2009 23:02.
 SAMPLE_START = dt.datetime(2009, 10, 30, 23, 2, tzinfo=dt.UTC)

@@ -24,6 +24,7 @@ from sim.cli.main import main
 from sim.cli.ops import Session
 from sim.junos.device_state import DeviceState
 from sim.junos.ops_format import junos_date
+from tests.openssl import needs_openssl
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPOLOGY = ROOT / "topologies" / "chapter14-fresh.yaml"
@@ -208,7 +209,7 @@ def test_scep_messages_are_der_pkcs7(replay):
         assert data[0] == 0x30 and b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02" in data[:24]
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not on PATH")
+@needs_openssl
 def test_openssl_reads_the_kept_messages_and_verifies_their_signatures(replay):
     run_dir, _ = replay
     for path in sorted((run_dir / "scep").iterdir()):

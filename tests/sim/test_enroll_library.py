@@ -26,6 +26,7 @@ from sim.topology import load_topology
 from sim.topology.enroll_events import re_enrollments
 from sim.topology.library import topologies_dir
 from tests.badinput.conftest import files_under
+from tests.openssl import needs_openssl
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENSSL = shutil.which("openssl")
@@ -105,7 +106,7 @@ def test_the_run_folder_keeps_every_scep_message_in_exchange_order(runs):
     ]
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed")
+@needs_openssl
 def test_openssl_reads_every_scep_message_and_verifies_its_signature(runs):
     scenario = runs("enroll-figure4")
     messages = sorted((scenario.out / "scep").glob("*.p7"))

@@ -21,6 +21,7 @@ from sim.cli.errors import UsageError
 from sim.scenario import Scenario
 from sim.topology import library as topology_library
 from sim.topology import load_topology
+from tests.openssl import needs_openssl
 
 ROOT = topology_library.topologies_dir()
 FILES = sorted(ROOT.rglob("*.yaml"))
@@ -300,7 +301,7 @@ def negotiation_time(scenario: Scenario, device: str) -> dt.datetime:
     return scenario.topology.start + dt.timedelta(seconds=n.finished + offset)
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@needs_openssl
 def test_openssl_also_finds_host_b_revoked(runs):
     s = runs(ROOT / "cases" / "revoked-dynamic-profile.yaml")
     assert "was revoked on 2012-09-19 17:29 UTC" in lines(s, "Host-A", "pkid")[-1]
@@ -315,7 +316,7 @@ def test_openssl_also_finds_host_b_revoked(runs):
     assert (rc, errors) == (0, [])
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@needs_openssl
 def test_openssl_also_finds_the_ssg5_certificate_not_yet_valid_on_the_srx_clock(runs):
     s = runs(ROOT / "cases" / "clock-not-yet-valid.yaml")
     assert lines(s, "SRX", "pkid")[-1].endswith("is not valid before 2007-11-07 09:52 UTC")
@@ -336,7 +337,7 @@ def test_openssl_also_finds_the_ssg5_certificate_not_yet_valid_on_the_srx_clock(
 SMALL = [f for f in FILES if f.stem != "hub-and-spoke"]
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@needs_openssl
 @pytest.mark.parametrize("path", SMALL, ids=[f.stem for f in SMALL])
 def test_openssl_and_ikesim_agree_on_every_local_certificate_a_run_wrote(runs, path, tmp_path):
     """The PEM files under pki/ are real: for each device's certificate, `openssl verify` with

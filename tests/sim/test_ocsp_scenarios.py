@@ -15,6 +15,7 @@ from pki.ocsp import ocsp_urls_of
 from sim.scenario import Scenario
 from sim.topology import load_topology, parse_topology
 from tests.badinput.conftest import files_under
+from tests.openssl import needs_openssl
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 OPENSSL = shutil.which("openssl")
@@ -161,7 +162,7 @@ def _openssl(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([OPENSSL, *args], capture_output=True, text=True, check=False)
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@needs_openssl
 @pytest.mark.parametrize("which", ["revoked", "fallback"])
 def test_openssl_parses_and_verifies_the_responses(which, request):
     scenario = request.getfixturevalue(which)
@@ -185,7 +186,7 @@ def test_openssl_parses_and_verifies_the_responses(which, request):
         assert text.returncode == 0 and "OCSP Nonce" in text.stdout, text.stderr
 
 
-@pytest.mark.skipif(OPENSSL is None, reason="openssl is not on PATH")
+@needs_openssl
 def test_a_tampered_response_does_not_verify(revoked, tmp_path):
     """The interop check can fail: one flipped signature bit and openssl refuses."""
     data = bytearray((revoked.out / "ocsp" / "0001-HQ-response.ocsp").read_bytes())

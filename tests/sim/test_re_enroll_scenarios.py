@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from cryptography import x509
 from sim.junos.ops import execute
 from sim.scenario import Scenario
 from sim.topology import parse_topology
+from tests.openssl import needs_openssl
 from tests.sim.enroll_scenarios import A_URL, SUBJECT, enroll_topology
 from tests.sim.scenarios import HOST_A
 from tests.sim.test_topology_runs import watchdog  # noqa: F401 (a fixture: a run that ends)
@@ -154,7 +154,7 @@ def test_a_device_clock_ahead_of_the_ca_renews_once_and_stops_the_timer(tmp_path
         "(2013-03-09 09:00:00) has passed already; timer not started")
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+@needs_openssl
 def test_the_renewal_request_is_signed_with_the_certificate_it_renews(renewed, tmp_path):
     scenario, before, _, _, _ = renewed
     signer = tmp_path / "signer.pem"

@@ -4,7 +4,6 @@ certificates the simulation builds, verifying with openssl against the exported 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import signal
 import stat
 import subprocess
@@ -15,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from sim.cli.main import main
+from tests.openssl import needs_openssl
 from tests.sim.live.peers import Peer, free_ports
 
 FIGURE4 = str(Path(__file__).resolve().parents[3] / "topologies" / "figure4-multilevel.yaml")
@@ -56,7 +56,7 @@ def test_the_export_holds_the_simulations_certificates(exported: Path, tmp_path:
     assert x509.load_pem_x509_certificate(simulated.read_bytes()) == exported_cert
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not on PATH")
+@needs_openssl
 @pytest.mark.parametrize("device", sorted(CHAINS))
 def test_openssl_verifies_each_device_certificate_and_the_crls(exported: Path,
                                                                tmp_path: Path,
@@ -78,7 +78,7 @@ def test_openssl_verifies_each_device_certificate_and_the_crls(exported: Path,
 
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not on PATH")
+@needs_openssl
 def test_start_now_gives_a_real_peer_certificates_valid_today_the_live_peer_holds(
         tmp_path: Path) -> None:
     start = dt.datetime.now(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
