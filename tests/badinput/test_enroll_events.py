@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.badinput.conftest import assert_refused, files_under
+from tests.badinput.load_refusals import refused_at_load
 
 TOPOLOGY = (Path(__file__).parents[2] / "topologies" / "enroll-figure4.yaml").read_text()
 BASE = TOPOLOGY[:TOPOLOGY.index("events:")]
@@ -86,14 +87,7 @@ def test_a_certificate_id_with_an_ecdsa_key_is_refused(ikesim, tmp_path):
 
 
 def _refused(ikesim, tmp_path: Path, base: str, event: str, *fragments: str) -> str:
-    text = f"{base}events:\n  - {event}\n"
-    (tmp_path / "t.yaml").write_text(text)
-    line = len(text.splitlines())
-    before = files_under(tmp_path)
-    refusal = assert_refused(ikesim("run", "t.yaml"), f"t.yaml line {line}:", *fragments)
-    assert not (tmp_path / "runs").exists()
-    assert files_under(tmp_path) == before
-    return refusal
+    return refused_at_load(ikesim, tmp_path, f"{base}events:\n  - {event}\n", *fragments)
 
 
 # -- the work auto-re-enrollment schedules by itself, bounded before the run ----------------
