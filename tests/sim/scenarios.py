@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
+
+from sim.scenario import Scenario
+from sim.topology import load_topology
 
 HOST_A = "10.0.0.1"
 HOST_B = "10.0.0.2"
@@ -144,3 +148,12 @@ def aggressive(text: str) -> str:
         assert old in text
         text = text.replace(old, new)
     return text
+
+
+def library_run(name: str, out: Path) -> Scenario:
+    """A library topology (topologies/NAME.yaml) built into `out`, run to its end, written."""
+    root = Path(__file__).resolve().parents[2] / "topologies"
+    scenario = Scenario.build(load_topology(root / f"{name}.yaml"), out=out)
+    scenario.run()
+    scenario.write()
+    return scenario

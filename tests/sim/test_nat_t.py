@@ -18,6 +18,7 @@ from sim.scenario import Scenario
 from sim.topology import load_topology
 from sim.topology.gateway import plan
 from sim.world.network import Datagram
+from tests.sim.scenarios import library_run
 from tests.sim.tshark import dissect, needs_tshark
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
@@ -26,10 +27,7 @@ MARKER = bytes(4)
 
 
 def _run(name: str, out: Path) -> Scenario:
-    scenario = Scenario.build(load_topology(TOPOLOGIES / f"{name}.yaml"), out=out)
-    scenario.run()
-    scenario.write()
-    return scenario
+    return library_run(name, out)
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ import pytest
 
 from pki.ocsp import ocsp_urls_of
 from sim.scenario import Scenario
-from sim.topology import load_topology, parse_topology
+from sim.topology import parse_topology
 from tests.badinput.conftest import files_under
 from tests.openssl import needs_openssl
+from tests.sim.scenarios import library_run
 
 TOPOLOGIES = Path(__file__).resolve().parents[2] / "topologies"
 OPENSSL = shutil.which("openssl")
@@ -23,10 +24,7 @@ URL = "http://203.0.113.10/ocsp/corp"
 
 
 def _run(name: str, folder: Path) -> Scenario:
-    scenario = Scenario.build(load_topology(TOPOLOGIES / f"{name}.yaml"), out=folder)
-    scenario.run()
-    scenario.write()
-    return scenario
+    return library_run(name, folder)
 
 
 @pytest.fixture(scope="module")
