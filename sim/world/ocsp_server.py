@@ -57,31 +57,17 @@ class OcspResponders:
         if server is None:
             yield self.env.timeout(timeout)
             raise DownloadFailed(url, "host unreachable")
-        if server.down:
-            yield self.env.timeout(timeout)
-            raise DownloadFailed(url, "connection timed out")
-        deadline = self.env.now + timeout
-        with server.slots.request() as slot:
-            got = yield slot | self.env.timeout(timeout)
-            if slot not in got:
-                raise DownloadFailed(url, "connection timed out")
-            answer = self._answers.get((host_of(url), path_of(url)))
-            # Half the round trip for the request to arrive; the answer is signed then.
-            spent = server.spec.latency / 2 + len(request) / server.spec.bandwidth
-            if spent > deadline - self.env.now:
-                yield self.env.timeout(deadline - self.env.now)
-                raise DownloadFailed(url, "connection timed out")
-            yield self.env.timeout(spent)
+        answer = self._answers.get((host_of(url), path_of(url)))
+
+        def respond() -> tuple[bytes | None, int]:
             if answer is None:
-                raise DownloadFailed(url, "not found (HTTP 404)")
+                return None, 0
             response = answer(request, self.clock())
-            spent = server.spec.latency / 2 + len(response) / server.spec.bandwidth
-            if spent > deadline - self.env.now:
-                yield self.env.timeout(deadline - self.env.now)
-                raise DownloadFailed(url, "connection timed out")
-            yield self.env.timeout(spent)
-        if server.down:
-            raise DownloadFailed(url, "connection reset")
+            return response, len(response)
+
+        response = yield from server.exchange(url, respond, timeout=timeout, sent=len(request))
+        if response is None:
+            raise DownloadFailed(url, "not found (HTTP 404)")
         self.requests += 1
         return response
 

@@ -46,16 +46,14 @@ class CrlServer:
     def publish(self, url: str, data: bytes) -> None:
         self.documents[path_of(url)] = data
 
-    @property
-    def slots(self) -> simpy.Resource:
-        """The server's `capacity` connection slots, which its OCSP responder shares."""
-        return self._slots
-
-    def exchange(self, url: str, answer: Callable[[], tuple[T, int]], *, timeout: float
-                 ) -> Generator[simpy.Event, object, T]:
+    def exchange(self, url: str, answer: Callable[[], tuple[T, int]], *, timeout: float,
+                 sent: int | None = None) -> Generator[simpy.Event, object, T]:
         """One request and its answer, as a SimPy process: queue for a slot, then `answer()`
         (the server's reply and the bytes that cross the network) and the time it takes, or
-        DownloadFailed. CRL downloads and the SCEP requests of sim.world.scep_server share it."""
+        DownloadFailed. CRL downloads, SCEP requests (sim.world.scep_server) and OCSP requests
+        (sim.world.ocsp_server) share it. With `sent` (the request's bytes), the request first
+        travels half the round trip and `answer()` is asked on its arrival, as an OCSP
+        responder signs its answer then."""
         scheme = urlsplit(url).scheme.lower()
         if scheme not in self.spec.protocols:
             raise DownloadFailed(url, f"{scheme} is not served by {self.spec.name}")
@@ -67,16 +65,23 @@ class CrlServer:
             got = yield slot | self.env.timeout(timeout)
             if slot not in got:
                 raise DownloadFailed(url, "connection timed out")
+            latency = self.spec.latency
+            if sent is not None:
+                latency /= 2
+                yield from self._spend(url, latency + sent / self.spec.bandwidth, deadline)
             value, size = answer()
-            spent = self.spec.latency + size / self.spec.bandwidth
-            remaining = deadline - self.env.now
-            if spent > remaining:
-                yield self.env.timeout(remaining)
-                raise DownloadFailed(url, "connection timed out")
-            yield self.env.timeout(spent)
+            yield from self._spend(url, latency + size / self.spec.bandwidth, deadline)
         if self.down:
             raise DownloadFailed(url, "connection reset")
         return value
+
+    def _spend(self, url: str, spent: float, deadline: float
+               ) -> Generator[simpy.Event, object, None]:
+        """`spent` seconds on the wire, or a timeout at `deadline` if they would pass it."""
+        if spent > deadline - self.env.now:
+            yield self.env.timeout(deadline - self.env.now)
+            raise DownloadFailed(url, "connection timed out")
+        yield self.env.timeout(spent)
 
     def download(self, url: str, *, timeout: float) -> Generator[simpy.Event, object, bytes]:
         def document() -> tuple[bytes | None, int]:
