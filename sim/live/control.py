@@ -40,6 +40,7 @@ SEND_DEADLINE = 30.0  # seconds an answer may take to be read (a large `show log
 MAX_CONNECTIONS = 8  # open at once; more are closed unanswered
 RATE = 20.0  # requests a second, on average ...
 BURST = 40.0  # ... with this many at once
+DISCARD_READS = 16  # reads of 64 KiB dropped after an answer, before closing
 OPS = ("run", "complete")
 _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid (SO_PEERCRED)
 
@@ -235,6 +236,7 @@ class ControlServer:
             except OSError:
                 return False
             connection.outbox = connection.outbox[sent:]
+        _discard(connection.sock)
         return False
 
     def _receive(self, connection: _Connection) -> bool:
@@ -275,6 +277,18 @@ class ControlServer:
             # client reports it in one line, the peer goes on.
             return ControlAnswer(refused=f"internal error: {type(exc).__name__}: "
                                          f"{shown(str(exc))}")
+
+
+def _discard(sock: socket.socket) -> None:
+    """Drop what the client sent past its request (an oversized one): closing a UNIX socket
+    with unread data resets the connection, and the client would lose its answer. Bounded:
+    a client that never stops sending gets the reset."""
+    for _ in range(DISCARD_READS):
+        try:
+            if not sock.recv(65536):
+                return
+        except OSError:  # nothing more now (BlockingIOError), or the client is gone
+            return
 
 
 def _own_user(sock: socket.socket) -> bool:
