@@ -29,6 +29,7 @@ from tests.sim.live.peers import (
     simulated,
     staged_log,
     traced_figure4,
+    untimed,
 )
 
 SHOW_IKE = "show security ike security-associations"
@@ -36,6 +37,7 @@ SHOW_IPSEC = "show security ipsec security-associations"
 # Host-B's SA as the simulation of the same topology lists it (cookies from the same seed).
 IKE_LINES = ["  Index   State  Initiator cookie  Responder cookie  Mode           Remote Address",
              "  2886713 UP     d8f361c0421a6ad0  1b40571fb34b727d  Main           30.1.1.31"]
+IPSEC_HEADER = "  ID      Algorithm      SPI      Life:sec/kb Mon vsys Port Gateway"
 IPSEC_LINE = re.compile(r"  <131073 ESP:3des/sha1  190cfa21 (\d+)/ unlim  -   root 500  "
                         r"30\.1\.1\.31")
 
@@ -204,32 +206,52 @@ def test_a_burst_of_requests_is_limited_and_answered_busy(pair: Pair) -> None:
 
 
 def test_clear_on_the_live_peer_sends_the_delete_to_the_real_peer(pair: Pair, capsys) -> None:
-    code, out, err = cli(pair.b.run, "clear security ike security-associations\n"
-                                     f"{SHOW_IKE}\n")
+    code, out, err = cli(pair.b.run, "clear security ipsec security-associations index 9\n"
+                                     "clear security ipsec security-associations index 131073\n"
+                                     "clear security ike security-associations\n"
+                                     f"{SHOW_IKE}\n{SHOW_IPSEC}\n")
     assert (code, err) == (0, "")
-    assert out.splitlines() == ["user@Host-B> clear security ike security-associations",
-                                f"user@Host-B> {SHOW_IKE}", "user@Host-B> "]
+    assert out.splitlines() == [
+        "user@Host-B> clear security ipsec security-associations index 9",
+        "error: IPsec SA index 9 does not exist",
+        "user@Host-B> clear security ipsec security-associations index 131073",
+        "user@Host-B> clear security ike security-associations",
+        f"user@Host-B> {SHOW_IKE}", f"user@Host-B> {SHOW_IPSEC}", "Total active tunnels: 0",
+        IPSEC_HEADER, "user@Host-B> "]
     assert pair.a is not None
-    # Host-A, the other process, hears it: kmd's lines for a peer's DELETE.
+    # Host-A, the other process, hears both DELETEs and logs the peer's deletions.
     staged_log(pair.a, "Host-A", lambda text: "IKE SA with 30.1.1.51 deleted (deleted by the "
                                               "peer): d8f361c0421a6ad0 1b40571fb34b727d" in text)
-    code, out, _ = show(capsys, pair.b.run, "show log kmd | last 2")
+    code, out, _ = show(capsys, pair.b.run, "show log kmd | last 4")
     assert [line[16:] for line in out.splitlines()] == [
         "30.1.1.51:500 (Responder) <-> 30.1.1.31:500 { d8f361c0 421a6ad0 - 1b40571f b34b727d "
-        "[- 1] / 0x06248f49 } Info; Delete payload sent: ISAKMP SA",
+        "[- 1] / 0x06248f49 } Info; Delete payload sent: ESP SPI 0x190cfa21",
+        "IPSec SA deleted for vpn ipsec_cert_vpn_01 (cleared): inbound SPI 0x190cfa21, "
+        "outbound SPI 0xb5266e6f",
+        "30.1.1.51:500 (Responder) <-> 30.1.1.31:500 { d8f361c0 421a6ad0 - 1b40571f b34b727d "
+        "[- 1] / 0x02221a39 } Info; Delete payload sent: ISAKMP SA",
         "IKE SA with 30.1.1.31 deleted (cleared): d8f361c0421a6ad0 1b40571fb34b727d"]
+    (a_kmd,) = pair.folder.glob(".a.partial-*/logs/Host-A/kmd")
+    assert untimed(a_kmd).splitlines()[-4:] == [
+        "30.1.1.31:500 (Initiator) <-> 30.1.1.51:500 { d8f361c0 421a6ad0 - 1b40571f b34b727d "
+        "[- 1] / 0x06248f49 } Info; Delete payload received: ESP SPI 0x190cfa21",
+        "IPSec SA deleted for vpn ipsec_cert_vpn_01 (deleted by the peer): inbound SPI "
+        "0xb5266e6f, outbound SPI 0x190cfa21",
+        "30.1.1.31:500 (Initiator) <-> 30.1.1.51:500 { d8f361c0 421a6ad0 - 1b40571f b34b727d "
+        "[- 1] / 0x02221a39 } Info; Delete payload received: ISAKMP SA",
+        "IKE SA with 30.1.1.51 deleted (deleted by the peer): d8f361c0421a6ad0 1b40571fb34b727d"]
 
 
 def test_after_stop_the_same_commands_read_the_finished_run(pair: Pair, capsys) -> None:
     pair.stop()
     assert not list(pair.folder.glob(".b.partial-*"))
     assert not (pair.b.run / SOCKET).exists()  # the socket leaves with the peer
-    code, out, err = show(capsys, pair.b.run, SHOW_IPSEC)
+    code, out, err = cli(pair.b.run, f"{SHOW_IKE}\n{SHOW_IPSEC}\nshow log kmd | last 1\n")
     assert (code, err) == (0, "")
-    assert IPSEC_LINE.fullmatch(out.splitlines()[2])
-    code, out, err = cli(pair.b.run, "show log kmd | last 1\n")
-    assert (code, err) == (0, "")
-    assert out.splitlines()[1].endswith(
+    assert out.splitlines()[:5] == [f"user@Host-B> {SHOW_IKE}", f"user@Host-B> {SHOW_IPSEC}",
+                                    "Total active tunnels: 0", IPSEC_HEADER,
+                                    "user@Host-B> show log kmd | last 1"]
+    assert out.splitlines()[5].endswith(
         "IKE SA with 30.1.1.31 deleted (cleared): d8f361c0421a6ad0 1b40571fb34b727d")
 
 
@@ -286,3 +308,15 @@ def test_a_live_session_goes_on_when_a_command_gets_no_answer(lone: Peer, monkey
     assert out.getvalue().splitlines() == [f"user@Host-B> {SHOW_IKE}", refusal,
                                            "user@Host-B> show security ike ?", refusal,
                                            "user@Host-B> "]
+
+
+def test_a_killed_peer_beside_a_finished_run_leaves_that_run_readable(tmp_path: Path,
+                                                                     capsys) -> None:
+    """A staging folder is never a run: beside a finished run, a killed peer's stale socket
+    changes nothing of what `show` reads (the next run into the folder clears it)."""
+    run = simulated(traced_figure4(tmp_path), tmp_path / "b")
+    stale = tmp_path / ".b.partial-0123456789abcdef"
+    stale.mkdir()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.bind(str(stale / SOCKET))  # left behind when the socket closes
+    assert show(capsys, run, SHOW_IKE) == (0, "\n".join(IKE_LINES) + "\n", "")
