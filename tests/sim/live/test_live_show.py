@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import signal
 import socket
@@ -32,6 +33,7 @@ from tests.sim.live.peers import (
     untimed,
 )
 
+SYSTEM_PYTHON = "/usr/bin/python3"  # one that another user may run (the venv's may be private)
 SHOW_IKE = "show security ike security-associations"
 SHOW_IPSEC = "show security ipsec security-associations"
 # Host-B's SA as the simulation of the same topology lists it (cookies from the same seed).
@@ -147,6 +149,32 @@ def test_the_control_socket_is_the_owners_alone(pair: Pair) -> None:
     (folder,) = pair.folder.glob(".b.partial-*")
     mode = (folder / SOCKET).lstat().st_mode
     assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o600
+
+
+@pytest.mark.skipif(os.getuid() != 0 or not Path(SYSTEM_PYTHON).is_file(),
+                    reason="connecting as another user needs root and a python it may run")
+def test_another_user_gets_no_answer_even_if_the_mode_is_loosened(pair: Pair) -> None:
+    (folder,) = pair.folder.glob(".b.partial-*")
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    os.chmod(folder / SOCKET, 0o666)
+    try:
+        # As nobody, reaching the folder through the descriptor it inherits.
+        done = subprocess.run([SYSTEM_PYTHON, "-c", (
+            "import socket, sys\n"
+            "s = socket.socket(socket.AF_UNIX)\n"
+            f"s.connect('/proc/self/fd/{fd}/{SOCKET}')\n"
+            "s.sendall(b'{\"device\": \"Host-B\", \"op\": \"complete\", \"line\": \"\"}\\n')\n"
+            "s.settimeout(30)\n"
+            "try:\n"
+            "    print(repr(s.recv(65536)))\n"
+            "except ConnectionResetError:\n"
+            "    print('reset')\n")], pass_fds=(fd,), user=65534,
+            capture_output=True, text=True, timeout=DEADLINE)
+    finally:
+        os.chmod(folder / SOCKET, 0o600)
+        os.close(fd)
+    # Closed unanswered (the request unread: the connection is reset).
+    assert (done.returncode, done.stdout, done.stderr) == (0, "reset\n", "")
 
 
 def _raw(pair: Pair, data: bytes, *, close_write: bool = True) -> bytes:
