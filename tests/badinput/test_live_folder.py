@@ -154,3 +154,12 @@ def test_a_peer_answering_too_much_is_cut_off(ikesim, tmp_path: Path, hold, fake
     fake_peer(folder, b'{"output": "' + b"x" * 5000 + b'", "error": false}')
     hold(folder)
     assert_refused(ikesim(*SHOW), "b: the live ikesim peer answered more than 1000 bytes")
+
+
+def test_a_peers_output_reaches_the_terminal_escaped(ikesim, tmp_path: Path, hold,
+                                                     fake_peer) -> None:
+    folder = _staging(tmp_path)
+    fake_peer(folder, b'{"output": "a\\u001b[2Jb\\u202ec\\udc80", "error": false}')
+    hold(folder)
+    outcome = ikesim(*SHOW)
+    assert (outcome.code, outcome.out, outcome.err) == (0, "a^[[2JbM-bM-^@M-.cM-mM-2M-^@\n", "")
