@@ -12,8 +12,10 @@ command:
   selects on the snapshot are deleted by kmd, which sends the DELETE to the real peer and logs
   the lines it logs for any other deletion (reason "cleared").
 - anything else (`request security pki ...`, `clear security pki ...`): refused with one
-  `error:` line. They change pkid's store and files under a running kmd, which a live peer
-  does not take yet; once the peer has stopped, `ikesim cli` runs them on its run folder.
+  `error:` line. They change pkid's store and write files (or, for `verify`, download CRLs
+  through the run folder's servers), which the offline code does on a DeviceState and a live
+  pkid does not take yet: turning such an outcome back into the running pkid would be a second
+  code path. Once the peer has stopped, `ikesim cli` runs them on its run folder.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from sim.world.device import Device
 from sim.world.sa_lifecycle import EndReason
 
 LIVE_CLEARS = ("clear ike sa", "clear ipsec sa")
-REFUSED = ("error: not on a live ikesim peer: this command changes pkid's store, which the "
-           "running peer does not take; stop the peer, then run it with ikesim cli on its run "
-           "folder")
+REFUSED = ("error: a live ikesim peer takes show commands, and clear security ike|ipsec "
+           "security-associations; stop the peer, then run this with ikesim cli on its run folder")
 
 
 class LiveAnswers:

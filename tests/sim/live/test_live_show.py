@@ -138,9 +138,8 @@ def test_a_piped_cli_session_on_the_live_peer(pair: Pair) -> None:
         "                           ^",
         "syntax error, expecting <command>.",
         "user@Host-B> request security pki crl load ca-profile Root-CA filename x.crl",
-        "error: not on a live ikesim peer: this command changes pkid's store, which the "
-        "running peer does not take; stop the peer, then run it with ikesim cli on its run "
-        "folder",
+        "error: a live ikesim peer takes show commands, and clear security ike|ipsec "
+        "security-associations; stop the peer, then run this with ikesim cli on its run folder",
         "user@Host-B> "]
     assert not (pair.folder / "x.crl").exists()
 
