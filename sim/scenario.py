@@ -30,7 +30,7 @@ from sim.junos.config import EstablishTunnels
 from sim.report.crl_history import CrlHistory
 from sim.report.ocsp_files import ocsp_json, write_ocsp_files
 from sim.report.run_files import write_run_files
-from sim.report.traffic_events import TRAFFIC_ACTIONS, traffic_json
+from sim.report.traffic_events import traffic_json
 from sim.topology import CA_HEAD_START, EE_HEAD_START, EventEntry, Topology
 from sim.topology.cas import publish_interval
 from sim.topology.durations import signed_duration
@@ -45,6 +45,7 @@ from sim.world.power import device_down, device_up, known_sas
 from sim.world.results import Results
 from sim.world.servers import CrlServer
 from sim.world.traffic_results import TrafficResults
+from sim.world.traffic_start import TRAFFIC_ACTIONS
 from sim.world.world import World
 
 
@@ -212,7 +213,7 @@ class Scenario:
         "verify-local": _verify_local,
         "device-down": lambda self, args: device_down(self.devices[args["device"]]),
         "device-up": lambda self, args: device_up(self.devices[args["device"]]),
-        **TRAFFIC_ACTIONS,  # ping, flow (sim.report.traffic_events)
+        **TRAFFIC_ACTIONS,  # ping, flow (sim.world.traffic_start)
         "restart": lambda self, args: self.devices[args["device"]].restart(),
         **MANUAL_ACTIONS,  # generate-request, issue, load-local (sim.world.manual_enrollment)
         "enroll-ca": lambda self, args: self.enrollments.enroll_ca(args),

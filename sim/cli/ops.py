@@ -160,10 +160,14 @@ class Session:
             if command == "help":
                 self._say(HELP)
             elif command.endswith("?"):
-                self._say(complete(command, self.state))
+                self._say(self.completions(command))
             else:
                 # Leading spaces were typed after the prompt: the caret counts them.
                 self.one(command, indent=len(self.prompt) + len(line) - len(line.lstrip()))
+
+    def completions(self, command: str) -> str:
+        """The answer to `?` at the end of `command`."""
+        return complete(command, self.state)
 
     def one(self, command: str, *, indent: int = 0) -> None:
         try:

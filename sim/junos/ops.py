@@ -66,6 +66,7 @@ __all__ = [
     "FileWrite",
     "Outcome",
     "ParseError",
+    "command_key",
     "complete",
     "execute",
     "is_show",
@@ -177,10 +178,15 @@ def _pipe(text: str, filters: list[_Filter]) -> str:
     return "\n".join(lines)
 
 
+def command_key(line: str) -> str:
+    """Which command `line` is, e.g. "clear ike sa" (ParseError for a line that is none)."""
+    return parse(_split_pipes(line)[0]).key
+
+
 def is_show(line: str) -> bool:
     """Whether `line` is a show command (which never changes the state)."""
     try:
-        return parse(_split_pipes(line)[0]).key.startswith("show ")
+        return command_key(line).startswith("show ")
     except ParseError:
         return False
 

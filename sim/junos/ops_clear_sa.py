@@ -7,8 +7,9 @@ uses when an SA ends for any other reason ("IKE SA with 2.2.2.2 deleted (cleared
 "IPSec SA deleted for vpn ike-vpn (cleared): ..."), and syslog gets KMD_VPN_DOWN_ALARM_USER
 for each tunnel that goes down, as sim.world.sa_lifecycle writes them during a run. As in Junos's
 IKEv1, clearing the IKE SA leaves the IPsec SAs it negotiated in place (they live until their
-own lifetime ends); the DELETE a real device sends to its peer is not modelled: the saved state
-is a snapshot, with no network behind it.
+own lifetime ends); the DELETE a real device sends to its peer is not modelled here: the saved
+state is a snapshot, with no network behind it. On a running `ikesim peer` the same selection
+is handed to its kmd, which sends the DELETE (sim.live.answers).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ failing the run) and its network one UDP socket (sim.live.transport).
     code = peer.run(initiate=None, once=True)   # None: stopped (peer.stop(), on a signal)
     peer.close()
     peer.finish()                               # results.json, stores, the socket's pcap
+
+While it runs, `ikesim show` and `ikesim cli` reach it through control.sock in its run folder
+(sim.live.control), answered between SimPy steps (sim.live.answers).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import simpy.rt
 from pki.files import inside, write_file
 from sim.ike.payloads import Header, PayloadMalformed
 from sim.junos import kmd_messages as msg
+from sim.live.answers import LiveAnswers
+from sim.live.control import ControlServer
 from sim.live.crl_source import fetching
 from sim.live.endpoints import Endpoint, PeerSetupError
 from sim.live.results import LiveResults
@@ -37,14 +42,17 @@ from sim.world.network import Datagram
 from sim.world.world import World
 
 WATCH = 0.05  # seconds between looks at the first negotiation's outcome (--once)
+SERVE = 0.05  # seconds between looks at the control socket: a show answers within that
 CAPTURE = "socket.pcap"  # in logs/<device>/: what crossed the socket, and its .keys
 
 
 class LivePeer:
-    def __init__(self, scenario: Scenario, device: Device, network: LiveNetwork) -> None:
+    def __init__(self, scenario: Scenario, device: Device, network: LiveNetwork,
+                 control: ControlServer) -> None:
         self.scenario = scenario
         self.device = device
         self.network = network
+        self.control = control
         self._stopping = False
         network.heard.append(self._heard)
 
@@ -64,13 +72,14 @@ class LivePeer:
             world.network = network
             scenario = Scenario.build(topology, out=out, world=world, results=LiveResults(),
                                       only=device)
+            holder.append(scenario.devices[device])
+            control = ControlServer.open(out, LiveAnswers(holder[0]), clock=lambda: env.now)
         except BaseException:
             sock.close()
             raise
-        holder.append(scenario.devices[device])
         if fetch_crls:
             holder[0].pkid.resolve = fetching(holder[0].pkid.resolve, env)
-        return cls(scenario, holder[0], network)
+        return cls(scenario, holder[0], network, control)
 
     def run(self, *, initiate: str | None, once: bool) -> int | None:
         """Until `stop()` (None), or with `once` until the first negotiation ended: 0 when its
@@ -82,6 +91,7 @@ class LivePeer:
             self.device.kmd.initiate(initiate)
         stop = env.event()
         env.process(self._watch(stop, once=once))
+        env.process(self._serve())
         return env.run(until=stop)
 
     def stop(self) -> None:
@@ -117,7 +127,16 @@ class LivePeer:
                    mode=0o600)
 
     def close(self) -> None:
+        """Close the UDP socket and the control socket (whose file leaves the run folder)."""
         self.network.close()
+        self.control.close()
+
+    def _serve(self) -> Generator[simpy.Event, object, None]:
+        """Answer `ikesim show`/`ikesim cli` here, inside the environment's own time: the
+        device's state does not move while an answer is computed."""
+        while True:
+            self.control.poll()
+            yield self.scenario.world.env.timeout(SERVE)
 
     def _watch(self, stop: simpy.Event, *, once: bool) -> Generator[simpy.Event, object, None]:
         while not self._stopping:

@@ -248,14 +248,41 @@ def _make_parents(folder: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-def _remove_stale(target: Path) -> None:
-    """Partial folders of `target` (our own name pattern only) that no live run holds."""
+def _staging(target: Path) -> list[Path]:
+    """The partial folders of runs into `target` (our own name pattern only, no symlink)."""
     prefix = f".{target.name}.partial-"
-    for entry in target.parent.iterdir():
-        if not (entry.name.startswith(prefix) and _TOKEN.fullmatch(entry.name[len(prefix):])):
+    if not target.parent.is_dir():
+        return []
+    return [entry for entry in target.parent.iterdir()
+            if entry.name.startswith(prefix) and _TOKEN.fullmatch(entry.name[len(prefix):])
+            and not entry.is_symlink() and entry.is_dir()]
+
+
+def staging_folders(target: Path) -> list[tuple[Path, bool]]:
+    """The staging folders of runs into `target`, each with whether a live run holds it (a
+    killed run's lock went with its process): what `ikesim show` looks at to find a live
+    `ikesim peer` (sim.live.control)."""
+    found = []
+    for entry in _staging(target):
+        try:
+            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
             continue
-        if entry.is_symlink() or not entry.is_dir():
-            continue
+        try:
+            # A shared lock conflicts with the run's exclusive one and takes nothing from it.
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            held = False
+        except OSError:
+            held = True
+        finally:
+            os.close(fd)
+        found.append((entry, held))
+    return found
+
+
+def _remove_stale(target: Path) -> None:
+    """Partial folders of `target` that no live run holds."""
+    for entry in _staging(target):
         try:
             fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except OSError:

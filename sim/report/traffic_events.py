@@ -1,37 +1,14 @@
-"""The scenario's side of traffic: a ping or flow event starts its process on the sending
-device's data plane (sim.world.traffic), and results.json's "traffic" section: pings, flows, drops
-outside any SA, and the ESP counters of every IPsec SA pair installed during the run."""
+"""What a run's traffic leaves behind: results.json's "traffic" section (pings, flows, drops
+outside any SA, and the ESP counters of every IPsec SA pair installed during the run), the ESP
+SAs' keys for Wireshark, and the summary `ikesim run` prints. The ping and flow events
+themselves start in the world (sim.world.traffic_start)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.world.traffic_results import FlowRecord, PingRecord
-
 if TYPE_CHECKING:
     from sim.report.finished import FinishedRun
-
-
-def _ping(scenario: FinishedRun, args) -> None:
-    device = scenario.devices[args["from"]]
-    record = PingRecord(device=device.name, source=args["source"], destination=args["to"],
-                        at=scenario.world.env.now, count=args["count"], size=args["size"],
-                        ident=scenario.traffic.next_ident())
-    scenario.traffic.add_ping(record)
-    scenario.world.env.process(device.traffic.ping(record, interval=args["interval"]))
-
-
-def _flow(scenario: FinishedRun, args) -> None:
-    device = scenario.devices[args["from"]]
-    record = FlowRecord(device=device.name, source=args["source"], destination=args["to"],
-                        at=scenario.world.env.now, rate=args["rate"],
-                        duration=args["duration"], size=args["size"],
-                        ident=scenario.traffic.next_ident())
-    scenario.traffic.add_flow(record)
-    scenario.world.env.process(device.traffic.flow(record))
-
-
-TRAFFIC_ACTIONS = {"ping": _ping, "flow": _flow}
 
 
 def traffic_json(scenario: FinishedRun) -> dict:
