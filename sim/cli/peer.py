@@ -77,12 +77,15 @@ def run_peer(args: argparse.Namespace) -> int:
     with folder_cm as folder:
         peer = LivePeer.start(topology, device=device, sock=sock, peers=peers,
                               out=folder.path, fetch_crls=args.fetch_crls)
-        print(f"ikesim peer: {device} of {topology.name} listening on {peer.network.local}"
-              + "".join(f"; {name} is {where}" for name, where in gateways.items()),
-              file=sys.stderr, flush=True)
+        # The handlers go in before "listening" is printed: whoever waits for that line may
+        # signal at once, and the peer must then stop and save, not die.
         previous = {number: signal.signal(number, lambda *_: peer.stop())
                     for number in (signal.SIGINT, signal.SIGTERM)}  # Ctrl-C, kill: stop
         try:
+            print(f"ikesim peer: {device} of {topology.name} listening on "
+                  f"{peer.network.local}"
+                  + "".join(f"; {name} is {where}" for name, where in gateways.items()),
+                  file=sys.stderr, flush=True)
             code = peer.run(initiate=args.initiate, once=args.once)
         finally:
             for number, handler in previous.items():
