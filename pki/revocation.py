@@ -29,7 +29,6 @@ from pki.keys import PublicKey
 from pki.name_match import name_key, names_match
 from pki.parse_errors import PARSE_ERRORS
 from pki.result import CrlNeeded, ValidationFailure
-from pki.signing import crl_signed_by, crl_signed_by_certificate
 
 _KNOWN_CRL_EXTENSIONS = frozenset({
     ExtensionOID.CRL_NUMBER, ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
@@ -200,9 +199,11 @@ def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
 
 
 def _signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certificate,
-                     key: PublicKey | None = None) -> bool:
-    """Whether `key` (default: the key `signer` holds by itself) signed `crl`."""
-    return crl_signed_by(crl, key) if key is not None else crl_signed_by_certificate(crl, signer)
+                     ctx: ValidationContext, key: PublicKey | None = None) -> bool:
+    """Whether `key` (default: the key `signer` holds by itself) signed `crl`; a signature
+    that verified once for this CRL object is not checked again (pki.crl_facts)."""
+    facts = ctx.revocation_cache.facts(crl)
+    return facts.signed_by(key) if key is not None else facts.signed_by_certificate(signer)
 
 
 def _crl_sign_allowed(cert: x509.Certificate) -> bool:
@@ -219,7 +220,7 @@ def _signer_problem(crl: x509.CertificateRevocationList, cert: x509.Certificate,
     """6.3.3 (f): the CRL's signer is the certificate's issuer, or a certificate named like the
     CRL's issuer (another key of the CA, or an indirect CRL's issuer) whose path validates."""
     name = crl.issuer.rfc4514_string()
-    if names_match(issuer.subject, crl.issuer) and _signature_valid(crl, issuer, issuer_key):
+    if names_match(issuer.subject, crl.issuer) and _signature_valid(crl, issuer, ctx, issuer_key):
         if _crl_sign_allowed(issuer):
             return None
         return RevocationProblem(
@@ -227,7 +228,7 @@ def _signer_problem(crl: x509.CertificateRevocationList, cert: x509.Certificate,
             message=f"CRL signer {issuer.subject.rfc4514_string()} lacks keyUsage cRLSign")
     for other in ctx.certificates_named(crl.issuer):
         if (other != issuer and names_match(other.subject, crl.issuer)
-                and _crl_sign_allowed(other) and _signature_valid(crl, other)):
+                and _crl_sign_allowed(other) and _signature_valid(crl, other, ctx)):
             if other == cert or validate_signer(other):
                 # `cert` signing the CRL that covers it: its path is the one being checked.
                 return None
