@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from cryptography import x509
 
 from pki import loaders
-from pki.crl_facts import RevocationCache
-from pki.name_match import NameKey, name_key, names_match
+from pki.crl_facts import RevocationCache, facts_of
+from pki.name_match import NameKey, name_key, subject_key
 from pki.policy_tree import PolicySettings
 
 CertificateInput = x509.Certificate | bytes
@@ -84,10 +84,10 @@ class ValidationContext:
         object.__setattr__(self, "revocation_exempt", tuple(self.revocation_exempt))
         by_subject: dict[NameKey, list[x509.Certificate]] = {}
         for cert in self.trust_anchors + self.intermediates:
-            by_subject.setdefault(name_key(cert.subject), []).append(cert)
+            by_subject.setdefault(subject_key(cert), []).append(cert)
         crls_by_issuer: dict[NameKey, list[x509.CertificateRevocationList]] = {}
         for crl in self.crls:
-            crls_by_issuer.setdefault(name_key(crl.issuer), []).append(crl)
+            crls_by_issuer.setdefault(facts_of(crl).issuer_key, []).append(crl)
         anchors = frozenset(self.trust_anchors)
         object.__setattr__(self, "_by_subject", by_subject)
         object.__setattr__(self, "_crls_by_issuer", crls_by_issuer)
@@ -120,7 +120,7 @@ class ValidationContext:
         return list(self._by_subject.get(name_key(name), ()))
 
     def revocation_exempt_issuer(self, issuer: x509.Certificate) -> bool:
-        return any(names_match(issuer.subject, name) for name in self.revocation_exempt)
+        return any(subject_key(issuer) == name_key(name) for name in self.revocation_exempt)
 
     def crls_from(self, issuer: x509.Name) -> list[x509.CertificateRevocationList]:
         return list(self._crls_by_issuer.get(name_key(issuer), ()))

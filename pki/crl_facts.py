@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from pki import proven
 from pki.crl import RevocationIndex
 from pki.loaders import load_crl
+from pki.name_match import name_key
 from pki.parse_errors import PARSE_ERRORS
 from pki.signing import crl_signed_by
 from pki.working_key import UnusableKey, working_public_key
@@ -29,13 +30,14 @@ from pki.working_key import UnusableKey, working_public_key
 class CrlFacts:
     """The index of one CRL object (built on first need) and the keys known to sign it."""
 
-    __slots__ = ("crl", "_index", "_signers")
+    __slots__ = ("crl", "issuer_key", "_index", "_signers")
 
     def __init__(self, crl: x509.CertificateRevocationList) -> None:
         if not isinstance(crl, x509.CertificateRevocationList):
             raise TypeError(f"a CRL must be an x509.CertificateRevocationList, "
                             f"not {type(crl).__name__}")
         self.crl = crl
+        self.issuer_key = name_key(crl.issuer)
         self._index: RevocationIndex | None = None
         self._signers: set[bytes] = set()
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -31,7 +32,7 @@ from cryptography.x509.oid import ExtensionOID
 from pki import proven
 from pki.context import ValidationContext
 from pki.keys import PublicKey
-from pki.name_match import NameConstraintsState, names_match, names_of
+from pki.name_match import NameConstraintsState, issuer_key, names_of, subject_key
 from pki.parse_errors import PARSE_ERRORS
 from pki.policy_tree import PolicyError, PolicyProcessor
 from pki.result import ValidationFailure, ValidationResult
@@ -57,6 +58,7 @@ class _Failed(Exception):
         self.reason, self.message, self.cert = reason, message, cert
 
 
+@lru_cache(maxsize=4096)
 def _who(cert: x509.Certificate) -> str:
     return cert.subject.rfc4514_string() or f"serial {cert.serial_number:X}"
 
@@ -119,7 +121,7 @@ def _check_critical(cert: x509.Certificate) -> None:
 
 
 def _is_self_issued(cert: x509.Certificate) -> bool:
-    return names_match(cert.subject, cert.issuer)
+    return subject_key(cert) == issuer_key(cert)
 
 
 def _check_is_ca(cert: x509.Certificate) -> x509.BasicConstraints | None:
@@ -211,7 +213,7 @@ def _process_afresh(path: tuple[x509.Certificate, ...], ctx: ValidationContext
         _check_validity(cert, ctx)
         # 6.1.3 (a)(3): revocation is checked later (see the module docstring)
         # 6.1.3 (a)(4): issuer name is the working_issuer_name
-        if not names_match(cert.issuer, working_issuer.subject):
+        if issuer_key(cert) != subject_key(working_issuer):
             raise _Failed(ValidationFailure.ISSUER_NOT_FOUND,
                           f"issuer of {_who(cert)} is not {_who(working_issuer)}", cert)
         # 6.1.3 (b), (c): name constraints, except on self-issued intermediates

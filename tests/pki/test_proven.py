@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 import pki
 from pki import proven
+from pki.certs import CertificateTemplate, issue
 from pki.crl import ExtraRevoked, build_crl
 from pki.crl_facts import load_shared_crl
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
@@ -165,3 +166,20 @@ def test_a_memo_keeps_the_most_recently_used_within_its_size_and_weight():
     assert (heavy.get("y"), heavy.get("z")) == (3, None)
     with pytest.raises(ValueError, match="memo size 0"):
         proven.Memo(0)
+
+
+def test_self_signedness_is_remembered_per_certificate_not_per_name():
+    from pki.certs import is_self_signed
+    from tests.pki.pathworld import root, under_root
+
+    real, _ = root()
+    assert is_self_signed(real) and is_self_signed(real)
+    # Same subject and issuer as the real root, signed by another key: self-issued only.
+    _, other_key = under_root("Other", ca=True, serial=77)
+    forged = issue(CertificateTemplate(subject=real.subject, public_key=real.public_key(),
+                                       serial=real.serial_number, not_before=FIGURE4_START,
+                                       not_after=FIGURE4_START + dt.timedelta(days=365),
+                                       ca=True),
+                   issuer_key=other_key, issuer=real)
+    assert forged.subject == forged.issuer == real.subject
+    assert not is_self_signed(forged) and not is_self_signed(forged)
