@@ -5,7 +5,9 @@ inputs: a signature verified by a key, a CRL's signature and its serial index, a
 structure (everything but the validity periods) within the window where all its certificates
 are valid. Only successes are remembered, never failures, each keyed by everything it depends
 on; the checks that depend on the moment (validity, CRL freshness) still run every time.
-Memory is bounded: each memo drops its least recently used entries beyond its size.
+Memory is bounded: each memo drops its oldest entries beyond its size (first in, first out:
+reordering on every hit would hash the key twice per lookup, and a dropped fact that is still
+needed is simply proven again).
 
 Memos are shared by every device of a run (one process, one set of memos). `caches_off()`
 turns them all off, for tests and benchmarks that compare both ways.
@@ -47,8 +49,8 @@ def forget_all() -> None:
 
 
 class Memo(Generic[K, V]):
-    """A bounded map, least recently used first out: at most `size` entries, and at most
-    `weight` in total when `weigh` says what an entry weighs."""
+    """A bounded map, oldest first out: at most `size` entries, and at most `weight` in total
+    when `weigh` says what an entry weighs."""
 
     def __init__(self, size: int, *, weight: int | None = None,
                  weigh: Callable[[V], int] | None = None) -> None:
@@ -66,10 +68,7 @@ class Memo(Generic[K, V]):
     def get(self, key: K) -> V | None:
         if not _on:
             return None
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
+        return self._entries.get(key)
 
     def put(self, key: K, value: V) -> None:
         if not _on:

@@ -149,13 +149,15 @@ def test_the_same_downloaded_bytes_give_the_same_crl_object():
             load_shared_crl(data[:-1], source="http://c/x.crl")
 
 
-def test_a_memo_keeps_the_most_recently_used_within_its_size_and_weight():
+def test_a_memo_keeps_the_newest_within_its_size_and_weight():
     memo: proven.Memo[str, int] = proven.Memo(2)
     memo.put("a", 1)
     memo.put("b", 2)
     assert memo.get("a") == 1
-    memo.put("c", 3)  # "b" was used least recently
-    assert (memo.get("a"), memo.get("b"), memo.get("c")) == (1, None, 3)
+    memo.put("c", 3)  # "a" is the oldest
+    assert (memo.get("a"), memo.get("b"), memo.get("c")) == (None, 2, 3)
+    memo.put("b", 4)  # replaced, not added
+    assert (len(memo), memo.get("b"), memo.get("c")) == (2, 4, 3)
     heavy: proven.Memo[str, int] = proven.Memo(10, weight=5, weigh=lambda v: v)
     heavy.put("x", 3)
     heavy.put("y", 3)
