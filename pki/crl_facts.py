@@ -72,12 +72,14 @@ class CrlFacts:
             return False
 
 
-# Facts by CRL object, for every device of the process; weighed by entries, so a few large
-# CRLs do not hold gigabytes of index.
+# Facts by CRL object, for every device of the process; weighed by entries, so that a few large
+# CRLs (150,000 entries: about 15 MB of index) do not hold gigabytes.
 _FACTS: proven.Memo[int, CrlFacts] = proven.Memo(
-    256, weight=2_000_000, weigh=lambda facts: 1 + len(facts.crl))
-# The object for the bytes of a download: the same bytes from the same server, the same object.
-_LOADED: proven.Memo[bytes, x509.CertificateRevocationList] = proven.Memo(16)
+    256, weight=1_000_000, weigh=lambda facts: 1 + len(facts.crl))
+# The object for the bytes of a download: the same bytes from the same server, the same object;
+# weighed by bytes (a 5 MB CRL parsed is a few times that again).
+_LOADED: proven.Memo[bytes, tuple[x509.CertificateRevocationList, int]] = proven.Memo(
+    64, weight=32 << 20, weigh=lambda loaded: loaded[1])
 
 
 def facts_of(crl: x509.CertificateRevocationList) -> CrlFacts:
@@ -96,9 +98,9 @@ def load_shared_crl(data: bytes, *, source: str) -> x509.CertificateRevocationLi
     data = bytes(data)
     found = _LOADED.get(data)
     if found is not None:
-        return found
+        return found[0]
     crl = load_crl(data, source=source)
-    _LOADED.put(data, crl)
+    _LOADED.put(data, (crl, len(data)))
     return crl
 
 

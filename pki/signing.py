@@ -81,7 +81,7 @@ def sign_tbs(tbs: bytes, key: PrivateKey, algorithm: hashes.HashAlgorithm,
 # content, for the same certificate parsed again (a peer sends it in every negotiation). A
 # verification that failed is never remembered. CRLs are remembered per CRL object
 # (pki.crl_facts): reading the signed bytes of a large one costs as much as the check.
-_SIGNED_BY_OBJECTS: proven.Memo[tuple[int, int], tuple[object, object]] = proven.Memo(8192)
+_SIGNED_BY_OBJECTS: proven.Memo[tuple[int, int], tuple[object, object]] = proven.Memo(4096)
 _SIGNED_BY_CONTENT: proven.Memo[tuple[bytes, bytes], bool] = proven.Memo(16384)
 
 
