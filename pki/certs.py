@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from pki import proven
 from pki.keys import PrivateKey, PublicKey
 from pki.parse_errors import PARSE_ERRORS
 from pki.signing import sign, signature_is_valid
@@ -167,9 +168,22 @@ def is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
+# Whether a certificate is self-signed, by the certificate (its DER): pkid asks it of every
+# trust anchor on every verification.
+_SELF_SIGNED: proven.Memo[x509.Certificate, bool] = proven.Memo(4096)
+
+
 def is_self_signed(cert: x509.Certificate) -> bool:
     """Self-issued and verifiable with its own key (SHA-1 included: Junos's default, which
     `verify_directly_issued_by` refuses); False for a key or algorithm pki cannot use."""
+    known = _SELF_SIGNED.get(cert)
+    if known is None:
+        known = _is_self_signed(cert)
+        _SELF_SIGNED.put(cert, known)
+    return known
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
     if cert.subject != cert.issuer:
         return False
     try:

@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import CRLEntryExtensionOID
 
 from pki import loaders
-from pki.crl import RevocationIndex
-from pki.name_match import NameKey, name_key, names_match
-from pki.parse_errors import PARSE_ERRORS
+from pki.crl_facts import RevocationCache, facts_of
+from pki.name_match import NameKey, name_key, subject_key
 from pki.policy_tree import PolicySettings
 
 CertificateInput = x509.Certificate | bytes
 CrlInput = x509.CertificateRevocationList | bytes
 CrlUrlSource = Mapping[x509.Name, Iterable[str]] | Callable[[x509.Name], Iterable[str]]
 
-_KNOWN_ENTRY_EXTENSIONS = frozenset({
-    CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE,
-    CRLEntryExtensionOID.CERTIFICATE_ISSUER,
-})
 _PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----", re.DOTALL)
 
 
@@ -59,55 +51,6 @@ def load_crls(data: CrlInput) -> list[x509.CertificateRevocationList]:
 def _unique(certs: Iterable[x509.Certificate]) -> tuple[x509.Certificate, ...]:
     # Certificates compare and hash by their DER encoding: a cheap identity.
     return tuple(dict.fromkeys(certs))
-
-
-class RevocationCache:
-    """RevocationIndex per CRL, keyed by the CRL's fingerprint, least recently used dropped.
-
-    Building an index costs a pass over the CRL; pkid validates on every negotiation, so it
-    keeps one cache and passes it to each call (`revocation_cache=`).
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        if size < 1:
-            raise ValueError(f"cache size {size}: must be at least 1")
-        self.size = size
-        self._indexes: OrderedDict[bytes, RevocationIndex] = OrderedDict()
-        self._bad_entries: OrderedDict[bytes, bool] = OrderedDict()
-
-    def index(self, crl: x509.CertificateRevocationList) -> RevocationIndex:
-        key = crl.fingerprint(hashes.SHA256())
-        found = self._indexes.get(key)
-        if found is None:
-            found = self._indexes[key] = RevocationIndex(crl)
-            while len(self._indexes) > self.size:
-                self._indexes.popitem(last=False)
-        else:
-            self._indexes.move_to_end(key)
-        return found
-
-    def has_unknown_critical_entry_extension(self, crl: x509.CertificateRevocationList) -> bool:
-        """RFC 5280 5.3: a CRL with an entry extension we cannot process is not used at all."""
-        key = crl.fingerprint(hashes.SHA256())
-        found = self._bad_entries.get(key)
-        if found is None:
-            found = self._bad_entries[key] = _has_unknown_critical_entry_extension(crl)
-            while len(self._bad_entries) > self.size:
-                self._bad_entries.popitem(last=False)
-        else:
-            self._bad_entries.move_to_end(key)
-        return found
-
-    def __len__(self) -> int:
-        return len(self._indexes)
-
-
-def _has_unknown_critical_entry_extension(crl: x509.CertificateRevocationList) -> bool:
-    try:
-        return any(ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS
-                   for revoked in crl for ext in revoked.extensions)
-    except PARSE_ERRORS:
-        return True  # an entry extension that cannot even be parsed cannot be processed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,10 +84,10 @@ class ValidationContext:
         object.__setattr__(self, "revocation_exempt", tuple(self.revocation_exempt))
         by_subject: dict[NameKey, list[x509.Certificate]] = {}
         for cert in self.trust_anchors + self.intermediates:
-            by_subject.setdefault(name_key(cert.subject), []).append(cert)
+            by_subject.setdefault(subject_key(cert), []).append(cert)
         crls_by_issuer: dict[NameKey, list[x509.CertificateRevocationList]] = {}
         for crl in self.crls:
-            crls_by_issuer.setdefault(name_key(crl.issuer), []).append(crl)
+            crls_by_issuer.setdefault(facts_of(crl).issuer_key, []).append(crl)
         anchors = frozenset(self.trust_anchors)
         object.__setattr__(self, "_by_subject", by_subject)
         object.__setattr__(self, "_crls_by_issuer", crls_by_issuer)
@@ -177,7 +120,7 @@ class ValidationContext:
         return list(self._by_subject.get(name_key(name), ()))
 
     def revocation_exempt_issuer(self, issuer: x509.Certificate) -> bool:
-        return any(names_match(issuer.subject, name) for name in self.revocation_exempt)
+        return any(subject_key(issuer) == name_key(name) for name in self.revocation_exempt)
 
     def crls_from(self, issuer: x509.Name) -> list[x509.CertificateRevocationList]:
         return list(self._crls_by_issuer.get(name_key(issuer), ()))

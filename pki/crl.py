@@ -21,12 +21,20 @@ from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import CRLEntryExtensionOID
 
 from pki.certs import ca_signature_hash
 from pki.crl_der import revoked_entries_der, with_more_entries
 from pki.keys import PrivateKey
 from pki.name_match import NameKey, name_key
 from pki.signing import sign, sign_bytes
+
+# Entry extensions validation acts on (RFC 5280 5.3); a critical one of any other kind makes
+# the whole CRL unusable.
+KNOWN_ENTRY_EXTENSIONS = frozenset({
+    CRLEntryExtensionOID.CRL_REASON, CRLEntryExtensionOID.INVALIDITY_DATE,
+    CRLEntryExtensionOID.CERTIFICATE_ISSUER,
+})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,11 +134,8 @@ def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
         return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key())
 
 
-_Entry = tuple[int, dt.datetime, "x509.ReasonFlags | None"]  # serial, date, reason
-
-
 class RevocationIndex:
-    """O(1) lookup of revoked certificates in a CRL, built once.
+    """O(1) lookup of revoked certificates in a CRL, built once per CRL object.
 
     `CertificateRevocationList.get_revoked_certificate_by_serial_number` scans the list on each
     call; pkid looks serials up on every negotiation, so the index pays for itself at once.
@@ -140,36 +145,45 @@ class RevocationIndex:
     of several issuers: its entries are keyed by (issuer name key, serial), the issuer being
     the one named by the last certificateIssuer entry extension so far, and the CRL issuer
     before the first one (5.3.3).
+
+    The index keeps each entry's position in the CRL, not the entry: a date and a reason are
+    read only for a serial that is looked up and found (150,000 entries: reading every date
+    and reason doubles the build). The same pass reads every entry's extensions, so a damaged
+    one raises here, and notes whether one is critical and unknown (RFC 5280 5.3: such a CRL
+    is not used at all).
     """
 
-    __slots__ = ("crl", "indirect", "_issuer_key", "_entries", "_serials", "_listed")
+    __slots__ = ("crl", "indirect", "unknown_critical_entry_extension", "_issuer_key",
+                 "_positions", "_listed")
 
     def __init__(self, crl: x509.CertificateRevocationList) -> None:
         self.crl = crl
         self.indirect = is_indirect(crl)
         self._issuer_key = name_key(crl.issuer)
-        # Each entry is read (and checked) here, but kept as a tuple: a Revocation is made only
-        # for a serial that is looked up and found (150,000 of them cost 0.6 s, the tuples 0.1).
-        entries: dict[object, _Entry] = {}
-        serials: list[int] = []
+        positions: dict[object, int] = {}
+        unknown = False
         current: tuple[NameKey, ...] = (self._issuer_key,)
-        for revoked in crl:
-            entry = (revoked.serial_number, revoked.revocation_date_utc, _reason_of(revoked))
-            serials.append(entry[0])
+        for position, revoked in enumerate(crl):
+            serial = revoked.serial_number
+            extensions = revoked.extensions
+            if len(extensions):  # most entries have none: nothing more to read
+                unknown = unknown or any(ext.critical and ext.oid not in KNOWN_ENTRY_EXTENSIONS
+                                         for ext in extensions)
+                if self.indirect:
+                    named = _certificate_issuer_of(extensions)
+                    if named is not None:
+                        current = named
             if not self.indirect:
                 # 5.3.3: certificateIssuer means nothing outside an indirect CRL.
-                entries[entry[0]] = entry
+                positions[serial] = position
                 continue
-            named = _certificate_issuer_of(revoked)
-            if named is not None:
-                current = named
             for key in current:
-                entries[(key, entry[0])] = entry
-        self._entries: Mapping[object, _Entry] = MappingProxyType(entries)
-        self._serials = tuple(dict.fromkeys(serials))
+                positions[(key, serial)] = position
+        self.unknown_critical_entry_extension = unknown
+        self._positions: Mapping[object, int] = MappingProxyType(positions)
         # Certificates listed: a certificateIssuer naming several directory names keys one
         # entry under each of them, but it is still one certificate.
-        self._listed = len(entries) if not self.indirect else len(crl)
+        self._listed = len(positions) if not self.indirect else len(crl)
 
     def __len__(self) -> int:
         return self._listed
@@ -181,18 +195,20 @@ class RevocationIndex:
         """The entry for the certificate `serial` of `issuer` (default: the CRL's issuer)."""
         key = self._issuer_key if issuer is None else name_key(issuer)
         if self.indirect:
-            found = self._entries.get((key, serial))
+            found = self._positions.get((key, serial))
         elif key != self._issuer_key:
             return None  # an ordinary CRL says nothing about another issuer's certificates
         else:
-            found = self._entries.get(serial)
+            found = self._positions.get(serial)
         if found is None:
             return None
-        return Revocation(serial=found[0], date=found[1], reason=found[2])
+        revoked = self.crl[found]
+        return Revocation(serial=revoked.serial_number, date=revoked.revocation_date_utc,
+                          reason=_reason_of(revoked))
 
     def serials(self) -> tuple[int, ...]:
         """Revoked serials in the CRL's own order (each once, whatever its issuer)."""
-        return self._serials
+        return tuple(dict.fromkeys(revoked.serial_number for revoked in self.crl))
 
 
 def is_indirect(crl: x509.CertificateRevocationList) -> bool:
@@ -204,10 +220,10 @@ def is_indirect(crl: x509.CertificateRevocationList) -> bool:
     return idp.indirect_crl
 
 
-def _certificate_issuer_of(revoked: x509.RevokedCertificate) -> tuple[NameKey, ...] | None:
+def _certificate_issuer_of(extensions: x509.Extensions) -> tuple[NameKey, ...] | None:
     """The directory names of a certificateIssuer entry extension (5.3.3), if it has one."""
     try:
-        names = revoked.extensions.get_extension_for_class(x509.CertificateIssuer).value
+        names = extensions.get_extension_for_class(x509.CertificateIssuer).value
     except x509.ExtensionNotFound:
         return None
     return tuple(name_key(dn) for dn in names.get_values_for_type(x509.DirectoryName))

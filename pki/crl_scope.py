@@ -19,7 +19,8 @@ from cryptography import x509
 
 from pki.certs import is_ca
 from pki.context import ValidationContext
-from pki.name_match import names_match
+from pki.crl_facts import facts_of
+from pki.name_match import issuer_key, names_match
 
 ALL_REASONS = frozenset(x509.ReasonFlags) - {x509.ReasonFlags.unspecified,
                                              x509.ReasonFlags.remove_from_crl}
@@ -67,7 +68,7 @@ def scope(crl: x509.CertificateRevocationList, cert: x509.Certificate) -> frozen
     except ValueError:
         # Malformed: in scope but unusable (reported by the usability checks) when it comes
         # from the certificate's issuer; nobody else's CRL can be shown to cover it.
-        return frozenset() if names_match(crl.issuer, cert.issuer) else None
+        return frozenset() if _issued_by_issuer(crl, cert) else None
     if idp is not None:
         # 6.3.3 (b)(2)(ii)-(iv): the kinds of certificate the CRL is limited to.
         if idp.only_contains_attribute_certs:
@@ -88,7 +89,7 @@ def _point_covers(point: x509.DistributionPoint | None, crl: x509.CertificateRev
     if point is None:
         # The issuer's CRLs outside any distribution point: a CRL of the issuer that is not
         # limited to a named distribution point.
-        return names_match(crl.issuer, cert.issuer) and (
+        return _issued_by_issuer(crl, cert) and (
             idp is None or not (idp.full_name or idp.relative_name))
     # 6.3.3 (b)(1): a point with a cRLIssuer is served by an indirect CRL of that issuer;
     # any other point by a CRL of the certificate's issuer.
@@ -97,7 +98,7 @@ def _point_covers(point: x509.DistributionPoint | None, crl: x509.CertificateRev
             return False
         if not any(names_match(dn, crl.issuer) for dn in _directory_names(point.crl_issuer)):
             return False
-    elif not names_match(crl.issuer, cert.issuer):
+    elif not _issued_by_issuer(crl, cert):
         return False
     # 6.3.3 (b)(2)(i): a CRL for one distribution point covers only certificates naming it.
     if idp is None or not (idp.full_name or idp.relative_name):
@@ -112,6 +113,10 @@ def _point_covers(point: x509.DistributionPoint | None, crl: x509.CertificateRev
         # The point has only a cRLIssuer: one of its names must be one of the IDP's.
         names = list(point.crl_issuer or ())
     return any(_general_names_equal(a, b) for a in names for b in wanted)
+
+
+def _issued_by_issuer(crl: x509.CertificateRevocationList, cert: x509.Certificate) -> bool:
+    return facts_of(crl).issuer_key == issuer_key(cert)
 
 
 def _directory_names(names: Iterable[x509.GeneralName]) -> list[x509.Name]:

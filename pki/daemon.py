@@ -40,7 +40,6 @@ from pki.profiles import (
     dynamic_profile,
 )
 from pki.result import ValidationFailure, ValidationResult
-from pki.signing import crl_signed_by_certificate
 from pki.store import CertificateStore
 from pki.validate import validate_path
 
@@ -115,7 +114,7 @@ class PkiDaemon:
         """Keep a downloaded CRL if its CA signed it; say what happened either way."""
         ca = self.ca_certificate(profile)
         if ca is None or not names_match(crl.issuer, ca.subject) \
-                or not crl_signed_by_certificate(crl, ca):
+                or not self.revocation_cache.facts(crl).signed_by_certificate(ca):
             return (Event("online-crl-check",
                           f"CRL from {url} for CA profile {profile} is not signed by its CA; "
                           "discarded"),)

@@ -34,7 +34,20 @@ def name_key(name: x509.Name) -> NameKey:
 
 
 def names_match(a: x509.Name, b: x509.Name) -> bool:
-    return a == b or name_key(a) == name_key(b)
+    # Equal names have equal keys: comparing the keys alone is the same test, and cheaper.
+    return name_key(a) == name_key(b)
+
+
+# A certificate's names, by the certificate: `cert.subject` builds a new Name on every access,
+# and hashing it costs more than hashing the certificate (its DER).
+@functools.lru_cache(maxsize=16384)
+def subject_key(cert: x509.Certificate) -> NameKey:
+    return name_key(cert.subject)
+
+
+@functools.lru_cache(maxsize=16384)
+def issuer_key(cert: x509.Certificate) -> NameKey:
+    return name_key(cert.issuer)
 
 
 # -- name constraints ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from pki import proven
 from pki.context import ValidationContext
 from pki.name_match import name_key
 from pki.parse_errors import PARSE_ERRORS
@@ -76,7 +77,22 @@ def _ranked_issuers(cert: x509.Certificate, ctx: ValidationContext) -> list[x509
     return [item[3] for item in ranked]
 
 
+# Candidates by everything path building reads: the leaf, the anchors and the pool in order,
+# and the length limit. Paths hold the certificates of the call that built them, equal (same
+# DER) to the ones of a later call.
+_BUILT: proven.Memo[tuple[object, ...], Candidates] = proven.Memo(4096)
+
+
 def build_paths(leaf: x509.Certificate, ctx: ValidationContext) -> Candidates:
+    key = (leaf, ctx.trust_anchors, ctx.intermediates, ctx.max_chain_length)
+    found = _BUILT.get(key)
+    if found is None:
+        found = _build_paths(leaf, ctx)
+        _BUILT.put(key, found)
+    return found
+
+
+def _build_paths(leaf: x509.Certificate, ctx: ValidationContext) -> Candidates:
     depth_limit = ctx.max_chain_length + _EXTRA_DEPTH
     found: list[Path] = []
     dead_end: DeadEnd | None = None

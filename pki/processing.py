@@ -20,15 +20,19 @@ Deviations from RFC 5280 6.1, and why:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import ExtensionOID
 
+from pki import proven
 from pki.context import ValidationContext
 from pki.keys import PublicKey
-from pki.name_match import NameConstraintsState, names_match, names_of
+from pki.name_match import NameConstraintsState, issuer_key, names_of, subject_key
 from pki.parse_errors import PARSE_ERRORS
 from pki.policy_tree import PolicyError, PolicyProcessor
 from pki.result import ValidationFailure, ValidationResult
@@ -54,6 +58,7 @@ class _Failed(Exception):
         self.reason, self.message, self.cert = reason, message, cert
 
 
+@lru_cache(maxsize=4096)
 def _who(cert: x509.Certificate) -> str:
     return cert.subject.rfc4514_string() or f"serial {cert.serial_number:X}"
 
@@ -116,7 +121,7 @@ def _check_critical(cert: x509.Certificate) -> None:
 
 
 def _is_self_issued(cert: x509.Certificate) -> bool:
-    return names_match(cert.subject, cert.issuer)
+    return subject_key(cert) == issuer_key(cert)
 
 
 def _check_is_ca(cert: x509.Certificate) -> x509.BasicConstraints | None:
@@ -151,10 +156,39 @@ def _apply_anchor(anchor: x509.Certificate, n: int, names: NameConstraintsState)
     return n
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Structure:
+    """A path that passed every step of _process_afresh at some moment: it passes again at
+    any moment within all its certificates' validity periods, its only time-dependent checks
+    (policy settings are part of the memo's key)."""
+
+    keys: tuple[PublicKey, ...]
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+
+
+_STRUCTURES: proven.Memo[tuple[object, ...], _Structure] = proven.Memo(4096)
+
+
 def _process(path: tuple[x509.Certificate, ...], ctx: ValidationContext
              ) -> tuple[PublicKey, ...]:
     """Raises _Failed; returns the working public key of each certificate of `path` (in the
-    path's order), which signs the next certificate down and the CRLs."""
+    path's order), which signs the next certificate down and the CRLs. A path proven at an
+    earlier moment is not processed again while the validation time lies within its window;
+    outside it, it is processed afresh, so an expired certificate fails as it always did."""
+    key = (path, ctx.policy)
+    known = _STRUCTURES.get(key)
+    if known is not None and known.valid_from <= ctx.at <= known.valid_until:
+        return known.keys
+    keys = _process_afresh(path, ctx)
+    _STRUCTURES.put(key, _Structure(
+        keys=keys, valid_from=max(cert.not_valid_before_utc for cert in path),
+        valid_until=min(cert.not_valid_after_utc for cert in path)))
+    return keys
+
+
+def _process_afresh(path: tuple[x509.Certificate, ...], ctx: ValidationContext
+                    ) -> tuple[PublicKey, ...]:
     anchor = path[-1]
     certs = list(reversed(path[:-1]))  # certificate 1 is issued by the anchor, n is the leaf
     n = len(certs)
@@ -179,7 +213,7 @@ def _process(path: tuple[x509.Certificate, ...], ctx: ValidationContext
         _check_validity(cert, ctx)
         # 6.1.3 (a)(3): revocation is checked later (see the module docstring)
         # 6.1.3 (a)(4): issuer name is the working_issuer_name
-        if not names_match(cert.issuer, working_issuer.subject):
+        if issuer_key(cert) != subject_key(working_issuer):
             raise _Failed(ValidationFailure.ISSUER_NOT_FOUND,
                           f"issuer of {_who(cert)} is not {_who(working_issuer)}", cert)
         # 6.1.3 (b), (c): name constraints, except on self-issued intermediates

@@ -24,12 +24,12 @@ from cryptography.x509.oid import ExtensionOID
 from pki.certs import crl_urls_of
 from pki.context import ValidationContext
 from pki.crl import Revocation, crl_number_of
+from pki.crl_facts import facts_of
 from pki.crl_scope import ALL_REASONS, candidate_crls, crl_issuers, scope
 from pki.keys import PublicKey
-from pki.name_match import name_key, names_match
+from pki.name_match import names_match, subject_key
 from pki.parse_errors import PARSE_ERRORS
 from pki.result import CrlNeeded, ValidationFailure
-from pki.signing import crl_signed_by, crl_signed_by_certificate
 
 _KNOWN_CRL_EXTENSIONS = frozenset({
     ExtensionOID.CRL_NUMBER, ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
@@ -133,7 +133,7 @@ def _newest_of_each_issuer(crls: list[x509.CertificateRevocationList]
     and a certificate revoked on its issuer's CRL or on an indirect CRL covering it is revoked."""
     by_issuer: dict[object, list[x509.CertificateRevocationList]] = {}
     for crl in crls:
-        by_issuer.setdefault(name_key(crl.issuer), []).append(crl)
+        by_issuer.setdefault(facts_of(crl).issuer_key, []).append(crl)
     return [crl for group in by_issuer.values() if (crl := _newest(group)) is not None]
 
 
@@ -200,9 +200,11 @@ def _unusable(crl: x509.CertificateRevocationList, cert: x509.Certificate,
 
 
 def _signature_valid(crl: x509.CertificateRevocationList, signer: x509.Certificate,
-                     key: PublicKey | None = None) -> bool:
-    """Whether `key` (default: the key `signer` holds by itself) signed `crl`."""
-    return crl_signed_by(crl, key) if key is not None else crl_signed_by_certificate(crl, signer)
+                     ctx: ValidationContext, key: PublicKey | None = None) -> bool:
+    """Whether `key` (default: the key `signer` holds by itself) signed `crl`; a signature
+    that verified once for this CRL object is not checked again (pki.crl_facts)."""
+    facts = ctx.revocation_cache.facts(crl)
+    return facts.signed_by(key) if key is not None else facts.signed_by_certificate(signer)
 
 
 def _crl_sign_allowed(cert: x509.Certificate) -> bool:
@@ -218,23 +220,24 @@ def _signer_problem(crl: x509.CertificateRevocationList, cert: x509.Certificate,
                     ) -> RevocationProblem | None:
     """6.3.3 (f): the CRL's signer is the certificate's issuer, or a certificate named like the
     CRL's issuer (another key of the CA, or an indirect CRL's issuer) whose path validates."""
-    name = crl.issuer.rfc4514_string()
-    if names_match(issuer.subject, crl.issuer) and _signature_valid(crl, issuer, issuer_key):
+    crl_issuer = ctx.revocation_cache.facts(crl).issuer_key
+    if subject_key(issuer) == crl_issuer and _signature_valid(crl, issuer, ctx, issuer_key):
         if _crl_sign_allowed(issuer):
             return None
         return RevocationProblem(
             reason=ValidationFailure.KEY_USAGE,
             message=f"CRL signer {issuer.subject.rfc4514_string()} lacks keyUsage cRLSign")
     for other in ctx.certificates_named(crl.issuer):
-        if (other != issuer and names_match(other.subject, crl.issuer)
-                and _crl_sign_allowed(other) and _signature_valid(crl, other)):
+        if (other != issuer and subject_key(other) == crl_issuer
+                and _crl_sign_allowed(other) and _signature_valid(crl, other, ctx)):
             if other == cert or validate_signer(other):
                 # `cert` signing the CRL that covers it: its path is the one being checked.
                 return None
             return RevocationProblem(
                 reason=ValidationFailure.CRL_SIGNATURE_INVALID,
-                message=f"CRL from {name} is signed by a key whose certificate does not "
-                        f"validate")
+                message=f"CRL from {crl.issuer.rfc4514_string()} is signed by a key whose "
+                        f"certificate does not validate")
     return RevocationProblem(reason=ValidationFailure.CRL_SIGNATURE_INVALID,
-                             message=f"CRL from {name}: signature does not verify with the "
+                             message=f"CRL from {crl.issuer.rfc4514_string()}: signature does "
+                                     f"not verify with the "
                                      f"key of a CRL signer")

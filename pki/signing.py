@@ -16,7 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 
-from pki import der
+from pki import der, proven
 from pki.dsa_rfc6979 import sign_digest
 from pki.keys import PrivateKey
 from pki.parse_errors import PARSE_ERRORS
@@ -25,6 +25,7 @@ from pki.working_key import UnusableKey, signed_tbs, working_public_key
 _Builder = (x509.CertificateSigningRequestBuilder | x509.CertificateBuilder
             | x509.CertificateRevocationListBuilder)
 _Signed = x509.CertificateSigningRequest | x509.Certificate | x509.CertificateRevocationList
+_PUBLIC_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, dsa.DSAPublicKey)
 
 # AlgorithmIdentifier DER for SHA-1 signatures: sha1WithRSAEncryption (with NULL parameters),
 # id-dsa-with-sha1 and ecdsa-with-SHA1 (without).
@@ -76,12 +77,52 @@ def sign_tbs(tbs: bytes, key: PrivateKey, algorithm: hashes.HashAlgorithm,
                       + der.encode(der.BIT_STRING, b"\x00" + signature))
 
 
+# Certificate signatures that verified: by the objects (held, so their ids stay theirs), and by
+# content, for the same certificate parsed again (a peer sends it in every negotiation). A
+# verification that failed is never remembered. CRLs are remembered per CRL object
+# (pki.crl_facts): reading the signed bytes of a large one costs as much as the check.
+_SIGNED_BY_OBJECTS: proven.Memo[tuple[int, int], tuple[object, object]] = proven.Memo(4096)
+_SIGNED_BY_CONTENT: proven.Memo[tuple[bytes, bytes], bool] = proven.Memo(16384)
+
+
+def _key_der(key: object) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER,  # type: ignore[attr-defined]
+                            serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _known_signature(cert: x509.Certificate, key: object) -> bool:
+    held = _SIGNED_BY_OBJECTS.get((id(cert), id(key)))
+    if held is not None and held[0] is cert and held[1] is key:
+        return True
+    content = (cert.public_bytes(serialization.Encoding.DER), _key_der(key))
+    if _SIGNED_BY_CONTENT.get(content):
+        _SIGNED_BY_OBJECTS.put((id(cert), id(key)), (cert, key))
+        return True
+    return False
+
+
+def _remember_signature(cert: x509.Certificate, key: object) -> None:
+    _SIGNED_BY_OBJECTS.put((id(cert), id(key)), (cert, key))
+    _SIGNED_BY_CONTENT.put((cert.public_bytes(serialization.Encoding.DER), _key_der(key)), True)
+
+
 def verify_with_key(signed: _Signed, key: object) -> None:
     """Raise InvalidSignature unless `key` signed `signed` (RSA PKCS#1 v1.5 or PSS, DSA,
     ECDSA; SHA-1 included); TypeError for a key of another kind.
 
     UnsupportedAlgorithm comes through from `cryptography` for unknown signature algorithms.
+    A certificate's signature that verified once is not checked again (pki.proven).
     """
+    remember = (isinstance(signed, x509.Certificate) and proven.caching()
+                and isinstance(key, _PUBLIC_KEYS))
+    if remember and _known_signature(signed, key):
+        return
+    _verify(signed, key)
+    if remember:
+        _remember_signature(signed, key)
+
+
+def _verify(signed: _Signed, key: object) -> None:
     if isinstance(signed, x509.CertificateSigningRequest):
         data = signed.tbs_certrequest_bytes
     elif isinstance(signed, x509.Certificate):

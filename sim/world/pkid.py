@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 import simpy
 from cryptography import x509
 
+from pki.crl_facts import load_shared_crl
 from pki.daemon import CachedCrl, Event, FetchCrl, FetchOcsp, OcspReply, PkiDaemon, Verdict
-from pki.loaders import LoadError, load_crl
+from pki.loaders import LoadError
 from pki.names import render_oneline
 from pki.ocsp import NONCE_BYTES, RESPONSE_MAX_BYTES
 from pki.parse_errors import PARSE_ERRORS
@@ -185,7 +186,7 @@ class Pkid:
                     raise DownloadFailed(url, "host unreachable")
                 data = yield self.env.process(
                     server.download(url, timeout=self.timing.download_timeout))
-                crl = load_crl(data, source=url)
+                crl = load_shared_crl(data, source=url)
             except (DownloadFailed, LoadError) as failure:
                 # A server that did not answer, or answered with something that is no CRL.
                 reason = failure.reason if isinstance(failure, DownloadFailed) else failure.problem
