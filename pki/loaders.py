@@ -33,6 +33,9 @@ from pki.parse_errors import PARSE_ERRORS, strict_parsing
 from pki.working_key import load_der_certificate, original_der
 
 CRL_MAX_BYTES = 5 * 1024 * 1024
+# A 5 MB CRL written as PEM (base64 in 64-column lines, plus its two marker lines): the limit
+# for a CRL file, whose CRL itself is then held to CRL_MAX_BYTES once decoded.
+CRL_FILE_MAX_BYTES = -(-CRL_MAX_BYTES // 3) * 4 * 65 // 64 + 64
 PKCS7_MAX_BYTES = 7 * 1024
 FILE_MAX_BYTES = 1024 * 1024
 _PEM_CERTIFICATE = re.compile(
@@ -49,7 +52,7 @@ class LoadError(ValueError):
         self.problem = problem
 
 
-def read_bytes(path: str | Path, *, limit: int = CRL_MAX_BYTES, follow: bool = True) -> bytes:
+def read_bytes(path: str | Path, *, limit: int = CRL_FILE_MAX_BYTES, follow: bool = True) -> bytes:
     """The bytes of the regular file `path`, refused past `limit` before reading. The default
     is the largest file any loader takes (a CRL); each loader checks its own limit too. With
     follow=False a symlink at `path` is refused."""
@@ -158,10 +161,14 @@ def load_crl(data: bytes, *, source: str) -> x509.CertificateRevocationList:
     """One CRL, PEM or DER, at most 5 MB. Its entries are read when validation looks them up
     (a damaged entry makes the CRL unusable there): reading them here would double the cost
     of a large CRL."""
-    _check_size(data, CRL_MAX_BYTES, "CRL file", source=source)
+    _check_size(data, CRL_FILE_MAX_BYTES if _is_pem(data) else CRL_MAX_BYTES, "CRL file",
+                source=source)
     blocks = data.count(b"-----BEGIN X509 CRL-----")
     if blocks > 1:  # cryptography would read the first and drop the others unsaid
         raise LoadError(source, f"holds {blocks} CRLs; expected one (one file per CRL)")
+    if _is_pem(data) and (size := _pem_payload_size(data)) > CRL_MAX_BYTES:
+        raise LoadError(source, f"CRL is {size} bytes once decoded; the maximum is "
+                                f"{_size(CRL_MAX_BYTES)} ({CRL_MAX_BYTES} bytes)")
     try:
         if _is_pem(data):
             crl = x509.load_pem_x509_crl(data)
@@ -171,6 +178,14 @@ def load_crl(data: bytes, *, source: str) -> x509.CertificateRevocationList:
         raise LoadError(source, f"not a valid CRL ({_first_line(exc)})") from None
     _check_parsed(crl, _CRL_FIELDS, "CRL", source=source)
     return crl
+
+
+def _pem_payload_size(data: bytes) -> int:
+    """The bytes a PEM file's base64 stands for (its marker and header lines aside)."""
+    body = b"".join(line for line in data.split(b"\n")
+                    if not line.startswith(b"-----") and b":" not in line)
+    encoded = len(body) - sum(body.count(space) for space in (b"\r", b" ", b"\t"))
+    return encoded * 3 // 4 - body.rstrip().count(b"=")
 
 
 @_strictly

@@ -28,7 +28,7 @@ from pki.escape import escape
 from pki.files import FileRefused, check_name, inside, replace_folder, write_file
 from pki.keys import PrivateKey
 from pki.loaders import (
-    CRL_MAX_BYTES,
+    CRL_FILE_MAX_BYTES,
     FILE_MAX_BYTES,
     LoadError,
     check_key_matches,
@@ -147,7 +147,7 @@ class CertificateStore:
         return replace(self, crls=_frozen({**self.crls, ca_profile: crl}))
 
     def load_crl(self, ca_profile: str, path: str | Path) -> CertificateStore:
-        return self.add_crl(ca_profile, load_crl(read_bytes(path, limit=CRL_MAX_BYTES),
+        return self.add_crl(ca_profile, load_crl(read_bytes(path, limit=CRL_FILE_MAX_BYTES),
                                                  source=str(path)))
 
     def clear_crl(self, ca_profile: str) -> CertificateStore:
@@ -239,7 +239,7 @@ class CertificateStore:
             for profile, data in _files(root, "ca", ".pem", FILE_MAX_BYTES):
                 store = store.add_ca_certificate(profile, load_certificate(
                     data, source=_at(root, "ca", profile, ".pem")))
-            for profile, data in _files(root, "crl", ".crl", CRL_MAX_BYTES):
+            for profile, data in _files(root, "crl", ".crl", CRL_FILE_MAX_BYTES):
                 store = store.add_crl(profile, load_crl(data, source=_at(root, "crl", profile,
                                                                          ".crl")))
         except StoreError as exc:

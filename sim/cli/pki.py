@@ -26,7 +26,7 @@ from pki.files import shown, write_file
 from pki.hierarchy import FIGURE4_START, CAHierarchy, figure4_specs
 from pki.keys import KeySpec, KeyType
 from pki.loaders import (
-    CRL_MAX_BYTES,
+    CRL_FILE_MAX_BYTES,
     FILE_MAX_BYTES,
     load_certificate,
     load_certificates,
@@ -119,7 +119,7 @@ def run_verify(args: argparse.Namespace) -> int:
             crl_paths = [str(crl.path) for crl in moment.crls]
         else:
             moment = replace(moment, crls=())
-    crls = [load_crl(read_bytes(path, limit=CRL_MAX_BYTES), source=path) for path in crl_paths]
+    crls = [load_crl(read_bytes(path, limit=CRL_FILE_MAX_BYTES), source=path) for path in crl_paths]
     if moment is not None:
         for line in describe(moment, chosen=not args.crl):
             _say(line)

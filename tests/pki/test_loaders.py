@@ -1,3 +1,5 @@
+import base64
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -49,6 +51,24 @@ def test_crl_over_5mb_is_refused(figure4, start):
     with pytest.raises(LoadError, match=r"^huge\.crl: CRL file is 5242881 bytes; the maximum is"):
         load_crl(padded, source="huge.crl")
     assert load_crl(crl, source="ok.crl").issuer == figure4.certificate("Root-CA").subject
+
+
+def _pem_crl_of(payload: bytes) -> bytes:
+    body = base64.b64encode(payload)
+    lines = b"\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return b"-----BEGIN X509 CRL-----\n" + lines + b"\n-----END X509 CRL-----\n"
+
+
+def test_the_5mb_limit_holds_a_pem_crl_by_its_decoded_size():
+    # A 5 MB CRL kept as PEM is a 6.8 MB file: a store that writes PEM must read it back.
+    at_limit = _pem_crl_of(b"\x30" * CRL_MAX_BYTES)
+    assert len(at_limit) > CRL_MAX_BYTES
+    with pytest.raises(LoadError, match=r"^at\.crl: not a valid CRL"):
+        load_crl(at_limit, source="at.crl")
+    with pytest.raises(LoadError) as err:
+        load_crl(_pem_crl_of(b"\x30" * (CRL_MAX_BYTES + 1)), source="over.crl")
+    assert str(err.value) == ("over.crl: CRL is 5242881 bytes once decoded; the maximum is "
+                              "5 MB (5242880 bytes)")
 
 
 def test_a_pem_file_holding_two_crls_is_refused_not_read_in_part(figure4, start):
