@@ -1,0 +1,108 @@
+"""A study's tasks on dask.distributed: a LocalCluster of worker processes on this machine,
+or the scheduler of a cluster at an address (its workers need ikesim installed). Each task is
+submitted once with one retry; a task that fails twice comes back as an outcome with its
+error, never dropped. Outcomes are returned in the tasks' order, whatever order the workers
+finished them in."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from distributed import Client, LocalCluster, as_completed
+
+from sim.sweep.grid import Task
+from sim.sweep.task import run_task
+
+RETRIES = 1  # a failed task runs once more before it is reported
+MAX_WORKERS = 256
+CONNECT_TIMEOUT = "10s"
+
+
+class EngineError(ValueError):
+    """The cluster could not be started or reached: one line."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    task: Task
+    row: dict | None  # None: the task failed
+    negotiations: dict | None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.row is None) == (self.error is None):
+            raise ValueError("an outcome has a row or an error, not both")
+
+
+Progress = Callable[[int, int, Outcome], None]  # (finished so far, total, this outcome)
+
+
+def run_study(text: str, source: str, tasks: Sequence[Task], *, workers: int | None = None,
+              scheduler: str | None = None, progress: Progress | None = None) -> list[Outcome]:
+    """Every task's outcome, in the order of `tasks`."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be 1..{MAX_WORKERS}")
+    # The scheduler's and workers' own chatter (a retried task, a closed comm) is not the
+    # user's business; failures are reported from the outcomes.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    with _client(workers, scheduler) as client:
+        run = uuid.uuid4().hex[:8]  # keys unique on a shared scheduler
+        futures = {client.submit(run_task, text, source, task, key=f"ikesim-{run}-{index}",
+                                 retries=RETRIES, pure=False): index
+                   for index, task in enumerate(tasks)}
+        outcomes: list[Outcome | None] = [None] * len(tasks)
+        for count, future in enumerate(as_completed(futures), 1):
+            index = futures[future]
+            outcomes[index] = _outcome(tasks[index], future)
+            future.release()
+            if progress is not None:
+                progress(count, len(tasks), outcomes[index])
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _outcome(task: Task, future) -> Outcome:
+    if future.status == "finished":
+        result = future.result()
+        return Outcome(task=task, row=result["row"], negotiations=result["negotiations"])
+    exc = future.exception()
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    # TaskFailed carries the run's own reason; anything else (a worker that died) says what.
+    error = text if type(exc).__name__ == "TaskFailed" else \
+        f"{type(exc).__name__}: {text}".rstrip(": ")
+    return Outcome(task=task, row=None, negotiations=None, error=error or "failed")
+
+
+class _client:
+    """A Client on a new LocalCluster (closed with it), or on the scheduler at an address."""
+
+    def __init__(self, workers: int | None, scheduler: str | None) -> None:
+        self.workers, self.scheduler = workers, scheduler
+        self.cluster: LocalCluster | None = None
+        self.client: Client | None = None
+
+    def __enter__(self) -> Client:
+        try:
+            if self.scheduler is not None:
+                self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+            else:
+                count = self.workers or os.cpu_count() or 1
+                self.cluster = LocalCluster(n_workers=count, threads_per_worker=1,
+                                            processes=True, dashboard_address=None,
+                                            silence_logs=logging.ERROR)
+                self.client = Client(self.cluster)
+        except (OSError, TimeoutError, ValueError) as exc:
+            self.__exit__(None, None, None)
+            where = f"--scheduler {self.scheduler}" if self.scheduler else "LocalCluster"
+            raise EngineError(f"{where}: {str(exc).splitlines()[0] if str(exc) else exc!r}") \
+                from None
+        return self.client
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
