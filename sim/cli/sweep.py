@@ -68,14 +68,18 @@ def run_sweep(args: argparse.Namespace) -> int:
     written = write_study(result, out)
     for outcome in result.failed:
         # The error can quote the topology: escaped as any line ikesim did not write.
-        print(syslog_escape(f"ikesim: sweep: {outcome.task.label}: failed twice: "
-                            f"{outcome.error}"), file=sys.stderr)
+        print(syslog_escape(f"ikesim: sweep: {outcome.task.label}: failed "
+                            f"{_times(outcome.attempts)}: {outcome.error}"), file=sys.stderr)
     print(summary(result))
     print(f"\n{len(result.outcomes)} runs in {elapsed:.1f} s")
     print(f"Runs:          {written[0]}")
     print(f"Negotiations:  {written[1]}")
     print(f"Plots:         {out / 'plots'}/ ({', '.join(p.name for p in written[2:])})")
     return 1 if result.failed else 0
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 class _Bar:

@@ -1,7 +1,7 @@
 """A study's tasks on dask.distributed: a LocalCluster of worker processes on this machine,
-or the scheduler of a cluster at an address (its workers need ikesim installed). Each task is
-submitted once with one retry; a task that fails twice comes back as an outcome with its
-error, never dropped. Outcomes are returned in the tasks' order, whatever order the workers
+or the scheduler of a cluster at an address (its workers need ikesim installed). A task that
+fails is submitted once more; one that fails twice comes back as an outcome with its error,
+never dropped. Outcomes are returned in the tasks' order, whatever order the workers
 finished them in."""
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ class Outcome:
     row: dict | None  # None: the task failed
     negotiations: dict | None
     error: str | None = None
+    attempts: int = 1
 
     def __post_init__(self) -> None:
+        if not 1 <= self.attempts <= 1 + RETRIES:
+            raise ValueError(f"attempts must be 1..{1 + RETRIES}")
         if (self.row is None) == (self.error is None):
             raise ValueError("an outcome has a row or an error, not both")
 
@@ -51,29 +54,47 @@ def run_study(text: str, source: str, tasks: Sequence[Task], *, workers: int | N
     logging.getLogger("distributed").setLevel(logging.ERROR)
     with _client(workers, scheduler) as client:
         run = uuid.uuid4().hex[:8]  # keys unique on a shared scheduler
-        futures = {client.submit(run_task, text, source, task, key=f"ikesim-{run}-{index}",
-                                 retries=RETRIES, pure=False): index
-                   for index, task in enumerate(tasks)}
+        futures: dict = {}
+        pending = as_completed()
+
+        def submit(index: int, attempt: int) -> None:
+            # Retried here rather than by dask's `retries`, so the outcome can say how many
+            # attempts it took.
+            future = client.submit(run_task, text, source, tasks[index],
+                                   key=f"ikesim-{run}-{index}-{attempt}", pure=False)
+            futures[future] = (index, attempt)
+            pending.add(future)
+
+        for index in range(len(tasks)):
+            submit(index, 1)
         outcomes: list[Outcome | None] = [None] * len(tasks)
-        for count, future in enumerate(as_completed(futures), 1):
-            index = futures[future]
-            outcomes[index] = _outcome(tasks[index], future)
+        count = 0
+        for future in pending:
+            index, attempt = futures.pop(future)
+            if future.status != "finished" and attempt <= RETRIES:
+                future.release()
+                submit(index, attempt + 1)
+                continue
+            outcomes[index] = _outcome(tasks[index], future, attempt)
             future.release()
+            count += 1
             if progress is not None:
                 progress(count, len(tasks), outcomes[index])
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _outcome(task: Task, future) -> Outcome:
+def _outcome(task: Task, future, attempts: int) -> Outcome:
     if future.status == "finished":
         result = future.result()
-        return Outcome(task=task, row=result["row"], negotiations=result["negotiations"])
+        return Outcome(task=task, row={**result["row"], "attempts": attempts},
+                       negotiations=result["negotiations"], attempts=attempts)
     exc = future.exception()
     text = str(exc).splitlines()[0] if str(exc) else ""
     # TaskFailed carries the run's own reason; anything else (a worker that died) says what.
     error = text if type(exc).__name__ == "TaskFailed" else \
         f"{type(exc).__name__}: {text}".rstrip(": ")
-    return Outcome(task=task, row=None, negotiations=None, error=error or "failed")
+    return Outcome(task=task, row=None, negotiations=None, error=error or "failed",
+                   attempts=attempts)
 
 
 class _client:
@@ -97,8 +118,8 @@ class _client:
         except (OSError, TimeoutError, ValueError) as exc:
             self.__exit__(None, None, None)
             where = f"--scheduler {self.scheduler}" if self.scheduler else "LocalCluster"
-            raise EngineError(f"{where}: {str(exc).splitlines()[0] if str(exc) else exc!r}") \
-                from None
+            detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+            raise EngineError(f"{where}: {(detail or repr(exc)).splitlines()[0]}") from None
         return self.client
 
     def __exit__(self, *exc) -> None:

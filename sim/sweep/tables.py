@@ -19,6 +19,7 @@ RUN_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     *((f"time_{suffix}_s", _SECONDS) for suffix, _ in PERCENTILES),
     *((f"up_{suffix}_s", _SECONDS) for suffix, _ in PERCENTILES[:3]),
     ("crl_downloads", _COUNT), ("crl_downloads_failed", _COUNT), ("error", _TEXT),
+    ("attempts", _COUNT),
     *((name, _SECONDS) for name in WALL_COLUMNS))
 _NEGOTIATION_TYPES = {"started_s": _SECONDS, "duration_s": _SECONDS}
 
@@ -26,7 +27,8 @@ _NEGOTIATION_TYPES = {"started_s": _SECONDS, "duration_s": _SECONDS}
 def runs_table(outcomes: Sequence[Outcome]) -> pa.Table:
     names = _setting_names(outcomes)
     rows = [outcome.row if outcome.row is not None else
-            {**dict(outcome.task.settings), "seed": outcome.task.seed, "error": outcome.error}
+            {**dict(outcome.task.settings), "seed": outcome.task.seed, "error": outcome.error,
+             "attempts": outcome.attempts}
             for outcome in outcomes]
     columns = {name: pa.array([row[name] for row in rows]) for name in names}
     for name, kind in RUN_COLUMNS:

@@ -80,11 +80,6 @@ def summarise(scenario: Scenario, task: Task) -> dict:
     return {"row": row, "negotiations": table}
 
 
-def failed_row(task: Task, error: str) -> dict:
-    """The row of a task that failed twice: its settings, seed and error, no measurements."""
-    return {**dict(task.settings), "seed": task.seed, "error": error}
-
-
 def _percentile(ordered: list[float], q: float, population: int) -> float | None:
     """Nearest rank of `population` (None when fewer than that rank are in `ordered`: the
     share was never reached)."""
