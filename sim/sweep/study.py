@@ -34,7 +34,7 @@ class StudyError(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class StudyResult:
-    topology: Topology  # as loaded with its defaults
+    topology: Topology  # as loaded with the first run's settings
     grid: Grid
     outcomes: tuple[Outcome, ...]
     runs: pa.Table
@@ -48,7 +48,7 @@ class StudyResult:
 @dataclass(frozen=True, kw_only=True)
 class Plan:
     """A study checked and ready to run: the topology's text, its grid, and the topology
-    loaded with its defaults (for its name and warnings)."""
+    loaded with the first run's settings (for its name and warnings)."""
 
     source: str
     text: str
@@ -71,7 +71,11 @@ def plan(path: str | Path, *, sets: Sequence[str], seeds: str) -> Plan:
         grid = Grid.read(text, sets=sets, seeds=seeds)
     except GridError as exc:
         raise StudyError(f"{source}: {exc}") from None
-    topology = parse_topology(text, source=source)  # TopologyError: one line, its own
+    # Loaded once here with the first run's settings (not the defaults, which may be the
+    # largest deployment): a topology that cannot load at all fails before any task starts.
+    first = grid.tasks()[0]
+    topology = parse_topology(text, source=source, parameters=first.parameters(),
+                              seed=first.seed)  # TopologyError: one line, its own
     return Plan(source=source, text=text, grid=grid, topology=topology)
 
 

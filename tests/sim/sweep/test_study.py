@@ -85,20 +85,21 @@ def test_one_worker_gives_the_rows_two_workers_gave(study):
 
 def test_a_task_that_fails_is_retried_then_reported_in_its_row(tmp_path, capsys):
     """crl-capacity 0 passes the declaration here (min 0) but the CRL server refuses it when
-    the run loads the topology: only the task finds out."""
+    the run loads the topology: only its task finds out (the study loads the topology once,
+    with the first run's settings, before it starts)."""
     text = HUB.read_text().replace("crl-capacity: {default: 2, type: integer, min: 1,",
                                    "crl-capacity: {default: 2, type: integer, min: 0,")
     (tmp_path / "hub.yaml").write_text(text)
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "crl-server:" in row)
     code = main(["sweep", str(tmp_path / "hub.yaml"), "--set", "spokes=2",
-                 "--set", "crl-capacity=0,2", "--workers", "2", "--out", str(tmp_path / "s")])
+                 "--set", "crl-capacity=2,0", "--workers", "2", "--out", str(tmp_path / "s")])
     captured = capsys.readouterr()
     problem = (f"{tmp_path / 'hub.yaml'} line {line}: servers.crl-server.capacity: 0 is out of "
                "range (1..100,000)")
     assert code == 1
     assert captured.err.splitlines() == [
         f"ikesim: sweep: spokes=2 crl-capacity=0 seed 1: failed twice: {problem}"]
-    failed, done = pq.read_table(tmp_path / "s" / "runs.parquet").to_pylist()
+    done, failed = pq.read_table(tmp_path / "s" / "runs.parquet").to_pylist()
     assert failed["crl-capacity"] == 0 and failed["error"] == problem
     assert (failed["attempts"], done["attempts"]) == (2, 1)  # retried once, then reported
     assert failed["negotiations"] is None and failed["time_p50_s"] is None
