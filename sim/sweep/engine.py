@@ -111,9 +111,13 @@ class _client:
                 self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
             else:
                 count = self.workers or os.cpu_count() or 1
+                # One thread per worker process: a run is pure Python and holds the GIL. No
+                # memory limit: a run's size is bounded by the topology's limits, and a nanny
+                # that kills a worker at a share of the machine's memory would fail a large run
+                # that fits.
                 self.cluster = LocalCluster(n_workers=count, threads_per_worker=1,
                                             processes=True, dashboard_address=None,
-                                            silence_logs=logging.ERROR)
+                                            silence_logs=logging.ERROR, memory_limit=0)
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError, ValueError) as exc:
             self.__exit__(None, None, None)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from distributed import LocalCluster
 
 from sim.cli.main import main
 from sim.sweep.study import sweep
@@ -105,3 +106,19 @@ def test_a_task_that_fails_is_retried_then_reported_in_its_row(tmp_path, capsys)
     assert failed["negotiations"] is None and failed["time_p50_s"] is None
     assert done["crl-capacity"] == 2 and done["error"] is None and done["done"] == 2
     assert "Study hub-and-spoke: 2 runs, 1 failed" in captured.out
+
+
+def test_a_scheduler_address_runs_the_study_on_that_cluster(study, tmp_path, capsys):
+    """--scheduler ADDR: the cluster's own workers run the tasks, and the rows are those a
+    LocalCluster of ikesim's gave."""
+    _, _, _, out = study
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        code = main(["sweep", str(HUB), "--set", "spokes=3", "--set", "spread=1s",
+                     "--seeds", "1-2", "--scheduler", cluster.scheduler_address,
+                     "--out", str(tmp_path / "remote")])
+    assert code == 0, capsys.readouterr().err
+    remote = comparable(pq.read_table(tmp_path / "remote" / "runs.parquet"))
+    local = [row for row in comparable(pq.read_table(out / "runs.parquet"))
+             if (row["spokes"], row["spread"]) == (3, "1s")]
+    assert remote == local and len(remote) == 2
