@@ -107,3 +107,13 @@ def test_the_shipped_hub_and_spoke_declares_its_parameters():
         "spread": "duration, 0s..5m"}
     assert all(p.help for p in declared.values())
     assert load_topology(HUB, parameters={"spokes": "3"}).devices.keys() >= {"Hub", "Spoke-0003"}
+
+
+def test_a_text_parameter_keeps_what_the_user_typed_and_a_boolean_takes_only_true_or_false():
+    label = Parameter(name="label", default="lab", kind=ParameterType.TEXT)
+    assert override({"label": label}, "label", "007") == "007"  # the short form gives 7
+    on = Parameter(name="on", default=False, kind=ParameterType.BOOLEAN)
+    assert override({"on": on}, "on", "true") is True
+    with pytest.raises(YamlError) as err:
+        override({"on": on}, "on", "1")
+    assert err.value.problem == "--param on: 1 is not true or false"
