@@ -36,7 +36,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.world",),
     ("sim.report",),
     ("sim.scenario",),
-    ("sim.live",),  # the second driver: a scenario's device on the real clock and a socket
+    # the second driver (a scenario's device on the real clock and a socket), and studies of
+    # many runs on dask.distributed
+    ("sim.live", "sim.sweep"),
     ("sim.cli", "sim.__main__"),
 )
 # Only the device world and the live driver (simpy.rt's real-time clock) touch SimPy.

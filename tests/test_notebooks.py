@@ -26,7 +26,8 @@ NOTEBOOKS = ROOT / "notebooks"
 CASES = ROOT / "topologies" / "cases"
 KERNEL = "ikesim-this-python"
 CELL_TIMEOUT = 120  # seconds; the slowest cell, the storm's capacity sweep, takes about 10
-EXECUTED = ("multilevel-chain.ipynb", "troubleshooting.ipynb", "crl-storm.ipynb")
+EXECUTED = ("multilevel-chain.ipynb", "troubleshooting.ipynb", "crl-storm.ipynb",
+            "crl-sizing.ipynb")  # crl-sizing: tests/test_notebook_sizing.py
 NOT_OURS = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
 
 

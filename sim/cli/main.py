@@ -49,13 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ikesim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from sim.cli import library, ops_live, peer, pki, run
+    from sim.cli import library, ops_live, peer, pki, run, sweep
 
     run.register(commands)
     pki.register(commands)
     ops_live.register(commands)  # show, cli (sim.cli.ops), on a live peer too
     library.register(commands)
     peer.register(commands)
+    sweep.register(commands)
     return parser
 
 

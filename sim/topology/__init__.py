@@ -90,9 +90,10 @@ def load_topology(path: str | Path, *, parameters: dict[str, str] | None = None)
     return parse_topology(text_, source=str(path), parameters=parameters)
 
 
-def parse_topology(text_: str, *, source: str,
-                   parameters: dict[str, str] | None = None) -> Topology:
-    """`parameters` override the file's `parameters:` defaults (see sim.topology.parameters)."""
+def parse_topology(text_: str, *, source: str, parameters: dict[str, str] | None = None,
+                   seed: int | None = None) -> Topology:
+    """`parameters` override the file's `parameters:` defaults (see sim.topology.parameters);
+    `seed` the file's `seed:`, which also staggers `spread` events (a study's seeds)."""
     r = Reader(source)
     try:
         root = load_with_parameters(text_, parameters)
@@ -107,7 +108,8 @@ def parse_topology(text_: str, *, source: str,
     start = r.convert(root, "start", "", _start)
     if start is None:
         raise r.fail(root, None, "start: missing (a date such as 2012-09-17T22:00:00Z)")
-    seed = r.convert(root, "seed", "", integer(0, MAX_SEED), default=1)
+    file_seed = r.convert(root, "seed", "", integer(0, MAX_SEED), default=1)
+    seed = file_seed if seed is None else integer(0, MAX_SEED)(seed)
     duration = r.convert(root, "duration", "", _duration, default=300.0)
     cas = read_cas(r, r.mapping(root, "cas", "", required=True), duration=duration)
     cross = read_cross_certify(r, root, cas)
