@@ -195,13 +195,20 @@ class Charon:
     """A charon of its own in the lab's charon namespace, configured in `folder` from the
     swanctl folder `ikesim pki export` wrote for the device strongSwan plays."""
 
-    def __init__(self, lab: Lab, folder: Path, exported: Path, connection: Connection) -> None:
+    def __init__(self, lab: Lab, folder: Path, exported: Path, connection: Connection, *,
+                 cas: tuple[str, ...] | None = None) -> None:
+        """`cas`: the CA certificates of the export charon holds (x509ca/<name>.pem), all
+        when None; it sends a CR payload for each, and its own chain's as CERT payloads."""
         self.folder = folder
         self.connection = connection
         folder.mkdir(parents=True)
         for kind in ("x509ca", "x509crl", "x509", "private"):
             if (exported / kind).is_dir():
                 shutil.copytree(exported / kind, folder / kind)
+        if cas is not None:
+            for held in (folder / "x509ca").iterdir():
+                if held.stem not in cas:
+                    held.unlink()
         (folder / "strongswan.conf").write_text(strongswan_conf(folder))
         (folder / "swanctl.conf").write_text(connection.text(lab.charon.address,
                                                               lab.ikesim.address))

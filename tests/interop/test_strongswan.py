@@ -50,14 +50,17 @@ pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailabl
 def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
             revoke_at_start: str | None = None, b_without_root: bool = False,
             a_proposal: bool = False, expects: str | None = None,
-            identity: str = "inet", pfs: bool = False, expired: str | None = None) -> Path:
+            identity: str = "inet", pfs: bool = False, expired: str | None = None,
+            every_ca: bool = False) -> Path:
     """figure4-multilevel with `ike traceoptions flag all` on both hosts, and optionally
     ECDSA P-256 device keys and signatures, Aggressive Mode, a host's certificate revoked at
     0 s (Host-B by Sales-CA, Host-A by Dev-CA), Host-B without the Root-CA profile (Host-A's
     CA unknown to it), Host-A proposing AES-128, SHA-256 and group 14 (Host-B's proposal
     then mismatches), a host expecting its peer's identity to be 30.1.1.99, both hosts'
-    local-identity a hostname or their distinguished-name, PFS (group 5) in Quick Mode, or a
-    host's certificate expired the day before the start."""
+    local-identity a hostname or their distinguished-name, PFS (group 5) in Quick Mode, a
+    host's certificate expired the day before the start, or each host holding the CA
+    certificates and profiles of the other's chain too (Host-A Sales-CA, Host-B Eng-CA and
+    Dev-CA)."""
     text = FIGURE4.read_text()
 
     def replace(old: str, new: str, count: int) -> None:
@@ -106,9 +109,27 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
                 "      set security pki ca-profile Root-CA revocation-check crl\n", "", 1)
         replace("    ca-certificates: {Root-CA: Root-CA, Sales-CA: Sales-CA}\n",
                 "    ca-certificates: {Sales-CA: Sales-CA}\n", 1)
+    if every_ca:
+        for device, cas in (("Host-B", ("Eng-CA", "Dev-CA")), ("Host-A", ("Sales-CA",))):
+            line = ("      set interfaces ge-0/0/1 unit 0 family inet address "
+                    f"{ADDRESS[device]}/24\n")
+            replace(line, line + "".join(_ca_profile(ca) for ca in cas), 1)
+        replace("ca-certificates: {Root-CA: Root-CA, Eng-CA: Eng-CA, Dev-CA: Dev-CA}",
+                "ca-certificates: {Root-CA: Root-CA, Eng-CA: Eng-CA, Dev-CA: Dev-CA, "
+                "Sales-CA: Sales-CA}", 1)
+        replace("ca-certificates: {Root-CA: Root-CA, Sales-CA: Sales-CA}",
+                "ca-certificates: {Root-CA: Root-CA, Sales-CA: Sales-CA, Eng-CA: Eng-CA, "
+                "Dev-CA: Dev-CA}", 1)
     path = folder / "figure4.yaml"
     path.write_text(text)
     return path
+
+
+def _ca_profile(ca: str) -> str:
+    """A ca-profile as figure4 writes them."""
+    url = f"http://10.157.88.230:8080/scep/{ca.removesuffix('-CA')}/"
+    return "".join(f"      set security pki ca-profile {ca} {rest}\n" for rest in (
+        f"ca-identity {ca}", f"enrollment url {url}", "revocation-check crl"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,13 +139,16 @@ class Outcome:
     results: dict
     charon: str  # charon's log
     simulated: list[str]  # the simulation's kmd log of the same device, untimed
+    pkid: list[str]  # ikesim peer's pkid log, untimed
+    simulated_pkid: list[str]
 
 
 def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: str,
               aggressive: bool = False, proposals: str = IKE, identity: str = "inet",
-              esp: str = ESP) -> Outcome:
+              esp: str = ESP, charon_cas: tuple[str, ...] | None = None) -> Outcome:
     """`ikesim peer` as `ikesim_device`, charon as the other host of figure4, the
-    `initiator` ("ikesim" or "strongswan") starting; and the simulation of the topology."""
+    `initiator` ("ikesim" or "strongswan") starting; and the simulation of the topology.
+    `charon_cas`: the only CA certificates charon holds (default: every CA exported)."""
     swan_device = OTHER[ikesim_device]
     start = datetime.now(UTC).replace(microsecond=0).isoformat()
     ikesim(tmp_path, "pki", "export", str(topology), "--out", "pki", "--start", start)
@@ -137,7 +161,8 @@ def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: 
     lab = Lab.open(ADDRESS[ikesim_device], ADDRESS[swan_device])
     charon = peer = None
     try:
-        charon = Charon(lab, tmp_path / "charon", tmp_path / "pki" / swan_device, connection)
+        charon = Charon(lab, tmp_path / "charon", tmp_path / "pki" / swan_device, connection,
+                        cas=charon_cas)
         peer = IkesimPeer(lab, tmp_path, topology, ikesim_device, GATEWAY, out="live",
                           initiate=initiator == "ikesim", start=start)
         if initiator == "strongswan":
@@ -148,7 +173,10 @@ def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: 
                        results=json.loads((peer.run / "results.json").read_text()),
                        charon=charon.log(),
                        simulated=untimed((tmp_path / "sim" / "logs" / ikesim_device
-                                          / "kmd").read_text()))
+                                          / "kmd").read_text()),
+                       pkid=untimed((peer.run / "logs" / ikesim_device / "pkid").read_text()),
+                       simulated_pkid=untimed((tmp_path / "sim" / "logs" / ikesim_device
+                                               / "pkid").read_text()))
     finally:
         if peer is not None:
             peer.kill()
@@ -329,3 +357,85 @@ def test_failure(tmp_path: Path, name: str) -> None:
         "\n".join(outcome.simulated)
     assert_logs_as_simulated(outcome)
     assert re.search(case.charon, outcome.charon), context
+
+
+# The CA certificates charon holds, per what the test wants each side to send. A side sends
+# its end-entity certificate, then the CAs of its chain its peer did not name in a CR
+# payload (ikesim, as the guide's Chapter 7 says an SRX does) or all of its chain's CAs
+# charon holds (strongSwan). "chain": charon holds its own device's CAs (the guide's stores),
+# so each side sends its intermediates. "ee-only": charon holds the other device's CAs and
+# not its own intermediates, and both topology hosts hold every CA.
+CHAIN_CAS = {"Host-A": ("Root-CA", "Eng-CA", "Dev-CA"), "Host-B": ("Root-CA", "Sales-CA")}
+INTERMEDIATES = {"Host-A": ("Dev-CA", "Eng-CA"), "Host-B": ("Sales-CA",)}
+
+
+@pytest.mark.parametrize("payload", ["chain", "ee-only"])
+@pytest.mark.parametrize("initiator", ["ikesim", "strongswan"])
+def test_cert_payloads(tmp_path: Path, initiator: str, payload: str) -> None:
+    """EE-only and chain CERT payloads both ways. ikesim sends the CA certificates of its
+    chain below the first one charon names in a CR payload; charon sends its intermediates
+    when it holds them. ikesim's pkid validates an intermediate from the payload with a
+    dynamic CA profile under the configured one above it, and an EE-only peer with its
+    configured CA profiles; pkid and kmd log what the simulation of the same topology logs."""
+    device = ROLE[initiator]
+    swan = OTHER[device]
+    chain = payload == "chain"
+    outcome = negotiate(tmp_path, figure4(tmp_path, every_ca=not chain),
+                        ikesim_device=device, initiator=initiator,
+                        charon_cas=CHAIN_CAS[swan] if chain else CHAIN_CAS[device])
+    assert_agreed(outcome, initiator=initiator)
+    assert_logs_as_simulated(outcome, uncommitted=_uncommitted(outcome, initiator))
+    context = "\n".join(outcome.pkid + outcome.kmd) + "\n--- charon:\n" + outcome.charon
+    # the simulation runs at the topology's own date, the live peer today: CRL dates differ
+    live = {_REFRESH.sub("", line) for line in outcome.pkid}
+    missing = [line for line in outcome.simulated_pkid if _REFRESH.sub("", line) not in live]
+    assert not missing, (missing, context)
+    # What charon sent and ikesim read
+    received = 1 + len(INTERMEDIATES[swan]) if chain else 1
+    assert (f"Received {received} certificate(s) from {ADDRESS[swan]}; asking pkid to "
+            "verify") in outcome.kmd, context
+    sent = re.findall(r'sending (?:end entity|issuer) cert "([^"]+)"', outcome.charon)
+    assert sent == [SUBJECT[swan]] + (
+        [f"C=us, O=example, CN={ca}" for ca in INTERMEDIATES[swan]] if chain else []), context
+    # What ikesim sent and charon validated with
+    got = re.findall(r'received (?:end entity|issuer) cert "([^"]+)"', outcome.charon)
+    assert got == [SUBJECT[device]] + (
+        [f"C=us, O=example, CN={ca}" for ca in INTERMEDIATES[device]] if chain else []), context
+    assert f"authentication of '{ADDRESS[device]}' with RSA_EMSA_PKCS1_NULL successful" in \
+        outcome.charon, context
+    assert any(f"  using {'untrusted' if chain else 'trusted'} intermediate" in line
+               for line in outcome.charon.splitlines()), context
+    # How ikesim's pkid validated charon's certificate
+    dynamic = [line for line in outcome.pkid if line.startswith("Dynamic CA profile")]
+    expected = PKID[swan, payload]
+    assert dynamic == [line for line in expected if line.startswith("Dynamic")], context
+    assert set(expected) <= set(outcome.pkid), context
+    assert f"Certificate {_SPACED[swan]} verification success" in outcome.pkid, context
+
+
+_REFRESH = re.compile(r", next refresh [\d-]+ [\d:]+$")
+_SPACED = {device: subject.replace("=", " = ") for device, subject in SUBJECT.items()}
+_CA = "C = us, O = example, CN = {}".format
+# pkid's lines for the peer's certificate (of the peer `device`), in order of their CAs
+PKID = {
+    ("Host-B", "chain"): [
+        f"Dynamic CA profile dynamic-001 created for CA {_CA('Sales-CA')}, parent CA profile "
+        "Root-CA",
+        f"Path [1] {_CA('Sales-CA')} (CA profile dynamic-001)",
+        f"Path [2] {_CA('Root-CA')} (CA profile Root-CA)"],
+    ("Host-B", "ee-only"): [
+        f"Path [1] {_CA('Sales-CA')} (CA profile Sales-CA)",
+        f"Path [2] {_CA('Root-CA')} (CA profile Root-CA)"],
+    ("Host-A", "chain"): [
+        f"Dynamic CA profile dynamic-001 created for CA {_CA('Eng-CA')}, parent CA profile "
+        "Root-CA",
+        f"Dynamic CA profile dynamic-002 created for CA {_CA('Dev-CA')}, parent CA profile "
+        "dynamic-001",
+        f"Path [1] {_CA('Dev-CA')} (CA profile dynamic-002)",
+        f"Path [2] {_CA('Eng-CA')} (CA profile dynamic-001)",
+        f"Path [3] {_CA('Root-CA')} (CA profile Root-CA)"],
+    ("Host-A", "ee-only"): [
+        f"Path [1] {_CA('Dev-CA')} (CA profile Dev-CA)",
+        f"Path [2] {_CA('Eng-CA')} (CA profile Eng-CA)",
+        f"Path [3] {_CA('Root-CA')} (CA profile Root-CA)"],
+}
