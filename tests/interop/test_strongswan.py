@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import struct
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +23,7 @@ from tests.interop.strongswan import (
     unavailable,
     untimed,
 )
+from tests.sim.live.peers import staged_log
 
 FIGURE4 = Path(__file__).resolve().parents[2] / "topologies" / "figure4-multilevel.yaml"
 GATEWAY, VPN = "ike_cert_gw_01", "ipsec_cert_vpn_01"
@@ -34,6 +38,8 @@ JUNOS_ID = {"inet": lambda device: f"inet {ADDRESS[device]}",
 SWAN_ID = {"inet": lambda device: ADDRESS[device],
            "fqdn": lambda device: f"{device.lower()}.example.net",
            "dn": lambda device: f'"{SUBJECT[device]}"'}
+LOOPBACK_PORTS = (5000, 5001)  # charon's IKE and NAT-T ports on the loopback lab
+KEEPALIVES = 2.5  # seconds ikesim runs on after Phase 1 on the loopback lab
 ROLE = {"ikesim": "Host-A", "strongswan": "Host-B"}  # ikesim's device: the simulation's role
 IKE = "aes256-sha1-modp1536"  # figure4's ike_cert_prop_01
 ESP = "3des-sha1"  # its ipsec_prop_01
@@ -51,7 +57,7 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
             revoke_at_start: str | None = None, b_without_root: bool = False,
             a_proposal: bool = False, expects: str | None = None,
             identity: str = "inet", pfs: bool = False, expired: str | None = None,
-            every_ca: bool = False) -> Path:
+            every_ca: bool = False, nat_keepalive: int | None = None) -> Path:
     """figure4-multilevel with `ike traceoptions flag all` on both hosts, and optionally
     ECDSA P-256 device keys and signatures, Aggressive Mode, a host's certificate revoked at
     0 s (Host-B by Sales-CA, Host-A by Dev-CA), Host-B without the Root-CA profile (Host-A's
@@ -60,7 +66,7 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
     local-identity a hostname or their distinguished-name, PFS (group 5) in Quick Mode, a
     host's certificate expired the day before the start, or each host holding the CA
     certificates and profiles of the other's chain too (Host-A Sales-CA, Host-B Eng-CA and
-    Dev-CA)."""
+    Dev-CA), or both gateways' nat-keepalive interval."""
     text = FIGURE4.read_text()
 
     def replace(old: str, new: str, count: int) -> None:
@@ -109,6 +115,10 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
                 "      set security pki ca-profile Root-CA revocation-check crl\n", "", 1)
         replace("    ca-certificates: {Root-CA: Root-CA, Sales-CA: Sales-CA}\n",
                 "    ca-certificates: {Sales-CA: Sales-CA}\n", 1)
+    if nat_keepalive is not None:
+        line = "      set security ike gateway ike_cert_gw_01 ike-policy ike_cert_pol_01\n"
+        replace(line, line + "      set security ike gateway ike_cert_gw_01 nat-keepalive "
+                f"{nat_keepalive}\n", 2)
     if every_ca:
         for device, cas in (("Host-B", ("Eng-CA", "Dev-CA")), ("Host-A", ("Sales-CA",))):
             line = ("      set interfaces ge-0/0/1 unit 0 family inet address "
@@ -145,10 +155,14 @@ class Outcome:
 
 def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: str,
               aggressive: bool = False, proposals: str = IKE, identity: str = "inet",
-              esp: str = ESP, charon_cas: tuple[str, ...] | None = None) -> Outcome:
+              esp: str = ESP, charon_cas: tuple[str, ...] | None = None,
+              encap: bool = False, loopback: bool = False) -> Outcome:
     """`ikesim peer` as `ikesim_device`, charon as the other host of figure4, the
     `initiator` ("ikesim" or "strongswan") starting; and the simulation of the topology.
-    `charon_cas`: the only CA certificates charon holds (default: every CA exported)."""
+    `charon_cas`: the only CA certificates charon holds (default: every CA exported).
+    `encap`: charon fakes a NAT. `loopback`: both on 127.0.0.1 (Lab.loopback), charon on
+    LOOPBACK_PORTS, and ikesim runs on after the negotiation until it sent NAT keepalives
+    for KEEPALIVES seconds."""
     swan_device = OTHER[ikesim_device]
     start = datetime.now(UTC).replace(microsecond=0).isoformat()
     ikesim(tmp_path, "pki", "export", str(topology), "--out", "pki", "--start", start)
@@ -157,17 +171,24 @@ def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: 
                             remote_id=SWAN_ID[identity](ikesim_device),
                             certificate=f"{swan_device}.pem",
                             proposals=proposals, esp_proposals=esp, esp_lifetime=300,
-                            aggressive=aggressive)
-    lab = Lab.open(ADDRESS[ikesim_device], ADDRESS[swan_device])
+                            aggressive=aggressive, encap=encap)
+    lab = Lab.loopback() if loopback else Lab.open(ADDRESS[ikesim_device],
+                                                    ADDRESS[swan_device])
+    ports = LOOPBACK_PORTS if loopback else (500, 4500)
     charon = peer = None
     try:
         charon = Charon(lab, tmp_path / "charon", tmp_path / "pki" / swan_device, connection,
-                        cas=charon_cas)
+                        cas=charon_cas, ports=ports)
         peer = IkesimPeer(lab, tmp_path, topology, ikesim_device, GATEWAY, out="live",
-                          initiate=initiator == "ikesim", start=start)
+                          initiate=initiator == "ikesim", start=start, once=not loopback,
+                          charon_ports=ports)
         if initiator == "strongswan":
             peer.listening()
             charon.initiate()
+        if loopback:
+            staged_log(peer, ikesim_device, lambda kmd: "sending NAT keepalives" in kmd)
+            time.sleep(KEEPALIVES)
+            peer.interrupt(signal.SIGTERM)  # as Ctrl-C: the run folder is written
         code, _, _ = peer.wait()
         return Outcome(code=code, kmd=untimed(peer.kmd()),
                        results=json.loads((peer.run / "results.json").read_text()),
@@ -439,3 +460,81 @@ PKID = {
         f"Path [2] {_CA('Eng-CA')} (CA profile Eng-CA)",
         f"Path [3] {_CA('Root-CA')} (CA profile Root-CA)"],
 }
+
+
+def _over_nat_t(outcome: Outcome, initiator: str, *, local: bool, remote: bool) -> str:
+    """What both NAT-T tests check: ikesim found the NAT, its SA ran on 4500, charon's too;
+    returns the context to show on failure."""
+    context = "\n".join(outcome.kmd) + "\n--- charon:\n" + outcome.charon
+    device = ROLE[initiator]
+    swan = OTHER[device]
+    where = {(True, True): "both ends are", (False, True): "remote end is"}[local, remote]
+    assert (f"ike_st_i_nat_d: NAT-T: {where} behind NAT (local {ADDRESS[device]}:500, "
+            f"remote {ADDRESS[swan]}:500)") in outcome.kmd, context
+    role = "initiator" if initiator == "ikesim" else "responder"
+    assert any(line.startswith(f"Phase-1 [{role}] done for local=ipv4(udp:4500,"
+                               f"[0..3]={ADDRESS[device]})") for line in outcome.kmd), context
+    return context
+
+
+@pytest.mark.parametrize("initiator", ["ikesim", "strongswan"])
+def test_nat_t(tmp_path: Path, initiator: str) -> None:
+    """charon's encap = yes fakes its NAT-D payload: ikesim finds the peer behind a NAT, and
+    Main Mode from message 5 and Quick Mode run on UDP 4500 behind the non-ESP marker, the
+    initiator moving first and the responder following."""
+    device = ROLE[initiator]
+    outcome = negotiate(tmp_path, figure4(tmp_path), ikesim_device=device,
+                        initiator=initiator, encap=True)
+    assert_agreed(outcome, initiator=initiator)
+    context = _over_nat_t(outcome, initiator, local=False, remote=True)
+    swan = OTHER[device]
+    assert "faking NAT situation to enforce UDP encapsulation" in outcome.charon, context
+    moved = (f"NAT-T: IKE SA moves to port 4500: local {ADDRESS[device]}:4500, remote "
+             f"{ADDRESS[swan]}:4500")
+    assert (moved in outcome.kmd) is (initiator == "ikesim"), context
+    # Main Mode's last two messages and Quick Mode's three, all on 4500 both ways
+    on_4500 = re.findall(rf"(received|sending) packet: from {ADDRESS[device]}\[4500\] to "
+                         rf"{ADDRESS[swan]}\[4500\]|(sending|received) packet: from "
+                         rf"{ADDRESS[swan]}\[4500\] to {ADDRESS[device]}\[4500\]",
+                         outcome.charon)
+    assert len(on_4500) >= 5, context
+    assert re.search(rf"IKE_SA {GATEWAY}\[\d+\] established between {ADDRESS[swan]}\[",
+                     outcome.charon), context
+    assert "NAT keepalives" not in "\n".join(outcome.kmd), context  # ikesim is not behind it
+
+
+def test_nat_t_on_loopback_sends_keepalives(tmp_path: Path) -> None:
+    """Both on 127.0.0.1, charon on ports 5000 and 5001: the NAT-D payloads each side gets
+    name other addresses than it sees (ikesim speaks in the topology's), so both find a NAT,
+    IKE floats to ikesim's 4500 and charon's 5001, and ikesim, behind the NAT as far as it
+    can tell, sends a keepalive every nat-keepalive (1) second."""
+    device = ROLE["ikesim"]
+    outcome = negotiate(tmp_path, figure4(tmp_path, nat_keepalive=1), ikesim_device=device,
+                        initiator="ikesim", loopback=True)
+    assert_agreed(outcome, initiator="ikesim")
+    context = _over_nat_t(outcome, "ikesim", local=True, remote=True)
+    assert "NAT-T: sending NAT keepalives to 30.1.1.51:4500 every 1 seconds" in outcome.kmd, \
+        context
+    assert re.search(r"received packet: from 127\.0\.0\.1\[4500\] to 127\.0\.0\.1\[5001\]",
+                     outcome.charon), context
+    keepalives = [udp for udp in _udp(tmp_path / "live" / "logs" / device / "socket.pcap")
+                  if udp == ("30.1.1.31", 4500, "30.1.1.51", 4500, b"\xff")]
+    assert len(keepalives) >= 2, context
+
+
+def _udp(pcap: Path) -> list[tuple[str, int, str, int, bytes]]:
+    """The UDP datagrams of a raw-IPv4 pcap: (source, port, destination, port, payload)."""
+    data = pcap.read_bytes()
+    found, at = [], 24
+    while at < len(data):
+        length = struct.unpack_from("<I", data, at + 8)[0]
+        packet = data[at + 16:at + 16 + length]
+        at += 16 + length
+        header = (packet[0] & 0x0F) * 4
+        if packet[9] != 17:
+            continue
+        sport, dport, size = struct.unpack_from("!HHH", packet, header)
+        found.append((".".join(map(str, packet[12:16])), sport,
+                      ".".join(map(str, packet[16:20])), dport,
+                      packet[header + 8:header + size]))
+    return found

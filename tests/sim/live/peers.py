@@ -67,9 +67,12 @@ class Peer:
 
     def __init__(self, cwd: Path, topology: Path, device: str, *, port: int,
                  gateway_port: int, out: str, initiate: bool = False, once: bool = True,
-                 extra: tuple[str, ...] = ()) -> None:
+                 extra: tuple[str, ...] = (), natt_port: int | None = None) -> None:
+        """`natt_port`: the NAT-T socket's (default: a free one, so that peers on one
+        loopback never meet on 4500)."""
+        natt_port = natt_port if natt_port is not None else free_ports(1)[0]
         argv = [sys.executable, "-m", "sim", "peer", str(topology), device,
-                "--listen", f"127.0.0.1:{port}",
+                "--listen", f"127.0.0.1:{port}", "--natt-port", str(natt_port),
                 "--gateway-address", f"ike_cert_gw_01=127.0.0.1:{gateway_port}",
                 "--out", out, *(("--initiate", "ike_cert_gw_01") if initiate else ()),
                 *(("--once",) if once else ()), *extra]
