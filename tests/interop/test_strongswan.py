@@ -501,6 +501,11 @@ def test_nat_t(tmp_path: Path, initiator: str) -> None:
     assert re.search(rf"IKE_SA {GATEWAY}\[\d+\] established between {ADDRESS[swan]}\[",
                      outcome.charon), context
     assert "NAT keepalives" not in "\n".join(outcome.kmd), context  # ikesim is not behind it
+    # results.json has charon's messages on 4500 too (read behind the non-ESP marker)
+    [negotiation] = outcome.results["negotiations"]
+    heard = [(m["exchange"], m["encrypted"]) for m in negotiation["messages"]
+             if m["sender"] == ADDRESS[swan]]
+    assert ("IDENTITY_PROTECTION", True) in heard and ("QUICK_MODE", True) in heard, heard
 
 
 def test_nat_t_on_loopback_sends_keepalives(tmp_path: Path) -> None:
