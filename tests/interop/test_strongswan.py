@@ -53,18 +53,18 @@ _CERTIFICATES = re.compile(r"^(Received )\d+( certificate\(s\) from )")
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
 
 
-def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
+def figure4(folder: Path, *, ecdsa: int | None = None, aggressive: bool = False,
             revoke_at_start: str | None = None, b_without_root: bool = False,
             a_proposal: bool = False, expects: str | None = None,
             identity: str = "inet", pfs: bool = False, expired: str | None = None,
             every_ca: bool = False, nat_keepalive: int | None = None) -> Path:
-    """figure4-multilevel with `ike traceoptions flag all` on both hosts, and optionally
-    ECDSA P-256 device keys and signatures, Aggressive Mode, a host's certificate revoked at
-    0 s (Host-B by Sales-CA, Host-A by Dev-CA), Host-B without the Root-CA profile (Host-A's
-    CA unknown to it), Host-A proposing AES-128, SHA-256 and group 14 (Host-B's proposal
-    then mismatches), a host expecting its peer's identity to be 30.1.1.99, both hosts'
-    local-identity a hostname or their distinguished-name, PFS (group 5) in Quick Mode, a
-    host's certificate expired the day before the start, or each host holding the CA
+    """figure4-multilevel with `ike traceoptions flag all` on both hosts, and optionally ECDSA
+    P-256 or P-384 device keys and signatures (`ecdsa` 256 or 384), Aggressive Mode, a host's
+    certificate revoked at 0 s (Host-B by Sales-CA, Host-A by Dev-CA), Host-B without the
+    Root-CA profile (Host-A's CA unknown to it), Host-A proposing AES-128, SHA-256 and group 14
+    (Host-B's proposal then mismatches), a host expecting its peer's identity to be 30.1.1.99,
+    both hosts' local-identity a hostname or their distinguished-name, PFS (group 5) in Quick
+    Mode, a host's certificate expired the day before the start, or each host holding the CA
     certificates and profiles of the other's chain too (Host-A Sales-CA, Host-B Eng-CA and
     Dev-CA), or both gateways' nat-keepalive interval."""
     text = FIGURE4.read_text()
@@ -76,10 +76,10 @@ def figure4(folder: Path, *, ecdsa: bool = False, aggressive: bool = False,
 
     pki = "      set security pki traceoptions flag all\n"
     replace(pki, pki + "      set security ike traceoptions flag all\n", 2)
-    if ecdsa:
-        replace("key: rsa-1024", "key: ecdsa-256", 2)
+    if ecdsa is not None:
+        replace("key: rsa-1024", f"key: ecdsa-{ecdsa}", 2)
         replace("authentication-method rsa-signatures",
-                "authentication-method ecdsa-signatures-256", 2)
+                f"authentication-method ecdsa-signatures-{ecdsa}", 2)
     if aggressive:
         replace("ike_cert_pol_01 mode main", "ike_cert_pol_01 mode aggressive", 2)
     if revoke_at_start is not None:
@@ -264,20 +264,20 @@ def assert_agreed(outcome: Outcome, *, initiator: str) -> None:
     assert outcome.code == 0, context
 
 
-@pytest.mark.parametrize("ecdsa", [False, True], ids=["rsa", "ecdsa"])
+@pytest.mark.parametrize("ecdsa", [None, 256, 384], ids=["rsa", "ecdsa", "ecdsa384"])
 @pytest.mark.parametrize("initiator", ["ikesim", "strongswan"])
-def test_main_mode_and_quick_mode(tmp_path: Path, initiator: str, ecdsa: bool) -> None:
-    """RSA and ECDSA P-256 certificates (ECDSA: strongSwan's HASH is HMAC-SHA-256 keyed with
-    SKEYID although the proposal says SHA-1, and ikesim's too), charon reporting the
-    scheme it verified."""
+def test_main_mode_and_quick_mode(tmp_path: Path, initiator: str, ecdsa: int | None) -> None:
+    """RSA and ECDSA P-256 and P-384 certificates (ECDSA: strongSwan's HASH is HMAC-SHA-256
+    or -384 keyed with SKEYID although the proposal says SHA-1, and ikesim's too), charon
+    reporting the scheme it verified: the HASH as the digest, r|s (RFC 4754)."""
     device = ROLE[initiator]
     outcome = negotiate(tmp_path, figure4(tmp_path, ecdsa=ecdsa), ikesim_device=device,
                         initiator=initiator)
     assert_agreed(outcome, initiator=initiator)
     assert_logs_as_simulated(outcome, uncommitted=_uncommitted(outcome, initiator))
-    method = "ECDSA" if ecdsa else "RSA"
-    assert re.search(rf"authentication of '{ADDRESS[device]}' with \S*{method}\S* successful",
-                     outcome.charon), outcome.charon
+    scheme = "ECDSA_WITH_NULL" if ecdsa else "RSA_EMSA_PKCS1_NULL"
+    assert f"authentication of '{ADDRESS[device]}' with {scheme} successful" in \
+        outcome.charon, outcome.charon
     assert f"xchg = Identity protect, auth_method = {'ECDSA' if ecdsa else 'RSA'}" in \
         "\n".join(outcome.kmd)
 
