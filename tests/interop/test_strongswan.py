@@ -153,6 +153,24 @@ class Outcome:
     simulated_pkid: list[str]
 
 
+# One start for the session: the export and the simulation of each topology variant are then
+# made once (they take seconds), and every peer started with it holds those certificates.
+START = datetime.now(UTC).replace(microsecond=0).isoformat()
+_MADE: dict[str, Path] = {}
+
+
+def _made(tmp_path: Path, topology: Path) -> Path:
+    """A folder with the export (pki/) and the simulation (sim/) of `topology`'s text."""
+    text = topology.read_text()
+    if text not in _MADE:
+        folder = tmp_path / "made"
+        folder.mkdir()
+        ikesim(folder, "pki", "export", str(topology), "--out", "pki", "--start", START)
+        ikesim(folder, "run", str(topology), "--out", "sim", "--until", "60s", "--quiet")
+        _MADE[text] = folder
+    return _MADE[text]
+
+
 def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: str,
               aggressive: bool = False, proposals: str = IKE, identity: str = "inet",
               esp: str = ESP, charon_cas: tuple[str, ...] | None = None,
@@ -164,9 +182,7 @@ def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: 
     LOOPBACK_PORTS, and ikesim runs on after the negotiation until it sent NAT keepalives
     for KEEPALIVES seconds."""
     swan_device = OTHER[ikesim_device]
-    start = datetime.now(UTC).replace(microsecond=0).isoformat()
-    ikesim(tmp_path, "pki", "export", str(topology), "--out", "pki", "--start", start)
-    ikesim(tmp_path, "run", str(topology), "--out", "sim", "--until", "60s", "--quiet")
+    made = _made(tmp_path, topology)
     connection = Connection(name=GATEWAY, child=VPN, local_id=SWAN_ID[identity](swan_device),
                             remote_id=SWAN_ID[identity](ikesim_device),
                             certificate=f"{swan_device}.pem",
@@ -177,10 +193,10 @@ def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: 
     ports = LOOPBACK_PORTS if loopback else (500, 4500)
     charon = peer = None
     try:
-        charon = Charon(lab, tmp_path / "charon", tmp_path / "pki" / swan_device, connection,
+        charon = Charon(lab, tmp_path / "charon", made / "pki" / swan_device, connection,
                         cas=charon_cas, ports=ports)
         peer = IkesimPeer(lab, tmp_path, topology, ikesim_device, GATEWAY, out="live",
-                          initiate=initiator == "ikesim", start=start, once=not loopback,
+                          initiate=initiator == "ikesim", start=START, once=not loopback,
                           charon_ports=ports)
         if initiator == "strongswan":
             peer.listening()
@@ -193,10 +209,10 @@ def negotiate(tmp_path: Path, topology: Path, *, ikesim_device: str, initiator: 
         return Outcome(code=code, kmd=untimed(peer.kmd()),
                        results=json.loads((peer.run / "results.json").read_text()),
                        charon=charon.log(),
-                       simulated=untimed((tmp_path / "sim" / "logs" / ikesim_device
+                       simulated=untimed((made / "sim" / "logs" / ikesim_device
                                           / "kmd").read_text()),
                        pkid=untimed((peer.run / "logs" / ikesim_device / "pkid").read_text()),
-                       simulated_pkid=untimed((tmp_path / "sim" / "logs" / ikesim_device
+                       simulated_pkid=untimed((made / "sim" / "logs" / ikesim_device
                                                / "pkid").read_text()))
     finally:
         if peer is not None:
