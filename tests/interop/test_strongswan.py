@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import struct
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from tests.interop.strongswan import (
     unavailable,
     untimed,
 )
-from tests.sim.live.peers import staged_log
+from tests.sim.live.peers import staged_log, udp_datagrams
 
 FIGURE4 = Path(__file__).resolve().parents[2] / "topologies" / "figure4-multilevel.yaml"
 GATEWAY, VPN = "ike_cert_gw_01", "ipsec_cert_vpn_01"
@@ -538,24 +537,8 @@ def test_nat_t_on_loopback_sends_keepalives(tmp_path: Path) -> None:
         context
     assert re.search(r"received packet: from 127\.0\.0\.1\[4500\] to 127\.0\.0\.1\[5001\]",
                      outcome.charon), context
-    keepalives = [udp for udp in _udp(tmp_path / "live" / "logs" / device / "socket.pcap")
+    keepalives = [udp for udp in udp_datagrams(tmp_path / "live" / "logs" / device
+                                               / "socket.pcap")
                   if udp == ("30.1.1.31", 4500, "30.1.1.51", 4500, b"\xff")]
     assert len(keepalives) >= 2, context
 
-
-def _udp(pcap: Path) -> list[tuple[str, int, str, int, bytes]]:
-    """The UDP datagrams of a raw-IPv4 pcap: (source, port, destination, port, payload)."""
-    data = pcap.read_bytes()
-    found, at = [], 24
-    while at < len(data):
-        length = struct.unpack_from("<I", data, at + 8)[0]
-        packet = data[at + 16:at + 16 + length]
-        at += 16 + length
-        header = (packet[0] & 0x0F) * 4
-        if packet[9] != 17:
-            continue
-        sport, dport, size = struct.unpack_from("!HHH", packet, header)
-        found.append((".".join(map(str, packet[12:16])), sport,
-                      ".".join(map(str, packet[16:20])), dport,
-                      packet[header + 8:header + size]))
-    return found
