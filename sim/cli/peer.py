@@ -1,7 +1,8 @@
-"""`ikesim peer TOPOLOGY DEVICE [--listen ADDR[:PORT]] [--initiate GATEWAY]
-[--gateway-address GATEWAY=ADDR[:PORT]] [--out DIR] [--once]`: one device of a topology as a
-live IKE peer on a real UDP socket (sim.live), until Ctrl-C or, with --once, the end of the
-first negotiation. The run folder is then a normal one: `ikesim show` and `ikesim cli` read it.
+"""`ikesim peer TOPOLOGY DEVICE [--listen ADDR[:PORT]] [--natt-port PORT] [--initiate GATEWAY]
+[--gateway-address GATEWAY=ADDR[:PORT[:NAT-T-PORT]]] [--out DIR] [--once]`: one device of a
+topology as a live IKE peer on real UDP sockets (sim.live), IKE and NAT-T, until Ctrl-C or,
+with --once, the end of the first negotiation. The run folder is then a normal one: `ikesim
+show` and `ikesim cli` read it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from pki.files import shown
 from sim.cli.errors import UsageError
 from sim.cli.run import topology_path, warn
 from sim.live.driver import CAPTURE, LivePeer, bind, peer_endpoints
-from sim.live.endpoints import Endpoint, parse_endpoint, parse_gateway_address
+from sim.live.endpoints import (
+    NAT_T_PORT,
+    Endpoint,
+    Remote,
+    check_port,
+    parse_endpoint,
+    parse_gateway_address,
+)
 from sim.live.start import started
 from sim.report.run_folder import RunFolder
 from sim.topology import Topology, load_topology
@@ -32,12 +40,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     peer.add_argument("--listen", metavar="ADDR[:PORT]", default=DEFAULT_LISTEN,
                       help=f"the IPv4 address and UDP port to listen on (default "
                            f"{DEFAULT_LISTEN}; ports below 1024 need privileges)")
+    peer.add_argument("--natt-port", metavar="PORT", default=str(NAT_T_PORT),
+                      help=f"the UDP port for NAT-T on the --listen address (default "
+                           f"{NAT_T_PORT}): IKE floats there, behind the non-ESP marker, when "
+                           "the NAT-D payloads find a NAT")
     peer.add_argument("--initiate", metavar="GATEWAY",
                       help="start a negotiation with this gateway (default: respond only)")
     peer.add_argument("--gateway-address", action="append", default=[],
-                      metavar="GATEWAY=ADDR[:PORT]",
-                      help="where the gateway's peer really is (port 500 unless given); "
-                           "repeatable. Only these are ever sent to or answered")
+                      metavar="GATEWAY=ADDR[:PORT[:NAT-T-PORT]]",
+                      help="where the gateway's peer really is (ports 500 and 4500 unless "
+                           "given); repeatable. Only these are ever sent to or answered")
     peer.add_argument("--out", metavar="DIR",
                       help="run folder (default: runs/<name>-peer-<device>/)")
     peer.add_argument("--fetch-crls", action="store_true",
@@ -57,6 +69,10 @@ def run_peer(args: argparse.Namespace) -> int:
     topology = started(load_topology(topology_path(args.topology)), args.start)
     device = _device(topology, args.device)
     listen = parse_endpoint("--listen", args.listen)
+    nat_t = Endpoint(host=listen.host, port=check_port("--natt-port", args.natt_port))
+    if nat_t.port == listen.port:
+        raise UsageError(f"--natt-port {nat_t.port}: the --listen port already; NAT-T needs a "
+                         "port of its own")
     gateways = _gateways(topology, device, args.gateway_address)
     if args.initiate is not None:
         _gateway(topology, device, "--initiate", args.initiate)
@@ -70,20 +86,26 @@ def run_peer(args: argparse.Namespace) -> int:
            else Path("runs") / f"{topology.name}-peer-{device}")
     sock = bind(listen)  # before the run folder: a port in use leaves nothing behind
     try:
-        folder_cm = RunFolder.open(out)
+        nat_t_sock = bind(nat_t, option="--natt-port")
     except BaseException:
         sock.close()
         raise
+    try:
+        folder_cm = RunFolder.open(out)
+    except BaseException:
+        sock.close()
+        nat_t_sock.close()
+        raise
     with folder_cm as folder:
-        peer = LivePeer.start(topology, device=device, sock=sock, peers=peers,
-                              out=folder.path, fetch_crls=args.fetch_crls)
+        peer = LivePeer.start(topology, device=device, sock=sock, nat_t_sock=nat_t_sock,
+                              peers=peers, out=folder.path, fetch_crls=args.fetch_crls)
         # The handlers go in before "listening" is printed: whoever waits for that line may
         # signal at once, and the peer must then stop and save, not die.
         previous = {number: signal.signal(number, lambda *_: peer.stop())
                     for number in (signal.SIGINT, signal.SIGTERM)}  # Ctrl-C, kill: stop
         try:
             print(f"ikesim peer: {device} of {topology.name} listening on "
-                  f"{peer.network.local}"
+                  f"{peer.network.local} (NAT-T {nat_t.port})"
                   + "".join(f"; {name} is {where}" for name, where in gateways.items()),
                   file=sys.stderr, flush=True)
             code = peer.run(initiate=args.initiate, once=args.once)
@@ -120,12 +142,12 @@ def _gateway(topology: Topology, device: str, option: str, name: str) -> None:
                          "which ikesim peer does not serve yet")
 
 
-def _gateways(topology: Topology, device: str, items: list[str]) -> dict[str, Endpoint]:
-    found: dict[str, Endpoint] = {}
+def _gateways(topology: Topology, device: str, items: list[str]) -> dict[str, Remote]:
+    found: dict[str, Remote] = {}
     for item in items:
-        name, endpoint = parse_gateway_address(item)
+        name, remote = parse_gateway_address(item)
         _gateway(topology, device, "--gateway-address", name)
         if name in found:
             raise UsageError(f"--gateway-address {name}: given twice")
-        found[name] = endpoint
+        found[name] = remote
     return found

@@ -255,6 +255,21 @@ def derive_keys(*, hash_alg: HashAlgorithm, cipher: EncryptionAlgorithm, ni_b: b
                       enc_key=key[:cipher.key_size], iv=iv)
 
 
+# The hash each ECDSA method is defined with (RFC 4754 section 4: SHA-256 for ECDSA-256,
+# SHA-384 for ECDSA-384). In IKEv1 it is also the prf of HASH_I/HASH_R, keyed with SKEYID,
+# whatever hash the proposal negotiated: the signed HASH is then a digest of the curve's own
+# size. strongSwan's IKEv1 does exactly this (keymat_v1.c's prf_auth); with the negotiated
+# prf instead, an ECDSA-256 proposal with SHA-1 signs a 20-byte HASH no such peer verifies.
+_ECDSA_PRF = {AuthMethod.ECDSA_256: HashAlgorithm.SHA256,
+              AuthMethod.ECDSA_384: HashAlgorithm.SHA384}
+
+
+def auth_prf(method: AuthMethod, negotiated: HashAlgorithm) -> HashAlgorithm:
+    """The prf of HASH_I/HASH_R for `method`: the curve's hash for ECDSA, else the
+    negotiated one."""
+    return _ECDSA_PRF.get(method, negotiated)
+
+
 def hash_i(hash_alg: HashAlgorithm, skeyid: bytes, *, gxi: bytes, gxr: bytes, cky_i: bytes,
            cky_r: bytes, sai_b: bytes, idii_b: bytes) -> bytes:
     return prf(hash_alg, skeyid, gxi + gxr + cky_i + cky_r + sai_b + idii_b)

@@ -47,7 +47,8 @@ class PeerIdentity:
     def _auth_hash(self, of: Role) -> bytes:
         args = dict(gxi=self._gxi, gxr=self._gxr, cky_i=self.icookie, cky_r=self.rcookie,
                     sai_b=self._sai_b)
-        alg = self.proposal.authentication_algorithm
+        alg = crypto.auth_prf(self.proposal.authentication_method,
+                              self.proposal.authentication_algorithm)
         if of is Role.INITIATOR:
             return crypto.hash_i(alg, self.keys.skeyid, idii_b=self._idii_b, **args)
         return crypto.hash_r(alg, self.keys.skeyid, idir_b=self._idir_b, **args)

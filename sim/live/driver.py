@@ -2,8 +2,9 @@
 (simpy.rt, not strict: a slow signature makes the device late, as a busy SRX is, instead of
 failing the run) and its network one UDP socket (sim.live.transport).
 
-    peers = peer_endpoints(topology, "Host-B", {"ike_cert_gw_01": endpoint})
-    peer = LivePeer.start(topology, device="Host-B", sock=bind(listen), peers=peers,
+    peers = peer_endpoints(topology, "Host-B", {"ike_cert_gw_01": remote})
+    peer = LivePeer.start(topology, device="Host-B", sock=bind(listen),
+                          nat_t_sock=bind(nat_t, option="--natt-port"), peers=peers,
                           out=folder)
     code = peer.run(initiate=None, once=True)   # None: stopped (peer.stop(), on a signal)
     peer.close()
@@ -24,12 +25,13 @@ import simpy
 import simpy.rt
 
 from pki.files import inside, write_file
+from sim.ike.natt import NAT_T_PORT, NON_ESP_MARKER
 from sim.ike.payloads import Header, PayloadMalformed
 from sim.junos import kmd_messages as msg
 from sim.live.answers import LiveAnswers
 from sim.live.control import ControlServer
 from sim.live.crl_source import fetching
-from sim.live.endpoints import Endpoint, PeerSetupError
+from sim.live.endpoints import Endpoint, PeerSetupError, Remote
 from sim.live.results import LiveResults
 from sim.live.transport import LiveNetwork
 from sim.report.pcap import pcap_bytes
@@ -58,17 +60,20 @@ class LivePeer:
 
     @classmethod
     def start(cls, topology: Topology, *, device: str, sock: socket.socket,
-              peers: Mapping[str, Endpoint], out: Path, fetch_crls: bool = False) -> LivePeer:
+              nat_t_sock: socket.socket | None = None, peers: Mapping[str, Remote],
+              out: Path, fetch_crls: bool = False) -> LivePeer:
         """Build the device as the simulation does (same seed, keys and certificates) on the
-        bound socket `sock` (`bind`), which it then owns; `peers` (`peer_endpoints`) maps
-        the topology addresses of its peers to the real endpoints; `fetch_crls`: a CRL
-        from a host that is no server of the topology comes over real HTTP."""
+        bound sockets (`bind`) `sock` for IKE and `nat_t_sock` for NAT-T, which it then
+        owns; `peers` (`peer_endpoints`) maps the topology addresses of its peers to the real
+        ones; `fetch_crls`: a CRL from a host that is no server of the topology comes over
+        real HTTP."""
         try:
             env = simpy.rt.RealtimeEnvironment(strict=False)
             world = World(start=topology.start, seed=topology.seed, env=env)
             holder: list[Device] = []
-            network = LiveNetwork(env, sock=sock, address=topology.devices[device].address,
-                                  peers=peers, unknown=lambda host: _unknown(holder, host))
+            network = LiveNetwork(env, sock=sock, nat_t_sock=nat_t_sock,
+                                  address=topology.devices[device].address, peers=peers,
+                                  unknown=lambda host: _unknown(holder, host))
             world.network = network
             scenario = Scenario.build(topology, out=out, world=world, results=LiveResults(),
                                       only=device)
@@ -76,6 +81,8 @@ class LivePeer:
             control = ControlServer.open(out, LiveAnswers(holder[0]), clock=lambda: env.now)
         except BaseException:
             sock.close()
+            if nat_t_sock is not None:
+                nat_t_sock.close()
             raise
         if fetch_crls:
             holder[0].pkid.resolve = fetching(holder[0].pkid.resolve, env)
@@ -150,8 +157,13 @@ class LivePeer:
     def _heard(self, datagram: Datagram) -> None:
         """The peer's messages in results.json too (a simulation records each side's sends;
         here the other side is not ours)."""
+        data = datagram.payload
+        if datagram.dport == NAT_T_PORT:  # IKE behind the non-ESP marker, or no IKE at all
+            if not data.startswith(NON_ESP_MARKER):
+                return  # a keepalive, or ESP in UDP: kmd's to drop
+            data = data[len(NON_ESP_MARKER):]
         try:
-            header = Header.decode(datagram.payload)
+            header = Header.decode(data)
         except PayloadMalformed:
             return  # kmd traced and dropped it
         results = self.scenario.results
@@ -159,7 +171,7 @@ class LivePeer:
         results.heard(
             header.icookie, at=self.scenario.world.env.now, sender=datagram.src,
             receiver=datagram.dst, exchange=header.exchange.name,
-            encrypted=header.encrypted, data=datagram.payload)
+            encrypted=header.encrypted, data=data)
 
     def _settle(self) -> None:
         """Name the real initiator of each negotiation this device answered (kmd's SA knows
@@ -178,29 +190,32 @@ def _unknown(holder: list[Device], host: str) -> None:
 
 
 def peer_endpoints(topology: Topology, device: str,
-                   gateways: Mapping[str, Endpoint]) -> dict[str, Endpoint]:
-    """Each gateway's topology address -> the real endpoint the user named for it (`gateways`:
+                   gateways: Mapping[str, Remote]) -> dict[str, Remote]:
+    """Each gateway's topology address -> the real peer the user named for it (`gateways`:
     gateway names of the device, each checked to have an address)."""
     config = topology.devices[device].config
-    peers: dict[str, Endpoint] = {}
-    for name, endpoint in gateways.items():
+    peers: dict[str, Remote] = {}
+    for name, remote in gateways.items():
         address = config.ike.gateways[name].addresses[0]
-        if endpoint in peers.values() or address in peers:
-            raise PeerSetupError(f"--gateway-address {name}={endpoint}: another gateway already "
-                             "uses that peer; one endpoint per peer")
-        peers[address] = endpoint
+        taken = {e for other in peers.values() for e in (other.ike, other.nat_t)}
+        if {remote.ike, remote.nat_t} & taken or address in peers:
+            raise PeerSetupError(f"--gateway-address {name}={remote.ike}: another gateway "
+                                 "already uses that peer; one endpoint per peer")
+        peers[address] = remote
     return peers
 
 
-def bind(listen: Endpoint) -> socket.socket:
-    """The peer's UDP socket, or a PeerSetupError saying why it cannot listen there."""
+def bind(listen: Endpoint, *, option: str = "--listen") -> socket.socket:
+    """A UDP socket of the peer, or a PeerSetupError saying why it cannot listen there
+    (`option` names where the address came from)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.bind((listen.host, listen.port))
     except OSError as exc:
         sock.close()
-        hint = (" (ports below 1024 need privileges: try --listen "
-                f"{listen.host}:5000)" if exc.errno == errno.EACCES else "")
-        raise PeerSetupError(f"--listen {listen}: cannot listen there: "
-                         f"{exc.strerror or exc}{hint}") from None
+        hint = (f" (ports below 1024 need privileges: try {option} "
+                f"{'' if option == '--natt-port' else listen.host + ':'}5000)"
+                if exc.errno == errno.EACCES else "")
+        raise PeerSetupError(f"{option} {listen}: cannot listen there: "
+                             f"{exc.strerror or exc}{hint}") from None
     return sock

@@ -3,9 +3,10 @@
 Each test gets a small lab: two network namespaces joined by a veth pair, one holding the
 topology address of the ikesim device, the other that of its peer, where charon runs. Both
 sides then speak from port 500 at the addresses the topology gives them, so what each puts in
-its NAT-D payloads matches what the other sees (on one loopback address with high ports,
-charon would detect a NAT and prefix the non-ESP marker, which `ikesim peer` does not speak
-yet). Nothing touches the host's own network: the namespaces vanish with their last process.
+its NAT-D payloads matches what the other sees. Or (Lab.loopback) one namespace where both
+speak on 127.0.0.1, charon on high ports: the NAT-D payloads then show a NAT both ways, and
+IKE floats to the NAT-T ports. Nothing touches the host's own network: the namespaces vanish
+with their last process.
 
 ikesim is driven through its command line (`python -m sim peer`, `python -m sim pki export`,
 `python -m sim run`) only. Every wait has a deadline; charon and the namespaces are killed at
@@ -30,9 +31,7 @@ CHARON = Path("/usr/lib/ipsec/charon")
 DEADLINE = 60.0  # seconds any one step may take: a hang fails the test, never blocks CI
 # charon's plugins for IKEv1 with certificates, nothing else (no network fetching: the CRLs
 # come from the exported files). kernel-netlink installs the IPsec SAs in the lab's namespace
-# where the kernel has ESP (XFRM). kernel-libipsec would install them in charon on any kernel,
-# but it needs UDP encapsulation and so makes charon fake a NAT, which moves IKE to port 4500:
-# `ikesim peer` does not speak NAT-T yet.
+# where the kernel has ESP (XFRM); the tests judge Quick Mode by both sides' logs where not.
 PLUGINS = ("random nonce openssl pem pkcs1 pkcs8 x509 pubkey constraints revocation "
            "kernel-netlink socket-default vici")
 _TIME = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d ", re.MULTILINE)
@@ -80,6 +79,20 @@ class Lab:
         self.charon = charon
 
     @classmethod
+    def loopback(cls) -> Lab:
+        """One namespace, both sides on its 127.0.0.1."""
+        holder = subprocess.Popen(["unshare", "-n", "sleep", str(int(DEADLINE * 10))])
+        side = Side(pid=holder.pid, address="127.0.0.1")
+        lab = cls([holder], side, side)
+        try:
+            time.sleep(0.2)  # unshare has entered its namespace before sleep starts
+            lab._ip(side, "link", "set", "lo", "up")
+        except BaseException:
+            lab.close()
+            raise
+        return lab
+
+    @classmethod
     def open(cls, ikesim_address: str, charon_address: str) -> Lab:
         holders = [subprocess.Popen(["unshare", "-n", "sleep", str(int(DEADLINE * 10))])
                    for _ in range(2)]
@@ -110,10 +123,10 @@ class Lab:
             holder.wait()
 
 
-def strongswan_conf(folder: Path) -> str:
+def strongswan_conf(folder: Path, ports: tuple[int, int] = (500, 4500)) -> str:
     return f"""charon {{
-  port = 500
-  port_nat_t = 4500
+  port = {ports[0]}
+  port_nat_t = {ports[1]}
   load_modular = no
   load = {PLUGINS}
   install_routes = no
@@ -156,12 +169,14 @@ class Connection:
     esp_proposals: str
     esp_lifetime: int
     aggressive: bool = False
+    encap: bool = False  # fake NAT-D payloads: both sides see a NAT, IKE floats to 4500
 
     def text(self, local: str, remote: str) -> str:
         return f"""connections {{
   {self.name} {{
     version = 1
     aggressive = {"yes" if self.aggressive else "no"}
+    encap = {"yes" if self.encap else "no"}
     local_addrs = {local}
     remote_addrs = {remote}
     proposals = {self.proposals}
@@ -195,14 +210,23 @@ class Charon:
     """A charon of its own in the lab's charon namespace, configured in `folder` from the
     swanctl folder `ikesim pki export` wrote for the device strongSwan plays."""
 
-    def __init__(self, lab: Lab, folder: Path, exported: Path, connection: Connection) -> None:
+    def __init__(self, lab: Lab, folder: Path, exported: Path, connection: Connection, *,
+                 cas: tuple[str, ...] | None = None,
+                 ports: tuple[int, int] = (500, 4500)) -> None:
+        """`cas`: the CA certificates of the export charon holds (x509ca/<name>.pem), all
+        when None; it sends a CR payload for each, and its own chain's as CERT payloads.
+        `ports`: its IKE and NAT-T ports."""
         self.folder = folder
         self.connection = connection
         folder.mkdir(parents=True)
         for kind in ("x509ca", "x509crl", "x509", "private"):
             if (exported / kind).is_dir():
                 shutil.copytree(exported / kind, folder / kind)
-        (folder / "strongswan.conf").write_text(strongswan_conf(folder))
+        if cas is not None:
+            for held in (folder / "x509ca").iterdir():
+                if held.stem not in cas:
+                    held.unlink()
+        (folder / "strongswan.conf").write_text(strongswan_conf(folder, ports))
         (folder / "swanctl.conf").write_text(connection.text(lab.charon.address,
                                                               lab.ikesim.address))
         self.log_path = folder / "charon.log"
@@ -263,12 +287,14 @@ class IkesimPeer(Peer):
     topology address, its gateway pointed at charon's (the loopback peer's waits, reused)."""
 
     def __init__(self, lab: Lab, cwd: Path, topology: Path, device: str, gateway: str, *,
-                 out: str, initiate: bool, start: str) -> None:
+                 out: str, initiate: bool, start: str, once: bool = True,
+                 charon_ports: tuple[int, int] = (500, 4500)) -> None:
         argv = lab.ikesim.argv(
             sys.executable, "-m", "sim", "peer", str(topology), device,
             "--listen", f"{lab.ikesim.address}:500",
-            "--gateway-address", f"{gateway}={lab.charon.address}:500",
-            "--out", out, "--once", "--start", start,
+            "--gateway-address", f"{gateway}={lab.charon.address}:{charon_ports[0]}:"
+                                 f"{charon_ports[1]}",
+            "--out", out, "--start", start, *(("--once",) if once else ()),
             *(("--initiate", gateway) if initiate else ()))
         self.run = cwd / out
         self.device = device

@@ -7,6 +7,7 @@ import re
 import selectors
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -67,11 +68,18 @@ class Peer:
 
     def __init__(self, cwd: Path, topology: Path, device: str, *, port: int,
                  gateway_port: int, out: str, initiate: bool = False, once: bool = True,
-                 extra: tuple[str, ...] = ()) -> None:
+                 extra: tuple[str, ...] = (), natt_port: int | None = None,
+                 gateway: str = "ike_cert_gw_01", gateway_natt_port: int | None = None
+                 ) -> None:
+        """`natt_port`: the NAT-T socket's (default: a free one, so that peers on one
+        loopback never meet on 4500); `gateway_natt_port`: the peer's (default 4500)."""
+        natt_port = natt_port if natt_port is not None else free_ports(1)[0]
+        where = f"127.0.0.1:{gateway_port}" + (
+            f":{gateway_natt_port}" if gateway_natt_port is not None else "")
         argv = [sys.executable, "-m", "sim", "peer", str(topology), device,
-                "--listen", f"127.0.0.1:{port}",
-                "--gateway-address", f"ike_cert_gw_01=127.0.0.1:{gateway_port}",
-                "--out", out, *(("--initiate", "ike_cert_gw_01") if initiate else ()),
+                "--listen", f"127.0.0.1:{port}", "--natt-port", str(natt_port),
+                "--gateway-address", f"{gateway}={where}",
+                "--out", out, *(("--initiate", gateway) if initiate else ()),
                 *(("--once",) if once else ()), *extra]
         self.run = cwd / out
         self.process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
@@ -130,3 +138,21 @@ def staged_log(peer: Peer, device: str, ready: Callable[[str], bool]) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"{device}'s kmd log never got there")
+
+
+def udp_datagrams(pcap: Path) -> list[tuple[str, int, str, int, bytes]]:
+    """The UDP datagrams of a raw-IPv4 pcap (unfragmented): (source, port, destination,
+    port, payload)."""
+    data = pcap.read_bytes()
+    found, at = [], 24
+    while at < len(data):
+        length = struct.unpack_from("<I", data, at + 8)[0]
+        packet = data[at + 16:at + 16 + length]
+        at += 16 + length
+        header = (packet[0] & 0x0F) * 4
+        if packet[9] != socket.IPPROTO_UDP:
+            continue
+        sport, dport, size = struct.unpack_from("!HHH", packet, header)
+        found.append((socket.inet_ntoa(packet[12:16]), sport, socket.inet_ntoa(packet[16:20]),
+                      dport, packet[header + 8:header + size]))
+    return found
