@@ -34,20 +34,23 @@ TOPOLOGY = Path(__file__).resolve().parents[1] / "topologies" / "figure4-multile
 COMMAND = "show security ike security-associations"
 
 
-def _ports() -> tuple[int, int]:
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+def _ports() -> tuple[int, ...]:
+    """Four free UDP ports: IKE and NAT-T for each of the two peers."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
     for sock in socks:
         sock.bind(("127.0.0.1", 0))
     ports = tuple(sock.getsockname()[1] for sock in socks)
     for sock in socks:
         sock.close()
-    return ports  # type: ignore[return-value]
+    return ports
 
 
-def _peer(cwd: Path, device: str, port: int, other: int, *extra: str) -> subprocess.Popen:
+def _peer(cwd: Path, device: str, ports: tuple[int, int], other: tuple[int, int],
+          *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "sim", "peer", str(TOPOLOGY), device, "--listen",
-         f"127.0.0.1:{port}", "--gateway-address", f"ike_cert_gw_01=127.0.0.1:{other}",
+         f"127.0.0.1:{ports[0]}", "--natt-port", str(ports[1]), "--gateway-address",
+         f"ike_cert_gw_01=127.0.0.1:{other[0]}:{other[1]}",
          "--out", device, *extra], cwd=cwd, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
 
@@ -87,7 +90,8 @@ def main() -> None:
     repeat = parser.parse_args().repeat
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
-        port_a, port_b = _ports()
+        ports = _ports()
+        port_a, port_b = ports[:2], ports[2:]
         b = _peer(cwd, "Host-B", port_b, port_a)
         time.sleep(5)  # its keys and certificates are built
         a = _peer(cwd, "Host-A", port_a, port_b, "--initiate", "ike_cert_gw_01")
