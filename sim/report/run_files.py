@@ -6,6 +6,7 @@
     pki/cas/scep/         the SCEP CAs' keys and policies, for `ikesim cli` (sim.report.scep_files)
     pki/<device>/         the device's certificate store        (DeviceState.save)
     devices/<device>/     its configuration and state.json      (DeviceState.save)
+    not-kept.json         the group members that got none of these (sim.topology.expand)
 
 (logs/<device>/ are written while the run goes, plots/ by sim.report.plots.) Every path is checked
 with pki.files.inside, so that no name, however it got past the topology's checks, and no
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
 from sim.junos.state_file import write_json
+from sim.report.run_folder import NOT_KEPT
 from sim.report.scep_files import write_scep_cas
 from sim.topology.limits import CA_FOLDER
 
@@ -47,8 +49,15 @@ def write_run_files(scenario: FinishedRun, root: Path) -> Path:
             write_file(inside(cas, f"{ca}.crl"), crl.public_bytes(pem))
     scenario.crl_history.write(cas, start=scenario.world.start, end_s=scenario.world.env.now)
     write_scep_cas(scenario, root)
+    unkept = []
     for device in scenario.devices.values():
-        device.snapshot().save(root)
+        if device.keep:
+            device.snapshot().save(root)
+        else:
+            unkept.append(device.name)
+    if unkept:
+        # What `ikesim show` reads to tell a device the run did not keep from a wrong name.
+        write_json(inside(root, NOT_KEPT), {"devices": unkept})
     path = inside(root, "results.json")
     write_json(path, scenario.results_json())
     return path

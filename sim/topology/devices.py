@@ -34,6 +34,7 @@ from sim.topology.limits import CA_FOLDER, MAX_DEVICES
 from sim.topology.reader import (
     Reader,
     delay,
+    flag,
     integer,
     ipv4,
     key_spec,
@@ -82,7 +83,7 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
     seen_ids: dict[str, str] = {}
     for name, entry, path in r.entries(section, "device", "devices", {
             "address", "serial", "clock-offset", "enroll", "ca-certificates", "crls", "config",
-            "pkid-processing", "download-timeout", "key-pool"}):
+            "pkid-processing", "download-timeout", "key-pool", "keep"}):
         if name == CA_FOLDER:
             raise r.fail(section, name, f"{path}: the name {CA_FOLDER} is taken in the run "
                                         f"folder (pki/{CA_FOLDER}/ holds the CAs' "
@@ -123,6 +124,7 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
             pkid_processing=r.convert(entry, "pkid-processing", path, delay, default=0.005),
             download_timeout=r.convert(entry, "download-timeout", path, delay, default=5.0),
             key_pool=r.convert(entry, "key-pool", path, integer(1, MAX_DEVICES)),
+            keep=r.convert(entry, "keep", path, flag, default=True),
         )
     return Devices(entries=devices, warnings=tuple(warnings.values()))
 

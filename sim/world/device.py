@@ -26,12 +26,14 @@ from sim.world.world import World
 class Device:
     def __init__(self, world: World, *, name: str, address: str, serial: str,
                  config: DeviceConfig, config_text: str, store: CertificateStore,
-                 log_dir: Path,
+                 log_dir: Path | None,
                  results: Results, resolve, clock_offset: float = 0.0,
                  pkid_timing: PkidTiming | None = None,
                  traffic_results: TrafficResults | None = None) -> None:
         self.world = world
         self.name = name
+        # log_dir None: a group member the run keeps no files of (sim.topology.expand)
+        self.keep = log_dir is not None
         self.address = address
         self.serial = serial
         self.config = config
