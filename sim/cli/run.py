@@ -24,6 +24,7 @@ from sim.cli.errors import UsageError
 from sim.junos.logs import syslog_escape
 from sim.report.pcap import pcap_bytes
 from sim.report.plots import write_plots
+from sim.report.results_table import PARQUET_THRESHOLD, TABLES
 from sim.report.run_folder import RunFolder
 from sim.report.traffic_events import esp_sa_table, traffic_summary
 from sim.report.wireshark import ike_key_lines, tshark_instructions
@@ -258,7 +259,8 @@ def summary(scenario: Scenario, elapsed: float) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                       .rstrip() for row in rows)
-    tail = "\n(one record per negotiation in results.json)\n" if count > MANY else "\n"
+    records = "results.parquet" if count > PARQUET_THRESHOLD else "results.json"
+    tail = f"\n(one record per negotiation in {records})\n" if count > MANY else "\n"
     traffic = traffic_summary(scenario)  # pings and flows (sim.report.traffic_events)
     return f"{head}\n\n{table}\n{tail}" + (f"{traffic}\n\n" if traffic else "")
 
@@ -300,7 +302,9 @@ def _span(seconds: float) -> str:
 
 
 def where(scenario: Scenario, out: Path, pcap: str | None) -> str:
-    lines = [f"Results:  {out / 'results.json'}",
+    tables = [out / name for name in TABLES.values() if (out / name).is_file()]
+    lines = [f"Results:  {out / 'results.json'}"
+             + (f" (records: {', '.join(map(str, tables))})" if tables else ""),
              f"Logs:     {out / 'logs'}/<device>/kmd, pkid, messages",
              f"PKI:      {out / 'pki'}/<device>/, {out / 'pki' / 'cas'}/"]
     plots = sorted(p.name for p in (out / "plots").glob("*.png")) \

@@ -1,6 +1,7 @@
 """The files of a finished run, written under its folder and nowhere else:
 
-    results.json          one record per negotiation (Scenario.results_json)
+    results.json          one record per negotiation (Scenario.results_json); past 5,000,
+                          results.parquet and crl-downloads.parquet (sim.report.results_table)
     pki/cas/<CA>.pem, .crl   each CA's certificate and the last CRL it published
     pki/cas/crls/, crls.json every CRL each CA published, in order (sim.report.crl_history)
     pki/cas/scep/         the SCEP CAs' keys and policies, for `ikesim cli` (sim.report.scep_files)
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
 from sim.junos.state_file import write_json
+from sim.report.results_table import write_results
 from sim.report.run_folder import NOT_KEPT
 from sim.report.scep_files import write_scep_cas
 from sim.topology.limits import CA_FOLDER
@@ -58,6 +60,4 @@ def write_run_files(scenario: FinishedRun, root: Path) -> Path:
     if unkept:
         # What `ikesim show` reads to tell a device the run did not keep from a wrong name.
         write_json(inside(root, NOT_KEPT), {"devices": unkept})
-    path = inside(root, "results.json")
-    write_json(path, scenario.results_json())
-    return path
+    return write_results(root, scenario.results_json())
