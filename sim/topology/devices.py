@@ -42,6 +42,7 @@ from sim.topology.reader import (
     offset,
     subject,
 )
+from sim.topology.sharing import SharedParts
 from sim.topology.values import (
     CA_HEAD_START,
     EE_HEAD_START,
@@ -81,6 +82,7 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
     warnings: dict[tuple[int, str], str] = {}
     seen_addresses: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
+    shared = SharedParts()  # a group's members hold one copy of what they configure alike
     for name, entry, path in r.entries(section, "device", "devices", {
             "address", "serial", "clock-offset", "enroll", "ca-certificates", "crls", "config",
             "pkid-processing", "download-timeout", "key-pool", "keep"}):
@@ -96,14 +98,15 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
                                            f"{seen_addresses[address]}'s")
         seen_addresses[address] = name
         enrollments = _enrollments(r, entry, path, cas, start, seen_ids, name)
-        ca_certificates = _profiles(r, entry, "ca-certificates", path, cas, cross)
-        crls = _profiles(r, entry, "crls", path, cas, cross)
+        ca_certificates = shared.one("ca-certificates", _profiles(r, entry, "ca-certificates",
+                                                                   path, cas, cross))
+        crls = shared.one("crls", _profiles(r, entry, "crls", path, cas, cross))
         config_text = entry.get("config") or ""
         if not isinstance(config_text, str):
             raise r.fail(entry, "config", f"{path}.config: expected Junos configuration text")
         # Characters Junos does not take (NUL, escapes, bidi controls) are the parser's to
         # refuse: it names the statement and the line.
-        config = _config(r, entry, name, config_text)
+        config = shared.config(_config(r, entry, name, config_text))
         _check_external_addresses(r, entry, name, address, config)
         _check_gateways(r, entry, name, address, config, config_text)
         _check_authentication(r, entry, name, config, config_text, enrollments)

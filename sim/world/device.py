@@ -62,7 +62,7 @@ class Device:
         self.previous_kmds: list[Kmd] = []  # kmd of each earlier boot (sim.world.power)
         self.kmd = self.start_kmd()
         self.traffic = Traffic(world.env, device=name, kmd=self.kmd, send=world.network.send,
-                               rng=world.rng("esp", name), clock=self.now,
+                               rng=world.lazy_rng("esp", name), clock=self.now,
                                results=traffic_results or TrafficResults())
         self.kmd.quick.on_installed.append(self.traffic.installed)
         # IKE runs on the external interface, whose address the topology checked is `address`.
