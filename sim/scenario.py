@@ -111,7 +111,7 @@ class Scenario:
             devices[entry.name] = Device(
                 world, name=entry.name, address=entry.address, serial=entry.serial,
                 config=entry.config, config_text=entry.config_text, store=store,
-                log_dir=inside(out, "logs", entry.name),
+                log_dir=inside(out, "logs", entry.name) if entry.keep else None,
                 results=results, resolve=resolve, clock_offset=entry.clock_offset,
                 pkid_timing=PkidTiming(processing=entry.pkid_processing,
                                        download_timeout=entry.download_timeout),
@@ -302,15 +302,19 @@ def alone(topology: Topology, device: str) -> Topology:
     of the CAs and servers, without its `initiate` events (the user initiates) or links."""
     events = tuple(e for e in topology.events if e.action != "initiate"
                    and e.args.get("device", e.args.get("from", device)) == device)
-    return replace(topology, devices={device: topology.devices[device]}, links=(),
-                   events=events)
+    # The live device is the one the user looks at: it keeps its files, group member or not.
+    return replace(topology, devices={device: replace(topology.devices[device], keep=True)},
+                   links=(), events=events)
 
 
 def _enrolled_store(entry, hierarchy: CAHierarchy, start: dt.datetime,
                     seed: int, *, key_seed: str) -> CertificateStore:
     # Chapter 6: a device that finds no automatically generated self-signed certificate at
     # start-up makes one (CN=<serial>, CN=system generated, CN=self-signed, five years).
-    system_key = cached_key_pair(KeySpec(), seed=f"{key_seed}/{entry.name}/system-generated")
+    # A device with a key pool draws this key from the pool too (its own slot of the pool's
+    # RSA-1024 keys): a pure-Python prime search per spoke would cost minutes at scale.
+    owner = entry.name if not entry.key_pool else f"pool/{_pool_slot(entry.name, entry.key_pool)}"
+    system_key = cached_key_pair(KeySpec(), seed=f"{key_seed}/{owner}/system-generated")
     system = generate_system_certificate(
         system_key, device_serial=entry.serial, now=start - CA_HEAD_START,
         serial=random.Random(f"{seed}/{entry.name}/system-generated"))

@@ -36,7 +36,7 @@ from sim.junos.device_state import DeviceState
 from sim.junos.logs import syslog_escape
 from sim.junos.ops import Outcome, ParseError, complete, execute, is_show
 from sim.junos.ops_grammar import MAX_LINE, help_text
-from sim.report.run_folder import require_run_folder
+from sim.report.run_folder import require_run_folder, was_not_kept
 
 HELP = help_text()  # from the grammar, so that it lists every command
 
@@ -62,6 +62,9 @@ def terminal(text: str) -> str:
 
 def _load(run_dir: Path, device: str) -> DeviceState:
     require_run_folder(run_dir)
+    if was_not_kept(run_dir, device):
+        raise UsageError(f"{run_dir}: device {device} ran but was not kept (a member of a "
+                         f"device group keeps no files); run again with --keep {device}")
     try:
         return DeviceState.load(run_dir, device)
     except (LoadError, FileRefused):

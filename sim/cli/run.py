@@ -9,9 +9,13 @@ file, or the name of a topology in the library (`ikesim list`).
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import re
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 from pki.files import FileRefused, check_file_target, inside, shown, write_file
 from pki.loaders import LoadError
@@ -20,6 +24,7 @@ from sim.cli.errors import UsageError
 from sim.junos.logs import syslog_escape
 from sim.report.pcap import pcap_bytes
 from sim.report.plots import write_plots
+from sim.report.results_table import PARQUET_THRESHOLD, TABLES
 from sim.report.run_folder import RunFolder
 from sim.report.traffic_events import esp_sa_table, traffic_summary
 from sim.report.wireshark import ike_key_lines, tshark_instructions
@@ -70,6 +75,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="stop at this simulated time (e.g. 90s)")
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                      help="override a topology parameter (e.g. spokes=200); repeatable")
+    run.add_argument("--keep", action="append", default=[], metavar="DEVICE",
+                     help="also keep this group member's files (logs, store, state) for "
+                          "`ikesim show`; a name or a wildcard such as 'Spoke-1*'; repeatable")
     run.add_argument("--quiet", action="store_true", help="print only where results went")
     run.set_defaults(handler=run_topology)
 
@@ -81,7 +89,8 @@ def run_topology(args: argparse.Namespace) -> int:
         if not sep or not name:
             raise UsageError(f"--param {item}: expected NAME=VALUE")
         parameters[name.strip()] = value.strip()
-    topology = load_topology(topology_path(args.topology), parameters=parameters or None)
+    topology = kept(load_topology(topology_path(args.topology), parameters=parameters or None),
+                    args.keep)
     if args.until is not None and args.until > topology.duration:
         # The topology's limits were checked for its duration; a longer run, again.
         problem = workload_problem(topology.devices, topology.links, topology.events,
@@ -101,6 +110,20 @@ def run_topology(args: argparse.Namespace) -> int:
         print(summary(scenario, elapsed))
     print(where(scenario, out, args.pcap))
     return 0
+
+
+def kept(topology: Topology, patterns: list[str]) -> Topology:
+    """The topology with the devices `--keep` names kept (sim.topology.expand: members of a
+    group keep no files unless named); a pattern that names no device is refused."""
+    devices = dict(topology.devices)
+    for pattern in patterns:
+        match = re.compile(fnmatch.translate(pattern)).match
+        names = [name for name in devices if match(name)]
+        if not names:
+            raise UsageError(f"--keep {shown(pattern)}: names no device of {topology.name}")
+        for name in names:
+            devices[name] = replace(devices[name], keep=True)
+    return replace(topology, devices=MappingProxyType(devices)) if patterns else topology
 
 
 def topology_path(argument: str) -> Path:
@@ -236,7 +259,8 @@ def summary(scenario: Scenario, elapsed: float) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     table = "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                       .rstrip() for row in rows)
-    tail = "\n(one record per negotiation in results.json)\n" if count > MANY else "\n"
+    records = "results.parquet" if count > PARQUET_THRESHOLD else "results.json"
+    tail = f"\n(one record per negotiation in {records})\n" if count > MANY else "\n"
     traffic = traffic_summary(scenario)  # pings and flows (sim.report.traffic_events)
     return f"{head}\n\n{table}\n{tail}" + (f"{traffic}\n\n" if traffic else "")
 
@@ -278,7 +302,9 @@ def _span(seconds: float) -> str:
 
 
 def where(scenario: Scenario, out: Path, pcap: str | None) -> str:
-    lines = [f"Results:  {out / 'results.json'}",
+    tables = [out / name for name in TABLES.values() if (out / name).is_file()]
+    lines = [f"Results:  {out / 'results.json'}"
+             + (f" (records: {', '.join(map(str, tables))})" if tables else ""),
              f"Logs:     {out / 'logs'}/<device>/kmd, pkid, messages",
              f"PKI:      {out / 'pki'}/<device>/, {out / 'pki' / 'cas'}/"]
     plots = sorted(p.name for p in (out / "plots").glob("*.png")) \
@@ -296,7 +322,7 @@ def where(scenario: Scenario, out: Path, pcap: str | None) -> str:
         # The name came from the command line: escaped, as anything else not ikesim's.
         lines.append(syslog_escape(f"Capture:  {pcap} (keys: {pcap}.keys, ESP keys: "
                                    f"{pcap}.esp_sa)"))
-    first = next(iter(scenario.devices), None)
+    first = next((name for name, d in scenario.devices.items() if d.keep), None)
     if first is not None:
         lines.append(f'Inspect:  ikesim show {out} {first} "show security pki crl"   '
                      f"(or: ikesim cli {out} {first})")

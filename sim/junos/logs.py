@@ -83,10 +83,19 @@ class LogFile:
         self._written = 0
 
 
-class DaemonLog:
-    """What one daemon writes; `lines` keeps its log's lines for `show log`."""
+class _Unwritten:
+    """Where the lines of a device that keeps no files go (a group member the run was not
+    asked to keep: sim.topology.expand): nowhere but its DaemonLog's `lines`."""
 
-    def __init__(self, *, directory: Path, daemon: str, clock: Callable[[], dt.datetime],
+    def write(self, line: str) -> None:
+        pass
+
+
+class DaemonLog:
+    """What one daemon writes; `lines` keeps its log's lines for `show log`. `directory`
+    None: no file is written."""
+
+    def __init__(self, *, directory: Path | None, daemon: str, clock: Callable[[], dt.datetime],
                  trace_file: TraceFile | None = None,
                  traces: Callable[[object], bool] = lambda flag: False) -> None:
         self.daemon = daemon
@@ -95,7 +104,11 @@ class DaemonLog:
         trace_file = trace_file or TraceFile()
         self._match = compile_pattern(trace_file.match) if trace_file.match else None
         world = bool(trace_file.world_readable)
-        if trace_file.name is None:
+        self.log_file: LogFile | _Unwritten
+        self.trace_file: LogFile | _Unwritten
+        if directory is None:
+            self.log_file = self.trace_file = _Unwritten()
+        elif trace_file.name is None:
             # The trace file is the daemon's own log: it takes the traceoptions size and files.
             self.log_file = LogFile(directory / daemon, size=trace_file.size,
                                     files=trace_file.effective_files, world_readable=world)

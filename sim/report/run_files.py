@@ -1,11 +1,13 @@
 """The files of a finished run, written under its folder and nowhere else:
 
-    results.json          one record per negotiation (Scenario.results_json)
+    results.json          one record per negotiation (Scenario.results_json); past 5,000,
+                          results.parquet and crl-downloads.parquet (sim.report.results_table)
     pki/cas/<CA>.pem, .crl   each CA's certificate and the last CRL it published
     pki/cas/crls/, crls.json every CRL each CA published, in order (sim.report.crl_history)
     pki/cas/scep/         the SCEP CAs' keys and policies, for `ikesim cli` (sim.report.scep_files)
     pki/<device>/         the device's certificate store        (DeviceState.save)
     devices/<device>/     its configuration and state.json      (DeviceState.save)
+    not-kept.json         the group members that got none of these (sim.topology.expand)
 
 (logs/<device>/ are written while the run goes, plots/ by sim.report.plots.) Every path is checked
 with pki.files.inside, so that no name, however it got past the topology's checks, and no
@@ -23,6 +25,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from pki.files import check_name, inside, write_file
 from sim.junos.state_file import write_json
+from sim.report.results_table import write_results
+from sim.report.run_folder import NOT_KEPT
 from sim.report.scep_files import write_scep_cas
 from sim.topology.limits import CA_FOLDER
 
@@ -47,8 +51,13 @@ def write_run_files(scenario: FinishedRun, root: Path) -> Path:
             write_file(inside(cas, f"{ca}.crl"), crl.public_bytes(pem))
     scenario.crl_history.write(cas, start=scenario.world.start, end_s=scenario.world.env.now)
     write_scep_cas(scenario, root)
+    unkept = []
     for device in scenario.devices.values():
-        device.snapshot().save(root)
-    path = inside(root, "results.json")
-    write_json(path, scenario.results_json())
-    return path
+        if device.keep:
+            device.snapshot().save(root)
+        else:
+            unkept.append(device.name)
+    if unkept:
+        # What `ikesim show` reads to tell a device the run did not keep from a wrong name.
+        write_json(inside(root, NOT_KEPT), {"devices": unkept})
+    return write_results(root, scenario.results_json())

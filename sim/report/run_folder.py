@@ -31,6 +31,7 @@ from types import TracebackType
 
 from pki.files import (
     FileRefused,
+    check_name,
     fsync_folder,
     read_regular,
     replace_folder,
@@ -41,6 +42,8 @@ from pki.files import (
 from sim import __version__
 
 MARKER = ".ikesim-run"
+NOT_KEPT = "not-kept.json"  # devices of the run that have no files (sim.report.run_files)
+_NOT_KEPT_LIMIT = 16 * 1024 * 1024  # 200,000 names of 63 characters, quoted, fit
 MARKER_FORMAT = 1
 _MARKER_LIMIT = 4096
 # How an earlier ikesim's results.json opens (json.dumps of its record, indent 2).
@@ -80,7 +83,8 @@ def is_run_folder(path: Path) -> bool:
 
 # What a run leaves in its folder (an ikesim before the marker: all but the marker).
 _UNMARKED_ENTRIES = frozenset({"results.json", "logs", "pki", "devices", "plots"})
-_RUN_ENTRIES = _UNMARKED_ENTRIES | {MARKER, "scep", "ocsp"}  # scep/, ocsp/: since 0.1.0
+_RUN_ENTRIES = _UNMARKED_ENTRIES | {MARKER, "scep", "ocsp",  # scep/, ocsp/: since 0.1.0
+                                    NOT_KEPT, "results.parquet", "crl-downloads.parquet"}
 
 
 def is_unmarked_run(path: Path) -> bool:
@@ -112,6 +116,18 @@ def require_run_folder(path: Path) -> None:
         raise RunFolderError(f"{path}: not an ikesim run folder (written by an earlier ikesim, "
                          "which did not mark complete runs); run the scenario again")
     raise RunFolderError(f"{path}: not an ikesim run folder")
+
+
+def was_not_kept(run_dir: Path, device: str) -> bool:
+    """Whether `device` ran in the run at `run_dir` without files of its own (a group member
+    that neither the topology's `keep:` nor `--keep` named)."""
+    try:
+        check_name("device", device)
+        record = json.loads(read_regular(run_dir / NOT_KEPT, limit=_NOT_KEPT_LIMIT))
+    except (FileRefused, ValueError):
+        return False  # none, or not ours: the device is then simply not there
+    names = record.get("devices") if isinstance(record, dict) else None
+    return isinstance(names, list) and device in names
 
 
 def _remove(path: Path) -> None:

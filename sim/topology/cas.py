@@ -34,7 +34,7 @@ from sim.topology.limits import (
     MAX_PUBLICATIONS,
 )
 from sim.topology.ocsp import read_ocsp
-from sim.topology.reader import Reader, integer, key_spec, subject, text, url_list
+from sim.topology.reader import Reader, flag, integer, key_spec, subject, text, url_list
 from sim.topology.specs import ServerSpec
 from sim.topology.values import CaEntry
 from sim.topology.yaml_lines import Located
@@ -72,12 +72,6 @@ def _email(value: object) -> str:
 def _digest(value: object) -> str:
     if value not in DIGESTS:
         raise ValueError(f"digest {shown(value)}: one of {', '.join(DIGESTS)}")
-    return value
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{shown(value)}: expected true or false")
     return value
 
 
@@ -128,7 +122,7 @@ def read_cas(r: Reader, section: Located, *, duration: float) -> dict[str, CaEnt
             email=r.convert(entry, "email", path, _email),
             digest=r.convert(entry, "digest", path, _digest),
             cdp_on_own_certificate=r.convert(crl, "in-own-certificate", f"{path}.crl",
-                                             _flag, default=False),
+                                             flag, default=False),
             ocsp=read_ocsp(r, entry, path),
             scep=read_scep(r, entry, path, key),
         )

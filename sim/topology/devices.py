@@ -34,6 +34,7 @@ from sim.topology.limits import CA_FOLDER, MAX_DEVICES
 from sim.topology.reader import (
     Reader,
     delay,
+    flag,
     integer,
     ipv4,
     key_spec,
@@ -41,6 +42,7 @@ from sim.topology.reader import (
     offset,
     subject,
 )
+from sim.topology.sharing import SharedParts
 from sim.topology.values import (
     CA_HEAD_START,
     EE_HEAD_START,
@@ -80,9 +82,10 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
     warnings: dict[tuple[int, str], str] = {}
     seen_addresses: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
+    shared = SharedParts()  # a group's members hold one copy of what they configure alike
     for name, entry, path in r.entries(section, "device", "devices", {
             "address", "serial", "clock-offset", "enroll", "ca-certificates", "crls", "config",
-            "pkid-processing", "download-timeout", "key-pool"}):
+            "pkid-processing", "download-timeout", "key-pool", "keep"}):
         if name == CA_FOLDER:
             raise r.fail(section, name, f"{path}: the name {CA_FOLDER} is taken in the run "
                                         f"folder (pki/{CA_FOLDER}/ holds the CAs' "
@@ -95,14 +98,15 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
                                            f"{seen_addresses[address]}'s")
         seen_addresses[address] = name
         enrollments = _enrollments(r, entry, path, cas, start, seen_ids, name)
-        ca_certificates = _profiles(r, entry, "ca-certificates", path, cas, cross)
-        crls = _profiles(r, entry, "crls", path, cas, cross)
+        ca_certificates = shared.one("ca-certificates", _profiles(r, entry, "ca-certificates",
+                                                                   path, cas, cross))
+        crls = shared.one("crls", _profiles(r, entry, "crls", path, cas, cross))
         config_text = entry.get("config") or ""
         if not isinstance(config_text, str):
             raise r.fail(entry, "config", f"{path}.config: expected Junos configuration text")
         # Characters Junos does not take (NUL, escapes, bidi controls) are the parser's to
         # refuse: it names the statement and the line.
-        config = _config(r, entry, name, config_text)
+        config = shared.config(_config(r, entry, name, config_text))
         _check_external_addresses(r, entry, name, address, config)
         _check_gateways(r, entry, name, address, config, config_text)
         _check_authentication(r, entry, name, config, config_text, enrollments)
@@ -123,6 +127,7 @@ def read_devices(r: Reader, section: Located, cas: dict[str, CaEntry],
             pkid_processing=r.convert(entry, "pkid-processing", path, delay, default=0.005),
             download_timeout=r.convert(entry, "download-timeout", path, delay, default=5.0),
             key_pool=r.convert(entry, "key-pool", path, integer(1, MAX_DEVICES)),
+            keep=r.convert(entry, "keep", path, flag, default=True),
         )
     return Devices(entries=devices, warnings=tuple(warnings.values()))
 

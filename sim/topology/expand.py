@@ -4,11 +4,16 @@
       Spoke:
         count: ${spokes}                           # Spoke-0001 .. Spoke-1000
         address-pool: 10.1.0.0/16                  # the n-th host address of the pool
+        keep: [Spoke-0001, "Spoke-01*"]            # members that get files in the run folder
         enroll: [{certificate-id: "{name}", ...}]  # {name}, {address}, {index} are filled in
         config: |
           set security ike gateway to-hub local-identity inet {address}
     events:
       - {at: 10s, initiate: {device: "Spoke-*", gateway: to-hub, spread: 60s}}
+
+Members of a group get no files of their own in the run folder (logs, store, configuration,
+state) unless `keep:` (or `ikesim run --keep`) names them: a run's output grows with what the
+user looks at, not with `count`. Named devices always get theirs.
 
 Expansion happens before the topology is checked, so errors still name the template's line.
 What expansion would cost is checked first: every group's count and address pool, the number of
@@ -36,6 +41,8 @@ from sim.topology.limits import (
 )
 from sim.topology.yaml_lines import Located, YamlError
 
+MAX_PATTERN = 128  # a device name is at most 63 characters; a wildcard a little more
+
 
 @dataclass(frozen=True, kw_only=True)
 class _Group:
@@ -43,6 +50,7 @@ class _Group:
     entry: Located
     count: int
     pool: ipaddress.IPv4Network
+    keep: tuple[str, ...]  # patterns of the members that get files
 
 
 def expand_devices(section: Located) -> Located:
@@ -57,6 +65,7 @@ def expand_devices(section: Located) -> Located:
             out.lines[name] = section.lines.get(name, section.line)
             continue
         width = _width(group.count)
+        kept = [re.compile(fnmatch.translate(pattern)).match for pattern in group.keep]
         for index, address in zip(range(1, group.count + 1), group.pool.hosts(), strict=False):
             member = f"{name}-{index:0{width}d}"
             fill = {"name": member, "address": str(address), "index": str(index)}
@@ -64,6 +73,8 @@ def expand_devices(section: Located) -> Located:
             del copy_["count"], copy_["address-pool"]
             copy_["address"] = str(address)
             copy_.lines["address"] = entry.lines["address-pool"]
+            copy_["keep"] = any(match(member) for match in kept)
+            copy_.lines["keep"] = entry.lines.get("keep", entry.lines["count"])
             out[member] = copy_
             out.lines[member] = section.lines.get(name, section.line)
     return out
@@ -100,7 +111,8 @@ def _groups(section: Located) -> dict[str, _Group]:
             raise YamlError(entry.lines.get("count"),
                             f"devices.{name}: {count} copies of this entry make more than "
                             f"{MAX_EXPANDED_CHARACTERS:,} characters of device entries")
-        groups[name] = _Group(name=name, entry=entry, count=count, pool=pool)
+        groups[name] = _Group(name=name, entry=entry, count=count, pool=pool,
+                              keep=_keep(entry, name))
     return groups
 
 
@@ -140,6 +152,20 @@ def _pool(entry: Located, name: str, count: int) -> ipaddress.IPv4Network:
         raise YamlError(line, f"devices.{name}.address-pool: {pool} has fewer than {count} "
                               "addresses")
     return network
+
+
+def _keep(entry: Located, name: str) -> tuple[str, ...]:
+    """`keep:` of a group: member names or wildcards (`Spoke-00*`), one or a list."""
+    value = entry.get("keep", [])
+    patterns = [value] if isinstance(value, str) else value
+    if not isinstance(patterns, list) or len(patterns) > MAX_WILDCARDS or not all(
+            isinstance(p, str) and 0 < len(p) <= MAX_PATTERN and p.isprintable()
+            for p in patterns):
+        raise YamlError(entry.lines.get("keep"),
+                        f"devices.{name}.keep: expected member names or wildcards such as "
+                        f"{name}-0001 or '{name}-00*' (at most {MAX_WILDCARDS}, each at most "
+                        f"{MAX_PATTERN} characters)")
+    return tuple(patterns)
 
 
 def _characters(value: object) -> int:

@@ -202,6 +202,13 @@ def key_spec(value: object) -> KeySpec:
         raise ValueError(f"key {shown(value)}: {exc}") from None
 
 
+def flag(value: object) -> bool:
+    """true or false (a YAML boolean, not 1 or "yes")."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{shown(value)}: expected true or false")
+    return value
+
+
 def integer(low: int, high: int) -> Callable[[object], int]:
     """A whole number in low..high (a YAML integer, not true/false or 1.5)."""
     def convert(value: object) -> int:

@@ -91,9 +91,14 @@ class DeviceEntry:
     pkid_processing: float
     download_timeout: float
     key_pool: int | None = None
+    # Whether the run folder gets the device's files (logs, store, configuration, state):
+    # named devices do, members of a `count:` group only when asked (sim.topology.expand).
+    keep: bool = True
 
     def __post_init__(self) -> None:
         check_name("device", self.name)
+        if not isinstance(self.keep, bool):
+            raise TypeError(f"keep must be a bool, not {type(self.keep).__name__}")
         for profile in (*self.ca_certificates, *self.crls):
             check_name("ca-profile", profile)
 

@@ -26,12 +26,14 @@ from sim.world.world import World
 class Device:
     def __init__(self, world: World, *, name: str, address: str, serial: str,
                  config: DeviceConfig, config_text: str, store: CertificateStore,
-                 log_dir: Path,
+                 log_dir: Path | None,
                  results: Results, resolve, clock_offset: float = 0.0,
                  pkid_timing: PkidTiming | None = None,
                  traffic_results: TrafficResults | None = None) -> None:
         self.world = world
         self.name = name
+        # log_dir None: a group member the run keeps no files of (sim.topology.expand)
+        self.keep = log_dir is not None
         self.address = address
         self.serial = serial
         self.config = config
@@ -60,7 +62,7 @@ class Device:
         self.previous_kmds: list[Kmd] = []  # kmd of each earlier boot (sim.world.power)
         self.kmd = self.start_kmd()
         self.traffic = Traffic(world.env, device=name, kmd=self.kmd, send=world.network.send,
-                               rng=world.rng("esp", name), clock=self.now,
+                               rng=world.lazy_rng("esp", name), clock=self.now,
                                results=traffic_results or TrafficResults())
         self.kmd.quick.on_installed.append(self.traffic.installed)
         # IKE runs on the external interface, whose address the topology checked is `address`.
