@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 
 import simpy
 
@@ -23,6 +24,11 @@ class World:
         self.env = env if env is not None else simpy.Environment()
         self.start = start
         self.seed = seed
+        # A world that drives its own time writes its logs in batches, flushed at every pause
+        # (run); on a real clock (`ikesim peer`) each line is written as it happens, for whoever
+        # is watching the file.
+        self.buffers_logs = env is None
+        self._flushes: list[Callable[[], None]] = []
         self.network = Network(self.env, rng=self.rng("network"),
                                fragment_rng=self.rng("network", "fragments"))
 
@@ -38,5 +44,13 @@ class World:
         does not shift the numbers any other part draws."""
         return random.Random("/".join((str(self.seed), *stream)))
 
+    def on_pause(self, flush: Callable[[], None]) -> None:
+        """Call `flush` whenever a run stops (sim.junos.logs: buffered log files)."""
+        self._flushes.append(flush)
+
     def run(self, until: float | None = None) -> None:
-        self.env.run(until=until)
+        try:
+            self.env.run(until=until)
+        finally:
+            for flush in self._flushes:
+                flush()
