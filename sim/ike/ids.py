@@ -265,11 +265,12 @@ def _oid(value: bytes) -> str:
     return ".".join(str(p) for p in (first, parts[0] - 40 * first, *parts[1:]))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def parse_dn(der: bytes) -> tuple[tuple[tuple[str, str], ...], ...]:
     """A DER Name as RDNs (in DER order) of (dotted OID, string value). ValueError if not one.
     Kept by DER: an SA's two DNs are read for its gateway match, its log lines and its record
-    (a hub's own DN for every spoke); a bounded cache, and a failure is not kept."""
+    (a hub's own DN for every spoke); a bounded cache (a peer's DN can be a payload's 64 KB),
+    and a failure is not kept."""
     tag, start, end = _tlv(der, 0)
     if tag != 0x30 or end != len(der):
         raise ValueError("not a DER SEQUENCE")

@@ -30,8 +30,9 @@ _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKey
 
 # Certificates decoded, by DER: a hub hears its spokes' CA certificate, and each spoke the hub's
 # chain, in every negotiation. A certificate object is immutable, so every SA and device may
-# share one; the bound keeps a peer that sends new certificates from growing the cache.
-_DECODED = 4096
+# share one. The bound keeps a peer that sends new certificates (each up to a payload's 64 KB)
+# from growing the cache past a few MB; the certificates in use stay, as the most recent.
+_DECODED = 256
 
 
 class UndecodableCertificate(ValueError):
