@@ -19,6 +19,7 @@ IndexError or a crash in rendering (it renders as `<invalid DN>`).
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -264,8 +265,12 @@ def _oid(value: bytes) -> str:
     return ".".join(str(p) for p in (first, parts[0] - 40 * first, *parts[1:]))
 
 
+@functools.lru_cache(maxsize=256)
 def parse_dn(der: bytes) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """A DER Name as RDNs (in DER order) of (dotted OID, string value). ValueError if not one."""
+    """A DER Name as RDNs (in DER order) of (dotted OID, string value). ValueError if not one.
+    Kept by DER: an SA's two DNs are read for its gateway match, its log lines and its record
+    (a hub's own DN for every spoke); a bounded cache (a peer's DN can be a payload's 64 KB),
+    and a failure is not kept."""
     tag, start, end = _tlv(der, 0)
     if tag != 0x30 or end != len(der):
         raise ValueError("not a DER SEQUENCE")

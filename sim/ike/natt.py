@@ -20,6 +20,7 @@ driver sees the IP and UDP headers.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
 from dataclasses import dataclass, replace
@@ -46,15 +47,24 @@ class Endpoint:
     port: int
 
     def __post_init__(self) -> None:
-        ipaddress.IPv4Address(self.address)  # ValueError for anything else
+        if not isinstance(self.address, str):
+            raise TypeError(f"address must be a str, not {type(self.address).__name__}")
+        _packed_address(self.address)  # ValueError for anything else
         if not isinstance(self.port, int) or not 0 <= self.port <= 0xFFFF:
             raise ValueError(f"port {self.port!r}: a UDP port is 0..65535")
 
     def packed(self) -> bytes:
-        return ipaddress.IPv4Address(self.address).packed + struct.pack("!H", self.port)
+        return _packed_address(self.address) + struct.pack("!H", self.port)
 
     def __str__(self) -> str:
         return f"{self.address}:{self.port}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _packed_address(address: str) -> bytes:
+    """An IPv4 address's four bytes; every message of a NAT-T negotiation names the same two
+    endpoints, so each is parsed once. ValueError (not kept) for anything else."""
+    return ipaddress.IPv4Address(address).packed
 
 
 def nat_d_hash(alg: crypto.HashAlgorithm, icookie: bytes, rcookie: bytes,

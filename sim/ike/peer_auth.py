@@ -11,6 +11,7 @@ FAILED, junos-messages.md section 5), never with an exception in kmd or pkid.
 
 from __future__ import annotations
 
+import functools
 import hmac
 
 from cryptography import x509
@@ -27,10 +28,18 @@ from sim.ike.payloads import HashPayload, SigPayload
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+# Certificates decoded, by DER: a hub hears its spokes' CA certificate, and each spoke the hub's
+# chain, in every negotiation. A certificate object is immutable, so every SA and device may
+# share one. The bound keeps a peer that sends new certificates (each up to a payload's 64 KB)
+# from growing the cache past a few MB; the certificates in use stay, as the most recent.
+_DECODED = 256
+
+
 class UndecodableCertificate(ValueError):
     """A CERT payload that is not an X.509 certificate IKE can use."""
 
 
+@functools.lru_cache(maxsize=_DECODED)
 def decode_certificate(der: bytes) -> x509.Certificate:
     """The certificate in a CERT payload, with its version, names, validity, extensions,
     signature algorithm and public key read (`cryptography` parses them lazily). A DSA key
@@ -100,10 +109,16 @@ def chain_for_peer(chain: tuple[bytes, ...], peer_requests: tuple[bytes, ...]
     trusted = set(peer_requests)
     kept = [chain[0]]
     for der in chain[1:]:
-        if x509.load_der_x509_certificate(der).subject.public_bytes() in trusted:
+        if _subject_of(der) in trusted:
             break
         kept.append(der)
     return tuple(kept)
+
+
+@functools.lru_cache(maxsize=_DECODED)
+def _subject_of(der: bytes) -> bytes:
+    """The DER subject of one of our own CA certificates (read once, not per message)."""
+    return x509.load_der_x509_certificate(der).subject.public_bytes()
 
 
 def proof(method: AuthMethod, private_key: PrivateKey | None, auth_hash: bytes

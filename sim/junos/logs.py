@@ -11,6 +11,11 @@ mode 0600 (no-world-readable, the default) or 0644 with world-readable. A file n
 name (Junos's `file` is a name under /var/log), and a symlink planted where a log goes is
 refused, never followed.
 
+A simulated run writes its logs in batches (`buffered`): each line is counted for rotation as it
+is logged, but the bytes reach the file when the buffer fills, before a rotation renames the
+file, and whenever the world pauses (sim.world.world.World.run), so the files are complete
+whenever anyone can look; reopening a file for every line cost a third of a negotiation.
+
 Every line is written as Junos's syslogd (FreeBSD's) writes a message, so that text a peer
 chose (an IKE ID, a certificate's DN) can neither forge a log line nor reach a terminal as an
 escape sequence: see `syslog_escape`.
@@ -34,9 +39,13 @@ def syslog_time(when: dt.datetime) -> str:
     return f"{when:%b} {when.day:2d} {when:%H:%M:%S}"
 
 
+# Bytes a buffered log file holds before writing them (a spoke's whole log fits).
+BUFFER_BYTES = 64 * 1024
+
+
 class LogFile:
     def __init__(self, path: Path, *, size: int | None = None, files: int = 10,
-                 world_readable: bool = False) -> None:
+                 world_readable: bool = False, buffered: bool = False) -> None:
         check_name("log file", path.name)
         self.path = path
         self.size = size
@@ -51,11 +60,28 @@ class LogFile:
             if old.exists():
                 old.unlink()
         self._written = 0
+        self._buffered = buffered
+        self._pending = bytearray()
 
     def write(self, line: str) -> None:
         data = (line + "\n").encode()
         if self.size is not None and self._written and self._written + len(data) > self.size:
             self._rotate()
+        self._written += len(data)
+        if not self._buffered:
+            self._append(data)
+            return
+        self._pending += data
+        if len(self._pending) >= BUFFER_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what the buffer holds."""
+        if self._pending:
+            data, self._pending = bytes(self._pending), bytearray()
+            self._append(data)
+
+    def _append(self, data: bytes) -> None:
         fd = open_append(self.path, mode=self.mode)
         try:
             view = memoryview(data)
@@ -63,9 +89,9 @@ class LogFile:
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
-        self._written += len(data)
 
     def _rotate(self) -> None:
+        self.flush()  # the lines before the rotation belong to the file being renamed
         # name, name.0 .. name.(files-2): `files` files in all.
         oldest = self.files - 2
         for index in range(oldest, -1, -1):
@@ -90,6 +116,9 @@ class _Unwritten:
     def write(self, line: str) -> None:
         pass
 
+    def flush(self) -> None:
+        pass
+
 
 class DaemonLog:
     """What one daemon writes; `lines` keeps its log's lines for `show log`. `directory`
@@ -97,7 +126,8 @@ class DaemonLog:
 
     def __init__(self, *, directory: Path | None, daemon: str, clock: Callable[[], dt.datetime],
                  trace_file: TraceFile | None = None,
-                 traces: Callable[[object], bool] = lambda flag: False) -> None:
+                 traces: Callable[[object], bool] = lambda flag: False,
+                 buffered: bool = False) -> None:
         self.daemon = daemon
         self.clock = clock
         self._traces = traces
@@ -111,15 +141,28 @@ class DaemonLog:
         elif trace_file.name is None:
             # The trace file is the daemon's own log: it takes the traceoptions size and files.
             self.log_file = LogFile(directory / daemon, size=trace_file.size,
-                                    files=trace_file.effective_files, world_readable=world)
+                                    files=trace_file.effective_files, world_readable=world,
+                                    buffered=buffered)
             self.trace_file = self.log_file
         else:
-            self.log_file = LogFile(directory / daemon)
+            self.log_file = LogFile(directory / daemon, buffered=buffered)
             name = check_name("trace file", trace_file.name)
             self.trace_file = LogFile(directory / name, size=trace_file.effective_size,
-                                      files=trace_file.effective_files, world_readable=world)
+                                      files=trace_file.effective_files, world_readable=world,
+                                      buffered=buffered)
         self.lines: list[str] = []
         self.trace_lines: list[str] = []
+
+    def flush(self) -> None:
+        """Write the lines a buffered log holds (LogFile)."""
+        self.log_file.flush()
+        if self.trace_file is not self.log_file:
+            self.trace_file.flush()
+
+    def tracing(self, flag: object) -> bool:
+        """Does a traceoptions flag select `flag`'s lines? A caller whose line costs work to
+        render asks first, so that nothing is rendered only to be discarded."""
+        return self._traces(flag)
 
     def message(self, text: str) -> None:
         line = f"{syslog_time(self.clock())} {syslog_escape(text)}"

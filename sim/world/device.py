@@ -43,17 +43,21 @@ class Device:
         self.ike_traffic = IkeTrafficCounters()
         ike_trace = config.ike.traceoptions
         pki_trace = config.pki.traceoptions
+        buffered = world.buffers_logs
         self.kmd_log = DaemonLog(
             directory=log_dir, daemon="kmd", clock=self.now,
             trace_file=ike_trace.file if ike_trace else None,
             traces=ike_trace.traces if ike_trace
-            else (lambda flag: False))
+            else (lambda flag: False), buffered=buffered)
         self.pkid_log = DaemonLog(
             directory=log_dir, daemon="pkid", clock=self.now,
             trace_file=pki_trace.file if pki_trace else None,
             traces=(lambda flag: pki_trace.traces(PkiTraceFlag(flag))) if pki_trace
-            else (lambda flag: False))
-        self.messages_log = DaemonLog(directory=log_dir, daemon="messages", clock=self.now)
+            else (lambda flag: False), buffered=buffered)
+        self.messages_log = DaemonLog(directory=log_dir, daemon="messages", clock=self.now,
+                                      buffered=buffered)
+        for log in (self.kmd_log, self.pkid_log, self.messages_log):
+            world.on_pause(log.flush)
         self.pki = PkiDaemon.start(config.pki.ca_profiles, store, at=self.now())
         self.pkid = Pkid(world.env, device=name, daemon=self.pki, log=self.pkid_log,
                          clock=self.now, resolve=resolve, timing=pkid_timing)

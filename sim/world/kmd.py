@@ -27,6 +27,7 @@ from sim.ike.phase1 import (
     IkeSA,
     LocalProtocolError,
     PeerCertificatesReceived,
+    Phase1Config,
     Phase1Done,
     Phase1Failed,
     RemoteProtocolError,
@@ -118,6 +119,8 @@ class Kmd:
         self.dpd = DeadPeerDetector(self)
         self.life = Lifecycle(self)
         self.halted = False  # the device is down: kmd does nothing more (sim.world.power)
+        self._inputs: dict[str, tuple[GatewayPlan, Phase1Config]] = {}
+        self._inputs_for: tuple[DeviceConfig, CertificateStore] | None = None
         self._config_loaded()
 
     # -- starting negotiations ----------------------------------------------------------------
@@ -127,8 +130,7 @@ class Kmd:
         """Start a Phase 1 to the gateway's peer: the first (reason "initial"), or a rekey of
         the IKE SA `replaces` (no Quick Mode follows) or for the IPsec SA `replaces_ipsec`."""
         try:
-            gw = plan(self.config, gateway_name, device_address=self.address)
-            sa_config = phase1_config(gw, self.store())
+            gw, sa_config = self.phase1_inputs(gateway_name)
         except GatewayError as exc:
             self.log.message(f"KMD_INTERNAL_ERROR: cannot initiate gateway {gateway_name}: {exc}")
             return
@@ -151,6 +153,23 @@ class Kmd:
                                       f"{gateway_name}")
         self.env.process(self._expire(entry))
         self._pump(entry)
+
+    def phase1_inputs(self, gateway_name: str) -> tuple[GatewayPlan, Phase1Config]:
+        """The gateway's plan and its IKE SA configuration (local certificate, key, chain, CA
+        DNs), built once and kept while the configuration and the certificate store are the
+        same objects: both are replaced, never changed in place, so a re-enrolled certificate
+        or a new configuration is a new object and the next SA builds its inputs afresh.
+        GatewayError when the gateway cannot be planned (not kept: it is said each time)."""
+        store = self.store()
+        if self._inputs_for is None or self._inputs_for[0] is not self.config \
+                or self._inputs_for[1] is not store:
+            self._inputs.clear()
+            self._inputs_for = (self.config, store)
+        kept = self._inputs.get(gateway_name)
+        if kept is None:
+            gw = plan(self.config, gateway_name, device_address=self.address)
+            kept = self._inputs[gateway_name] = (gw, phase1_config(gw, store))
+        return kept
 
     def _config_loaded(self) -> None:
         """What kmd traces when it reads its configuration (flag parse); the two lines are a
@@ -220,6 +239,8 @@ class Kmd:
     def dropped(self, entry: SaEntry, header: Header, reason: str,
                 error: NotifyType | None) -> None:
         """Trace a datagram dropped inside a negotiation (Phase 1 or Quick Mode)."""
+        if not self.log.tracing(IkeTraceFlag.IKE):
+            return  # nothing to render a line for
         self._trace(IkeTraceFlag.IKE, msg.packet_dropped(
             local=entry.local_address, remote=entry.peer, role=entry.sa.role.value,
             icookie=header.icookie, rcookie=header.rcookie, exchange=header.exchange,
@@ -239,8 +260,7 @@ class Kmd:
                                                msg.peer_address_id(datagram.src)))
             return None
         try:
-            gw = plan(self.config, name, device_address=self.address)
-            sa_config = phase1_config(gw, self.store())
+            gw, sa_config = self.phase1_inputs(name)
         except GatewayError as exc:
             self.log.message(f"KMD_INTERNAL_ERROR: gateway {name}: {exc}")
             return
@@ -376,12 +396,13 @@ class Kmd:
         entry.done = event
         role = event.role.value
         self.log.message(msg.phase1_done(role, event.local_id, event.remote_id))
-        self._trace(IkeTraceFlag.IKE, msg.all_done(
-            icookie=event.icookie, rcookie=event.rcookie, mode=event.mode.name.lower(),
-            role=role, statements=event.proposal.statements(),
-            key_bytes=len(event.keys.enc_key), group=event.proposal.dh_group.value))
-        self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
-            local=entry.local_address, remote=entry.peer, status="Error ok"))
+        if self.log.tracing(IkeTraceFlag.IKE):  # rendered only when a flag asks for it
+            self._trace(IkeTraceFlag.IKE, msg.all_done(
+                icookie=event.icookie, rcookie=event.rcookie, mode=event.mode.name.lower(),
+                role=role, statements=event.proposal.statements(),
+                key_bytes=len(event.keys.enc_key), group=event.proposal.dh_group.value))
+            self._trace(IkeTraceFlag.IKE, msg.negotiation_done(
+                local=entry.local_address, remote=entry.peer, status="Error ok"))
         self.syslog_message(msg.negotiation_completed(
             vpn=self._vpn_name(entry), gateway=entry.gateway or "", local=entry.local_address,
             remote=entry.peer, local_id=event.local_id, remote_id=event.remote_id, role=role,

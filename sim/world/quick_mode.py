@@ -52,15 +52,23 @@ class QuickModes:
         # cookie), and the Quick Modes whose SA pair is up.
         self._by_ike: dict[bytes, list[QmEntry]] = {}
         self._up: list[QmEntry] = []
+        self._up_with: dict[str, list[QmEntry]] = {}  # the same, by the IKE SA's peer
         self.ipsec_sas: list[IpsecSaRecord] = []  # the pairs that are up, for `show`
         # Told of each SA pair installed, with its keys (sim.world.traffic's ESP engine).
         self.on_installed: list[Callable[[QmEntry], None]] = []
         self._tunnels: dict[tuple[str, str], int] = {}  # (vpn, peer) -> tunnel index
 
-    def live(self) -> list[QmEntry]:
-        """The Quick Modes whose IPsec SA pair is up."""
-        self._up = [q for q in self._up if not q.deleted]
-        return list(self._up)
+    def live(self, peer: str | None = None) -> list[QmEntry]:
+        """The Quick Modes whose IPsec SA pair is up (with `peer`: those with that peer)."""
+        if peer is None:
+            self._up = [q for q in self._up if not q.deleted]
+            return list(self._up)
+        kept = [q for q in self._up_with.get(peer, ()) if not q.deleted]
+        if kept:
+            self._up_with[peer] = kept
+        else:
+            self._up_with.pop(peer, None)
+        return kept
 
     def under(self, ike: SaEntry) -> list[QmEntry]:
         """The Quick Modes negotiated under an IKE SA, finished or not."""
@@ -185,8 +193,7 @@ class QuickModes:
         # A VPN keeps its tunnel index across rekeys (the KMD_VPN_UP_ALARM_USER tunnel-id).
         tunnel = (qm.plan.vpn.name, ike.peer)
         index = self._tunnels.setdefault(tunnel, 131073 + len(self._tunnels))
-        was_up = any(q.plan.vpn.name == tunnel[0] and q.ike.peer == ike.peer
-                     for q in self.live())
+        was_up = any(q.plan.vpn.name == tunnel[0] for q in self.live(ike.peer))
         qm.record = IpsecSaRecord(
             index=index, vpn=qm.plan.vpn.name, gateway=ike.gateway or "",
             local_address=ike.local_address, remote_address=ike.peer,
@@ -202,6 +209,7 @@ class QuickModes:
             lifetime_kilobytes=event.proposal.lifetime_kilobytes)
         self.ipsec_sas.append(qm.record)
         self._up.append(qm)
+        self._up_with.setdefault(ike.peer, []).append(qm)
         kmd.results.phase2(qm.key, device=kmd.device, role=role, ok=True, error=None,
                            at=kmd.env.now)
         # A real SRX's trace lines for the SA pair being installed (junos-messages.md 5).

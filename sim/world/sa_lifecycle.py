@@ -70,12 +70,18 @@ class Lifecycle:
     def __init__(self, kmd: Kmd) -> None:
         self.kmd = kmd
         self.contacted: set[str] = set()  # peers we had an SA with since kmd started
-        self._up: list[SaEntry] = []  # the established IKE SAs (pruned of deleted ones)
+        # The established IKE SAs by peer (pruned of deleted ones): a hub with N spokes finds a
+        # peer's SAs without going through all N, so a run stays linear in its spokes.
+        self._up: dict[str, list[SaEntry]] = {}
 
-    def established(self) -> list[SaEntry]:
-        """The IKE SAs that are up, oldest first."""
-        self._up = [e for e in self._up if not e.deleted]
-        return list(self._up)
+    def established(self, peer: str) -> list[SaEntry]:
+        """The IKE SAs with `peer` that are up, oldest first."""
+        kept = [e for e in self._up.get(peer, ()) if not e.deleted]
+        if kept:
+            self._up[peer] = kept
+        else:
+            self._up.pop(peer, None)
+        return list(kept)
 
     # -- IKE SAs ---------------------------------------------------------------------------
 
@@ -84,9 +90,9 @@ class Lifecycle:
         start its lifetime timers."""
         kmd = self.kmd
         self.contacted.add(entry.peer)
-        older = [e for e in self.established() if e.peer == entry.peer]
-        self._up.append(entry)
-        older_ipsec = [q for q in kmd.quick.live() if q.ike.peer == entry.peer]
+        older = self.established(entry.peer)
+        self._up.setdefault(entry.peer, []).append(entry)
+        older_ipsec = kmd.quick.live(entry.peer)
         if entry.done.initial_contact and (older or older_ipsec):
             kmd.log.message(f"Initial contact received from {entry.peer}: deleting the older "
                             "SAs with this peer")
@@ -124,7 +130,7 @@ class Lifecycle:
         if entry.deleted or entry.done is None:
             return
         if with_ipsec:
-            for qm in [q for q in kmd.quick.live() if q.ike.peer == entry.peer]:
+            for qm in kmd.quick.live(entry.peer):
                 self.delete_ipsec(qm, reason, notify_peer=notify_peer)
         entry.deleted = True
         self._abandon_quick_modes(entry, reason)
@@ -162,7 +168,7 @@ class Lifecycle:
 
     def live_ike(self, gateway: str | None, peer: str) -> SaEntry | None:
         """The newest established IKE SA to `peer` for `gateway`, if any."""
-        found = [e for e in self.established() if e.peer == peer and e.gateway == gateway]
+        found = [e for e in self.established(peer) if e.gateway == gateway]
         return found[-1] if found else None
 
     # -- IPsec SAs -------------------------------------------------------------------------
@@ -313,8 +319,8 @@ class Lifecycle:
                             f"{error.text} ({error.value})")
         for spi in info.deleted_esp:
             trace(f"ESP SPI 0x{spi:08x}")
-            for qm in [q for q in kmd.quick.live() if q.ike.peer == entry.peer
-                       and int(q.record.outbound_spi, 16) == spi]:
+            for qm in [q for q in kmd.quick.live(entry.peer)
+                       if int(q.record.outbound_spi, 16) == spi]:
                 self.delete_ipsec(qm, EndReason.PEER_DELETE, notify_peer=False)
         for cookies in info.deleted_ike:
             trace("ISAKMP SA")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 
 import simpy
 
@@ -23,6 +24,11 @@ class World:
         self.env = env if env is not None else simpy.Environment()
         self.start = start
         self.seed = seed
+        # A world that drives its own time writes its logs in batches, flushed at every pause
+        # (run); on a real clock (`ikesim peer`) each line is written as it happens, for whoever
+        # is watching the file.
+        self.buffers_logs = env is None
+        self._flushes: list[Callable[[], None]] = []
         self.network = Network(self.env, rng=self.rng("network"),
                                fragment_rng=self.rng("network", "fragments"))
 
@@ -43,8 +49,16 @@ class World:
         never use (ESP without traffic) then costs none of its 2.5 KB of state."""
         return _Lazy("/".join((str(self.seed), *stream)))  # type: ignore[return-value]
 
+    def on_pause(self, flush: Callable[[], None]) -> None:
+        """Call `flush` whenever a run stops (sim.junos.logs: buffered log files)."""
+        self._flushes.append(flush)
+
     def run(self, until: float | None = None) -> None:
-        self.env.run(until=until)
+        try:
+            self.env.run(until=until)
+        finally:
+            for flush in self._flushes:
+                flush()
 
 
 class _Lazy:
