@@ -65,7 +65,7 @@ class LiveAnswers:
         life = self.device.kmd.life
         kept = {(sa.initiator_cookie, sa.responder_cookie) for sa in after.ike_sas}
         cleared = {(sa.initiator_cookie, sa.responder_cookie) for sa in before.ike_sas} - kept
-        for entry in life.established():
+        for entry in life.all_established():
             record = entry.record
             if record is not None and \
                     (record.initiator_cookie, record.responder_cookie) in cleared:

@@ -83,6 +83,10 @@ class Lifecycle:
             self._up.pop(peer, None)
         return list(kept)
 
+    def all_established(self) -> list[SaEntry]:
+        """The IKE SAs that are up, with every peer (a clear without a peer address)."""
+        return [entry for peer in list(self._up) for entry in self.established(peer)]
+
     # -- IKE SAs ---------------------------------------------------------------------------
 
     def ike_up(self, entry: SaEntry) -> None:
