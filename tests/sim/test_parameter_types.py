@@ -104,7 +104,8 @@ def test_the_shipped_hub_and_spoke_declares_its_parameters():
     declared = declared_parameters(HUB.read_text())
     assert {name: p.declared for name, p in declared.items()} == {
         "spokes": "integer, 1..65000", "crl-capacity": "integer, 1..1000",
-        "spread": "duration, 0s..5m"}
+        "spread": "duration, 0s..5m", "key": "text", "authentication-method": "text",
+        "dh-group": "text"}
     assert all(p.help for p in declared.values())
     assert load_topology(HUB, parameters={"spokes": "3"}).devices.keys() >= {"Hub", "Spoke-0003"}
 
