@@ -13,7 +13,8 @@ from tests.badinput.conftest import assert_refused, files_under
     (("--param", "spokes=many"), "--param spokes: 'many' is not an integer"),
     (("--param", "spread=1h"), "--param spread: '1h' is out of range (duration, 0s..5m)"),
     (("--param", "hubs=2"),
-     "--param hubs: no such parameter (parameters: authentication-method, crl-capacity, dh-group, key, spokes, spread)"),
+     "--param hubs: no such parameter (parameters: authentication-method, crl-capacity, "
+     "dh-group, key, spokes, spread)"),
 ])
 def test_run_refuses_a_bad_param_before_anything_runs(ikesim, tmp_path, argv, problem):
     before = files_under(tmp_path)
@@ -28,7 +29,8 @@ def test_run_refuses_a_bad_param_before_anything_runs(ikesim, tmp_path, argv, pr
     (("--set", "crl-capacity=2.5"), "--set crl-capacity: 2.5 is not an integer"),
     (("--set", "spread=1s,10m"), "--set spread: '10m' is out of range (duration, 0s..5m)"),
     (("--set", "hubs=2"),
-     "--set hubs: no such parameter (parameters: authentication-method, crl-capacity, dh-group, key, spokes, spread)"),
+     "--set hubs: no such parameter (parameters: authentication-method, crl-capacity, "
+     "dh-group, key, spokes, spread)"),
     (("--set", "spokes"), "--set 'spokes': expected NAME=VALUE[,VALUE...]"),
     (("--set", "spokes=5,5"), "--set spokes: '5' is given twice"),
     (("--set", "spokes=5", "--set", "spokes=6"),
