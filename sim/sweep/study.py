@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pki.files import FileRefused, inside, read_regular, write_file
+from pki.files import FileRefused, inside, read_regular, replace_folder, write_file
 from sim.sweep.engine import Outcome, Progress, run_study
 from sim.sweep.grid import Grid, GridError
 from sim.sweep.plots import write_study_plots
@@ -117,16 +117,10 @@ def write_study(result: StudyResult, out: Path) -> list[Path]:
         plots.mkdir()
         names = [p.name for p in write_study_plots(result.runs, plots)]
         write_file(inside(staging, MARKER), b"")
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-            out.rename(old)
-        staging.rename(out)
+        replace_folder(staging, out)  # check_out said an earlier study there may go
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     return [out / "runs.parquet", out / "negotiations.parquet",
             *(out / "plots" / name for name in names)]
 

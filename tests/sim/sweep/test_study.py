@@ -14,7 +14,7 @@ import pytest
 from distributed import LocalCluster
 
 from sim.cli.main import main
-from sim.sweep.study import sweep
+from sim.sweep.study import sweep, write_study
 from sim.sweep.task import WALL_COLUMNS
 
 HUB = Path(__file__).parents[3] / "topologies" / "hub-and-spoke.yaml"
@@ -122,3 +122,21 @@ def test_a_scheduler_address_runs_the_study_on_that_cluster(study, tmp_path, cap
     local = [row for row in comparable(pq.read_table(out / "runs.parquet"))
              if (row["spokes"], row["spread"]) == (3, "1s")]
     assert remote == local and len(remote) == 2
+
+
+def test_a_new_study_replaces_an_earlier_one_whole_and_nothing_beside_it(study, tmp_path):
+    earlier = study[3]
+    out = tmp_path / "hub"
+    out.mkdir()
+    for name in ("runs.parquet", "negotiations.parquet", ".ikesim-sweep"):
+        (out / name).write_bytes((earlier / name).read_bytes())
+    (out / "plots").mkdir()
+    (out / "plots" / "spread.png").write_bytes((earlier / "plots" / "spread.png").read_bytes())
+    (tmp_path / "notes.txt").write_text("mine")
+    result = sweep(HUB, sets=["spokes=2"], seeds="1", workers=1)
+    write_study(result, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hub", "notes.txt"]
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    # The earlier study's spread plot went with it: only this study's files are left.
+    assert sorted(p.name for p in (out / "plots").iterdir()) == ["spokes.png"]
+    assert [r["spokes"] for r in pq.read_table(out / "runs.parquet").to_pylist()] == [2]
