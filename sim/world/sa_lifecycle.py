@@ -187,7 +187,8 @@ class Lifecycle:
             return
         new = replace(record, ipsec_sas_created=(record.ipsec_sas_created or 0) + created,
                       ipsec_sas_deleted=record.ipsec_sas_deleted + deleted)
-        kmd.ike_sas[kmd.ike_sas.index(record)] = entry.record = new
+        kmd.ike_sas.replace(record, new)
+        entry.record = new
 
     def _ipsec_timers(self, qm: QmEntry):
         kmd = self.kmd
