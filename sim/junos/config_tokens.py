@@ -8,6 +8,7 @@ text. sim.junos.setcmd walks the statements through the grammar.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -76,8 +77,38 @@ def _check_word(word: str, line: int, source: str) -> None:
 
 
 def tokenize(text: str, source: str) -> list[Token]:
+    """The words of `text`, each with its line. The members of a device group are configured
+    from one template, so most of their lines are the same text at the same place: those are
+    tokenized once (_line_tokens) and only the lines that differ per member are read again.
+    Text whose tokens can span lines (a /* comment */) is read whole, and so is any text with
+    an error, so that the error line is exactly the one reading it whole gives."""
+    if "/*" in text:
+        return _tokenize(text, source)
     tokens: list[Token] = []
-    i, line, n = 0, 1, len(text)
+    try:
+        for number, line in enumerate(text.split(NEWLINE), 1):
+            if number > 1:
+                tokens.append(Token(NEWLINE, number - 1))
+            tokens.extend(_line_tokens(line, number) if len(line) <= _CACHED_LINE
+                          else _tokenize(line, source, line=number))
+    except ConfigSyntaxError:
+        return _tokenize(text, source)
+    return tokens
+
+
+_CACHED_LINE = 512  # a configuration line is short; a longer one is not worth keeping
+
+
+@functools.lru_cache(maxsize=4096)
+def _line_tokens(line: str, number: int) -> tuple[Token, ...]:
+    """The tokens of one line without a newline, as line `number` (Tokens are frozen, so
+    configurations may share them)."""
+    return tuple(_tokenize(line, "", line=number))
+
+
+def _tokenize(text: str, source: str, *, line: int = 1) -> list[Token]:
+    tokens: list[Token] = []
+    i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == NEWLINE:

@@ -36,6 +36,13 @@ if TYPE_CHECKING:
 
 def write_run_files(scenario: FinishedRun, root: Path) -> Path:
     """Everything but the logs and plots; returns the path of results.json."""
+    write_run_record(scenario, root)
+    return inside(root, "results.json")
+
+
+def write_run_record(scenario: FinishedRun, root: Path) -> dict:
+    """As write_run_files; returns the results.json record, so that a caller that draws the
+    plots too (sim.cli.run) builds it once: for a large run it is seconds of work."""
     pem = Encoding.PEM
     cas = inside(root, "pki", CA_FOLDER)
     cas.mkdir(parents=True, exist_ok=True)
@@ -60,4 +67,6 @@ def write_run_files(scenario: FinishedRun, root: Path) -> Path:
     if unkept:
         # What `ikesim show` reads to tell a device the run did not keep from a wrong name.
         write_json(inside(root, NOT_KEPT), {"devices": unkept})
-    return write_results(root, scenario.results_json())
+    record = scenario.results_json()
+    write_results(root, record)
+    return record

@@ -18,6 +18,7 @@ import enum
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 from cryptography import x509
@@ -56,6 +57,20 @@ class GatewayPlan:
     local_address: str
     remote_id: IkeId | None
     pre_shared_key: bytes | None = field(default=None, repr=False)
+
+    # The dynamic peer's DN patterns, parsed on the first negotiation that needs them and kept
+    # with the plan (kmd keeps the plan while its configuration is the same object). Lazily, so
+    # that a pattern that does not parse fails where and when it always did.
+    @cached_property
+    def wildcard_attributes(self) -> tuple[tuple[str, str], ...]:
+        spec = self.gateway.remote_identity or self.gateway.dynamic
+        return _attributes(spec.wildcard) if spec is not None and spec.wildcard else ()
+
+    @cached_property
+    def container_attributes(self) -> tuple[tuple[str, str], ...]:
+        spec = self.gateway.remote_identity or self.gateway.dynamic
+        return (_attributes(spec.container, fold=False)
+                if spec is not None and spec.container else ())
 
 
 def interface_address(config: DeviceConfig, interface: str | None) -> str | None:
@@ -236,21 +251,21 @@ def peer_matches(gateway_plan: GatewayPlan, peer_id: IkeId) -> bool:
     except ValueError:
         return False
     if spec.wildcard:
-        wanted = _attributes(spec.wildcard)
+        wanted = gateway_plan.wildcard_attributes
         have = [(oid, value.casefold()) for oid, value in peer]
         if any(have.count(w) < wanted.count(w) for w in wanted):
             return False
     if spec.container:
         remaining = iter(peer)
-        if not all(any(atv == want for atv in remaining) for want in _attributes(
-                spec.container, fold=False)):
+        if not all(any(atv == want for atv in remaining)
+                   for want in gateway_plan.container_attributes):
             return False
     return True
 
 
-def _attributes(text: str, *, fold: bool = True) -> list[tuple[str, str]]:
-    return [(attr.oid.dotted_string, attr.value.casefold() if fold else attr.value)
-            for attr in parse_subject(text)]
+def _attributes(text: str, *, fold: bool = True) -> tuple[tuple[str, str], ...]:
+    return tuple((attr.oid.dotted_string, attr.value.casefold() if fold else attr.value)
+                 for attr in parse_subject(text))
 
 
 def local_id(gateway_plan: GatewayPlan, certificate: x509.Certificate | None) -> IkeId:

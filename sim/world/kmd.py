@@ -56,6 +56,7 @@ from sim.world.pkid import Pkid
 from sim.world.quick_mode import QmEntry, QuickModes
 from sim.world.results import Results
 from sim.world.sa_lifecycle import EndReason, Lifecycle
+from sim.world.sa_listing import SaListing
 from sim.world.sa_records import ike_sa_record
 
 IKE_PORT = 500
@@ -114,7 +115,7 @@ class Kmd:
         self.phase1_timeout = phase1_timeout
         self.boot = boot  # how many times the device rebooted before this kmd started
         self.sas: dict[bytes, SaEntry] = {}
-        self.ike_sas: list[IkeSaRecord] = []
+        self.ike_sas: SaListing[IkeSaRecord] = SaListing()
         self.quick = QuickModes(self)
         self.dpd = DeadPeerDetector(self)
         self.life = Lifecycle(self)

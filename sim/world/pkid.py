@@ -101,8 +101,9 @@ class Pkid:
         fetched: frozenset[str] = frozenset()
         replies: dict[str, OcspReply] = {}
         written: set[Event] = set()
-        self._trace_verification(f"Start verification of certificate "
-                                 f"{_name(leaf)} (serial {leaf.serial_number:X})")
+        if self.log.tracing("certificate-verification"):
+            self._trace_verification(f"Start verification of certificate "
+                                     f"{_name(leaf)} (serial {leaf.serial_number:X})")
         while True:
             with self._cpu.request() as cpu:
                 yield cpu
@@ -262,6 +263,8 @@ class Pkid:
         self.log.trace("certificate-verification", text)
 
     def _report(self, leaf: x509.Certificate, verdict: Verdict) -> None:
+        if not self.log.tracing("certificate-verification"):
+            return  # rendering DNs and looking up profiles costs work only a trace reads
         for depth, cert in enumerate(verdict.result.path):
             profile = self.daemon.profile_of(cert) if depth else None
             where = f" (CA profile {profile})" if profile else ""

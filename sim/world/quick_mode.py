@@ -22,6 +22,7 @@ from sim.junos import kmd_messages as msg
 from sim.junos.config import IkeTraceFlag
 from sim.junos.device_state import IpsecSaRecord
 from sim.topology.phase2_plan import Phase2Plan, Phase2PlanError, plan
+from sim.world.sa_listing import SaListing
 
 if TYPE_CHECKING:
     from sim.world.kmd import Kmd, SaEntry
@@ -53,7 +54,7 @@ class QuickModes:
         self._by_ike: dict[bytes, list[QmEntry]] = {}
         self._up: list[QmEntry] = []
         self._up_with: dict[str, list[QmEntry]] = {}  # the same, by the IKE SA's peer
-        self.ipsec_sas: list[IpsecSaRecord] = []  # the pairs that are up, for `show`
+        self.ipsec_sas: SaListing[IpsecSaRecord] = SaListing()  # the pairs up, for `show`
         # Told of each SA pair installed, with its keys (sim.world.traffic's ESP engine).
         self.on_installed: list[Callable[[QmEntry], None]] = []
         self._tunnels: dict[tuple[str, str], int] = {}  # (vpn, peer) -> tunnel index

@@ -73,9 +73,13 @@ class Lifecycle:
         # The established IKE SAs by peer (pruned of deleted ones): a hub with N spokes finds a
         # peer's SAs without going through all N, so a run stays linear in its spokes.
         self._up: dict[str, list[SaEntry]] = {}
+        self._all_up: list[SaEntry] = []  # the same, every peer (for `clear` on a live peer)
 
-    def established(self, peer: str) -> list[SaEntry]:
-        """The IKE SAs with `peer` that are up, oldest first."""
+    def established(self, peer: str | None = None) -> list[SaEntry]:
+        """The IKE SAs with `peer` that are up, oldest first (without `peer`: every peer's)."""
+        if peer is None:
+            self._all_up = [e for e in self._all_up if not e.deleted]
+            return list(self._all_up)
         kept = [e for e in self._up.get(peer, ()) if not e.deleted]
         if kept:
             self._up[peer] = kept
@@ -96,6 +100,7 @@ class Lifecycle:
         self.contacted.add(entry.peer)
         older = self.established(entry.peer)
         self._up.setdefault(entry.peer, []).append(entry)
+        self._all_up.append(entry)
         older_ipsec = kmd.quick.live(entry.peer)
         if entry.done.initial_contact and (older or older_ipsec):
             kmd.log.message(f"Initial contact received from {entry.peer}: deleting the older "
@@ -191,7 +196,8 @@ class Lifecycle:
             return
         new = replace(record, ipsec_sas_created=(record.ipsec_sas_created or 0) + created,
                       ipsec_sas_deleted=record.ipsec_sas_deleted + deleted)
-        kmd.ike_sas[kmd.ike_sas.index(record)] = entry.record = new
+        kmd.ike_sas.replace(record, new)
+        entry.record = new
 
     def _ipsec_timers(self, qm: QmEntry):
         kmd = self.kmd

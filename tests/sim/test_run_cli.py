@@ -240,3 +240,21 @@ def test_an_event_after_the_end_of_the_run_is_a_warning(tmp_path, monkeypatch, c
         "ended (10m); it does not happen\n")
     assert main(["run", "t.yaml", "--quiet", "--until", "30m", "--out", "longer"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_run_builds_the_results_record_once_for_results_json_and_plots(topology_file, tmp_path,
+                                                                      monkeypatch):
+    # For 100,000 spokes the record is seconds of work: results.json and the plots share it.
+    built = []
+    results_json = Scenario.results_json
+
+    def counted(scenario):
+        built.append(scenario)
+        return results_json(scenario)
+
+    monkeypatch.setattr(Scenario, "results_json", counted)
+    out = tmp_path / "out"
+    assert main(["run", str(topology_file), "--out", str(out), "--quiet"]) == 0
+    assert len(built) == 1
+    assert json.loads((out / "results.json").read_text())["scenario"] == "test"
+    assert (out / "plots" / "outcomes.png").is_file()

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from pki.selfsigned import SYSTEM_GENERATED_ID
 from sim.junos.config import parse_config
+from sim.junos.config_tokens import _line_tokens
 from sim.scenario import Scenario
 from sim.topology import library, load_topology
 
@@ -40,6 +41,16 @@ def test_two_spokes_share_the_parts_of_their_configuration_the_template_makes_eq
     assert b.config.ike.policies["to-hub"].local_certificate == "Spoke-0040"
     assert a.config.interfaces != b.config.interfaces
     for entry in (a, b):
+        assert entry.config == parse_config(entry.config_text, source=entry.name)
+
+
+def test_every_members_configuration_is_a_fresh_parse_of_its_own_text(scenario):
+    # Members' template lines are tokenized once for all (sim.junos.config_tokens); what each
+    # member holds is still exactly what parsing its own text afresh gives.
+    members = [entry for entry in scenario.topology.devices.values() if entry.name != "Hub"]
+    assert len(members) == 40
+    for entry in members:
+        _line_tokens.cache_clear()
         assert entry.config == parse_config(entry.config_text, source=entry.name)
 
 
