@@ -73,13 +73,9 @@ class Lifecycle:
         # The established IKE SAs by peer (pruned of deleted ones): a hub with N spokes finds a
         # peer's SAs without going through all N, so a run stays linear in its spokes.
         self._up: dict[str, list[SaEntry]] = {}
-        self._all_up: list[SaEntry] = []  # the same, every peer (for `clear` on a live peer)
 
-    def established(self, peer: str | None = None) -> list[SaEntry]:
-        """The IKE SAs with `peer` that are up, oldest first (without `peer`: every peer's)."""
-        if peer is None:
-            self._all_up = [e for e in self._all_up if not e.deleted]
-            return list(self._all_up)
+    def established(self, peer: str) -> list[SaEntry]:
+        """The IKE SAs with `peer` that are up, oldest first."""
         kept = [e for e in self._up.get(peer, ()) if not e.deleted]
         if kept:
             self._up[peer] = kept
@@ -88,8 +84,10 @@ class Lifecycle:
         return list(kept)
 
     def all_established(self) -> list[SaEntry]:
-        """The IKE SAs that are up, with every peer (a clear without a peer address)."""
-        return [entry for peer in list(self._up) for entry in self.established(peer)]
+        """The IKE SAs that are up with every peer, oldest first (a clear without a peer
+        address), from the index by peer: no second list of every SA to keep."""
+        entries = [entry for peer in list(self._up) for entry in self.established(peer)]
+        return sorted(entries, key=lambda entry: entry.index)
 
     # -- IKE SAs ---------------------------------------------------------------------------
 
@@ -100,7 +98,6 @@ class Lifecycle:
         self.contacted.add(entry.peer)
         older = self.established(entry.peer)
         self._up.setdefault(entry.peer, []).append(entry)
-        self._all_up.append(entry)
         older_ipsec = kmd.quick.live(entry.peer)
         if entry.done.initial_contact and (older or older_ipsec):
             kmd.log.message(f"Initial contact received from {entry.peer}: deleting the older "
