@@ -140,3 +140,22 @@ def test_a_new_study_replaces_an_earlier_one_whole_and_nothing_beside_it(study, 
     # The earlier study's spread plot went with it: only this study's files are left.
     assert sorted(p.name for p in (out / "plots").iterdir()) == ["spokes.png"]
     assert [r["spokes"] for r in pq.read_table(out / "runs.parquet").to_pylist()] == [2]
+
+
+def test_a_study_that_fails_midway_removes_only_its_own_staging_folder(study, tmp_path,
+                                                                       monkeypatch):
+    import sim.sweep.study as study_module
+
+    result = sweep(HUB, sets=["spokes=2"], seeds="1", workers=1)
+    decoy = tmp_path / ".hub.partial-deadbeef"  # named as a staging folder is, not ours
+    decoy.mkdir()
+    (decoy / "keep.txt").write_text("mine")
+
+    def broken(runs, folder):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(study_module, "write_study_plots", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_study(result, tmp_path / "hub")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [decoy.name]
+    assert (decoy / "keep.txt").read_text() == "mine"
