@@ -19,6 +19,7 @@ one is renamed aside (to a partial name) first, and then removed (pki.files.repl
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -26,6 +27,7 @@ import re
 import secrets
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -280,37 +282,41 @@ def staging_folders(target: Path) -> list[tuple[Path, bool]]:
     `ikesim peer` (sim.live.control)."""
     found = []
     for entry in _staging(target):
-        try:
-            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        try:
-            # A shared lock conflicts with the run's exclusive one and takes nothing from it.
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            held = False
-        except OSError:
-            held = True
-        finally:
-            os.close(fd)
-        found.append((entry, held))
+        # A shared lock conflicts with the run's exclusive one and takes nothing from it.
+        with _try_lock(entry, fcntl.LOCK_SH) as taken:
+            if taken is not None:
+                found.append((entry, not taken))
     return found
+
+
+@contextlib.contextmanager
+def _try_lock(entry: Path, kind: int) -> Iterator[bool | None]:
+    """Open the folder `entry` (never through a symlink) and try the lock `kind` on it without
+    waiting: True when taken, False when a run holds it, None when it cannot be opened. The
+    lock goes when the block ends."""
+    try:
+        fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        yield None
+        return
+    try:
+        try:
+            fcntl.flock(fd, kind | fcntl.LOCK_NB)
+        except OSError:
+            taken = False
+        else:
+            taken = True
+        yield taken
+    finally:
+        os.close(fd)
 
 
 def _remove_stale(target: Path) -> None:
     """Partial folders of `target` that no live run holds."""
     for entry in _staging(target):
-        try:
-            fd = os.open(entry, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue  # a run in progress
-        try:
-            # Removed while the lock is held: a run that has just made this name cannot lock
-            # it meanwhile, and finds it gone afterwards (RunFolder.open then makes another).
-            _remove(entry)
-        finally:
-            os.close(fd)
+        with _try_lock(entry, fcntl.LOCK_EX) as taken:
+            if taken:
+                # Removed while the lock is held: a run that has just made this name cannot
+                # lock it meanwhile, and finds it gone afterwards (RunFolder.open then makes
+                # another).
+                _remove(entry)
