@@ -225,11 +225,12 @@ class Scenario:
     def run(self, until: float | None = None) -> None:
         self.world.run(until=until if until is not None else self.topology.duration)
 
-    def write(self) -> Path:
-        """results.json, each device's store and state, each CA's certificate and CRL."""
-        path = write_run_files(self, self.out)
+    def write(self) -> dict:
+        """results.json, each device's store and state, each CA's certificate and CRL;
+        returns the results.json record (the plots draw from it)."""
+        record = write_run_files(self, self.out)
         write_ocsp_files(self, self.out)
-        return path
+        return record
 
     def hierarchy_json(self) -> dict:
         """CAs and end entities with what a plot colours them by, at the end of the run."""

@@ -22,11 +22,9 @@ from pki.loaders import LoadError
 from pki.store import StoreError
 from sim.cli.errors import UsageError
 from sim.junos.logs import syslog_escape
-from sim.report.ocsp_files import write_ocsp_files
 from sim.report.pcap import pcap_bytes
 from sim.report.plots import write_plots
 from sim.report.results_table import PARQUET_THRESHOLD, TABLES
-from sim.report.run_files import write_run_record
 from sim.report.run_folder import RunFolder
 from sim.report.traffic_events import esp_sa_table, traffic_summary
 from sim.report.wireshark import ike_key_lines, tshark_instructions
@@ -194,9 +192,7 @@ def execute(topology: Topology, *, out: Path, seed: int | None = None,
         try:
             scenario = Scenario.build(topology, out=folder.path, seed=seed)
             _run(scenario, until if until is not None else topology.duration, progress)
-            # Scenario.write's files, keeping the record for the plots (built once).
-            record = write_run_record(scenario, folder.path)
-            write_ocsp_files(scenario, folder.path)
+            record = scenario.write()
             if plots:
                 write_plots(record, inside(folder.path, "plots"))
             folder.commit(scenario=topology.name, seed=scenario.world.seed)

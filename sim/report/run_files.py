@@ -34,15 +34,10 @@ if TYPE_CHECKING:
     from sim.report.finished import FinishedRun
 
 
-def write_run_files(scenario: FinishedRun, root: Path) -> Path:
-    """Everything but the logs and plots; returns the path of results.json."""
-    write_run_record(scenario, root)
-    return inside(root, "results.json")
-
-
-def write_run_record(scenario: FinishedRun, root: Path) -> dict:
-    """As write_run_files; returns the results.json record, so that a caller that draws the
-    plots too (sim.cli.run) builds it once: for a large run it is seconds of work."""
+def write_run_files(scenario: FinishedRun, root: Path) -> dict:
+    """Everything but the logs and plots; returns the results.json record, so that a caller
+    that draws the plots too (sim.cli.run) builds it once: for a large run it is seconds of
+    work."""
     pem = Encoding.PEM
     cas = inside(root, "pki", CA_FOLDER)
     cas.mkdir(parents=True, exist_ok=True)
